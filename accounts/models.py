@@ -1,0 +1,103 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from config.db import choices_check, created_at, updated_at, uuid_pk
+
+
+class AppRole(models.TextChoices):
+    """The inventory's ``app_role`` enum. App admins are the Django-admin staff."""
+
+    ADMIN = "admin", _("Admin")
+    USER = "user", _("User")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """The inventory's ``auth.users``: UUID key, login by email."""
+
+    id = uuid_pk()
+    email = models.EmailField(_("email address"), unique=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text=_("Kept equal to having the 'admin' app role; set through user_roles.")
+    )
+    date_joined = created_at()
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+
+    class Meta:
+        db_table = "users"
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.email
+
+
+class Profile(models.Model):
+    """``profiles``: one per user, created with the user (the inventory's ``handle_new_user``)."""
+
+    user = models.OneToOneField(
+        User, primary_key=True, db_column="id", on_delete=models.DB_CASCADE, related_name="profile"
+    )
+    first_name = models.TextField(null=True, blank=True)
+    last_name = models.TextField(null=True, blank=True)
+    email = models.TextField(null=True, blank=True)
+    phone = models.TextField(null=True, blank=True)
+    avatar_url = models.TextField(null=True, blank=True)
+    created_at = created_at()
+    updated_at = updated_at()
+
+    class Meta:
+        db_table = "profiles"
+
+    def __str__(self):
+        return self.full_name or self.email or str(self.pk)
+
+    @property
+    def full_name(self):
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+class UserRole(models.Model):
+    """``user_roles``: app-wide roles. ``admin`` makes a user staff."""
+
+    id = uuid_pk()
+    user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="app_roles")
+    role = models.TextField(choices=AppRole.choices)
+    created_at = created_at()
+
+    class Meta:
+        db_table = "user_roles"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="user_roles_user_id_role_key"),
+            choices_check("role", AppRole, table="user_roles"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.role}"

@@ -1,0 +1,122 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from config.db import UUIDModel, choices_check, created_at
+from stores.models import Store
+
+
+class AuditAction(models.TextChoices):
+    INSERT = "INSERT", _("Insert")
+    UPDATE = "UPDATE", _("Update")
+    DELETE = "DELETE", _("Delete")
+
+
+class AnomalyActionType(models.TextChoices):
+    EMAIL_SENT = "email_sent", _("Email sent")
+    USER_SUSPENDED = "user_suspended", _("User suspended")
+    LOG_CREATED = "log_created", _("Log created")
+    NOTIFICATION_SENT = "notification_sent", _("Notification sent")
+
+
+class AnomalySeverity(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class AnomalyActionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+
+
+class CredentialAccessLog(UUIDModel):
+    """``credential_access_logs``: every reveal of a store's API credentials."""
+
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="credential_access_logs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DB_CASCADE, related_name="credential_access_logs"
+    )
+    accessed_at = created_at()
+    ip_address = models.TextField(null=True, blank=True)
+    user_agent = models.TextField(null=True, blank=True)
+
+    class Meta:
+        db_table = "credential_access_logs"
+        ordering = ["-accessed_at"]
+        indexes = [
+            models.Index(fields=["store", "-accessed_at"], name="credential_access_store_idx"),
+            models.Index(fields=["user", "-accessed_at"], name="credential_access_user_idx"),
+            models.Index(fields=["accessed_at"], name="credential_access_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} read {self.store_id} at {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+class AuditLog(UUIDModel):
+    """``audit_logs``: written by database triggers only; append-only."""
+
+    table_name = models.TextField()
+    record_id = models.UUIDField()
+    action = models.TextField(choices=AuditAction.choices)
+    old_data = models.JSONField(null=True, blank=True)
+    new_data = models.JSONField(null=True, blank=True)
+    changed_fields = ArrayField(models.TextField(), null=True, blank=True)
+    # The inventory declares this reference without ON DELETE, i.e. NO ACTION.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="audit_logs"
+    )
+    user_email = models.TextField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.TextField(null=True, blank=True)
+    created_at = created_at()
+
+    class Meta:
+        db_table = "audit_logs"
+        ordering = ["-created_at"]
+        constraints = [choices_check("action", AuditAction, table="audit_logs")]
+        indexes = [
+            models.Index(fields=["table_name", "record_id", "-created_at"], name="audit_logs_record_idx"),
+            models.Index(fields=["user", "-created_at"], name="audit_logs_user_idx"),
+            models.Index(fields=["created_at"], name="audit_logs_created_idx"),
+            models.Index(fields=["action", "-created_at"], name="audit_logs_action_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.table_name} {self.record_id}"
+
+
+class AnomalyResponseAction(UUIDModel):
+    anomaly_id = models.TextField()
+    action_type = models.TextField(choices=AnomalyActionType.choices)
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="anomaly_actions"
+    )
+    target_email = models.TextField(null=True, blank=True)
+    severity = models.TextField(choices=AnomalySeverity.choices)
+    metadata = models.JSONField(default=dict, db_default={}, null=True, blank=True)
+    status = models.TextField(
+        choices=AnomalyActionStatus.choices, default=AnomalyActionStatus.PENDING, db_default=AnomalyActionStatus.PENDING
+    )
+    error_message = models.TextField(null=True, blank=True)
+    created_at = created_at()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "anomaly_response_actions"
+        ordering = ["-created_at"]
+        constraints = [
+            choices_check("action_type", AnomalyActionType, table="anomaly_response_actions"),
+            choices_check("severity", AnomalySeverity, table="anomaly_response_actions"),
+            choices_check("status", AnomalyActionStatus, table="anomaly_response_actions"),
+        ]
+        indexes = [
+            models.Index(fields=["anomaly_id"], name="anomaly_actions_anomaly_idx"),
+            models.Index(fields=["status", "-created_at"], name="anomaly_actions_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.action_type} ({self.status})"

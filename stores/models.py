@@ -1,0 +1,99 @@
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from config.db import TimestampedModel, choices_check
+
+
+class StoreRole(models.TextChoices):
+    """The inventory's ``store_role`` enum. Ranked in ``stores.access``, never in the column."""
+
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Store(TimestampedModel):
+    """``stores``. ``api_key``, ``api_secret`` and ``webhook_secret`` hold MultiFernet tokens
+    (``stores.credentials``), never plaintext; nothing outside that module reads them."""
+
+    name = models.TextField()
+    url = models.TextField()
+    api_key = models.TextField()
+    api_secret = models.TextField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DB_CASCADE,
+        related_name="created_stores",
+        help_text=_("The user who connected the store."),
+    )
+    currency = models.TextField(default="ILS", db_default="ILS")
+    webhook_secret = models.TextField(null=True, blank=True)
+    sync_interval_minutes = models.PositiveIntegerField(
+        default=15,
+        db_default=15,
+        help_text=_("How often beat queues an incremental pull of this store (0 = never)."),
+    )
+
+    class Meta:
+        db_table = "stores"
+        ordering = ["name"]
+        # Store capabilities beyond view/change/delete; roles map onto them in stores.access.
+        permissions = [
+            ("view_orders", "Can see the store's orders (customer data masked)"),
+            ("view_customer_data", "Can see customer names, emails, phones and addresses"),
+            ("change_catalog", "Can create and edit products and taxonomies"),
+            ("run_sync", "Can run a sync with WooCommerce"),
+            ("change_order_status", "Can change an order's status"),
+            ("manage_credentials", "Can set and reveal the API credentials"),
+            ("manage_webhooks", "Can register and manage webhooks"),
+            ("manage_members", "Can invite, change roles and remove members"),
+        ]
+        indexes = [models.Index(fields=["name"], name="stores_name_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class StoreUser(TimestampedModel):
+    """``store_users``: a membership with a store role; the source of truth for store access."""
+
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DB_CASCADE, related_name="store_memberships")
+    role = models.TextField(choices=StoreRole.choices, default=StoreRole.VIEWER, db_default=StoreRole.VIEWER)
+
+    class Meta:
+        db_table = "store_users"
+        constraints = [
+            models.UniqueConstraint(fields=["store", "user"], name="store_users_store_id_user_id_key"),
+            choices_check("role", StoreRole, table="store_users"),
+        ]
+        indexes = [models.Index(fields=["user", "store"], name="store_users_user_store_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} @ {self.store_id}: {self.role}"
+
+
+class StoreUserObjectPermission(UserObjectPermissionBase):
+    """Explicit per-store grants that are not roles (django-guardian, direct foreign key)."""
+
+    # Store and user references cascade in the database. Django forbids mixing database- and
+    # Python-level deletes on one model and Permission uses Python-level ones, so the permission
+    # reference is DO_NOTHING (permissions are only ever deleted with their model).
+    content_object = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="user_grants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DB_CASCADE, related_name="store_grants")
+    permission = models.ForeignKey(Permission, on_delete=models.DO_NOTHING, related_name="+")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        db_table = "store_user_object_permissions"
+
+
+class StoreGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="group_grants")
+    group = models.ForeignKey(Group, on_delete=models.DB_CASCADE, related_name="store_grants")
+    permission = models.ForeignKey(Permission, on_delete=models.DO_NOTHING, related_name="+")
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        db_table = "store_group_object_permissions"

@@ -1,0 +1,73 @@
+"""Encryption of store credentials at rest, and the only way to read them back.
+
+``api_key``, ``api_secret`` and ``webhook_secret`` are MultiFernet tokens made with the keys in
+``CREDENTIAL_ENCRYPTION_KEYS`` (newest first). Plaintext leaves this module only towards the
+WooCommerce adapter, the webhook signature check, and an owner's logged reveal.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+
+
+class CredentialDecryptionError(Exception):
+    """A stored credential cannot be decrypted with any configured key."""
+
+
+@cache
+def _fernet(keys=None):
+    keys = keys or tuple(settings.CREDENTIAL_ENCRYPTION_KEYS)
+    return MultiFernet([Fernet(key.encode() if isinstance(key, str) else key) for key in keys])
+
+
+def encrypt(plaintext):
+    if plaintext is None:
+        return None
+    return _fernet().encrypt(plaintext.encode()).decode()
+
+
+def decrypt(token):
+    if token is None:
+        return None
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise CredentialDecryptionError("A stored credential cannot be decrypted with the configured keys.") from exc
+
+
+def rotate(token):
+    """Re-encrypt a token with the newest key (``MultiFernet.rotate``)."""
+    if token is None:
+        return None
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise CredentialDecryptionError("A stored credential cannot be decrypted with the configured keys.") from exc
+
+
+def last4(token):
+    """The last four characters of a credential, for write-only forms ("••••abcd")."""
+    plaintext = decrypt(token)
+    return plaintext[-4:] if plaintext else ""
+
+
+@dataclass(frozen=True)
+class ApiCredentials:
+    url: str
+    consumer_key: str
+    consumer_secret: str
+
+    def __repr__(self):  # never print secrets, even in tracebacks
+        return f"ApiCredentials(url={self.url!r}, consumer_key='…', consumer_secret='…')"
+
+
+def api_credentials(store):
+    """Plaintext API credentials for the WooCommerce adapter (system use, not logged)."""
+    return ApiCredentials(url=store.url, consumer_key=decrypt(store.api_key), consumer_secret=decrypt(store.api_secret))
+
+
+def webhook_secret(store):
+    """The store's webhook secret in plaintext, for signature checks (system use)."""
+    return decrypt(store.webhook_secret)

@@ -17,9 +17,13 @@ class CredentialDecryptionError(Exception):
 
 
 @cache
-def _fernet(keys=None):
-    keys = keys or tuple(settings.CREDENTIAL_ENCRYPTION_KEYS)
-    return MultiFernet([Fernet(key.encode() if isinstance(key, str) else key) for key in keys])
+def _fernet_for(keys):
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+def _fernet():
+    # Keyed by the configured keys so a rotation (or a test's override) takes effect at once.
+    return _fernet_for(tuple(settings.CREDENTIAL_ENCRYPTION_KEYS))
 
 
 def encrypt(plaintext):

@@ -5,9 +5,10 @@ from accounts.models import AppRole, Profile, User, UserRole
 
 @transaction.atomic
 def user_create(*, email, password=None, first_name=None, last_name=None, phone=None, is_active=True):
-    """Create a user and their profile in one transaction (the inventory's ``handle_new_user``)."""
+    """Create a user; the database trigger ``handle_new_user`` adds their profile in the same
+    transaction, and the names given here are written onto it."""
     user = User.objects.create_user(email=email, password=password, is_active=is_active)
-    Profile.objects.create(user=user, email=user.email, first_name=first_name, last_name=last_name, phone=phone)
+    Profile.objects.filter(pk=user.pk).update(first_name=first_name, last_name=last_name, phone=phone)
     return user
 
 
@@ -15,9 +16,10 @@ def user_create(*, email, password=None, first_name=None, last_name=None, phone=
 def user_role_grant(*, user, role):
     """Give an app role. ``admin`` also makes the user Django-admin staff, and only it does."""
     UserRole.objects.get_or_create(user=user, role=role)
-    if role == AppRole.ADMIN and not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
+    if role == AppRole.ADMIN and not (user.is_staff and user.is_superuser):
+        # App admins have full access to every table (the inventory's admin policies).
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
 
 
 @transaction.atomic

@@ -1,0 +1,56 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Profile, User, UserRole
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    fields = ["first_name", "last_name", "email", "phone", "avatar_url"]
+
+
+class UserRoleInline(admin.TabularInline):
+    model = UserRole
+    extra = 0
+    fields = ["role", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "is_active", "is_staff", "date_joined", "last_login"]
+    list_filter = ["is_active", "is_staff", "is_superuser"]
+    search_fields = ["email", "profile__first_name", "profile__last_name"]
+    readonly_fields = ["date_joined", "last_login"]
+    inlines = [ProfileInline, UserRoleInline]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Status"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    filter_horizontal = []
+
+    def get_inlines(self, request, obj):
+        # On add, the database trigger creates the profile; an inline would insert it twice.
+        return self.inlines if obj else []
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "first_name", "last_name", "phone", "updated_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "first_name", "last_name", "phone"]
+    readonly_fields = ["user", "created_at", "updated_at"]
+
+
+@admin.register(UserRole)
+class UserRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "created_at"]
+    list_filter = ["role"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    autocomplete_fields = ["user"]

@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from config.admin import ReadOnlyModelAdmin
+from webhooks.models import Webhook, WebhookLog, WebhookLogRateLimit
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["topic", "store", "status", "woo_webhook_id", "delivery_url", "updated_at"]
+    list_select_related = ["store"]
+    list_filter = ["store", "status", "topic"]
+    search_fields = ["topic", "delivery_url", "store__name"]
+    autocomplete_fields = ["store"]
+
+
+@admin.register(WebhookLog)
+class WebhookLogAdmin(ReadOnlyModelAdmin):
+    list_display = ["topic", "store", "status", "error_message", "received_at"]
+    list_select_related = ["store"]
+    list_filter = ["status", "store"]
+    search_fields = ["topic", "error_message"]
+    show_full_result_count = False
+
+
+@admin.register(WebhookLogRateLimit)
+class WebhookLogRateLimitAdmin(ReadOnlyModelAdmin):
+    list_display = ["store", "hour_bucket", "log_count"]
+    list_select_related = ["store"]
+    list_filter = ["store"]

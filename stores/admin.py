@@ -40,7 +40,7 @@ class StoreUserAdmin(admin.ModelAdmin):
 @admin.register(StoreUserObjectPermission)
 class StoreUserObjectPermissionAdmin(admin.ModelAdmin):
     list_display = ["content_object", "user", "permission"]
-    list_select_related = ["content_object", "user", "permission"]
+    list_select_related = ["content_object", "user", "permission__content_type"]
     search_fields = ["content_object__name", "user__email", "permission__codename"]
     autocomplete_fields = ["content_object", "user"]
 
@@ -48,6 +48,6 @@ class StoreUserObjectPermissionAdmin(admin.ModelAdmin):
 @admin.register(StoreGroupObjectPermission)
 class StoreGroupObjectPermissionAdmin(admin.ModelAdmin):
     list_display = ["content_object", "group", "permission"]
-    list_select_related = ["content_object", "group", "permission"]
+    list_select_related = ["content_object", "group", "permission__content_type"]
     search_fields = ["content_object__name", "group__name", "permission__codename"]
     autocomplete_fields = ["content_object"]

@@ -1,0 +1,93 @@
+"""Test support shared by every app: a generic row maker for any model.
+
+``make(Model, **overrides)`` fills every required column with a valid, unique value and creates
+required parents on the way, so tests state only what matters to them.
+"""
+
+import itertools
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+_counter = itertools.count(1)
+
+
+def _value_for(field):
+    n = next(_counter)
+    if field.choices:
+        return field.choices[0][0]
+    if isinstance(field, ArrayField):
+        return []
+    if isinstance(field, models.EmailField):
+        return f"user{n}@example.com"
+    if isinstance(field, models.GenericIPAddressField):
+        return "127.0.0.1"
+    if isinstance(field, models.UUIDField):
+        return uuid.uuid4()
+    if isinstance(field, models.DecimalField):
+        return Decimal("1.00")
+    if isinstance(field, models.BooleanField):
+        return False
+    if isinstance(field, models.BigIntegerField | models.IntegerField | models.PositiveIntegerField):
+        return n
+    if isinstance(field, models.DateTimeField):
+        return timezone.now() + timedelta(seconds=n)
+    if isinstance(field, models.DateField):
+        return timezone.localdate()
+    if isinstance(field, models.JSONField):
+        return {}
+    if isinstance(field, models.TextField | models.CharField):
+        return f"{field.name}-{n}"
+    raise TypeError(f"config.testing.make cannot fill {field!r}")
+
+
+def _needs_value(field):
+    if field.primary_key and not field.is_relation:
+        return False
+    if field.null or field.has_default() or field.has_db_default():
+        return False
+    return not getattr(field, "auto_now", False) and not getattr(field, "auto_now_add", False)
+
+
+def make(model, **overrides):
+    """Create and return one valid row of ``model``."""
+    from accounts.models import Profile, User
+
+    if model is User:
+        from accounts.services import user_create
+
+        return user_create(email=overrides.pop("email", f"user{next(_counter)}@example.com"), **overrides)
+    if model is Profile:
+        # The handle_new_user trigger makes the profile together with its user.
+        profile = make(User).profile
+        Profile.objects.filter(pk=profile.pk).update(**overrides)
+        profile.refresh_from_db()
+        return profile
+    if model._meta.label in ("stores.StoreUserObjectPermission", "stores.StoreGroupObjectPermission"):
+        # Guardian only accepts permissions of the object's own model.
+        from django.contrib.auth.models import Permission
+
+        overrides.setdefault("permission", Permission.objects.get(content_type__app_label="stores", codename="run_sync"))
+    values = {}
+    for field in model._meta.concrete_fields:
+        if field.name in overrides or field.attname in overrides or not _needs_value(field):
+            continue
+        if field.is_relation:
+            values[field.name] = _parent_for(field, overrides)
+        else:
+            values[field.name] = _value_for(field)
+    values.update(overrides)
+    return model.objects.create(**values)
+
+
+def _parent_for(field, overrides):
+    """A parent row. Children of a given store get parents in that same store."""
+    related = field.related_model
+    store_field_names = {f.name for f in related._meta.concrete_fields}
+    if "store" in overrides and "store" in store_field_names:
+        return make(related, store=overrides["store"])
+    return make(related)

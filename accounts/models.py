@@ -101,3 +101,55 @@ class UserRole(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.role}"
+
+
+class Invitation(models.Model):
+    """``store_invitations`` (additive): an owner's invitation to join a store with a role.
+
+    The link carries a random token; only its SHA-256 is stored, so the table cannot be used to
+    accept an invitation. An invitation is used once, expires, and can be revoked.
+    """
+
+    id = uuid_pk()
+    store = models.ForeignKey("stores.Store", on_delete=models.DB_CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.TextField()
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DB_SET_NULL, related_name="invitations_sent"
+    )
+    created_at = created_at()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DB_SET_NULL, related_name="invitations_accepted"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "store_invitations"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=["owner", "manager", "viewer"]), name="store_invitations_role_check"
+            ),
+            # At most one open invitation per store and address (a new one revokes the old).
+            models.UniqueConstraint(
+                fields=["store", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="store_invitations_one_open_per_email",
+            ),
+        ]
+        indexes = [models.Index(fields=["store", "-created_at"], name="store_invitations_store_idx")]
+
+    def __str__(self):
+        return f"{self.email} → {self.store_id} ({self.role})"
+
+    @property
+    def is_open(self):
+        return self.accepted_at is None and self.revoked_at is None
+
+    def is_expired(self, now=None):
+        from django.utils import timezone
+
+        return (now or timezone.now()) >= self.expires_at

@@ -1,6 +1,23 @@
-from django.db import transaction
+import contextlib
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
 
-from accounts.models import AppRole, Profile, User, UserRole
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
+
+from accounts.models import AppRole, Invitation, Profile, User, UserRole
+from stores.access import MANAGE_MEMBERS, access_for
+from stores.models import StoreRole, StoreUser
+from stores.services import store_membership_add
 
 
 @transaction.atomic
@@ -34,3 +51,174 @@ def user_role_revoke(*, user, role):
 def has_role(user, role):
     """The inventory's ``has_role(user_id, role)``."""
     return user.is_authenticated and UserRole.objects.filter(user=user, role=role).exists()
+
+
+# --- profiles ---------------------------------------------------------------------------------
+
+AVATAR_MAX_BYTES = 2 * 1024 * 1024
+_AVATAR_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+)
+
+
+def _avatar_extension(head):
+    for signature, extension in _AVATAR_SIGNATURES:
+        if head.startswith(signature):
+            return extension
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+@transaction.atomic
+def profile_update(*, user, first_name=None, last_name=None, phone=None, avatar=None, remove_avatar=False):
+    """Change the user's own profile. An avatar goes through the configured storage backend."""
+
+    profile = Profile.objects.select_for_update().get(pk=user.pk)
+    profile.first_name = first_name or None
+    profile.last_name = last_name or None
+    profile.phone = phone or None
+    fields = ["first_name", "last_name", "phone", "updated_at"]
+    old_avatar = profile.avatar_url
+    if avatar is not None:
+        if avatar.size > AVATAR_MAX_BYTES:
+            raise ValidationError(_("The picture is larger than 2 MB."), code="too_large")
+        head = avatar.read(16)
+        avatar.seek(0)
+        extension = _avatar_extension(head)
+        if extension is None:
+            raise ValidationError(_("Upload a PNG, JPEG, GIF or WebP picture."), code="not_an_image")
+        name = default_storage.save(f"avatars/{user.pk}/{uuid.uuid4().hex}.{extension}", avatar)
+        profile.avatar_url = default_storage.url(name)
+        fields.append("avatar_url")
+    elif remove_avatar and profile.avatar_url:
+        profile.avatar_url = None
+        fields.append("avatar_url")
+    profile.save(update_fields=fields)
+    if "avatar_url" in fields and old_avatar:
+        transaction.on_commit(lambda: _delete_stored_avatar(old_avatar, user.pk))
+    return profile
+
+
+def _delete_stored_avatar(url, user_id):
+
+    marker = f"avatars/{user_id}/"
+    if marker in url:
+        name = marker + url.split(marker, 1)[1]
+        with contextlib.suppress(OSError):  # a missing file is not worth failing the request for
+            default_storage.delete(name)
+
+
+# --- store invitations ------------------------------------------------------------------------
+
+INVITATION_TTL = timedelta(days=7)
+
+
+def _token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_ttl():
+
+    return getattr(settings, "INVITATION_TTL", INVITATION_TTL)
+
+
+@transaction.atomic
+def invitation_create(*, actor, store, email, role, accept_url_for=None):
+    """An owner invites ``email`` to ``store`` with ``role``. Returns ``(invitation, token)``.
+
+    Only the token's hash is stored; the link goes out by email once the transaction commits.
+    An open invitation for the same address is revoked first.
+    """
+
+    access_for(actor).require(MANAGE_MEMBERS, store.pk)
+    if role not in StoreRole.values:
+        raise ValidationError(_("Unknown role."), code="invalid_role")
+    email = User.objects.normalize_email(email).lower()
+    if StoreUser.objects.filter(store=store, user__email__iexact=email).exists():
+        raise ValidationError(_("%(email)s is already a member of this store.") % {"email": email}, code="member")
+    now = timezone.now()
+    Invitation.objects.select_for_update().filter(
+        store=store, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        store=store,
+        email=email,
+        role=role,
+        token_hash=_token_hash(token),
+        invited_by=actor,
+        expires_at=now + invitation_ttl(),
+    )
+    if accept_url_for is not None:
+        url = accept_url_for(token)
+        transaction.on_commit(lambda: _send_invitation_email(invitation.pk, url))
+    return invitation, token
+
+
+def _send_invitation_email(invitation_id, url):
+
+    invitation = Invitation.objects.select_related("store", "invited_by__profile").get(pk=invitation_id)
+    context = {"invitation": invitation, "url": url, "store_name": invitation.store.name}
+    subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+    body = render_to_string("accounts/email/invitation_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+
+
+@transaction.atomic
+def invitation_revoke(*, actor, store, invitation_id):
+
+    access_for(actor).require(MANAGE_MEMBERS, store.pk)
+    invitation = Invitation.objects.select_for_update().get(
+        pk=invitation_id, store=store, accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+class InvitationInvalid(Exception):
+    """The link is unknown, used, revoked or expired (one message for all: no oracle)."""
+
+
+def invitation_for_token(token, *, lock=False):
+    """The open, unexpired invitation behind ``token``, or ``InvitationInvalid``."""
+
+    if not token or len(token) > 200:
+        raise InvitationInvalid
+    queryset = Invitation.objects.select_related("store")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    invitation = queryset.filter(token_hash=_token_hash(token)).first()
+    if invitation is None or not invitation.is_open or invitation.is_expired():
+        raise InvitationInvalid
+    return invitation
+
+
+@sensitive_variables("password")
+@transaction.atomic
+def invitation_accept(*, token, user=None, password=None, first_name=None, last_name=None):
+    """Accept an invitation, once. Either the signed-in user whose email it was sent to accepts,
+    or a new account is made for that email with the password the invitee chose.
+
+    Returns ``(user, membership)``.
+    """
+
+    invitation = invitation_for_token(token, lock=True)
+    if user is not None and user.is_authenticated:
+        if user.email.lower() != invitation.email.lower():
+            raise PermissionDenied(_("This invitation was sent to another email address."))
+    else:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError(_("An account with this email exists: sign in to accept."), code="sign_in")
+        if not password:
+            raise ValidationError(_("Choose a password."), code="password")
+        user = user_create(email=invitation.email, password=password, first_name=first_name, last_name=last_name)
+    membership = store_membership_add(actor=user, store=invitation.store, user=user, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return user, membership

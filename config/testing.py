@@ -71,7 +71,8 @@ def make(model, **overrides):
         # Guardian only accepts permissions of the object's own model.
         from django.contrib.auth.models import Permission
 
-        overrides.setdefault("permission", Permission.objects.get(content_type__app_label="stores", codename="run_sync"))
+        run_sync = Permission.objects.get(content_type__app_label="stores", codename="run_sync")
+        overrides.setdefault("permission", run_sync)
     values = {}
     for field in model._meta.concrete_fields:
         if field.name in overrides or field.attname in overrides or not _needs_value(field):

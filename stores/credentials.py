@@ -75,3 +75,39 @@ def api_credentials(store):
 def webhook_secret(store):
     """The store's webhook secret in plaintext, for signature checks (system use)."""
     return decrypt(store.webhook_secret)
+
+
+@dataclass(frozen=True)
+class RevealedCredentials:
+    api_key: str
+    api_secret: str
+    webhook_secret: str | None
+
+    def __repr__(self):  # never print secrets, even in tracebacks
+        return "RevealedCredentials(api_key='…', api_secret='…', webhook_secret='…')"
+
+
+def log_credential_access(*, user, store, ip_address=None, user_agent=None):
+    """The inventory's ``log_credential_access(store_id, ip, user_agent)``: one row per reveal."""
+    from audit.models import CredentialAccessLog
+
+    return CredentialAccessLog.objects.create(
+        store=store, user=user, ip_address=ip_address or None, user_agent=(user_agent or "")[:1000] or None
+    )
+
+
+def get_store_credentials(*, user, store, ip_address=None, user_agent=None):
+    """The inventory's ``get_store_credentials(store_id)``: owner-only plaintext, always logged.
+
+    The caller (``stores.services.store_credentials_reveal``) has checked the permission and the
+    re-entered password; the log row is written in the same transaction as the read.
+    """
+    from stores.access import MANAGE_CREDENTIALS, access_for
+
+    access_for(user).require(MANAGE_CREDENTIALS, store.pk)
+    log_credential_access(user=user, store=store, ip_address=ip_address, user_agent=user_agent)
+    return RevealedCredentials(
+        api_key=decrypt(store.api_key),
+        api_secret=decrypt(store.api_secret),
+        webhook_secret=decrypt(store.webhook_secret),
+    )

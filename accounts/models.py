@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from config.db import choices_check, created_at, updated_at, uuid_pk
+from stores.models import StoreRole
 
 
 class AppRole(models.TextChoices):
@@ -113,7 +114,7 @@ class Invitation(models.Model):
     id = uuid_pk()
     store = models.ForeignKey("stores.Store", on_delete=models.DB_CASCADE, related_name="invitations")
     email = models.EmailField()
-    role = models.TextField()
+    role = models.TextField(choices=StoreRole.choices)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.DB_SET_NULL, related_name="invitations_sent"
@@ -130,9 +131,7 @@ class Invitation(models.Model):
         db_table = "store_invitations"
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role__in=["owner", "manager", "viewer"]), name="store_invitations_role_check"
-            ),
+            choices_check("role", StoreRole, table="store_invitations"),
             # At most one open invitation per store and address (a new one revokes the old).
             models.UniqueConstraint(
                 fields=["store", "email"],

@@ -1,9 +1,23 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from django.views.i18n import set_language
 
+from accounts.views import invitation_accept
 from config.health import healthz
+from stores.views import home
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", home, name="home"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("accounts.urls")),
+    path("invitations/<str:token>/accept/", invitation_accept, name="invitation_accept"),
+    path("stores/", include("stores.urls")),
 ]
+
+if settings.DEBUG and settings.STORAGE_BACKEND == "filesystem":
+    # Uploaded avatars in development; production serves MEDIA_ROOT from the web server or S3.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -31,6 +31,10 @@ class Store(TimestampedModel):
     )
     currency = models.TextField(default="ILS", db_default="ILS")
     webhook_secret = models.TextField(null=True, blank=True)
+    # Additive (docs/schema-notes.md "## Webhooks"): after a rotation, deliveries signed with the
+    # previous secret (a MultiFernet token too) are accepted for WEBHOOK_SECRET_GRACE_SECONDS.
+    previous_webhook_secret = models.TextField(null=True, blank=True)
+    webhook_secret_rotated_at = models.DateTimeField(null=True, blank=True)
     sync_interval_minutes = models.PositiveIntegerField(
         default=15,
         db_default=15,
@@ -84,7 +88,8 @@ class StoreUserObjectPermission(UserObjectPermissionBase):
     # reference is DO_NOTHING (permissions are only ever deleted with their model).
     content_object = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="user_grants")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DB_CASCADE, related_name="store_grants")
-    permission = models.ForeignKey(Permission, on_delete=models.DO_NOTHING, related_name="+")
+    # A real related name: guardian's ObjectPermissionChecker filters Permission through it.
+    permission = models.ForeignKey(Permission, on_delete=models.DO_NOTHING, related_name="store_user_grants")
 
     class Meta(UserObjectPermissionBase.Meta):
         db_table = "store_user_object_permissions"
@@ -93,7 +98,7 @@ class StoreUserObjectPermission(UserObjectPermissionBase):
 class StoreGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="group_grants")
     group = models.ForeignKey(Group, on_delete=models.DB_CASCADE, related_name="store_grants")
-    permission = models.ForeignKey(Permission, on_delete=models.DO_NOTHING, related_name="+")
+    permission = models.ForeignKey(Permission, on_delete=models.DO_NOTHING, related_name="store_group_grants")
 
     class Meta(GroupObjectPermissionBase.Meta):
         db_table = "store_group_object_permissions"

@@ -1,0 +1,142 @@
+"""Reads of stores and everything around them, already scoped through ``stores.access``.
+
+Store rows are loaded with ``STORE_PUBLIC_FIELDS`` only (the ``stores_public`` view's columns),
+so credential tokens are not even fetched unless a page needs them (``store_get_for_credentials``).
+Every list is a fixed number of queries whatever its length.
+"""
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
+
+from audit.models import CredentialAccessLog
+from catalog.models import Product
+from orders.models import Order
+from stores.access import MANAGE_CREDENTIALS, MANAGE_MEMBERS, VIEW_STORE
+from stores.models import Store, StoreRole, StoreUser, StoreUserObjectPermission
+from webhooks.models import Webhook
+
+STORE_PUBLIC_FIELDS = ("id", "name", "url", "currency", "user_id", "sync_interval_minutes", "created_at", "updated_at")
+
+
+def _count_of(model, store_field="store"):
+    rows = (
+        model.objects.filter(**{store_field: OuterRef("pk")})
+        .order_by()
+        .values(store_field)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def stores_for(access, perm=VIEW_STORE):
+    """The stores the user may see (every store for app admins), with row counts: one query."""
+    queryset = Store.objects.only(*STORE_PUBLIC_FIELDS).annotate(
+        product_count=_count_of(Product),
+        order_count=_count_of(Order),
+        member_count=_count_of(StoreUser),
+    )
+    return access.scope(queryset, perm, store_field="pk").order_by("name", "pk")
+
+
+def store_choices_for(access, perm=VIEW_STORE):
+    """``(id, name)`` pairs for the sidebar and store pickers: one query."""
+    return list(
+        access.scope(Store.objects.all(), perm, store_field="pk").order_by("name", "pk").values_list("id", "name")
+    )
+
+
+def store_get(access, store_id, perm=VIEW_STORE):
+    """One store without its credentials. 404 if the user may not see it, 403 if they may see it
+    but not do ``perm``."""
+    access.require(perm, store_id)
+    return _get_or_404(Store.objects.only(*STORE_PUBLIC_FIELDS), access, store_id)
+
+
+def store_get_for_credentials(access, store_id):
+    """The full store row, credential tokens included (owners and app admins only)."""
+    access.require(MANAGE_CREDENTIALS, store_id)
+    return _get_or_404(Store.objects.all(), access, store_id)
+
+
+def _get_or_404(queryset, access, store_id):
+    from stores.access import get_scoped_or_404
+
+    return get_scoped_or_404(queryset, access, VIEW_STORE, store_field="pk", pk=store_id)
+
+
+def store_overview(access, store_id):
+    """Counts for the overview page: one query."""
+    access.require(VIEW_STORE, store_id)
+    return (
+        Store.objects.filter(pk=store_id)
+        .annotate(
+            product_count=_count_of(Product),
+            order_count=_count_of(Order),
+            member_count=_count_of(StoreUser),
+            webhook_count=_count_of(Webhook),
+        )
+        .values("product_count", "order_count", "member_count", "webhook_count")
+        .get()
+    )
+
+
+_ROLE_ORDER = Case(
+    When(role=StoreRole.OWNER, then=Value(0)),
+    When(role=StoreRole.MANAGER, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def store_members_for(access, store_id):
+    """A store's members with their profiles, owners first: one query."""
+    access.require(MANAGE_MEMBERS, store_id)
+    return (
+        StoreUser.objects.filter(store_id=store_id)
+        .select_related("user", "user__profile")
+        .only(
+            "id",
+            "role",
+            "created_at",
+            "store_id",
+            "user__id",
+            "user__email",
+            "user__is_active",
+            "user__profile__first_name",
+            "user__profile__last_name",
+            "user__profile__avatar_url",
+        )
+        .annotate(role_order=_ROLE_ORDER)
+        .order_by("role_order", "user__email")
+    )
+
+
+def store_membership_get(access, store_id, membership_id, perm=MANAGE_MEMBERS):
+    from stores.access import get_scoped_or_404
+
+    access.require(perm, store_id)
+    return get_scoped_or_404(
+        StoreUser.objects.select_related("user", "user__profile"), access, perm, pk=membership_id, store_id=store_id
+    )
+
+
+def store_grants_for(access, store_id):
+    """Explicit per-store grants (guardian rows) with their users: one query."""
+    access.require(MANAGE_MEMBERS, store_id)
+    return (
+        StoreUserObjectPermission.objects.filter(content_object_id=store_id)
+        .select_related("user", "permission", "permission__content_type")
+        .order_by("user__email", "permission__codename")
+    )
+
+
+def credential_access_logs_for(access, store_id):
+    """Who revealed this store's credentials, newest first (owners and app admins): one query."""
+    access.require(MANAGE_CREDENTIALS, store_id)
+    return (
+        CredentialAccessLog.objects.filter(store_id=store_id)
+        .select_related("user")
+        .only("id", "accessed_at", "ip_address", "user_agent", "store_id", "user__id", "user__email")
+        .order_by("-accessed_at", "-pk")
+    )

@@ -1,0 +1,326 @@
+"""Every write on stores, memberships, per-store grants and credentials.
+
+Each service takes the acting user, asks ``stores.access`` (the only decider) before writing,
+runs in one transaction, saves with ``update_fields`` and re-checks after saving that what it
+wrote is still inside the actor's scope. Plaintext credentials exist only in arguments and are
+encrypted before they touch a model; ``sensitive_variables`` keeps them off Django's error pages.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
+from guardian.shortcuts import assign_perm, remove_perm
+
+from stores import credentials
+from stores.access import (
+    CHANGE_STORE,
+    DELETE_STORE,
+    GRANTABLE_PERMISSIONS,
+    MANAGE_CREDENTIALS,
+    MANAGE_MEMBERS,
+    access_for,
+    forget_access,
+)
+from stores.models import Store, StoreRole, StoreUser, StoreUserObjectPermission
+
+logger = logging.getLogger(__name__)
+
+STORE_EDITABLE_FIELDS = ("name", "url", "currency", "sync_interval_minutes")
+
+
+class LastOwnerError(ValidationError):
+    """The change would leave a store without an owner."""
+
+
+def _ensure_in_scope(access, queryset, perm, store_field="store_id"):
+    """NetBox's post-save check: the row just written must still be inside the actor's scope."""
+    if not access.scope(queryset, perm, store_field=store_field).exists():
+        raise PermissionDenied
+
+
+# --- stores -----------------------------------------------------------------------------------
+
+
+@sensitive_variables("api_key", "api_secret", "webhook_secret")
+@transaction.atomic
+def store_create(
+    *, actor, name, url, api_key, api_secret, webhook_secret=None, currency="ILS", sync_interval_minutes=15
+):
+    """Connect a store. Its creator becomes its first owner; credentials are stored encrypted."""
+    if not actor.is_authenticated or not actor.is_active:
+        raise PermissionDenied
+    store = Store(
+        name=name,
+        url=url.rstrip("/"),
+        currency=currency,
+        sync_interval_minutes=sync_interval_minutes,
+        user=actor,
+        api_key=credentials.encrypt(api_key),
+        api_secret=credentials.encrypt(api_secret),
+        webhook_secret=credentials.encrypt(webhook_secret) if webhook_secret else None,
+    )
+    store.full_clean(exclude=["user"])
+    store.save()
+    StoreUser.objects.create(store=store, user=actor, role=StoreRole.OWNER)
+    forget_access(actor)
+    _ensure_in_scope(access_for(actor), Store.objects.filter(pk=store.pk), MANAGE_CREDENTIALS, "pk")
+    logger.info("store created", extra={"store_id": str(store.pk), "user_id": str(actor.pk)})
+    return store
+
+
+@transaction.atomic
+def store_update(*, actor, store, **fields):
+    """Change a store's name, URL, currency or sync interval (owners and app admins)."""
+    access = access_for(actor)
+    access.require(CHANGE_STORE, store.pk)
+    unknown = set(fields) - set(STORE_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"store_update cannot change {sorted(unknown)}")
+    if "url" in fields:
+        fields["url"] = fields["url"].rstrip("/")
+    changed = [name for name, value in fields.items() if getattr(store, name) != value]
+    for name in changed:
+        setattr(store, name, fields[name])
+    if changed:
+        store.full_clean(exclude=["user", "api_key", "api_secret", "webhook_secret"])
+        store.save(update_fields=[*changed, "updated_at"])
+    _ensure_in_scope(access, Store.objects.filter(pk=store.pk), CHANGE_STORE, "pk")
+    return store
+
+
+@sensitive_variables("api_key", "api_secret", "webhook_secret")
+@transaction.atomic
+def store_credentials_set(*, actor, store, api_key="", api_secret="", webhook_secret=""):
+    """Replace credentials that were typed; an empty value keeps what is stored (write-only forms)."""
+    access = access_for(actor)
+    access.require(MANAGE_CREDENTIALS, store.pk)
+    changed = []
+    if api_key:
+        store.api_key = credentials.encrypt(api_key)
+        changed.append("api_key")
+    if api_secret:
+        store.api_secret = credentials.encrypt(api_secret)
+        changed.append("api_secret")
+    if webhook_secret:
+        # Deliveries signed with the previous secret stay valid for the webhooks app's grace period.
+        store.previous_webhook_secret = store.webhook_secret
+        store.webhook_secret = credentials.encrypt(webhook_secret)
+        store.webhook_secret_rotated_at = timezone.now()
+        changed += ["webhook_secret", "previous_webhook_secret", "webhook_secret_rotated_at"]
+    if changed:
+        store.save(update_fields=[*changed, "updated_at"])
+        logger.info("store credentials changed", extra={"store_id": str(store.pk), "fields": changed})
+        if "webhook_secret" in changed:
+            transaction.on_commit(lambda: _forget_webhook_signing_keys(store.pk))
+    _ensure_in_scope(access, Store.objects.filter(pk=store.pk), MANAGE_CREDENTIALS, "pk")
+    return changed
+
+
+def _forget_webhook_signing_keys(store_id):
+    from webhooks.services import forget_signing_keys  # the receiver caches decrypted keys
+
+    forget_signing_keys(store_id)
+
+
+def generate_webhook_secret():
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def store_delete(*, actor, store):
+    """Delete a store and, through the database's cascades, everything that belongs to it."""
+    access_for(actor).require(DELETE_STORE, store.pk)
+    store_id = store.pk
+    Store.objects.filter(pk=store_id).delete()
+    forget_access(actor)
+    logger.info("store deleted", extra={"store_id": str(store_id), "user_id": str(actor.pk)})
+
+
+# --- credentials: reveal and test -------------------------------------------------------------
+
+
+@sensitive_variables("password")
+def store_credentials_reveal(*, actor, store, password, request=None, ip_address=None, user_agent=None):
+    """Owners and app admins see the plaintext after typing their password again; every reveal
+    writes a ``credential_access_logs`` row (the inventory's ``get_store_credentials``).
+
+    The password goes through ``authenticate`` so django-axes counts failures here too.
+    """
+    access_for(actor).require(MANAGE_CREDENTIALS, store.pk)
+    if not password or authenticate(request, username=actor.email, password=password) is None:
+        raise ValidationError(_("That password is not correct."), code="wrong_password")
+    with transaction.atomic():
+        return credentials.get_store_credentials(user=actor, store=store, ip_address=ip_address, user_agent=user_agent)
+
+
+@dataclass(frozen=True)
+class ConnectionResult:
+    ok: bool
+    code: str  # success | auth | unreachable | not_woocommerce | tls | rate_limited | server | error
+    message: str
+
+
+def _connection_messages():
+    return {
+        "success": _("Connected. The store answered with its products, so the keys work."),
+        "auth": _("The store refused the keys (wrong consumer key or secret, or they lack read access)."),
+        "unreachable": _("The store could not be reached (the address, DNS or network failed, or it timed out)."),
+        "not_woocommerce": _("Something answered, but it is not the WooCommerce REST API (check the URL)."),
+        "tls": _("The store's TLS certificate could not be verified."),
+        "rate_limited": _("The store is limiting requests right now; try again in a minute."),
+        "server": _("The store answered with a server error; try again later."),
+        "error": _("The test failed for an unexpected reason."),
+    }
+
+
+def store_test_connection(*, actor, store):
+    """Call the store with its saved credentials and say plainly what happened."""
+    access_for(actor).require(MANAGE_CREDENTIALS, store.pk)
+    from sync import woo  # the only module that talks to WooCommerce
+
+    messages = _connection_messages()
+    error_codes = (
+        (woo.WooAuthError, "auth"),
+        (woo.WooTLSError, "tls"),
+        (woo.WooUnreachableError, "unreachable"),
+        (woo.WooNotWooCommerceError, "not_woocommerce"),
+        (woo.WooRateLimitedError, "rate_limited"),
+        (woo.WooServerError, "server"),
+    )
+    try:
+        client = woo.WooClient(credentials.api_credentials(store), timeout=(5, 15), max_retries=0)
+        client.get("products", params={"per_page": 1})
+    except credentials.CredentialDecryptionError:
+        return ConnectionResult(
+            False, "error", _("The saved credentials cannot be decrypted with the configured keys.")
+        )
+    except woo.WooError as exc:
+        for error_class, code in error_codes:
+            if isinstance(exc, error_class):
+                return ConnectionResult(False, code, messages[code])
+        logger.warning("test connection failed", extra={"store_id": str(store.pk), "error": type(exc).__name__})
+        return ConnectionResult(False, "error", messages["error"])
+    return ConnectionResult(True, "success", messages["success"])
+
+
+# --- memberships ------------------------------------------------------------------------------
+
+
+def _locked_memberships(store_id):
+    """Every membership of the store, locked in primary-key order (no deadlocks between owners)."""
+    return list(StoreUser.objects.select_for_update().filter(store_id=store_id).order_by("pk"))
+
+
+def _check_keeps_an_owner(memberships, *, changing, new_role=None):
+    owners = [m for m in memberships if m.role == StoreRole.OWNER]
+    if changing.role == StoreRole.OWNER and new_role != StoreRole.OWNER and len(owners) <= 1:
+        raise LastOwnerError(_("A store must keep at least one owner."), code="last_owner")
+
+
+@transaction.atomic
+def store_membership_set_role(*, actor, store, membership_id, role):
+    """Change a member's role. The last owner cannot step down."""
+    if role not in StoreRole.values:
+        raise ValidationError(_("Unknown role."), code="invalid_role")
+    access = access_for(actor)
+    access.require(MANAGE_MEMBERS, store.pk)
+    memberships = _locked_memberships(store.pk)
+    membership = next((m for m in memberships if m.pk == membership_id), None)
+    if membership is None:
+        raise StoreUser.DoesNotExist
+    if membership.role == role:
+        return membership
+    _check_keeps_an_owner(memberships, changing=membership, new_role=role)
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    _ensure_in_scope(access, StoreUser.objects.filter(pk=membership.pk), MANAGE_MEMBERS)
+    if membership.user_id == actor.pk:
+        forget_access(actor)
+    return membership
+
+
+@transaction.atomic
+def store_membership_remove(*, actor, store, membership_id):
+    """Remove a member (their per-store grants go too). The last owner cannot be removed."""
+    access = access_for(actor)
+    access.require(MANAGE_MEMBERS, store.pk)
+    memberships = _locked_memberships(store.pk)
+    membership = next((m for m in memberships if m.pk == membership_id), None)
+    if membership is None:
+        raise StoreUser.DoesNotExist
+    _check_keeps_an_owner(memberships, changing=membership)
+    _ensure_in_scope(access, StoreUser.objects.filter(pk=membership.pk), MANAGE_MEMBERS)
+    StoreUserObjectPermission.objects.filter(content_object_id=store.pk, user_id=membership.user_id).delete()
+    membership.delete()
+    if membership.user_id == actor.pk:
+        forget_access(actor)
+    return membership
+
+
+@transaction.atomic
+def store_membership_add(*, actor, store, user, role):
+    """Make ``user`` a member (used when an invitation is accepted; owners' rights are checked
+    by the invitation). An existing member keeps their current role."""
+    if role not in StoreRole.values:
+        raise ValidationError(_("Unknown role."), code="invalid_role")
+    membership, _created = StoreUser.objects.get_or_create(store=store, user=user, defaults={"role": role})
+    forget_access(user)
+    return membership
+
+
+# --- explicit per-store grants (django-guardian) ----------------------------------------------
+
+
+def _permission_for(perm):
+    if perm not in GRANTABLE_PERMISSIONS:
+        raise ValidationError(_("That permission cannot be granted."), code="not_grantable")
+    app_label, codename = perm.split(".", 1)
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+@transaction.atomic
+def store_grant_permission(*, actor, store, user, perm):
+    """Give ``user`` one capability on one store without a role (e.g. run syncs)."""
+    access = access_for(actor)
+    access.require(MANAGE_MEMBERS, store.pk)
+    _permission_for(perm)
+    if not user.is_active:
+        raise ValidationError(_("That account is not active."), code="inactive")
+    assign_perm(perm, user, store)
+    forget_access(user)
+    _ensure_in_scope(
+        access,
+        StoreUserObjectPermission.objects.filter(content_object_id=store.pk, user=user),
+        MANAGE_MEMBERS,
+        "content_object_id",
+    )
+    return perm
+
+
+@transaction.atomic
+def store_revoke_permission(*, actor, store, user, perm):
+    access_for(actor).require(MANAGE_MEMBERS, store.pk)
+    _permission_for(perm)
+    remove_perm(perm, user, store)
+    forget_access(user)
+
+
+def store_grant_revoke_by_id(*, actor, store, grant_id):
+    grant = (
+        StoreUserObjectPermission.objects.select_related("user", "permission__content_type")
+        .filter(content_object_id=store.pk, pk=grant_id)
+        .first()
+    )
+    if grant is None:
+        raise StoreUserObjectPermission.DoesNotExist
+    perm = f"{grant.permission.content_type.app_label}.{grant.permission.codename}"
+    store_revoke_permission(actor=actor, store=store, user=grant.user, perm=perm)
+    return grant

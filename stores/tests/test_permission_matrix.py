@@ -1,0 +1,277 @@
+"""Every URL of the project x every role, for objects of the user's own store and of another.
+
+The URL list comes from ``get_resolver().url_patterns`` (walked recursively), so a new URL
+without an entry in ``MATRIX`` fails ``test_every_url_has_a_matrix_entry`` and its own case.
+
+Roles: anonymous, viewer / manager / owner (members of store A), other_owner (owner of store B),
+admin (app admin, member of nothing). "own" is the role's store (A; B for other_owner) and
+"other" the other one. An entry gives the expected answer on the role's *own* store objects;
+on *another* store's objects every member role gets 404 (objects of a store the user may not
+see do not exist for them), anonymous gets the login redirect, and the app admin gets what it
+gets on its own.
+
+How to add an entry for a new page: ``"app:name": store_page(GET, viewer=200, manager=200,
+owner=200)`` for a page of one store (admin defaults to the owner's answer), ``site_page(...)``
+for a page that is not about one store, and a kwargs builder in ``KWARGS`` for any new URL
+parameter (an object of the target store).
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from stores.tests.helpers import ROLES, build_world
+
+LOGIN = "login"  # a redirect to the login page
+ADMIN_LOGIN = "admin-login"  # a redirect to the admin's login page
+REDIRECT = "redirect"  # any redirect that is not to a login page
+OK_OR_UNAVAILABLE = "200/503"  # /healthz depends on Redis and beat
+GET, POST = "get", "post"
+
+
+@dataclass
+class Entry:
+    method: str
+    store_scoped: bool
+    own: dict  # role -> expected answer on the role's own store
+    data: dict = field(default_factory=dict)
+    note: str = ""
+    url: str = ""  # for patterns without a name
+
+    def expected(self, role, target):
+        if role == "anonymous" and self.store_scoped:
+            return LOGIN
+        if target == "other" and self.store_scoped and role != "admin":
+            return 404
+        return self.own[role]
+
+
+def store_page(method, *, viewer, manager, owner, admin=None, data=None, note=""):
+    own = {
+        "anonymous": LOGIN,
+        "viewer": viewer,
+        "manager": manager,
+        "owner": owner,
+        "other_owner": owner,
+        "admin": owner if admin is None else admin,
+    }
+    return Entry(method, True, own, data or {}, note)
+
+
+def site_page(method, *, anonymous, member, admin=None, data=None, note="", url=""):
+    own = dict.fromkeys(ROLES, member)
+    own["anonymous"] = anonymous
+    own["admin"] = member if admin is None else admin
+    return Entry(method, False, own, data or {}, note, url)
+
+
+MATRIX = {
+    # site
+    "healthz": site_page(GET, anonymous=OK_OR_UNAVAILABLE, member=OK_OR_UNAVAILABLE),
+    "home": site_page(GET, anonymous=LOGIN, member=200),
+    "set_language": site_page(POST, anonymous=REDIRECT, member=REDIRECT, data={"language": "he", "next": "/"}),
+    "invitation_accept": site_page(GET, anonymous=200, member=200, note="public one-time link"),
+    # accounts
+    "accounts:login": site_page(GET, anonymous=200, member=REDIRECT),
+    "accounts:logout": site_page(POST, anonymous=LOGIN, member=LOGIN, note="signs out, back to the login page"),
+    "accounts:profile": site_page(GET, anonymous=LOGIN, member=200),
+    "accounts:password_change": site_page(GET, anonymous=LOGIN, member=200),
+    "accounts:password_change_done": site_page(GET, anonymous=LOGIN, member=200),
+    "accounts:password_reset": site_page(GET, anonymous=200, member=200),
+    "accounts:password_reset_done": site_page(GET, anonymous=200, member=200),
+    "accounts:password_reset_confirm": site_page(GET, anonymous=200, member=200, note="invalid link page"),
+    "accounts:password_reset_complete": site_page(GET, anonymous=200, member=200),
+    # stores
+    "stores:create": site_page(GET, anonymous=LOGIN, member=200),
+    "stores:detail": store_page(GET, viewer=200, manager=200, owner=200),
+    "stores:settings": store_page(GET, viewer=403, manager=403, owner=200),
+    "stores:credentials": store_page(GET, viewer=403, manager=403, owner=200),
+    "stores:credentials_reveal": store_page(GET, viewer=403, manager=403, owner=200),
+    "stores:test_connection": store_page(POST, viewer=403, manager=403, owner=REDIRECT),
+    "stores:credential_log": store_page(GET, viewer=403, manager=403, owner=200),
+    "stores:team": store_page(GET, viewer=403, manager=403, owner=200),
+    "stores:invite": store_page(
+        POST, viewer=403, manager=403, owner=REDIRECT, data={"email": "new.person@example.com", "role": "viewer"}
+    ),
+    "stores:member_role": store_page(POST, viewer=403, manager=403, owner=REDIRECT, data={"role": "manager"}),
+    "stores:member_remove": store_page(POST, viewer=403, manager=403, owner=REDIRECT),
+    "stores:invitation_revoke": store_page(POST, viewer=403, manager=403, owner=REDIRECT),
+    "stores:grant": store_page(
+        POST,
+        viewer=403,
+        manager=403,
+        owner=REDIRECT,
+        data={"email": "viewer@example.com", "permission": "stores.run_sync"},
+    ),
+    "stores:grant_revoke": store_page(POST, viewer=403, manager=403, owner=REDIRECT),
+    "stores:delete": store_page(GET, viewer=403, manager=403, owner=200),
+}
+
+# The Django admin: staff only, every page behind the admin's own login.
+ADMIN_NAMESPACE = site_page(GET, anonymous=ADMIN_LOGIN, member=ADMIN_LOGIN, admin=200)
+# Patterns without a name (e.g. development media serving) are keyed by their route.
+UNNAMED = {
+    "^media/(?P<path>.*)$": site_page(
+        GET, anonymous=404, member=404, url="/media/avatars/missing.png", note="development media serving (DEBUG only)"
+    ),
+}
+
+
+def _kwargs_for(world, target_key):
+    store = world.stores[target_key]
+    return {
+        "store_id": store.pk,
+        "membership_id": world.memberships[target_key].pk,
+        "invitation_id": world.invitations[target_key].pk,
+        "grant_id": world.grants[target_key].pk,
+        "token": world.tokens[target_key],
+        "uidb64": "MQ",
+        "token_reset": "set-password",
+    }
+
+
+KWARGS = _kwargs_for
+
+
+def _walk(patterns, namespace=None, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace
+            full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(pattern.url_patterns, full_ns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            yield name, namespace, prefix + str(pattern.pattern), pattern
+
+
+def project_urls():
+    """``[(key, namespace, route, pattern)]`` for every URL pattern of the project."""
+    rows = []
+    for name, namespace, route, pattern in _walk(get_resolver().url_patterns):
+        rows.append((name or route, namespace, route, pattern))
+    return rows
+
+
+def entry_for(key, namespace):
+    if key in MATRIX:
+        return MATRIX[key]
+    if namespace == "admin" or (namespace or "").startswith("admin:"):
+        return ADMIN_NAMESPACE
+    return UNNAMED.get(key)
+
+
+def test_every_url_has_a_matrix_entry():
+    missing = [key for key, namespace, _route, _ in project_urls() if entry_for(key, namespace) is None]
+    assert not missing, f"URLs without a permission-matrix entry: {missing}"
+
+
+def test_matrix_has_no_stale_entries():
+    keys = {key for key, *_ in project_urls()}
+    assert not set(MATRIX) - keys
+
+
+def _client_for(world, role):
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    return client
+
+
+def _answer(response):
+    if response.status_code in (301, 302):
+        location = response.headers["Location"]
+        if location.startswith(reverse("admin:login")):
+            return ADMIN_LOGIN
+        if location.startswith(reverse("accounts:login")):
+            return LOGIN
+        return REDIRECT
+    if response.status_code in (200, 503) and response.request["PATH_INFO"] == reverse("healthz"):
+        return OK_OR_UNAVAILABLE
+    return response.status_code
+
+
+def _url_for(pattern_key, route_pattern, world, target_key):
+    values = _kwargs_for(world, target_key)
+    names = list(getattr(route_pattern.pattern, "converters", {}) or route_pattern.pattern.regex.groupindex)
+    kwargs = {}
+    for name in names:
+        value = values["token_reset"] if (name == "token" and "reset" in pattern_key) else values[name]
+        kwargs[name] = value
+    return reverse(pattern_key, kwargs=kwargs)
+
+
+def _check_all(world, key, entry, pattern):
+    failures = []
+    for role in ROLES:
+        for target in ("own", "other"):
+            target_key = world.own_store_key(role) if target == "own" else world.other_store_key(role)
+            url = entry.url or _url_for(key, pattern, world, target_key)
+            client = _client_for(world, role)
+            # Each request's writes are rolled back, so every role sees the same world.
+            with transaction.atomic():
+                response = getattr(client, entry.method)(url, entry.data)
+                transaction.set_rollback(True)
+            got, expected = _answer(response), entry.expected(role, target)
+            if got != expected:
+                failures.append(
+                    f"{entry.method.upper()} {url} as {role} ({target} store): got {got}, expected {expected}"
+                )
+    return failures
+
+
+SITE_URLS = [key for key, namespace, _route, _ in project_urls() if namespace != "admin"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", SITE_URLS)
+def test_permission_matrix(key):
+    rows = {row[0]: row for row in project_urls()}
+    _key, namespace, _route, pattern = rows[key]
+    entry = entry_for(key, namespace)
+    assert entry is not None, f"{key} has no permission-matrix entry"
+    world = build_world()
+    failures = _check_all(world, key, entry, pattern)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_admin_site_is_for_app_admins_only():
+    """Every admin changelist and the index: app admins only; others go to the admin login."""
+    world = build_world()
+    urls = [reverse("admin:index")] + [
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for model in admin.site._registry
+        if model._meta.app_label in {"accounts", "stores"}
+    ]
+    failures = []
+    for role in ROLES:
+        client = _client_for(world, role)
+        for url in urls:
+            got, expected = _answer(client.get(url)), ADMIN_NAMESPACE.expected(role, "own")
+            if got != expected:
+                failures.append(f"GET {url} as {role}: got {got}, expected {expected}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_objects_of_another_store_under_your_store_are_404():
+    """Mixing ids: store A's URL with store B's membership, invitation or grant is a 404."""
+    world = build_world()
+    client = _client_for(world, "owner")
+    store_a = world.stores["A"].pk
+    cases = [
+        ("stores:member_role", {"membership_id": world.memberships["B"].pk}, {"role": "manager"}),
+        ("stores:member_remove", {"membership_id": world.memberships["B"].pk}, {}),
+        ("stores:invitation_revoke", {"invitation_id": world.invitations["B"].pk}, {}),
+        ("stores:grant_revoke", {"grant_id": world.grants["B"].pk}, {}),
+    ]
+    for name, kwargs, data in cases:
+        response = client.post(reverse(name, kwargs={"store_id": store_a, **kwargs}), data)
+        assert response.status_code == 404, name
+    world.memberships["B"].refresh_from_db()
+    world.invitations["B"].refresh_from_db()
+    assert world.invitations["B"].revoked_at is None

@@ -1,5 +1,6 @@
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Now, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +73,25 @@ class Product(TimestampedModel, SyncedFields):
             models.Index(fields=["store", "sku"], name="products_store_sku_idx"),
             models.Index(fields=["store", "stock_status"], name="products_store_stock_idx"),
             models.Index(fields=["store", "-woo_modified_at"], name="products_store_modified_idx"),
+            # The product list's sortable columns, in both directions, empty values last
+            # (docs/schema-notes.md: additive indexes of the dashboard).
+            models.Index(F("store"), F("price").asc(nulls_last=True), F("id").asc(), name="products_store_price_idx"),
+            models.Index(
+                F("store"), F("price").desc(nulls_last=True), F("id").desc(), name="products_store_price_desc_idx"
+            ),
+            models.Index(
+                F("store"), F("stock_quantity").asc(nulls_last=True), F("id").asc(), name="products_store_qty_idx"
+            ),
+            models.Index(
+                F("store"),
+                F("stock_quantity").desc(nulls_last=True),
+                F("id").desc(),
+                name="products_store_qty_desc_idx",
+            ),
+            # Low-stock and out-of-stock counts of the overview, from the index alone.
+            models.Index(
+                fields=["store", "stock_status", "stock_quantity"], include=["status"], name="products_stock_count_idx"
+            ),
             GinIndex(fields=["categories"], name="products_categories_gin"),
             GinIndex(fields=["tags"], name="products_tags_gin"),
             GinIndex(fields=["brands"], name="products_brands_gin"),

@@ -16,6 +16,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("invitations/<str:token>/accept/", invitation_accept, name="invitation_accept"),
     path("stores/", include("stores.urls")),
+    path("stores/", include("catalog.urls")),
+    path("stores/", include("orders.urls")),
+    path("stores/", include("sync.urls")),
 ]
 
 if settings.DEBUG and settings.STORAGE_BACKEND == "filesystem":

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services as account_services
 from accounts.models import Invitation, User
 from accounts.selectors import invitations_pending_for
+from orders.overview import store_counts_for, store_overview_for, stores_health_for
 from stores import credentials, selectors, services
 from stores.access import (
     CHANGE_STORE,
@@ -75,7 +76,8 @@ def home(request):
     stores = list(selectors.stores_for(access))
     for store in stores:
         store.my_role = access.role(store.pk)
-    return render(request, "stores/home.html", {"stores": stores, "access": access})
+    health = stores_health_for(access, stores)
+    return render(request, "stores/home.html", {"stores": stores, "access": access, "health": health})
 
 
 @login_required
@@ -105,9 +107,15 @@ def store_create(request):
 def store_detail(request, store_id):
     access = access_for(request.user)
     store = selectors.store_get(access, store_id)
-    counts = selectors.store_overview(access, store_id)
+    # Estimated when a store is large (exact COUNT(*) of 500,000 orders costs tens of ms per visit).
+    counts = store_counts_for(access, store.pk)
     context = _store_context(
-        request, store, "overview", counts=counts, can_view_orders=access.can(VIEW_ORDERS, store.pk)
+        request,
+        store,
+        "overview",
+        counts=counts,
+        can_view_orders=access.can(VIEW_ORDERS, store.pk),
+        overview=store_overview_for(access, store, request.user),
     )
     return render(request, "stores/detail.html", context)
 

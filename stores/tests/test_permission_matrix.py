@@ -275,3 +275,62 @@ def test_objects_of_another_store_under_your_store_are_404():
     world.memberships["B"].refresh_from_db()
     world.invitations["B"].refresh_from_db()
     assert world.invitations["B"].revoked_at is None
+
+
+# --- Dashboard pages: catalog, orders, sync UI (appended by the dashboard engineer) -----------
+# Writes need change_catalog / change_order_status / run_sync (managers and owners); viewers
+# read everything except the open sync errors (the sync app scopes them to run_sync).
+_VIEW = {"viewer": 200, "manager": 200, "owner": 200}
+_EDIT_PAGE = {"viewer": 403, "manager": 200, "owner": 200}
+_WRITE = {"viewer": 403, "manager": REDIRECT, "owner": REDIRECT}
+MATRIX.update(
+    {
+        "catalog:product_list": store_page(GET, **_VIEW),
+        "catalog:product_bulk": store_page(POST, **_WRITE, data={"action": "status", "status": "draft"}),
+        "catalog:product_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:product_detail": store_page(GET, **_VIEW),
+        "catalog:product_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:product_push_status": store_page(GET, **_VIEW),
+        "catalog:product_repush": store_page(POST, **_WRITE),
+        "catalog:product_trash": store_page(POST, **_WRITE),
+        "catalog:variation_update": store_page(POST, **_WRITE, data={"regular_price": "99"}),
+        "catalog:conflict_resolve": store_page(POST, **_WRITE, data={"choice": "nonsense"}),
+        "catalog:category_list": store_page(GET, **_VIEW),
+        "catalog:category_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:category_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:tag_list": store_page(GET, **_VIEW),
+        "catalog:tag_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:tag_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:brand_list": store_page(GET, **_VIEW),
+        "catalog:brand_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:brand_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:attribute_list": store_page(GET, **_VIEW),
+        "catalog:attribute_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:attribute_detail": store_page(GET, **_VIEW),
+        "catalog:attribute_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:attribute_term_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:attribute_term_edit": store_page(GET, **_EDIT_PAGE),
+        "orders:order_list": store_page(GET, **_VIEW),
+        "orders:revenue_chart": store_page(GET, **_VIEW),
+        "orders:top_products": store_page(GET, **_VIEW),
+        "orders:order_detail": store_page(GET, **_VIEW),
+        "orders:order_status_change": store_page(POST, **_WRITE, data={"status": "completed"}),
+        "orders:order_push_status": store_page(GET, **_VIEW),
+        "sync:sync_status": store_page(GET, **_VIEW),
+        "sync:sync_start": store_page(POST, **_WRITE, data={"kind": "incremental"}),
+        "sync:sync_run_list": store_page(GET, **_VIEW),
+        "sync:sync_progress": store_page(GET, **_VIEW),
+        "sync:sync_error_list": store_page(GET, **_EDIT_PAGE),
+        "sync:sync_error_retry": store_page(POST, **_WRITE),
+    }
+)
+_store_kwargs_for = _kwargs_for
+
+
+def _kwargs_for(world, target_key):  # extends the builder above with the dashboard objects
+    from catalog.tests.world import dashboard_kwargs
+
+    return {**_store_kwargs_for(world, target_key), **dashboard_kwargs(world, target_key)}
+
+
+KWARGS = _kwargs_for

@@ -1,0 +1,263 @@
+"""Local catalog edits from the dashboard, each followed by its push to WooCommerce.
+
+A service checks the permission through ``stores.access`` (404 outside the user's scope, 403
+without ``stores.change_catalog``), saves the local row(s) with ``update_fields`` in one
+transaction, and hands the change to the sync app's push services (``sync.services``), which
+queue the push task on commit. Nothing here talks to WooCommerce.
+"""
+
+import json
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Round
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Product, ProductVariation
+from catalog.selectors import sku_taken
+from config.db import DataSource
+from stores.access import CHANGE_CATALOG, access_for, get_scoped_or_404
+from sync import services as sync_services
+from sync.models import PushAction
+
+# What the product form edits (all of them pushable: sync.mappers.products.PRODUCT_FIELDS).
+PRODUCT_EDITABLE_FIELDS = (
+    "name",
+    "sku",
+    "status",
+    "type",
+    "price",
+    "sale_price",
+    "stock_quantity",
+    "stock_status",
+    "description",
+    "short_description",
+    "weight",
+    "length",
+    "width",
+    "height",
+    "categories",
+    "tags",
+    "brands",
+)
+VARIATION_EDITABLE_FIELDS = ("regular_price", "sale_price", "stock_quantity", "stock_status")
+# A bulk edit touches at most this many products per request (the push goes out 100 per batch).
+BULK_LIMIT = 500
+
+
+def _check_prices(price, sale_price):
+    if price is not None and price < 0:
+        raise ValidationError({"price": _("A price cannot be negative.")})
+    if sale_price is not None and sale_price < 0:
+        raise ValidationError({"sale_price": _("A price cannot be negative.")})
+    if price is not None and sale_price is not None and sale_price >= price:
+        raise ValidationError({"sale_price": _("The sale price must be lower than the regular price.")})
+
+
+def _check_sku(store_id, sku, exclude_id=None):
+    if sku and sku_taken(store_id, sku, exclude_id):
+        raise ValidationError({"sku": _("Another product of this store already uses this SKU.")})
+
+
+def _editable(values):
+    unknown = set(values) - set(PRODUCT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Cannot set {', '.join(sorted(unknown))} on a product.")
+
+
+def _normalise(values):
+    values = dict(values)
+    if "sku" in values:
+        values["sku"] = (values["sku"] or "").strip() or None
+    if "stock_quantity" in values and values["stock_quantity"] is not None and "stock_status" not in values:
+        values["stock_status"] = "instock" if values["stock_quantity"] > 0 else "outofstock"
+    return values
+
+
+def product_create(*, actor, store_id, **values):
+    """A new product saved here (``source`` local) and pushed to WooCommerce as a create.
+
+    Returns ``(product, push)``.
+    """
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    _editable(values)
+    values = _normalise(values)
+    _check_prices(values.get("price"), values.get("sale_price"))
+    with transaction.atomic():
+        _check_sku(store_id, values.get("sku"))
+        product = Product(store_id=store_id, source=DataSource.LOCAL, **values)
+        product.full_clean(exclude=["store", "featured_image", "categories", "tags", "brands"])
+        product.save()
+        # Re-check the scope after writing (the choke point decides, not the form).
+        get_scoped_or_404(Product.objects.filter(pk=product.pk), access, CHANGE_CATALOG)
+        push = sync_services.product_push(product.pk, actor, action=PushAction.CREATE)
+    return product, push
+
+
+def product_update(*, actor, store_id, product_id, **values):
+    """Save the changed fields of a product and push exactly those.
+
+    Returns ``(product, push)``; ``push`` is None when nothing changed.
+    """
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    _editable(values)
+    values = _normalise(values)
+    with transaction.atomic():
+        product = get_scoped_or_404(
+            Product.objects.select_for_update().filter(store_id=store_id), access, CHANGE_CATALOG, pk=product_id
+        )
+        merged_price = values.get("price", product.price)
+        merged_sale = values.get("sale_price", product.sale_price)
+        _check_prices(merged_price, merged_sale)
+        if "sku" in values and values["sku"] != product.sku:
+            _check_sku(store_id, values["sku"], exclude_id=product.pk)
+        changed = [name for name, value in values.items() if getattr(product, name) != value]
+        if not changed:
+            return product, None
+        for name in changed:
+            setattr(product, name, values[name])
+        product.save(update_fields=[*changed, "updated_at"])
+        push = sync_services.product_push(product.pk, actor, fields=changed)
+    return product, push
+
+
+def product_trash(*, actor, store_id, product_id):
+    """Move a product to WooCommerce's trash (it can be restored there)."""
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    product = get_scoped_or_404(Product.objects.filter(store_id=store_id), access, CHANGE_CATALOG, pk=product_id)
+    if not product.woo_id:
+        # Never reached WooCommerce: there is nothing to trash there.
+        with transaction.atomic():
+            Product.objects.filter(pk=product.pk).update(status="trash", updated_at=timezone.now())
+        return product, None
+    return product, sync_services.product_push(product.pk, actor, action=PushAction.DELETE)
+
+
+def variation_update(*, actor, store_id, product_id, variation_id, **values):
+    """Inline price and stock edit of one variation, pushed with its product.
+
+    Returns ``(variation, push)``; ``push`` is None when nothing changed.
+    """
+    unknown = set(values) - set(VARIATION_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Cannot set {', '.join(sorted(unknown))} on a variation.")
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    with transaction.atomic():
+        variation = get_scoped_or_404(
+            ProductVariation.objects.select_for_update().filter(store_id=store_id, product_id=product_id),
+            access,
+            CHANGE_CATALOG,
+            pk=variation_id,
+        )
+        regular = values.get("regular_price", variation.regular_price)
+        sale = values.get("sale_price", variation.sale_price)
+        _check_prices(regular, sale)
+        if "stock_quantity" in values and values["stock_quantity"] is not None and "stock_status" not in values:
+            values["stock_status"] = "instock" if values["stock_quantity"] > 0 else "outofstock"
+        changed = [name for name, value in values.items() if getattr(variation, name) != value]
+        if not changed:
+            return variation, None
+        for name in changed:
+            setattr(variation, name, values[name])
+        # WooCommerce's "price" is what the customer pays: the sale price when there is one.
+        effective = sale if sale is not None else regular
+        if variation.price != effective:
+            variation.price = effective
+            changed.append("price")
+        variation.save(update_fields=[*changed, "updated_at"])
+        push = sync_services.product_push(product_id, actor, fields=["variations"], variation_ids=[variation.pk])
+    return variation, push
+
+
+# --- bulk actions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    updated: int
+    pushed: int
+    skipped: int
+
+
+BULK_ACTIONS = (
+    "status",
+    "price_set",
+    "price_increase",
+    "price_decrease",
+    "stock_set",
+    "stock_status",
+    "term_add",
+    "term_remove",
+)
+TERM_FIELDS = {"category": "categories", "tag": "tags", "brand": "brands"}
+
+
+def _bulk_update_values(action, value, term=None):
+    """``(update kwargs, pushed fields, extra filter)`` for one bulk action."""
+    if action == "status":
+        return {"status": value}, ["status"], Q()
+    if action == "price_set":
+        return {"price": value}, ["price"], Q(sale_price__isnull=True) | Q(sale_price__lt=value)
+    if action in ("price_increase", "price_decrease"):
+        factor = (Decimal(100) + (value if action == "price_increase" else -value)) / Decimal(100)
+        factor = factor.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        new_price = Round(F("price") * factor, 2)
+        keep_sale_valid = Q(sale_price__isnull=True) | Q(sale_price__lt=F("price") * factor)
+        return {"price": new_price}, ["price"], Q(price__isnull=False) & keep_sale_valid
+    if action == "stock_set":
+        status = "instock" if value > 0 else "outofstock"
+        return {"stock_quantity": value, "stock_status": status}, ["stock_quantity", "stock_status"], Q()
+    if action == "stock_status":
+        return {"stock_status": value}, ["stock_status"], Q()
+    if action in ("term_add", "term_remove"):
+        kind, woo_id, name, slug = term
+        column = TERM_FIELDS[kind]
+        ref = {"id": woo_id, "name": name, "slug": slug}
+        if action == "term_add":
+            expression = RawSQL(  # noqa: S611 - fixed column names, values as parameters
+                f"COALESCE({column}, '[]'::jsonb) || jsonb_build_array(%s::jsonb)",
+                [json.dumps(ref)],
+            )
+            return {column: expression}, [column], ~Q(**{f"{column}__contains": [{"id": woo_id}]})
+        expression = RawSQL(  # noqa: S611 - fixed column names, values as parameters
+            f"COALESCE((SELECT jsonb_agg(e) FROM jsonb_array_elements(COALESCE({column}, '[]'::jsonb)) e "  # noqa: S608
+            "WHERE (e->>'id')::bigint IS DISTINCT FROM %s), '[]'::jsonb)",
+            [woo_id],
+        )
+        return {column: expression}, [column], Q(**{f"{column}__contains": [{"id": woo_id}]})
+    raise ValidationError(f"Unknown bulk action {action!r}.")
+
+
+def products_bulk_update(*, actor, store_id, product_ids, action, value=None, term=None):
+    """Apply one change to many products of a store in one UPDATE, then push them in batches.
+
+    Products the change does not apply to (a price below their sale price, a term they already
+    have...) are skipped and counted. ``term`` is ``(kind, woo_id, name, slug)`` for the term
+    actions.
+    """
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    ids = list(dict.fromkeys(str(pk) for pk in product_ids))
+    if not ids:
+        raise ValidationError(_("Select at least one product."))
+    if len(ids) > BULK_LIMIT:
+        raise ValidationError(_("Select at most %(n)d products at a time.") % {"n": BULK_LIMIT})
+    update, fields, applies = _bulk_update_values(action, value, term)
+    with transaction.atomic():
+        scoped = access.scope(Product.objects.filter(store_id=store_id, pk__in=ids), CHANGE_CATALOG)
+        targets = scoped.filter(applies).exclude(status="trash") if action != "status" else scoped.filter(applies)
+        changed_ids = list(targets.select_for_update().values_list("pk", flat=True))
+        if changed_ids:
+            Product.objects.filter(pk__in=changed_ids).update(**update, updated_at=timezone.now())
+            sync_services.products_push_bulk(changed_ids, actor, fields=fields)
+    total = scoped.count()
+    return BulkResult(updated=len(changed_ids), pushed=len(changed_ids), skipped=total - len(changed_ids))

@@ -1,0 +1,105 @@
+"""Objects of the dashboard pages for the store-access world (stores/tests/helpers.py): one
+product (with a variation and an open conflict), category, tag, brand, attribute and term, order,
+sync run and sync error per store, so every dashboard URL has a target in both stores."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from catalog.models import (
+    Product,
+    ProductVariation,
+    StoreAttribute,
+    StoreAttributeTerm,
+    StoreBrand,
+    StoreCategory,
+    StoreTag,
+)
+from orders.models import Order
+from sync.models import ProductConflict, SyncError, SyncRun, SyncRunKind, SyncRunStatus
+
+
+def make_dashboard_objects(store, offset=1000):
+    now = timezone.now()
+    product = Product.objects.create(
+        store=store,
+        woo_id=offset + 1,
+        name=f"Linen apron {offset}",
+        sku=f"APRON-{offset}",
+        price=Decimal("120.00"),
+        type="variable",
+        status="publish",
+        source="woo",
+        stock_quantity=4,
+        woo_modified_at=now,
+        synced_at=now,
+        categories=[{"id": offset + 3, "name": "Kitchen", "slug": "kitchen"}],
+    )
+    variation = ProductVariation.objects.create(
+        product=product,
+        store=store,
+        woo_id=offset + 2,
+        sku=f"APRON-{offset}-S",
+        price=Decimal("120.00"),
+        regular_price=Decimal("120.00"),
+        stock_quantity=2,
+        attributes=[{"id": offset + 4, "name": "Size", "option": "S"}],
+        source="woo",
+    )
+    conflict = ProductConflict.objects.create(
+        store=store,
+        product=product,
+        fields=[{"field": "price", "ours": "120.00", "theirs": "125.00", "changed_here": True}],
+    )
+    category = StoreCategory.objects.create(store=store, woo_id=offset + 3, name="Kitchen", slug="kitchen")
+    tag = StoreTag.objects.create(store=store, woo_id=offset + 5, name="Linen", slug="linen")
+    brand = StoreBrand.objects.create(store=store, woo_id=offset + 6, name="Hearth", slug="hearth")
+    attribute = StoreAttribute.objects.create(store=store, woo_id=offset + 4, name="Size", slug="pa_size")
+    term = StoreAttributeTerm.objects.create(store=store, attribute=attribute, woo_id=offset + 7, name="S", slug="s")
+    order = Order.objects.create(
+        store=store,
+        woo_id=offset + 8,
+        number=str(offset + 8),
+        status="processing",
+        total=Decimal("120.00"),
+        customer_name="Test Customer",
+        line_items=[{"id": 1, "name": product.name, "product_id": offset + 1, "quantity": 1, "total": "120.00"}],
+        woo_created_at=now,
+    )
+    run = SyncRun.objects.create(
+        store=store,
+        kind=SyncRunKind.INCREMENTAL,
+        status=SyncRunStatus.SUCCESS,
+        progress={"products": {"done": 1, "total": 1, "status": "done"}},
+        started_at=now,
+        finished_at=now,
+    )
+    error = SyncError.objects.create(
+        store=store,
+        entity_type="product",
+        woo_id=offset + 9,
+        error_message="HTTP 500 server_error: Internal Server Error",
+        error_code="server_error",
+    )
+    return {
+        "product_id": product.pk,
+        "variation_id": variation.pk,
+        "conflict_id": conflict.pk,
+        "category_id": category.pk,
+        "tag_id": tag.pk,
+        "brand_id": brand.pk,
+        "attribute_id": attribute.pk,
+        "term_id": term.pk,
+        "order_id": order.pk,
+        "run_id": run.pk,
+        "error_id": error.pk,
+    }
+
+
+def dashboard_kwargs(world, target_key):
+    """URL kwargs of the dashboard pages for the world's store ``target_key`` (made once)."""
+    cache = world.__dict__.setdefault("_dashboard_objects", {})
+    if target_key not in cache:
+        offset = 1000 if target_key == "A" else 2000
+        cache[target_key] = make_dashboard_objects(world.stores[target_key], offset)
+    return cache[target_key]

@@ -1,0 +1,25 @@
+"""Display values of order list rows, computed once in Python (see catalog.presenters)."""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.presenters import DateFormatter, money_html
+from catalog.templatetags.dashboard import STATUS_TONES
+from orders.forms import STATUS_LABELS
+
+
+def order_rows(orders, store):
+    base = reverse("orders:order_list", kwargs={"store_id": store.pk})
+    dates = DateFormatter("SHORT_DATETIME_FORMAT")
+    for order in orders:
+        order.url = f"{base}{order.pk}/"
+        order.status_label = STATUS_LABELS.get(order.status, order.status)
+        order.status_tone = STATUS_TONES.get(order.status, "neutral")
+        order.total_html = money_html(order.total, store.currency)
+        if order.woo_created_at:
+            local = timezone.localtime(order.woo_created_at)
+            order.created_iso = local.isoformat()
+            order.created_short = dates(local, "SHORT_DATETIME_FORMAT")
+        else:
+            order.created_iso = order.created_short = None
+    return orders

@@ -1,0 +1,189 @@
+"""Reads of orders, scoped through ``stores.access`` and masked through ``orders.masking``.
+
+Whoever lacks ``stores.view_customer_data`` on a store (viewers) gets every order of that store
+through ``orders_summary``: lists, detail, search, exports, htmx fragments and charts alike.
+Search and sorting on customer columns are offered only to those who may see them.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, F, Func, IntegerField, Q, Sum
+from django.utils import timezone
+
+from orders.masking import orders_summary
+from orders.models import Order, OrderStatusLog
+from stores.access import VIEW_CUSTOMER_DATA, VIEW_ORDERS, get_scoped_or_404
+
+# What a list page sorts by; customer columns only for those who may see customer data.
+ORDERINGS = ("-woo_created_at", "woo_created_at", "-total", "total", "status", "-status", "number", "-number")
+CUSTOMER_ORDERINGS = ("customer_name", "-customer_name", "customer_email", "-customer_email")
+
+
+def can_see_customer_data(access, store_id):
+    return access.can(VIEW_CUSTOMER_DATA, store_id)
+
+
+def _masked_for(queryset, access, store_id):
+    return queryset if can_see_customer_data(access, store_id) else orders_summary(queryset, access)
+
+
+def orders_for(access, store_id, *, search="", status=None, ordering="-woo_created_at"):
+    """A store's orders for a list, an export or an htmx fragment: one query per page.
+
+    ``search`` matches the order number or WooCommerce id for everyone, and the customer's name,
+    email and phone only for those who may see them.
+    """
+    access.require(VIEW_ORDERS, store_id)
+    queryset = access.scope(Order.objects.filter(store_id=store_id), VIEW_ORDERS)
+    if status:
+        queryset = queryset.filter(status=status)
+    term = (search or "").strip()
+    if term:
+        condition = Q(number__iexact=term.lstrip("#"))
+        if term.lstrip("#").isdigit():
+            condition |= Q(woo_id=int(term.lstrip("#")))
+        if can_see_customer_data(access, store_id):
+            condition |= (
+                Q(customer_name__icontains=term) | Q(customer_email__icontains=term) | Q(customer_phone__icontains=term)
+            )
+        queryset = queryset.filter(condition)
+    allowed = ORDERINGS + (CUSTOMER_ORDERINGS if can_see_customer_data(access, store_id) else ())
+    if ordering not in allowed:
+        ordering = "-woo_created_at"
+    queryset = queryset.order_by(ordering, "-pk")
+    return _masked_for(queryset, access, store_id)
+
+
+def order_get(access, store_id, order_id):
+    """One order for its detail page (masked for viewers); 404 outside the user's scope."""
+    access.require(VIEW_ORDERS, store_id)
+    queryset = _masked_for(Order.objects.filter(store_id=store_id), access, store_id)
+    return get_scoped_or_404(queryset, access, VIEW_ORDERS, pk=order_id)
+
+
+def order_status_counts_for(access, store_id):
+    """Orders and revenue per status, for charts: one query, no customer columns."""
+    access.require(VIEW_ORDERS, store_id)
+    queryset = orders_for(access, store_id).order_by()
+    return list(queryset.values("status").annotate(count=Count("pk"), revenue=Sum("total")).order_by("status"))
+
+
+EXPORT_COLUMNS = (
+    "number",
+    "woo_id",
+    "status",
+    "total",
+    "currency",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "woo_created_at",
+)
+
+
+def order_export_rows_for(access, store_id, **filters):
+    """Rows for a CSV export (masked for viewers), streamed in chunks."""
+    for order in orders_for(access, store_id, **filters).iterator(chunk_size=500):
+        yield [getattr(order, column) for column in EXPORT_COLUMNS]
+
+
+# --- The dashboard's order pages (appended by the dashboard engineer) ------------------------
+
+
+class _ItemCount(Func):
+    """Line items of an order (0 when the JSON is not a list); not a personal column."""
+
+    template = "(CASE WHEN jsonb_typeof(%(expressions)s) = 'array' THEN jsonb_array_length(%(expressions)s) ELSE 0 END)"
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        return sql, (*params, *params)
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    q: str = ""
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    total_min: Decimal | None = None
+    total_max: Decimal | None = None
+    sort: str = "-woo_created_at"
+
+    @property
+    def active(self):
+        values = (self.status, self.date_from, self.date_to, self.total_min, self.total_max)
+        return sum(1 for value in values if value not in ("", None))
+
+
+# Wide JSON a list does not show (the addresses stay masked for viewers either way).
+ORDER_LIST_DEFERRED = ("line_items", "billing", "shipping", "customer_note")
+
+
+def orders_list_for(access, store_id, filters=OrderFilters()):
+    """The order list: ``orders_for`` (masked for viewers) plus dates in the user's time zone and
+    a total range. One query per page; ``item_count`` comes from the same row."""
+    queryset = orders_for(access, store_id, search=filters.q, status=filters.status or None, ordering=filters.sort)
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        queryset = queryset.filter(woo_created_at__gte=datetime.combine(filters.date_from, time.min, tzinfo=tz))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=tz)
+        queryset = queryset.filter(woo_created_at__lt=end)
+    if filters.total_min is not None:
+        queryset = queryset.filter(total__gte=filters.total_min)
+    if filters.total_max is not None:
+        queryset = queryset.filter(total__lte=filters.total_max)
+    return queryset.defer(*ORDER_LIST_DEFERRED).annotate(item_count=_ItemCount(F("line_items")))
+
+
+def order_status_logs_for(access, store_id, order):
+    """The order's status history from ``order_status_logs``, newest first: one query."""
+    access.require(VIEW_ORDERS, store_id)
+    logs = access.scope(OrderStatusLog.objects.filter(store_id=store_id, order_woo_id=order.woo_id), VIEW_ORDERS)
+    return list(logs.order_by("-created_at")[:100])
+
+
+def order_line_products_for(access, store_id, order):
+    """``{woo product id: local product id}`` for the order's line items: one query."""
+    from catalog.models import Product
+
+    woo_ids = set()
+    for item in order.line_items if isinstance(order.line_items, list) else []:
+        if isinstance(item, dict):
+            for key in ("variation_id", "product_id"):
+                if isinstance(item.get(key), int) and item[key] > 0:
+                    woo_ids.add(item[key])
+    if not woo_ids:
+        return {}
+    products = access.scope(Product.objects.filter(store_id=store_id, woo_id__in=woo_ids), VIEW_ORDERS)
+    return dict(products.values_list("woo_id", "id"))
+
+
+def order_last_push_for(access, store_id, order):
+    """The latest status push of the order (to show it going out and its result): one query."""
+    from sync.models import PushEntity, PushOperation
+
+    access.require(VIEW_ORDERS, store_id)
+    return (
+        PushOperation.objects.filter(store_id=store_id, entity_type=PushEntity.ORDER, object_id=order.pk)
+        .exclude(status="cancelled")
+        .select_related("requested_by")
+        .only(
+            "id",
+            "store_id",
+            "status",
+            "payload",
+            "attempts",
+            "last_error",
+            "created_at",
+            "completed_at",
+            "requested_by__id",
+            "requested_by__email",
+        )
+        .order_by("-created_at")
+        .first()
+    )

@@ -1,0 +1,16 @@
+"""Order pages, included by ``config/urls.py`` under ``stores/`` (every route starts with the store)."""
+
+from django.urls import path
+
+from orders import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("<uuid:store_id>/orders/", views.order_list, name="order_list"),
+    path("<uuid:store_id>/orders/chart/", views.revenue_chart, name="revenue_chart"),
+    path("<uuid:store_id>/orders/top-products/", views.top_products, name="top_products"),
+    path("<uuid:store_id>/orders/<uuid:order_id>/", views.order_detail, name="order_detail"),
+    path("<uuid:store_id>/orders/<uuid:order_id>/status/", views.order_status_change, name="order_status_change"),
+    path("<uuid:store_id>/orders/<uuid:order_id>/push-status/", views.order_push_status, name="order_push_status"),
+]

@@ -16,7 +16,7 @@ from django.utils import timezone
 _counter = itertools.count(1)
 
 
-def _value_for(field):
+def sample_value(field):
     n = next(_counter)
     if field.choices:
         return field.choices[0][0]
@@ -80,7 +80,7 @@ def make(model, **overrides):
         if field.is_relation:
             values[field.name] = _parent_for(field, overrides)
         else:
-            values[field.name] = _value_for(field)
+            values[field.name] = sample_value(field)
     values.update(overrides)
     return model.objects.create(**values)
 

@@ -4,7 +4,7 @@ import pytest
 from django.apps import apps
 from django.db import IntegrityError, models, transaction
 
-from config.testing import make
+from config.testing import make, sample_value
 from config.tests.conftest import STOREDESK_APPS
 
 
@@ -40,7 +40,7 @@ def test_unique_constraint_rejects_duplicate(model, constraint):
     for name in constraint.fields:
         field = model._meta.get_field(name)
         if getattr(first, field.attname) is None:
-            setattr(first, field.attname, make(field.related_model).pk if field.is_relation else 424242)
+            setattr(first, field.attname, make(field.related_model).pk if field.is_relation else sample_value(field))
     first.save()
     duplicate = {
         model._meta.get_field(name).attname: getattr(first, model._meta.get_field(name).attname)

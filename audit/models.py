@@ -120,3 +120,52 @@ class AnomalyResponseAction(UUIDModel):
 
     def __str__(self):
         return f"{self.action_type} ({self.status})"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCESS = "success", _("Success")
+    FAILED = "failed", _("Failed")
+
+
+class ScheduledJob(UUIDModel):
+    """``scheduled_jobs``: one row per job in ``settings.SCHEDULED_JOBS`` (kept in step by the
+    dispatcher). Staff change ``interval_seconds`` and ``enabled``; the rest is bookkeeping."""
+
+    name = models.TextField(unique=True)
+    task = models.TextField()
+    queue = models.TextField(default="maintenance", db_default="maintenance")
+    default_interval_seconds = models.PositiveIntegerField(
+        default=0, db_default=0, editable=False, help_text=_("From settings.SCHEDULED_JOBS.")
+    )
+    interval_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Override of the interval from settings, in seconds. Empty = the settings' default."),
+    )
+    enabled = models.BooleanField(default=True, db_default=True)
+    last_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_status = models.TextField(choices=JobStatus.choices, null=True, blank=True, editable=False)
+    last_message = models.TextField(default="", db_default="", blank=True, editable=False)
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        db_table = "scheduled_jobs"
+        ordering = ["name"]
+        constraints = [
+            choices_check("last_status", JobStatus, table="scheduled_jobs", nullable=True),
+            models.CheckConstraint(
+                condition=models.Q(interval_seconds__isnull=True) | models.Q(interval_seconds__gte=60),
+                name="scheduled_jobs_interval_min_check",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def effective_interval_seconds(self):
+        return self.interval_seconds if self.interval_seconds is not None else self.default_interval_seconds

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.timezones.UserTimezoneMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -135,7 +136,7 @@ GUARDIAN_RAISE_403 = True
 # django-axes: lock the account and the IP after repeated failed logins.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each locks on its own
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -268,3 +269,130 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Sync ----------------------------------------------------------------------------------------
+# WooCommerce pulls and pushes (sync/). Every value can be set from the environment.
+# Parallel page requests per store during a pull (real hosts throttle: keep it small).
+SYNC_PAGE_CONCURRENCY = env.int("SYNC_PAGE_CONCURRENCY", default=4)
+# Items per list page (WooCommerce allows 1..100).
+SYNC_PAGE_SIZE = env.int("SYNC_PAGE_SIZE", default=100)
+# Seconds per request; the woocommerce client's own default is 5 s, too short for busy stores.
+SYNC_REQUEST_TIMEOUT_SECONDS = env.float("SYNC_REQUEST_TIMEOUT_SECONDS", default=30.0)
+# Retries on 429, 5xx, timeouts and connection errors, with exponential backoff and jitter.
+SYNC_MAX_RETRIES = env.int("SYNC_MAX_RETRIES", default=4)
+SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=0.5)
+SYNC_BACKOFF_MAX_SECONDS = env.float("SYNC_BACKOFF_MAX_SECONDS", default=30.0)
+# A Retry-After longer than this fails the request (the task is retried later) instead of waiting.
+SYNC_RETRY_AFTER_MAX_SECONDS = env.float("SYNC_RETRY_AFTER_MAX_SECONDS", default=120.0)
+# An incremental pull asks for changes since (watermark - overlap): clock skew and same-second writes.
+SYNC_WATERMARK_OVERLAP_SECONDS = env.int("SYNC_WATERMARK_OVERLAP_SECONDS", default=300)
+# Rows per write batch: pages are regrouped, then one COPY + INSERT ... ON CONFLICT per table.
+SYNC_UPSERT_BATCH_ROWS = env.int("SYNC_UPSERT_BATCH_ROWS", default=1000)
+# Copy product images into the storage backend when the store's image URLs answer.
+SYNC_FETCH_IMAGES = env.bool("SYNC_FETCH_IMAGES", default=True)
+SYNC_IMAGE_TIMEOUT_SECONDS = env.float("SYNC_IMAGE_TIMEOUT_SECONDS", default=15.0)
+SYNC_IMAGE_MAX_BYTES = env.int("SYNC_IMAGE_MAX_BYTES", default=20 * 1024 * 1024)
+# Open sync_errors are retried by the next runs up to this many times (then only by hand).
+SYNC_ERROR_MAX_RETRIES = env.int("SYNC_ERROR_MAX_RETRIES", default=10)
+# A pending/running run without a heartbeat for this long is considered dead.
+SYNC_RUN_STALE_SECONDS = env.int("SYNC_RUN_STALE_SECONDS", default=900)
+# Push tasks: attempts before a push is marked failed, and the first retry delay.
+SYNC_PUSH_MAX_ATTEMPTS = env.int("SYNC_PUSH_MAX_ATTEMPTS", default=5)
+SYNC_PUSH_RETRY_SECONDS = env.int("SYNC_PUSH_RETRY_SECONDS", default=30)
+# Reconciliation (cheap id-list comparison, catches permanent deletes and missed items).
+SYNC_RECONCILE_INTERVAL_SECONDS = env.int("SYNC_RECONCILE_INTERVAL_SECONDS", default=86400)
+# Every sync task runs on the "sync" queue (routing, not the deprecated task attribute).
+CELERY_TASK_ROUTES = {**globals().get("CELERY_TASK_ROUTES", {}), "sync.tasks.*": {"queue": "sync"}}
+SCHEDULED_JOBS["sync_reconcile"] = (
+    "sync.tasks.reconcile_all_stores",
+    SYNC_RECONCILE_INTERVAL_SECONDS,
+    "sync",
+)
+
+# Webhooks ------------------------------------------------------------------------------------
+# Receiving, verifying and applying WooCommerce deliveries (webhooks/). All from the environment.
+# A request body larger than this is answered 413 (WooCommerce order payloads are rarely > 100 KB).
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=5 * 1024 * 1024)
+# webhook_logs rows per store and hour (the inventory's check_webhook_log_rate_limit). Past it a
+# valid delivery is still stored and applied; only its log row is skipped (and counted).
+WEBHOOK_LOG_CAP_PER_HOUR = env.int("WEBHOOK_LOG_CAP_PER_HOUR", default=1000)
+# After a secret rotation, deliveries signed with the previous secret are accepted this long.
+WEBHOOK_SECRET_GRACE_SECONDS = env.int("WEBHOOK_SECRET_GRACE_SECONDS", default=86400)
+# How long a web worker keeps a store's decrypted webhook secrets in memory (a miss re-reads).
+WEBHOOK_SECRET_CACHE_SECONDS = env.float("WEBHOOK_SECRET_CACHE_SECONDS", default=30.0)
+# Inbox rows still pending this long after they were queued are queued again (Redis was down,
+# a worker died...). The beat job that does it runs every WEBHOOK_REQUEUE_INTERVAL_SECONDS.
+WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=180)
+WEBHOOK_REQUEUE_INTERVAL_SECONDS = env.int("WEBHOOK_REQUEUE_INTERVAL_SECONDS", default=60)
+WEBHOOK_REQUEUE_BATCH = env.int("WEBHOOK_REQUEUE_BATCH", default=5000)
+# When the broker refuses a message the receiver stops trying for this long (rows stay pending).
+WEBHOOK_ENQUEUE_BACKOFF_SECONDS = env.float("WEBHOOK_ENQUEUE_BACKOFF_SECONDS", default=10.0)
+# "*.deleted" bodies carry no date: an identical deletion of the same object within this window,
+# with nothing else received for it in between, is a repeat (WooCommerce's own window is 10 min).
+WEBHOOK_DELETE_DEDUPE_SECONDS = env.int("WEBHOOK_DELETE_DEDUPE_SECONDS", default=600)
+# Applying: retries with exponential backoff (base * 2^n, capped), then sync_errors.
+WEBHOOK_APPLY_MAX_RETRIES = env.int("WEBHOOK_APPLY_MAX_RETRIES", default=5)
+WEBHOOK_APPLY_RETRY_BASE_SECONDS = env.int("WEBHOOK_APPLY_RETRY_BASE_SECONDS", default=10)
+WEBHOOK_APPLY_RETRY_MAX_SECONDS = env.int("WEBHOOK_APPLY_RETRY_MAX_SECONDS", default=600)
+# A worker applying one delivery takes up to this many pending ones of the same store with it
+# (one set-based write for all of them).
+WEBHOOK_APPLY_BATCH = env.int("WEBHOOK_APPLY_BATCH", default=100)
+# One apply task drains a store's inbox for at most this long, then hands over to a new task.
+WEBHOOK_DRAIN_SECONDS = env.int("WEBHOOK_DRAIN_SECONDS", default=30)
+# The receiver queues an apply task only when none is queued for the store (or the one queued
+# has not started for this long: its message was lost).
+WEBHOOK_APPLY_REQUEST_STALE_SECONDS = env.int("WEBHOOK_APPLY_REQUEST_STALE_SECONDS", default=60)
+# Webhook status refresh from WooCommerce (alerts on disabled webhooks, re-pushes rotated secrets).
+WEBHOOK_STATUS_REFRESH_INTERVAL_SECONDS = env.int("WEBHOOK_STATUS_REFRESH_INTERVAL_SECONDS", default=900)
+# The standard set registered by "Register webhooks".
+WEBHOOK_STANDARD_TOPICS = env.list(
+    "WEBHOOK_STANDARD_TOPICS",
+    default=[
+        f"{resource}.{event}"
+        for resource in ("product", "order")
+        for event in ("created", "updated", "deleted", "restored")
+    ],
+)
+# Applied/skipped inbox rows are deleted after this many days (failed ones stay until retried).
+RETENTION_DAYS["webhook_deliveries"] = env.int("RETENTION_WEBHOOK_DELIVERIES_DAYS", default=14)
+SCHEDULED_JOBS["webhook_deliveries_requeue"] = (
+    "webhooks.tasks.webhook_deliveries_requeue_task",
+    WEBHOOK_REQUEUE_INTERVAL_SECONDS,
+    "maintenance",
+)
+SCHEDULED_JOBS["webhook_status_refresh"] = (
+    "webhooks.tasks.webhook_status_refresh_task",
+    WEBHOOK_STATUS_REFRESH_INTERVAL_SECONDS,
+    "maintenance",
+)
+
+# Audit: anomaly rules and cleanup -------------------------------------------------------------
+# Thresholds of the anomaly rules (audit/anomalies.py); windows in minutes. Reaching a rule's
+# threshold logs the anomaly and notifies the app admins in-app (high severity: also by e-mail);
+# reaching a *_CRITICAL_* threshold also suspends the user (0 = never). Failed logins and invalid
+# webhook signatures never suspend anyone.
+ANOMALY_FAILED_LOGINS = env.int("ANOMALY_FAILED_LOGINS", default=2 * AXES_FAILURE_LIMIT)
+ANOMALY_FAILED_LOGINS_WINDOW_MINUTES = env.int("ANOMALY_FAILED_LOGINS_WINDOW_MINUTES", default=15)
+ANOMALY_CREDENTIAL_REVEAL_STORES = env.int("ANOMALY_CREDENTIAL_REVEAL_STORES", default=3)
+ANOMALY_CREDENTIAL_REVEAL_CRITICAL_STORES = env.int("ANOMALY_CREDENTIAL_REVEAL_CRITICAL_STORES", default=5)
+ANOMALY_CREDENTIAL_REVEAL_WINDOW_MINUTES = env.int("ANOMALY_CREDENTIAL_REVEAL_WINDOW_MINUTES", default=10)
+ANOMALY_MASS_DELETE_ROWS = env.int("ANOMALY_MASS_DELETE_ROWS", default=50)
+ANOMALY_MASS_DELETE_CRITICAL_ROWS = env.int("ANOMALY_MASS_DELETE_CRITICAL_ROWS", default=500)
+ANOMALY_MASS_DELETE_WINDOW_MINUTES = env.int("ANOMALY_MASS_DELETE_WINDOW_MINUTES", default=10)
+ANOMALY_MASS_PRICE_CHANGE_ROWS = env.int("ANOMALY_MASS_PRICE_CHANGE_ROWS", default=100)
+ANOMALY_MASS_PRICE_CHANGE_CRITICAL_ROWS = env.int("ANOMALY_MASS_PRICE_CHANGE_CRITICAL_ROWS", default=0)
+ANOMALY_MASS_PRICE_CHANGE_WINDOW_MINUTES = env.int("ANOMALY_MASS_PRICE_CHANGE_WINDOW_MINUTES", default=10)
+ANOMALY_INVALID_SIGNATURES = env.int("ANOMALY_INVALID_SIGNATURES", default=20)
+ANOMALY_INVALID_SIGNATURES_WINDOW_MINUTES = env.int("ANOMALY_INVALID_SIGNATURES_WINDOW_MINUTES", default=10)
+# Who gets anomaly e-mails; empty = every active app admin.
+ANOMALY_EMAIL_RECIPIENTS = env.list("ANOMALY_EMAIL_RECIPIENTS", default=[])
+ANOMALY_DETECT_INTERVAL_SECONDS = env.int("ANOMALY_DETECT_INTERVAL_SECONDS", default=300)
+SCHEDULED_JOBS["detect_anomalies"] = (
+    "audit.tasks.detect_anomalies",
+    ANOMALY_DETECT_INTERVAL_SECONDS,
+    "maintenance",
+)
+# Retention deletes run in transactions of this many rows (audit/cleanup.py), optionally pausing
+# between batches to leave the disk to other writers.
+CLEANUP_BATCH_SIZE = env.int("CLEANUP_BATCH_SIZE", default=5000)
+CLEANUP_BATCH_PAUSE_SECONDS = env.float("CLEANUP_BATCH_PAUSE_SECONDS", default=0.0)

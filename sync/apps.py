@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class SyncConfig(AppConfig):
     name = "sync"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Each store's incremental pull is due work of the one scheduler (audit/jobs.py).
+        from audit.jobs import register_due_work
+        from sync.tasks import queue_due_syncs
+
+        register_due_work(queue_due_syncs)

@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyModelAdmin
-from webhooks.models import Webhook, WebhookLog, WebhookLogRateLimit
+from webhooks.models import (
+    Webhook,
+    WebhookApplyRequest,
+    WebhookDelivery,
+    WebhookDeliveryStats,
+    WebhookLog,
+    WebhookLogRateLimit,
+)
 
 
 @admin.register(Webhook)
@@ -27,3 +34,26 @@ class WebhookLogRateLimitAdmin(ReadOnlyModelAdmin):
     list_display = ["store", "hour_bucket", "log_count"]
     list_select_related = ["store"]
     list_filter = ["store"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyModelAdmin):
+    list_display = ["topic", "resource_id", "store", "status", "outcome", "attempts", "received_at", "applied_at"]
+    list_select_related = ["store"]
+    list_filter = ["status", "topic", "store"]
+    search_fields = ["delivery_id", "=resource_id", "last_error"]
+    exclude = ["body"]
+    show_full_result_count = False
+
+
+@admin.register(WebhookDeliveryStats)
+class WebhookDeliveryStatsAdmin(ReadOnlyModelAdmin):
+    list_display = ["store", "woo_webhook_id", "last_delivery_at", "consecutive_failures", "failure_count"]
+    list_select_related = ["store"]
+    list_filter = ["store"]
+
+
+@admin.register(WebhookApplyRequest)
+class WebhookApplyRequestAdmin(ReadOnlyModelAdmin):
+    list_display = ["store", "requested_at"]
+    list_select_related = ["store"]

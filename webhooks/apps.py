@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class WebhooksConfig(AppConfig):
     name = "webhooks"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from audit.cleanup import CleanupJob, register_cleanup
+
+        # Applied and skipped inbox rows expire; failed ones stay until retried or resolved.
+        register_cleanup(
+            CleanupJob(
+                "webhook_deliveries",
+                table="webhook_deliveries",
+                time_column="received_at",
+                retention_key="webhook_deliveries",
+                default_days=14,
+                where="status IN ('applied', 'skipped')",
+                description="applied webhook deliveries (the inbox)",
+            )
+        )

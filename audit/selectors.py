@@ -1,0 +1,183 @@
+"""Reads of the audit trail: the two audit views (app admins only), an object's history, anomalies."""
+
+from collections import OrderedDict
+
+from django.db import connection
+from django.db.models import Max, Q
+from django.http import Http404
+
+from audit.models import AnomalyResponseAction, AuditLog
+from config.pagination import WindowPage, parse_page_number
+from stores.access import VIEW_CUSTOMER_DATA, VIEW_ORDERS, VIEW_STORE
+
+CRITICAL_CATEGORIES = ("delete", "credentials", "store", "membership", "app_role")
+AUDITED_TABLES = (
+    "profiles",
+    "user_roles",
+    "store_users",
+    "stores",
+    "products",
+    "product_variations",
+    "product_attributes",
+    "store_attributes",
+    "store_categories",
+    "store_tags",
+    "store_brands",
+    "orders",
+    "webhooks",
+    "deployments",
+)
+ACTIVITY_ORDERINGS = {
+    "last": "last_activity DESC",
+    "total": "total_actions DESC, last_activity DESC",
+    "deletes": "deletes DESC, last_activity DESC",
+    "email": "user_email ASC NULLS LAST",
+}
+
+
+def _dict_rows(cursor):
+    names = [column.name for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _window(sql, params, page, per_page):
+    number = parse_page_number(page)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, per_page + 1, (number - 1) * per_page])
+        rows = _dict_rows(cursor)
+    return WindowPage(rows=rows[:per_page], number=number, per_page=per_page, has_next=len(rows) > per_page)
+
+
+def critical_changes_for(*, category=None, table=None, action=None, actor=None, page=1, per_page=50):
+    """Rows of the ``audit_critical_changes`` view (7 days), newest first. App admins only."""
+    where, params = [], []
+    if category in CRITICAL_CATEGORIES:
+        where.append("category = %s")
+        params.append(category)
+    if table in AUDITED_TABLES:
+        where.append("table_name = %s")
+        params.append(table)
+    if action in ("INSERT", "UPDATE", "DELETE"):
+        where.append("action = %s")
+        params.append(action)
+    if actor:
+        where.append("user_email ILIKE %s")
+        params.append("%" + actor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    sql = (
+        "SELECT id, category, table_name, record_id, action, changed_fields, user_id, user_email, "
+        "host(ip_address) AS ip_address, user_agent, created_at FROM audit_critical_changes"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY created_at DESC, id"
+    return _window(sql, params, page, per_page)
+
+
+def user_activity_for(*, search=None, order="last", page=1, per_page=50):
+    """Rows of the ``audit_user_activity`` view (30 days, one per actor). App admins only."""
+    params = []
+    sql = "SELECT * FROM audit_user_activity"
+    if search:
+        sql += " WHERE COALESCE(user_email, actor_key) ILIKE %s"
+        params.append("%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    sql += " ORDER BY " + ACTIVITY_ORDERINGS.get(order, ACTIVITY_ORDERINGS["last"]) + ", actor_key"
+    return _window(sql, params, page, per_page)
+
+
+# ---------------------------------------------------------------------------------------------
+# An object's history
+
+
+def _mask_customer_data(data):
+    from orders.masking import PII_FIELDS, mask_value
+
+    if not data:
+        return data
+    return {key: (mask_value(value) if key in PII_FIELDS else value) for key, value in data.items()}
+
+
+def history_for(table_name, record_id, access, store_id, *, limit=100):
+    """The audit history of one object (newest first) for a user allowed to see it.
+
+    ``table_name`` is an audited table whose rows belong to ``store_id`` (``stores`` itself, or a
+    table with a ``store_id`` column); rows of another store are never returned, whatever
+    ``record_id`` is. Raises ``Http404`` when ``access`` may not see the object (orders need
+    ``view_orders``). For users without ``view_customer_data`` on the store (viewers), the
+    customer columns of orders are masked in ``old_data`` / ``new_data`` as everywhere else.
+    Credential columns are never in the trail.
+    """
+    if table_name not in AUDITED_TABLES or table_name in ("profiles", "user_roles", "deployments"):
+        raise ValueError(f"{table_name} rows do not belong to a store.")
+    if not access.can(VIEW_ORDERS if table_name == "orders" else VIEW_STORE, store_id):
+        raise Http404("No such object.")
+    logs = AuditLog.objects.filter(table_name=table_name, record_id=record_id).order_by("-created_at", "-id")
+    if table_name != "stores":
+        # Every row of these tables carries its store; a DELETE has only old_data, an INSERT only new_data.
+        logs = logs.filter(Q(new_data__store_id=str(store_id)) | Q(old_data__store_id=str(store_id)))
+    elif str(record_id) != str(store_id):
+        return []
+    entries = list(logs[:limit])
+    if table_name == "orders" and not access.can(VIEW_CUSTOMER_DATA, store_id):
+        for entry in entries:
+            entry.old_data = _mask_customer_data(entry.old_data)
+            entry.new_data = _mask_customer_data(entry.new_data)
+            entry.customer_data_masked = True
+    return entries
+
+
+# ---------------------------------------------------------------------------------------------
+# Anomalies
+
+
+def anomalies_for(*, state=None, rule=None, page=1, per_page=25):
+    """Anomalies (grouped response rows), newest first. ``state``: "open" or "acknowledged".
+
+    Two queries: one page of anomaly ids, then their response rows.
+    """
+    ids = AnomalyResponseAction.objects.values("anomaly_id")
+    if state == "open":
+        ids = ids.filter(metadata__acknowledged_at__isnull=True)
+    elif state == "acknowledged":
+        ids = ids.filter(metadata__acknowledged_at__isnull=False)
+    if rule:
+        ids = ids.filter(metadata__rule=rule)
+    number = parse_page_number(page)
+    offset = (number - 1) * per_page
+    id_page = list(
+        ids.annotate(latest=Max("created_at"))
+        .order_by("-latest", "anomaly_id")
+        .values_list("anomaly_id", flat=True)[offset : offset + per_page + 1]
+    )
+    has_next = len(id_page) > per_page
+    id_page = id_page[:per_page]
+    groups = OrderedDict((anomaly_id, []) for anomaly_id in id_page)
+    rows = AnomalyResponseAction.objects.filter(anomaly_id__in=id_page).select_related("target_user")
+    for row in rows.order_by("created_at"):
+        groups[row.anomaly_id].append(row)
+    anomalies = [_anomaly(anomaly_id, actions) for anomaly_id, actions in groups.items() if actions]
+    return WindowPage(rows=anomalies, number=number, per_page=per_page, has_next=has_next)
+
+
+def _anomaly(anomaly_id, actions):
+    first = actions[0]
+    metadata = first.metadata or {}
+    suspension = next((a for a in actions if a.action_type == "user_suspended"), None)
+    return {
+        "anomaly_id": anomaly_id,
+        "rule": metadata.get("rule", anomaly_id.split(":", 1)[0]),
+        "level": metadata.get("level", first.severity),
+        "summary": metadata.get("summary", ""),
+        "created_at": first.created_at,
+        "target_user": first.target_user,
+        "target_email": first.target_email,
+        "acknowledged_at": metadata.get("acknowledged_at"),
+        "acknowledged_by": metadata.get("acknowledged_by"),
+        "actions": actions,
+        "suspension": suspension,
+        "suspension_undoable": bool(
+            suspension
+            and suspension.status == "completed"
+            and not (suspension.metadata or {}).get("undone_at")
+            and (suspension.metadata or {}).get("was_active", True)
+        ),
+    }

@@ -1,0 +1,119 @@
+"""Admin-only pages under /audit/: critical changes, user activity, anomalies.
+
+Only app admins (``user.is_staff``) see them; everybody else, signed in or not, gets a 404.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from audit import anomalies, selectors
+
+
+def staff_only(view):
+    @wraps(view)
+    def inner(request, *args, **kwargs):
+        user = request.user
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return inner
+
+
+def _querystring(request, **changes):
+    query = request.GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
+@require_GET
+@staff_only
+def critical_changes(request):
+    filters = {
+        "category": request.GET.get("category") or "",
+        "table": request.GET.get("table") or "",
+        "action": request.GET.get("action") or "",
+        "actor": (request.GET.get("actor") or "").strip(),
+    }
+    page = selectors.critical_changes_for(**filters, page=request.GET.get("page"))
+    return render(
+        request,
+        "audit/critical_changes.html",
+        {
+            "title": _("Critical changes"),
+            "active_audit_tab": "critical",
+            "page": page,
+            "filters": filters,
+            "categories": selectors.CRITICAL_CATEGORIES,
+            "tables": selectors.AUDITED_TABLES,
+            "next_query": _querystring(request, page=page.number + 1),
+            "previous_query": _querystring(request, page=page.number - 1),
+        },
+    )
+
+
+@require_GET
+@staff_only
+def user_activity(request):
+    filters = {"search": (request.GET.get("q") or "").strip(), "order": request.GET.get("order") or "last"}
+    page = selectors.user_activity_for(**filters, page=request.GET.get("page"))
+    return render(
+        request,
+        "audit/user_activity.html",
+        {
+            "title": _("User activity"),
+            "active_audit_tab": "activity",
+            "page": page,
+            "filters": filters,
+            "orderings": selectors.ACTIVITY_ORDERINGS,
+            "next_query": _querystring(request, page=page.number + 1),
+            "previous_query": _querystring(request, page=page.number - 1),
+        },
+    )
+
+
+@require_GET
+@staff_only
+def anomaly_list(request):
+    filters = {"state": request.GET.get("state") or "", "rule": request.GET.get("rule") or ""}
+    page = selectors.anomalies_for(**filters, page=request.GET.get("page"))
+    return render(
+        request,
+        "audit/anomalies.html",
+        {
+            "title": _("Anomalies"),
+            "active_audit_tab": "anomalies",
+            "page": page,
+            "filters": filters,
+            "rules": list(anomalies.RULES),
+            "next_query": _querystring(request, page=page.number + 1),
+            "previous_query": _querystring(request, page=page.number - 1),
+        },
+    )
+
+
+@require_POST
+@staff_only
+def anomaly_acknowledge(request):
+    anomaly_id = request.POST.get("anomaly_id", "")
+    if anomalies.anomaly_acknowledge(anomaly_id=anomaly_id, user=request.user):
+        messages.success(request, _("Anomaly acknowledged."))
+    return redirect("audit:anomalies")
+
+
+@require_POST
+@staff_only
+def anomaly_undo_suspension(request, action_id):
+    try:
+        target = anomalies.anomaly_undo_suspension(action_id=action_id, user=request.user)
+    except anomalies.AnomalyActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(email)s can sign in again.") % {"email": target.email})
+    return redirect("audit:anomalies")

@@ -1,0 +1,372 @@
+"""What a WooCommerce pull costs, against the sandbox with real latency.
+
+    .venv/bin/python benchmarks/sync_pull.py [--products 10000] [--orders 20000] [--latency-ms 50]
+                                             [--concurrency 8] [--subset 1000] [--no-images]
+
+The sandbox runs in its own process (so this process is the worker being measured) with
+``--latency-ms`` added to every API request; the database is a separate one
+(``storedesk_bench_sync``, or ``BENCH_DATABASE_URL``). Phases:
+
+1. full pull of a fresh store: requests, wall time, database time, rows written per second of
+   database time, peak worker memory (max RSS of this process);
+2. a second full pull with nothing changed: rows written (must be 0);
+3. 1% of products and orders changed upstream, then an incremental pull: its requests against
+   the full pull's (at most 3%);
+4. on a ``--subset``-product shop: our full pull against the naive way (pages one after another,
+   one ORM save per row).
+
+Floors (printed with each figure): full pull within 1.5x of (requests x latency / concurrency)
+plus database time; at least 5x faster than naive; at least 15,000 rows/s of database time;
+peak memory under 300 MB; 0 rows on the second pull; incremental at most 3% of the requests.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import socket
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/storedesk_bench_sync")
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="storedesk-bench-media-"))
+
+from _benchdb import setup
+
+KEY = ("ck_bench_sync", "cs_bench_sync")
+
+
+def _serve(products, orders, latency_ms, seed, conn):
+    """The sandbox in a child process (spawned: no Django, no database)."""
+    from sync.sandbox import SandboxServer
+
+    started = time.perf_counter()
+    srv = SandboxServer(products=products, orders=orders, seed=seed, keys=[KEY], latency_ms=latency_ms)
+    # Sandbox bug worked around here too: TCP_NODELAY on accepted sockets (see sync/tests/conftest.py).
+    accept = srv._httpd.get_request
+
+    def get_request():
+        sock, address = accept()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock, address
+
+    srv._httpd.get_request = get_request
+    info = srv.info()
+    conn.send({"url": srv.url, "counts": info["counts"], "generation_seconds": time.perf_counter() - started})
+    srv.serve_forever()
+
+
+class Sandbox:
+    def __init__(self, products, orders, latency_ms, seed=1):
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(products, orders, latency_ms, seed, child), daemon=True)
+        self.process.start()
+        self.info = parent.recv()
+        self.url = self.info["url"]
+
+    def control(self, path, body=None):
+        data = json.dumps(body or {}).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.url}/__sandbox__/{path}", data=data, method="POST" if data else "GET")
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return json.loads(response.read())
+
+    def stop(self):
+        self.process.terminate()
+        self.process.join(timeout=10)
+
+
+class DbTimer:
+    """Time spent in database statements (every statement of this thread goes through here)."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self.statements = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.statements += 1
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def clean_database():
+    """Start from empty tables: in this benchmark's own database, TRUNCATE; elsewhere, delete the
+    stores this benchmark created (the database cascades to everything they hold)."""
+    from django.db import connection
+
+    from stores.models import Store
+
+    if connection.settings_dict["NAME"] == "storedesk_bench_sync":
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE stores CASCADE")
+    else:
+        Store.objects.filter(user__email="bench-sync@example.com").delete()
+
+
+def make_store(name, url):
+    from accounts.models import User
+    from accounts.services import user_create
+    from stores.services import store_create
+
+    owner = User.objects.filter(email="bench-sync@example.com").first() or user_create(email="bench-sync@example.com")
+    return store_create(actor=owner, name=name, url=url, api_key=KEY[0], api_secret=KEY[1])
+
+
+def pull(store, kind):
+    from django.db import connection
+
+    from sync import upsert
+    from sync.pull import run_pull
+    from sync.services import sync_run_queue
+
+    run = sync_run_queue(store.pk, kind=kind, enqueue=False)
+    timer = DbTimer()
+    stage = upsert._stage
+
+    def timed_stage(table, rows):  # the COPY into the staging table is database time too
+        started = time.perf_counter()
+        try:
+            return stage(table, rows)
+        finally:
+            timer.seconds += time.perf_counter() - started
+            timer.statements += 1
+
+    upsert._stage = timed_stage
+    started = time.perf_counter()
+    try:
+        with connection.execute_wrapper(timer):
+            run = run_pull(run.pk)
+    finally:
+        upsert._stage = stage
+    wall = time.perf_counter() - started
+    return run, wall, timer
+
+
+def naive_pull(store):
+    """The naive way: every list read page after page, every row saved with its own ORM call."""
+    from catalog.models import (
+        Product,
+        ProductAttribute,
+        ProductImage,
+        ProductVariation,
+        StoreAttribute,
+        StoreAttributeTerm,
+        StoreBrand,
+        StoreCategory,
+        StoreTag,
+    )
+    from orders.models import Order
+    from sync.mappers.attributes import attribute_fields, attribute_term_fields
+    from sync.mappers.brands import brand_fields
+    from sync.mappers.categories import category_fields
+    from sync.mappers.orders import order_fields
+    from sync.mappers.products import product_attribute_rows, product_fields, product_image_rows
+    from sync.mappers.tags import tag_fields
+    from sync.mappers.variations import variation_fields
+    from sync.woo import client_for
+
+    client = client_for(store, concurrency=1)
+    rows = 0
+
+    def listing(endpoint, params=None):
+        return client.fetch_all(endpoint, {"orderby": "id", "order": "asc", **(params or {})}, concurrency=1)
+
+    for item in listing("products/categories"):
+        fields = category_fields(item)
+        parent = fields.pop("parent_woo_id")
+        StoreCategory.objects.update_or_create(
+            store=store, woo_id=fields.pop("woo_id"), defaults={**fields, "parent_woo_id": parent, "source": "woo"}
+        )
+        rows += 1
+    for endpoint, mapper, model in (
+        ("products/tags", tag_fields, StoreTag),
+        ("products/brands", brand_fields, StoreBrand),
+    ):
+        for item in listing(endpoint):
+            fields = mapper(item)
+            model.objects.update_or_create(store=store, woo_id=fields.pop("woo_id"), defaults=fields)
+            rows += 1
+    for item in client.get("products/attributes").data:
+        fields = attribute_fields(item)
+        attribute, _ = StoreAttribute.objects.update_or_create(
+            store=store, woo_id=fields.pop("woo_id"), defaults=fields
+        )
+        rows += 1
+        for term in listing(f"products/attributes/{attribute.woo_id}/terms"):
+            fields = attribute_term_fields(term)
+            StoreAttributeTerm.objects.update_or_create(
+                store=store, attribute=attribute, woo_id=fields.pop("woo_id"), defaults=fields
+            )
+            rows += 1
+    variable = []
+    for status in ("any", "trash"):
+        for item in listing("products", {"status": status}):
+            fields = product_fields(item)
+            product, _ = Product.objects.update_or_create(
+                store=store, woo_id=fields.pop("woo_id"), defaults={**fields, "source": "woo"}
+            )
+            rows += 1
+            for attribute in product_attribute_rows(item):
+                ProductAttribute.objects.update_or_create(
+                    product=product, name=attribute.pop("name"), defaults={**attribute, "store": store}
+                )
+                rows += 1
+            for image in product_image_rows(item):
+                ProductImage.objects.update_or_create(
+                    product=product, original_url=image.pop("original_url"), defaults={**image, "store": store}
+                )
+                rows += 1
+            if product.type == "variable":
+                variable.append(product)
+    for product in variable:
+        status = "trash" if product.status == "trash" else "any"
+        for item in listing(f"products/{product.woo_id}/variations", {"status": status}):
+            fields = variation_fields(item)
+            fields.pop("image_src")
+            fields.pop("image_woo_id")
+            ProductVariation.objects.update_or_create(
+                store=store, woo_id=fields.pop("woo_id"), defaults={**fields, "product": product}
+            )
+            rows += 1
+    for status in ("any", "trash"):
+        for item in listing("orders", {"status": status}):
+            fields = order_fields(item)
+            Order.objects.update_or_create(store=store, woo_id=fields.pop("woo_id"), defaults=fields)
+            rows += 1
+    return rows, client.stats.requests
+
+
+def verdict(ok):
+    return "ok" if ok else "FAILED"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--subset", type=int, default=1_000)
+    parser.add_argument("--no-images", action="store_true", help="do not copy image files in phase 1")
+    args = parser.parse_args()
+
+    setup()
+    from django.conf import settings
+
+    from sync.models import SyncRunKind
+
+    settings.SYNC_PAGE_CONCURRENCY = args.concurrency
+    settings.SYNC_FETCH_IMAGES = not args.no_images
+    clean_database()
+    latency = args.latency_ms / 1000
+    results = {}
+
+    shop = Sandbox(args.products, args.orders, args.latency_ms)
+    try:
+        counts = shop.info["counts"]
+        print(
+            f"sandbox: {counts['products']} products, {counts['variations']} variations, {counts['orders']} orders "
+            f"(generated in {shop.info['generation_seconds']:.1f} s), {args.latency_ms:.0f} ms per request, "
+            f"concurrency {args.concurrency}"
+        )
+        store = make_store(f"bench {time.time():.0f}", shop.url)
+
+        run, wall, timer = pull(store, SyncRunKind.FULL)
+        client = run.stats["client"]
+        api = run.requests_made
+        images = run.stats["entities"].get("images", {})
+        image_seconds = images.get("duration_ms", 0) / 1000
+        bound = 1.5 * (api * latency / args.concurrency) + timer.seconds
+        rows_per_s = run.rows_written / timer.seconds if timer.seconds else 0
+        rss = peak_rss_mb()
+        print(f"\n1. full pull: {run.status}")
+        print(f"   requests          {api} API + {client['downloads']} image files, {client['retries']} retries")
+        print(f"   wall time         {wall:.1f} s  (image files {image_seconds:.1f} s of it)")
+        print(f"   database time     {timer.seconds:.1f} s in {timer.statements} statements")
+        print(
+            f"   rows written      {run.rows_written}  -> {rows_per_s:,.0f} rows/s of database time "
+            f"(floor 15,000: {verdict(rows_per_s >= 15_000)})"
+        )
+        print(
+            f"   floor             1.5 x {api} x {latency:.3f} s / {args.concurrency} + {timer.seconds:.1f} s "
+            f"= {bound:.1f} s;  API part of the pull {wall - image_seconds:.1f} s: "
+            f"{verdict(wall - image_seconds <= bound)};  whole pull {wall:.1f} s: {verdict(wall <= bound)}"
+        )
+        print(f"   peak worker RSS   {rss:.0f} MB (floor 300 MB: {verdict(rss < 300)})")
+        for name, entity in run.stats["entities"].items():
+            print(
+                f"     {name:<11} {entity['requests']:>6} req  {entity['created']:>7} new  "
+                f"{entity['updated']:>6} upd  {entity['duration_ms'] / 1000:6.1f} s"
+            )
+        results["full"] = {
+            "wall": wall,
+            "api_requests": api,
+            "downloads": client["downloads"],
+            "db": timer.seconds,
+            "rows": run.rows_written,
+            "rows_per_s": rows_per_s,
+            "rss_mb": rss,
+            "bound": bound,
+        }
+
+        again, wall2, timer2 = pull(store, SyncRunKind.FULL)
+        print(
+            f"\n2. second full pull, nothing changed: {again.rows_written} rows written "
+            f"({verdict(again.rows_written == 0)}), {again.requests_made} requests, {wall2:.1f} s"
+        )
+        results["second_full_rows"] = again.rows_written
+
+        summary = shop.control("mutate", {"fraction": 0.01, "rng_seed": 1})
+        changed = {key: len(value) for key, value in summary.items()}
+        incremental, wall3, _ = pull(store, SyncRunKind.INCREMENTAL)
+        share = incremental.requests_made / api
+        print(f"\n3. incremental pull after 1% changed upstream {changed}:")
+        print(
+            f"   {incremental.requests_made} requests = {share:.1%} of the full pull's {api} "
+            f"(floor 3%: {verdict(share <= 0.03)}), {incremental.rows_written} rows written, {wall3:.1f} s"
+        )
+        results["incremental_share"] = share
+    finally:
+        shop.stop()
+
+    settings.SYNC_FETCH_IMAGES = False
+    subset = Sandbox(args.subset, args.subset * 2, args.latency_ms, seed=2)
+    try:
+        ours_store = make_store(f"bench ours {time.time():.0f}", subset.url)
+        ours, ours_wall, ours_db = pull(ours_store, SyncRunKind.FULL)
+        naive_store = make_store(f"bench naive {time.time():.0f}", subset.url)
+        started = time.perf_counter()
+        naive_rows, naive_requests = naive_pull(naive_store)
+        naive_wall = time.perf_counter() - started
+        ratio = naive_wall / ours_wall
+        print(
+            f"\n4. {subset.info['counts']['products']}-product shop ({subset.info['counts']['variations']} variations, "
+            f"{subset.info['counts']['orders']} orders), images not copied:"
+        )
+        print(
+            f"   ours   {ours_wall:6.1f} s  {ours.requests_made} requests  {ours.rows_written} rows "
+            f"(database {ours_db.seconds:.1f} s)"
+        )
+        print(f"   naive  {naive_wall:6.1f} s  {naive_requests} requests  {naive_rows} ORM saves")
+        print(f"   ratio  {ratio:.1f}x faster (floor 5x: {verdict(ratio >= 5)})")
+        results["naive_ratio"] = ratio
+    finally:
+        subset.stop()
+        clean_database()
+    print("\n" + json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in results.items()}, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Shared conversions for the mappers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+# NUMERIC(10,2): values must stay below 10^8.
+MONEY_LIMIT = Decimal("100000000")
+TWO_PLACES = Decimal("0.01")
+
+
+class MappingError(ValueError):
+    """A payload that cannot be turned into a row (one bad item, recorded in sync_errors)."""
+
+    def __init__(self, message: str, *, field: str | None = None, woo_id: Any = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.woo_id = woo_id
+
+
+def require(payload: Any, key: str, kind: type | tuple[type, ...] = object) -> Any:
+    if not isinstance(payload, dict):
+        raise MappingError(f"expected an object, got {type(payload).__name__}")
+    if key not in payload:
+        raise MappingError(f"missing field {key!r}", field=key, woo_id=payload.get("id"))
+    value = payload[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        raise MappingError(f"field {key!r} has type {type(value).__name__}", field=key, woo_id=payload.get("id"))
+    return value
+
+
+def woo_id(payload: Any) -> int:
+    value = require(payload, "id", int)
+    if value <= 0:
+        raise MappingError(f"invalid id {value!r}", field="id", woo_id=value)
+    return value
+
+
+def text(payload: dict, key: str, default: str | None = "") -> str | None:
+    value = payload.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise MappingError(f"field {key!r} is not text", field=key, woo_id=payload.get("id"))
+    return value
+
+
+def blank_to_none(value: str | None) -> str | None:
+    return value if value not in (None, "") else None
+
+
+def decimal(value: Any, *, field: str, places: Decimal | None = None, limit: Decimal | None = None) -> Decimal | None:
+    """``"21.99"`` -> Decimal; ``""``/None -> None. Numbers (order line prices) are accepted too."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise MappingError(f"{field} is a boolean", field=field)
+    try:
+        number = Decimal(str(value).strip()) if isinstance(value, (str, int, float)) else None
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise MappingError(f"{field} is not a number: {value!r}", field=field)
+    if places is not None:
+        number = number.quantize(places)
+    if limit is not None and abs(number) >= limit:
+        raise MappingError(f"{field} {value!r} does not fit NUMERIC(10,2)", field=field)
+    return number
+
+
+def money(value: Any, *, field: str) -> Decimal | None:
+    """A NUMERIC(10,2) column (products, orders)."""
+    return decimal(value, field=field, places=TWO_PLACES, limit=MONEY_LIMIT)
+
+
+def integer(value: Any, *, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise MappingError(f"{field} is a boolean", field=field)
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        number = int(value.strip())
+    else:
+        raise MappingError(f"{field} is not an integer: {value!r}", field=field)
+    if not -(2**31) <= number < 2**31:
+        raise MappingError(f"{field} {number} is out of range", field=field)
+    return number
+
+
+def gmt(value: Any, *, field: str) -> datetime | None:
+    """A ``*_gmt`` date (``YYYY-MM-DDTHH:MM:SS``, UTC, no suffix) as an aware datetime."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise MappingError(f"{field} is not a date string", field=field)
+    raw = value.strip()
+    if raw.endswith(("Z", "z")):
+        raw = raw[:-1]
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise MappingError(f"{field} is not a date: {value!r}", field=field) from exc
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def to_gmt_string(moment: datetime | None) -> str | None:
+    """The reverse of :func:`gmt`, for request parameters and pushed dates."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def refs(payload: dict, key: str) -> list[dict]:
+    """``categories``/``tags``/``brands`` references as ``[{"id","name","slug"}]``."""
+    value = payload.get(key) or []
+    if not isinstance(value, list):
+        raise MappingError(f"{key} is not a list", field=key, woo_id=payload.get("id"))
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+            raise MappingError(f"{key} holds an invalid reference: {item!r}", field=key, woo_id=payload.get("id"))
+        out.append({"id": item["id"], "name": item.get("name", ""), "slug": item.get("slug", "")})
+    return out
+
+
+def image_src(image: Any) -> str | None:
+    if isinstance(image, dict):
+        return blank_to_none(image.get("src"))
+    return None

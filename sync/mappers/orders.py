@@ -1,0 +1,80 @@
+"""``GET /orders`` -> ``orders`` (the additive columns are listed in docs/schema-notes.md)."""
+
+from __future__ import annotations
+
+from .common import MappingError, blank_to_none, gmt, money, require, text, woo_id
+
+ORDER_FIELDS = (
+    "status",
+    "total",
+    "customer_name",
+    "customer_email",
+    "number",
+    "currency",
+    "customer_phone",
+    "billing",
+    "shipping",
+    "line_items",
+    "payment_method",
+    "payment_method_title",
+    "discount_total",
+    "shipping_total",
+    "total_tax",
+    "customer_note",
+    "woo_created_at",
+    "woo_modified_at",
+    "date_paid",
+    "date_completed",
+)
+
+
+def customer_name(billing: dict, shipping: dict) -> str:
+    """Billing first + last name; then the shipping name; then the company; else ""."""
+    for address in (billing, shipping):
+        name = " ".join(part.strip() for part in (address.get("first_name") or "", address.get("last_name") or ""))
+        if name.strip():
+            return " ".join(name.split())
+    return (billing.get("company") or shipping.get("company") or "").strip()
+
+
+def order_fields(payload: dict) -> dict:
+    oid = woo_id(payload)
+    billing = payload.get("billing") or {}
+    shipping = payload.get("shipping") or {}
+    line_items = payload.get("line_items") or []
+    if not isinstance(billing, dict) or not isinstance(shipping, dict) or not isinstance(line_items, list):
+        raise MappingError("billing/shipping/line_items have the wrong shape", woo_id=oid)
+    try:
+        total = money(require(payload, "total", (str, int, float)), field="total")
+        if total is None:
+            raise MappingError("total is empty", field="total")
+        return {
+            "woo_id": oid,
+            "status": require(payload, "status", str),
+            "total": total,
+            "customer_name": customer_name(billing, shipping),
+            "customer_email": blank_to_none(billing.get("email")),
+            "number": blank_to_none(text(payload, "number")) or str(oid),
+            "currency": blank_to_none(text(payload, "currency")),
+            "customer_phone": blank_to_none(billing.get("phone")),
+            "billing": billing,
+            "shipping": shipping,
+            "line_items": line_items,
+            "payment_method": blank_to_none(text(payload, "payment_method")),
+            "payment_method_title": blank_to_none(text(payload, "payment_method_title")),
+            "discount_total": money(payload.get("discount_total"), field="discount_total"),
+            "shipping_total": money(payload.get("shipping_total"), field="shipping_total"),
+            "total_tax": money(payload.get("total_tax"), field="total_tax"),
+            "customer_note": blank_to_none(text(payload, "customer_note")),
+            "woo_created_at": gmt(payload.get("date_created_gmt"), field="date_created_gmt"),
+            "woo_modified_at": gmt(payload.get("date_modified_gmt"), field="date_modified_gmt"),
+            "date_paid": gmt(payload.get("date_paid_gmt"), field="date_paid_gmt"),
+            "date_completed": gmt(payload.get("date_completed_gmt"), field="date_completed_gmt"),
+        }
+    except MappingError as exc:
+        exc.woo_id = oid
+        raise
+
+
+def order_status_to_woo(status: str) -> dict:
+    return {"status": status}

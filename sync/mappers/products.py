@@ -1,0 +1,214 @@
+"""``GET /products`` -> ``products``, ``product_attributes`` and ``product_images`` rows;
+and the reverse, local product -> request body for ``POST/PUT /products``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from .common import (
+    MappingError,
+    blank_to_none,
+    gmt,
+    integer,
+    money,
+    refs,
+    require,
+    text,
+    woo_id,
+)
+
+# Fields a pull writes on ``products`` (also what conflicts compare, field by field).
+PRODUCT_FIELDS = (
+    "name",
+    "description",
+    "short_description",
+    "price",
+    "sale_price",
+    "stock_quantity",
+    "stock_status",
+    "status",
+    "type",
+    "sku",
+    "weight",
+    "length",
+    "width",
+    "height",
+    "categories",
+    "tags",
+    "brands",
+)
+
+# Not underscored: WooCommerce hides "protected" (underscore) meta keys from the REST API.
+MARKER_KEY = "storedesk_id"
+
+
+def product_fields(payload: dict) -> dict:
+    pid = woo_id(payload)
+    dimensions = payload.get("dimensions") or {}
+    if not isinstance(dimensions, dict):
+        raise MappingError("dimensions is not an object", field="dimensions", woo_id=pid)
+    try:
+        return {
+            "woo_id": pid,
+            "name": require(payload, "name", str),
+            "description": text(payload, "description"),
+            "short_description": text(payload, "short_description"),
+            "price": money(payload.get("regular_price"), field="regular_price"),
+            "sale_price": money(payload.get("sale_price"), field="sale_price"),
+            "stock_quantity": integer(payload.get("stock_quantity"), field="stock_quantity"),
+            "stock_status": text(payload, "stock_status", "instock") or "instock",
+            "status": require(payload, "status", str),
+            "type": require(payload, "type", str),
+            "sku": blank_to_none(text(payload, "sku")),
+            "weight": money(payload.get("weight"), field="weight"),
+            "length": money(dimensions.get("length"), field="dimensions.length"),
+            "width": money(dimensions.get("width"), field="dimensions.width"),
+            "height": money(dimensions.get("height"), field="dimensions.height"),
+            "categories": refs(payload, "categories"),
+            "tags": refs(payload, "tags"),
+            "brands": refs(payload, "brands"),
+            "woo_created_at": gmt(payload.get("date_created_gmt"), field="date_created_gmt"),
+            "woo_modified_at": gmt(payload.get("date_modified_gmt"), field="date_modified_gmt"),
+        }
+    except MappingError as exc:
+        exc.woo_id = pid
+        raise
+
+
+def product_attribute_rows(payload: dict) -> list[dict]:
+    """``attributes[]`` -> ``product_attributes`` rows (``woo_id`` = the global attribute id,
+    0 for a custom attribute)."""
+    attributes = payload.get("attributes") or []
+    if not isinstance(attributes, list):
+        raise MappingError("attributes is not a list", field="attributes", woo_id=payload.get("id"))
+    rows, seen = [], set()
+    for index, attribute in enumerate(attributes):
+        if not isinstance(attribute, dict) or not isinstance(attribute.get("name"), str):
+            raise MappingError(f"attribute {index} is invalid", field="attributes", woo_id=payload.get("id"))
+        name = attribute["name"]
+        if name in seen:
+            raise MappingError(f"attribute {name!r} appears twice", field="attributes", woo_id=payload.get("id"))
+        seen.add(name)
+        options = attribute.get("options") or []
+        if not isinstance(options, list) or not all(isinstance(option, str) for option in options):
+            raise MappingError(f"attribute {name!r} has invalid options", field="attributes", woo_id=payload.get("id"))
+        rows.append(
+            {
+                "name": name,
+                "options": list(options),
+                "variation": bool(attribute.get("variation", True)),
+                "visible": bool(attribute.get("visible", True)),
+                "position": integer(attribute.get("position", 0), field="attributes.position") or 0,
+                "woo_id": integer(attribute.get("id", 0), field="attributes.id") or 0,
+            }
+        )
+    return rows
+
+
+def product_image_rows(payload: dict) -> list[dict]:
+    """``images[]`` -> ``product_images`` rows. The first image is the featured one."""
+    images = payload.get("images") or []
+    if not isinstance(images, list):
+        raise MappingError("images is not a list", field="images", woo_id=payload.get("id"))
+    rows, seen = [], set()
+    for image in images:
+        if not isinstance(image, dict):
+            raise MappingError("an image is not an object", field="images", woo_id=payload.get("id"))
+        src = blank_to_none(image.get("src"))
+        if not src or src in seen:
+            continue  # the unique key is (product, original_url): one row per distinct file
+        seen.add(src)
+        rows.append(
+            {
+                "woo_id": integer(image.get("id"), field="images.id"),
+                "original_url": src,
+                "alt_text": blank_to_none(image.get("alt")),
+                "description": blank_to_none(image.get("name")),
+                "display_order": len(rows),
+                "type": "featured" if not rows else "gallery",
+            }
+        )
+    return rows
+
+
+def variation_ids(payload: dict) -> list[int]:
+    value = payload.get("variations") or []
+    return [item for item in value if isinstance(item, int)] if isinstance(value, list) else []
+
+
+def marker(payload: dict) -> str | None:
+    """The Storedesk id written into ``meta_data`` when a product is created from here."""
+    for meta in payload.get("meta_data") or []:
+        if isinstance(meta, dict) and meta.get("key") == MARKER_KEY:
+            return str(meta.get("value"))
+    return None
+
+
+def _amount(value: Decimal | None) -> str:
+    return "" if value is None else format(value, "f")
+
+
+def product_to_woo(
+    fields: dict[str, Any],
+    *,
+    only: set[str] | None = None,
+    images: list[dict] | None = None,
+    attributes: list[dict] | None = None,
+    marker_value: str | None = None,
+) -> dict:
+    """The request body for ``POST/PUT /products`` from local values.
+
+    ``fields`` holds ``PRODUCT_FIELDS`` values as on the model; ``only`` limits the body to
+    the fields that changed. Categories, tags and brands are sent as ``[{"id": N}]``; images
+    as ``{"id"}`` when WooCommerce already has them, ``{"src"}`` otherwise.
+    """
+
+    def wanted(name: str) -> bool:
+        return (only is None or name in only) and name in fields
+
+    body: dict[str, Any] = {}
+    for name in ("name", "description", "short_description", "status", "type", "stock_status"):
+        if wanted(name) and fields[name] is not None:
+            body[name] = fields[name]
+    if wanted("sku"):
+        body["sku"] = fields["sku"] or ""
+    if wanted("price"):
+        body["regular_price"] = _amount(fields["price"])
+    if wanted("sale_price"):
+        body["sale_price"] = _amount(fields["sale_price"])
+    if wanted("stock_quantity"):
+        quantity = fields["stock_quantity"]
+        body["manage_stock"] = quantity is not None
+        if quantity is not None:
+            body["stock_quantity"] = quantity
+    if wanted("weight"):
+        body["weight"] = _amount(fields["weight"])
+    dimensions = {name: _amount(fields[name]) for name in ("length", "width", "height") if wanted(name)}
+    if dimensions:
+        body["dimensions"] = dimensions
+    for name in ("categories", "tags", "brands"):
+        if wanted(name):
+            body[name] = [{"id": ref["id"]} for ref in fields[name] or [] if isinstance(ref, dict) and ref.get("id")]
+    if images is not None and (only is None or "images" in only):
+        body["images"] = [
+            {"id": image["woo_id"]} if image.get("woo_id") else {"src": image["original_url"]}
+            for image in sorted(images, key=lambda image: image.get("display_order", 0))
+        ]
+        for item, image in zip(body["images"], sorted(images, key=lambda i: i.get("display_order", 0)), strict=True):
+            if image.get("alt_text"):
+                item["alt"] = image["alt_text"]
+    if attributes is not None and (only is None or "attributes" in only):
+        body["attributes"] = [
+            {
+                **({"id": attribute["woo_id"]} if attribute.get("woo_id") else {"name": attribute["name"]}),
+                "position": attribute.get("position", 0),
+                "visible": attribute.get("visible", True),
+                "variation": attribute.get("variation", True),
+                "options": list(attribute.get("options") or []),
+            }
+            for attribute in attributes
+        ]
+    if marker_value:
+        body["meta_data"] = [{"key": MARKER_KEY, "value": marker_value}]
+    return body

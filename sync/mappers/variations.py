@@ -1,0 +1,89 @@
+"""``GET /products/{id}/variations`` -> ``product_variations``; and local variation -> body."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from .common import MappingError, blank_to_none, decimal, gmt, image_src, integer, require, text, woo_id
+
+VARIATION_FIELDS = (
+    "sku",
+    "price",
+    "regular_price",
+    "sale_price",
+    "stock_quantity",
+    "stock_status",
+    "attributes",
+    "status",
+)
+
+
+def variation_fields(payload: dict) -> dict:
+    """Column values, plus ``image_src``/``image_woo_id`` to link ``image_id`` to a
+    ``product_images`` row of the parent product."""
+    vid = woo_id(payload)
+    attributes = payload.get("attributes") or []
+    if not isinstance(attributes, list):
+        raise MappingError("attributes is not a list", field="attributes", woo_id=vid)
+    try:
+        refs = []
+        for attribute in attributes:
+            if not isinstance(attribute, dict):
+                raise MappingError("an attribute is not an object", field="attributes")
+            refs.append(
+                {
+                    "id": integer(attribute.get("id", 0), field="attributes.id") or 0,
+                    "name": attribute.get("name", ""),
+                    "option": attribute.get("option", ""),
+                }
+            )
+        image = payload.get("image")
+        return {
+            "woo_id": vid,
+            "sku": blank_to_none(text(payload, "sku")),
+            "price": decimal(payload.get("price"), field="price"),
+            "regular_price": decimal(payload.get("regular_price"), field="regular_price"),
+            "sale_price": decimal(payload.get("sale_price"), field="sale_price"),
+            "stock_quantity": integer(payload.get("stock_quantity"), field="stock_quantity"),
+            "stock_status": text(payload, "stock_status", "instock") or "instock",
+            "attributes": refs,
+            "status": require(payload, "status", str),
+            "woo_modified_at": gmt(payload.get("date_modified_gmt"), field="date_modified_gmt"),
+            "image_src": image_src(image),
+            "image_woo_id": integer(image.get("id"), field="image.id") if isinstance(image, dict) else None,
+        }
+    except MappingError as exc:
+        exc.woo_id = vid
+        raise
+
+
+def _amount(value: Decimal | None) -> str:
+    return "" if value is None else format(value, "f")
+
+
+def variation_to_woo(fields: dict[str, Any], *, only: set[str] | None = None, image: dict | None = None) -> dict:
+    def wanted(name: str) -> bool:
+        return (only is None or name in only) and name in fields
+
+    body: dict[str, Any] = {}
+    if wanted("sku"):
+        body["sku"] = fields["sku"] or ""
+    for name in ("regular_price", "sale_price"):
+        if wanted(name):
+            body[name] = _amount(fields[name])
+    if wanted("stock_quantity"):
+        body["manage_stock"] = fields["stock_quantity"] is not None
+        if fields["stock_quantity"] is not None:
+            body["stock_quantity"] = fields["stock_quantity"]
+    for name in ("stock_status", "status"):
+        if wanted(name) and fields[name]:
+            body[name] = fields[name]
+    if wanted("attributes"):
+        body["attributes"] = [
+            {**({"id": ref["id"]} if ref.get("id") else {"name": ref.get("name", "")}), "option": ref.get("option", "")}
+            for ref in fields["attributes"] or []
+        ]
+    if image is not None:
+        body["image"] = {"id": image["woo_id"]} if image.get("woo_id") else {"src": image["original_url"]}
+    return body

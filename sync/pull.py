@@ -1,0 +1,704 @@
+"""Pulling a store from WooCommerce into PostgreSQL.
+
+A run walks the entities in dependency order (``ENTITIES``): categories (parents before
+children), tags, brands, global attributes and their terms, products (every status, trashed
+ones included; their attributes and images come in the same payload), variations (every page),
+image files, orders. A full pull lists everything and removes what no longer exists upstream;
+an incremental pull asks for what changed since the entity's watermark (minus an overlap), and
+for what was trashed since then. Every page is written with one set-based upsert per table.
+
+Pages are fetched by a bounded pool of threads (``SYNC_PAGE_CONCURRENCY``) while this thread
+writes the previous ones: only this thread touches the database. One bad item goes to
+``sync_errors`` and the run goes on; a page that cannot be read leaves the listing incomplete,
+which keeps the watermark where it was and disables the removal of missing rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import posixpath
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.actor import SYSTEM_SYNC, audit_actor
+from stores.models import Store
+from sync import records, upsert
+from sync.mappers import MappingError
+from sync.mappers.attributes import attribute_fields, attribute_term_fields
+from sync.mappers.brands import brand_fields
+from sync.mappers.categories import category_depths, category_fields
+from sync.mappers.common import to_gmt_string
+from sync.mappers.tags import tag_fields
+from sync.models import (
+    ACTIVE_RUN_STATUSES,
+    EntityType,
+    SyncAction,
+    SyncError,
+    SyncLog,
+    SyncLogStatus,
+    SyncRun,
+    SyncRunKind,
+    SyncRunStatus,
+    TaxonomySyncAction,
+    TaxonomySyncLog,
+    TaxonomyType,
+)
+from sync.records import ItemError
+from sync.woo import (
+    WooAuthError,
+    WooClient,
+    WooError,
+    WooNotWooCommerceError,
+    WooPaginationError,
+    WooTLSError,
+    client_for,
+)
+from sync.writer import EntityStats, Writer, latest
+
+logger = logging.getLogger(__name__)
+
+ENTITIES = ("categories", "tags", "brands", "attributes", "products", "variations", "images", "orders")
+# sync_logs.entity_type for each step (the inventory's CHECK has no "image": images log as products).
+LOG_ENTITY = {
+    "categories": EntityType.CATEGORY,
+    "tags": EntityType.TAG,
+    "brands": EntityType.BRAND,
+    "attributes": EntityType.ATTRIBUTE,
+    "products": EntityType.PRODUCT,
+    "variations": EntityType.VARIATION,
+    "images": EntityType.PRODUCT,
+    "orders": EntityType.ORDER,
+}
+TAXONOMY_LOG = {"categories": TaxonomyType.CATEGORY, "tags": TaxonomyType.TAG, "brands": TaxonomyType.BRAND}
+# Errors that stop the run: the store cannot be read at all (authentication, TLS), or it answers
+# the same page again and again (paging would never end).
+FATAL_ERRORS = (WooAuthError, WooTLSError, WooPaginationError)
+ORDERED = {"orderby": "id", "order": "asc"}
+PROGRESS_INTERVAL_SECONDS = 0.5
+# Errors resolved when a product or an order turns out to be gone upstream.
+GONE_ERRORS = {"products": (EntityType.PRODUCT, EntityType.VARIATION), "orders": (EntityType.ORDER,)}
+
+
+class PullAborted(Exception):
+    """The store cannot be read at all (authentication, TLS): the run stops."""
+
+
+class Puller(Writer):
+    """One run of one store. ``execute()`` is the whole life of a :class:`SyncRun`."""
+
+    def __init__(
+        self,
+        run: SyncRun,
+        *,
+        client: WooClient | None = None,
+        on_progress: Callable[[SyncRun], None] | None = None,
+    ) -> None:
+        self.run = run
+        super().__init__(run.store_id, run.pk)
+        self.store: Store = run.store
+        self.full = run.kind == SyncRunKind.FULL
+        self.entities = [e for e in ENTITIES if not run.entities or e in run.entities]
+        self.client = client or client_for(self.store)
+        self.on_progress = on_progress
+        self.stats: dict[str, EntityStats] = {}
+        self._last_flush = 0.0
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def execute(self) -> SyncRun:
+        run = self.run
+        with records.store_lock(self.store_id) as acquired:
+            if not acquired:
+                run.refresh_from_db()
+                if run.status == SyncRunStatus.PENDING:
+                    # Another run holds the store (one left over from a dead worker's era).
+                    self._finish(SyncRunStatus.SKIPPED, "Another pull of this store is running.")
+                # RUNNING: another process is executing this very run; leave it alone.
+                return run
+            # Holding the lock we are the only executor: a pending run, or one whose worker died
+            # (acks_late redelivers its message), is ours.
+            if not SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_RUN_STATUSES).exists():
+                run.refresh_from_db()
+                return run
+            with connection.cursor() as cursor:
+                # A pull is idempotent: a crash losing its last commits is repaired by the next
+                # one, so the session does not wait for each commit's WAL flush.
+                cursor.execute("SET synchronous_commit TO off")
+            try:
+                return self._execute_locked()
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute("RESET synchronous_commit")
+
+    def _execute_locked(self) -> SyncRun:
+        run = self.run
+        run.status = SyncRunStatus.RUNNING
+        run.started_at = run.heartbeat_at = timezone.now()
+        run.progress = {e: {"done": 0, "total": None, "status": "pending"} for e in self.entities}
+        run.save(update_fields=["status", "started_at", "heartbeat_at", "progress"])
+        self._notify(force=True)
+        try:
+            with audit_actor.system(SYSTEM_SYNC):
+                for entity in self.entities:
+                    self._run_entity(entity)
+        except PullAborted as exc:
+            self._finish(SyncRunStatus.FAILED, str(exc))
+            return run
+        except Exception as exc:
+            logger.exception("pull of store %s failed", self.store_id)
+            self._finish(SyncRunStatus.FAILED, f"{type(exc).__name__}: {exc}")
+            raise
+        failed = any(not s.complete or s.failed for s in self.stats.values())
+        self._finish(SyncRunStatus.PARTIAL if failed else SyncRunStatus.SUCCESS, None)
+        return run
+
+    def _run_entity(self, entity: str) -> None:
+        stats = self.stats[entity] = EntityStats()
+        started = time.monotonic()
+        requests_before = self.client.stats.requests + self.client.stats.downloads
+        self._progress(entity, status="running")
+        try:
+            getattr(self, f"pull_{entity}")(stats)
+        except FATAL_ERRORS as exc:
+            stats.complete = False
+            stats.errors.append(str(exc))
+            self._errors([ItemError.from_exception(LOG_ENTITY[entity], exc, metadata={"listing": entity})])
+            self._progress(entity, status="failed")
+            raise PullAborted(str(exc)) from exc
+        except WooError as exc:
+            stats.complete = False
+            stats.errors.append(str(exc))
+            self._errors([ItemError.from_exception(LOG_ENTITY[entity], exc, metadata={"listing": entity})])
+        if stats.complete and entity != "images":
+            # A complete listing supersedes the pages that could not be read before.
+            SyncError.objects.filter(
+                store_id=self.store_id, entity_type=LOG_ENTITY[entity], woo_id__isnull=True, resolved=False
+            ).update(resolved=True, resolved_at=timezone.now())
+        stats.duration_ms = int((time.monotonic() - started) * 1000)
+        stats.requests = self.client.stats.requests + self.client.stats.downloads - requests_before
+        status = "skipped" if stats.skipped else ("done" if stats.complete and not stats.failed else "failed")
+        self._progress(entity, status=status, force=True)
+        self._log_entity(entity, stats)
+
+    def _finish(self, status: str, message: str | None) -> None:
+        run = self.run
+        run.status = status
+        run.error_message = message
+        run.finished_at = timezone.now()
+        run.stats = {
+            "entities": {name: s.as_dict() for name, s in self.stats.items()},
+            "client": self.client.stats.as_dict() if self.client else {},
+        }
+        run.rows_written = sum(s.written for s in self.stats.values())
+        run.requests_made = self.client.stats.requests if self.client else 0
+        run.errors_count = sum(s.failed + (0 if s.complete else 1) for s in self.stats.values())
+        run.save(
+            update_fields=[
+                "status",
+                "error_message",
+                "finished_at",
+                "stats",
+                "rows_written",
+                "requests_made",
+                "errors_count",
+                "progress",
+            ]
+        )
+        self._notify(force=True)
+
+    # -- progress and records ---------------------------------------------------------------
+
+    def _progress(
+        self,
+        entity: str,
+        *,
+        done: int | None = None,
+        total: int | None = None,
+        status: str | None = None,
+        add: int = 0,
+        force: bool = False,
+    ) -> None:
+        entry = self.run.progress.setdefault(entity, {"done": 0, "total": None, "status": "pending"})
+        if done is not None:
+            entry["done"] = done
+        if add:
+            entry["done"] = entry.get("done", 0) + add
+        if total is not None:
+            entry["total"] = total
+        if status is not None:
+            entry["status"] = status
+            if status == "done" and entry.get("total") is not None:
+                entry["done"] = max(entry["done"], entry["total"])
+        self._notify(force=force)
+
+    def _notify(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_flush < PROGRESS_INTERVAL_SECONDS:
+            return
+        self._last_flush = now
+        run = self.run
+        run.heartbeat_at = timezone.now()
+        run.requests_made = self.client.stats.requests
+        run.rows_written = sum(s.written for s in self.stats.values())
+        SyncRun.objects.filter(pk=run.pk).update(
+            progress=run.progress,
+            heartbeat_at=run.heartbeat_at,
+            requests_made=run.requests_made,
+            rows_written=run.rows_written,
+        )
+        if self.on_progress:
+            self.on_progress(run)
+
+    def _log_entity(self, entity: str, stats: EntityStats) -> None:
+        metadata = {"run_id": str(self.run.pk), "mode": self.run.kind, "step": entity, **stats.as_dict()}
+        SyncLog.objects.create(
+            store_id=self.store_id,
+            entity_type=LOG_ENTITY[entity],
+            action=SyncAction.SYNC,
+            status=SyncLogStatus.SUCCESS if stats.complete and not stats.failed else SyncLogStatus.FAILED,
+            duration_ms=stats.duration_ms,
+            metadata=metadata,
+        )
+        if entity in TAXONOMY_LOG:
+            TaxonomySyncLog.objects.create(
+                store_id=self.store_id,
+                taxonomy_type=TAXONOMY_LOG[entity],
+                action=TaxonomySyncAction.INITIAL_SYNC if self.full else TaxonomySyncAction.INCREMENTAL_SYNC,
+                items_synced=stats.fetched,
+                items_created=stats.created,
+                items_updated=stats.updated,
+                items_failed=stats.failed,
+                duration_ms=stats.duration_ms,
+                error_details={"errors": stats.errors, "skipped": stats.skipped, "deleted": stats.deleted}
+                if stats.errors or stats.skipped or stats.deleted
+                else None,
+            )
+
+    # -- listing helpers --------------------------------------------------------------------
+
+    def _listing(
+        self, entity: str, stats: EntityStats, endpoint: str, params: dict, *, listing: str, total_offset: int = 0
+    ) -> Iterable[list[dict]]:
+        """Yield the items of each readable page; failed pages are recorded and mark the
+        listing incomplete."""
+        for page in self.client.iter_pages(endpoint, params, errors="yield"):
+            if page.error is not None:
+                if isinstance(page.error, WooNotWooCommerceError) and page.error.code == "rest_no_route":
+                    raise page.error
+                stats.complete = False
+                stats.errors.append(str(page.error))
+                if isinstance(page.error, FATAL_ERRORS):
+                    raise page.error
+                self._errors(
+                    [
+                        ItemError.from_exception(
+                            LOG_ENTITY[entity], page.error, metadata={"listing": listing, "page": page.number}
+                        )
+                    ]
+                )
+                continue
+            stats.pages += 1
+            stats.fetched += len(page.items)
+            if page.number == 1 and page.total is not None:
+                self._progress(entity, total=total_offset + page.total)
+            yield page.items
+
+    @staticmethod
+    def _batches(pages: Iterable[list[dict]]) -> Iterable[list[dict]]:
+        """Pages regrouped into write batches of about ``SYNC_UPSERT_BATCH_ROWS`` items: fewer,
+        larger statements (the next pages are fetched meanwhile)."""
+        size = settings.SYNC_UPSERT_BATCH_ROWS
+        batch: list[dict] = []
+        for items in pages:
+            batch.extend(items)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _fetch_taxonomy(self, entity: str, stats: EntityStats, endpoint: str, mapper) -> tuple[list[dict], bool]:
+        rows, errors = [], []
+        for items in self._listing(entity, stats, endpoint, dict(ORDERED), listing=endpoint):
+            for item in items:
+                try:
+                    rows.append({**mapper(item), "store_id": self.store_id})
+                except MappingError as exc:
+                    errors.append(self._item_error(stats, LOG_ENTITY[entity], item, exc))
+            self._progress(entity, done=len(rows))
+        self._errors(errors)
+        return rows, stats.complete and not errors
+
+    def _delete_missing(self, table: str, seen: Iterable[int], entity_types: tuple[str, ...]) -> int:
+        """Remove what a complete listing no longer contains."""
+        return self.delete_rows(table, "t.woo_id IS NOT NULL AND NOT (t.woo_id = ANY(%s))", [list(seen)], entity_types)
+
+    # -- taxonomies -------------------------------------------------------------------------
+
+    def pull_categories(self, stats: EntityStats) -> None:
+        rows, complete = self._fetch_taxonomy("categories", stats, "products/categories", category_fields)
+        with transaction.atomic():
+            if complete:
+                stats.deleted += self._delete_missing(
+                    "store_categories", [r["woo_id"] for r in rows], (EntityType.CATEGORY,)
+                )
+            depths = category_depths(rows)
+            errors: list[ItemError] = []
+            handler = self._row_error_handler(stats, EntityType.CATEGORY, errors)
+            for depth in sorted(set(depths.values())):
+                level = [row for row in rows if depths[row["woo_id"]] == depth]
+                stats.add(upsert.upsert(upsert.CATEGORIES, level, on_row_error=handler))
+            # A parent written after its child (cycle, or a parent that failed) is linked here.
+            stats.updated += upsert.execute(
+                "UPDATE store_categories c SET parent_id = p.id, updated_at = now() FROM store_categories p "
+                "WHERE c.store_id = %s AND p.store_id = c.store_id AND p.woo_id = c.parent_woo_id "
+                "AND c.parent_id IS DISTINCT FROM p.id",
+                [self.store_id],
+            )
+        self._errors(errors)
+        self._resolve(EntityType.CATEGORY, [r["woo_id"] for r in rows])
+
+    def pull_tags(self, stats: EntityStats) -> None:
+        self._simple_taxonomy("tags", stats, "products/tags", tag_fields, upsert.TAGS, "store_tags")
+
+    def pull_brands(self, stats: EntityStats) -> None:
+        try:
+            self._simple_taxonomy("brands", stats, "products/brands", brand_fields, upsert.BRANDS, "store_brands")
+        except WooNotWooCommerceError as exc:
+            if exc.code != "rest_no_route":
+                raise
+            # WooCommerce before 9.4 without the Brands plugin: no brands to pull.
+            stats.skipped = "This store has no brands endpoint (WooCommerce < 9.4)."
+            stats.complete = True
+            stats.errors.clear()
+
+    def _simple_taxonomy(self, entity, stats, endpoint, mapper, table, table_name) -> None:
+        rows, complete = self._fetch_taxonomy(entity, stats, endpoint, mapper)
+        errors: list[ItemError] = []
+        with transaction.atomic():
+            if complete:
+                stats.deleted += self._delete_missing(table_name, [r["woo_id"] for r in rows], (LOG_ENTITY[entity],))
+            stats.add(
+                upsert.upsert(table, rows, on_row_error=self._row_error_handler(stats, LOG_ENTITY[entity], errors))
+            )
+        self._errors(errors)
+        self._resolve(LOG_ENTITY[entity], [r["woo_id"] for r in rows])
+
+    def pull_attributes(self, stats: EntityStats) -> None:
+        # WooCommerce answers every global attribute at once (the endpoint has no paging).
+        response = self.client.get("products/attributes")
+        items = response.data if isinstance(response.data, list) else []
+        stats.pages += 1
+        stats.fetched += len(items)
+        rows, errors = [], []
+        for item in items:
+            try:
+                rows.append({**attribute_fields(item), "store_id": self.store_id})
+            except MappingError as exc:
+                errors.append(self._item_error(stats, EntityType.ATTRIBUTE, item, exc))
+        with transaction.atomic():
+            if not errors:
+                stats.deleted += self._delete_missing(
+                    "store_attributes", [r["woo_id"] for r in rows], (EntityType.ATTRIBUTE,)
+                )
+            stats.add(
+                upsert.upsert(upsert.ATTRIBUTES, rows, on_row_error=self._row_error_handler(stats, "attribute", errors))
+            )
+        local = upsert.fetch_map(
+            "SELECT woo_id, id FROM store_attributes WHERE store_id = %s AND woo_id = ANY(%s)",
+            [self.store_id, [r["woo_id"] for r in rows]],
+        )
+        self._progress("attributes", total=len(local) or 0, done=0)
+        # Terms of every attribute, fetched concurrently.
+        jobs = ((woo_id, f"products/attributes/{woo_id}/terms", dict(ORDERED)) for woo_id in local)
+        for attribute_woo_id, result in self.client.fetch_many(jobs):
+            self._progress("attributes", add=1)
+            if isinstance(result, WooError):
+                if isinstance(result, FATAL_ERRORS):
+                    raise result
+                stats.complete = False
+                stats.errors.append(str(result))
+                errors.append(
+                    ItemError.from_exception(
+                        EntityType.ATTRIBUTE, result, metadata={"listing": f"attribute_terms:{attribute_woo_id}"}
+                    )
+                )
+                continue
+            stats.fetched += len(result)
+            attribute_id = local[attribute_woo_id]
+            term_rows, kept = [], []
+            for item in result:
+                try:
+                    term_rows.append(
+                        {**attribute_term_fields(item), "store_id": self.store_id, "attribute_id": attribute_id}
+                    )
+                except MappingError as exc:
+                    error = self._item_error(stats, EntityType.ATTRIBUTE, item, exc, metadata={"term": True})
+                    errors.append(error)
+                    kept.append(error.woo_id)  # still exists upstream: keep what we have
+            with transaction.atomic():
+                stats.add(upsert.upsert(upsert.ATTRIBUTE_TERMS, term_rows))
+                stats.deleted += upsert.execute(
+                    "DELETE FROM store_attribute_terms t WHERE t.attribute_id = %s AND NOT (t.woo_id = ANY(%s)) "  # noqa: S608 - identifiers are code constants
+                    f"AND {upsert.OPEN_PUSH_GUARD}",
+                    [attribute_id, [r["woo_id"] for r in term_rows] + [k for k in kept if k is not None]],
+                )
+        self._errors(errors)
+
+    # -- products ---------------------------------------------------------------------------
+
+    def _dated_listings(self, watermark_entity: str):
+        """(listing name, params) for the live and the trashed items, filtered by the
+        watermark when the pull is incremental."""
+        state = records.sync_state(self.store_id, watermark_entity)
+        since = None if self.full else records.since(state)
+        base = dict(ORDERED)
+        if since is not None:
+            base.update(modified_after=to_gmt_string(since), dates_are_gmt="true")
+        return state, since, [("any", {**base, "status": "any"}), ("trash", {**base, "status": "trash"})]
+
+    def pull_products(self, stats: EntityStats) -> None:
+        state, since, listings = self._dated_listings("products")
+        incremental = since is not None
+        open_errors = records.open_error_ids(self.store_id, EntityType.PRODUCT)
+        seen: set[int] = set()
+        committed_max: datetime | None = None
+        offset = 0
+        for name, params in listings:
+            pages = self._listing(
+                "products", stats, "products", params, listing=f"products:{name}", total_offset=offset
+            )
+            for batch in self._batches(pages):
+                committed_max = latest(committed_max, self.write_products(batch, stats, seen))
+                self._progress("products", done=len(seen))
+            offset = self.run.progress["products"].get("total") or 0
+        # Open errors outside the listed window are retried by id.
+        retry = [woo_id for woo_id in open_errors if woo_id not in seen]
+        if retry:
+            self._retry_by_id("products", stats, retry, seen)
+        if stats.complete:
+            if not incremental:
+                with transaction.atomic():
+                    stats.deleted += self._delete_missing("products", seen, GONE_ERRORS["products"])
+            records.advance_watermark(state, committed_max, full=not incremental)
+
+    def _retry_by_id(self, entity: str, stats: EntityStats, woo_ids: list[int], seen: set[int]) -> None:
+        """Fetch single items by id (open errors, reconciliation) and write them."""
+        endpoint = "products" if entity == "products" else "orders"
+        writer = self.write_products if entity == "products" else self.write_orders
+        items, gone = [], []
+        try:
+            for batch in upsert.chunked(woo_ids, 100):
+                found = []
+                for status in ("any", "trash"):
+                    found += self.client.fetch_all(
+                        endpoint, {"include": ",".join(map(str, batch)), "status": status, **ORDERED}
+                    )
+                items.extend(found)
+                found_ids = {item.get("id") for item in found}
+                gone.extend(woo_id for woo_id in batch if woo_id not in found_ids)
+        except WooError as exc:
+            if isinstance(exc, FATAL_ERRORS):
+                raise
+            stats.complete = False  # what was read is still written below
+            stats.errors.append(str(exc))
+        if items:
+            writer(items, stats, seen)
+        if gone:
+            # Deleted upstream for good: nothing left to retry.
+            with transaction.atomic():
+                stats.deleted += self.delete_rows(
+                    "products" if entity == "products" else "orders", "t.woo_id = ANY(%s)", [gone], GONE_ERRORS[entity]
+                )
+
+    # -- variations -------------------------------------------------------------------------
+
+    def _variation_jobs(self, products: dict[int, tuple[Any, str]]):
+        for woo_id, (_pid, status) in products.items():
+            # A trashed product's variations are trashed with it; "any" excludes trash.
+            yield (
+                woo_id,
+                f"products/{woo_id}/variations",
+                {**ORDERED, "status": "trash" if status == "trash" else "any"},
+            )
+
+    def pull_variations(self, stats: EntityStats) -> None:
+        products = dict(self.variable_products)
+        listed_products = "products" in self.entities
+        if not listed_products:
+            # Without a products step in this run every variable product is due.
+            products = self.all_variable_products()
+        # Products whose variations failed before are retried (an error names the product).
+        parents = {
+            (error.metadata or {}).get("parent") or woo_id
+            for woo_id, error in records.open_error_ids(self.store_id, EntityType.VARIATION).items()
+        }
+        missing = [woo_id for woo_id in parents if woo_id not in products]
+        if missing:
+            for woo_id, pid, status in upsert.fetch_all(
+                "SELECT woo_id, id, status FROM products WHERE store_id = %s AND woo_id = ANY(%s)",
+                [self.store_id, missing],
+            ):
+                products[woo_id] = (pid, status)
+        self.fetch_variations(products, stats)
+
+    def all_variable_products(self) -> dict[int, tuple[Any, str]]:
+        """woo_id -> (local id, status) of every variable product here without an open push."""
+        rows = upsert.fetch_all(
+            "SELECT t.woo_id, t.id, t.status FROM products t WHERE t.store_id = %s AND t.type = 'variable' "  # noqa: S608 - a code constant
+            f"AND t.woo_id IS NOT NULL AND {upsert.OPEN_PUSH_GUARD}",
+            [self.store_id],
+        )
+        return {woo_id: (pid, status) for woo_id, pid, status in rows}
+
+    def fetch_variations(self, products: dict[int, tuple[Any, str]], stats: EntityStats) -> None:
+        """Fetch and write the variations of ``products`` (woo_id -> (local id, status))."""
+        self._progress("variations", total=len(products), done=0)
+        buffer: list[tuple[int, Any, list[dict]]] = []
+        buffered_rows = 0
+        errors: list[ItemError] = []
+        batch_rows = settings.SYNC_UPSERT_BATCH_ROWS
+        for product_woo_id, result in self.client.fetch_many(self._variation_jobs(products)):
+            self._progress("variations", add=1)
+            if isinstance(result, WooError):
+                if isinstance(result, FATAL_ERRORS):
+                    raise result
+                stats.complete = False
+                stats.failed += 1
+                stats.errors.append(str(result))
+                errors.append(
+                    ItemError.from_exception(
+                        EntityType.VARIATION,
+                        result,
+                        woo_id=product_woo_id,
+                        watermark_entity="products",
+                        modified_gmt=self.product_modified.get(product_woo_id),
+                        metadata={"parent": product_woo_id},
+                    )
+                )
+                continue
+            stats.pages += 1
+            stats.fetched += len(result)
+            buffer.append((product_woo_id, products[product_woo_id][0], result))
+            buffered_rows += len(result)
+            if buffered_rows >= batch_rows:
+                self.write_variations(buffer, stats, errors)
+                buffer, buffered_rows = [], 0
+        if buffer:
+            self.write_variations(buffer, stats, errors)
+        self._errors(errors)
+
+    # -- images -----------------------------------------------------------------------------
+
+    def pull_images(self, stats: EntityStats) -> None:
+        """Copy new image files into the storage backend; keep the original URL when the
+        store's image URLs cannot be reached."""
+        pending = list(dict.fromkeys(self.new_images))
+        self.new_images = []
+        if not settings.SYNC_FETCH_IMAGES:
+            stats.skipped = "SYNC_FETCH_IMAGES is off"
+            return
+        if not pending:
+            return
+        self._progress("images", total=len(pending), done=0)
+        # One probe first: an unreachable host keeps every original URL without N timeouts.
+        first_id, first_url = pending[0]
+        try:
+            content, content_type = self.client.download(first_url)
+        except WooError as exc:
+            stats.skipped = f"image URLs are not reachable ({exc}); original URLs kept"
+            return
+        stored = [(first_id, self._store_file(first_id, first_url, content, content_type))]
+        stats.fetched += 1
+        failures: list[str] = []
+
+        def fetch(item: tuple[Any, str]) -> tuple[Any, str, str | WooError]:
+            # Download and store in the pool's threads; only the database stays on this one.
+            image_id, url = item
+            try:
+                content, content_type = self.client.download(url)
+                return image_id, url, self._store_file(image_id, url, content, content_type)
+            except WooError as exc:
+                return image_id, url, exc
+
+        with ThreadPoolExecutor(max_workers=self.client.concurrency, thread_name_prefix="woo-image") as pool:
+            for image_id, url, result in pool.map(fetch, pending[1:]):
+                self._progress("images", add=1)
+                if isinstance(result, WooError):
+                    failures.append(f"{url}: {result}")
+                    continue
+                stats.fetched += 1
+                stored.append((image_id, result))
+                if len(stored) >= 500:
+                    stats.updated += self._save_storage_urls(stored)
+                    stored = []
+        stats.updated += self._save_storage_urls(stored)
+        if failures:
+            stats.errors.extend(failures[:20])
+            stats.errors.append(f"{len(failures)} image(s) kept their original URL")
+
+    def _store_file(self, image_id: Any, url: str, content: bytes, content_type: str | None) -> str:
+        extension = posixpath.splitext(urlparse(url).path)[1].lower()
+        if not extension or len(extension) > 6:
+            extension = mimetypes.guess_extension((content_type or "").split(";")[0].strip()) or ".bin"
+        name = default_storage.save(f"product-images/{self.store_id}/{image_id}{extension}", ContentFile(content))
+        return default_storage.url(name)
+
+    def _save_storage_urls(self, stored: list[tuple[Any, str]]) -> int:
+        if not stored:
+            return 0
+        return upsert.execute(
+            "UPDATE product_images i SET storage_url = k.url, storage_source = 'storage', updated_at = now() "
+            "FROM unnest(%s::uuid[], %s::text[]) AS k(id, url) "
+            "WHERE i.id = k.id AND i.storage_url IS DISTINCT FROM k.url",
+            [[image_id for image_id, _ in stored], [url for _, url in stored]],
+        )
+
+    # -- orders -----------------------------------------------------------------------------
+
+    def pull_orders(self, stats: EntityStats) -> None:
+        state, since, listings = self._dated_listings("orders")
+        incremental = since is not None
+        open_errors = records.open_error_ids(self.store_id, EntityType.ORDER)
+        seen: set[int] = set()
+        committed_max = None
+        offset = 0
+        for name, params in listings:
+            pages = self._listing("orders", stats, "orders", params, listing=f"orders:{name}", total_offset=offset)
+            for batch in self._batches(pages):
+                committed_max = latest(committed_max, self.write_orders(batch, stats, seen))
+                self._progress("orders", done=len(seen))
+            offset = self.run.progress["orders"].get("total") or 0
+        retry = [woo_id for woo_id in open_errors if woo_id not in seen]
+        if retry:
+            self._retry_by_id("orders", stats, retry, seen)
+        if stats.complete:
+            if not incremental:
+                with transaction.atomic():
+                    stats.deleted += self._delete_missing("orders", seen, GONE_ERRORS["orders"])
+            records.advance_watermark(state, committed_max, full=not incremental)
+
+
+def run_pull(
+    run_id: Any, *, client: WooClient | None = None, on_progress: Callable[[SyncRun], None] | None = None
+) -> SyncRun:
+    """Execute a queued :class:`SyncRun` (full or incremental) in this process."""
+    run = SyncRun.objects.select_related("store").get(pk=run_id)
+    if run.status not in (SyncRunStatus.PENDING, SyncRunStatus.RUNNING):
+        return run
+    if run.kind == SyncRunKind.RECONCILE:
+        from sync.reconcile import Reconciler
+
+        return Reconciler(run, client=client, on_progress=on_progress).execute()
+    return Puller(run, client=client, on_progress=on_progress).execute()

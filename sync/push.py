@@ -1,0 +1,548 @@
+"""Pushing local changes to WooCommerce: the executors behind the push tasks.
+
+A local change is a :class:`PushOperation` (an outbox row written by ``sync.services``). The
+executor sends it, records ``woo_id``, ``synced_at`` and the remote modified time from the
+answer, and writes the answer back with the pull's writer.
+
+* Conflicts: before updating a product, its current state is read; if WooCommerce changed it
+  since our last sync (its ``date_modified_gmt`` is newer than the one we recorded) and the
+  values differ, nothing is sent: a :class:`ProductConflict` lists ours vs theirs field by
+  field and a manager chooses. Our own pushes are not remote changes: their answer's modified
+  time is what we record.
+* Idempotency: a create that may have reached the store (an earlier attempt timed out) first
+  looks for the product by SKU or by the ``storedesk_id`` marker written into its meta data.
+* Transient failures (timeouts, 429, 5xx) leave the operation pending for the task to retry;
+  permanent ones mark it failed and open a ``sync_errors`` row.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from audit.actor import SYSTEM_SYNC, audit_actor
+from catalog.models import (
+    Product,
+    ProductAttribute,
+    ProductImage,
+    ProductVariation,
+    StoreAttribute,
+    StoreAttributeTerm,
+    StoreBrand,
+    StoreCategory,
+    StoreTag,
+)
+from orders.models import Order
+from sync import records, upsert
+from sync.mappers import MappingError
+from sync.mappers.attributes import attribute_fields, attribute_term_fields, attribute_term_to_woo, attribute_to_woo
+from sync.mappers.brands import brand_fields, brand_to_woo
+from sync.mappers.categories import category_fields, category_to_woo
+from sync.mappers.common import gmt
+from sync.mappers.products import PRODUCT_FIELDS, marker, product_fields, product_to_woo
+from sync.mappers.tags import tag_fields, tag_to_woo
+from sync.mappers.variations import VARIATION_FIELDS, variation_to_woo
+from sync.models import (
+    ConflictStatus,
+    ProductConflict,
+    PushAction,
+    PushEntity,
+    PushOperation,
+    PushStatus,
+)
+from sync.records import ItemError
+from sync.woo import (
+    WooClient,
+    WooClientError,
+    WooError,
+    WooRateLimitedError,
+    WooServerError,
+    WooUnreachableError,
+    client_for,
+)
+from sync.writer import apply_payloads
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (WooUnreachableError, WooRateLimitedError, WooServerError)
+BATCH_LIMIT = 100
+
+
+class PushRetryLater(Exception):
+    """A transient failure: the operation stays pending and the task retries it later."""
+
+    def __init__(self, op: PushOperation, error: WooError) -> None:
+        super().__init__(str(error))
+        self.op = op
+        self.error = error
+
+
+class PushFailed(Exception):
+    """A permanent failure of one operation (recorded; the task does not retry)."""
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+
+def execute_push(op_id: Any, *, client: WooClient | None = None) -> PushOperation:
+    """Run one queued operation. Raises :class:`PushRetryLater` on a transient failure."""
+    op = _claim(op_id)
+    if op is None:
+        return PushOperation.objects.get(pk=op_id)
+    return _run_claimed(op, client)
+
+
+def _run_claimed(op: PushOperation, client: WooClient | None) -> PushOperation:
+    client = client or client_for(op.store)
+    handler = _HANDLERS.get((op.entity_type, op.action))
+    try:
+        with audit_actor.system(SYSTEM_SYNC):
+            if handler is None:
+                raise PushFailed(f"cannot push {op.action} of a {op.entity_type}")
+            handler(op, client)
+    except TRANSIENT_ERRORS as exc:
+        return _transient(op, exc)
+    except (WooError, PushFailed, MappingError) as exc:
+        _fail(op, exc)
+    return op
+
+
+def execute_bulk_push(op_ids: list[Any], *, client: WooClient | None = None) -> list[PushOperation]:
+    """Product updates through ``POST /products/batch``, 100 per request, with the same
+    conflict check as single pushes (one list request per 100 products). Transient failures
+    leave the operations pending (the caller retries them)."""
+    ops = [op for op in (_claim(op_id) for op_id in op_ids) if op is not None]
+    done: list[PushOperation] = []
+    by_store: dict[Any, list[PushOperation]] = {}
+    for op in ops:
+        if op.entity_type == PushEntity.PRODUCT and op.action == PushAction.UPDATE:
+            by_store.setdefault(op.store_id, []).append(op)
+        else:
+            try:
+                done.append(_run_claimed(op, client))
+            except PushRetryLater:
+                done.append(op)
+    for store_ops in by_store.values():
+        store_client = client or client_for(store_ops[0].store)
+        for chunk in upsert.chunked(store_ops, BATCH_LIMIT):
+            with audit_actor.system(SYSTEM_SYNC):
+                done.extend(_bulk_update_products(chunk, store_client))
+    return done
+
+
+# --- bookkeeping ------------------------------------------------------------------------------
+
+
+def _claim(op_id: Any) -> PushOperation | None:
+    """Mark the operation running (one attempt more); None if it is not pending any more."""
+    with transaction.atomic():
+        op = PushOperation.objects.select_for_update().select_related("store").filter(pk=op_id).first()
+        if op is None or op.status not in (PushStatus.PENDING, PushStatus.RUNNING):
+            return None
+        now = timezone.now()
+        op.status = PushStatus.RUNNING
+        op.attempts += 1
+        op.first_attempt_at = op.first_attempt_at or now
+        op.last_attempt_at = now
+        op.save(update_fields=["status", "attempts", "first_attempt_at", "last_attempt_at"])
+    return op
+
+
+def _transient(op: PushOperation, exc: WooError) -> PushOperation:
+    op.last_error = str(exc)
+    if op.attempts >= settings.SYNC_PUSH_MAX_ATTEMPTS:
+        _fail(op, exc)
+        return op
+    op.status = PushStatus.PENDING
+    op.save(update_fields=["status", "last_error"])
+    raise PushRetryLater(op, exc)
+
+
+def _fail(op: PushOperation, exc: BaseException) -> None:
+    logger.warning("push %s failed: %s", op.pk, exc)
+    op.status = PushStatus.FAILED
+    op.last_error = str(exc)[:2000]
+    op.completed_at = timezone.now()
+    op.save(update_fields=["status", "last_error", "completed_at"])
+    records.record_errors(
+        op.store_id,
+        [
+            ItemError.from_exception(
+                op.entity_type,
+                exc,
+                woo_id=op.woo_id,
+                metadata={"push_id": str(op.pk), "action": op.action, "object_id": str(op.object_id or "")},
+            )
+        ],
+    )
+
+
+def _done(op: PushOperation, remote_modified=None, woo_id=None) -> None:
+    op.status = PushStatus.DONE
+    op.last_error = None
+    op.completed_at = timezone.now()
+    op.remote_modified_at = remote_modified
+    if woo_id is not None:
+        op.woo_id = woo_id
+    op.save(update_fields=["status", "last_error", "completed_at", "remote_modified_at", "woo_id"])
+
+
+def _modified(payload: dict) -> Any:
+    try:
+        return gmt(payload.get("date_modified_gmt"), field="date_modified_gmt")
+    except MappingError:
+        return None
+
+
+# --- products ---------------------------------------------------------------------------------
+
+
+def _product(op: PushOperation) -> Product:
+    product = Product.objects.filter(pk=op.object_id, store_id=op.store_id).first()
+    if product is None:
+        raise PushFailed("the product no longer exists here")
+    return product
+
+
+def _local_fields(product: Product) -> dict[str, Any]:
+    return {name: getattr(product, name) for name in PRODUCT_FIELDS}
+
+
+def _body(product: Product, only: set[str] | None, *, with_marker: bool = False) -> dict:
+    images = attributes = None
+    if only is None or "images" in only:
+        images = list(
+            ProductImage.objects.filter(product=product)
+            .exclude(type="variation")
+            .values("woo_id", "original_url", "alt_text", "display_order")
+        )
+    if only is None or "attributes" in only:
+        attributes = list(
+            ProductAttribute.objects.filter(product=product).values(
+                "woo_id", "name", "options", "position", "visible", "variation"
+            )
+        )
+    return product_to_woo(
+        _local_fields(product),
+        only=only,
+        images=images,
+        attributes=attributes,
+        marker_value=str(product.pk) if with_marker else None,
+    )
+
+
+def _comparable(name: str, value: Any) -> Any:
+    if name in ("categories", "tags", "brands"):
+        return sorted(ref.get("id") for ref in value or [] if isinstance(ref, dict))
+    if isinstance(value, Decimal):
+        return value.normalize()
+    if value == "":
+        return None
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def product_diff(product: Product, remote: dict, changed_here: set[str] | None = None) -> list[dict]:
+    """Field by field, where our product and WooCommerce's differ."""
+    theirs = product_fields(remote)
+    ours = _local_fields(product)
+    diff = []
+    for name in PRODUCT_FIELDS:
+        if _comparable(name, ours[name]) != _comparable(name, theirs[name]):
+            diff.append(
+                {
+                    "field": name,
+                    "ours": _jsonable(ours[name]),
+                    "theirs": _jsonable(theirs[name]),
+                    "changed_here": changed_here is None or name in changed_here,
+                }
+            )
+    return diff
+
+
+def _record_product(op: PushOperation, product_id: Any, answer: dict) -> None:
+    """Our push's answer is the new base: record it so its echo is not a remote change."""
+    remote_modified = _modified(answer)
+    with transaction.atomic():
+        _done(op, remote_modified, woo_id=answer.get("id"))
+        Product.objects.filter(pk=product_id).update(
+            woo_id=answer.get("id"), woo_modified_at=remote_modified, synced_at=timezone.now()
+        )
+        apply_payloads(op.store_id, "product", [answer])
+
+
+def _open_conflict(op: PushOperation, product: Product, remote: dict, diff: list[dict]) -> None:
+    with transaction.atomic():
+        ProductConflict.objects.filter(product=product, status=ConflictStatus.OPEN).update(
+            status=ConflictStatus.RESOLVED, choice=None, resolved_at=timezone.now(), resolution={"superseded": True}
+        )
+        ProductConflict.objects.create(
+            store_id=op.store_id,
+            product=product,
+            push=op,
+            fields=diff,
+            theirs_payload=remote,
+            base_modified_at=product.woo_modified_at,
+            remote_modified_at=_modified(remote),
+        )
+        op.status = PushStatus.CONFLICT
+        op.last_error = f"changed in WooCommerce since the last sync: {', '.join(d['field'] for d in diff)}"
+        op.save(update_fields=["status", "last_error"])
+
+
+def _changed_remotely(product: Product, remote: dict) -> bool:
+    remote_modified = _modified(remote)
+    return remote_modified is not None and (
+        product.woo_modified_at is None or remote_modified > product.woo_modified_at
+    )
+
+
+def _push_product_update(op: PushOperation, client: WooClient) -> None:
+    product = _product(op)
+    if not product.woo_id:
+        _push_product_create(op, client)
+        return
+    only = set(op.fields) if op.fields else None
+    remote = client.get(f"products/{product.woo_id}").data
+    if not op.payload.get("force") and _changed_remotely(product, remote):
+        diff = product_diff(product, remote, only)
+        if diff:
+            _open_conflict(op, product, remote, diff)
+            return
+    body = _body(product, only)
+    answer = client.put(f"products/{product.woo_id}", body).data if body else remote
+    _push_variations(op, client, product, answer)
+    _record_product(op, product.pk, answer)
+
+
+def find_created_product(client: WooClient, product: Product) -> dict | None:
+    """A product an earlier, timed-out attempt may have created: by SKU, else by name, and
+    only if it carries our marker."""
+    params: dict[str, Any] = {"status": "any", "per_page": 100}
+    if product.sku:
+        params["sku"] = product.sku
+    else:
+        params["search"] = product.name[:100]
+    for item in client.get("products", params).data or []:
+        if isinstance(item, dict) and item.get("type") != "variation" and marker(item) == str(product.pk):
+            return item
+    return None
+
+
+def _push_product_create(op: PushOperation, client: WooClient) -> None:
+    product = _product(op)
+    answer = None
+    if op.attempts > 1:
+        # An earlier attempt may have reached the store (e.g. it timed out after the write).
+        answer = find_created_product(client, product)
+    if answer is None:
+        answer = client.post("products", _body(product, None, with_marker=True)).data
+    with transaction.atomic():
+        # A pull may have brought the new product in before we recorded its id: same object.
+        Product.objects.filter(store_id=op.store_id, woo_id=answer.get("id")).exclude(pk=product.pk).delete()
+        Product.objects.filter(pk=product.pk).update(woo_id=answer.get("id"))
+    product.woo_id = answer.get("id")
+    _push_variations(op, client, product, answer)
+    _record_product(op, product.pk, answer)
+
+
+def _push_product_delete(op: PushOperation, client: WooClient) -> None:
+    force = bool(op.payload.get("force"))
+    woo_id = op.woo_id
+    if woo_id:
+        try:
+            client.delete(f"products/{woo_id}", {"force": "true"} if force else None)
+        except WooClientError as exc:
+            # Already trashed (410) or already gone (404): the goal is reached.
+            if exc.status not in (404, 410):
+                raise
+    with transaction.atomic():
+        _done(op)
+        if force:
+            Product.objects.filter(pk=op.object_id, store_id=op.store_id).delete()
+        else:
+            Product.objects.filter(pk=op.object_id, store_id=op.store_id).update(
+                status="trash", synced_at=timezone.now()
+            )
+
+
+def _push_variations(op: PushOperation, client: WooClient, product: Product, answer: dict) -> None:
+    """Variations named in the operation go through ``/products/{id}/variations/batch``."""
+    variation_ids = op.payload.get("variation_ids") or []
+    if not variation_ids:
+        return
+    variations = list(ProductVariation.objects.filter(product=product, pk__in=variation_ids).select_related("image"))
+    images = {v.pk: v.image for v in variations}
+    existing = []
+    if op.attempts > 1 and any(v.woo_id is None for v in variations):
+        existing = client.fetch_all(f"products/{product.woo_id}/variations", {"status": "any"})
+    by_marker = {marker(item): item for item in existing if marker(item)}
+    create, update, adopted = [], [], {}
+    for variation in variations:
+        fields = {name: getattr(variation, name) for name in VARIATION_FIELDS}
+        image = images[variation.pk]
+        image_ref = {"woo_id": image.woo_id, "original_url": image.original_url} if image else None
+        body = variation_to_woo(fields, image=image_ref)
+        if variation.woo_id:
+            update.append({"id": variation.woo_id, **body})
+        elif str(variation.pk) in by_marker:
+            adopted[variation.pk] = by_marker[str(variation.pk)]
+        else:
+            create.append({**body, "meta_data": [{"key": "storedesk_id", "value": str(variation.pk)}]})
+    results: list[dict] = list(adopted.values())
+    for start in range(0, max(len(create), len(update)), BATCH_LIMIT // 2):
+        body = {"create": create[start : start + BATCH_LIMIT // 2], "update": update[start : start + BATCH_LIMIT // 2]}
+        response = client.post(f"products/{product.woo_id}/variations/batch", body).data or {}
+        for item in (response.get("create") or []) + (response.get("update") or []):
+            if isinstance(item, dict) and "error" in item:
+                raise PushFailed(f"variation {item.get('id')}: {item['error'].get('message')}")
+            results.append(item)
+    by_pk = {str(v.pk): v for v in variations}
+    now = timezone.now()
+    for item in results:
+        local = by_pk.get(marker(item) or "") or next((v for v in variations if v.woo_id == item.get("id")), None)
+        if local is not None:
+            ProductVariation.objects.filter(pk=local.pk).update(
+                woo_id=item["id"], woo_modified_at=_modified(item), synced_at=now
+            )
+    apply_payloads(op.store_id, "variation", results, parent_woo_id=product.woo_id)
+
+
+def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[PushOperation]:
+    products = {p.pk: p for p in Product.objects.filter(pk__in=[op.object_id for op in ops])}
+    ready: list[tuple[PushOperation, Product]] = []
+    for op in ops:
+        product = products.get(op.object_id)
+        if product is None or not product.woo_id:
+            _fail(op, PushFailed("the product is missing here or was never created in WooCommerce"))
+        else:
+            ready.append((op, product))
+    if not ready:
+        return ops
+    try:
+        ids = ",".join(str(p.woo_id) for _, p in ready)
+        remote = {item["id"]: item for item in client.fetch_all("products", {"include": ids, "status": "any"})}
+        to_send: list[tuple[PushOperation, Product, dict]] = []
+        for op, product in ready:
+            current = remote.get(product.woo_id)
+            if current is None:
+                _fail(op, PushFailed(f"product {product.woo_id} no longer exists in WooCommerce"))
+                continue
+            only = set(op.fields) if op.fields else None
+            if not op.payload.get("force") and _changed_remotely(product, current):
+                diff = product_diff(product, current, only)
+                if diff:
+                    _open_conflict(op, product, current, diff)
+                    continue
+            to_send.append((op, product, {"id": product.woo_id, **_body(product, only)}))
+        if to_send:
+            response = client.post("products/batch", {"update": [body for _, _, body in to_send]}).data or {}
+            answers = {item.get("id"): item for item in response.get("update") or [] if isinstance(item, dict)}
+            for op, product, _ in to_send:
+                answer = answers.get(product.woo_id)
+                if answer is None or "error" in answer:
+                    message = (answer or {}).get("error", {}).get("message", "no answer for this item")
+                    _fail(op, PushFailed(f"batch update of product {product.woo_id}: {message}"))
+                else:
+                    _record_product(op, product.pk, answer)
+    except TRANSIENT_ERRORS as exc:
+        for op, _ in ready:
+            op.refresh_from_db()
+            if op.status == PushStatus.RUNNING:
+                op.last_error = str(exc)
+                op.status = PushStatus.PENDING if op.attempts < settings.SYNC_PUSH_MAX_ATTEMPTS else PushStatus.FAILED
+                op.save(update_fields=["status", "last_error"])
+    except WooError as exc:
+        for op, _ in ready:
+            op.refresh_from_db()
+            if op.status == PushStatus.RUNNING:
+                _fail(op, exc)
+    return ops
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+def _push_order_status(op: PushOperation, client: WooClient) -> None:
+    order = Order.objects.filter(pk=op.object_id, store_id=op.store_id).first()
+    woo_id = op.woo_id or (order.woo_id if order else None)
+    if woo_id is None:
+        raise PushFailed("the order has no WooCommerce id")
+    answer = client.put(f"orders/{woo_id}", {"status": op.payload["status"]}).data
+    remote_modified = _modified(answer)
+    with transaction.atomic():
+        _done(op, remote_modified)
+        Order.objects.filter(pk=op.object_id).update(woo_modified_at=remote_modified, synced_at=timezone.now())
+        apply_payloads(op.store_id, "order", [answer])
+
+
+# --- taxonomies -------------------------------------------------------------------------------
+
+TAXONOMIES = {
+    PushEntity.CATEGORY: (StoreCategory, "products/categories", category_fields, category_to_woo, upsert.CATEGORIES),
+    PushEntity.TAG: (StoreTag, "products/tags", tag_fields, tag_to_woo, upsert.TAGS),
+    PushEntity.BRAND: (StoreBrand, "products/brands", brand_fields, brand_to_woo, upsert.BRANDS),
+    PushEntity.ATTRIBUTE: (
+        StoreAttribute,
+        "products/attributes",
+        attribute_fields,
+        attribute_to_woo,
+        upsert.ATTRIBUTES,
+    ),
+    PushEntity.ATTRIBUTE_TERM: (
+        StoreAttributeTerm,
+        "products/attributes/{attribute}/terms",
+        attribute_term_fields,
+        attribute_term_to_woo,
+        upsert.ATTRIBUTE_TERMS,
+    ),
+}
+
+
+def _push_taxonomy(op: PushOperation, client: WooClient) -> None:
+    _model, endpoint, to_fields, to_woo, table = TAXONOMIES[op.entity_type]
+    values = dict(op.payload.get("values") or {})
+    extra: dict[str, Any] = {}
+    if op.entity_type == PushEntity.ATTRIBUTE_TERM:
+        attribute = StoreAttribute.objects.get(pk=op.payload["attribute_id"], store_id=op.store_id)
+        endpoint = endpoint.format(attribute=attribute.woo_id)
+        extra["attribute_id"] = attribute.pk
+    body = to_woo(**values)
+    if op.action == PushAction.CREATE:
+        try:
+            answer = client.post(endpoint, body).data
+        except WooClientError as exc:
+            # A retried create finds its own term: WooCommerce answers term_exists with its id.
+            existing = (exc.data or {}).get("resource_id") if isinstance(exc.data, dict) else None
+            if exc.code != "term_exists" or not existing:
+                raise
+            answer = client.get(f"{endpoint}/{existing}").data
+    else:
+        answer = client.put(f"{endpoint}/{op.woo_id}", body).data
+    row = {**to_fields(answer), "store_id": op.store_id, **extra}
+    if op.entity_type == PushEntity.CATEGORY:
+        row.setdefault("parent_woo_id", None)
+    with transaction.atomic():
+        _done(op, woo_id=answer.get("id"))
+        upsert.upsert(table, [row])
+
+
+_HANDLERS = {
+    (PushEntity.PRODUCT, PushAction.CREATE): _push_product_create,
+    (PushEntity.PRODUCT, PushAction.UPDATE): _push_product_update,
+    (PushEntity.PRODUCT, PushAction.DELETE): _push_product_delete,
+    (PushEntity.ORDER, PushAction.UPDATE): _push_order_status,
+    **{(entity, action): _push_taxonomy for entity in TAXONOMIES for action in (PushAction.CREATE, PushAction.UPDATE)},
+}

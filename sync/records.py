@@ -1,0 +1,217 @@
+"""Bookkeeping shared by pulls, reconciliation and pushes: ``sync_errors`` (recorded, retried,
+resolved), watermarks, and the per-store advisory lock. Every function works on a batch, so a
+page costs a constant number of queries whatever its size."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from sync.models import SyncError, SyncState
+
+# --- sync_errors -----------------------------------------------------------------------------
+
+
+@dataclass
+class ItemError:
+    """One failed item (or page, when ``woo_id`` is None) on its way to ``sync_errors``."""
+
+    entity_type: str
+    message: str
+    woo_id: int | None = None
+    code: str | None = None
+    stack_trace: str | None = None
+    # Lets the watermark of ``watermark_entity`` stay below ``modified_gmt`` while the error is open.
+    watermark_entity: str | None = None
+    modified_gmt: datetime | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_exception(cls, entity_type: str, exc: BaseException, **kw: Any) -> ItemError:
+        code = getattr(exc, "code", None) or type(exc).__name__
+        trace = "".join(traceback.format_exception(exc))[-4000:]
+        return cls(
+            entity_type=entity_type,
+            message=str(exc)[:2000] or type(exc).__name__,
+            code=str(code),
+            stack_trace=trace,
+            **kw,
+        )
+
+    def meta(self, run_id: Any) -> dict[str, Any]:
+        data = dict(self.metadata)
+        if run_id:
+            data["run_id"] = str(run_id)
+        if self.watermark_entity:
+            data["watermark_entity"] = self.watermark_entity
+        if self.modified_gmt:
+            data["modified_gmt"] = self.modified_gmt.isoformat()
+        return data
+
+
+def _key(entity_type: str, woo_id: Any, metadata: dict) -> tuple:
+    # Page-level errors have no woo_id; they are keyed by what they listed.
+    return entity_type, woo_id, None if woo_id is not None else metadata.get("listing")
+
+
+def record_errors(store_id: Any, errors: list[ItemError], run_id: Any = None) -> int:
+    """Insert new errors; an error already open for the same item counts as one more retry.
+
+    Two or three queries for the whole batch.
+    """
+    if not errors:
+        return 0
+    now = timezone.now()
+    entity_types = {error.entity_type for error in errors}
+    open_rows = SyncError.objects.filter(store_id=store_id, resolved=False, entity_type__in=entity_types)
+    woo_ids = {error.woo_id for error in errors if error.woo_id is not None}
+    has_listing = any(error.woo_id is None for error in errors)
+    open_rows = (
+        open_rows.filter(Q(woo_id__in=woo_ids) | Q(woo_id__isnull=True))
+        if has_listing
+        else open_rows.filter(woo_id__in=woo_ids)
+    )
+    existing = {_key(row.entity_type, row.woo_id, row.metadata or {}): row for row in open_rows}
+    to_update, to_create, seen = [], [], set()
+    for error in errors:
+        metadata = error.meta(run_id)
+        key = _key(error.entity_type, error.woo_id, metadata)
+        if key in seen:
+            continue
+        seen.add(key)
+        row = existing.get(key)
+        if row is not None:
+            row.retry_count = (row.retry_count or 0) + 1
+            row.last_retry_at = now
+            row.error_message = error.message
+            row.error_code = error.code
+            row.stack_trace = error.stack_trace
+            row.metadata = {**(row.metadata or {}), **metadata}
+            to_update.append(row)
+        else:
+            to_create.append(
+                SyncError(
+                    store_id=store_id,
+                    entity_type=error.entity_type,
+                    woo_id=error.woo_id,
+                    entity_id=str(error.woo_id) if error.woo_id is not None else None,
+                    error_message=error.message,
+                    error_code=error.code,
+                    stack_trace=error.stack_trace,
+                    metadata=metadata,
+                )
+            )
+    if to_update:
+        SyncError.objects.bulk_update(
+            to_update, ["retry_count", "last_retry_at", "error_message", "error_code", "stack_trace", "metadata"]
+        )
+    if to_create:
+        SyncError.objects.bulk_create(to_create)
+    return len(to_update) + len(to_create)
+
+
+def resolve_errors(store_id: Any, entity_type: str, woo_ids: Iterable[int]) -> int:
+    """Mark the open errors of items that have now been written as resolved (one query)."""
+    woo_ids = list(woo_ids)
+    if not woo_ids:
+        return 0
+    return SyncError.objects.filter(
+        store_id=store_id, entity_type=entity_type, resolved=False, woo_id__in=woo_ids
+    ).update(resolved=True, resolved_at=timezone.now())
+
+
+def open_error_ids(store_id: Any, entity_type: str) -> dict[int, SyncError]:
+    """Open, still-retried errors of one entity type, by woo_id."""
+    rows = SyncError.objects.filter(
+        store_id=store_id,
+        entity_type=entity_type,
+        resolved=False,
+        woo_id__isnull=False,
+        retry_count__lt=settings.SYNC_ERROR_MAX_RETRIES,
+    )
+    return {row.woo_id: row for row in rows}
+
+
+# --- watermarks ------------------------------------------------------------------------------
+
+
+def sync_state(store_id: Any, entity: str) -> SyncState:
+    state, _ = SyncState.objects.get_or_create(store_id=store_id, entity=entity)
+    return state
+
+
+def watermark_cap(store_id: Any, entity: str) -> datetime | None:
+    """The earliest modified time of an open, still-retried error that holds ``entity`` back."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min((metadata->>'modified_gmt')::timestamptz) FROM sync_errors "
+            "WHERE store_id = %s AND NOT resolved AND metadata->>'watermark_entity' = %s "
+            "AND coalesce(retry_count, 0) < %s",
+            [store_id, entity, settings.SYNC_ERROR_MAX_RETRIES],
+        )
+        return cursor.fetchone()[0]
+
+
+def advance_watermark(state: SyncState, committed_max: datetime | None, *, full: bool) -> datetime | None:
+    """The new watermark: the largest committed ``date_modified_gmt``, but never past an item
+    that failed (it stays one second below the earliest open error's modified time)."""
+    new = committed_max if committed_max is not None else state.watermark
+    cap = watermark_cap(state.store_id, state.entity)
+    if cap is not None and new is not None and new >= cap:
+        new = cap - timedelta(seconds=1)
+    now = timezone.now()
+    state.watermark = new
+    state.last_pulled_at = now
+    fields = ["watermark", "last_pulled_at", "updated_at"]
+    if full:
+        state.last_full_at = now
+        fields.append("last_full_at")
+    state.save(update_fields=fields)
+    return new
+
+
+def since(state: SyncState) -> datetime | None:
+    """``modified_after`` for an incremental pull: the watermark minus the overlap."""
+    if state.watermark is None:
+        return None
+    return state.watermark - timedelta(seconds=settings.SYNC_WATERMARK_OVERLAP_SECONDS)
+
+
+# --- one pull per store at a time ------------------------------------------------------------
+
+
+def lock_key(store_id: Any) -> int:
+    digest = hashlib.blake2b(f"storedesk.sync:{store_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextlib.contextmanager
+def store_lock(store_id: Any) -> Iterator[bool]:
+    """A session-level PostgreSQL advisory lock on the store: yields False if another process
+    holds it. It is released on exit, or by PostgreSQL if the worker's connection dies."""
+    key = lock_key(store_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def store_lock_held(store_id: Any) -> bool:
+    """True when another session holds the store's pull lock (a run is really in progress)."""
+    with store_lock(store_id) as acquired:
+        return not acquired

@@ -1,0 +1,462 @@
+"""Every sync action a view, a command or a task starts: pulls, pushes, conflicts, errors.
+
+Each service that acts for a user checks the permission through ``stores.access`` first (an
+object outside the user's scope is a 404, a missing capability a 403), writes in one
+transaction, and queues the work with ``delay_on_commit`` (the task receives ids only).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from catalog.models import (
+    Product,
+    ProductVariation,
+    StoreAttribute,
+    StoreAttributeTerm,
+    StoreBrand,
+    StoreCategory,
+    StoreTag,
+)
+from orders.models import Order, OrderStatus, OrderStatusLog
+from stores.access import CHANGE_CATALOG, CHANGE_ORDER_STATUS, RUN_SYNC, VIEW_ORDERS, VIEW_STORE, access_for
+from stores.models import Store
+from sync import records
+from sync.mappers.products import PRODUCT_FIELDS, product_fields
+from sync.models import (
+    ACTIVE_RUN_STATUSES,
+    OPEN_PUSH_STATUSES,
+    ConflictChoice,
+    ConflictStatus,
+    ProductConflict,
+    PushAction,
+    PushEntity,
+    PushOperation,
+    PushStatus,
+    SyncError,
+    SyncRun,
+    SyncRunKind,
+    SyncRunStatus,
+)
+from sync.pull import ENTITIES
+
+logger = logging.getLogger(__name__)
+
+
+# --- pulls ------------------------------------------------------------------------------------
+
+
+def _clean_entities(entities) -> list[str]:
+    if not entities:
+        return []
+    unknown = sorted(set(entities) - set(ENTITIES))
+    if unknown:
+        raise ValidationError(f"Unknown entities: {', '.join(unknown)}. Choose from: {', '.join(ENTITIES)}.")
+    return [entity for entity in ENTITIES if entity in entities]
+
+
+def _is_stale(run: SyncRun) -> bool:
+    last_sign = run.heartbeat_at or run.started_at or run.created_at
+    return last_sign < timezone.now() - timedelta(seconds=settings.SYNC_RUN_STALE_SECONDS) and not (
+        records.store_lock_held(run.store_id)
+    )
+
+
+def sync_run_queue(
+    store_id, *, kind=SyncRunKind.INCREMENTAL, entities=None, requested_by=None, enqueue=True, due_at=None
+):
+    """Queue a pull (or a reconciliation) of a store; system use, no permission check.
+
+    A store has at most one queued or running run: asking again returns that run. A run whose
+    worker died (no heartbeat for ``SYNC_RUN_STALE_SECONDS`` and no lock held) is closed as
+    failed first. ``enqueue=False`` only creates the run (the caller executes it itself).
+    ``due_at`` (the scheduler's "now") queues only if the store's interval has passed since its
+    last pull, checked under the store's row lock, so two dispatchers never queue twice.
+    """
+    entities = _clean_entities(entities)
+    with transaction.atomic():
+        store = Store.objects.select_for_update().get(pk=store_id)  # serialises concurrent requests
+        active = SyncRun.objects.filter(store_id=store_id, status__in=ACTIVE_RUN_STATUSES).first()
+        if active is not None:
+            if not _is_stale(active):
+                return None if due_at is not None else active
+            active.status = SyncRunStatus.FAILED
+            active.error_message = "The worker running this sync stopped answering."
+            active.finished_at = timezone.now()
+            active.save(update_fields=["status", "error_message", "finished_at"])
+        if due_at is not None:
+            last = (
+                SyncRun.objects.filter(store_id=store_id, kind__in=[SyncRunKind.INCREMENTAL, SyncRunKind.FULL])
+                .order_by("-created_at")
+                .values_list("created_at", flat=True)
+                .first()
+            )
+            interval = timedelta(minutes=store.sync_interval_minutes)
+            if not store.sync_interval_minutes or (last is not None and last > due_at - interval):
+                return None
+        try:
+            with transaction.atomic():
+                run = SyncRun.objects.create(store_id=store_id, kind=kind, entities=entities, requested_by=requested_by)
+        except IntegrityError:
+            return SyncRun.objects.get(store_id=store_id, status__in=ACTIVE_RUN_STATUSES)
+        if enqueue:
+            from sync.tasks import sync_store_task
+
+            sync_store_task.delay_on_commit(str(run.pk))
+    return run
+
+
+def sync_start(store_id, user, full=False, entities=None) -> SyncRun:
+    """ "Sync now" from the dashboard: an incremental (or full) pull of one store."""
+    access_for(user).require(RUN_SYNC, store_id)
+    kind = SyncRunKind.FULL if full else SyncRunKind.INCREMENTAL
+    return sync_run_queue(store_id, kind=kind, entities=entities, requested_by=user)
+
+
+def reconcile_start(store_id, user=None) -> SyncRun:
+    """Queue a reconciliation (id-list comparison) of a store; ``user`` needs RUN_SYNC."""
+    if user is not None:
+        access_for(user).require(RUN_SYNC, store_id)
+    return sync_run_queue(store_id, kind=SyncRunKind.RECONCILE, requested_by=user)
+
+
+def stores_due_for_sync(now=None) -> list[Any]:
+    """Ids of stores whose interval has passed since their last pull started (one query)."""
+    from django.db.models import Max, Q
+
+    now = now or timezone.now()
+    rows = (
+        Store.objects.filter(sync_interval_minutes__gt=0)
+        .annotate(
+            last=Max("sync_runs__created_at", filter=Q(sync_runs__kind__in=[SyncRunKind.INCREMENTAL, SyncRunKind.FULL]))
+        )
+        .values_list("pk", "sync_interval_minutes", "last")
+    )
+    return [pk for pk, minutes, last in rows if last is None or last <= now - timedelta(minutes=minutes)]
+
+
+def sync_due_stores(now=None) -> list[SyncRun]:
+    """Queue an incremental pull for every store that is due (the scheduler calls this)."""
+    now = now or timezone.now()
+    runs = (sync_run_queue(store_id, due_at=now) for store_id in stores_due_for_sync(now))
+    return [run for run in runs if run is not None]
+
+
+def reconcile_all_stores() -> list[SyncRun]:
+    return [
+        sync_run_queue(store_id, kind=SyncRunKind.RECONCILE) for store_id in Store.objects.values_list("pk", flat=True)
+    ]
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def sync_error_retry(error_id, user) -> SyncError:
+    """Retry one open ``sync_errors`` row now (managers and owners)."""
+    error = SyncError.objects.filter(pk=error_id).first()
+    if error is None:
+        raise Http404("No such sync error.")
+    access = access_for(user)
+    access.require(RUN_SYNC, error.store_id)
+    if error.resolved:
+        return error
+    from sync.tasks import retry_sync_error_task
+
+    retry_sync_error_task.delay_on_commit(str(error.pk))
+    return error
+
+
+# --- pushes -----------------------------------------------------------------------------------
+
+
+def _queue_push(op: PushOperation) -> PushOperation:
+    from sync.tasks import push_task
+
+    push_task.delay_on_commit(str(op.pk))
+    return op
+
+
+def _open_push(entity_type, object_id) -> PushOperation | None:
+    return (
+        PushOperation.objects.filter(entity_type=entity_type, object_id=object_id, status=PushStatus.PENDING)
+        .order_by("created_at")
+        .first()
+    )
+
+
+def product_push(
+    product_id, user, *, action=PushAction.UPDATE, fields=None, variation_ids=None, force_delete=False
+) -> PushOperation:
+    """Send a local product change to WooCommerce (managers and owners).
+
+    Call it after saving the local edit. ``fields`` names the changed ``products`` columns
+    (plus "images", "attributes"); empty means all. ``variation_ids`` lists local variations to
+    create or update with it. A product without ``woo_id`` is created. ``action="delete"``
+    trashes it in WooCommerce (``force_delete`` deletes it for good).
+    """
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        raise Http404("No such product.")
+    access_for(user).require(CHANGE_CATALOG, product.store_id)
+    if action not in PushAction.values:
+        raise ValidationError(f"Unknown push action {action!r}.")
+    if action == PushAction.UPDATE and not product.woo_id:
+        action = PushAction.CREATE
+    fields = sorted(set(fields)) if fields else None
+    variation_ids = [str(v) for v in variation_ids or []]
+    if variation_ids and ProductVariation.objects.filter(pk__in=variation_ids).exclude(product=product).exists():
+        raise ValidationError("Those variations belong to another product.")
+    with transaction.atomic():
+        pending = _open_push(PushEntity.PRODUCT, product.pk) if action == PushAction.UPDATE else None
+        if pending is not None and pending.action == PushAction.UPDATE:
+            # Not sent yet: fold this change into it.
+            pending.fields = None if pending.fields is None or fields is None else sorted({*pending.fields, *fields})
+            pending.payload = {
+                **pending.payload,
+                "variation_ids": sorted({*pending.payload.get("variation_ids", []), *variation_ids}),
+            }
+            pending.save(update_fields=["fields", "payload"])
+            return pending
+        op = PushOperation.objects.create(
+            store_id=product.store_id,
+            entity_type=PushEntity.PRODUCT,
+            action=action,
+            object_id=product.pk,
+            woo_id=product.woo_id,
+            fields=fields,
+            payload={"variation_ids": variation_ids, "force": bool(force_delete)},
+            requested_by=user,
+        )
+        return _queue_push(op)
+
+
+def products_push_bulk(product_ids, user, *, fields=None) -> list[PushOperation]:
+    """A bulk edit already saved locally: one operation per product, sent through the batch
+    endpoint (100 products per request) by one task."""
+    products = list(Product.objects.filter(pk__in=list(product_ids)))
+    access = access_for(user)
+    for store_id in {p.store_id for p in products}:
+        access.require(CHANGE_CATALOG, store_id)
+    fields = sorted(set(fields)) if fields else None
+    with transaction.atomic():
+        ops = PushOperation.objects.bulk_create(
+            [
+                PushOperation(
+                    store_id=p.store_id,
+                    entity_type=PushEntity.PRODUCT,
+                    action=PushAction.UPDATE if p.woo_id else PushAction.CREATE,
+                    object_id=p.pk,
+                    woo_id=p.woo_id,
+                    fields=fields,
+                    requested_by=user,
+                )
+                for p in products
+            ]
+        )
+        from sync.tasks import bulk_push_task
+
+        bulk_push_task.delay_on_commit([str(op.pk) for op in ops])
+    return ops
+
+
+TAXONOMY_MODELS = {
+    PushEntity.CATEGORY: StoreCategory,
+    PushEntity.TAG: StoreTag,
+    PushEntity.BRAND: StoreBrand,
+    PushEntity.ATTRIBUTE: StoreAttribute,
+    PushEntity.ATTRIBUTE_TERM: StoreAttributeTerm,
+}
+TAXONOMY_EDITABLE = {
+    PushEntity.CATEGORY: ("name", "slug", "description", "parent_woo_id", "display", "menu_order", "image_url"),
+    PushEntity.TAG: ("name", "slug", "description"),
+    PushEntity.BRAND: ("name", "slug", "description", "logo_url"),
+    PushEntity.ATTRIBUTE: ("name", "slug", "type", "order_by", "has_archives"),
+    PushEntity.ATTRIBUTE_TERM: ("name", "slug", "description", "menu_order"),
+}
+
+
+def taxonomy_save(kind, user, *, store_id=None, term_id=None, attribute_id=None, **values) -> PushOperation:
+    """Create (no ``term_id``) or edit a category, tag, brand, global attribute or attribute
+    term. An edit is saved locally at once (``sync_status`` "pending"); a new term is written
+    here when WooCommerce has answered with its id (``woo_id`` is required)."""
+    if kind not in TAXONOMY_MODELS:
+        raise ValidationError(f"Unknown taxonomy {kind!r}.")
+    unknown = set(values) - set(TAXONOMY_EDITABLE[kind])
+    if unknown:
+        raise ValidationError(f"Cannot set {', '.join(sorted(unknown))} on a {kind}.")
+    model = TAXONOMY_MODELS[kind]
+    access = access_for(user)
+    with transaction.atomic():
+        row = None
+        if term_id is not None:
+            row = model.objects.select_for_update().filter(pk=term_id).first()
+            if row is None or not access.can(VIEW_STORE, row.store_id):
+                raise Http404("No such term.")
+            store_id = row.store_id
+        access.require(CHANGE_CATALOG, store_id)
+        payload: dict[str, Any] = {"values": values}
+        if kind == PushEntity.ATTRIBUTE_TERM:
+            attribute_id = attribute_id or (row.attribute_id if row else None)
+            if not StoreAttribute.objects.filter(pk=attribute_id, store_id=store_id).exists():
+                raise ValidationError("The attribute does not belong to this store.")
+            payload["attribute_id"] = str(attribute_id)
+        if row is not None:
+            changed = [name for name, value in values.items() if getattr(row, name) != value]
+            for name in changed:
+                setattr(row, name, values[name])
+            if hasattr(row, "sync_status"):
+                row.sync_status = "pending"
+                changed.append("sync_status")
+            if changed:
+                row.save(update_fields=[*changed, "updated_at"])
+            payload["values"] = {name: getattr(row, name) for name in TAXONOMY_EDITABLE[kind]}
+        op = PushOperation.objects.create(
+            store_id=store_id,
+            entity_type=kind,
+            action=PushAction.UPDATE if row is not None else PushAction.CREATE,
+            object_id=row.pk if row is not None else None,
+            woo_id=row.woo_id if row is not None else None,
+            payload=payload,
+            requested_by=user,
+        )
+        return _queue_push(op)
+
+
+def order_change_status(order_id, new_status, user) -> OrderStatusLog | None:
+    """Change an order's status here and in WooCommerce (managers and owners); writes an
+    ``order_status_logs`` row (old, new, the user's email). None when nothing changes."""
+    new_status = (new_status or "").strip()
+    if new_status not in OrderStatus.values or new_status == OrderStatus.TRASH:
+        raise ValidationError(f"{new_status!r} is not an order status that can be set.")
+    access = access_for(user)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None or not access.can(VIEW_ORDERS, order.store_id):
+            raise Http404("No such order.")
+        access.require(CHANGE_ORDER_STATUS, order.store_id)
+        old_status = order.status
+        if old_status == new_status:
+            return None
+        order.status = new_status
+        order.save(update_fields=["status", "updated_at"])
+        log = OrderStatusLog.objects.create(
+            store_id=order.store_id,
+            order_woo_id=order.woo_id,
+            old_status=old_status,
+            new_status=new_status,
+            changed_by=user.email,
+        )
+        PushOperation.objects.filter(
+            entity_type=PushEntity.ORDER, object_id=order.pk, status=PushStatus.PENDING
+        ).update(status=PushStatus.CANCELLED, completed_at=timezone.now(), last_error="superseded")
+        op = PushOperation.objects.create(
+            store_id=order.store_id,
+            entity_type=PushEntity.ORDER,
+            action=PushAction.UPDATE,
+            object_id=order.pk,
+            woo_id=order.woo_id,
+            fields=["status"],
+            payload={"status": new_status, "old_status": old_status},
+            requested_by=user,
+        )
+        _queue_push(op)
+    return log
+
+
+# --- conflicts --------------------------------------------------------------------------------
+
+
+def product_conflict_resolve(conflict_id, choice, user, fields=None) -> ProductConflict:
+    """A manager settles a conflict: "ours" pushes our values over WooCommerce's, "theirs"
+    takes WooCommerce's values here, "merge" takes ``fields`` = {field: "ours"|"theirs"}
+    (fields not named default to theirs)."""
+    if choice not in ConflictChoice.values:
+        raise ValidationError(f"Choose one of {', '.join(ConflictChoice.values)}.")
+    access = access_for(user)
+    with transaction.atomic():
+        conflict = (
+            ProductConflict.objects.select_for_update(of=("self",))
+            .select_related("push")
+            .filter(pk=conflict_id)
+            .first()
+        )
+        if conflict is None or not access.can(VIEW_STORE, conflict.store_id):
+            raise Http404("No such conflict.")
+        access.require(CHANGE_CATALOG, conflict.store_id)
+        if conflict.status != ConflictStatus.OPEN:
+            raise ValidationError("This conflict is already resolved.")
+        differing = [item["field"] for item in conflict.fields]
+        if choice == ConflictChoice.OURS:
+            sides = dict.fromkeys(differing, "ours")
+        elif choice == ConflictChoice.THEIRS:
+            sides = dict.fromkeys(differing, "theirs")
+        else:
+            bad = {k: v for k, v in (fields or {}).items() if k not in differing or v not in ("ours", "theirs")}
+            if bad:
+                raise ValidationError(f"Invalid field choices: {bad}.")
+            sides = {name: (fields or {}).get(name, "theirs") for name in differing}
+        ours = sorted(name for name, side in sides.items() if side == "ours")
+        theirs = [name for name, side in sides.items() if side == "theirs"]
+
+        # WooCommerce's values for the fields we give up, and its modified time as the new base.
+        remote = product_fields(conflict.theirs_payload)
+        product = Product.objects.select_for_update().get(pk=conflict.product_id)
+        for name in theirs:
+            if name in PRODUCT_FIELDS:
+                setattr(product, name, remote[name])
+        product.woo_modified_at = remote["woo_modified_at"]
+        product.save(update_fields=[*[n for n in theirs if n in PRODUCT_FIELDS], "woo_modified_at", "updated_at"])
+
+        push = conflict.push
+        if push is not None and push.status == PushStatus.CONFLICT:
+            if ours:
+                push.status = PushStatus.PENDING
+                push.fields = ours
+                push.payload = {**push.payload, "force": True}
+                push.last_error = None
+                push.save(update_fields=["status", "fields", "payload", "last_error"])
+                _queue_push(push)
+            else:
+                push.status = PushStatus.CANCELLED
+                push.completed_at = timezone.now()
+                push.save(update_fields=["status", "completed_at"])
+        conflict.status = ConflictStatus.RESOLVED
+        conflict.choice = choice
+        conflict.resolution = sides
+        conflict.resolved_by = user
+        conflict.resolved_at = timezone.now()
+        conflict.save(update_fields=["status", "choice", "resolution", "resolved_by", "resolved_at"])
+    if not ours:
+        # Nothing to send: bring the whole product (images, attributes...) in line with theirs.
+        from sync.writer import apply_payloads
+
+        apply_payloads(conflict.store_id, "product", [conflict.theirs_payload])
+    return conflict
+
+
+def push_operation_cancel(op_id, user) -> PushOperation:
+    """Drop a local change that has not been sent (or is stuck in a conflict)."""
+    op = PushOperation.objects.filter(pk=op_id).first()
+    if op is None or not access_for(user).can(VIEW_STORE, op.store_id):
+        raise Http404("No such push.")
+    access_for(user).require(CHANGE_CATALOG, op.store_id)
+    if op.status not in OPEN_PUSH_STATUSES or op.status == PushStatus.RUNNING:
+        raise PermissionDenied
+    op.status = PushStatus.CANCELLED
+    op.completed_at = timezone.now()
+    op.save(update_fields=["status", "completed_at"])
+    return op
+
+
+def sync_run_request(*, store_id, kind=SyncRunKind.INCREMENTAL, actor=None, entities=None) -> SyncRun:
+    """System request for a pull (e.g. the webhook receiver filling a gap): no permission check,
+    returns the store's queued or running run if there is one."""
+    return sync_run_queue(store_id, kind=kind, entities=entities, requested_by=actor)

@@ -1,0 +1,247 @@
+"""Pushes against the sandbox: edits, creates (idempotent after a timeout), deletes, bulk edits,
+order status changes, taxonomies, and conflicts with changes made in WooCommerce meanwhile."""
+
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from catalog.models import Product, ProductVariation, StoreCategory
+from orders.models import Order, OrderStatusLog
+from stores.models import StoreRole, StoreUser
+from sync import services
+from sync.mappers.common import gmt
+from sync.models import ConflictStatus, ProductConflict, PushOperation, PushStatus, SyncRunStatus
+from sync.push import PushRetryLater, execute_bulk_push, execute_push
+from sync.woo import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manager(make_user, shop):
+    user = make_user(email="manager@example.com")
+    StoreUser.objects.create(store=shop, user=user, role=StoreRole.MANAGER)
+    return user
+
+
+@pytest.fixture
+def viewer(make_user, shop):
+    user = make_user(email="viewer@example.com")
+    StoreUser.objects.create(store=shop, user=user, role=StoreRole.VIEWER)
+    return user
+
+
+@pytest.fixture
+def synced(shop, sandbox, pull, settings):
+    settings.SYNC_FETCH_IMAGES = False
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    return shop
+
+
+def _simple(store, sandbox):
+    for product in Product.objects.filter(store=store, type="simple", status="publish").order_by("woo_id"):
+        return product
+    raise AssertionError("no simple product")
+
+
+def _remote(sandbox, product):
+    return sandbox.data.products[product.woo_id]
+
+
+def test_product_edit_is_pushed_and_its_echo_is_not_a_change(
+    synced, sandbox, manager, pull, django_capture_on_commit_callbacks
+):
+    product = _simple(synced, sandbox)
+    product.price = Decimal("123.45")
+    product.name = "Pushed name"
+    product.save(update_fields=["price", "name", "updated_at"])
+    with django_capture_on_commit_callbacks() as callbacks:
+        op = services.product_push(product.pk, manager, fields=["price", "name"])
+    assert len(callbacks) == 1 and op.status == PushStatus.PENDING
+    op = execute_push(op.pk)
+    assert op.status == PushStatus.DONE, op.last_error
+    remote = _remote(sandbox, product)
+    assert remote["regular_price"] == "123.45" and remote["name"] == "Pushed name"
+    product.refresh_from_db()
+    assert product.woo_modified_at == gmt(remote["date_modified_gmt"], field="d")
+    assert product.synced_at is not None and op.remote_modified_at == product.woo_modified_at
+    # The pull that brings our own change back writes nothing for it.
+    assert pull(synced).rows_written == 0
+
+
+def test_conflict_when_woocommerce_changed_the_product_meanwhile(synced, sandbox, manager):
+    product = _simple(synced, sandbox)
+    time.sleep(1.01)  # WooCommerce dates have one-second resolution
+    sandbox.update_product(product.woo_id, name="Renamed in WooCommerce", regular_price="77.00")
+    product.price = Decimal("55.00")
+    product.save(update_fields=["price", "updated_at"])
+    op = execute_push(services.product_push(product.pk, manager, fields=["price"]).pk)
+    assert op.status == PushStatus.CONFLICT
+    assert _remote(sandbox, product)["regular_price"] == "77.00"  # not overwritten
+    conflict = ProductConflict.objects.get(product=product, status=ConflictStatus.OPEN)
+    fields = {item["field"]: item for item in conflict.fields}
+    assert fields["price"]["ours"] == "55.00" and fields["price"]["theirs"] == "77.00"
+    assert fields["price"]["changed_here"] is True
+    assert fields["name"]["theirs"] == "Renamed in WooCommerce" and fields["name"]["changed_here"] is False
+    assert [c.pk for c in services_conflicts(manager, synced)] == [conflict.pk]
+
+    # The manager keeps our price and their name.
+    services.product_conflict_resolve(conflict.pk, "merge", manager, fields={"price": "ours", "name": "theirs"})
+    op = execute_push(op.pk)
+    assert op.status == PushStatus.DONE, op.last_error
+    remote = _remote(sandbox, product)
+    assert remote["regular_price"] == "55.00" and remote["name"] == "Renamed in WooCommerce"
+    product.refresh_from_db()
+    assert product.name == "Renamed in WooCommerce" and product.price == Decimal("55.00")
+    conflict.refresh_from_db()
+    assert conflict.status == ConflictStatus.RESOLVED and conflict.resolved_by == manager
+
+
+def services_conflicts(user, store):
+    from sync.selectors import product_conflicts_for
+
+    return list(product_conflicts_for(user, store_id=store.pk))
+
+
+def test_conflict_resolved_with_theirs_takes_woocommerce_values(synced, sandbox, manager, pull):
+    product = _simple(synced, sandbox)
+    time.sleep(1.01)
+    sandbox.update_product(product.woo_id, regular_price="88.00")
+    product.price = Decimal("11.00")
+    product.save(update_fields=["price", "updated_at"])
+    op = execute_push(services.product_push(product.pk, manager, fields=["price"]).pk)
+    conflict = ProductConflict.objects.get(product=product)
+    # While the conflict is open, pulls leave our edit alone.
+    pull(synced)
+    product.refresh_from_db()
+    assert product.price == Decimal("11.00")
+    services.product_conflict_resolve(conflict.pk, "theirs", manager)
+    op.refresh_from_db()
+    assert op.status == PushStatus.CANCELLED
+    product.refresh_from_db()
+    assert product.price == Decimal("88.00")
+    assert _remote(sandbox, product)["regular_price"] == "88.00"
+
+
+def test_create_retried_after_a_timeout_does_not_create_twice(synced, sandbox, manager):
+    product = Product.objects.create(
+        store=synced, name="Brand new thing", price=Decimal("9.90"), status="publish", sku="SD-NEW-1"
+    )
+    op = services.product_push(product.pk, manager)
+    assert op.action == "create"
+    before = len(sandbox.data.products)
+    sandbox.set_faults(queue=["timeout"], timeout_s=0.8)
+    slow = client_for(synced, timeout=0.3, max_retries=2)
+    with pytest.raises(PushRetryLater):
+        execute_push(op.pk, client=slow)
+    op.refresh_from_db()
+    assert op.status == PushStatus.PENDING and op.attempts == 1
+    time.sleep(1.0)  # the store finished creating it after our timeout
+    assert len(sandbox.data.products) == before + 1
+    op = execute_push(op.pk)
+    assert op.status == PushStatus.DONE, op.last_error
+    assert len(sandbox.data.products) == before + 1  # found by SKU and marker, not created again
+    product.refresh_from_db()
+    created = sandbox.data.products[product.woo_id]
+    assert created["name"] == "Brand new thing" and created["sku"] == "SD-NEW-1"
+    assert product.woo_modified_at == gmt(created["date_modified_gmt"], field="d")
+
+
+def test_create_without_sku_is_found_by_its_marker(synced, sandbox, manager):
+    product = Product.objects.create(store=synced, name="No SKU here", price=Decimal("1.00"), status="draft")
+    op = services.product_push(product.pk, manager)
+    sandbox.set_faults(queue=["timeout"], timeout_s=0.8)
+    with pytest.raises(PushRetryLater):
+        execute_push(op.pk, client=client_for(synced, timeout=0.3))
+    time.sleep(1.0)
+    before = len(sandbox.data.products)
+    assert execute_push(op.pk).status == PushStatus.DONE
+    assert len(sandbox.data.products) == before
+    product.refresh_from_db()
+    assert sandbox.data.products[product.woo_id]["name"] == "No SKU here"
+
+
+def test_delete_trashes_in_woocommerce(synced, sandbox, manager):
+    product = _simple(synced, sandbox)
+    op = execute_push(services.product_push(product.pk, manager, action="delete").pk)
+    assert op.status == PushStatus.DONE
+    assert _remote(sandbox, product)["status"] == "trash"
+    product.refresh_from_db()
+    assert product.status == "trash"
+
+
+def test_variation_edit_goes_through_the_batch_endpoint(synced, sandbox, manager):
+    variation = ProductVariation.objects.filter(store=synced, status="publish", product__status="publish").first()
+    variation.regular_price = Decimal("42.00")
+    variation.save(update_fields=["regular_price", "updated_at"])
+    op = services.product_push(variation.product_id, manager, fields=["name"], variation_ids=[variation.pk])
+    assert execute_push(op.pk).status == PushStatus.DONE
+    assert sandbox.data.variations[variation.woo_id]["regular_price"] == "42.00"
+    variation.refresh_from_db()
+    assert variation.woo_modified_at == gmt(sandbox.data.variations[variation.woo_id]["date_modified_gmt"], field="d")
+
+
+def test_bulk_edit_uses_batches_and_still_detects_conflicts(synced, sandbox, manager):
+    products = list(Product.objects.filter(store=synced, type="simple", status="publish").order_by("woo_id")[:4])
+    time.sleep(1.01)
+    sandbox.update_product(products[0].woo_id, regular_price="1.11")
+    for product in products:
+        product.sale_price = None
+        product.price = Decimal("20.00")
+        product.save(update_fields=["price", "sale_price", "updated_at"])
+    sandbox.reset_stats()
+    ops = services.products_push_bulk([p.pk for p in products], manager, fields=["price", "sale_price"])
+    results = {op.object_id: op.status for op in execute_bulk_push([op.pk for op in ops])}
+    assert results[products[0].pk] == PushStatus.CONFLICT
+    assert all(results[p.pk] == PushStatus.DONE for p in products[1:])
+    assert all(sandbox.data.products[p.woo_id]["regular_price"] == "20.00" for p in products[1:])
+    # One list request for the conflict check, one batch request for the three updates.
+    assert sandbox.stats()["by_route"] == {"GET products": 1, "POST products/batch": 1}
+
+
+def test_order_status_change_is_logged_and_pushed(synced, sandbox, manager):
+    order = Order.objects.filter(store=synced, status="processing").first()
+    log = services.order_change_status(order.pk, "completed", manager)
+    assert (log.old_status, log.new_status, log.changed_by) == ("processing", "completed", "manager@example.com")
+    assert OrderStatusLog.objects.filter(store=synced, order_woo_id=order.woo_id).count() == 1
+    op = PushOperation.objects.get(object_id=order.pk)
+    assert execute_push(op.pk).status == PushStatus.DONE
+    remote = sandbox.data.orders[order.woo_id]
+    assert remote["status"] == "completed"
+    order.refresh_from_db()
+    assert order.status == "completed" and order.woo_modified_at == gmt(remote["date_modified_gmt"], field="d")
+    assert services.order_change_status(order.pk, "completed", manager) is None  # no change, no log
+
+
+def test_taxonomy_create_and_edit(synced, sandbox, manager):
+    op = services.taxonomy_save("category", manager, store_id=synced.pk, name="Pushed category")
+    assert execute_push(op.pk).status == PushStatus.DONE
+    category = StoreCategory.objects.get(store=synced, name="Pushed category")
+    assert sandbox.data.categories[category.woo_id]["name"] == "Pushed category"
+    op = services.taxonomy_save("category", manager, term_id=category.pk, name="Renamed category")
+    category.refresh_from_db()
+    assert category.sync_status == "pending"
+    assert execute_push(op.pk).status == PushStatus.DONE
+    category.refresh_from_db()
+    assert category.sync_status == "synced" and sandbox.data.categories[category.woo_id]["name"] == "Renamed category"
+
+
+def test_permissions(synced, sandbox, viewer, make_user):
+    product = _simple(synced, sandbox)
+    order = Order.objects.filter(store=synced).first()
+    with pytest.raises(PermissionDenied):
+        services.product_push(product.pk, viewer)
+    with pytest.raises(PermissionDenied):
+        services.order_change_status(order.pk, "completed", viewer)
+    with pytest.raises(PermissionDenied):
+        services.sync_start(synced.pk, viewer)
+    stranger = make_user()
+    with pytest.raises(Http404):
+        services.product_push(product.pk, stranger)
+    with pytest.raises(Http404):
+        services.order_change_status(order.pk, "completed", stranger)
+    with pytest.raises(Http404):
+        services.sync_start(synced.pk, stranger)

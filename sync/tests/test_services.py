@@ -1,0 +1,171 @@
+"""Services and selectors the dashboard, the scheduler and the commands use."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from catalog.models import Product
+from stores.models import Store, StoreRole, StoreUser
+from sync import services
+from sync.mappers import MappingError
+from sync.models import SyncError, SyncRun, SyncRunKind, SyncRunStatus, SyncState
+from sync.retry import retry_sync_error
+from sync.selectors import store_sync_summary, sync_errors_for, sync_run_progress
+from sync.tests.mirror import mirror_problems
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manager(make_user, shop):
+    user = make_user(email="manager@example.com")
+    StoreUser.objects.create(store=shop, user=user, role=StoreRole.MANAGER)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _no_images(settings):
+    settings.SYNC_FETCH_IMAGES = False
+
+
+def test_sync_now_queues_one_run_per_store(shop, manager, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        run = services.sync_start(shop.pk, manager, full=True)
+        again = services.sync_start(shop.pk, manager)
+    assert again.pk == run.pk and run.kind == SyncRunKind.FULL and run.requested_by == manager
+    assert len(callbacks) == 1  # one task queued, with the run's id
+    progress = sync_run_progress(run.pk, manager)
+    assert progress["status"] == "pending" and progress["percent"] == 0 and not progress["finished"]
+
+
+def test_a_dead_run_does_not_block_the_store(shop, manager):
+    dead = services.sync_run_queue(shop.pk, enqueue=False)
+    SyncRun.objects.filter(pk=dead.pk).update(
+        status=SyncRunStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1)
+    )
+    fresh = services.sync_run_queue(shop.pk, enqueue=False)
+    assert fresh.pk != dead.pk
+    dead.refresh_from_db()
+    assert dead.status == SyncRunStatus.FAILED
+
+
+def test_progress_is_reported_while_the_pull_runs(shop, sandbox, manager):
+    from sync.pull import run_pull
+
+    run = services.sync_run_queue(shop.pk, kind=SyncRunKind.FULL, enqueue=False)
+    seen = []
+    run_pull(run.pk, on_progress=lambda r: seen.append(sync_run_progress(r.pk)))
+    percents = [p["percent"] for p in seen]
+    assert percents == sorted(percents) and percents[-1] == 100 and len(set(percents)) > 3
+    final = seen[-1]
+    assert final["status"] == "success" and final["finished"]
+    products = next(e for e in final["entities"] if e["entity"] == "products")
+    assert products["done"] == products["total"] == len(sandbox.data.products)
+    summary = store_sync_summary(shop.pk, manager)
+    assert summary["last_run"].pk == run.pk and summary["open_errors"] == 0 and summary["active_run"] is None
+    assert set(summary["watermarks"]) == {"products", "orders"}
+
+
+def test_scheduler_queues_due_stores_once(shop, make_store, django_capture_on_commit_callbacks):
+    from sync.tasks import queue_due_syncs
+
+    never = make_store(name="Manual only")
+    Store.objects.filter(pk=never.pk).update(sync_interval_minutes=0)
+    now = timezone.now()
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert queue_due_syncs(now=now) == "1 pull(s) queued"
+        assert queue_due_syncs(now=now) == "nothing due"
+    assert len(callbacks) == 1
+    run = SyncRun.objects.get(store=shop)
+    SyncRun.objects.filter(pk=run.pk).update(status=SyncRunStatus.SUCCESS)
+    assert queue_due_syncs(now=now + timedelta(minutes=5)) == "nothing due"
+    assert queue_due_syncs(now=now + timedelta(minutes=16)) == "1 pull(s) queued"
+    assert not SyncRun.objects.filter(store=never).exists()
+
+
+def test_the_scheduler_knows_about_sync(settings):
+    from audit.jobs import _due_work
+    from sync.tasks import queue_due_syncs
+
+    assert queue_due_syncs in _due_work
+    assert settings.SCHEDULED_JOBS["sync_reconcile"][0] == "sync.tasks.reconcile_all_stores"
+
+
+def test_a_bad_item_is_recorded_holds_the_watermark_and_is_retried(shop, sandbox, pull, manager, monkeypatch):
+    import sync.writer
+
+    victim = max(sandbox.data.products.values(), key=lambda p: (p["date_modified_gmt"], p["id"]))
+    real = sync.writer.product_fields
+
+    def broken(payload):
+        if payload.get("id") == victim["id"]:
+            raise MappingError("simulated bad payload", field="price")
+        return real(payload)
+
+    monkeypatch.setattr(sync.writer, "product_fields", broken)
+    run = pull(shop, full=True)
+    assert run.status == SyncRunStatus.PARTIAL
+    error = SyncError.objects.get(store=shop, entity_type="product", woo_id=victim["id"])
+    assert error.retry_count == 0 and not error.resolved
+    assert not Product.objects.filter(store=shop, woo_id=victim["id"]).exists()
+    # The rest is there, and the watermark stays below the failed item.
+    state = SyncState.objects.get(store=shop, entity="products")
+    assert state.watermark.strftime("%Y-%m-%dT%H:%M:%S") < victim["date_modified_gmt"]
+
+    pull(shop)  # still broken: one more retry counted
+    error.refresh_from_db()
+    assert error.retry_count == 1 and error.last_retry_at is not None
+    assert [e.pk for e in sync_errors_for(manager, store_id=shop.pk)] == [error.pk]
+
+    monkeypatch.setattr(sync.writer, "product_fields", real)
+    assert retry_sync_error(error.pk) == "resolved"
+    assert Product.objects.filter(store=shop, woo_id=victim["id"]).exists()
+    assert mirror_problems(shop, sandbox) == []
+
+
+def test_sync_error_retry_service_checks_permission(shop, manager, viewer, django_capture_on_commit_callbacks):
+    from django.core.exceptions import PermissionDenied
+
+    StoreUser.objects.filter(user=viewer).update(store=shop)
+    error = SyncError.objects.create(store=shop, entity_type="product", woo_id=1, error_message="x")
+    with pytest.raises(PermissionDenied):
+        services.sync_error_retry(error.pk, viewer)
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.sync_error_retry(error.pk, manager)
+    assert len(callbacks) == 1
+
+
+def test_connect_store_and_sync_store_commands(sandbox, db):
+    from sync.tests.conftest import API_KEY
+
+    out = StringIO()
+    args = [
+        "--name",
+        "Scripted",
+        "--url",
+        sandbox.url + "/",
+        "--key",
+        API_KEY[0],
+        "--secret",
+        API_KEY[1],
+        "--owner",
+        "script-owner@example.com",
+    ]
+    call_command("connect_store", *args, stdout=out, stderr=StringIO())
+    store_id = out.getvalue().strip()
+    store = Store.objects.get(pk=store_id)
+    assert store.url == sandbox.url and store.memberships.get().role == StoreRole.OWNER
+    again = StringIO()
+    call_command("connect_store", *args, "--if-missing", stdout=again)
+    assert again.getvalue().strip() == store_id and Store.objects.count() == 1
+
+    out = StringIO()
+    call_command("sync_store", store_id, "--full", stdout=out, stderr=StringIO())
+    assert "full sync of Scripted: success" in out.getvalue()
+    assert mirror_problems(store, sandbox) == []
+    out = StringIO()
+    call_command("sync_store", "Scripted", "--entities", "orders", "--no-progress", stdout=out)
+    assert "incremental sync of Scripted: success" in out.getvalue() and "orders" in out.getvalue()

@@ -1,0 +1,220 @@
+"""The adapter against the sandbox's fault injection, over real HTTP with the real client."""
+
+import datetime
+import ssl
+import time
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from stores.credentials import ApiCredentials
+from sync.tests.conftest import API_KEY, without_nagle
+from sync.woo import (
+    WooAuthError,
+    WooClient,
+    WooClientError,
+    WooNotWooCommerceError,
+    WooPaginationError,
+    WooRateLimitedError,
+    WooServerError,
+    WooTLSError,
+    WooUnreachableError,
+    parse_retry_after,
+)
+
+
+def client(url, key=API_KEY, **options):
+    options.setdefault("backoff_base", 0.01)
+    options.setdefault("backoff_max", 0.02)
+    options.setdefault("timeout", 3)
+    return WooClient(ApiCredentials(url, *key), **options)
+
+
+def test_oauth_over_http_lists_with_totals(sandbox):
+    woo = client(sandbox.url)
+    response = woo.get("products", {"per_page": 5, "orderby": "id", "order": "asc"})
+    assert response.status == 200 and len(response.data) == 5
+    assert response.total == len([p for p in sandbox.data.products.values() if p["status"] != "trash"])
+    assert response.total_pages == -(-response.total // 5)
+    assert woo.stats.requests == 1 and woo.stats.retries == 0
+
+
+def test_wrong_secret_and_unknown_key_are_auth_errors(sandbox):
+    with pytest.raises(WooAuthError) as wrong:
+        client(sandbox.url, key=(API_KEY[0], "cs_wrong")).get("products")
+    assert wrong.value.status == 401 and "signature" in wrong.value.message.lower()
+    with pytest.raises(WooAuthError):
+        client(sandbox.url, key=("ck_unknown", "cs_unknown")).get("products")
+
+
+@pytest.mark.parametrize("fault", ["500", "502", "503"])
+def test_server_errors_are_retried(sandbox, fault):
+    sandbox.set_faults(queue=[fault, fault])
+    woo = client(sandbox.url)
+    assert woo.get("products/categories").status == 200
+    assert woo.stats.retries == 2 and woo.stats.requests == 3
+
+
+def test_server_errors_after_the_retries(sandbox):
+    sandbox.set_faults(queue=["500", "503", "502"])
+    with pytest.raises(WooServerError) as error:
+        client(sandbox.url, max_retries=2).get("products")
+    assert error.value.attempts == 3
+
+
+def test_429_waits_for_retry_after(sandbox):
+    sandbox.set_faults(queue=["429"])
+    woo = client(sandbox.url)
+    started = time.monotonic()
+    assert woo.get("products/tags").status == 200
+    assert time.monotonic() - started >= 1.0  # the sandbox says Retry-After: 1
+    assert woo.stats.retries == 1
+
+
+def test_429_after_the_retries_or_too_long_a_wait(sandbox):
+    sandbox.set_faults(queue=["429"])
+    with pytest.raises(WooRateLimitedError) as error:
+        client(sandbox.url, retry_after_max=0.5).get("products")
+    assert error.value.retry_after == 1.0 and error.value.status == 429
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [("html", "not_json"), ("captcha", "captcha"), ("redirect", "redirect")],
+)
+def test_non_json_answers_are_errors_never_data(sandbox, fault, code):
+    sandbox.set_faults(queue=[fault])
+    with pytest.raises(WooNotWooCommerceError) as error:
+        client(sandbox.url).get("products")
+    assert error.value.code == code
+    if fault == "redirect":
+        assert "wp-login.php" in error.value.data["location"]
+
+
+def test_timeouts_are_retried_then_unreachable(sandbox):
+    sandbox.set_faults(queue=["timeout"], timeout_s=1.0)
+    woo = client(sandbox.url, timeout=0.3)
+    assert woo.get("products/tags").status == 200
+    assert woo.stats.retries == 1
+    sandbox.set_faults(queue=["timeout", "timeout"], timeout_s=1.0)
+    with pytest.raises(WooUnreachableError) as error:
+        client(sandbox.url, timeout=0.3, max_retries=1).get("products/tags")
+    assert error.value.code == "timeout"
+
+
+def test_a_post_that_timed_out_is_not_sent_again(sandbox):
+    """The write may have happened: the caller must look before creating again."""
+    sandbox.set_faults(queue=["timeout"], timeout_s=1.0)
+    before = len(sandbox.data.products)
+    with pytest.raises(WooUnreachableError) as error:
+        client(sandbox.url, timeout=0.3).post("products", {"name": "Timed out", "regular_price": "5.00"})
+    assert error.value.attempts == 1
+    time.sleep(1.0)
+    assert len(sandbox.data.products) == before + 1  # the sandbox did create it
+
+
+def test_connection_refused(sandbox):
+    sandbox.stop()
+    with pytest.raises(WooUnreachableError) as error:
+        client(sandbox.url, max_retries=1).get("products")
+    assert error.value.code == "connection_error"
+
+
+def test_client_errors_carry_woocommerce_code(sandbox):
+    woo = client(sandbox.url)
+    with pytest.raises(WooClientError) as missing:
+        woo.get("products/999999999")
+    assert missing.value.status == 404 and missing.value.code == "woocommerce_rest_product_invalid_id"
+    with pytest.raises(WooClientError) as invalid:
+        woo.get("products", {"per_page": 500})
+    assert invalid.value.status == 400 and invalid.value.code == "rest_invalid_param"
+    with pytest.raises(WooNotWooCommerceError) as no_route:
+        woo.get("no/such/route")
+    assert no_route.value.code == "rest_no_route"
+
+
+def test_pages_without_total_headers_end_on_a_short_page(sandbox):
+    expected = [p["id"] for p in client(sandbox.url).fetch_all("products", {"orderby": "id", "order": "asc"})]
+    sandbox.set_faults(strip_total_headers=1.0)
+    woo = client(sandbox.url, concurrency=3)
+    pages = list(woo.iter_pages("products", {"orderby": "id", "order": "asc"}, per_page=7))
+    assert all(page.total_pages is None for page in pages)
+    assert [p["id"] for page in pages for p in page.items] == expected
+    assert [page.number for page in pages] == list(range(1, len(pages) + 1))
+
+
+def test_pages_are_fetched_in_parallel(sandbox):
+    sandbox.set_faults(latency_ms=100)
+    woo = client(sandbox.url, concurrency=5)
+    started = time.monotonic()
+    pages = list(woo.iter_pages("orders", {"orderby": "id", "order": "asc"}, per_page=8))
+    elapsed = time.monotonic() - started
+    assert len(pages) >= 6
+    # Sequentially this is len(pages) x 100 ms; page 1 first, then the rest 5 at a time.
+    assert elapsed < 0.1 * len(pages) * 0.75
+
+
+def test_a_repeated_page_stops_the_listing(sandbox):
+    # The attributes endpoint answers every attribute whatever the page: a server ignoring "page".
+    with pytest.raises(WooPaginationError):
+        client(sandbox.url).fetch_all("products/attributes", per_page=2)
+
+
+def test_retry_after_parsing():
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412475.0) == 5.0
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+@pytest.fixture
+def tls_sandbox(sandbox, tmp_path):
+    """The sandbox behind TLS with a self-signed certificate (the client then uses Basic auth)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    sandbox.stop()
+    from sync.sandbox import SandboxServer
+
+    srv = without_nagle(SandboxServer(products=5, orders=5, seed=3, keys=[API_KEY]))
+    srv._httpd.socket = context.wrap_socket(srv._httpd.socket, server_side=True)
+    srv.start()
+    yield f"https://127.0.0.1:{srv.port}", str(cert_path)
+    srv.stop()
+
+
+def test_basic_auth_and_query_string_auth_over_https(tls_sandbox):
+    url, ca = tls_sandbox
+    assert len(client(url, verify_ssl=ca).get("products").data) == 5
+    assert len(client(url, verify_ssl=ca, query_string_auth=True).get("products").data) == 5
+    with pytest.raises(WooAuthError):
+        client(url, key=(API_KEY[0], "cs_wrong"), verify_ssl=ca).get("products")
+
+
+def test_untrusted_certificate_is_a_tls_error(tls_sandbox):
+    url, _ = tls_sandbox
+    with pytest.raises(WooTLSError):
+        client(url).get("products")

@@ -1,0 +1,546 @@
+"""Set-based writes for the pull: one ``INSERT ... ON CONFLICT DO UPDATE`` per batch of rows.
+
+A batch is first copied (``COPY ... FROM STDIN``, binary) into a session-local temporary staging
+table, then written with one ``INSERT INTO t SELECT ... FROM stage ON CONFLICT (...) DO UPDATE ...
+WHERE (cols) IS DISTINCT FROM (EXCLUDED cols)``: rows whose values did not change are skipped, so
+an unchanged row is not updated at all (no ``updated_at`` churn, no audit-trigger noise, no new
+row version). ``RETURNING (xmax = 0)`` tells inserts from updates. COPY costs a fraction of
+quoting a large statement's parameters (measured: the no-op upsert of 1,000 orders falls from
+~600 ms to ~230 ms). The INSERT goes through Django's cursor, so the audit actor is set as for
+any write; the staging table is temporary and never audited. A batch that fails (one row breaking
+a constraint) is split in halves until the bad row is isolated and reported; the rest is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from psycopg.types.json import Jsonb
+
+logger = logging.getLogger(__name__)
+
+# While a local change waits to be pushed (or sits in a conflict) a pull leaves the row alone.
+OPEN_PUSH_GUARD = (
+    "NOT EXISTS (SELECT 1 FROM sync_push_operations o "
+    "WHERE o.object_id = t.id AND o.status IN ('pending', 'running', 'conflict'))"
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """How one table is upserted.
+
+    ``inputs`` are the per-row values (name -> PostgreSQL type); ``values`` maps each written
+    column to its SQL expression (default ``u.<column>``); ``compare`` are the columns whose
+    change makes an update; ``touch`` are set on a real update but never compared (``synced_at``);
+    ``insert_only`` are written only when the row is created (``source``).
+    """
+
+    name: str
+    key: tuple[str, ...]
+    inputs: dict[str, str]
+    values: dict[str, str] = field(default_factory=dict)
+    compare: tuple[str, ...] = ()
+    touch: tuple[str, ...] = ()
+    insert_only: tuple[str, ...] = ()
+    guard: str | None = None
+    returning: tuple[str, ...] = ("id", "woo_id")
+    updated_at: bool = True
+
+    def expression(self, column: str) -> str:
+        return self.values.get(column, f"u.{column}")
+
+    def columns(self) -> list[str]:
+        written = [c for c in self.inputs if c in self.key or c in self.compare or c in self.insert_only]
+        written += [c for c in self.values if c not in written]
+        return written
+
+    @property
+    def stage(self) -> str:
+        return f"_sync_stage_{self.name}"
+
+    def stage_sql(self) -> str:
+        columns = ", ".join(f"{name} {kind}" for name, kind in self.inputs.items())
+        return f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} ({columns})"
+
+    def copy_sql(self) -> str:
+        return f"COPY {self.stage} ({', '.join(self.inputs)}) FROM STDIN (FORMAT BINARY)"
+
+    def sql(self) -> str:
+        columns = self.columns()
+        exprs = [self.expression(c) for c in columns]
+        if self.updated_at:
+            columns.append("updated_at")
+            exprs.append("now()")
+        sets = [f"{c} = EXCLUDED.{c}" for c in (*self.compare, *self.touch)]
+        if self.updated_at:
+            sets.append("updated_at = now()")
+        old = ", ".join(f"t.{c}" for c in self.compare)
+        new = ", ".join(f"EXCLUDED.{c}" for c in self.compare)
+        where = f"ROW({old}) IS DISTINCT FROM ROW({new})"
+        if self.guard:
+            where += f" AND {self.guard}"
+        returning = ", ".join(f"t.{c}" for c in self.returning)
+        return (
+            f"INSERT INTO {self.name} AS t ({', '.join(columns)}) "  # noqa: S608 - identifiers are code constants
+            f"SELECT {', '.join(exprs)} FROM {self.stage} AS u "
+            f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET {', '.join(sets)} "
+            f"WHERE {where} "
+            f"RETURNING {returning}, (t.xmax = 0) AS inserted"
+        )
+
+    def stage_rows(self, rows: Sequence[dict]) -> Iterable[list]:
+        jsonb = {name for name, kind in self.inputs.items() if kind == "jsonb"}
+        names = list(self.inputs)
+        for row in rows:
+            yield [
+                (None if row.get(name) is None else Jsonb(row[name])) if name in jsonb else row.get(name)
+                for name in names
+            ]
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    returned: list[dict] = field(default_factory=list)
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated
+
+    def add(self, other: UpsertResult) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.failed += other.failed
+        self.returned.extend(other.returned)
+
+
+RowErrorHandler = Callable[[dict, Exception], None]
+
+
+def upsert(
+    table: Table,
+    rows: Sequence[dict],
+    *,
+    on_row_error: RowErrorHandler | None = None,
+    batch_size: int | None = None,
+) -> UpsertResult:
+    """Write ``rows`` into ``table``; rows that change nothing are skipped by the database."""
+    result = UpsertResult()
+    if not rows:
+        return result
+    size = batch_size or getattr(settings, "SYNC_UPSERT_BATCH_ROWS", 1000)
+    sql = table.sql()
+    for start in range(0, len(rows), size):
+        result.add(_write(table, sql, rows[start : start + size], on_row_error))
+    return result
+
+
+def _stage(table: Table, rows: Sequence[dict]) -> None:
+    """Copy ``rows`` into the table's staging table (emptied first), in this transaction."""
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        cursor.execute(table.stage_sql())
+        cursor.execute(f"TRUNCATE {table.stage}")
+        with cursor.copy(table.copy_sql()) as copy:
+            copy.set_types(list(table.inputs.values()))
+            for values in table.stage_rows(rows):
+                copy.write_row(values)
+
+
+def _write(table: Table, sql: str, rows: Sequence[dict], on_row_error: RowErrorHandler | None) -> UpsertResult:
+    result = UpsertResult()
+    try:
+        with transaction.atomic():
+            _stage(table, rows)
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                names = [*table.returning, "inserted"]
+                for record in cursor.fetchall():
+                    row = dict(zip(names, record, strict=True))
+                    if row.pop("inserted"):
+                        result.created += 1
+                    else:
+                        result.updated += 1
+                    result.returned.append(row)
+        return result
+    except (DatabaseError, psycopg.Error) as exc:
+        if len(rows) == 1:
+            logger.warning("upsert into %s failed for one row: %s", table.name, exc)
+            result.failed = 1
+            if on_row_error is None:
+                raise
+            on_row_error(rows[0], exc)
+            return result
+    middle = len(rows) // 2
+    result.add(_write(table, sql, rows[:middle], on_row_error))
+    result.add(_write(table, sql, rows[middle:], on_row_error))
+    return result
+
+
+def execute(sql: str, params: Sequence[Any] = ()) -> int:
+    """Run one statement; the number of rows it touched."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def fetch_map(sql: str, params: Sequence[Any] = ()) -> dict:
+    """``{first column: second column}`` for a two-column query."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
+def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def chunked(items: Iterable, size: int) -> Iterable[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# --- the tables the pull writes -----------------------------------------------------------
+
+_WOO = "'woo'"
+_NOW = "now()"
+
+CATEGORIES = Table(
+    name="store_categories",
+    key=("store_id", "woo_id"),
+    inputs={
+        "store_id": "uuid",
+        "woo_id": "bigint",
+        "name": "text",
+        "slug": "text",
+        "description": "text",
+        "parent_woo_id": "bigint",
+        "count": "integer",
+        "image_url": "text",
+        "display": "text",
+        "menu_order": "integer",
+    },
+    values={
+        # Parents are written in earlier statements (by depth), so this finds them.
+        "parent_id": "(SELECT p.id FROM store_categories p WHERE p.store_id = u.store_id "
+        "AND p.woo_id = u.parent_woo_id)",
+        "sync_status": "'synced'",
+        "sync_error": "NULL::text",
+        "source": _WOO,
+        "synced_at": _NOW,
+        "last_synced_at": _NOW,
+    },
+    compare=(
+        "name",
+        "slug",
+        "description",
+        "parent_woo_id",
+        "parent_id",
+        "count",
+        "image_url",
+        "display",
+        "menu_order",
+        "sync_status",
+        "sync_error",
+    ),
+    touch=("synced_at", "last_synced_at"),
+    insert_only=("source",),
+    guard=OPEN_PUSH_GUARD,
+)
+
+TAGS = Table(
+    name="store_tags",
+    key=("store_id", "woo_id"),
+    inputs={
+        "store_id": "uuid",
+        "woo_id": "bigint",
+        "name": "text",
+        "slug": "text",
+        "description": "text",
+        "count": "integer",
+    },
+    values={
+        "sync_status": "'synced'",
+        "sync_error": "NULL::text",
+        "source": _WOO,
+        "synced_at": _NOW,
+        "last_synced_at": _NOW,
+    },
+    compare=("name", "slug", "description", "count", "sync_status", "sync_error"),
+    touch=("synced_at", "last_synced_at"),
+    insert_only=("source",),
+    guard=OPEN_PUSH_GUARD,
+)
+
+BRANDS = Table(
+    name="store_brands",
+    key=("store_id", "woo_id"),
+    inputs={
+        "store_id": "uuid",
+        "woo_id": "bigint",
+        "name": "text",
+        "slug": "text",
+        "description": "text",
+        "logo_url": "text",
+        "count": "integer",
+    },
+    values={"sync_status": "'synced'", "sync_error": "NULL::text", "last_synced_at": _NOW},
+    compare=("name", "slug", "description", "logo_url", "count", "sync_status", "sync_error"),
+    touch=("last_synced_at",),
+    guard=OPEN_PUSH_GUARD,
+)
+
+ATTRIBUTES = Table(
+    name="store_attributes",
+    key=("store_id", "woo_id"),
+    inputs={
+        "store_id": "uuid",
+        "woo_id": "integer",
+        "name": "text",
+        "slug": "text",
+        "type": "text",
+        "order_by": "text",
+        "has_archives": "boolean",
+    },
+    values={"source": _WOO, "synced_at": _NOW},
+    compare=("name", "slug", "type", "order_by", "has_archives"),
+    touch=("synced_at",),
+    insert_only=("source",),
+    guard=OPEN_PUSH_GUARD,
+)
+
+ATTRIBUTE_TERMS = Table(
+    name="store_attribute_terms",
+    key=("store_id", "attribute_id", "woo_id"),
+    inputs={
+        "store_id": "uuid",
+        "attribute_id": "uuid",
+        "woo_id": "integer",
+        "name": "text",
+        "slug": "text",
+        "description": "text",
+        "count": "integer",
+        "menu_order": "integer",
+    },
+    values={"source": _WOO, "synced_at": _NOW},
+    compare=("name", "slug", "description", "count", "menu_order"),
+    touch=("synced_at",),
+    insert_only=("source",),
+    guard=OPEN_PUSH_GUARD,
+)
+
+PRODUCTS = Table(
+    name="products",
+    key=("store_id", "woo_id"),
+    inputs={
+        "id": "uuid",
+        "store_id": "uuid",
+        "woo_id": "bigint",
+        "name": "text",
+        "description": "text",
+        "short_description": "text",
+        "price": "numeric",
+        "sale_price": "numeric",
+        "stock_quantity": "integer",
+        "stock_status": "text",
+        "status": "text",
+        "type": "text",
+        "sku": "text",
+        "weight": "numeric",
+        "length": "numeric",
+        "width": "numeric",
+        "height": "numeric",
+        "categories": "jsonb",
+        "tags": "jsonb",
+        "brands": "jsonb",
+        "woo_created_at": "timestamptz",
+        "woo_modified_at": "timestamptz",
+        "featured_image_id": "uuid",
+    },
+    # The writer chooses ids for new rows (so images can be linked in the same pass).
+    values={"id": "COALESCE(u.id, gen_random_uuid())", "source": _WOO, "synced_at": _NOW},
+    compare=(
+        "name",
+        "description",
+        "short_description",
+        "price",
+        "sale_price",
+        "stock_quantity",
+        "stock_status",
+        "status",
+        "type",
+        "sku",
+        "weight",
+        "length",
+        "width",
+        "height",
+        "categories",
+        "tags",
+        "brands",
+        "woo_created_at",
+        "woo_modified_at",
+        "featured_image_id",
+    ),
+    touch=("synced_at",),
+    insert_only=("id", "source"),
+    guard=OPEN_PUSH_GUARD,
+)
+
+PRODUCT_ATTRIBUTES = Table(
+    name="product_attributes",
+    key=("product_id", "name"),
+    inputs={
+        "store_id": "uuid",
+        "product_id": "uuid",
+        "name": "text",
+        "options": "jsonb",
+        "variation": "boolean",
+        "visible": "boolean",
+        "position": "integer",
+        "woo_id": "bigint",
+    },
+    values={
+        "global_attribute_id": "(SELECT a.id FROM store_attributes a WHERE a.store_id = u.store_id "
+        "AND a.woo_id = u.woo_id AND u.woo_id > 0)",
+        "source": _WOO,
+        "synced_at": _NOW,
+    },
+    compare=("store_id", "options", "variation", "visible", "position", "woo_id", "global_attribute_id"),
+    touch=("synced_at",),
+    insert_only=("source",),
+    returning=("id",),
+)
+
+PRODUCT_IMAGES = Table(
+    name="product_images",
+    key=("product_id", "original_url"),
+    inputs={
+        "id": "uuid",
+        "store_id": "uuid",
+        "product_id": "uuid",
+        "original_url": "text",
+        "woo_id": "bigint",
+        "alt_text": "text",
+        "description": "text",
+        "display_order": "integer",
+        "type": "text",
+    },
+    values={"id": "COALESCE(u.id, gen_random_uuid())", "source": _WOO, "synced_at": _NOW},
+    compare=("store_id", "woo_id", "alt_text", "description", "display_order", "type"),
+    touch=("synced_at",),
+    insert_only=("id", "source"),
+    returning=("id", "original_url", "storage_url"),
+)
+
+VARIATIONS = Table(
+    name="product_variations",
+    key=("store_id", "woo_id"),
+    inputs={
+        "store_id": "uuid",
+        "product_id": "uuid",
+        "woo_id": "bigint",
+        "sku": "text",
+        "price": "numeric",
+        "regular_price": "numeric",
+        "sale_price": "numeric",
+        "stock_quantity": "integer",
+        "stock_status": "text",
+        "attributes": "jsonb",
+        "status": "text",
+        "woo_modified_at": "timestamptz",
+        "image_src": "text",
+    },
+    values={
+        "image_id": "(SELECT i.id FROM product_images i WHERE i.product_id = u.product_id "
+        "AND i.original_url = u.image_src)",
+        "source": _WOO,
+        "synced_at": _NOW,
+    },
+    compare=(
+        "product_id",
+        "sku",
+        "price",
+        "regular_price",
+        "sale_price",
+        "stock_quantity",
+        "stock_status",
+        "attributes",
+        "status",
+        "woo_modified_at",
+        "image_id",
+    ),
+    touch=("synced_at",),
+    insert_only=("source",),
+    guard=OPEN_PUSH_GUARD,
+)
+
+ORDERS = Table(
+    name="orders",
+    key=("store_id", "woo_id"),
+    inputs={
+        "store_id": "uuid",
+        "woo_id": "bigint",
+        "status": "text",
+        "total": "numeric",
+        "customer_name": "text",
+        "customer_email": "text",
+        "number": "text",
+        "currency": "text",
+        "customer_phone": "text",
+        "billing": "jsonb",
+        "shipping": "jsonb",
+        "line_items": "jsonb",
+        "payment_method": "text",
+        "payment_method_title": "text",
+        "discount_total": "numeric",
+        "shipping_total": "numeric",
+        "total_tax": "numeric",
+        "customer_note": "text",
+        "woo_created_at": "timestamptz",
+        "woo_modified_at": "timestamptz",
+        "date_paid": "timestamptz",
+        "date_completed": "timestamptz",
+    },
+    values={"synced_at": _NOW},
+    compare=(
+        "status",
+        "total",
+        "customer_name",
+        "customer_email",
+        "number",
+        "currency",
+        "customer_phone",
+        "billing",
+        "shipping",
+        "line_items",
+        "payment_method",
+        "payment_method_title",
+        "discount_total",
+        "shipping_total",
+        "total_tax",
+        "customer_note",
+        "woo_created_at",
+        "woo_modified_at",
+        "date_paid",
+        "date_completed",
+    ),
+    touch=("synced_at",),
+    guard=OPEN_PUSH_GUARD,
+)

@@ -1,0 +1,788 @@
+"""The WooCommerce adapter: the only module that imports the ``woocommerce`` client.
+
+The client (3.0.0) returns raw ``requests.Response`` objects, raises nothing, and opens a new
+connection per call. This module wraps every call with what the client leaves out:
+
+* timeouts, bounded retries with exponential backoff and jitter on 429, 5xx, timeouts and
+  connection errors, honouring ``Retry-After``;
+* error translation into the typed errors below (a non-JSON answer is an error, never data);
+* pagination (``X-WP-TotalPages`` when present, otherwise until a short or empty page), with
+  bounded parallel page fetches and a guard against a server that repeats a page;
+* keep-alive: the client's module-level ``requests.request`` is routed through a per-thread
+  ``requests.Session``, so a run reuses its connections;
+* counters (requests, retries, errors, time) that sync runs and benchmarks report.
+
+Auth is the client's own: Basic over HTTPS, OAuth 1.0a (HMAC-SHA256) over plain HTTP.
+"""
+
+from __future__ import annotations
+
+import collections
+import email.utils
+import logging
+import random
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import woocommerce.api
+from django.conf import settings
+from woocommerce import API
+
+logger = logging.getLogger(__name__)
+
+MAX_PER_PAGE = 100
+USER_AGENT = "Storedesk-Sync/1.0 (WooCommerce-Python-REST-API/3.0.0)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors. Another feature ("Test connection") relies on exactly these names.
+# ---------------------------------------------------------------------------------------------
+
+
+class WooError(Exception):
+    """Base of every error this adapter raises.
+
+    ``status`` is the HTTP status (None for transport errors), ``code``/``message`` the
+    WooCommerce error code and message when the answer carried one, ``attempts`` how many
+    requests were made, ``url`` the endpoint (never with credentials).
+    """
+
+    default_code = "woo_error"
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        url: str | None = None,
+        attempts: int = 1,
+        data: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code or self.default_code
+        self.url = url
+        self.attempts = attempts
+        self.data = data
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        where = f" [{self.url}]" if self.url else ""
+        status = f"HTTP {self.status} " if self.status else ""
+        return f"{status}{self.code}: {self.message}{where}"
+
+
+class WooAuthError(WooError):
+    """401/403: the keys are wrong, revoked or lack the needed permission."""
+
+    default_code = "woocommerce_rest_authentication_error"
+
+
+class WooUnreachableError(WooError):
+    """Connection refused, DNS failure or timeouts, still failing after the retries."""
+
+    default_code = "unreachable"
+
+
+class WooNotWooCommerceError(WooError):
+    """The answer is not WooCommerce's REST API: HTML, a captcha, a redirect to a login page,
+    a body that is not JSON, or 404 ``rest_no_route``."""
+
+    default_code = "not_woocommerce"
+
+
+class WooTLSError(WooError):
+    """The TLS handshake failed (bad or self-signed certificate, wrong host name...)."""
+
+    default_code = "tls_error"
+
+
+class WooRateLimitedError(WooError):
+    """429, still after the retries (or with a ``Retry-After`` longer than we wait)."""
+
+    default_code = "rate_limited"
+
+
+class WooServerError(WooError):
+    """5xx, still after the retries."""
+
+    default_code = "server_error"
+
+
+class WooClientError(WooError):
+    """Any other 4xx, with WooCommerce's code and message (e.g. 400 ``rest_invalid_param``,
+    404 ``woocommerce_rest_product_invalid_id``, 413 ``woocommerce_rest_request_entity_too_large``)."""
+
+    default_code = "client_error"
+
+
+class WooPaginationError(WooError):
+    """The server answered the same page twice: paging would loop, so the listing stops."""
+
+    default_code = "repeated_page"
+
+
+class _Retry(Exception):
+    """Internal: this attempt failed in a way worth retrying; carries the final error."""
+
+    def __init__(self, error: WooError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+# ---------------------------------------------------------------------------------------------
+# Keep-alive: route the client's module-level requests.request through a per-thread Session.
+# ---------------------------------------------------------------------------------------------
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        _local.session = session
+    return session
+
+
+def _pooled_request(method: str, url: str, **kwargs: Any) -> requests.Response:
+    return _session().request(method=method, url=url, **kwargs)
+
+
+# The client does ``from requests import request``; replacing that name in its module is the
+# documented way to change its transport (FACTS.md §1). Only this module imports the client.
+woocommerce.api.request = _pooled_request
+
+
+# ---------------------------------------------------------------------------------------------
+# Responses and statistics
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class WooResponse:
+    status: int
+    data: Any
+    headers: Any
+    attempts: int = 1
+    elapsed_ms: float = 0.0
+
+    def _int_header(self, name: str) -> int | None:
+        value = self.headers.get(name)
+        try:
+            return int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+    @property
+    def total(self) -> int | None:
+        return self._int_header("X-WP-Total")
+
+    @property
+    def total_pages(self) -> int | None:
+        return self._int_header("X-WP-TotalPages")
+
+
+@dataclass
+class Page:
+    """One list page. ``error`` is set instead of ``items`` when the page could not be read
+    and the caller asked for errors to be yielded rather than raised."""
+
+    number: int
+    items: list[dict] | None
+    total: int | None = None
+    total_pages: int | None = None
+    error: WooError | None = None
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0
+    downloads: int = 0
+    retries: int = 0
+    errors: dict[str, int] = field(default_factory=lambda: collections.defaultdict(int))
+    request_seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add_request(self, seconds: float) -> None:
+        with self._lock:
+            self.requests += 1
+            self.request_seconds += seconds
+
+    def add_download(self, seconds: float) -> None:
+        with self._lock:
+            self.downloads += 1
+            self.request_seconds += seconds
+
+    def add_retry(self, reason: str) -> None:
+        with self._lock:
+            self.retries += 1
+            self.errors[reason] += 1
+
+    def add_error(self, reason: str) -> None:
+        with self._lock:
+            self.errors[reason] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "requests": self.requests,
+                "downloads": self.downloads,
+                "retries": self.retries,
+                "errors": dict(self.errors),
+                "request_seconds": round(self.request_seconds, 3),
+            }
+
+
+# ---------------------------------------------------------------------------------------------
+# The client
+# ---------------------------------------------------------------------------------------------
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment is None:
+        return None
+    return max(0.0, moment.timestamp() - (now if now is not None else time.time()))
+
+
+def _is_json(response: requests.Response) -> bool:
+    content_type = response.headers.get("Content-Type", "").lower()
+    return "json" in content_type
+
+
+def _error_fields(response: requests.Response) -> tuple[str | None, str | None, Any]:
+    """WooCommerce's ``{"code","message","data"}`` from an error answer, if it has one."""
+    if not _is_json(response):
+        return None, None, None
+    try:
+        body = response.json()
+    except ValueError:
+        return None, None, None
+    if isinstance(body, dict):
+        return body.get("code"), body.get("message"), body.get("data")
+    return None, None, None
+
+
+def _excerpt(response: requests.Response, limit: int = 200) -> str:
+    text = response.text[:limit] if response.content else ""
+    return " ".join(text.split())
+
+
+class WooClient:
+    """A WooCommerce REST v3 client for one store.
+
+    ``get/post/put/delete`` return a :class:`WooResponse` (``.data`` is the decoded JSON) or
+    raise a :class:`WooError`. ``iter_pages``/``fetch_all`` walk a list endpoint; ``fetch_many``
+    walks many list endpoints at once. Thread-safe: pages are fetched by a bounded pool.
+    """
+
+    def __init__(
+        self,
+        credentials,
+        *,
+        timeout: float | tuple[float, float] | None = None,
+        max_retries: int | None = None,
+        concurrency: int | None = None,
+        backoff_base: float | None = None,
+        backoff_max: float | None = None,
+        retry_after_max: float | None = None,
+        verify_ssl: bool | str = True,
+        query_string_auth: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.url = credentials.url.rstrip("/")
+        self.timeout = timeout if timeout is not None else _setting("SYNC_REQUEST_TIMEOUT_SECONDS", 30)
+        self.max_retries = max_retries if max_retries is not None else _setting("SYNC_MAX_RETRIES", 4)
+        self.concurrency = max(1, concurrency if concurrency is not None else _setting("SYNC_PAGE_CONCURRENCY", 4))
+        self.backoff_base = backoff_base if backoff_base is not None else _setting("SYNC_BACKOFF_BASE_SECONDS", 0.5)
+        self.backoff_max = backoff_max if backoff_max is not None else _setting("SYNC_BACKOFF_MAX_SECONDS", 30)
+        self.retry_after_max = (
+            retry_after_max if retry_after_max is not None else _setting("SYNC_RETRY_AFTER_MAX_SECONDS", 120)
+        )
+        self.page_size = _setting("SYNC_PAGE_SIZE", MAX_PER_PAGE)
+        self.stats = ClientStats()
+        self._sleep = sleep
+        self._api = API(
+            url=self.url,
+            consumer_key=credentials.consumer_key,
+            consumer_secret=credentials.consumer_secret,
+            version="wc/v3",
+            timeout=self.timeout,
+            verify_ssl=verify_ssl,
+            query_string_auth=query_string_auth,
+            user_agent=USER_AGENT,
+        )
+
+    def __repr__(self) -> str:
+        return f"WooClient({self.url!r})"
+
+    # -- single requests ------------------------------------------------------------------
+
+    def get(self, endpoint: str, params: dict | None = None, **kw: Any) -> WooResponse:
+        return self.request("GET", endpoint, params=params, **kw)
+
+    def post(self, endpoint: str, data: Any, params: dict | None = None, **kw: Any) -> WooResponse:
+        return self.request("POST", endpoint, params=params, data=data, **kw)
+
+    def put(self, endpoint: str, data: Any, params: dict | None = None, **kw: Any) -> WooResponse:
+        return self.request("PUT", endpoint, params=params, data=data, **kw)
+
+    def delete(self, endpoint: str, params: dict | None = None, **kw: Any) -> WooResponse:
+        return self.request("DELETE", endpoint, params=params, **kw)
+
+    def request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: dict | None = None,
+        data: Any = None,
+        retry_unsent_only: bool | None = None,
+    ) -> WooResponse:
+        """One API call with retries.
+
+        ``retry_unsent_only`` (default: True for POST) limits retries to answers that prove the
+        server did not act (429, 502/503/504, connection refused): a POST that timed out may
+        have created something, so the caller must look before sending it again.
+        """
+        method = method.upper()
+        if retry_unsent_only is None:
+            retry_unsent_only = method == "POST"
+        endpoint = endpoint.lstrip("/")
+        started = time.monotonic()
+
+        def attempt(number: int) -> WooResponse:
+            response = self._send(method, endpoint, params, data)
+            return self._interpret(response, endpoint, number, started, retry_unsent_only)
+
+        return self._retrying(f"{method} {endpoint}", attempt)
+
+    def _retrying(self, label: str, attempt_fn: Callable[[int], Any]) -> Any:
+        """Call ``attempt_fn(n)`` until it stops raising :class:`_Retry`, at most
+        ``max_retries`` more times, sleeping with backoff (or ``Retry-After``) in between."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return attempt_fn(attempt)
+            except _Retry as retry:
+                error = retry.error
+                error.attempts = attempt
+                self.stats.add_retry(error.code)
+                if attempt > self.max_retries:
+                    self._raise_final(error, attempt)
+                delay = self._backoff(attempt)
+                if retry.retry_after is not None:
+                    if retry.retry_after > self.retry_after_max:
+                        self._raise_final(error, attempt)
+                    delay = max(delay, retry.retry_after)
+                logger.info("woo %s: %s; retry %d in %.2fs", label, error, attempt, delay)
+                self._sleep(delay)
+
+    def download(self, url: str, *, max_bytes: int | None = None) -> tuple[bytes, str | None]:
+        """A file from the store (product images), with the same retries; (content, type).
+
+        Anything that is not a file (an HTML page, a redirect to a login) is a
+        :class:`WooNotWooCommerceError`; an unreachable host a :class:`WooUnreachableError`.
+        """
+        limit = max_bytes or _setting("SYNC_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
+        timeout = _setting("SYNC_IMAGE_TIMEOUT_SECONDS", 15)
+
+        def attempt(number: int) -> tuple[bytes, str | None]:
+            t0 = time.monotonic()
+            try:
+                response = _session().get(
+                    url, timeout=timeout, stream=True, allow_redirects=True, headers={"user-agent": USER_AGENT}
+                )
+            except requests.exceptions.SSLError as exc:
+                raise self._final(WooTLSError(f"TLS error: {_reason(exc)}", url=url)) from exc
+            except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+                raise _Retry(WooUnreachableError(f"cannot fetch: {_reason(exc)}", url=url)) from exc
+            except requests.exceptions.RequestException as exc:
+                raise self._final(WooUnreachableError(f"cannot fetch: {_reason(exc)}", url=url)) from exc
+            finally:
+                self.stats.add_download(time.monotonic() - t0)
+            with response:
+                if response.status_code == 429 or response.status_code >= 500:
+                    raise _Retry(
+                        WooServerError(f"HTTP {response.status_code}", status=response.status_code, url=url),
+                        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                    )
+                content_type = response.headers.get("Content-Type")
+                if response.status_code != 200 or (content_type or "").lower().startswith(
+                    ("text/html", "application/json")
+                ):
+                    raise self._final(
+                        WooNotWooCommerceError(
+                            f"HTTP {response.status_code} ({content_type}) instead of a file",
+                            status=response.status_code,
+                            code="not_a_file",
+                            url=url,
+                        )
+                    )
+                chunks, size = [], 0
+                try:
+                    for chunk in response.iter_content(64 * 1024):
+                        size += len(chunk)
+                        if size > limit:
+                            raise self._final(
+                                WooClientError(f"file larger than {limit} bytes", code="too_large", url=url)
+                            )
+                        chunks.append(chunk)
+                except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as exc:
+                    raise _Retry(WooUnreachableError(f"transfer broken: {_reason(exc)}", url=url)) from exc
+                return b"".join(chunks), content_type
+
+        return self._retrying(f"GET {url}", attempt)
+
+    def _raise_final(self, error: WooError, attempts: int) -> None:
+        error.attempts = attempts
+        self.stats.add_error(error.code)
+        raise error
+
+    def _backoff(self, attempt: int) -> float:
+        # Exponential backoff with "equal jitter": half fixed, half random.
+        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    def _send(self, method: str, endpoint: str, params: dict | None, data: Any) -> requests.Response:
+        kwargs: dict[str, Any] = {"params": dict(params or {}), "allow_redirects": False}
+        t0 = time.monotonic()
+        try:
+            if method in ("POST", "PUT"):
+                return getattr(self._api, method.lower())(endpoint, data, **kwargs)
+            return getattr(self._api, method.lower())(endpoint, **kwargs)
+        except requests.exceptions.SSLError as exc:
+            raise self._final(WooTLSError(f"TLS handshake failed: {_reason(exc)}", url=endpoint)) from exc
+        except requests.exceptions.ConnectTimeout as exc:
+            raise _Retry(WooUnreachableError(f"connect timeout: {_reason(exc)}", code="timeout", url=endpoint)) from exc
+        except requests.exceptions.Timeout as exc:
+            error = WooUnreachableError(f"read timeout: {_reason(exc)}", code="timeout", url=endpoint)
+            if method == "POST":
+                # The server may have acted; the caller decides (look before re-creating).
+                raise self._final(error) from exc
+            raise _Retry(error) from exc
+        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            if isinstance(getattr(exc, "__context__", None), ssl.SSLError):
+                raise self._final(WooTLSError(f"TLS error: {_reason(exc)}", url=endpoint)) from exc
+            error = WooUnreachableError(f"connection failed: {_reason(exc)}", code="connection_error", url=endpoint)
+            if method == "POST" and not _refused(exc):
+                raise self._final(error) from exc
+            raise _Retry(error) from exc
+        except requests.exceptions.InvalidURL as exc:
+            raise self._final(WooUnreachableError(f"invalid store URL: {exc}", code="invalid_url")) from exc
+        finally:
+            self.stats.add_request(time.monotonic() - t0)
+
+    def _final(self, error: WooError) -> WooError:
+        self.stats.add_error(error.code)
+        return error
+
+    def _interpret(
+        self,
+        response: requests.Response,
+        endpoint: str,
+        attempt: int,
+        started: float,
+        retry_unsent_only: bool,
+    ) -> WooResponse:
+        status = response.status_code
+        code, message, data = _error_fields(response)
+
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise _Retry(
+                WooRateLimitedError(
+                    message or "Too many requests", status=status, code=code, url=endpoint, retry_after=retry_after
+                ),
+                retry_after=retry_after,
+            )
+        if status >= 500:
+            error = WooServerError(
+                message or f"server error ({_excerpt(response) or 'no body'})", status=status, code=code, url=endpoint
+            )
+            if retry_unsent_only and status not in (502, 503, 504):
+                raise self._final(error)
+            raise _Retry(error, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        if 300 <= status < 400:
+            location = response.headers.get("Location", "")
+            raise self._final(
+                WooNotWooCommerceError(
+                    f"redirected to {location or 'another page'} (a login page, a security plugin, or a "
+                    "different site address) instead of answering the REST API",
+                    status=status,
+                    code="redirect",
+                    url=endpoint,
+                    data={"location": location},
+                )
+            )
+        if status in (401, 403):
+            raise self._final(
+                WooAuthError(message or f"access denied (HTTP {status})", status=status, code=code, url=endpoint)
+            )
+        if not _is_json(response):
+            captcha = response.headers.get("SG-Captcha") or "captcha" in response.text[:4000].lower()
+            kind = "a captcha/challenge page" if captcha else "a non-JSON page"
+            raise self._final(
+                WooNotWooCommerceError(
+                    f"answered HTTP {status} with {kind} "
+                    f"({response.headers.get('Content-Type', 'no content type')}): {_excerpt(response)!r}",
+                    status=status,
+                    code="captcha" if captcha else "not_json",
+                    url=endpoint,
+                )
+            )
+        try:
+            body = response.json()
+        except ValueError as exc:
+            # JSON content type but an unreadable body: usually a truncated transfer.
+            raise _Retry(
+                WooNotWooCommerceError(
+                    f"answered HTTP {status} with a body that is not valid JSON: {_excerpt(response)!r}",
+                    status=status,
+                    code="invalid_json",
+                    url=endpoint,
+                )
+            ) from exc
+        if status == 404 and code == "rest_no_route":
+            raise self._final(
+                WooNotWooCommerceError(message or "no such route", status=status, code=code, url=endpoint, data=data)
+            )
+        if status >= 400:
+            raise self._final(
+                WooClientError(message or f"HTTP {status}", status=status, code=code, url=endpoint, data=data)
+            )
+        return WooResponse(
+            status=status,
+            data=body,
+            headers=response.headers,
+            attempts=attempt,
+            elapsed_ms=(time.monotonic() - started) * 1000,
+        )
+
+    # -- lists ------------------------------------------------------------------------------
+
+    def _get_page(self, endpoint: str, params: dict, number: int, per_page: int) -> Page:
+        response = self.get(endpoint, {**params, "page": number, "per_page": per_page})
+        if not isinstance(response.data, list):
+            raise self._final(
+                WooNotWooCommerceError(
+                    f"expected a JSON list, got {type(response.data).__name__}", code="not_a_list", url=endpoint
+                )
+            )
+        return Page(number, response.data, total=response.total, total_pages=response.total_pages)
+
+    def iter_pages(
+        self,
+        endpoint: str,
+        params: dict | None = None,
+        *,
+        per_page: int | None = None,
+        concurrency: int | None = None,
+        errors: str = "raise",
+    ) -> Iterator[Page]:
+        """Yield the pages of a list endpoint in order.
+
+        Page 1 is read first; if it says how many pages there are, the rest are fetched by a
+        bounded pool (``concurrency`` in flight). Without ``X-WP-TotalPages`` (stripped by a
+        proxy) pages are fetched speculatively, ``concurrency`` ahead, until a short or empty
+        page. A listing whose last page is full is followed further (items added meanwhile).
+        A page identical to the previous one raises :class:`WooPaginationError`.
+
+        ``errors="yield"`` yields a :class:`Page` with ``error`` set for a page that failed
+        after the retries and goes on with the next pages; the listing is then incomplete.
+        """
+        if errors not in ("raise", "yield"):
+            raise ValueError("errors must be 'raise' or 'yield'")
+        per_page = max(1, min(per_page or self.page_size, MAX_PER_PAGE))
+        params = dict(params or {})
+        width = max(1, concurrency or self.concurrency)
+
+        try:
+            first = self._get_page(endpoint, params, 1, per_page)
+        except WooError as exc:
+            if errors == "raise":
+                raise
+            yield Page(1, None, error=exc)
+            return
+        yield first
+        if len(first.items) < per_page:
+            return
+        known_last = first.total_pages if first.total_pages and first.total_pages >= 1 else None
+        previous_ids = _ids(first.items)
+
+        executor = ThreadPoolExecutor(max_workers=width, thread_name_prefix="woo-page")
+        # Known page counts are queued two widths ahead; speculative ones (no headers) one.
+        ahead = width * 2 if known_last is not None else width
+        in_flight: collections.deque[tuple[int, Future]] = collections.deque()
+        next_number = 2
+        try:
+
+            def fill() -> None:
+                nonlocal next_number
+                # Twice the pool's width is queued, so fetching goes on while the caller writes.
+                while len(in_flight) < ahead and (known_last is None or next_number <= known_last):
+                    in_flight.append(
+                        (next_number, executor.submit(self._get_page, endpoint, params, next_number, per_page))
+                    )
+                    next_number += 1
+
+            fill()
+            while in_flight:
+                number, future = in_flight.popleft()
+                try:
+                    page = future.result()
+                except WooError as exc:
+                    if errors == "raise":
+                        raise
+                    yield Page(number, None, error=exc)
+                    previous_ids = None
+                    fill()
+                    continue
+                ids = _ids(page.items)
+                if ids and previous_ids is not None and ids == previous_ids:
+                    raise WooPaginationError(
+                        f"page {number} repeats page {number - 1} (the server ignores 'page'); stopping",
+                        url=endpoint,
+                    )
+                previous_ids = ids
+                yield page
+                if len(page.items) < per_page:
+                    return  # a short or empty page ends the list, whatever the headers said
+                if known_last is not None and number >= known_last and not in_flight:
+                    known_last = None  # the last page was full: follow on, one window at a time
+                fill()
+        finally:
+            for _, future in in_flight:
+                future.cancel()
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def fetch_all(
+        self,
+        endpoint: str,
+        params: dict | None = None,
+        *,
+        per_page: int | None = None,
+        concurrency: int | None = None,
+    ) -> list[dict]:
+        """Every item of a list endpoint (raises on the first page that fails)."""
+        items: list[dict] = []
+        for page in self.iter_pages(endpoint, params, per_page=per_page, concurrency=concurrency):
+            items.extend(page.items)
+        return items
+
+    def fetch_many(
+        self,
+        jobs: Iterable[tuple[Any, str, dict | None]],
+        *,
+        per_page: int | None = None,
+        concurrency: int | None = None,
+    ) -> Iterator[tuple[Any, list[dict] | WooError]]:
+        """Fetch many list endpoints concurrently, e.g. the variations of many products.
+
+        ``jobs`` yields ``(key, endpoint, params)``; results come back as ``(key, items)`` or
+        ``(key, WooError)`` in completion order. At most ``concurrency`` endpoints are in
+        flight (each walks its own pages one after another) and ``jobs`` is consumed lazily.
+        """
+        width = max(1, concurrency or self.concurrency)
+        jobs = iter(jobs)
+
+        def run(endpoint: str, params: dict | None) -> list[dict] | WooError:
+            try:
+                return self.fetch_all(endpoint, params, per_page=per_page, concurrency=1)
+            except WooError as exc:
+                return exc
+
+        with ThreadPoolExecutor(max_workers=width, thread_name_prefix="woo-many") as executor:
+            pending: dict[Future, Any] = {}
+
+            def fill() -> None:
+                # Results queue up while the caller writes (a few products' variations each).
+                while len(pending) < width * 4:
+                    try:
+                        key, endpoint, params = next(jobs)
+                    except StopIteration:
+                        return
+                    pending[executor.submit(run, endpoint, params)] = key
+
+            fill()
+            while pending:
+                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                for future in done:
+                    key = pending.pop(future)
+                    yield key, future.result()
+                fill()
+
+
+def _ids(items: list[dict]) -> tuple:
+    return tuple(item.get("id") for item in items if isinstance(item, dict))
+
+
+def _reason(exc: Exception) -> str:
+    reason = exc.args[0] if exc.args else exc
+    reason = getattr(reason, "reason", reason)
+    return str(reason)[:300]
+
+
+def _refused(exc: Exception) -> bool:
+    """True when the connection was never established, so a POST cannot have been received."""
+    text = repr(exc).lower()
+    return any(
+        marker in text
+        for marker in ("connection refused", "newconnectionerror", "name or service not known", "nodename nor servname")
+    )
+
+
+def client_for(store, **kwargs: Any) -> WooClient:
+    """A client for a store's stored credentials (decrypted by ``stores.credentials``)."""
+    from stores.credentials import api_credentials
+
+    return WooClient(api_credentials(store), **kwargs)
+
+
+__all__ = [
+    "MAX_PER_PAGE",
+    "Page",
+    "WooAuthError",
+    "WooClient",
+    "WooClientError",
+    "WooError",
+    "WooNotWooCommerceError",
+    "WooPaginationError",
+    "WooRateLimitedError",
+    "WooResponse",
+    "WooServerError",
+    "WooTLSError",
+    "WooUnreachableError",
+    "client_for",
+]

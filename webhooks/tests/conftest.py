@@ -1,0 +1,176 @@
+"""Fixtures for the webhooks tests: users, a store with a webhook secret, signed deliveries."""
+
+import itertools
+import json
+import socket
+
+import pytest
+from django.urls import reverse
+
+from accounts.services import user_create
+from stores.models import StoreRole, StoreUser
+from stores.services import store_create
+from webhooks import services
+from webhooks.signing import sign
+
+SECRET = ">Zx3&b;X|~<x"  # byte-exact, HTML-looking: must work as is
+API_KEY = ("ck_webhooks_test_key_000000000000000000000", "cs_webhooks_test_secret_0000000000000000000")
+_emails = itertools.count(1)
+_deliveries = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _urls_and_speed(settings):
+    settings.ROOT_URLCONF = "webhooks.tests.urls"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
+    settings.SYNC_BACKOFF_MAX_SECONDS = 0.05
+    services.forget_signing_keys()
+    services.reset_enqueue_backoff()
+    yield
+    services.forget_signing_keys()
+    services.reset_enqueue_backoff()
+
+
+@pytest.fixture
+def make_user(db):
+    def make(email=None, **kwargs):
+        return user_create(email=email or f"hook-user-{next(_emails)}@example.com", password="x-Pass-9876", **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user(email="owner@example.com")
+
+
+@pytest.fixture
+def make_store(owner):
+    def make(url="http://127.0.0.1:9", secret=SECRET, name="Hook shop", key=API_KEY[0], api_secret=API_KEY[1]):
+        return store_create(actor=owner, name=name, url=url, api_key=key, api_secret=api_secret, webhook_secret=secret)
+
+    return make
+
+
+@pytest.fixture
+def store(make_store):
+    return make_store()
+
+
+@pytest.fixture
+def manager(make_user, store):
+    user = make_user(email="manager@example.com")
+    StoreUser.objects.create(store=store, user=user, role=StoreRole.MANAGER)
+    return user
+
+
+@pytest.fixture
+def viewer(make_user, store):
+    user = make_user(email="viewer@example.com")
+    StoreUser.objects.create(store=store, user=user, role=StoreRole.VIEWER)
+    return user
+
+
+def php_json(payload):
+    """WooCommerce's wp_json_encode: escaped slashes and \\uXXXX for non-ASCII."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=True).replace("/", "\\/").encode()
+
+
+def delivery_headers(body, topic, *, secret=SECRET, webhook_id=7, delivery_id=None, signature=None):
+    resource, _, event = topic.partition(".")
+    return {
+        "X-WC-Webhook-Source": "https://shop.example.com/",
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Resource": resource,
+        "X-WC-Webhook-Event": event,
+        "X-WC-Webhook-Signature": signature if signature is not None else sign(body, secret),
+        "X-WC-Webhook-ID": str(webhook_id),
+        "X-WC-Webhook-Delivery-ID": delivery_id or f"d{next(_deliveries):031d}",
+        "User-Agent": "WooCommerce/9.6.0 Hookshot (WordPress/6.7)",
+    }
+
+
+def receiver_url(store_id):
+    return reverse("webhooks_receiver:receive", kwargs={"store_id": store_id})
+
+
+@pytest.fixture
+def post(client):
+    """post(store, payload_or_bytes, topic, **header options) -> response (through every middleware)."""
+
+    def send(store, payload, topic="product.updated", *, store_id=None, content_type="application/json", **options):
+        body = payload if isinstance(payload, bytes) else php_json(payload)
+        headers = delivery_headers(body, topic, **options)
+        return client.generic(
+            "POST", receiver_url(store_id or store.pk), data=body, content_type=content_type, headers=headers
+        )
+
+    return send
+
+
+def product_payload(woo_id=101, modified="2026-01-01T10:00:00", **extra):
+    payload = {
+        "id": woo_id,
+        "name": f"Product {woo_id}",
+        "type": "simple",
+        "status": "publish",
+        "sku": f"SKU-{woo_id}",
+        "regular_price": "10.00",
+        "sale_price": "",
+        "stock_quantity": 5,
+        "stock_status": "instock",
+        "description": "A thing / with slashes é",
+        "short_description": "",
+        "weight": "",
+        "dimensions": {"length": "", "width": "", "height": ""},
+        "categories": [],
+        "tags": [],
+        "brands": [],
+        "images": [],
+        "attributes": [],
+        "date_created_gmt": "2025-12-01T10:00:00",
+        "date_modified_gmt": modified,
+    }
+    payload.update(extra)
+    return payload
+
+
+def order_payload(woo_id=501, status="processing", modified="2026-01-01T10:00:00", **extra):
+    payload = {
+        "id": woo_id,
+        "number": str(woo_id),
+        "status": status,
+        "currency": "ILS",
+        "total": "99.90",
+        "discount_total": "0.00",
+        "shipping_total": "10.00",
+        "total_tax": "14.51",
+        "billing": {"first_name": "Dana", "last_name": "Levi", "email": "dana@example.com", "phone": "050"},
+        "shipping": {"first_name": "Dana", "last_name": "Levi"},
+        "line_items": [{"id": 1, "name": "Thing", "quantity": 1, "price": 89.9}],
+        "payment_method": "cod",
+        "payment_method_title": "Cash on delivery",
+        "customer_note": "",
+        "date_created_gmt": "2025-12-31T10:00:00",
+        "date_modified_gmt": modified,
+        "date_paid_gmt": None,
+        "date_completed_gmt": None,
+    }
+    payload.update(extra)
+    return payload
+
+
+def without_nagle(srv):
+    """The sandbox writes headers and body in two sends: on a kept-alive connection Nagle's
+    algorithm then waits for the client's delayed ACK (~40 ms a request). Real servers set
+    TCP_NODELAY; so do we, on each accepted socket (as sync/tests/conftest.py does)."""
+    accept = srv._httpd.get_request
+
+    def get_request():
+        sock, address = accept()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock, address
+
+    srv._httpd.get_request = get_request
+    return srv

@@ -291,7 +291,7 @@ def main():
         bound = 1.5 * (api * latency / args.concurrency) + timer.seconds
         rows_per_s = run.rows_written / timer.seconds if timer.seconds else 0
         rss = peak_rss_mb()
-        print(f"\n1. full pull: {run.status}")
+        print(f"\n1. full pull: {run.status}" + (f" ({run.error_message})" if run.error_message else ""))
         print(f"   requests          {api} API + {client['downloads']} image files, {client['retries']} retries")
         print(f"   wall time         {wall:.1f} s  (image files {image_seconds:.1f} s of it)")
         print(f"   database time     {timer.seconds:.1f} s in {timer.statements} statements")
@@ -323,9 +323,11 @@ def main():
 
         again, wall2, timer2 = pull(store, SyncRunKind.FULL)
         print(
-            f"\n2. second full pull, nothing changed: {again.rows_written} rows written "
+            f"\n2. second full pull, nothing changed: {again.status}, {again.rows_written} rows written "
             f"({verdict(again.rows_written == 0)}), {again.requests_made} requests, {wall2:.1f} s"
         )
+        if again.error_message:
+            print(f"   {again.error_message}")
         results["second_full_rows"] = again.rows_written
 
         summary = shop.control("mutate", {"fraction": 0.01, "rng_seed": 1})

@@ -21,6 +21,7 @@ import collections
 import email.utils
 import logging
 import random
+import secrets
 import ssl
 import threading
 import time
@@ -31,6 +32,7 @@ from typing import Any
 
 import requests
 import woocommerce.api
+import woocommerce.oauth
 from django.conf import settings
 from woocommerce import API
 
@@ -166,6 +168,16 @@ def _pooled_request(method: str, url: str, **kwargs: Any) -> requests.Response:
 # The client does ``from requests import request``; replacing that name in its module is the
 # documented way to change its transport (FACTS.md §1). Only this module imports the client.
 woocommerce.api.request = _pooled_request
+
+
+def _strong_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+# The client's OAuth nonce is an HMAC of 8 random digits: 10^8 values. WooCommerce refuses a
+# nonce seen in the last 15 minutes, so a pull of ~10,000 requests over plain HTTP hits a
+# repeat about every other run (birthday bound) and gets a 401. 128 random bits instead.
+woocommerce.oauth.OAuth.generate_nonce = staticmethod(_strong_nonce)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,9 +559,10 @@ class WooClient:
                 )
             )
         if status in (401, 403):
-            raise self._final(
-                WooAuthError(message or f"access denied (HTTP {status})", status=status, code=code, url=endpoint)
-            )
+            error = WooAuthError(message or f"access denied (HTTP {status})", status=status, code=code, url=endpoint)
+            if "nonce" in (message or "").lower():
+                raise _Retry(error)  # a repeated OAuth nonce: the next attempt signs with a new one
+            raise self._final(error)
         if not _is_json(response):
             captcha = response.headers.get("SG-Captcha") or "captcha" in response.text[:4000].lower()
             kind = "a captcha/challenge page" if captcha else "a non-JSON page"

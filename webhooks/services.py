@@ -276,6 +276,11 @@ def _reject(store_id, status, reason, message, *, topic=None, webhook_id=None):
     )
     if not under_cap:
         return Receipt(429, "rate_limited", "Too many invalid requests for this store; try again later.")
+    if reason == "bad_signature":
+        # The audit app's anomaly rule counts these log rows (a burst of forged deliveries).
+        from audit.anomalies import record_invalid_webhook_signature
+
+        record_invalid_webhook_signature(store_id)
     return Receipt(status, reason, message)
 
 

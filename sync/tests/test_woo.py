@@ -218,3 +218,17 @@ def test_untrusted_certificate_is_a_tls_error(tls_sandbox):
     url, _ = tls_sandbox
     with pytest.raises(WooTLSError):
         client(url).get("products")
+
+
+def test_nonces_are_strong_and_a_repeated_one_is_retried(sandbox, monkeypatch):
+    import woocommerce.oauth
+
+    # The client's own nonces have 10^8 values; ~10,000 requests in 15 minutes repeat one.
+    nonce = woocommerce.oauth.OAuth.generate_nonce()
+    assert len(nonce) == 32 and nonce != woocommerce.oauth.OAuth.generate_nonce()
+    values = iter(["same-nonce", "same-nonce", "fresh-nonce"])
+    monkeypatch.setattr(woocommerce.oauth.OAuth, "generate_nonce", staticmethod(lambda: next(values)))
+    woo = client(sandbox.url)
+    assert woo.get("products/tags").status == 200
+    assert woo.get("products/tags").status == 200  # 401 "nonce already used", then a fresh nonce
+    assert woo.stats.retries == 1

@@ -325,3 +325,14 @@ def test_when_the_broker_refuses_the_next_delivery_tries_again(
         with django_capture_on_commit_callbacks(execute=True):
             post(store, product_payload(woo_id=n))
     assert len(attempts) == 2
+
+
+def test_a_burst_of_forged_deliveries_is_an_anomaly(store, post, settings):
+    from audit.models import AnomalyResponseAction
+
+    settings.ANOMALY_INVALID_SIGNATURES = 3
+    for _ in range(3):
+        assert post(store, product_payload(), signature="forged").status_code == 401
+    assert AnomalyResponseAction.objects.filter(
+        anomaly_id__startswith=f"invalid_webhook_signatures:{store.pk}"
+    ).exists()

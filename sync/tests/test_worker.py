@@ -29,6 +29,17 @@ def _wait(predicate, timeout=60.0):
     return False
 
 
+def _point_producers_at(app, broker_url):
+    """Send tasks to ``broker_url`` from now on.
+
+    Celery caches both the connection pool and the producer pool built on it; an earlier test that
+    queued a task leaves them pointing at the default broker, so both must be dropped.
+    """
+    app.conf.broker_url = broker_url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def worker():
     from config.celery import app
@@ -44,8 +55,7 @@ def worker():
         "LOG_LEVEL": "WARNING",
     }
     previous = app.conf.broker_url
-    app.conf.broker_url = BROKER
-    app._pool = None  # producers connect to the test broker from now on
+    _point_producers_at(app, BROKER)
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge("sync")
     process = subprocess.Popen(
@@ -81,8 +91,7 @@ def worker():
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
-        app.conf.broker_url = previous
-        app._pool = None
+        _point_producers_at(app, previous)
 
 
 @pytest.mark.worker

@@ -239,6 +239,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Queue routing lives here (Celery deprecates the per-task ``queue`` attribute); anything not
+# listed goes to the default "maintenance" queue.
+CELERY_TASK_ROUTES = {
+    "sync.tasks.*": {"queue": "sync"},
+    "webhooks.tasks.webhook_delivery_apply_task": {"queue": "webhooks"},
+    "webhooks.tasks.webhook_status_refresh_store_task": {"queue": "webhooks"},
+}
 
 # Beat runs only the dispatcher; what is due is decided from these settings and store data.
 # job name -> (task name, interval in seconds, queue). Staff override intervals in the admin.
@@ -301,8 +308,6 @@ SYNC_PUSH_MAX_ATTEMPTS = env.int("SYNC_PUSH_MAX_ATTEMPTS", default=5)
 SYNC_PUSH_RETRY_SECONDS = env.int("SYNC_PUSH_RETRY_SECONDS", default=30)
 # Reconciliation (cheap id-list comparison, catches permanent deletes and missed items).
 SYNC_RECONCILE_INTERVAL_SECONDS = env.int("SYNC_RECONCILE_INTERVAL_SECONDS", default=86400)
-# Every sync task runs on the "sync" queue (routing, not the deprecated task attribute).
-CELERY_TASK_ROUTES = {**globals().get("CELERY_TASK_ROUTES", {}), "sync.tasks.*": {"queue": "sync"}}
 SCHEDULED_JOBS["sync_reconcile"] = (
     "sync.tasks.reconcile_all_stores",
     SYNC_RECONCILE_INTERVAL_SECONDS,

@@ -6,7 +6,7 @@ from audit import jobs
 from webhooks import services
 
 
-@shared_task(name="webhooks.tasks.webhook_delivery_apply_task", queue="webhooks", acks_late=True, ignore_result=True)
+@shared_task(name="webhooks.tasks.webhook_delivery_apply_task", acks_late=True, ignore_result=True)
 def webhook_delivery_apply_task(delivery_id, drain=True):
     """Apply an inbox row and, with ``drain``, every other due row of its store (in batches).
 
@@ -20,7 +20,7 @@ def webhook_delivery_apply_task(delivery_id, drain=True):
     return services.webhook_delivery_apply(delivery_id).status
 
 
-@shared_task(name="webhooks.tasks.webhook_deliveries_requeue_task", queue="maintenance", ignore_result=True)
+@shared_task(name="webhooks.tasks.webhook_deliveries_requeue_task", ignore_result=True)
 def webhook_deliveries_requeue_task():
     """Beat job: queue again the inbox rows left pending (Redis was down, a worker died)."""
     with jobs.tracked_job("webhook_deliveries_requeue") as job:
@@ -28,7 +28,7 @@ def webhook_deliveries_requeue_task():
     return job.message
 
 
-@shared_task(name="webhooks.tasks.webhook_status_refresh_task", queue="maintenance", ignore_result=True)
+@shared_task(name="webhooks.tasks.webhook_status_refresh_task", ignore_result=True)
 def webhook_status_refresh_task():
     """Beat job: refresh every registered webhook's status from WooCommerce (alerts, secrets)."""
     with jobs.tracked_job("webhook_status_refresh") as job:
@@ -37,7 +37,7 @@ def webhook_status_refresh_task():
     return job.message
 
 
-@shared_task(name="webhooks.tasks.webhook_status_refresh_store_task", queue="webhooks", ignore_result=True)
+@shared_task(name="webhooks.tasks.webhook_status_refresh_store_task", ignore_result=True)
 def webhook_status_refresh_store_task(store_id):
     """Refresh one store's webhooks (for callers that must not wait on WooCommerce)."""
     return services.webhook_status_refresh(store_id=store_id)

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from webhooks.tests.urls import urlpatterns as project_urlpatterns
+from config.urls import urlpatterns as project_urlpatterns
 
 SECRET = b">Zx3&b;X|~<x-bench"
 

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from accounts.views import invitation_accept
 from config.health import healthz
 from stores.views import home
+from webhooks import urls as webhooks_urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -19,6 +20,9 @@ urlpatterns = [
     path("stores/", include("catalog.urls")),
     path("stores/", include("orders.urls")),
     path("stores/", include("sync.urls")),
+    path("stores/<uuid:store_id>/webhooks/", include((webhooks_urls.urlpatterns, "webhooks"))),
+    path("webhooks/", include((webhooks_urls.receiver_urlpatterns, "webhooks_receiver"))),
+    path("audit/", include("audit.urls")),
 ]
 
 if settings.DEBUG and settings.STORAGE_BACKEND == "filesystem":

@@ -1,9 +1,9 @@
-"""The store sub-navigation: one list of tabs, each shown only if its page exists and the user
-may use it. Apps that add a store page add a line here (URL name taking ``store_id``)."""
+"""The store sub-navigation: one list of tabs, each shown only if the user may use it. Apps that
+add a store page add a line here (URL name taking ``store_id``)."""
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from stores.access import CHANGE_STORE, MANAGE_MEMBERS, VIEW_ORDERS, VIEW_STORE
@@ -13,30 +13,21 @@ from stores.access import CHANGE_STORE, MANAGE_MEMBERS, VIEW_ORDERS, VIEW_STORE
 class Tab:
     key: str
     label: str
-    url_names: tuple  # the first that reverses wins
+    url_name: str  # takes ``store_id``
     perm: str
 
 
 STORE_TABS = (
-    Tab("overview", _("Overview"), ("stores:detail",), VIEW_STORE),
-    Tab("products", _("Products"), ("catalog:product_list",), VIEW_STORE),
-    Tab("orders", _("Orders"), ("orders:order_list",), VIEW_ORDERS),
-    Tab("sync", _("Sync"), ("sync:sync_status", "sync:dashboard"), VIEW_STORE),
-    Tab("webhooks", _("Webhooks"), ("webhooks:webhook_list",), VIEW_STORE),
-    Tab("team", _("Team"), ("stores:team",), MANAGE_MEMBERS),
-    Tab("settings", _("Settings"), ("stores:settings",), CHANGE_STORE),
+    Tab("overview", _("Overview"), "stores:detail", VIEW_STORE),
+    Tab("products", _("Products"), "catalog:product_list", VIEW_STORE),
+    Tab("orders", _("Orders"), "orders:order_list", VIEW_ORDERS),
+    Tab("sync", _("Sync"), "sync:sync_status", VIEW_STORE),
+    Tab("webhooks", _("Webhooks"), "webhooks:webhook_list", VIEW_STORE),
+    Tab("team", _("Team"), "stores:team", MANAGE_MEMBERS),
+    Tab("settings", _("Settings"), "stores:settings", CHANGE_STORE),
 )
 # Pages reached from the Settings tab keep it highlighted.
 SETTINGS_PAGES = {"settings", "credentials", "credential_log", "delete"}
-
-
-def _reverse_first(url_names, store_id):
-    for name in url_names:
-        try:
-            return reverse(name, kwargs={"store_id": store_id})
-        except NoReverseMatch:
-            continue
-    return None
 
 
 def store_tabs(store, access, active=""):
@@ -44,9 +35,7 @@ def store_tabs(store, access, active=""):
     active = "settings" if active in SETTINGS_PAGES else active
     tabs = []
     for tab in STORE_TABS:
-        if not access.can(tab.perm, store.pk):
-            continue
-        url = _reverse_first(tab.url_names, store.pk)
-        if url is not None:
+        if access.can(tab.perm, store.pk):
+            url = reverse(tab.url_name, kwargs={"store_id": store.pk})
             tabs.append({"key": tab.key, "label": tab.label, "url": url, "active": tab.key == active})
     return tabs

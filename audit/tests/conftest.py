@@ -4,20 +4,11 @@ from accounts.models import AppRole
 from accounts.services import user_create, user_role_grant
 from config.testing import make
 
-MIDDLEWARE = "audit.middleware.AuditActorMiddleware"
-
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per password; these tests are about auditing, not hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def actor_middleware(settings):
-    """The lead adds the middleware to settings.MIDDLEWARE; the tests do it themselves."""
-    if MIDDLEWARE not in settings.MIDDLEWARE:
-        settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE]
 
 
 @pytest.fixture

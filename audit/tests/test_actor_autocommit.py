@@ -16,7 +16,7 @@ from config.testing import make
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_orm_save_in_a_view_records_the_request_user_ip_and_agent(client, actor_middleware, audit_urls, user, store):
+def test_orm_save_in_a_view_records_the_request_user_ip_and_agent(client, audit_urls, user, store):
     product = make(Product, store=store, name="Mug")
     client.force_login(user)
     response = client.post(
@@ -39,7 +39,7 @@ def test_orm_save_in_a_view_records_the_request_user_ip_and_agent(client, actor_
     assert audit_rows("products", product.pk, action="UPDATE")[-1].user_email is None
 
 
-def test_anonymous_request_records_ip_without_user(client, actor_middleware, audit_urls, store):
+def test_anonymous_request_records_ip_without_user(client, audit_urls, store):
     product = make(Product, store=store, name="Mug")
     client.post(f"/_test/products/{product.pk}/rename/", {"name": "Cup"}, REMOTE_ADDR="not-an-ip")
     (row,) = audit_rows("products", product.pk, action="UPDATE")

@@ -1,7 +1,7 @@
-"""The project's URLs plus /audit/ (until config.urls includes it) and two views the tests drive."""
+"""The project's URLs plus a view the tests drive."""
 
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -23,5 +23,3 @@ urlpatterns = [
     *project_urlpatterns,
     path("_test/products/<uuid:pk>/rename/", rename_product),
 ]
-if not any(getattr(pattern, "namespace", None) == "audit" for pattern in project_urlpatterns):
-    urlpatterns.append(path("audit/", include("audit.urls")))

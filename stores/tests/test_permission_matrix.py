@@ -12,10 +12,12 @@ gets on its own.
 
 How to add an entry for a new page: ``"app:name": store_page(GET, viewer=200, manager=200,
 owner=200)`` for a page of one store (admin defaults to the owner's answer), ``site_page(...)``
-for a page that is not about one store, and a kwargs builder in ``KWARGS`` for any new URL
+for a page that is not about one store, and a value in ``_kwargs_for`` for any new URL
 parameter (an object of the target store).
 """
 
+import re
+import uuid
 from dataclasses import dataclass, field
 
 import pytest
@@ -31,6 +33,7 @@ ADMIN_LOGIN = "admin-login"  # a redirect to the admin's login page
 REDIRECT = "redirect"  # any redirect that is not to a login page
 OK_OR_UNAVAILABLE = "200/503"  # /healthz depends on Redis and beat
 GET, POST = "get", "post"
+NO_SUCH_SUSPENSION = uuid.UUID(int=1)  # undoing it is a clear error message, not a 500
 
 
 @dataclass
@@ -111,6 +114,73 @@ MATRIX = {
     "stores:delete": store_page(GET, viewer=403, manager=403, owner=200),
 }
 
+# Dashboard pages: catalog, orders, sync, webhooks. Writes need change_catalog /
+# change_order_status / run_sync (managers and owners); viewers read everything except the open
+# sync errors (the sync app scopes them to run_sync). Webhook settings are the owner's.
+_VIEW = {"viewer": 200, "manager": 200, "owner": 200}
+_EDIT_PAGE = {"viewer": 403, "manager": 200, "owner": 200}
+_WRITE = {"viewer": 403, "manager": REDIRECT, "owner": REDIRECT}
+_OWNER_WRITE = {"viewer": 403, "manager": 403, "owner": REDIRECT}
+MATRIX.update(
+    {
+        "catalog:product_list": store_page(GET, **_VIEW),
+        "catalog:product_bulk": store_page(POST, **_WRITE, data={"action": "status", "status": "draft"}),
+        "catalog:product_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:product_detail": store_page(GET, **_VIEW),
+        "catalog:product_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:product_push_status": store_page(GET, **_VIEW),
+        "catalog:product_repush": store_page(POST, **_WRITE),
+        "catalog:product_trash": store_page(POST, **_WRITE),
+        "catalog:variation_update": store_page(POST, **_WRITE, data={"regular_price": "99"}),
+        "catalog:conflict_resolve": store_page(POST, **_WRITE, data={"choice": "nonsense"}),
+        "catalog:category_list": store_page(GET, **_VIEW),
+        "catalog:category_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:category_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:tag_list": store_page(GET, **_VIEW),
+        "catalog:tag_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:tag_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:brand_list": store_page(GET, **_VIEW),
+        "catalog:brand_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:brand_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:attribute_list": store_page(GET, **_VIEW),
+        "catalog:attribute_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:attribute_detail": store_page(GET, **_VIEW),
+        "catalog:attribute_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:attribute_term_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:attribute_term_edit": store_page(GET, **_EDIT_PAGE),
+        "orders:order_list": store_page(GET, **_VIEW),
+        "orders:revenue_chart": store_page(GET, **_VIEW),
+        "orders:top_products": store_page(GET, **_VIEW),
+        "orders:order_detail": store_page(GET, **_VIEW),
+        "orders:order_status_change": store_page(POST, **_WRITE, data={"status": "completed"}),
+        "orders:order_push_status": store_page(GET, **_VIEW),
+        "sync:sync_status": store_page(GET, **_VIEW),
+        "sync:sync_start": store_page(POST, **_WRITE, data={"kind": "incremental"}),
+        "sync:sync_run_list": store_page(GET, **_VIEW),
+        "sync:sync_progress": store_page(GET, **_VIEW),
+        "sync:sync_error_list": store_page(GET, **_EDIT_PAGE),
+        "sync:sync_error_retry": store_page(POST, **_WRITE),
+        "webhooks:webhook_list": store_page(GET, **_VIEW),
+        "webhooks:register": store_page(POST, **_OWNER_WRITE),
+        "webhooks:refresh": store_page(POST, **_OWNER_WRITE),
+        "webhooks:rotate_secret": store_page(POST, **_OWNER_WRITE),
+        "webhooks:reenable": store_page(POST, **_OWNER_WRITE),
+        "webhooks:retry_delivery": store_page(POST, **_WRITE),
+        "webhooks:retry_failed": store_page(POST, **_WRITE),
+        "webhooks:dismiss_alert": store_page(POST, viewer=REDIRECT, manager=REDIRECT, owner=REDIRECT),
+        # The receiver is public and answers by signature, never by session.
+        "webhooks_receiver:receive": Entry(
+            POST, False, dict.fromkeys(ROLES, 401), {"product": "unsigned"}, "unsigned delivery", ""
+        ),
+        # Audit pages: app admins only; for everybody else they do not exist.
+        "audit:critical_changes": site_page(GET, anonymous=404, member=404, admin=200),
+        "audit:user_activity": site_page(GET, anonymous=404, member=404, admin=200),
+        "audit:anomalies": site_page(GET, anonymous=404, member=404, admin=200),
+        "audit:anomaly_acknowledge": site_page(POST, anonymous=404, member=404, admin=REDIRECT),
+        "audit:anomaly_undo_suspension": site_page(POST, anonymous=404, member=404, admin=REDIRECT),
+    }
+)
+
 # The Django admin: staff only, every page behind the admin's own login.
 ADMIN_NAMESPACE = site_page(GET, anonymous=ADMIN_LOGIN, member=ADMIN_LOGIN, admin=200)
 # Patterns without a name (e.g. development media serving) are keyed by their route.
@@ -122,6 +192,10 @@ UNNAMED = {
 
 
 def _kwargs_for(world, target_key):
+    """URL parameters: objects of the target store (a new URL parameter needs a value here)."""
+    from catalog.tests.world import dashboard_kwargs
+    from webhooks.tests.world import webhook_kwargs
+
     store = world.stores[target_key]
     return {
         "store_id": store.pk,
@@ -131,10 +205,10 @@ def _kwargs_for(world, target_key):
         "token": world.tokens[target_key],
         "uidb64": "MQ",
         "token_reset": "set-password",
+        "action_id": NO_SUCH_SUSPENSION,
+        **dashboard_kwargs(world, target_key),
+        **webhook_kwargs(world, target_key),
     }
-
-
-KWARGS = _kwargs_for
 
 
 def _walk(patterns, namespace=None, prefix=""):
@@ -194,22 +268,25 @@ def _answer(response):
     return response.status_code
 
 
-def _url_for(pattern_key, route_pattern, world, target_key):
-    values = _kwargs_for(world, target_key)
-    names = list(getattr(route_pattern.pattern, "converters", {}) or route_pattern.pattern.regex.groupindex)
+def url_params(route):
+    """Parameter names of a full route, include prefixes too (``<uuid:store_id>``, ``(?P<path>``)."""
+    return re.findall(r"<(?:[^>:]+:)?(\w+)>", route)
+
+
+def url_for(pattern_key, route, values):
+    """The URL of a pattern with its parameters taken from ``values`` (see ``_kwargs_for``)."""
     kwargs = {}
-    for name in names:
-        value = values["token_reset"] if (name == "token" and "reset" in pattern_key) else values[name]
-        kwargs[name] = value
+    for name in url_params(route):
+        kwargs[name] = values["token_reset"] if (name == "token" and "reset" in pattern_key) else values[name]
     return reverse(pattern_key, kwargs=kwargs)
 
 
-def _check_all(world, key, entry, pattern):
+def _check_all(world, key, entry, route):
     failures = []
     for role in ROLES:
         for target in ("own", "other"):
             target_key = world.own_store_key(role) if target == "own" else world.other_store_key(role)
-            url = entry.url or _url_for(key, pattern, world, target_key)
+            url = entry.url or url_for(key, route, _kwargs_for(world, target_key))
             client = _client_for(world, role)
             # Each request's writes are rolled back, so every role sees the same world.
             with transaction.atomic():
@@ -230,11 +307,11 @@ SITE_URLS = [key for key, namespace, _route, _ in project_urls() if namespace !=
 @pytest.mark.parametrize("key", SITE_URLS)
 def test_permission_matrix(key):
     rows = {row[0]: row for row in project_urls()}
-    _key, namespace, _route, pattern = rows[key]
+    _key, namespace, route, _pattern = rows[key]
     entry = entry_for(key, namespace)
     assert entry is not None, f"{key} has no permission-matrix entry"
     world = build_world()
-    failures = _check_all(world, key, entry, pattern)
+    failures = _check_all(world, key, entry, route)
     assert not failures, "\n".join(failures)
 
 
@@ -275,62 +352,3 @@ def test_objects_of_another_store_under_your_store_are_404():
     world.memberships["B"].refresh_from_db()
     world.invitations["B"].refresh_from_db()
     assert world.invitations["B"].revoked_at is None
-
-
-# --- Dashboard pages: catalog, orders, sync UI (appended by the dashboard engineer) -----------
-# Writes need change_catalog / change_order_status / run_sync (managers and owners); viewers
-# read everything except the open sync errors (the sync app scopes them to run_sync).
-_VIEW = {"viewer": 200, "manager": 200, "owner": 200}
-_EDIT_PAGE = {"viewer": 403, "manager": 200, "owner": 200}
-_WRITE = {"viewer": 403, "manager": REDIRECT, "owner": REDIRECT}
-MATRIX.update(
-    {
-        "catalog:product_list": store_page(GET, **_VIEW),
-        "catalog:product_bulk": store_page(POST, **_WRITE, data={"action": "status", "status": "draft"}),
-        "catalog:product_create": store_page(GET, **_EDIT_PAGE),
-        "catalog:product_detail": store_page(GET, **_VIEW),
-        "catalog:product_edit": store_page(GET, **_EDIT_PAGE),
-        "catalog:product_push_status": store_page(GET, **_VIEW),
-        "catalog:product_repush": store_page(POST, **_WRITE),
-        "catalog:product_trash": store_page(POST, **_WRITE),
-        "catalog:variation_update": store_page(POST, **_WRITE, data={"regular_price": "99"}),
-        "catalog:conflict_resolve": store_page(POST, **_WRITE, data={"choice": "nonsense"}),
-        "catalog:category_list": store_page(GET, **_VIEW),
-        "catalog:category_create": store_page(GET, **_EDIT_PAGE),
-        "catalog:category_edit": store_page(GET, **_EDIT_PAGE),
-        "catalog:tag_list": store_page(GET, **_VIEW),
-        "catalog:tag_create": store_page(GET, **_EDIT_PAGE),
-        "catalog:tag_edit": store_page(GET, **_EDIT_PAGE),
-        "catalog:brand_list": store_page(GET, **_VIEW),
-        "catalog:brand_create": store_page(GET, **_EDIT_PAGE),
-        "catalog:brand_edit": store_page(GET, **_EDIT_PAGE),
-        "catalog:attribute_list": store_page(GET, **_VIEW),
-        "catalog:attribute_create": store_page(GET, **_EDIT_PAGE),
-        "catalog:attribute_detail": store_page(GET, **_VIEW),
-        "catalog:attribute_edit": store_page(GET, **_EDIT_PAGE),
-        "catalog:attribute_term_create": store_page(GET, **_EDIT_PAGE),
-        "catalog:attribute_term_edit": store_page(GET, **_EDIT_PAGE),
-        "orders:order_list": store_page(GET, **_VIEW),
-        "orders:revenue_chart": store_page(GET, **_VIEW),
-        "orders:top_products": store_page(GET, **_VIEW),
-        "orders:order_detail": store_page(GET, **_VIEW),
-        "orders:order_status_change": store_page(POST, **_WRITE, data={"status": "completed"}),
-        "orders:order_push_status": store_page(GET, **_VIEW),
-        "sync:sync_status": store_page(GET, **_VIEW),
-        "sync:sync_start": store_page(POST, **_WRITE, data={"kind": "incremental"}),
-        "sync:sync_run_list": store_page(GET, **_VIEW),
-        "sync:sync_progress": store_page(GET, **_VIEW),
-        "sync:sync_error_list": store_page(GET, **_EDIT_PAGE),
-        "sync:sync_error_retry": store_page(POST, **_WRITE),
-    }
-)
-_store_kwargs_for = _kwargs_for
-
-
-def _kwargs_for(world, target_key):  # extends the builder above with the dashboard objects
-    from catalog.tests.world import dashboard_kwargs
-
-    return {**_store_kwargs_for(world, target_key), **dashboard_kwargs(world, target_key)}
-
-
-KWARGS = _kwargs_for

@@ -20,8 +20,7 @@ _deliveries = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _urls_and_speed(settings):
-    settings.ROOT_URLCONF = "webhooks.tests.urls"
+def _speed_and_fresh_caches(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
     settings.SYNC_BACKOFF_MAX_SECONDS = 0.05

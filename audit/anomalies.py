@@ -169,14 +169,26 @@ def rule_credential_reveals(now, user_id=None):
 
 
 _MASS_DELETE_SQL = """
-SELECT a.user_id, count(*) FROM audit_logs AS a
-WHERE a.action = 'DELETE' AND a.created_at >= %(since)s AND a.user_id IS NOT NULL
-  AND a.table_name = ANY(%(tables)s) {user_filter}
-  AND NOT EXISTS (
-      SELECT 1 FROM audit_logs AS s
-      WHERE s.action = 'DELETE' AND s.table_name = 'stores' AND s.created_at >= %(since)s
-        AND s.record_id::text = a.old_data ->> 'store_id')
-GROUP BY a.user_id HAVING count(*) >= %(threshold)s
+SELECT user_id, sum(n)::int FROM (
+    SELECT a.user_id, count(*) AS n FROM audit_logs AS a
+    WHERE a.created_at >= %(since)s AND a.user_id IS NOT NULL
+      AND (a.action = 'DELETE'
+           -- moving to WooCommerce's trash is how people delete products and orders
+           OR (a.action = 'UPDATE' AND a.new_data ->> 'status' = 'trash'
+               AND a.old_data ->> 'status' IS DISTINCT FROM 'trash'))
+      AND a.table_name = ANY(%(tables)s) {user_filter}
+      AND NOT EXISTS (
+          SELECT 1 FROM audit_logs AS s
+          WHERE s.action = 'DELETE' AND s.table_name = 'stores' AND s.created_at >= %(since)s
+            AND s.record_id::text = a.old_data ->> 'store_id')
+    GROUP BY a.user_id
+    UNION ALL
+    -- deletes the user asked WooCommerce for: the sync worker performs them under its own name
+    SELECT p.requested_by_id, count(*) FROM sync_push_operations AS p
+    WHERE p.action = 'delete' AND p.created_at >= %(since)s AND p.requested_by_id IS NOT NULL {push_user_filter}
+    GROUP BY p.requested_by_id
+) AS deletes
+GROUP BY user_id HAVING sum(n) >= %(threshold)s
 """
 
 _MASS_PRICE_SQL = """
@@ -190,9 +202,15 @@ GROUP BY a.user_id HAVING count(*) >= %(threshold)s
 def _mass_rule(now, user_id, *, rule, sql, threshold, critical, window, what, extra_params=None):
     params = {"since": now - timedelta(minutes=window), "threshold": threshold, "user_id": user_id}
     params.update(extra_params or {})
-    user_filter = "AND a.user_id = %(user_id)s" if user_id is not None else ""
+    if user_id is None:
+        filters = {"user_filter": "", "push_user_filter": ""}
+    else:
+        filters = {
+            "user_filter": "AND a.user_id = %(user_id)s",
+            "push_user_filter": "AND p.requested_by_id = %(user_id)s",
+        }
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(user_filter=user_filter), params)
+        cursor.execute(sql.format(**filters), params)
         rows = cursor.fetchall()
     emails = _user_emails(uid for uid, _ in rows)
     return [
@@ -459,7 +477,9 @@ def _guarded(rule, **subject):
     """Run one rule for one subject; never let detection break the caller's own work."""
     try:
         now = timezone.now()
-        return [a for a in (respond(d, now=now) for d in rule(now, **subject)) if a]
+        # A savepoint: a failing rule must not poison the caller's transaction.
+        with transaction.atomic():
+            return [a for a in (respond(d, now=now) for d in rule(now, **subject)) if a]
     except Exception:
         logger.exception("Anomaly check %s(%s) failed", rule.__name__, subject)
         return []

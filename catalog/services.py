@@ -18,6 +18,7 @@ from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.anomalies import check_mass_changes
 from catalog.models import Product, ProductVariation
 from catalog.selectors import sku_taken
 from config.db import DataSource
@@ -137,8 +138,11 @@ def product_trash(*, actor, store_id, product_id):
         # Never reached WooCommerce: there is nothing to trash there.
         with transaction.atomic():
             Product.objects.filter(pk=product.pk).update(status="trash", updated_at=timezone.now())
-        return product, None
-    return product, sync_services.product_push(product.pk, actor, action=PushAction.DELETE)
+        push = None
+    else:
+        push = sync_services.product_push(product.pk, actor, action=PushAction.DELETE)
+    check_mass_changes(actor.pk)
+    return product, push
 
 
 def variation_update(*, actor, store_id, product_id, variation_id, **values):
@@ -259,5 +263,8 @@ def products_bulk_update(*, actor, store_id, product_ids, action, value=None, te
         if changed_ids:
             Product.objects.filter(pk__in=changed_ids).update(**update, updated_at=timezone.now())
             sync_services.products_push_bulk(changed_ids, actor, fields=fields)
+    if changed_ids:
+        # The audit rows of the UPDATE are written: the mass-change rules (prices, deletes) for the actor.
+        check_mass_changes(actor.pk)
     total = scoped.count()
     return BulkResult(updated=len(changed_ids), pushed=len(changed_ids), skipped=total - len(changed_ids))

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.selectors import history_for
 from catalog.pages import htmx_target, page_context, store_for
 from config.pagination import window_page
 from orders.charts import build_chart
@@ -99,6 +100,8 @@ def _order_context(request, access, store, order, form=None):
         transitions=allowed_transitions(order.status),
         destructive=DESTRUCTIVE_STATUSES,
         masked=getattr(order, "customer_data_masked", False),
+        # Masked for users without customer data, like the order itself.
+        history=history_for("orders", order.pk, access, store.pk, limit=20),
     )
 
 

@@ -14,11 +14,11 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from guardian.shortcuts import assign_perm, remove_perm
 
+from audit.anomalies import check_credential_reveals
 from stores import credentials
 from stores.access import (
     CHANGE_STORE,
@@ -96,38 +96,46 @@ def store_update(*, actor, store, **fields):
     return store
 
 
+class CredentialsChange(list):
+    """The names of the columns ``store_credentials_set`` changed; ``webhooks`` is the result of
+    setting a new webhook secret on the store's webhooks in WooCommerce (None when not typed)."""
+
+    webhooks = None
+
+
 @sensitive_variables("api_key", "api_secret", "webhook_secret")
-@transaction.atomic
-def store_credentials_set(*, actor, store, api_key="", api_secret="", webhook_secret=""):
-    """Replace credentials that were typed; an empty value keeps what is stored (write-only forms)."""
+def store_credentials_set(*, actor, store, api_key="", api_secret="", webhook_secret="", client=None):
+    """Replace credentials that were typed; an empty value keeps what is stored (write-only forms).
+
+    A new webhook secret is a rotation (``webhooks.services.store_webhook_secret_rotate``): the
+    previous secret stays valid for ``WEBHOOK_SECRET_GRACE_SECONDS`` and the new one is set on the
+    store's registered webhooks in WooCommerce (after the API keys typed with it are saved, so
+    that call uses them). ``client`` is the WooCommerce client for that call (tests).
+    """
     access = access_for(actor)
     access.require(MANAGE_CREDENTIALS, store.pk)
-    changed = []
-    if api_key:
-        store.api_key = credentials.encrypt(api_key)
-        changed.append("api_key")
-    if api_secret:
-        store.api_secret = credentials.encrypt(api_secret)
-        changed.append("api_secret")
+    changed = CredentialsChange()
+    with transaction.atomic():
+        if api_key:
+            store.api_key = credentials.encrypt(api_key)
+            changed.append("api_key")
+        if api_secret:
+            store.api_secret = credentials.encrypt(api_secret)
+            changed.append("api_secret")
+        if changed:
+            store.save(update_fields=[*changed, "updated_at"])
+        _ensure_in_scope(access, Store.objects.filter(pk=store.pk), MANAGE_CREDENTIALS, "pk")
     if webhook_secret:
-        # Deliveries signed with the previous secret stay valid for the webhooks app's grace period.
-        store.previous_webhook_secret = store.webhook_secret
-        store.webhook_secret = credentials.encrypt(webhook_secret)
-        store.webhook_secret_rotated_at = timezone.now()
+        from webhooks.services import store_webhook_secret_rotate  # webhooks imports this app
+
+        changed.webhooks = store_webhook_secret_rotate(
+            actor=actor, store_id=store.pk, secret=webhook_secret, client=client
+        )
+        store.refresh_from_db(fields=["webhook_secret", "previous_webhook_secret", "webhook_secret_rotated_at"])
         changed += ["webhook_secret", "previous_webhook_secret", "webhook_secret_rotated_at"]
     if changed:
-        store.save(update_fields=[*changed, "updated_at"])
-        logger.info("store credentials changed", extra={"store_id": str(store.pk), "fields": changed})
-        if "webhook_secret" in changed:
-            transaction.on_commit(lambda: _forget_webhook_signing_keys(store.pk))
-    _ensure_in_scope(access, Store.objects.filter(pk=store.pk), MANAGE_CREDENTIALS, "pk")
+        logger.info("store credentials changed", extra={"store_id": str(store.pk), "fields": list(changed)})
     return changed
-
-
-def _forget_webhook_signing_keys(store_id):
-    from webhooks.services import forget_signing_keys  # the receiver caches decrypted keys
-
-    forget_signing_keys(store_id)
 
 
 def generate_webhook_secret():
@@ -147,10 +155,11 @@ def store_delete(*, actor, store):
 # --- credentials: reveal and test -------------------------------------------------------------
 
 
-@sensitive_variables("password")
+@sensitive_variables("password", "revealed")
 def store_credentials_reveal(*, actor, store, password, request=None, ip_address=None, user_agent=None):
     """Owners and app admins see the plaintext after typing their password again; every reveal
-    writes a ``credential_access_logs`` row (the inventory's ``get_store_credentials``).
+    writes a ``credential_access_logs`` row (the inventory's ``get_store_credentials``), then
+    the anomaly rule for one user revealing many stores' credentials runs for the actor.
 
     The password goes through ``authenticate`` so django-axes counts failures here too.
     """
@@ -158,7 +167,11 @@ def store_credentials_reveal(*, actor, store, password, request=None, ip_address
     if not password or authenticate(request, username=actor.email, password=password) is None:
         raise ValidationError(_("That password is not correct."), code="wrong_password")
     with transaction.atomic():
-        return credentials.get_store_credentials(user=actor, store=store, ip_address=ip_address, user_agent=user_agent)
+        revealed = credentials.get_store_credentials(
+            user=actor, store=store, ip_address=ip_address, user_agent=user_agent
+        )
+    check_credential_reveals(actor.pk)  # never raises: detection cannot break the reveal
+    return revealed
 
 
 @dataclass(frozen=True)

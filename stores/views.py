@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services as account_services
 from accounts.models import Invitation, User
 from accounts.selectors import invitations_pending_for
+from audit.selectors import history_for
 from orders.overview import store_counts_for, store_overview_for, stores_health_for
 from stores import credentials, selectors, services
 from stores.access import (
@@ -116,6 +117,7 @@ def store_detail(request, store_id):
         counts=counts,
         can_view_orders=access.can(VIEW_ORDERS, store.pk),
         overview=store_overview_for(access, store, request.user),
+        history=history_for("stores", store.pk, access, store.pk, limit=20),
     )
     return render(request, "stores/detail.html", context)
 
@@ -171,6 +173,14 @@ def store_credentials(request, store_id):
         )
         if changed:
             messages.success(request, _("Credentials saved."))
+            if changed.webhooks is not None and not changed.webhooks.ok:
+                messages.warning(
+                    request,
+                    _(
+                        "The new webhook secret could not be set on some of the store's webhooks in WooCommerce; "
+                        "it is retried automatically, and the previous secret is accepted meanwhile."
+                    ),
+                )
         else:
             messages.info(request, _("Nothing was typed, so nothing changed."))
         return redirect("stores:credentials", store_id=store.pk)

@@ -1271,16 +1271,18 @@ def webhook_reenable(*, actor, store_id, webhook_id, client=None):
 
 
 @sensitive_variables("secret")
-def store_webhook_secret_rotate(*, actor, store_id, client=None):
-    """A new webhook secret for the store, set on every registered webhook in WooCommerce.
+def store_webhook_secret_rotate(*, actor, store_id, secret=None, client=None):
+    """A new webhook secret for the store (``secret``, typed by an owner in the credentials form,
+    or a generated one), set on every registered webhook in WooCommerce.
     Deliveries signed with the previous secret are accepted for ``WEBHOOK_SECRET_GRACE_SECONDS``;
     a webhook WooCommerce could not be updated on gets the new secret at the next status refresh.
     """
     access = access_for(actor)
     access.require(MANAGE_WEBHOOKS, store_id)
-    from stores.services import generate_webhook_secret
+    if not secret:
+        from stores.services import generate_webhook_secret
 
-    secret = generate_webhook_secret()
+        secret = generate_webhook_secret()
     with audit_actor(actor), transaction.atomic():
         store = Store.objects.select_for_update().get(pk=store_id)
         store.previous_webhook_secret = store.webhook_secret
@@ -1289,6 +1291,8 @@ def store_webhook_secret_rotate(*, actor, store_id, client=None):
         store.save(
             update_fields=["previous_webhook_secret", "webhook_secret", "webhook_secret_rotated_at", "updated_at"]
         )
+        # Again once an enclosing transaction commits: a receiver may reload the old keys until then.
+        transaction.on_commit(partial(forget_signing_keys, store.pk))
     forget_signing_keys(store.pk)
     logger.info("Webhook secret of store %s rotated", store.pk)
     result = WebhookActionResult()

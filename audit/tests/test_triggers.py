@@ -232,3 +232,58 @@ def test_celery_tasks_write_as_their_apps_system_actor(store):
         "maintenance",
         "worker",
     ]
+
+
+def test_a_webhook_secret_rotation_records_neither_the_new_nor_the_previous_secret(user):
+    from stores.services import store_create
+    from webhooks.services import store_webhook_secret_rotate
+
+    store = store_create(
+        actor=user, name="Rotating", url="http://127.0.0.1:9", api_key="ck", api_secret="cs", webhook_secret="wh-old"
+    )
+    old_token = store.webhook_secret
+    store_webhook_secret_rotate(actor=user, store_id=store.pk)  # no webhooks registered: nothing to push
+    store_webhook_secret_rotate(actor=user, store_id=store.pk)  # now the previous secret changes too
+    store.refresh_from_db()
+    tokens = {old_token, store.webhook_secret, store.previous_webhook_secret}
+    assert store.previous_webhook_secret and len(tokens) == 3
+
+    rows = audit_rows("stores", store.pk)
+    updates = [row for row in rows if row.action == "UPDATE"]
+    assert len(updates) == 2
+    secret_columns = {"api_key", "api_secret", "webhook_secret", "previous_webhook_secret"}
+    for row in rows:
+        for data in (row.old_data, row.new_data):
+            assert data is None or not secret_columns & set(data)
+        dumped = json.dumps([row.old_data, row.new_data])
+        assert not any(token in dumped for token in tokens)
+    for row in updates:
+        # The rotation is visible by the columns' names, with the actor.
+        assert {"webhook_secret", "previous_webhook_secret", "webhook_secret_rotated_at"} <= set(row.changed_fields)
+        assert row.user_id == user.pk
+        assert row.new_data["webhook_secret_rotated_at"]  # a timestamp, not a credential: kept
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT category FROM audit_critical_changes WHERE record_id = %s AND action = 'UPDATE'", [store.pk]
+        )
+        assert [category for (category,) in cursor.fetchall()] == ["credentials", "credentials"]
+        # The view's credential list itself names the previous secret: a change of it alone counts.
+        cursor.execute("SELECT pg_get_viewdef('audit_critical_changes'::regclass)")
+        assert "previous_webhook_secret" in cursor.fetchone()[0]
+
+
+def test_the_migration_scrubs_previous_secrets_already_in_the_trail(user, store):
+    import importlib
+
+    migration = importlib.import_module("audit.migrations.0006_audit_previous_webhook_secret")
+    leaked = {"name": "Shop", "previous_webhook_secret": "gAAAA-leaked-token"}
+    row = AuditLog.objects.create(
+        table_name="stores", record_id=store.pk, action="UPDATE", old_data=leaked, new_data=leaked, changed_fields=[]
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in migration.SCRUB.strip().split(";\n"):
+            cursor.execute(statement)
+    row.refresh_from_db()
+    assert row.old_data == row.new_data == {"name": "Shop"}
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditLog.objects.filter(pk=row.pk).update(user_email="x")  # the guard is back on

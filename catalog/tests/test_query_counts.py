@@ -180,6 +180,7 @@ def test_order_detail_items_and_history(client, store, member):
         add(index)
     many, html = queries_for(client, url)
     assert html.count("/products/") >= MANY and html.count("x@y.z") == MANY
+    assert html.count("data-history-entry") == 20  # each add() changed the order: its latest history
     assert many == one
 
 
@@ -241,11 +242,14 @@ def test_store_overview(client, store, member):
 
     def add(index):
         make_order(store, status="completed", woo_created_at=timezone.now() - timedelta(days=index % 80))
+        # One more entry in the store's history (the page shows the latest 20).
+        type(store).objects.filter(pk=store.pk).update(sync_interval_minutes=index + 1)
 
     add(0)
-    one, _ = queries_for(client, url)
+    one, html = queries_for(client, url)
+    assert html.count("data-history-entry") == 2  # created, changed
     for index in range(1, MANY):
         add(index)
     many, html = queries_for(client, url)
-    assert 'id="revenue-chart"' in html
+    assert 'id="revenue-chart"' in html and html.count("data-history-entry") == 20
     assert many == one

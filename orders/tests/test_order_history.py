@@ -1,0 +1,51 @@
+"""The order page shows the order's audit history, with customer data masked for viewers."""
+
+import pytest
+from django.urls import reverse
+
+from audit.actor import audit_actor
+from catalog.tests.conftest import *  # noqa: F403 - the dashboard fixtures (owner, store, viewer...)
+from catalog.tests.conftest import make_order
+from orders.models import Order
+
+pytestmark = pytest.mark.django_db
+
+NEW_EMAIL = "dana.new.address@gmail.com"
+
+
+@pytest.fixture
+def changed_order(store, manager):
+    order = make_order(store)
+    with audit_actor(manager):
+        Order.objects.filter(pk=order.pk).update(status="completed", customer_email=NEW_EMAIL)
+    return order
+
+
+def _page(client, store, order):
+    response = client.get(reverse("orders:order_detail", kwargs={"store_id": store.pk, "order_id": order.pk}))
+    assert response.status_code == 200
+    return response, response.content.decode()
+
+
+def test_the_order_page_shows_its_history(client, store, manager, changed_order):
+    client.force_login(manager)
+    response, html = _page(client, store, changed_order)
+    history = html.split('id="object-history"')[1].split("</section>")[0]
+    assert history.count("data-history-entry") == 2
+    assert "customer_email, status" in history and "manager@example.com" in history
+    update, insert = response.context["history"]
+    assert (update.action, insert.action) == ("UPDATE", "INSERT")
+    assert update.new_data["customer_email"] == NEW_EMAIL  # managers see customer data
+
+
+def test_a_viewer_sees_the_history_with_customer_data_masked(client, store, viewer, changed_order):
+    client.force_login(viewer)
+    response, html = _page(client, store, changed_order)
+    history = html.split('id="object-history"')[1].split("</section>")[0]
+    assert history.count("data-history-entry") == 2
+    for entry in response.context["history"]:
+        assert entry.customer_data_masked
+        for data in (entry.old_data, entry.new_data):
+            if data is not None:
+                assert data["customer_email"] == data["customer_name"] == "XXXX"
+    assert NEW_EMAIL not in html and "dana.levi" not in html

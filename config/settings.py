@@ -4,6 +4,7 @@ import base64
 import hashlib
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -230,7 +231,10 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^webhooks/"]
 
 # Celery: Redis is the broker; tasks are idempotent and acknowledged late.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+# Tests queue onto a Redis database of their own, never onto a running product's queues.
+CELERY_BROKER_URL = env.str(
+    "CELERY_BROKER_URL", default=urlunsplit(urlsplit(REDIS_URL)._replace(path="/15")) if TESTING else REDIS_URL
+)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -15,11 +15,17 @@ logger = logging.getLogger(__name__)
 @shared_task(name="sync.tasks.sync_store_task", acks_late=True, ignore_result=True)
 def sync_store_task(run_id):
     """Execute a queued pull or reconciliation (``SyncRun``); a run that is not pending any
-    more (already done, or picked up twice) is left alone."""
+    more (already done, or picked up twice) is left alone, and so is one that no longer exists
+    (its store was deleted while the message waited)."""
+    from sync.models import SyncRun
     from sync.pull import run_pull
 
-    with audit_actor.system(SYSTEM_SYNC):
-        run = run_pull(run_id)
+    try:
+        with audit_actor.system(SYSTEM_SYNC):
+            run = run_pull(run_id)
+    except SyncRun.DoesNotExist:
+        logger.warning("Sync run %s no longer exists; nothing to do", run_id)
+        return "gone"
     return f"{run.kind} {run.status}"
 
 

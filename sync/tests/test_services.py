@@ -158,9 +158,16 @@ def test_connect_store_and_sync_store_commands(sandbox, db):
     store_id = out.getvalue().strip()
     store = Store.objects.get(pk=store_id)
     assert store.url == sandbox.url and store.memberships.get().role == StoreRole.OWNER
+    (first_run,) = SyncRun.objects.filter(store=store)  # the first full pull is queued at once
+    assert (first_run.kind, first_run.status) == (SyncRunKind.FULL, SyncRunStatus.PENDING)
     again = StringIO()
     call_command("connect_store", *args, "--if-missing", stdout=again)
     assert again.getvalue().strip() == store_id and Store.objects.count() == 1
+    assert SyncRun.objects.filter(store=store).count() == 1
+    quiet = StringIO()
+    quiet_args = ["--name", "Quiet", *args[2:-1], "quiet-owner@example.com", "--no-sync"]
+    call_command("connect_store", *quiet_args, stdout=quiet, stderr=StringIO())
+    assert not SyncRun.objects.filter(store_id=quiet.getvalue().strip()).exists()
 
     out = StringIO()
     call_command("sync_store", store_id, "--full", stdout=out, stderr=StringIO())

@@ -16,8 +16,6 @@ from sync.models import PushOperation, PushStatus, SyncRun, SyncRunStatus
 from sync.tests.mirror import mirror_problems
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-# A Redis database of its own, so no other worker on this machine takes these tasks.
-BROKER = os.environ.get("SYNC_TEST_BROKER_URL", "redis://127.0.0.1:6379/13")
 
 
 def _wait(predicate, timeout=60.0):
@@ -29,17 +27,6 @@ def _wait(predicate, timeout=60.0):
     return False
 
 
-def _point_producers_at(app, broker_url):
-    """Send tasks to ``broker_url`` from now on.
-
-    Celery caches both the connection pool and the producer pool built on it; an earlier test that
-    queued a task leaves them pointing at the default broker, so both must be dropped.
-    """
-    app.conf.broker_url = broker_url
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def worker():
     from config.celery import app
@@ -48,14 +35,12 @@ def worker():
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{settings_db['USER']}@{settings_db['HOST']}:{settings_db['PORT']}/{settings_db['NAME']}",
-        "CELERY_BROKER_URL": BROKER,
+        "CELERY_BROKER_URL": app.conf.broker_url,  # the tests' own Redis database (settings)
         "DEBUG": "true",
         "SYNC_FETCH_IMAGES": "false",
         "SYNC_BACKOFF_BASE_SECONDS": "0.01",
         "LOG_LEVEL": "WARNING",
     }
-    previous = app.conf.broker_url
-    _point_producers_at(app, BROKER)
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge("sync")
     process = subprocess.Popen(
@@ -91,7 +76,6 @@ def worker():
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
-        _point_producers_at(app, previous)
 
 
 @pytest.mark.worker

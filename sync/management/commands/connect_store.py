@@ -12,6 +12,8 @@ from accounts.models import User
 from accounts.services import user_create
 from stores.models import Store, StoreRole
 from stores.services import store_create
+from sync.models import SyncRunKind
+from sync.services import sync_run_queue
 
 
 class Command(BaseCommand):
@@ -26,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--owner", required=True, metavar="EMAIL", help="created without a password if missing")
         parser.add_argument("--currency", default="ILS")
         parser.add_argument("--sync-interval", type=int, default=15, help="minutes between pulls (0 = never)")
+        parser.add_argument(
+            "--no-sync", action="store_true", help="do not queue the first full pull (by default it starts at once)"
+        )
         parser.add_argument(
             "--if-missing", action="store_true", help="if this owner already has a store at this URL, print its id"
         )
@@ -57,4 +62,7 @@ class Command(BaseCommand):
                 )
             except ValidationError as exc:
                 raise CommandError("; ".join(exc.messages)) from exc
+            if not options["no_sync"]:
+                # Queued on commit; a worker started later still finds it on the broker.
+                sync_run_queue(store.pk, kind=SyncRunKind.FULL)
         self.stdout.write(str(store.pk))

@@ -2,22 +2,33 @@
 
     .venv/bin/python benchmarks/sync_pull.py [--products 10000] [--orders 20000] [--latency-ms 50]
                                              [--concurrency 8] [--subset 1000] [--no-images]
+                                             [--image-concurrency N] [--without-audit-triggers]
 
 The sandbox runs in its own process (so this process is the worker being measured) with
-``--latency-ms`` added to every API request; the database is a separate one
-(``storedesk_bench_sync``, or ``BENCH_DATABASE_URL``). Phases:
+``--latency-ms`` added to every API request (not to image files); the database is a separate
+one (``storedesk_bench_sync``, or ``BENCH_DATABASE_URL``). Phases:
 
-1. full pull of a fresh store: requests, wall time, database time, rows written per second of
-   database time, peak worker memory (max RSS of this process);
+1. full pull of a fresh store, in its two parts: the API part (every entity: requests, wall
+   time, database time, rows written per second of database time) and the image files, copied
+   after it with their own pool (files, wall time, database time); peak worker memory (max RSS
+   of this process);
 2. a second full pull with nothing changed: rows written (must be 0);
 3. 1% of products and orders changed upstream, then an incremental pull: its requests against
    the full pull's (at most 3%);
 4. on a ``--subset``-product shop: our full pull against the naive way (pages one after another,
    one ORM save per row).
 
-Floors (printed with each figure): full pull within 1.5x of (requests x latency / concurrency)
-plus database time; at least 5x faster than naive; at least 15,000 rows/s of database time;
-peak memory under 300 MB; 0 rows on the second pull; incremental at most 3% of the requests.
+Floors (printed with each figure): the API part of the full pull within 1.5x of (requests x
+latency / concurrency) plus its database time; at least 5x faster than naive; at least 15,000
+rows/s of database time; peak memory under 300 MB; 0 rows on the second pull; incremental at most
+3% of the requests. Image files are not API requests and the sandbox serves them without added
+latency, so the formula says nothing about them: their part is reported on its own.
+
+Database time is the wall time of every statement this thread runs (and of the COPY into the
+staging tables, Python encoding included), the audit triggers' work included.
+``--without-audit-triggers`` disables the audit triggers in this benchmark's database for the
+run (and enables them again after) to show the sync's own share; without it the triggers are
+always enabled first.
 """
 
 import argparse
@@ -25,7 +36,6 @@ import json
 import multiprocessing
 import os
 import resource
-import socket
 import sys
 import tempfile
 import time
@@ -47,15 +57,6 @@ def _serve(products, orders, latency_ms, seed, conn):
 
     started = time.perf_counter()
     srv = SandboxServer(products=products, orders=orders, seed=seed, keys=[KEY], latency_ms=latency_ms)
-    # Sandbox bug worked around here too: TCP_NODELAY on accepted sockets (see sync/tests/conftest.py).
-    accept = srv._httpd.get_request
-
-    def get_request():
-        sock, address = accept()
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock, address
-
-    srv._httpd.get_request = get_request
     info = srv.info()
     conn.send({"url": srv.url, "counts": info["counts"], "generation_seconds": time.perf_counter() - started})
     srv.serve_forever()
@@ -124,16 +125,29 @@ def make_store(name, url):
     return store_create(actor=owner, name=name, url=url, api_key=KEY[0], api_secret=KEY[1])
 
 
+class Phases:
+    """Wall and database time at the start and end of the image-file step of a run."""
+
+    def __init__(self, timer):
+        self.timer = timer
+        self.marks = {}
+
+    def mark(self, name):
+        self.marks[name] = (time.perf_counter(), self.timer.seconds, self.timer.statements)
+
+
 def pull(store, kind):
     from django.db import connection
 
     from sync import upsert
-    from sync.pull import run_pull
+    from sync.pull import Puller, run_pull
     from sync.services import sync_run_queue
 
     run = sync_run_queue(store.pk, kind=kind, enqueue=False)
     timer = DbTimer()
+    phases = Phases(timer)
     stage = upsert._stage
+    pull_images = Puller.pull_images
 
     def timed_stage(table, rows):  # the COPY into the staging table is database time too
         started = time.perf_counter()
@@ -143,15 +157,37 @@ def pull(store, kind):
             timer.seconds += time.perf_counter() - started
             timer.statements += 1
 
+    def marked_pull_images(self, stats):
+        phases.mark("images_start")
+        try:
+            return pull_images(self, stats)
+        finally:
+            phases.mark("images_end")
+
     upsert._stage = timed_stage
+    Puller.pull_images = marked_pull_images
     started = time.perf_counter()
     try:
         with connection.execute_wrapper(timer):
             run = run_pull(run.pk)
     finally:
         upsert._stage = stage
+        Puller.pull_images = pull_images
     wall = time.perf_counter() - started
-    return run, wall, timer
+    return run, wall, timer, phases
+
+
+def audit_triggers(enabled):
+    """Enable or disable the audit triggers (``audit_*`` on the audited tables) in this database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND t.tgname LIKE 'audit\\_%%' AND c.relname <> 'audit_logs'"
+        )
+        for table, trigger in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE "{table}" {"ENABLE" if enabled else "DISABLE"} TRIGGER "{trigger}"')
 
 
 def naive_pull(store):
@@ -260,15 +296,28 @@ def main():
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--subset", type=int, default=1_000)
     parser.add_argument("--no-images", action="store_true", help="do not copy image files in phase 1")
+    parser.add_argument("--image-concurrency", type=int, help="image files copied at a time (default: --concurrency)")
+    parser.add_argument(
+        "--without-audit-triggers", action="store_true", help="disable the audit triggers (the sync's own share)"
+    )
     args = parser.parse_args()
 
     setup()
+    audit_triggers(enabled=not args.without_audit_triggers)
+    try:
+        run_phases(args)
+    finally:
+        audit_triggers(enabled=True)
+
+
+def run_phases(args):
     from django.conf import settings
 
     from sync.models import SyncRunKind
 
     settings.SYNC_PAGE_CONCURRENCY = args.concurrency
     settings.SYNC_FETCH_IMAGES = not args.no_images
+    settings.SYNC_IMAGE_CONCURRENCY = args.image_concurrency or args.concurrency
     clean_database()
     latency = args.latency_ms / 1000
     results = {}
@@ -283,27 +332,46 @@ def main():
         )
         store = make_store(f"bench {time.time():.0f}", shop.url)
 
-        run, wall, timer = pull(store, SyncRunKind.FULL)
+        run, wall, timer, phases = pull(store, SyncRunKind.FULL)
         client = run.stats["client"]
         api = run.requests_made
         images = run.stats["entities"].get("images", {})
-        image_seconds = images.get("duration_ms", 0) / 1000
-        bound = 1.5 * (api * latency / args.concurrency) + timer.seconds
-        rows_per_s = run.rows_written / timer.seconds if timer.seconds else 0
+        image_rows = images.get("created", 0) + images.get("updated", 0) + images.get("deleted", 0)
+        if "images_start" in phases.marks:
+            (t0, db0, n0), (t1, db1, n1) = phases.marks["images_start"], phases.marks["images_end"]
+            image_wall, image_db, image_statements = t1 - t0, db1 - db0, n1 - n0
+        else:
+            image_wall = image_db = image_statements = 0
+        api_wall = wall - image_wall
+        api_db = timer.seconds - image_db
+        api_rows = run.rows_written - image_rows
+        bound = 1.5 * (api * latency / args.concurrency) + api_db
+        rows_per_s = api_rows / api_db if api_db else 0
         rss = peak_rss_mb()
+        triggers = "audit triggers on"
+        if args.without_audit_triggers:
+            triggers = "audit triggers DISABLED: the sync's own share"
         print(f"\n1. full pull: {run.status}" + (f" ({run.error_message})" if run.error_message else ""))
-        print(f"   requests          {api} API + {client['downloads']} image files, {client['retries']} retries")
-        print(f"   wall time         {wall:.1f} s  (image files {image_seconds:.1f} s of it)")
-        print(f"   database time     {timer.seconds:.1f} s in {timer.statements} statements")
+        print(f"   API part          {api} requests, {client['retries']} retries, {api_wall:.1f} s")
+        print(f"   database time     {api_db:.1f} s in {timer.statements - image_statements} statements ({triggers})")
         print(
-            f"   rows written      {run.rows_written}  -> {rows_per_s:,.0f} rows/s of database time "
+            f"   rows written      {api_rows}  -> {rows_per_s:,.0f} rows/s of database time "
             f"(floor 15,000: {verdict(rows_per_s >= 15_000)})"
         )
         print(
-            f"   floor             1.5 x {api} x {latency:.3f} s / {args.concurrency} + {timer.seconds:.1f} s "
-            f"= {bound:.1f} s;  API part of the pull {wall - image_seconds:.1f} s: "
-            f"{verdict(wall - image_seconds <= bound)};  whole pull {wall:.1f} s: {verdict(wall <= bound)}"
+            f"   floor             1.5 x {api} x {latency:.3f} s / {args.concurrency} + {api_db:.1f} s "
+            f"= {bound:.1f} s;  API part {api_wall:.1f} s: {verdict(api_wall <= bound)}"
         )
+        if images.get("skipped"):
+            print(f"   image files       skipped: {images['skipped']}")
+        else:
+            rate = images.get("fetched", 0) / image_wall if image_wall else 0
+            print(
+                f"   image files       {client['downloads']} downloads ({images.get('fetched', 0)} stored), "
+                f"{images.get('concurrency', args.concurrency)} at a time, {image_wall:.1f} s = {rate:,.0f} files/s; "
+                f"{image_rows} rows, database {image_db:.1f} s (no latency added to files: not part of the floor)"
+            )
+        print(f"   whole run         {wall:.1f} s")
         print(f"   peak worker RSS   {rss:.0f} MB (floor 300 MB: {verdict(rss < 300)})")
         for name, entity in run.stats["entities"].items():
             print(
@@ -312,16 +380,21 @@ def main():
             )
         results["full"] = {
             "wall": wall,
+            "api_wall": api_wall,
             "api_requests": api,
-            "downloads": client["downloads"],
-            "db": timer.seconds,
-            "rows": run.rows_written,
+            "api_db": api_db,
+            "api_rows": api_rows,
             "rows_per_s": rows_per_s,
-            "rss_mb": rss,
             "bound": bound,
+            "downloads": client["downloads"],
+            "image_wall": image_wall,
+            "image_db": image_db,
+            "image_rows": image_rows,
+            "rss_mb": rss,
+            "audit_triggers": not args.without_audit_triggers,
         }
 
-        again, wall2, timer2 = pull(store, SyncRunKind.FULL)
+        again, wall2, _, _ = pull(store, SyncRunKind.FULL)
         print(
             f"\n2. second full pull, nothing changed: {again.status}, {again.rows_written} rows written "
             f"({verdict(again.rows_written == 0)}), {again.requests_made} requests, {wall2:.1f} s"
@@ -332,7 +405,7 @@ def main():
 
         summary = shop.control("mutate", {"fraction": 0.01, "rng_seed": 1})
         changed = {key: len(value) for key, value in summary.items()}
-        incremental, wall3, _ = pull(store, SyncRunKind.INCREMENTAL)
+        incremental, wall3, _, _ = pull(store, SyncRunKind.INCREMENTAL)
         share = incremental.requests_made / api
         print(f"\n3. incremental pull after 1% changed upstream {changed}:")
         print(
@@ -347,7 +420,7 @@ def main():
     subset = Sandbox(args.subset, args.subset * 2, args.latency_ms, seed=2)
     try:
         ours_store = make_store(f"bench ours {time.time():.0f}", subset.url)
-        ours, ours_wall, ours_db = pull(ours_store, SyncRunKind.FULL)
+        ours, ours_wall, ours_db, _ = pull(ours_store, SyncRunKind.FULL)
         naive_store = make_store(f"bench naive {time.time():.0f}", subset.url)
         started = time.perf_counter()
         naive_rows, naive_requests = naive_pull(naive_store)

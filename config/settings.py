@@ -303,6 +303,8 @@ SYNC_UPSERT_BATCH_ROWS = env.int("SYNC_UPSERT_BATCH_ROWS", default=1000)
 # Copy product images into the storage backend when the store's image URLs answer.
 SYNC_FETCH_IMAGES = env.bool("SYNC_FETCH_IMAGES", default=True)
 SYNC_IMAGE_TIMEOUT_SECONDS = env.float("SYNC_IMAGE_TIMEOUT_SECONDS", default=15.0)
+# Parallel image downloads per store after the data is written (0: the page concurrency).
+SYNC_IMAGE_CONCURRENCY = env.int("SYNC_IMAGE_CONCURRENCY", default=0)
 SYNC_IMAGE_MAX_BYTES = env.int("SYNC_IMAGE_MAX_BYTES", default=20 * 1024 * 1024)
 # Open sync_errors are retried by the next runs up to this many times (then only by hand).
 SYNC_ERROR_MAX_RETRIES = env.int("SYNC_ERROR_MAX_RETRIES", default=10)

@@ -39,7 +39,11 @@ class Table:
     ``inputs`` are the per-row values (name -> PostgreSQL type); ``values`` maps each written
     column to its SQL expression (default ``u.<column>``); ``compare`` are the columns whose
     change makes an update; ``touch`` are set on a real update but never compared (``synced_at``);
-    ``insert_only`` are written only when the row is created (``source``).
+    ``insert_only`` are written only when the row is created (``source``). ``returning`` are the
+    columns the caller needs of each written row; without any, the statement answers only the
+    two counts (no row travels back). ``insert_only_rows`` makes a row that exists already stay
+    as it is (``ON CONFLICT DO NOTHING``). ``label`` names the staging table when two writes into
+    one table stage different columns.
     """
 
     name: str
@@ -50,8 +54,10 @@ class Table:
     touch: tuple[str, ...] = ()
     insert_only: tuple[str, ...] = ()
     guard: str | None = None
-    returning: tuple[str, ...] = ("id", "woo_id")
+    returning: tuple[str, ...] = ()
     updated_at: bool = True
+    insert_only_rows: bool = False
+    label: str | None = None
 
     def expression(self, column: str) -> str:
         return self.values.get(column, f"u.{column}")
@@ -63,7 +69,7 @@ class Table:
 
     @property
     def stage(self) -> str:
-        return f"_sync_stage_{self.name}"
+        return f"_sync_stage_{self.label or self.name}"
 
     def stage_sql(self) -> str:
         columns = ", ".join(f"{name} {kind}" for name, kind in self.inputs.items())
@@ -78,21 +84,31 @@ class Table:
         if self.updated_at:
             columns.append("updated_at")
             exprs.append("now()")
-        sets = [f"{c} = EXCLUDED.{c}" for c in (*self.compare, *self.touch)]
-        if self.updated_at:
-            sets.append("updated_at = now()")
-        old = ", ".join(f"t.{c}" for c in self.compare)
-        new = ", ".join(f"EXCLUDED.{c}" for c in self.compare)
-        where = f"ROW({old}) IS DISTINCT FROM ROW({new})"
-        if self.guard:
-            where += f" AND {self.guard}"
-        returning = ", ".join(f"t.{c}" for c in self.returning)
-        return (
+        if self.insert_only_rows:
+            action = "DO NOTHING"
+        else:
+            sets = [f"{c} = EXCLUDED.{c}" for c in (*self.compare, *self.touch)]
+            if self.updated_at:
+                sets.append("updated_at = now()")
+            old = ", ".join(f"t.{c}" for c in self.compare)
+            new = ", ".join(f"EXCLUDED.{c}" for c in self.compare)
+            where = f"ROW({old}) IS DISTINCT FROM ROW({new})"
+            if self.guard:
+                where += f" AND {self.guard}"
+            action = f"DO UPDATE SET {', '.join(sets)} WHERE {where}"
+        returning = "".join(f"t.{c}, " for c in self.returning)
+        statement = (
             f"INSERT INTO {self.name} AS t ({', '.join(columns)}) "  # noqa: S608 - identifiers are code constants
             f"SELECT {', '.join(exprs)} FROM {self.stage} AS u "
-            f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET {', '.join(sets)} "
-            f"WHERE {where} "
-            f"RETURNING {returning}, (t.xmax = 0) AS inserted"
+            f"ON CONFLICT ({', '.join(self.key)}) {action} "
+            f"RETURNING {returning}(t.xmax = 0) AS inserted"
+        )
+        if self.returning:
+            return statement
+        # Only the counts come back: one row instead of one per written row.
+        return (
+            f"WITH w AS ({statement}) "  # noqa: S608 - identifiers are code constants
+            "SELECT count(*) FILTER (WHERE w.inserted), count(*) FILTER (WHERE NOT w.inserted) FROM w"
         )
 
     def stage_rows(self, rows: Sequence[dict]) -> Iterable[list]:
@@ -148,8 +164,8 @@ def _stage(table: Table, rows: Sequence[dict]) -> None:
     """Copy ``rows`` into the table's staging table (emptied first), in this transaction."""
     connection.ensure_connection()
     with connection.connection.cursor() as cursor:
-        cursor.execute(table.stage_sql())
-        cursor.execute(f"TRUNCATE {table.stage}")
+        # One round trip (no parameters: the simple protocol takes both statements at once).
+        cursor.execute(f"{table.stage_sql()}; TRUNCATE {table.stage}")
         with cursor.copy(table.copy_sql()) as copy:
             copy.set_types(list(table.inputs.values()))
             for values in table.stage_rows(rows):
@@ -163,6 +179,9 @@ def _write(table: Table, sql: str, rows: Sequence[dict], on_row_error: RowErrorH
             _stage(table, rows)
             with connection.cursor() as cursor:
                 cursor.execute(sql)
+                if not table.returning:
+                    result.created, result.updated = cursor.fetchone()
+                    return result
                 names = [*table.returning, "inserted"]
                 for record in cursor.fetchall():
                     row = dict(zip(names, record, strict=True))
@@ -425,7 +444,19 @@ PRODUCT_ATTRIBUTES = Table(
     compare=("store_id", "options", "variation", "visible", "position", "woo_id", "global_attribute_id"),
     touch=("synced_at",),
     insert_only=("source",),
-    returning=("id",),
+)
+
+# A variation's image that is not in its product's gallery gets a row of its own; one that is
+# there already (gallery or variation image) is left as it is.
+VARIATION_IMAGES = Table(
+    name="product_images",
+    label="variation_images",
+    key=("product_id", "original_url"),
+    inputs={"store_id": "uuid", "product_id": "uuid", "original_url": "text", "woo_id": "bigint"},
+    values={"type": "'variation'", "display_order": "0", "source": _WOO, "synced_at": _NOW},
+    insert_only=("store_id", "woo_id"),
+    insert_only_rows=True,
+    returning=("id", "original_url"),
 )
 
 PRODUCT_IMAGES = Table(

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import collections
 import email.utils
+import json
 import logging
+import queue
 import random
 import secrets
 import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +41,8 @@ from woocommerce import API
 logger = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 100
+# fetch_many keeps this many jobs per thread ahead of its caller.
+FETCH_MANY_AHEAD = 16
 USER_AGENT = "Storedesk-Sync/1.0 (WooCommerce-Python-REST-API/3.0.0)"
 
 
@@ -212,13 +216,24 @@ class WooResponse:
 @dataclass
 class Page:
     """One list page. ``error`` is set instead of ``items`` when the page could not be read
-    and the caller asked for errors to be yielded rather than raised."""
+    and the caller asked for errors to be yielded rather than raised. ``raw`` is the body of a
+    page fetched by a pool thread and not decoded yet (``iter_pages`` decodes it)."""
 
     number: int
     items: list[dict] | None
     total: int | None = None
     total_pages: int | None = None
     error: WooError | None = None
+    raw: bytes | None = field(default=None, repr=False)
+
+
+class _Undecoded:
+    """The body of a successful JSON answer, left for the consuming thread to decode."""
+
+    __slots__ = ("content",)
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
 
 
 @dataclass
@@ -292,14 +307,23 @@ def _is_json(response: requests.Response) -> bool:
     return "json" in content_type
 
 
-def _error_fields(response: requests.Response) -> tuple[str | None, str | None, Any]:
-    """WooCommerce's ``{"code","message","data"}`` from an error answer, if it has one."""
+_NOT_JSON = object()
+
+
+def _json_body(response: requests.Response) -> Any:
+    """The decoded body of a JSON answer, or ``_NOT_JSON`` (another content type, or a body
+    that does not parse). Decoded once per answer: a page of 100 orders takes milliseconds to
+    parse, with the GIL held, while the database thread waits for it."""
     if not _is_json(response):
-        return None, None, None
+        return _NOT_JSON
     try:
-        body = response.json()
+        return response.json()
     except ValueError:
-        return None, None, None
+        return _NOT_JSON
+
+
+def _error_fields(body: Any) -> tuple[str | None, str | None, Any]:
+    """WooCommerce's ``{"code","message","data"}`` from an error answer's body, if it has one."""
     if isinstance(body, dict):
         return body.get("code"), body.get("message"), body.get("data")
     return None, None, None
@@ -380,12 +404,14 @@ class WooClient:
         params: dict | None = None,
         data: Any = None,
         retry_unsent_only: bool | None = None,
+        decode: bool = True,
     ) -> WooResponse:
         """One API call with retries.
 
         ``retry_unsent_only`` (default: True for POST) limits retries to answers that prove the
         server did not act (429, 502/503/504, connection refused): a POST that timed out may
         have created something, so the caller must look before sending it again.
+        ``decode=False`` leaves a successful JSON body undecoded (``data`` is an ``_Undecoded``).
         """
         method = method.upper()
         if retry_unsent_only is None:
@@ -395,7 +421,7 @@ class WooClient:
 
         def attempt(number: int) -> WooResponse:
             response = self._send(method, endpoint, params, data)
-            return self._interpret(response, endpoint, number, started, retry_unsent_only)
+            return self._interpret(response, endpoint, number, started, retry_unsent_only, decode)
 
         return self._retrying(f"{method} {endpoint}", attempt)
 
@@ -527,9 +553,19 @@ class WooClient:
         attempt: int,
         started: float,
         retry_unsent_only: bool,
+        decode: bool = True,
     ) -> WooResponse:
         status = response.status_code
-        code, message, data = _error_fields(response)
+        if not decode and 200 <= status < 300 and _is_json(response):
+            return WooResponse(
+                status=status,
+                data=_Undecoded(response.content),
+                headers=response.headers,
+                attempts=attempt,
+                elapsed_ms=(time.monotonic() - started) * 1000,
+            )
+        body = _json_body(response)
+        code, message, data = _error_fields(body)
 
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -575,9 +611,7 @@ class WooClient:
                     url=endpoint,
                 )
             )
-        try:
-            body = response.json()
-        except ValueError as exc:
+        if body is _NOT_JSON:
             # JSON content type but an unreadable body: usually a truncated transfer.
             raise _Retry(
                 WooNotWooCommerceError(
@@ -586,7 +620,7 @@ class WooClient:
                     code="invalid_json",
                     url=endpoint,
                 )
-            ) from exc
+            )
         if status == 404 and code == "rest_no_route":
             raise self._final(
                 WooNotWooCommerceError(message or "no such route", status=status, code=code, url=endpoint, data=data)
@@ -605,15 +639,36 @@ class WooClient:
 
     # -- lists ------------------------------------------------------------------------------
 
-    def _get_page(self, endpoint: str, params: dict, number: int, per_page: int) -> Page:
-        response = self.get(endpoint, {**params, "page": number, "per_page": per_page})
-        if not isinstance(response.data, list):
+    def _get_page(self, endpoint: str, params: dict, number: int, per_page: int, *, decode: bool = True) -> Page:
+        response = self.get(endpoint, {**params, "page": number, "per_page": per_page}, decode=decode)
+        if isinstance(response.data, _Undecoded):
+            return Page(number, None, total=response.total, total_pages=response.total_pages, raw=response.data.content)
+        return self._list_page(endpoint, number, response.data, response.total, response.total_pages)
+
+    def _list_page(self, endpoint: str, number: int, data: Any, total: int | None, pages: int | None) -> Page:
+        if not isinstance(data, list):
             raise self._final(
                 WooNotWooCommerceError(
-                    f"expected a JSON list, got {type(response.data).__name__}", code="not_a_list", url=endpoint
+                    f"expected a JSON list, got {type(data).__name__}", code="not_a_list", url=endpoint
                 )
             )
-        return Page(number, response.data, total=response.total, total_pages=response.total_pages)
+        return Page(number, data, total=total, total_pages=pages)
+
+    def _decoded(self, page: Page, endpoint: str, params: dict, per_page: int) -> Page:
+        """A page fetched by a pool thread, decoded in the calling thread.
+
+        The pool's threads only wait for the network: decoding a page of 100 orders holds the GIL
+        for several milliseconds, and the thread writing to the database would wait for it after
+        every round trip. A body that turns out not to be JSON is fetched again here, with the
+        usual retries (as an undecodable answer is when it is decoded at once)."""
+        if page.raw is None:
+            return page
+        try:
+            data = json.loads(page.raw)
+        except ValueError:
+            self.stats.add_retry("invalid_json")
+            return self._get_page(endpoint, params, page.number, per_page)
+        return self._list_page(endpoint, page.number, data, page.total, page.total_pages)
 
     def iter_pages(
         self,
@@ -634,6 +689,9 @@ class WooClient:
 
         ``errors="yield"`` yields a :class:`Page` with ``error`` set for a page that failed
         after the retries and goes on with the next pages; the listing is then incomplete.
+
+        The pool's threads only fetch: each page is decoded here, in the calling thread, when
+        its turn comes (see ``_decoded``).
         """
         if errors not in ("raise", "yield"):
             raise ValueError("errors must be 'raise' or 'yield'")
@@ -665,16 +723,15 @@ class WooClient:
                 nonlocal next_number
                 # Twice the pool's width is queued, so fetching goes on while the caller writes.
                 while len(in_flight) < ahead and (known_last is None or next_number <= known_last):
-                    in_flight.append(
-                        (next_number, executor.submit(self._get_page, endpoint, params, next_number, per_page))
-                    )
+                    future = executor.submit(self._get_page, endpoint, params, next_number, per_page, decode=False)
+                    in_flight.append((next_number, future))
                     next_number += 1
 
             fill()
             while in_flight:
                 number, future = in_flight.popleft()
                 try:
-                    page = future.result()
+                    page = self._decoded(future.result(), endpoint, params, per_page)
                 except WooError as exc:
                     if errors == "raise":
                         raise
@@ -728,33 +785,47 @@ class WooClient:
         flight (each walks its own pages one after another) and ``jobs`` is consumed lazily.
         """
         width = max(1, concurrency or self.concurrency)
+        # Jobs run ahead of the caller, so the pool goes on fetching while the caller writes what
+        # it got: writing a batch of variations takes a second or so, in which 8 threads at
+        # 50 ms a request finish some 160 lists (a list is a product's variations: kilobytes).
+        window = width * FETCH_MANY_AHEAD
         jobs = iter(jobs)
+        finished: queue.SimpleQueue = queue.SimpleQueue()
 
-        def run(endpoint: str, params: dict | None) -> list[dict] | WooError:
+        def run(key: Any, endpoint: str, params: dict | None) -> None:
             try:
-                return self.fetch_all(endpoint, params, per_page=per_page, concurrency=1)
+                result: list[dict] | WooError = self.fetch_all(endpoint, params, per_page=per_page, concurrency=1)
             except WooError as exc:
-                return exc
+                result = exc
+            except Exception as exc:  # noqa: BLE001 - handed over and raised in the caller's thread
+                finished.put((key, None, exc))
+                return
+            finished.put((key, result, None))
 
-        with ThreadPoolExecutor(max_workers=width, thread_name_prefix="woo-many") as executor:
-            pending: dict[Future, Any] = {}
+        executor = ThreadPoolExecutor(max_workers=width, thread_name_prefix="woo-many")
+        submitted = 0  # running, queued, or finished and not handed to the caller yet
 
-            def fill() -> None:
-                # Results queue up while the caller writes (a few products' variations each).
-                while len(pending) < width * 4:
-                    try:
-                        key, endpoint, params = next(jobs)
-                    except StopIteration:
-                        return
-                    pending[executor.submit(run, endpoint, params)] = key
+        def fill() -> None:
+            nonlocal submitted
+            while submitted < window:
+                try:
+                    key, endpoint, params = next(jobs)
+                except StopIteration:
+                    return
+                executor.submit(run, key, endpoint, params)
+                submitted += 1
 
+        try:
             fill()
-            while pending:
-                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                for future in done:
-                    key = pending.pop(future)
-                    yield key, future.result()
+            while submitted:
+                key, result, error = finished.get()
+                submitted -= 1
+                if error is not None:
+                    raise error
+                yield key, result
                 fill()
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _ids(items: list[dict]) -> tuple:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from sync import records, upsert
@@ -69,6 +70,13 @@ class EntityStats:
         return data
 
 
+def whole(rows: list) -> int:
+    """The batch size that writes the rows of one caller's batch (the attributes and images of a
+    batch of products, the variations of a few products) in one statement: a statement per table
+    and batch, not one more for the last few rows (up to five times ``SYNC_UPSERT_BATCH_ROWS``)."""
+    return min(max(len(rows), 1), 5 * settings.SYNC_UPSERT_BATCH_ROWS)
+
+
 def latest(current: datetime | None, candidate: datetime | None) -> datetime | None:
     if candidate is None:
         return current
@@ -83,6 +91,9 @@ class Writer:
         self.store_id = store_id
         self.run_id = run_id
         self.variable_products: dict[int, tuple[Any, str]] = {}  # woo_id -> (local id, status)
+        # Products this writer created: nothing of theirs can be stale, so the deletes of
+        # attributes, images and variations missing upstream skip them.
+        self.created_products: set[Any] = set()
         self.new_images: list[tuple[Any, str]] = []  # (row id, original_url) still without a file
         self.product_modified: dict[int, datetime | None] = {}
         self._open_error_cache: dict[str, set[int]] = {}
@@ -178,24 +189,30 @@ class Writer:
                 woo_id: (pid, guarded)
                 for woo_id, pid, guarded in upsert.fetch_all(
                     "SELECT t.woo_id, t.id, NOT " + upsert.OPEN_PUSH_GUARD + " FROM products t "  # noqa: S608 - identifiers are code constants
-                    "WHERE t.store_id = %s AND t.woo_id = ANY(%s)",
+                    "WHERE t.store_id = %s AND t.woo_id = ANY(%s::bigint[])",
                     [self.store_id, [r["woo_id"] for r in rows]],
                 )
             }
-            known_images = {
-                (pid, url): image_id
-                for pid, url, image_id in upsert.fetch_all(
-                    "SELECT product_id, original_url, id FROM product_images WHERE product_id = ANY(%s)",
-                    [[pid for pid, _ in local.values()]],
-                )
-            }
+            known_images = (
+                {
+                    (pid, url): image_id
+                    for pid, url, image_id in upsert.fetch_all(
+                        "SELECT product_id, original_url, id FROM product_images WHERE product_id = ANY(%s)",
+                        [[pid for pid, _ in local.values()]],
+                    )
+                }
+                if local
+                else {}
+            )
             writable_rows, image_rows, attribute_rows = [], {}, {}
             for row in rows:
                 woo_id = row["woo_id"]
                 pid, guarded = local.get(woo_id, (None, False))
                 if guarded:
                     continue  # an unpushed local edit: leave the product alone
-                pid = pid or uuid.uuid4()
+                if pid is None:
+                    pid = uuid.uuid4()
+                    self.created_products.add(pid)
                 product_images = [
                     {
                         **image,
@@ -219,29 +236,33 @@ class Writer:
                 if row["type"] == "variable":
                     self.variable_products[woo_id] = (row["id"], row["status"])
                 newest = latest(newest, row["woo_modified_at"])
-            product_ids = [row["id"] for row in writable.values()]
             attribute_list = [a for woo_id in writable for a in attribute_rows[woo_id]]
             image_list = [i for woo_id in writable for i in image_rows[woo_id]]
-            stats.add(upsert.upsert(upsert.PRODUCT_ATTRIBUTES, attribute_list))
-            # "<> ALL(array)" is a hashed lookup (PostgreSQL 15): no per-row scan of the kept list.
-            stats.deleted += upsert.execute(
-                "DELETE FROM product_attributes a WHERE a.product_id = ANY(%s) "
-                "AND (a.product_id::text || '/' || a.name) <> ALL(%s::text[])",
-                [product_ids, [f"{r['product_id']}/{r['name']}" for r in attribute_list]],
-            )
-            result = upsert.upsert(upsert.PRODUCT_IMAGES, image_list)
+            stats.add(upsert.upsert(upsert.PRODUCT_ATTRIBUTES, attribute_list, batch_size=whole(attribute_list)))
+            result = upsert.upsert(upsert.PRODUCT_IMAGES, image_list, batch_size=whole(image_list))
             stats.add(result)
             self.new_images.extend((r["id"], r["original_url"]) for r in result.returned if not r["storage_url"])
-            stats.deleted += upsert.execute(
-                "DELETE FROM product_images i WHERE i.product_id = ANY(%s) AND i.type IN ('featured', 'gallery') "
-                "AND i.id <> ALL(%s::uuid[])",
-                [product_ids, [r["id"] for r in image_list]],
-            )
-            # A product that stopped being variable has no variations any more.
-            stats.deleted += upsert.execute(
-                "DELETE FROM product_variations v WHERE v.product_id = ANY(%s)",
-                [[row["id"] for row in writable.values() if row["type"] != "variable"]],
-            )
+            # What products that were here before no longer have upstream is removed.
+            existing = [row for woo_id, row in writable.items() if woo_id in local]
+            if existing:
+                ids = {row["id"] for row in existing}
+                # "<> ALL(array)" is a hashed lookup (PostgreSQL 15): no per-row scan of the kept list.
+                stats.deleted += upsert.execute(
+                    "DELETE FROM product_attributes a WHERE a.product_id = ANY(%s) "
+                    "AND (a.product_id::text || '/' || a.name) <> ALL(%s::text[])",
+                    [list(ids), [f"{r['product_id']}/{r['name']}" for r in attribute_list if r["product_id"] in ids]],
+                )
+                stats.deleted += upsert.execute(
+                    "DELETE FROM product_images i WHERE i.product_id = ANY(%s) "
+                    "AND i.type IN ('featured', 'gallery') AND i.id <> ALL(%s::uuid[])",
+                    [list(ids), [r["id"] for r in image_list if r["product_id"] in ids]],
+                )
+                # A product that stopped being variable has no variations any more.
+                not_variable = [row["id"] for row in existing if row["type"] != "variable"]
+                if not_variable:
+                    stats.deleted += upsert.execute(
+                        "DELETE FROM product_variations v WHERE v.product_id = ANY(%s)", [not_variable]
+                    )
         self._errors(errors)
         self._resolve(EntityType.PRODUCT, writable)
         # Failed items hold the watermark back through their open sync_errors (advance_watermark).
@@ -295,43 +316,37 @@ class Writer:
         with transaction.atomic():
             if image_rows:
                 # A variation's image that is not in the product's gallery gets its own row.
-                result_rows = upsert.fetch_all(
-                    "INSERT INTO product_images AS t (store_id, product_id, original_url, woo_id, type, "
-                    "display_order, source, synced_at, updated_at) "
-                    "SELECT DISTINCT ON (u.product_id, u.url) u.store_id, u.product_id, u.url, u.woo_id, "
-                    "'variation', 0, 'woo', now(), now() "
-                    "FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::bigint[]) AS u(store_id, product_id, url, "
-                    "woo_id) ON CONFLICT (product_id, original_url) DO NOTHING RETURNING t.id, t.original_url",
-                    [
-                        [r["store_id"] for r in image_rows],
-                        [r["product_id"] for r in image_rows],
-                        [r["original_url"] for r in image_rows],
-                        [r["woo_id"] for r in image_rows],
-                    ],
-                )
-                stats.created += len(result_rows)
-                self.new_images.extend(result_rows)
+                unique = list({(r["product_id"], r["original_url"]): r for r in image_rows}.values())
+                result = upsert.upsert(upsert.VARIATION_IMAGES, unique, batch_size=whole(unique))
+                stats.add(result)
+                self.new_images.extend((r["id"], r["original_url"]) for r in result.returned)
             variation_errors: list[ItemError] = []
             stats.add(
                 upsert.upsert(
-                    upsert.VARIATIONS, rows, on_row_error=self._row_error_handler(stats, "variation", variation_errors)
+                    upsert.VARIATIONS,
+                    rows,
+                    on_row_error=self._row_error_handler(stats, "variation", variation_errors),
+                    batch_size=whole(rows),
                 )
             )
             errors.extend(variation_errors)
+            # Products created by this writer have nothing older to remove.
+            existing = {pid for pid in product_ids if pid not in self.created_products}
             # Variations gone from a product whose list was read completely are removed.
-            if complete:
+            if complete and existing:
                 stats.deleted += upsert.execute(
                     "DELETE FROM product_variations v WHERE v.product_id = ANY(%s) "
                     "AND v.woo_id <> ALL(%s::bigint[]) "
                     "AND NOT EXISTS (SELECT 1 FROM sync_push_operations o WHERE o.object_id = v.id "
                     "AND o.status IN ('pending', 'running', 'conflict'))",
-                    [product_ids, [r["woo_id"] for r in rows] + kept],
+                    [list(existing), [r["woo_id"] for r in rows if r["product_id"] in existing] + kept],
                 )
-            stats.deleted += upsert.execute(
-                "DELETE FROM product_images i WHERE i.product_id = ANY(%s) AND i.type = 'variation' "
-                "AND NOT EXISTS (SELECT 1 FROM product_variations v WHERE v.image_id = i.id)",
-                [product_ids],
-            )
+            if existing:
+                stats.deleted += upsert.execute(
+                    "DELETE FROM product_images i WHERE i.product_id = ANY(%s) AND i.type = 'variation' "
+                    "AND NOT EXISTS (SELECT 1 FROM product_variations v WHERE v.image_id = i.id)",
+                    [list(existing)],
+                )
         self._resolve(EntityType.VARIATION, [r["woo_id"] for r in rows] + done_parents)
 
     def write_variation_items(self, parent_woo_id: int | None, items: list[dict], stats: EntityStats) -> None:

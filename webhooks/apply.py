@@ -150,7 +150,7 @@ def _local_state(store_id, items):
         woo_ids = sorted({item.row.resource_id for item in items if item.kind == kind})
         rows = _fetch_all(
             f"SELECT t.woo_id, t.id, t.woo_modified_at, t.status, {_OPEN_PUSH} FROM {_TABLES[kind]} t "  # noqa: S608 - code constants
-            "WHERE t.store_id = %s AND t.woo_id = ANY(%s)",
+            "WHERE t.store_id = %s AND t.woo_id = ANY(%s::bigint[])",
             [store_id, woo_ids],
         )
         for woo_id, pk, modified, status, pushing in rows:
@@ -165,7 +165,7 @@ def _echoes(store_id, items):
         return set()
     rows = _fetch_all(
         "SELECT entity_type, woo_id, remote_modified_at FROM sync_push_operations "
-        "WHERE store_id = %s AND status = 'done' AND remote_modified_at IS NOT NULL AND woo_id = ANY(%s)",
+        "WHERE store_id = %s AND status = 'done' AND remote_modified_at IS NOT NULL AND woo_id = ANY(%s::bigint[])",
         [store_id, sorted({item.row.resource_id for item in candidates})],
     )
     return {(entity, woo_id, modified) for entity, woo_id, modified in rows}
@@ -239,7 +239,7 @@ def apply_batch(store_id, rows, payloads=None):
         parents = {
             row[0]
             for row in _fetch_all(
-                "SELECT woo_id FROM products WHERE store_id = %s AND woo_id = ANY(%s)",
+                "SELECT woo_id FROM products WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
                 [store_id, sorted(parents_needed)],
             )
         }

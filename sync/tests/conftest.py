@@ -1,7 +1,6 @@
 """Fixtures for the sync tests: users, a store, and an in-process WooCommerce sandbox."""
 
 import itertools
-import socket
 
 import pytest
 
@@ -69,28 +68,13 @@ def fast_sync(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-def without_nagle(srv):
-    """Work around a sandbox bug: its handler writes headers and body in two sends, so on a
-    kept-alive connection Nagle's algorithm waits for the client's delayed ACK (~40 ms per
-    request). Real servers set TCP_NODELAY; so do we, on each accepted socket."""
-    accept = srv._httpd.get_request
-
-    def get_request():
-        sock, address = accept()
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock, address
-
-    srv._httpd.get_request = get_request
-    return srv
-
-
 @pytest.fixture
 def sandbox():
     """A small shop: 60 products (about a third variable, some with more than 10 variations),
     80 orders, every status, trashed objects. In-process, over real HTTP (OAuth 1.0a)."""
     from sync.sandbox import SandboxServer
 
-    srv = without_nagle(SandboxServer(products=60, orders=80, seed=7, keys=[API_KEY])).start()
+    srv = SandboxServer(products=60, orders=80, seed=7, keys=[API_KEY]).start()
     yield srv
     srv.stop()
 

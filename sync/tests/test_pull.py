@@ -142,8 +142,8 @@ def test_a_server_repeating_a_page_stops_the_run_with_a_clear_error(shop, sandbo
     settings.SYNC_PAGE_SIZE = 10
     real = WooClient._get_page
 
-    def ignores_page(self, endpoint, params, number, per_page):
-        return real(self, endpoint, params, 1 if endpoint == "products" else number, per_page)
+    def ignores_page(self, endpoint, params, number, per_page, **kw):
+        return real(self, endpoint, params, 1 if endpoint == "products" else number, per_page, **kw)
 
     monkeypatch.setattr(WooClient, "_get_page", ignores_page)
     run = pull(shop, full=True)

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from stores.credentials import ApiCredentials
-from sync.tests.conftest import API_KEY, without_nagle
+from sync.tests.conftest import API_KEY
 from sync.woo import (
     WooAuthError,
     WooClient,
@@ -157,6 +157,36 @@ def test_pages_are_fetched_in_parallel(sandbox):
     assert elapsed < 0.1 * len(pages) * 0.75
 
 
+def test_pages_are_decoded_by_the_consuming_thread_and_a_broken_body_is_fetched_again(sandbox, monkeypatch):
+    import threading
+
+    from sync import woo as woo_module
+
+    expected = [p["id"] for p in client(sandbox.url).fetch_all("orders", {"orderby": "id", "order": "asc"})]
+    decoded_in, broken = set(), []
+    real_loads, real_get_page = woo_module.json.loads, WooClient._get_page
+
+    def loads(raw, *args, **kwargs):
+        decoded_in.add(threading.current_thread().name)
+        return real_loads(raw, *args, **kwargs)
+
+    def get_page(self, endpoint, params, number, per_page, **kw):
+        page = real_get_page(self, endpoint, params, number, per_page, **kw)
+        if number == 2 and not broken:
+            broken.append(page.raw)
+            page.raw = page.raw[: len(page.raw) // 2]  # a transfer cut short
+        return page
+
+    monkeypatch.setattr(woo_module.json, "loads", loads)
+    monkeypatch.setattr(WooClient, "_get_page", get_page)
+    woo = client(sandbox.url, concurrency=3)
+    pages = list(woo.iter_pages("orders", {"orderby": "id", "order": "asc"}, per_page=7))
+    assert [p["id"] for page in pages for p in page.items] == expected
+    assert broken and broken[0] is not None  # page 2 came from the pool, undecoded
+    assert decoded_in == {threading.current_thread().name}  # never in the pool's threads
+    assert woo.stats.retries == 1 and woo.stats.errors == {"invalid_json": 1}
+
+
 def test_a_repeated_page_stops_the_listing(sandbox):
     # The attributes endpoint answers every attribute whatever the page: a server ignoring "page".
     with pytest.raises(WooPaginationError):
@@ -199,7 +229,7 @@ def tls_sandbox(sandbox, tmp_path):
     sandbox.stop()
     from sync.sandbox import SandboxServer
 
-    srv = without_nagle(SandboxServer(products=5, orders=5, seed=3, keys=[API_KEY]))
+    srv = SandboxServer(products=5, orders=5, seed=3, keys=[API_KEY])
     srv._httpd.socket = context.wrap_socket(srv._httpd.socket, server_side=True)
     srv.start()
     yield f"https://127.0.0.1:{srv.port}", str(cert_path)

@@ -2,7 +2,6 @@
 
 import itertools
 import json
-import socket
 
 import pytest
 from django.urls import reverse
@@ -158,18 +157,3 @@ def order_payload(woo_id=501, status="processing", modified="2026-01-01T10:00:00
     }
     payload.update(extra)
     return payload
-
-
-def without_nagle(srv):
-    """The sandbox writes headers and body in two sends: on a kept-alive connection Nagle's
-    algorithm then waits for the client's delayed ACK (~40 ms a request). Real servers set
-    TCP_NODELAY; so do we, on each accepted socket (as sync/tests/conftest.py does)."""
-    accept = srv._httpd.get_request
-
-    def get_request():
-        sock, address = accept()
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock, address
-
-    srv._httpd.get_request = get_request
-    return srv

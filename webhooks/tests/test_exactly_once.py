@@ -29,7 +29,7 @@ from webhooks import services
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.signing import sign
 
-from .conftest import API_KEY, SECRET, receiver_url, without_nagle
+from .conftest import API_KEY, SECRET, receiver_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -241,9 +241,7 @@ def test_2000_deliveries_with_the_worker_stopped_are_applied_exactly_once(
 
     settings.SYNC_FETCH_IMAGES = False
     ticks = itertools.count(1_800_000_000)  # the shop's clock moves one second per reading
-    srv = without_nagle(
-        SandboxServer(products=80, orders=150, seed=11, keys=[API_KEY], clock=lambda: next(ticks))
-    ).start()
+    srv = SandboxServer(products=80, orders=150, seed=11, keys=[API_KEY], clock=lambda: next(ticks)).start()
     try:
         store = make_store(url=srv.url, name="Busy shop")
         _pull_baseline(store)

@@ -17,7 +17,7 @@ from webhooks import services
 from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from webhooks.signing import sign
 
-from .conftest import API_KEY, SECRET, delivery_headers, php_json, receiver_url, without_nagle
+from .conftest import API_KEY, SECRET, delivery_headers, php_json, receiver_url
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 def sandbox():
     from sync.sandbox import SandboxServer
 
-    srv = without_nagle(SandboxServer(products=12, orders=12, seed=5, keys=[API_KEY])).start()
+    srv = SandboxServer(products=12, orders=12, seed=5, keys=[API_KEY]).start()
     yield srv
     srv.stop()
 

@@ -65,9 +65,15 @@ class AuditLog(UUIDModel):
     old_data = models.JSONField(null=True, blank=True)
     new_data = models.JSONField(null=True, blank=True)
     changed_fields = ArrayField(models.TextField(), null=True, blank=True)
-    # The inventory declares this reference without ON DELETE, i.e. NO ACTION.
+    # The inventory declares this reference without ON DELETE, i.e. NO ACTION. Indexed by
+    # (user_id, created_at): every audited write maintains each index of this table.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="audit_logs"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="audit_logs",
+        db_index=False,
     )
     user_email = models.TextField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

@@ -188,7 +188,7 @@ def main():
 
     medians = run(store.pk, args.rows, args.repeat, args.rows)
     report(f"{args.rows:,}-row bulk upsert of products, one statement (median of {args.repeat}):", medians)
-    batch = settings.SYNC_UPSERT_BATCH_ROWS if hasattr(settings, "SYNC_UPSERT_BATCH_ROWS") else 1000
+    batch = settings.SYNC_UPSERT_BATCH_ROWS
     medians = run(store.pk, args.rows, args.repeat, batch)
     report(
         f"{args.rows:,} products in statements of {batch:,} rows, the sync's batch (median of {args.repeat}):", medians

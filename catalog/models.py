@@ -30,7 +30,9 @@ def _trigram_index(column, table):
 class Product(TimestampedModel, SyncedFields):
     """``products``. ``price`` is WooCommerce's ``regular_price``; ``sale_price`` its sale price."""
 
-    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="products")
+    # Indexed by (store_id, woo_id) and the other (store_id, ...) indexes: a single-column index
+    # would only slow the sync's writes (every index is maintained on every insert).
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="products", db_index=False)
     woo_id = models.BigIntegerField(null=True, blank=True)
     name = models.TextField()
     description = models.TextField(null=True, blank=True)
@@ -71,7 +73,6 @@ class Product(TimestampedModel, SyncedFields):
             models.Index(fields=["store", "name"], name="products_store_name_idx"),
             models.Index(fields=["store", "status"], name="products_store_status_idx"),
             models.Index(fields=["store", "sku"], name="products_store_sku_idx"),
-            models.Index(fields=["store", "stock_status"], name="products_store_stock_idx"),
             models.Index(fields=["store", "-woo_modified_at"], name="products_store_modified_idx"),
             # The product list's sortable columns, in both directions, empty values last
             # (docs/schema-notes.md: additive indexes of the dashboard).
@@ -104,8 +105,11 @@ class Product(TimestampedModel, SyncedFields):
 
 
 class ProductImage(TimestampedModel, SyncedFields):
-    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="product_images")
-    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.DB_CASCADE, related_name="images")
+    # Indexed by (store_id, woo_id) and (product_id, original_url).
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="product_images", db_index=False)
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.DB_CASCADE, related_name="images", db_index=False
+    )
     original_url = models.TextField()
     storage_url = models.TextField(null=True, blank=True)
     storage_source = models.TextField(default="woocommerce", db_default="woocommerce")
@@ -134,7 +138,8 @@ class ProductImage(TimestampedModel, SyncedFields):
 
 class ProductVariation(TimestampedModel, SyncedFields):
     product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="variations")
-    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="product_variations")
+    # Indexed by (store_id, woo_id).
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="product_variations", db_index=False)
     woo_id = models.BigIntegerField(null=True, blank=True)
     sku = models.TextField(null=True, blank=True)
     price = models.DecimalField(null=True, blank=True)
@@ -187,7 +192,8 @@ class StoreAttribute(TimestampedModel, SyncedFields):
 class ProductAttribute(TimestampedModel, SyncedFields):
     """``product_attributes``. ``woo_id`` is the global attribute's id (0 for a custom one)."""
 
-    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="product_attributes")
+    # Indexed by (product_id, name).
+    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="product_attributes", db_index=False)
     store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="product_attributes")
     name = models.TextField()
     options = models.JSONField(default=list, db_default=[])

@@ -76,7 +76,7 @@ def test_viewer_sees_a_masked_order_and_no_status_control(client, store, viewer)
     for secret in ("Dana", "Levi", "dana.levi", "555-0143", "Herzl"):
         assert secret not in html
     assert "XXXX" in html and 'id="masked-note"' in html
-    assert 'id="status-form"' not in html
+    assert 'id="status-form"' not in html and 'id="status-read-only"' in html
     listing = client.get(url("order_list", store)).content.decode()
     assert order.number in listing and "Dana" not in listing
     assert client.post(url("order_status_change", store, order_id=order.pk), {"status": "completed"}).status_code == 403

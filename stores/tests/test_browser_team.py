@@ -136,8 +136,9 @@ def test_invite_accept_role_change_and_last_owner(browser, live_server, settings
     invitee_page.keyboard.press("Escape")
     assert invitee_page.locator("tr[data-invitation='temp@example.com']").count() == 1
     revoke.click()
-    invitee_page.locator("#confirm-dialog [data-confirm-ok]").click()
-    invitee_page.wait_for_load_state()
+    # The dialog submits the form from script: wait for that navigation, not for the current page.
+    with invitee_page.expect_navigation():
+        invitee_page.locator("#confirm-dialog [data-confirm-ok]").click()
     assert invitee_page.locator("tr[data-invitation='temp@example.com']").count() == 0
     assert any("was revoked" in text for text in flash(invitee_page))
     shot(invitee_page, "7-revoked")

@@ -1,5 +1,8 @@
 """Pulls against the sandbox over real HTTP with the real woocommerce client (OAuth over http)."""
 
+import threading
+import time
+
 import pytest
 from django.db import connection
 
@@ -175,3 +178,41 @@ def test_small_pages_and_parallel_fetches_read_everything(shop, sandbox, pull, s
     assert run.status == SyncRunStatus.SUCCESS
     assert run.stats["entities"]["products"]["pages"] > 8
     assert mirror_problems(shop, sandbox) == []
+
+
+def test_image_files_come_after_the_data_with_their_own_pool(shop, sandbox, pull, settings, monkeypatch):
+    from sync.pull import Puller
+    from sync.woo import WooClient
+
+    settings.SYNC_IMAGE_CONCURRENCY = 3
+    real = WooClient.download
+    lock = threading.Lock()
+    running = peak = 0
+    orders_when_images_start = []
+    pull_images = Puller.pull_images
+
+    def after_the_data(self, stats):
+        orders_when_images_start.append(shop.orders.count())
+        return pull_images(self, stats)
+
+    def counted(self, url, **kw):
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        try:
+            time.sleep(0.02)  # long enough for the pool's threads to overlap
+            return real(self, url, **kw)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(WooClient, "download", counted)
+    monkeypatch.setattr(Puller, "pull_images", after_the_data)
+    run = pull(shop, full=True)
+    assert run.status == SyncRunStatus.SUCCESS
+    images = run.stats["entities"]["images"]
+    assert images["concurrency"] == 3 and peak == 3
+    assert list(run.stats["entities"])[-1] == "images"
+    assert orders_when_images_start == [sandbox.info()["counts"]["orders"]]  # every order before any file
+    assert mirror_problems(shop, sandbox, images_fetched=True) == []

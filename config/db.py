@@ -6,6 +6,8 @@ knows the value before saving) and a database default (so raw SQL and bulk upser
 values the inventory promised).
 """
 
+import os
+import time
 import uuid
 
 from django.contrib.postgres.functions import RandomUUID
@@ -24,6 +26,16 @@ class CurrentDate(models.Func):
 
 def today():
     return timezone.localdate()
+
+
+def uuid7() -> uuid.UUID:
+    """A time-ordered UUID (RFC 9562 version 7: Unix milliseconds, then random bits), as the
+    database's ``uuid_v7()`` makes (``audit/migrations/0008``). Rows created in bulk with such
+    ids land next to each other in every index keyed by them, instead of on random pages."""
+    milliseconds = time.time_ns() // 1_000_000
+    random_bits = int.from_bytes(os.urandom(10))
+    rand_a, rand_b = random_bits >> 68, random_bits & ((1 << 62) - 1)
+    return uuid.UUID(int=(milliseconds << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b)
 
 
 def uuid_pk():

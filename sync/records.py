@@ -37,8 +37,8 @@ class ItemError:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_exception(cls, entity_type: str, exc: BaseException, **kw: Any) -> ItemError:
-        code = getattr(exc, "code", None) or type(exc).__name__
+    def from_exception(cls, entity_type: str, exc: BaseException, *, code: str | None = None, **kw: Any) -> ItemError:
+        code = code or getattr(exc, "code", None) or type(exc).__name__
         trace = "".join(traceback.format_exception(exc))[-4000:]
         return cls(
             entity_type=entity_type,

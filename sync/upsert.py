@@ -13,6 +13,7 @@ a constraint) is split in halves until the bad row is isolated and reported; the
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from psycopg.copy import Copy, FileWriter
 from psycopg.types.json import Jsonb
 
 logger = logging.getLogger(__name__)
@@ -78,13 +80,17 @@ class Table:
     def copy_sql(self) -> str:
         return f"COPY {self.stage} ({', '.join(self.inputs)}) FROM STDIN (FORMAT BINARY)"
 
-    def sql(self) -> str:
+    def sql(self, *, on_conflict: bool = True) -> str:
+        """The upsert; without ``on_conflict`` a plain INSERT, for rows known to be new (it
+        spares each row the speculative insertion's extra index probe and WAL record)."""
         columns = self.columns()
         exprs = [self.expression(c) for c in columns]
         if self.updated_at:
             columns.append("updated_at")
             exprs.append("now()")
-        if self.insert_only_rows:
+        if not on_conflict:
+            action = ""
+        elif self.insert_only_rows:
             action = "DO NOTHING"
         else:
             sets = [f"{c} = EXCLUDED.{c}" for c in (*self.compare, *self.touch)]
@@ -96,12 +102,12 @@ class Table:
             if self.guard:
                 where += f" AND {self.guard}"
             action = f"DO UPDATE SET {', '.join(sets)} WHERE {where}"
+        conflict = f"ON CONFLICT ({', '.join(self.key)}) {action} " if action else ""
         returning = "".join(f"t.{c}, " for c in self.returning)
         statement = (
             f"INSERT INTO {self.name} AS t ({', '.join(columns)}) "  # noqa: S608 - identifiers are code constants
             f"SELECT {', '.join(exprs)} FROM {self.stage} AS u "
-            f"ON CONFLICT ({', '.join(self.key)}) {action} "
-            f"RETURNING {returning}(t.xmax = 0) AS inserted"
+            f"{conflict}RETURNING {returning}(t.xmax = 0) AS inserted"
         )
         if self.returning:
             return statement
@@ -148,59 +154,97 @@ def upsert(
     *,
     on_row_error: RowErrorHandler | None = None,
     batch_size: int | None = None,
+    known_new: bool = False,
 ) -> UpsertResult:
-    """Write ``rows`` into ``table``; rows that change nothing are skipped by the database."""
+    """Write ``rows`` into ``table``; rows that change nothing are skipped by the database.
+
+    ``known_new``: the caller knows none of the rows is in the table (the children of a product
+    created in this transaction, orders it looked up): they are inserted without conflict
+    handling. Should one be there after all (written meanwhile by a webhook delivery), its batch
+    is upserted instead."""
     result = UpsertResult()
     if not rows:
         return result
     size = batch_size or getattr(settings, "SYNC_UPSERT_BATCH_ROWS", 1000)
     sql = table.sql()
+    insert_sql = table.sql(on_conflict=False) if known_new else None
     for start in range(0, len(rows), size):
-        result.add(_write(table, sql, rows[start : start + size], on_row_error))
+        batch = rows[start : start + size]
+        if insert_sql:
+            result.add(_insert_new(table, insert_sql, sql, batch, on_row_error))
+        else:
+            result.add(_write(table, sql, batch, on_row_error))
     return result
+
+
+def _insert_new(
+    table: Table, insert_sql: str, sql: str, rows: Sequence[dict], on_row_error: RowErrorHandler | None
+) -> UpsertResult:
+    try:
+        with transaction.atomic():
+            return _execute(table, insert_sql, rows)
+    except (DatabaseError, psycopg.Error):
+        # A row that is there after all, or one the database refuses: the upsert handles both.
+        return _write(table, sql, rows, on_row_error)
+
+
+def _encode(table: Table, rows: Sequence[dict]) -> bytes:
+    """``rows`` in COPY's binary format, encoded here before the COPY starts: the server's
+    session is not kept busy waiting while Python formats each row."""
+    buffer = io.BytesIO()
+    with (
+        connection.connection.cursor() as cursor,
+        Copy(cursor, binary=True, writer=FileWriter(buffer)) as copy,
+    ):
+        copy.set_types(list(table.inputs.values()))
+        for values in table.stage_rows(rows):
+            copy.write_row(values)
+    return buffer.getvalue()
 
 
 def _stage(table: Table, rows: Sequence[dict]) -> None:
     """Copy ``rows`` into the table's staging table (emptied first), in this transaction."""
     connection.ensure_connection()
+    data = _encode(table, rows)
     with connection.connection.cursor() as cursor:
         # One round trip (no parameters: the simple protocol takes both statements at once).
         cursor.execute(f"{table.stage_sql()}; TRUNCATE {table.stage}")
         with cursor.copy(table.copy_sql()) as copy:
-            copy.set_types(list(table.inputs.values()))
-            for values in table.stage_rows(rows):
-                copy.write_row(values)
+            copy.write(data)
+
+
+def _execute(table: Table, sql: str, rows: Sequence[dict]) -> UpsertResult:
+    result = UpsertResult()
+    _stage(table, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        if not table.returning:
+            result.created, result.updated = cursor.fetchone()
+            return result
+        names = [*table.returning, "inserted"]
+        for record in cursor.fetchall():
+            row = dict(zip(names, record, strict=True))
+            if row.pop("inserted"):
+                result.created += 1
+            else:
+                result.updated += 1
+            result.returned.append(row)
+    return result
 
 
 def _write(table: Table, sql: str, rows: Sequence[dict], on_row_error: RowErrorHandler | None) -> UpsertResult:
-    result = UpsertResult()
     try:
         with transaction.atomic():
-            _stage(table, rows)
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                if not table.returning:
-                    result.created, result.updated = cursor.fetchone()
-                    return result
-                names = [*table.returning, "inserted"]
-                for record in cursor.fetchall():
-                    row = dict(zip(names, record, strict=True))
-                    if row.pop("inserted"):
-                        result.created += 1
-                    else:
-                        result.updated += 1
-                    result.returned.append(row)
-        return result
+            return _execute(table, sql, rows)
     except (DatabaseError, psycopg.Error) as exc:
         if len(rows) == 1:
             logger.warning("upsert into %s failed for one row: %s", table.name, exc)
-            result.failed = 1
             if on_row_error is None:
                 raise
             on_row_error(rows[0], exc)
-            return result
+            return UpsertResult(failed=1)
     middle = len(rows) // 2
-    result.add(_write(table, sql, rows[:middle], on_row_error))
+    result = _write(table, sql, rows[:middle], on_row_error)
     result.add(_write(table, sql, rows[middle:], on_row_error))
     return result
 
@@ -240,6 +284,9 @@ def chunked(items: Iterable, size: int) -> Iterable[list]:
 
 _WOO = "'woo'"
 _NOW = "now()"
+# New rows get time-ordered ids: a page of new rows lands together in every index keyed by id
+# (and in the audit trail's record index), not on random pages.
+_NEW_ID = "uuid_v7()"
 
 CATEGORIES = Table(
     name="store_categories",
@@ -257,6 +304,7 @@ CATEGORIES = Table(
         "menu_order": "integer",
     },
     values={
+        "id": _NEW_ID,
         # Parents are written in earlier statements (by depth), so this finds them.
         "parent_id": "(SELECT p.id FROM store_categories p WHERE p.store_id = u.store_id "
         "AND p.woo_id = u.parent_woo_id)",
@@ -296,6 +344,7 @@ TAGS = Table(
         "count": "integer",
     },
     values={
+        "id": _NEW_ID,
         "sync_status": "'synced'",
         "sync_error": "NULL::text",
         "source": _WOO,
@@ -320,7 +369,7 @@ BRANDS = Table(
         "logo_url": "text",
         "count": "integer",
     },
-    values={"sync_status": "'synced'", "sync_error": "NULL::text", "last_synced_at": _NOW},
+    values={"id": _NEW_ID, "sync_status": "'synced'", "sync_error": "NULL::text", "last_synced_at": _NOW},
     compare=("name", "slug", "description", "logo_url", "count", "sync_status", "sync_error"),
     touch=("last_synced_at",),
     guard=OPEN_PUSH_GUARD,
@@ -338,7 +387,7 @@ ATTRIBUTES = Table(
         "order_by": "text",
         "has_archives": "boolean",
     },
-    values={"source": _WOO, "synced_at": _NOW},
+    values={"id": _NEW_ID, "source": _WOO, "synced_at": _NOW},
     compare=("name", "slug", "type", "order_by", "has_archives"),
     touch=("synced_at",),
     insert_only=("source",),
@@ -358,7 +407,7 @@ ATTRIBUTE_TERMS = Table(
         "count": "integer",
         "menu_order": "integer",
     },
-    values={"source": _WOO, "synced_at": _NOW},
+    values={"id": _NEW_ID, "source": _WOO, "synced_at": _NOW},
     compare=("name", "slug", "description", "count", "menu_order"),
     touch=("synced_at",),
     insert_only=("source",),
@@ -394,7 +443,7 @@ PRODUCTS = Table(
         "featured_image_id": "uuid",
     },
     # The writer chooses ids for new rows (so images can be linked in the same pass).
-    values={"id": "COALESCE(u.id, gen_random_uuid())", "source": _WOO, "synced_at": _NOW},
+    values={"id": f"COALESCE(u.id, {_NEW_ID})", "source": _WOO, "synced_at": _NOW},
     compare=(
         "name",
         "description",
@@ -436,6 +485,7 @@ PRODUCT_ATTRIBUTES = Table(
         "woo_id": "bigint",
     },
     values={
+        "id": _NEW_ID,
         "global_attribute_id": "(SELECT a.id FROM store_attributes a WHERE a.store_id = u.store_id "
         "AND a.woo_id = u.woo_id AND u.woo_id > 0)",
         "source": _WOO,
@@ -453,7 +503,7 @@ VARIATION_IMAGES = Table(
     label="variation_images",
     key=("product_id", "original_url"),
     inputs={"store_id": "uuid", "product_id": "uuid", "original_url": "text", "woo_id": "bigint"},
-    values={"type": "'variation'", "display_order": "0", "source": _WOO, "synced_at": _NOW},
+    values={"id": _NEW_ID, "type": "'variation'", "display_order": "0", "source": _WOO, "synced_at": _NOW},
     insert_only=("store_id", "woo_id"),
     insert_only_rows=True,
     returning=("id", "original_url"),
@@ -473,7 +523,7 @@ PRODUCT_IMAGES = Table(
         "display_order": "integer",
         "type": "text",
     },
-    values={"id": "COALESCE(u.id, gen_random_uuid())", "source": _WOO, "synced_at": _NOW},
+    values={"id": f"COALESCE(u.id, {_NEW_ID})", "source": _WOO, "synced_at": _NOW},
     compare=("store_id", "woo_id", "alt_text", "description", "display_order", "type"),
     touch=("synced_at",),
     insert_only=("id", "source"),
@@ -499,6 +549,7 @@ VARIATIONS = Table(
         "image_src": "text",
     },
     values={
+        "id": _NEW_ID,
         "image_id": "(SELECT i.id FROM product_images i WHERE i.product_id = u.product_id "
         "AND i.original_url = u.image_src)",
         "source": _WOO,
@@ -549,7 +600,7 @@ ORDERS = Table(
         "date_paid": "timestamptz",
         "date_completed": "timestamptz",
     },
-    values={"synced_at": _NOW},
+    values={"id": _NEW_ID, "synced_at": _NOW},
     compare=(
         "status",
         "total",

@@ -7,8 +7,7 @@ same mappers and upserts. Only the calling thread touches the database.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from config.db import uuid7
 from sync import records, upsert
 from sync.mappers import MappingError
 from sync.mappers.common import gmt
@@ -77,6 +77,19 @@ def whole(rows: list) -> int:
     return min(max(len(rows), 1), 5 * settings.SYNC_UPSERT_BATCH_ROWS)
 
 
+def split_upsert(
+    table: upsert.Table, rows: list[dict], is_new: Callable[[dict], bool], **kwargs: Any
+) -> upsert.UpsertResult:
+    """Insert the rows ``is_new`` says are not in the table yet as such (``known_new``), upsert
+    the others."""
+    new, other = [], []
+    for row in rows:
+        (new if is_new(row) else other).append(row)
+    result = upsert.upsert(table, new, known_new=True, **kwargs)
+    result.add(upsert.upsert(table, other, **kwargs))
+    return result
+
+
 def latest(current: datetime | None, candidate: datetime | None) -> datetime | None:
     if candidate is None:
         return current
@@ -97,6 +110,11 @@ class Writer:
         self.new_images: list[tuple[Any, str]] = []  # (row id, original_url) still without a file
         self.product_modified: dict[int, datetime | None] = {}
         self._open_error_cache: dict[str, set[int]] = {}
+
+    def _of_created_product(self, row: dict) -> bool:
+        """The row belongs to a product this writer created: it cannot be in its table yet
+        (unless a webhook delivery wrote it since, which ``split_upsert`` copes with)."""
+        return row["product_id"] in self.created_products
 
     def _errors(self, errors: list[ItemError]) -> None:
         if errors:
@@ -211,12 +229,12 @@ class Writer:
                 if guarded:
                     continue  # an unpushed local edit: leave the product alone
                 if pid is None:
-                    pid = uuid.uuid4()
+                    pid = uuid7()
                     self.created_products.add(pid)
                 product_images = [
                     {
                         **image,
-                        "id": known_images.get((pid, image["original_url"])) or uuid.uuid4(),
+                        "id": known_images.get((pid, image["original_url"])) or uuid7(),
                         "store_id": self.store_id,
                         "product_id": pid,
                     }
@@ -229,7 +247,8 @@ class Writer:
                 attribute_rows[woo_id] = [
                     {**attribute, "store_id": self.store_id, "product_id": pid} for attribute in attributes[woo_id]
                 ]
-            stats.add(upsert.upsert(upsert.PRODUCTS, writable_rows, on_row_error=handler))
+            created = self.created_products
+            stats.add(split_upsert(upsert.PRODUCTS, writable_rows, lambda r: r["id"] in created, on_row_error=handler))
             failed = {e.woo_id for e in errors}
             writable = {row["woo_id"]: row for row in writable_rows if row["woo_id"] not in failed}
             for woo_id, row in writable.items():
@@ -238,8 +257,11 @@ class Writer:
                 newest = latest(newest, row["woo_modified_at"])
             attribute_list = [a for woo_id in writable for a in attribute_rows[woo_id]]
             image_list = [i for woo_id in writable for i in image_rows[woo_id]]
-            stats.add(upsert.upsert(upsert.PRODUCT_ATTRIBUTES, attribute_list, batch_size=whole(attribute_list)))
-            result = upsert.upsert(upsert.PRODUCT_IMAGES, image_list, batch_size=whole(image_list))
+            of_created = self._of_created_product
+            stats.add(
+                split_upsert(upsert.PRODUCT_ATTRIBUTES, attribute_list, of_created, batch_size=whole(attribute_list))
+            )
+            result = split_upsert(upsert.PRODUCT_IMAGES, image_list, of_created, batch_size=whole(image_list))
             stats.add(result)
             self.new_images.extend((r["id"], r["original_url"]) for r in result.returned if not r["storage_url"])
             # What products that were here before no longer have upstream is removed.
@@ -315,16 +337,18 @@ class Writer:
                 done_parents.append(parent_woo_id)
         with transaction.atomic():
             if image_rows:
-                # A variation's image that is not in the product's gallery gets its own row.
+                # A variation's image that is not in the product's gallery gets its own row (one
+                # that is there is often the gallery's: never known to be new).
                 unique = list({(r["product_id"], r["original_url"]): r for r in image_rows}.values())
                 result = upsert.upsert(upsert.VARIATION_IMAGES, unique, batch_size=whole(unique))
                 stats.add(result)
                 self.new_images.extend((r["id"], r["original_url"]) for r in result.returned)
             variation_errors: list[ItemError] = []
             stats.add(
-                upsert.upsert(
+                split_upsert(
                     upsert.VARIATIONS,
                     rows,
+                    self._of_created_product,
                     on_row_error=self._row_error_handler(stats, "variation", variation_errors),
                     batch_size=whole(rows),
                 )
@@ -391,7 +415,15 @@ class Writer:
             seen.add(fields["woo_id"])
             rows.append({**fields, "store_id": self.store_id})
         with transaction.atomic():
-            stats.add(upsert.upsert(upsert.ORDERS, rows, on_row_error=self._row_error_handler(stats, "order", errors)))
+            here = {
+                woo_id
+                for (woo_id,) in upsert.fetch_all(
+                    "SELECT woo_id FROM orders WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
+                    [self.store_id, [r["woo_id"] for r in rows]],
+                )
+            }
+            handler = self._row_error_handler(stats, "order", errors)
+            stats.add(split_upsert(upsert.ORDERS, rows, lambda r: r["woo_id"] not in here, on_row_error=handler))
         self._errors(errors)
         failed = {e.woo_id for e in errors}
         written = [r for r in rows if r["woo_id"] not in failed]

@@ -74,3 +74,63 @@ def test_a_bad_row_is_isolated(store):
     result = upsert.upsert(upsert.PRODUCTS, rows, on_row_error=lambda row, exc: failures.append(row["woo_id"]))
     assert result.created == 9 and result.failed == 1
     assert failures == [7]
+
+
+def _ids(store):
+    return dict(Product.objects.filter(store=store).values_list("woo_id", "id"))
+
+
+@pytest.mark.django_db
+def test_rows_known_new_are_inserted_without_conflict_handling(store):
+    with CaptureQueriesContext(connection) as queries:
+        result = upsert.upsert(upsert.PRODUCTS, [_row(store, i) for i in range(1, 6)], known_new=True)
+    assert (result.created, result.updated) == (5, 0)
+    inserts = [q["sql"] for q in queries.captured_queries if "INSERT INTO products" in q["sql"]]
+    assert len(inserts) == 1 and "ON CONFLICT" not in inserts[0]
+    assert {pk.version for pk in _ids(store).values()} == {7}  # time-ordered ids for new rows
+
+
+@pytest.mark.django_db
+def test_a_known_new_row_that_is_there_after_all_is_upserted(store):
+    """What a webhook delivery wrote between the writer's look-up and its insert is updated,
+    not reported as an error, and the rest of the batch is written."""
+    upsert.upsert(upsert.PRODUCTS, [_row(store, 2, price=Decimal("5.00"))])
+    before = _ids(store)
+    rows = [_row(store, i, price=Decimal("12.00")) for i in range(1, 4)]
+    failures = []
+    result = upsert.upsert(
+        upsert.PRODUCTS, rows, known_new=True, on_row_error=lambda row, exc: failures.append(row["woo_id"])
+    )
+    assert (result.created, result.updated, result.failed) == (2, 1, 0) and failures == []
+    assert _ids(store)[2] == before[2]
+    assert set(Product.objects.filter(store=store).values_list("price", flat=True)) == {Decimal("12.00")}
+
+
+@pytest.mark.django_db
+def test_a_bad_known_new_row_is_isolated_like_any_other(store):
+    rows = [_row(store, i) for i in range(1, 6)]
+    rows[2]["name"] = None  # NOT NULL
+    failures = []
+    result = upsert.upsert(
+        upsert.PRODUCTS, rows, known_new=True, on_row_error=lambda row, exc: failures.append(row["woo_id"])
+    )
+    assert (result.created, result.failed) == (4, 1) and failures == [3]
+
+
+@pytest.mark.django_db
+def test_a_row_the_database_refuses_becomes_a_sync_error_and_the_page_is_written(store):
+    """PostgreSQL text cannot hold NUL, which JSON can: the order is recorded as an error of its
+    own (code ``database_error``), the other orders of the page are written."""
+    from orders.models import Order
+    from sync.models import SyncError
+    from sync.writer import EntityStats, Writer
+
+    def order(woo_id, note=""):
+        return {"id": woo_id, "status": "processing", "total": "10.00", "customer_note": note}
+
+    stats = EntityStats()
+    Writer(store.pk).write_orders([order(1), order(2, note="bad \u0000 byte"), order(3)], stats, set())
+    assert sorted(Order.objects.filter(store=store).values_list("woo_id", flat=True)) == [1, 3]
+    error = SyncError.objects.get(store=store, resolved=False)
+    assert (error.woo_id, error.entity_type, error.error_code) == (2, "order", "database_error")
+    assert (stats.created, stats.failed) == (2, 1)

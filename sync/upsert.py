@@ -27,6 +27,11 @@ from psycopg.types.json import Jsonb
 
 logger = logging.getLogger(__name__)
 
+# Every table written here has a uuid ``id``. New rows get time-ordered ones unless the writer
+# chose the id: a page of new rows lands together in every index keyed by id (and in the audit
+# trail's record index), not on random pages.
+_NEW_ID = "uuid_v7()"
+
 # While a local change waits to be pushed (or sits in a conflict) a pull leaves the row alone.
 OPEN_PUSH_GUARD = (
     "NOT EXISTS (SELECT 1 FROM sync_push_operations o "
@@ -45,7 +50,8 @@ class Table:
     columns the caller needs of each written row; without any, the statement answers only the
     two counts (no row travels back). ``insert_only_rows`` makes a row that exists already stay
     as it is (``ON CONFLICT DO NOTHING``). ``label`` names the staging table when two writes into
-    one table stage different columns.
+    one table stage different columns. A new row's ``id`` is the staged one when ``inputs`` has
+    it (the writer chose it), else a time-ordered one; an existing row keeps its ``id``.
     """
 
     name: str
@@ -62,10 +68,14 @@ class Table:
     label: str | None = None
 
     def expression(self, column: str) -> str:
+        if column == "id":
+            return f"COALESCE(u.id, {_NEW_ID})" if "id" in self.inputs else _NEW_ID
         return self.values.get(column, f"u.{column}")
 
     def columns(self) -> list[str]:
-        written = [c for c in self.inputs if c in self.key or c in self.compare or c in self.insert_only]
+        # ``id`` is written on insert only: it is neither compared nor touched.
+        written = ["id"]
+        written += [c for c in self.inputs if c in self.key or c in self.compare or c in self.insert_only]
         written += [c for c in self.values if c not in written]
         return written
 
@@ -284,9 +294,6 @@ def chunked(items: Iterable, size: int) -> Iterable[list]:
 
 _WOO = "'woo'"
 _NOW = "now()"
-# New rows get time-ordered ids: a page of new rows lands together in every index keyed by id
-# (and in the audit trail's record index), not on random pages.
-_NEW_ID = "uuid_v7()"
 
 CATEGORIES = Table(
     name="store_categories",
@@ -304,7 +311,6 @@ CATEGORIES = Table(
         "menu_order": "integer",
     },
     values={
-        "id": _NEW_ID,
         # Parents are written in earlier statements (by depth), so this finds them.
         "parent_id": "(SELECT p.id FROM store_categories p WHERE p.store_id = u.store_id "
         "AND p.woo_id = u.parent_woo_id)",
@@ -344,7 +350,6 @@ TAGS = Table(
         "count": "integer",
     },
     values={
-        "id": _NEW_ID,
         "sync_status": "'synced'",
         "sync_error": "NULL::text",
         "source": _WOO,
@@ -369,7 +374,7 @@ BRANDS = Table(
         "logo_url": "text",
         "count": "integer",
     },
-    values={"id": _NEW_ID, "sync_status": "'synced'", "sync_error": "NULL::text", "last_synced_at": _NOW},
+    values={"sync_status": "'synced'", "sync_error": "NULL::text", "last_synced_at": _NOW},
     compare=("name", "slug", "description", "logo_url", "count", "sync_status", "sync_error"),
     touch=("last_synced_at",),
     guard=OPEN_PUSH_GUARD,
@@ -387,7 +392,7 @@ ATTRIBUTES = Table(
         "order_by": "text",
         "has_archives": "boolean",
     },
-    values={"id": _NEW_ID, "source": _WOO, "synced_at": _NOW},
+    values={"source": _WOO, "synced_at": _NOW},
     compare=("name", "slug", "type", "order_by", "has_archives"),
     touch=("synced_at",),
     insert_only=("source",),
@@ -407,7 +412,7 @@ ATTRIBUTE_TERMS = Table(
         "count": "integer",
         "menu_order": "integer",
     },
-    values={"id": _NEW_ID, "source": _WOO, "synced_at": _NOW},
+    values={"source": _WOO, "synced_at": _NOW},
     compare=("name", "slug", "description", "count", "menu_order"),
     touch=("synced_at",),
     insert_only=("source",),
@@ -443,7 +448,7 @@ PRODUCTS = Table(
         "featured_image_id": "uuid",
     },
     # The writer chooses ids for new rows (so images can be linked in the same pass).
-    values={"id": f"COALESCE(u.id, {_NEW_ID})", "source": _WOO, "synced_at": _NOW},
+    values={"source": _WOO, "synced_at": _NOW},
     compare=(
         "name",
         "description",
@@ -467,7 +472,7 @@ PRODUCTS = Table(
         "featured_image_id",
     ),
     touch=("synced_at",),
-    insert_only=("id", "source"),
+    insert_only=("source",),
     guard=OPEN_PUSH_GUARD,
 )
 
@@ -485,7 +490,6 @@ PRODUCT_ATTRIBUTES = Table(
         "woo_id": "bigint",
     },
     values={
-        "id": _NEW_ID,
         "global_attribute_id": "(SELECT a.id FROM store_attributes a WHERE a.store_id = u.store_id "
         "AND a.woo_id = u.woo_id AND u.woo_id > 0)",
         "source": _WOO,
@@ -503,7 +507,7 @@ VARIATION_IMAGES = Table(
     label="variation_images",
     key=("product_id", "original_url"),
     inputs={"store_id": "uuid", "product_id": "uuid", "original_url": "text", "woo_id": "bigint"},
-    values={"id": _NEW_ID, "type": "'variation'", "display_order": "0", "source": _WOO, "synced_at": _NOW},
+    values={"type": "'variation'", "display_order": "0", "source": _WOO, "synced_at": _NOW},
     insert_only=("store_id", "woo_id"),
     insert_only_rows=True,
     returning=("id", "original_url"),
@@ -523,10 +527,10 @@ PRODUCT_IMAGES = Table(
         "display_order": "integer",
         "type": "text",
     },
-    values={"id": f"COALESCE(u.id, {_NEW_ID})", "source": _WOO, "synced_at": _NOW},
+    values={"source": _WOO, "synced_at": _NOW},
     compare=("store_id", "woo_id", "alt_text", "description", "display_order", "type"),
     touch=("synced_at",),
-    insert_only=("id", "source"),
+    insert_only=("source",),
     returning=("id", "original_url", "storage_url"),
 )
 
@@ -549,7 +553,6 @@ VARIATIONS = Table(
         "image_src": "text",
     },
     values={
-        "id": _NEW_ID,
         "image_id": "(SELECT i.id FROM product_images i WHERE i.product_id = u.product_id "
         "AND i.original_url = u.image_src)",
         "source": _WOO,
@@ -600,7 +603,7 @@ ORDERS = Table(
         "date_paid": "timestamptz",
         "date_completed": "timestamptz",
     },
-    values={"id": _NEW_ID, "synced_at": _NOW},
+    values={"synced_at": _NOW},
     compare=(
         "status",
         "total",

@@ -287,3 +287,15 @@ def test_the_migration_scrubs_previous_secrets_already_in_the_trail(user, store)
     assert row.old_data == row.new_data == {"name": "Shop"}
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditLog.objects.filter(pk=row.pk).update(user_email="x")  # the guard is back on
+
+
+def test_audit_row_json_is_compressed_with_lz4_where_the_server_has_it():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        if not cursor.fetchone()[0]:
+            pytest.skip("this PostgreSQL is built without lz4: the migration keeps pglz")
+        cursor.execute(
+            "SELECT attname, attcompression FROM pg_attribute "
+            "WHERE attrelid = 'audit_logs'::regclass AND attname IN ('old_data', 'new_data') ORDER BY attname"
+        )
+        assert cursor.fetchall() == [("new_data", "l"), ("old_data", "l")]

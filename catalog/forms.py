@@ -1,12 +1,17 @@
 """Forms of the catalog pages. Choices come from ``catalog.selectors.term_choices_for`` (one
 query), so a submitted term is validated against the store's own terms."""
 
+import re
+import uuid
 from decimal import Decimal
+from urllib.parse import unquote
 
 from django import forms
+from django.core import signing
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from catalog.edits import EditConflict, same_value
 from catalog.selectors import (
     DEFAULT_PRODUCT_SORT,
     LOW_STOCK,
@@ -21,7 +26,8 @@ PRODUCT_STATUS_CHOICES = [
     ("pending", _("Pending review")),
     ("private", _("Private")),
 ]
-PRODUCT_STATUS_LABELS = dict([*PRODUCT_STATUS_CHOICES, ("trash", _("Trash"))])
+# Values WooCommerce holds that the form does not offer: shown and kept, never replaced by the first option.
+PRODUCT_STATUS_LABELS = dict([*PRODUCT_STATUS_CHOICES, ("trash", _("Trash")), ("future", _("Scheduled"))])
 PRODUCT_TYPE_CHOICES = [
     ("simple", _("Simple")),
     ("variable", _("Variable")),
@@ -46,6 +52,151 @@ def _money_field(label, **kwargs):
         **MONEY,
         **kwargs,
     )
+
+
+def keep_current_choice(field, value, labels=None):
+    """A value the shop holds that ``field`` does not offer (trash, future, a newer WooCommerce
+    option...) stays a choice: shown, kept on save, changed only when the person picks another."""
+    if value in (None, "") or str(value) in {str(choice) for choice, _label in field.choices}:
+        return
+    field.choices = [*field.choices, (value, (labels or {}).get(value, value))]
+
+
+def _display(value):
+    if value is None or value == "" or value == []:
+        return _("(empty)")
+    if isinstance(value, list):
+        return ", ".join(
+            str(item.get("name") or item.get("id")) if isinstance(item, dict) else str(item) for item in value
+        )
+    text = format(value, "f") if isinstance(value, Decimal) else str(value)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+class ChangesForm(forms.Form):
+    """An edit form that carries what it was loaded from, so a save is the person's changes.
+
+    ``loaded`` is a signed copy of the original values of the ``TRACKED`` fields. After
+    validation, :meth:`changed_fields` are the fields whose posted value differs from it; a field
+    missing from the POST is unchanged (only an explicit empty value clears). A new object
+    (``original=None``) has every field changed.
+    """
+
+    TRACKED: tuple[str, ...] = ()
+    # Service value name -> form field name, where they differ.
+    FIELD_OF: dict[str, str] = {}
+    loaded = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, original=None, identity="", **kwargs):
+        super().__init__(data, **kwargs)
+        self.original = original
+        self.identity = str(identity)
+        self.loaded_values = {}
+        if original is not None:
+            self.fields["loaded"].initial = self._sign(original)
+
+    @property
+    def _salt(self):
+        return f"catalog.edit.{type(self).__name__}"
+
+    def _sign(self, values):
+        encoded = {
+            name: format(value, "f") if isinstance(value, Decimal) else value
+            for name, value in values.items()
+            if name in self.TRACKED
+        }
+        return signing.dumps({"id": self.identity, "v": encoded}, salt=self._salt, compress=True)
+
+    def _unsign(self, token):
+        loaded = signing.loads(token or "", salt=self._salt)
+        if not isinstance(loaded, dict) or loaded.get("id") != self.identity or not isinstance(loaded.get("v"), dict):
+            raise signing.BadSignature("not this form's")
+        values = {}
+        for name, value in loaded["v"].items():
+            field = self.base_fields.get(name)
+            values[name] = Decimal(value) if isinstance(field, forms.DecimalField) and value is not None else value
+        return values
+
+    def clean(self):
+        data = super().clean()
+        if self.original is not None:
+            try:
+                self.loaded_values = self._unsign(self.data.get(self.add_prefix("loaded")))
+            except signing.BadSignature:
+                raise forms.ValidationError(
+                    _("This form is out of date or incomplete: reload the page and make your change again."),
+                    code="stale",
+                ) from None
+        return data
+
+    def changed_fields(self):
+        names = [name for name in self.TRACKED if name in self.fields and not self.fields[name].disabled]
+        if self.original is None:
+            return names
+        changed = []
+        for name in names:
+            if name not in self.cleaned_data:
+                continue
+            if self.fields[name].widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name)):
+                continue  # not posted: unchanged (checkboxes and multi-selects are posted by being absent)
+            if not same_value(self.cleaned_data[name], self.loaded_values.get(name)):
+                changed.append(name)
+        return changed
+
+    def typed_text(self, name, value):
+        """A changed text as the person typed it, with the line ends it was loaded with (browsers
+        post CRLF whatever the text had)."""
+        if not value or "\r\n" in (self.loaded_values.get(name) or ""):
+            return value
+        return value.replace("\r\n", "\n")
+
+    def loaded_of(self, names):
+        """What the form showed for ``names`` (form field names) when it was loaded."""
+        return {name: self.loaded_values.get(name) for name in names}
+
+    def show_conflict(self, conflict: EditConflict, current: dict):
+        """The refused save, shown again: the person's changes kept in their fields, every other
+        field showing ``current`` (what is saved now, in form terms), and each conflicting field
+        with both values. ``loaded`` becomes ``current``, so saving again is a deliberate choice."""
+        mine = set(self.changed_fields())
+        data = self.data.copy()
+        for name in self.TRACKED:
+            if name in self.fields and name not in mine and not self.fields[name].disabled:
+                self._post(data, name, current.get(name))
+        data[self.add_prefix("loaded")] = self._sign(current)
+        self.data = data
+        self.original = current
+        self._errors = None
+        self._bound_fields_cache = {}
+        self.full_clean()
+        self.add_error(
+            None,
+            _(
+                "Not saved: someone else or WooCommerce changed some of the same fields since you opened this "
+                "form. Both values are shown below; save again to keep yours."
+            ),
+        )
+        for name, sides in conflict.fields.items():
+            field_name = self.FIELD_OF.get(name, name)
+            self.add_error(
+                field_name if field_name in self.fields else None,
+                _("Changed meanwhile to “%(current)s” (your value: “%(mine)s”).")
+                % {"current": _display(sides["current"]), "mine": _display(sides["mine"])},
+            )
+
+    def _post(self, data, name, value):
+        key = self.add_prefix(name)
+        if isinstance(value, list | tuple):
+            data.setlist(key, [str(item.get("id") if isinstance(item, dict) else item) for item in value])
+        elif isinstance(value, bool):
+            if value:
+                data[key] = "on"
+            else:
+                data.pop(key, None)
+        elif value is None:
+            data[key] = ""
+        else:
+            data[key] = format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
 class ProductFilterForm(forms.Form):
@@ -103,11 +254,34 @@ class TermMultipleChoiceField(forms.TypedMultipleChoiceField):
         super().__init__(coerce=int, required=False, **kwargs)
 
 
-class ProductForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=400, widget=forms.TextInput(attrs={"dir": "auto"}))
+class ProductForm(ChangesForm):
+    TRACKED = (
+        "name",
+        "sku",
+        "status",
+        "type",
+        "price",
+        "sale_price",
+        "stock_quantity",
+        "stock_status",
+        "short_description",
+        "description",
+        "categories",
+        "tags",
+        "brands",
+        "weight",
+        "length",
+        "width",
+        "height",
+    )
+    TERM_KINDS = ("categories", "tags", "brands")
+
+    # strip=False: an untouched name keeps its exact text (trailing spaces included).
+    name = forms.CharField(label=_("Name"), max_length=400, strip=False, widget=forms.TextInput(attrs={"dir": "auto"}))
     sku = forms.CharField(
         label=_("SKU"),
         required=False,
+        strip=False,
         max_length=100,
         widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
         help_text=_("Unique in the store. Leave empty if you don't use SKUs."),
@@ -116,6 +290,9 @@ class ProductForm(forms.Form):
     type = forms.ChoiceField(label=_("Type"), choices=PRODUCT_TYPE_CHOICES, initial="simple")
     price = _money_field(_("Regular price"))
     sale_price = _money_field(_("Sale price"), help_text=_("Lower than the regular price; empty for no sale."))
+    confirm_clear_price = forms.BooleanField(
+        label=_("Yes, remove the price of this published product (it can no longer be bought)"), required=False
+    )
     stock_quantity = forms.IntegerField(
         label=_("Stock quantity"),
         required=False,
@@ -142,19 +319,20 @@ class ProductForm(forms.Form):
     width = _money_field(_("Width"))
     height = _money_field(_("Height"))
 
+    @classmethod
+    def values_of(cls, product):
+        """The product's values in the form's terms (term references as ids)."""
+        values = {name: getattr(product, name) for name in cls.TRACKED if name not in cls.TERM_KINDS}
+        for name in cls.TERM_KINDS:
+            values[name] = [ref.get("id") for ref in getattr(product, name) or [] if isinstance(ref, dict)]
+        return values
+
     def __init__(self, data=None, *, terms, product=None):
         self.terms = terms
         self.product = product
-        initial = None
-        if product is not None:
-            initial = {
-                name: getattr(product, name)
-                for name in self.base_fields
-                if name not in ("categories", "tags", "brands") and hasattr(product, name)
-            }
-            for name in ("categories", "tags", "brands"):
-                initial[name] = [ref.get("id") for ref in getattr(product, name) or [] if isinstance(ref, dict)]
-        super().__init__(data, initial=initial)
+        original = self.values_of(product) if product is not None else None
+        super().__init__(data, initial=original, original=original, identity=product.pk if product else "")
+        self.asks_price_confirmation = False
         for name, choices in (("categories", terms.categories), ("tags", terms.tags), ("brands", terms.brands)):
             known = {value for value, _label in choices}
             # Terms the product already has but this store's lists lack (not synced yet) stay choosable.
@@ -166,6 +344,10 @@ class ProductForm(forms.Form):
             choices = [*choices, *extra]
             self.fields[name].choices = choices
             self.fields[name].widget.attrs["size"] = min(8, max(3, len(choices)))
+        if product is not None:
+            keep_current_choice(self.fields["status"], product.status, PRODUCT_STATUS_LABELS)
+            keep_current_choice(self.fields["type"], product.type, PRODUCT_TYPE_LABELS)
+            keep_current_choice(self.fields["stock_status"], product.stock_status, STOCK_STATUS_LABELS)
         if product is not None and product.woo_id:
             # WooCommerce converts product types with side effects (variations are dropped): not here.
             self.fields["type"].disabled = True
@@ -173,43 +355,50 @@ class ProductForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        for name in ("description", "short_description"):
-            # Browsers send textareas with CRLF line ends: unchanged text must stay unchanged.
-            if data.get(name):
-                data[name] = data[name].replace("\r\n", "\n")
+        if data.get("name") is not None and not data["name"].strip():
+            self.add_error("name", _("Enter a name."))
         price, sale = data.get("price"), data.get("sale_price")
         if price is not None and sale is not None and sale >= price:
             self.add_error("sale_price", _("The sale price must be lower than the regular price."))
         if sale is not None and price is None:
             self.add_error("sale_price", _("Set a regular price before a sale price."))
+        if self.product is not None and not self.errors:
+            changed = self.changed_fields()
+            status = data.get("status") if "status" in changed else self.product.status
+            clears_price = "price" in changed and price is None and self.loaded_values.get("price") is not None
+            if clears_price and status == "publish" and not data.get("confirm_clear_price"):
+                self.asks_price_confirmation = True
+                self.add_error("price", _("This product is published: confirm below that its price should be removed."))
         return data
 
-    def _refs(self, kind, names):
-        chosen = self.cleaned_data.get(kind) or []
-        labels = dict(self.fields[kind].choices)
-        return [{"id": woo_id, "name": labels.get(woo_id, "").strip(), "slug": ""} for woo_id in chosen] or []
-
     def product_values(self):
-        """Field values for ``product_create`` / ``product_update`` (refs for the taxonomies)."""
-        data = dict(self.cleaned_data)
-        values = {name: data[name] for name in data if name not in ("categories", "tags", "brands")}
-        for name in ("description", "short_description"):
-            values[name] = values.get(name) or None
-        for kind in ("categories", "tags", "brands"):
-            values[kind] = self._refs(kind, None)
-        if self.product is not None:
-            if self.fields["type"].disabled:
-                values.pop("type", None)
-            # Keep each product's own references (slugs included) when the choice did not change.
-            for kind in ("categories", "tags", "brands"):
-                current = getattr(self.product, kind) or []
-                if sorted(r.get("id") for r in current if isinstance(r, dict)) == sorted(r["id"] for r in values[kind]):
-                    values[kind] = current
+        """The changed fields' values for ``product_update`` (every field for ``product_create``),
+        term choices as references."""
+        data = self.cleaned_data
+        values = {}
+        for name in self.changed_fields():
+            if name in self.TERM_KINDS:
+                labels = dict(self.fields[name].choices)
+                current = {
+                    ref.get("id"): ref for ref in (getattr(self.product, name, None) or []) if isinstance(ref, dict)
+                }
+                # A product's own references (slugs included) are kept for the terms it still has.
+                values[name] = [
+                    current.get(woo_id) or {"id": woo_id, "name": str(labels.get(woo_id, "")).strip(), "slug": ""}
+                    for woo_id in data.get(name) or []
+                ]
+            elif name in ("description", "short_description"):
+                values[name] = self.typed_text(name, data.get(name)) or None
+            else:
+                values[name] = data.get(name)
         return values
 
 
-class VariationForm(forms.Form):
-    """Inline edit of one variation's prices and stock."""
+class VariationForm(ChangesForm):
+    """Inline edit of one variation's prices and stock. Its prefix is the variation's full id, so
+    the inputs of every row belong to their own row's form."""
+
+    TRACKED = ("regular_price", "sale_price", "stock_quantity")
 
     regular_price = _money_field(_("Regular price"))
     sale_price = _money_field(_("Sale price"))
@@ -220,19 +409,37 @@ class VariationForm(forms.Form):
         max_value=10_000_000,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
     )
+    confirm_clear_price = forms.BooleanField(label=_("Yes, remove the price"), required=False)
 
-    def __init__(self, data=None, *, variation=None, prefix=None):
-        initial = None
-        if variation is not None:
-            initial = {name: getattr(variation, name) for name in self.base_fields}
-        super().__init__(data, initial=initial, prefix=prefix)
+    @staticmethod
+    def prefix_for(variation):
+        return f"v{variation.pk.hex}"
+
+    @classmethod
+    def values_of(cls, variation):
+        return {name: getattr(variation, name) for name in cls.TRACKED}
+
+    def __init__(self, data=None, *, variation):
+        self.variation = variation
+        original = self.values_of(variation)
+        super().__init__(
+            data, initial=original, original=original, identity=variation.pk, prefix=self.prefix_for(variation)
+        )
+        self.asks_price_confirmation = False
 
     def clean(self):
         data = super().clean()
         regular, sale = data.get("regular_price"), data.get("sale_price")
         if regular is not None and sale is not None and sale >= regular:
             self.add_error("sale_price", _("Lower than the regular price."))
+        clears_price = not self.errors and "regular_price" in self.changed_fields() and regular is None
+        if clears_price and self.variation.status == "publish" and not data.get("confirm_clear_price"):
+            self.asks_price_confirmation = True
+            self.add_error("regular_price", _("Confirm that this variation's price should be removed."))
         return data
+
+    def variation_values(self):
+        return {name: self.cleaned_data.get(name) for name in self.changed_fields()}
 
 
 BULK_ACTION_CHOICES = [
@@ -280,7 +487,6 @@ class BulkActionForm(forms.Form):
         ]
 
     def clean_ids(self):
-        import uuid
 
         ids = []
         for value in self.cleaned_data["ids"]:
@@ -335,19 +541,50 @@ class BulkActionForm(forms.Form):
 # --- taxonomies -------------------------------------------------------------------------------
 
 
-class TermForm(forms.Form):
+_SLUG = re.compile(r"^[-\w%]+$")
+
+
+def validate_woo_slug(value):
+    """A slug as WooCommerce stores it: letters, digits, "-" and "_", where non-ASCII letters may
+    come percent-encoded (``%d7%a9...`` is a Hebrew slug)."""
+    try:
+        decoded = unquote(value, errors="strict")
+    except UnicodeDecodeError:
+        decoded = None
+    if not _SLUG.match(value) or decoded is None or not re.match(r"^[-\w]+$", decoded):
+        raise forms.ValidationError(_("Enter a slug of letters, numbers, underscores or hyphens."), code="invalid_slug")
+
+
+class TermForm(ChangesForm):
     """A category, tag, brand, global attribute or attribute term; fields per kind."""
 
-    name = forms.CharField(label=_("Name"), max_length=200)
-    slug = forms.SlugField(
+    TRACKED = (
+        "name",
+        "slug",
+        "description",
+        "parent",
+        "display",
+        "menu_order",
+        "image_url",
+        "logo_url",
+        "type",
+        "order_by",
+        "has_archives",
+    )
+    FIELD_OF = {"parent_woo_id": "parent"}
+
+    name = forms.CharField(label=_("Name"), max_length=200, strip=False)
+    slug = forms.CharField(
         label=_("Slug"),
         required=False,
-        allow_unicode=True,
         max_length=200,
+        validators=[validate_woo_slug],
         widget=forms.TextInput(attrs={"dir": "ltr"}),
         help_text=_("The URL-friendly name. Leave empty to derive it from the name."),
     )
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("Description"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     parent = forms.TypedChoiceField(label=_("Parent category"), required=False, coerce=int, empty_value=None)
     display = forms.ChoiceField(
         label=_("Display type"),
@@ -383,35 +620,52 @@ class TermForm(forms.Form):
         "attribute_term": ("name", "slug", "description", "menu_order"),
     }
 
+    @classmethod
+    def values_of(cls, kind, instance):
+        """The term's values in the form's terms (``parent`` is the parent's WooCommerce id)."""
+        return {
+            name: getattr(instance, "parent_woo_id" if name == "parent" else name, None) for name in cls.FIELDS[kind]
+        }
+
     def __init__(self, data=None, *, kind, instance=None, parent_choices=()):
         self.kind = kind
         self.instance = instance
-        initial = {}
-        if instance is not None:
-            for name in self.FIELDS[kind]:
-                if name == "parent":
-                    initial["parent"] = getattr(instance, "parent_woo_id", None)
-                else:
-                    initial[name] = getattr(instance, name, None)
-        super().__init__(data, initial=initial)
+        original = self.values_of(kind, instance) if instance is not None else None
+        super().__init__(
+            data, initial=original or {}, original=original, identity=f"{kind}:{instance.pk if instance else ''}"
+        )
         for name in list(self.fields):
-            if name not in self.FIELDS[kind]:
+            if name not in (*self.FIELDS[kind], "loaded"):
                 del self.fields[name]
         if "parent" in self.fields:
             own = getattr(instance, "woo_id", None)
             self.fields["parent"].choices = [("", _("None (top level)"))] + [
                 (woo_id, label) for woo_id, label in parent_choices if woo_id != own
             ]
-        if instance is not None and "slug" in self.fields:
-            self.fields["slug"].required = True
-            self.fields["slug"].help_text = ""
+        if instance is not None:
+            if "slug" in self.fields:
+                self.fields["slug"].required = True
+                self.fields["slug"].help_text = ""
+            for name in ("parent", "display", "type", "order_by"):
+                if name in self.fields:
+                    keep_current_choice(self.fields[name], original.get(name))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("name") is not None and not data["name"].strip():
+            self.add_error("name", _("Enter a name."))
+        return data
 
     def values(self):
-        data = dict(self.cleaned_data)
+        """The changed fields' values for ``taxonomy_save`` (every field for a new term)."""
+        changed = set(self.changed_fields())
+        data = {name: value for name, value in self.cleaned_data.items() if name in changed}
+        if "description" in data:
+            data["description"] = self.typed_text("description", data["description"]) or ""
         if "parent" in data:
             data["parent_woo_id"] = data.pop("parent")
         if "slug" in data and not data["slug"]:
-            data["slug"] = slugify(data["name"], allow_unicode=True) or None
+            data["slug"] = slugify(self.cleaned_data["name"], allow_unicode=True) or None
         for name in ("description", "image_url", "logo_url"):
             if name in data and data[name] == "":
                 data[name] = None if name != "description" else ""

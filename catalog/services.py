@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.anomalies import check_mass_changes
+from catalog.edits import check_conflicts
 from catalog.models import Product, ProductVariation
 from catalog.selectors import sku_taken
 from config.db import DataSource
@@ -101,9 +102,12 @@ def product_create(*, actor, store_id, **values):
     return product, push
 
 
-def product_update(*, actor, store_id, product_id, **values):
-    """Save the changed fields of a product and push exactly those.
+def product_update(*, actor, store_id, product_id, base=None, **values):
+    """Save the person's changes to a product and push exactly those.
 
+    ``values`` are the changed fields only (a field not given is unchanged); ``base`` is what the
+    person's form showed for them. A field changed meanwhile (by someone else, or by the shop
+    through a webhook or a pull) raises :class:`catalog.edits.EditConflict` and nothing is saved.
     Returns ``(product, push)``; ``push`` is None when nothing changed.
     """
     access = access_for(actor)
@@ -114,18 +118,18 @@ def product_update(*, actor, store_id, product_id, **values):
         product = get_scoped_or_404(
             Product.objects.select_for_update().filter(store_id=store_id), access, CHANGE_CATALOG, pk=product_id
         )
-        merged_price = values.get("price", product.price)
-        merged_sale = values.get("sale_price", product.sale_price)
-        _check_prices(merged_price, merged_sale)
-        if "sku" in values and values["sku"] != product.sku:
-            _check_sku(store_id, values["sku"], exclude_id=product.pk)
-        changed = [name for name, value in values.items() if getattr(product, name) != value]
-        if not changed:
+        changes = check_conflicts(product, values, base)
+        _check_prices(changes.get("price", product.price), changes.get("sale_price", product.sale_price))
+        if "sku" in changes:
+            _check_sku(store_id, changes["sku"], exclude_id=product.pk)
+        if not changes:
             return product, None
-        for name in changed:
-            setattr(product, name, values[name])
-        product.save(update_fields=[*changed, "updated_at"])
-        push = sync_services.product_push(product.pk, actor, fields=changed)
+        # What we last knew of the shop for these fields: the push's own conflict check.
+        known = {name: getattr(product, name) for name in changes}
+        for name, value in changes.items():
+            setattr(product, name, value)
+        product.save(update_fields=[*changes, "updated_at"])
+        push = sync_services.product_push(product.pk, actor, fields=list(changes), base=known)
     return product, push
 
 
@@ -145,10 +149,12 @@ def product_trash(*, actor, store_id, product_id):
     return product, push
 
 
-def variation_update(*, actor, store_id, product_id, variation_id, **values):
+def variation_update(*, actor, store_id, product_id, variation_id, base=None, **values):
     """Inline price and stock edit of one variation, pushed with its product.
 
-    Returns ``(variation, push)``; ``push`` is None when nothing changed.
+    As :func:`product_update`: ``values`` are the changes, ``base`` what the row showed, a field
+    changed meanwhile raises :class:`catalog.edits.EditConflict`. Returns ``(variation, push)``;
+    ``push`` is None when nothing changed.
     """
     unknown = set(values) - set(VARIATION_EDITABLE_FIELDS)
     if unknown:
@@ -162,23 +168,26 @@ def variation_update(*, actor, store_id, product_id, variation_id, **values):
             CHANGE_CATALOG,
             pk=variation_id,
         )
-        regular = values.get("regular_price", variation.regular_price)
-        sale = values.get("sale_price", variation.sale_price)
-        _check_prices(regular, sale)
         if "stock_quantity" in values and values["stock_quantity"] is not None and "stock_status" not in values:
             values["stock_status"] = "instock" if values["stock_quantity"] > 0 else "outofstock"
-        changed = [name for name, value in values.items() if getattr(variation, name) != value]
-        if not changed:
+        changes = check_conflicts(variation, values, base)
+        regular = changes.get("regular_price", variation.regular_price)
+        sale = changes.get("sale_price", variation.sale_price)
+        _check_prices(regular, sale)
+        if not changes:
             return variation, None
-        for name in changed:
-            setattr(variation, name, values[name])
+        for name, value in changes.items():
+            setattr(variation, name, value)
+        changed = list(changes)
         # WooCommerce's "price" is what the customer pays: the sale price when there is one.
         effective = sale if sale is not None else regular
         if variation.price != effective:
             variation.price = effective
             changed.append("price")
         variation.save(update_fields=[*changed, "updated_at"])
-        push = sync_services.product_push(product_id, actor, fields=["variations"], variation_ids=[variation.pk])
+        push = sync_services.product_push(
+            product_id, actor, fields=["variations"], variation_ids=[variation.pk], variation_fields=list(changes)
+        )
     return variation, push
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.selectors import history_for
 from catalog import selectors, services
+from catalog.edits import EditConflict
 from catalog.forms import (
     BULK_ACTION_CHOICES,
     PRODUCT_STATUS_LABELS,
@@ -132,7 +133,7 @@ def _product_context(request, access, store, detail, **extra):
     can_edit = access.can(CHANGE_CATALOG, store.pk)
     variation_forms = []
     for variation in detail.variations:
-        variation_forms.append((variation, VariationForm(variation=variation, prefix=f"v{variation.pk.hex[:8]}")))
+        variation_forms.append((variation, VariationForm(variation=variation)))
     return page_context(
         store,
         access,
@@ -226,10 +227,13 @@ def product_edit(request, store_id, product_id):
     terms = selectors.term_choices_for(access, store.pk)
     form = ProductForm(request.POST or None, terms=terms, product=product)
     if request.method == "POST" and form.is_valid():
+        values = form.product_values()
         try:
             product, push = services.product_update(
-                actor=request.user, store_id=store.pk, product_id=product.pk, **form.product_values()
+                actor=request.user, store_id=store.pk, product_id=product.pk, base=form.loaded_of(values), **values
             )
+        except EditConflict as conflict:
+            form.show_conflict(conflict, ProductForm.values_of(conflict.current))
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -272,18 +276,22 @@ def variation_update(request, store_id, product_id, variation_id):
     """Inline price/stock edit; htmx swaps the variation's row, a plain POST redirects."""
     access, store = store_for(request, store_id, CHANGE_CATALOG)
     variation = selectors.variation_get(access, store.pk, product_id, variation_id)
-    prefix = f"v{variation.pk.hex[:8]}"
-    form = VariationForm(request.POST, variation=variation, prefix=prefix)
+    form = VariationForm(request.POST, variation=variation)
     saved = push = None
     if form.is_valid():
+        values = form.variation_values()
         try:
             saved, push = services.variation_update(
                 actor=request.user,
                 store_id=store.pk,
                 product_id=variation.product_id,
                 variation_id=variation.pk,
-                **form.cleaned_data,
+                base=form.loaded_of(values),
+                **values,
             )
+        except EditConflict as conflict:
+            variation = conflict.current
+            form.show_conflict(conflict, VariationForm.values_of(variation))
         except ValidationError as error:
             _apply_errors(form, error)
     if request.htmx:
@@ -291,7 +299,7 @@ def variation_update(request, store_id, product_id, variation_id):
         row = saved or variation
         row.push_pending = push is not None
         if saved is not None:
-            form = VariationForm(variation=saved, prefix=prefix)
+            form = VariationForm(variation=saved)
         context = {
             "store": store,
             "variation": row,
@@ -376,12 +384,30 @@ def taxonomy_list(request, store_id, kind):
 
 
 def _term_save(request, store, kind, form, **ids):
+    """Save the form's changes; False when they were refused (the form shows why)."""
+    values = form.values()
+    base = {name: form.loaded_values.get(form.FIELD_OF.get(name, name)) for name in values}
     try:
-        op = sync_services.taxonomy_save(kind, request.user, store_id=store.pk, **ids, **form.values())
+        op = sync_services.taxonomy_save(
+            kind, request.user, store_id=store.pk, **ids, base=base if form.instance else None, **values
+        )
+    except EditConflict as conflict:
+        form.show_conflict(conflict, TermForm.values_of(form.kind, conflict.current))
+        return False
     except ValidationError as error:
         _apply_errors(form, error)
-        return None
-    return op
+        return False
+    if op is None:
+        messages.info(request, _("Nothing changed."))
+    elif form.instance is not None:
+        messages.success(request, _("Saved. Sending the change to WooCommerce…"))
+    else:
+        messages.success(
+            request,
+            _("“%(name)s” is being created in WooCommerce; it appears here when WooCommerce confirms it.")
+            % {"name": form.cleaned_data["name"]},
+        )
+    return True
 
 
 def taxonomy_form(request, store_id, kind, term_id=None):
@@ -389,18 +415,8 @@ def taxonomy_form(request, store_id, kind, term_id=None):
     instance = selectors.term_get(access, store.pk, kind, term_id) if term_id else None
     parents = selectors.term_choices_for(access, store.pk).categories if kind == "category" else ()
     form = TermForm(request.POST or None, kind=kind, instance=instance, parent_choices=parents)
-    if request.method == "POST" and form.is_valid():
-        op = _term_save(request, store, kind, form, term_id=term_id)
-        if op is not None:
-            if instance is None:
-                messages.success(
-                    request,
-                    _("“%(name)s” is being created in WooCommerce; it appears here when WooCommerce confirms it.")
-                    % {"name": form.cleaned_data["name"]},
-                )
-            else:
-                messages.success(request, _("Saved. Sending the change to WooCommerce…"))
-            return redirect(f"catalog:{kind}_list", store_id=store.pk)
+    if request.method == "POST" and form.is_valid() and _term_save(request, store, kind, form, term_id=term_id):
+        return redirect(f"catalog:{kind}_list", store_id=store.pk)
     singular = KIND_LABELS[kind][1]
     title = (
         _("Edit %(kind)s “%(name)s”") % {"kind": singular, "name": instance.name}
@@ -468,18 +484,14 @@ def attribute_form(request, store_id, attribute_id=None):
     access, store = store_for(request, store_id, CHANGE_CATALOG)
     instance = selectors.attribute_get(access, store.pk, attribute_id) if attribute_id else None
     form = TermForm(request.POST or None, kind="attribute", instance=instance)
-    if request.method == "POST" and form.is_valid():
-        op = _term_save(request, store, PushEntity.ATTRIBUTE, form, term_id=attribute_id)
-        if op is not None:
-            if instance is None:
-                messages.success(
-                    request,
-                    _("“%(name)s” is being created in WooCommerce; it appears here when WooCommerce confirms it.")
-                    % {"name": form.cleaned_data["name"]},
-                )
-                return redirect("catalog:attribute_list", store_id=store.pk)
-            messages.success(request, _("Saved. Sending the change to WooCommerce…"))
-            return redirect("catalog:attribute_detail", store_id=store.pk, attribute_id=instance.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _term_save(request, store, PushEntity.ATTRIBUTE, form, term_id=attribute_id)
+    ):
+        if instance is None:
+            return redirect("catalog:attribute_list", store_id=store.pk)
+        return redirect("catalog:attribute_detail", store_id=store.pk, attribute_id=instance.pk)
     title = _("Edit attribute “%(name)s”") % {"name": instance.name} if instance else _("New attribute")
     context = _taxonomy_context(store, access, "attribute", title, form=form, instance=instance)
     context["cancel_url"] = (
@@ -497,18 +509,12 @@ def attribute_term_form(request, store_id, attribute_id, term_id=None):
     attribute = selectors.attribute_get(access, store.pk, attribute_id)
     instance = selectors.attribute_term_get(access, store.pk, attribute.pk, term_id) if term_id else None
     form = TermForm(request.POST or None, kind="attribute_term", instance=instance)
-    if request.method == "POST" and form.is_valid():
-        op = _term_save(request, store, PushEntity.ATTRIBUTE_TERM, form, term_id=term_id, attribute_id=attribute.pk)
-        if op is not None:
-            if instance is None:
-                messages.success(
-                    request,
-                    _("“%(name)s” is being created in WooCommerce; it appears here when WooCommerce confirms it.")
-                    % {"name": form.cleaned_data["name"]},
-                )
-            else:
-                messages.success(request, _("Saved. Sending the change to WooCommerce…"))
-            return redirect("catalog:attribute_detail", store_id=store.pk, attribute_id=attribute.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _term_save(request, store, PushEntity.ATTRIBUTE_TERM, form, term_id=term_id, attribute_id=attribute.pk)
+    ):
+        return redirect("catalog:attribute_detail", store_id=store.pk, attribute_id=attribute.pk)
     title = (
         _("Edit term “%(name)s”") % {"name": instance.name}
         if instance

@@ -309,6 +309,25 @@ def _changed_remotely(product: Product, remote: dict) -> bool:
     )
 
 
+def _overlapping_change(op: PushOperation, remote: dict) -> bool:
+    """Whether the shop changed one of the fields this push sends since it was edited here.
+
+    The operation's ``base`` holds each edited field's value before the edit (what we last knew
+    of the shop). Without it (a bulk edit, an older operation), any remote change counts.
+    """
+    base = op.payload.get("base")
+    if not base:
+        return True
+    theirs = product_fields(remote)
+    for name, before in base.items():
+        if name not in theirs:
+            continue
+        known = Product._meta.get_field(name).to_python(before) if before is not None else None
+        if _comparable(name, known) != _comparable(name, theirs[name]):
+            return True
+    return False
+
+
 def _push_product_update(op: PushOperation, client: WooClient) -> None:
     product = _product(op)
     if not product.woo_id:
@@ -316,7 +335,7 @@ def _push_product_update(op: PushOperation, client: WooClient) -> None:
         return
     only = set(op.fields) if op.fields else None
     remote = client.get(f"products/{product.woo_id}").data
-    if not op.payload.get("force") and _changed_remotely(product, remote):
+    if not op.payload.get("force") and _changed_remotely(product, remote) and _overlapping_change(op, remote):
         diff = product_diff(product, remote, only)
         if diff:
             _open_conflict(op, product, remote, diff)
@@ -389,9 +408,14 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
     if op.attempts > 1 and any(v.woo_id is None for v in variations):
         existing = client.fetch_all(f"products/{product.woo_id}/variations", {"status": "any"})
     by_marker = {marker(item): item for item in existing if marker(item)}
+    # Per variation, the fields edited here: only those are sent to an existing variation.
+    edited = op.payload.get("variation_fields") or {}
     create, update, adopted = [], [], {}
     for variation in variations:
         fields = {name: getattr(variation, name) for name in VARIATION_FIELDS}
+        if variation.woo_id and edited.get(str(variation.pk)) is not None:
+            update.append({"id": variation.woo_id, **variation_to_woo(fields, only=set(edited[str(variation.pk)]))})
+            continue
         image = images[variation.pk]
         image_ref = {"woo_id": image.woo_id, "original_url": image.original_url} if image else None
         body = variation_to_woo(fields, image=image_ref)

@@ -7,16 +7,19 @@ transaction, and queues the work with ``delay_on_commit`` (the task receives ids
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from catalog.edits import check_conflicts
 from catalog.models import (
     Product,
     ProductVariation,
@@ -193,14 +196,25 @@ def _open_push(entity_type, object_id) -> PushOperation | None:
 
 
 def product_push(
-    product_id, user, *, action=PushAction.UPDATE, fields=None, variation_ids=None, force_delete=False
+    product_id,
+    user,
+    *,
+    action=PushAction.UPDATE,
+    fields=None,
+    variation_ids=None,
+    force_delete=False,
+    base=None,
+    variation_fields=None,
 ) -> PushOperation:
     """Send a local product change to WooCommerce (managers and owners).
 
     Call it after saving the local edit. ``fields`` names the changed ``products`` columns
-    (plus "images", "attributes"); empty means all. ``variation_ids`` lists local variations to
-    create or update with it. A product without ``woo_id`` is created. ``action="delete"``
-    trashes it in WooCommerce (``force_delete`` deletes it for good).
+    (plus "images", "attributes"); empty means all. ``base`` holds those fields' values before
+    the edit (what we last knew of the shop): the push refuses to overwrite a field the shop
+    changed since. ``variation_ids`` lists local variations to create or update with it, and
+    ``variation_fields`` the variation fields changed (all when not given). A product without
+    ``woo_id`` is created. ``action="delete"`` trashes it in WooCommerce (``force_delete``
+    deletes it for good).
     """
     product = Product.objects.filter(pk=product_id).first()
     if product is None:
@@ -214,14 +228,25 @@ def product_push(
     variation_ids = [str(v) for v in variation_ids or []]
     if variation_ids and ProductVariation.objects.filter(pk__in=variation_ids).exclude(product=product).exists():
         raise ValidationError("Those variations belong to another product.")
+    base = json.loads(json.dumps(base, cls=DjangoJSONEncoder)) if base else {}
+    # Per variation, the fields to send; None: all of them.
+    sent_fields = sorted(set(variation_fields)) if variation_fields else None
+    per_variation = dict.fromkeys(variation_ids, sent_fields)
     with transaction.atomic():
         pending = _open_push(PushEntity.PRODUCT, product.pk) if action == PushAction.UPDATE else None
         if pending is not None and pending.action == PushAction.UPDATE:
-            # Not sent yet: fold this change into it.
+            # Not sent yet: fold this change into it (the earlier base of a field stays the base).
             pending.fields = None if pending.fields is None or fields is None else sorted({*pending.fields, *fields})
+            earlier = pending.payload.get("variation_fields") or {}
+            for variation_id in pending.payload.get("variation_ids", []):
+                before = earlier.get(variation_id)
+                mine = per_variation.get(variation_id, [])
+                per_variation[variation_id] = None if before is None or mine is None else sorted({*before, *mine})
             pending.payload = {
                 **pending.payload,
                 "variation_ids": sorted({*pending.payload.get("variation_ids", []), *variation_ids}),
+                "variation_fields": per_variation,
+                "base": {**base, **(pending.payload.get("base") or {})},
             }
             pending.save(update_fields=["fields", "payload"])
             return pending
@@ -232,7 +257,12 @@ def product_push(
             object_id=product.pk,
             woo_id=product.woo_id,
             fields=fields,
-            payload={"variation_ids": variation_ids, "force": bool(force_delete)},
+            payload={
+                "variation_ids": variation_ids,
+                "variation_fields": per_variation,
+                "base": base,
+                "force": bool(force_delete),
+            },
             requested_by=user,
         )
         return _queue_push(op)
@@ -283,10 +313,16 @@ TAXONOMY_EDITABLE = {
 }
 
 
-def taxonomy_save(kind, user, *, store_id=None, term_id=None, attribute_id=None, **values) -> PushOperation:
+def taxonomy_save(
+    kind, user, *, store_id=None, term_id=None, attribute_id=None, base=None, **values
+) -> PushOperation | None:
     """Create (no ``term_id``) or edit a category, tag, brand, global attribute or attribute
     term. An edit is saved locally at once (``sync_status`` "pending"); a new term is written
-    here when WooCommerce has answered with its id (``woo_id`` is required)."""
+    here when WooCommerce has answered with its id (``woo_id`` is required).
+
+    An edit's ``values`` are the changed fields only, and only those are sent; ``base`` is what
+    the person's form showed for them: a field changed meanwhile raises
+    :class:`catalog.edits.EditConflict`. None when the edit changes nothing."""
     if kind not in TAXONOMY_MODELS:
         raise ValidationError(f"Unknown taxonomy {kind!r}.")
     unknown = set(values) - set(TAXONOMY_EDITABLE[kind])
@@ -309,15 +345,17 @@ def taxonomy_save(kind, user, *, store_id=None, term_id=None, attribute_id=None,
                 raise ValidationError("The attribute does not belong to this store.")
             payload["attribute_id"] = str(attribute_id)
         if row is not None:
-            changed = [name for name, value in values.items() if getattr(row, name) != value]
-            for name in changed:
-                setattr(row, name, values[name])
+            changes = check_conflicts(row, values, base)
+            if not changes:
+                return None
+            for name, value in changes.items():
+                setattr(row, name, value)
+            changed = list(changes)
             if hasattr(row, "sync_status"):
                 row.sync_status = "pending"
                 changed.append("sync_status")
-            if changed:
-                row.save(update_fields=[*changed, "updated_at"])
-            payload["values"] = {name: getattr(row, name) for name in TAXONOMY_EDITABLE[kind]}
+            row.save(update_fields=[*changed, "updated_at"])
+            payload["values"] = changes
         op = PushOperation.objects.create(
             store_id=store_id,
             entity_type=kind,

@@ -1,6 +1,7 @@
 """The catalog pages: edits saved here and handed to the push services, bulk actions, inline
 variation edits, taxonomies, viewers without controls, and bad input that never becomes a 500."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ from django.urls import reverse
 
 from catalog.models import Product, ProductVariation, StoreCategory, StoreTag
 from catalog.tests.conftest import make_product, make_variation
+from catalog.tests.html_forms import form_data
 from sync.models import ProductConflict, PushAction, PushEntity, PushOperation
 
 pytestmark = pytest.mark.django_db
@@ -38,13 +40,28 @@ def product_form_data(product=None, **overrides):
     return data
 
 
+def page_form(client, page_url, form_id, **overrides):
+    """What the form ``form_id`` of the page posts as loaded (lists for multiple values), changed by
+    ``overrides``: the way a person edits a form."""
+    values = {}
+    for name, value in form_data(client.get(page_url).content.decode(), form_id):
+        values.setdefault(name, []).append(value)
+    data = {name: found[0] if len(found) == 1 else found for name, found in values.items()}
+    data.update(overrides)
+    return data
+
+
+def edit_form(client, store, product, **overrides):
+    return page_form(client, url("product_edit", store, product_id=product.pk), "product-form", **overrides)
+
+
 def test_manager_edits_a_product_and_exactly_the_changed_fields_are_pushed(
     client, store, manager, django_capture_on_commit_callbacks
 ):
     product = make_product(store, price=Decimal("100.00"))
     client.force_login(manager)
     with django_capture_on_commit_callbacks() as callbacks:
-        data = product_form_data(product, price="89.90", stock_quantity="10", categories=[5])
+        data = edit_form(client, store, product, price="89.90")
         response = client.post(url("product_edit", store, product_id=product.pk), data)
     assert response.status_code == 302
     assert response["Location"] == url("product_detail", store, product_id=product.pk)
@@ -63,12 +80,12 @@ def test_invalid_prices_are_explained_and_nothing_is_pushed(client, store, manag
     product = make_product(store, price=Decimal("100.00"))
     client.force_login(manager)
     response = client.post(
-        url("product_edit", store, product_id=product.pk), product_form_data(product, price="50", sale_price="60")
+        url("product_edit", store, product_id=product.pk), edit_form(client, store, product, price="50", sale_price="60")
     )
     assert response.status_code == 400
     assert "The sale price must be lower than the regular price." in response.content.decode()
     assert not PushOperation.objects.exists()
-    response = client.post(url("product_edit", store, product_id=product.pk), product_form_data(product, price="abc"))
+    response = client.post(url("product_edit", store, product_id=product.pk), edit_form(client, store, product, price="abc"))
     assert response.status_code == 400 and "Enter a number." in response.content.decode()
 
 
@@ -76,7 +93,7 @@ def test_a_duplicate_sku_is_refused(client, store, manager):
     make_product(store, sku="TAKEN-1")
     product = make_product(store)
     client.force_login(manager)
-    response = client.post(url("product_edit", store, product_id=product.pk), product_form_data(product, sku="TAKEN-1"))
+    response = client.post(url("product_edit", store, product_id=product.pk), edit_form(client, store, product, sku="TAKEN-1"))
     assert response.status_code == 400
     assert "already uses this SKU" in response.content.decode()
 
@@ -165,15 +182,29 @@ def test_products_of_another_store_are_never_touched_by_a_bulk_edit(client, stor
     assert foreign.status == "publish" and not PushOperation.objects.exists()
 
 
+def _row_form(client, store, product, variation):
+    """The fields the browser posts for ``variation``'s Save button, read from the product page."""
+    page = client.get(url("product_detail", store, product_id=product.pk)).content.decode()
+    row = page[page.index(f'id="variation-{variation.pk}"') :]
+    form_id = row[row.index("<form id=") + len('<form id="') :].split('"', 1)[0]
+    return {name: value for name, value in form_data(page, form_id)}, form_id
+
+
 def test_inline_variation_edit_swaps_its_row(client, store, manager):
     product = make_product(store, type="variable")
     variation = make_variation(product, regular_price=Decimal("20.00"), price=Decimal("20.00"))
-    prefix = f"v{variation.pk.hex[:8]}"
     client.force_login(manager)
+    posted, _form_id = _row_form(client, store, product, variation)
+    names = {name.rsplit("-", 1)[-1]: name for name in posted}
     endpoint = url("variation_update", store, product_id=product.pk, variation_id=variation.pk)
     response = client.post(
         endpoint,
-        {f"{prefix}-regular_price": "25.00", f"{prefix}-sale_price": "19.90", f"{prefix}-stock_quantity": "0"},
+        {
+            **posted,
+            names["regular_price"]: "25.00",
+            names["sale_price"]: "19.90",
+            names["stock_quantity"]: "0",
+        },
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
@@ -188,10 +219,50 @@ def test_inline_variation_edit_swaps_its_row(client, store, manager):
     assert variation.stock_status == "outofstock"
     push = PushOperation.objects.get(object_id=product.pk)
     assert push.payload["variation_ids"] == [str(variation.pk)]
+    posted, _form_id = _row_form(client, store, product, variation)
     response = client.post(
-        endpoint, {f"{prefix}-regular_price": "10", f"{prefix}-sale_price": "12"}, HTTP_HX_REQUEST="true"
+        endpoint, {**posted, names["regular_price"]: "10", names["sale_price"]: "12"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 422 and "Lower than the regular price." in response.content.decode()
+
+
+def test_variation_rows_written_in_one_run_each_post_their_own_fields(client, store, manager):
+    """Variations pulled together get ids with the same leading (time) digits: each row's Save
+    posts that row's fields only, and an untouched row saves nothing."""
+    product = make_product(store, type="variable")
+    variations = [
+        make_variation(
+            product,
+            id=uuid.UUID(int=(0x01A24CD2 << 96) | n),  # the same first 8 hex digits, as a pull writes them
+            regular_price=Decimal(f"{10 + n}.00"),
+            price=Decimal(f"{10 + n}.00"),
+            stock_quantity=n,
+        )
+        for n in range(3)
+    ]
+    client.force_login(manager)
+    forms = [_row_form(client, store, product, variation) for variation in variations]
+    assert len({form_id for _posted, form_id in forms}) == 3
+    for variation, (posted, _form_id) in zip(variations, forms, strict=True):
+        prices = [value for name, value in posted.items() if name.endswith("-regular_price")]
+        assert prices == [f"{variation.regular_price}"]
+    # Save on row 2 without an edit: nothing changes, nothing is pushed.
+    response = client.post(
+        url("variation_update", store, product_id=product.pk, variation_id=variations[1].pk),
+        forms[1][0],
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert not PushOperation.objects.exists()
+    # A post without the row's fields (only the token) changes nothing either.
+    response = client.post(
+        url("variation_update", store, product_id=product.pk, variation_id=variations[2].pk),
+        {name: value for name, value in forms[2][0].items() if name.endswith("-loaded")},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and not PushOperation.objects.exists()
+    variations[2].refresh_from_db()
+    assert variations[2].regular_price == Decimal("12.00") and variations[2].stock_quantity == 2
 
 
 def test_viewer_sees_the_catalog_without_any_edit_control(client, store, viewer):
@@ -260,7 +331,8 @@ def test_creating_a_category_goes_to_woocommerce_first(client, store, manager):
 def test_editing_a_tag_marks_it_pending(client, store, manager):
     tag = StoreTag.objects.create(store=store, woo_id=5, name="Linen", slug="linen")
     client.force_login(manager)
-    response = client.post(url("tag_edit", store, tag_id=tag.pk), {"name": "Pure linen", "slug": "linen"})
+    edit_url = url("tag_edit", store, tag_id=tag.pk)
+    response = client.post(edit_url, page_form(client, edit_url, "term-form", name="Pure linen"))
     assert response.status_code == 302
     tag.refresh_from_db()
     assert tag.name == "Pure linen" and tag.sync_status == "pending"
@@ -289,14 +361,12 @@ def test_objects_of_another_store_are_404(client, store, other_store, manager):
 def test_resubmitting_unchanged_text_from_a_browser_pushes_nothing(client, store, manager):
     product = make_product(store, description="<p>Line one</p>\n<p>Line two</p>\n", short_description=" Soft ")
     client.force_login(manager)
-    data = product_form_data(
+    data = edit_form(
+        client,
+        store,
         product,
-        price=str(product.price),
-        stock_quantity=str(product.stock_quantity),
         description="<p>Line one</p>\r\n<p>Line two</p>\r\n",  # what a browser's textarea sends
-        short_description=" Soft ",
     )
-    data["categories"] = [5]
     response = client.post(url("product_edit", store, product_id=product.pk), data)
     assert response.status_code == 302
     assert not PushOperation.objects.exists()

@@ -33,13 +33,14 @@ def attribute_term_fields(payload: dict) -> dict:
 
 def attribute_to_woo(
     *,
-    name: str,
+    name: str | None = None,
     slug: str | None = None,
     type: str | None = None,
     order_by: str | None = None,
     has_archives: bool | None = None,
 ) -> dict:
-    body: dict = {"name": name}
+    """The body for the fields given (an update sends only the changed ones)."""
+    body: dict = {} if name is None else {"name": name}
     if slug:
         body["slug"] = slug
     if type:
@@ -52,9 +53,14 @@ def attribute_to_woo(
 
 
 def attribute_term_to_woo(
-    *, name: str, slug: str | None = None, description: str | None = None, menu_order: int | None = None
+    *,
+    name: str | None = None,
+    slug: str | None = None,
+    description: str | None = None,
+    menu_order: int | None = None,
 ) -> dict:
-    body: dict = {"name": name}
+    """The body for the fields given (an update sends only the changed ones)."""
+    body: dict = {} if name is None else {"name": name}
     if slug:
         body["slug"] = slug
     if description is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import image_src, integer, require, text, woo_id
+from .common import NOT_GIVEN, image_src, integer, require, term_image, text, woo_id
 
 
 def brand_fields(payload: dict) -> dict:
@@ -17,13 +17,20 @@ def brand_fields(payload: dict) -> dict:
 
 
 def brand_to_woo(
-    *, name: str, slug: str | None = None, description: str | None = None, logo_url: str | None = None
+    *,
+    name: str | None = None,
+    slug: str | None = None,
+    description: str | None = None,
+    logo_url: str | None = NOT_GIVEN,
 ) -> dict:
-    body: dict = {"name": name}
+    """The body for the fields given (an update sends only the changed ones)."""
+    body: dict = {}
+    if name is not None:
+        body["name"] = name
     if slug:
         body["slug"] = slug
     if description is not None:
         body["description"] = description
-    if logo_url:
-        body["image"] = {"src": logo_url}
+    if logo_url is not NOT_GIVEN:
+        body["image"] = term_image(logo_url)
     return body

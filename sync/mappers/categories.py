@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import MappingError, image_src, integer, require, text, woo_id
+from .common import NOT_GIVEN, MappingError, image_src, integer, require, term_image, text, woo_id
 
 
 def category_fields(payload: dict) -> dict:
@@ -43,24 +43,28 @@ def category_depths(rows: list[dict]) -> dict[int, int]:
 
 def category_to_woo(
     *,
-    name: str,
+    name: str | None = None,
     slug: str | None = None,
     description: str | None = None,
-    parent_woo_id: int | None = None,
+    parent_woo_id: int | None = NOT_GIVEN,
     display: str | None = None,
     menu_order: int | None = None,
-    image_url: str | None = None,
+    image_url: str | None = NOT_GIVEN,
 ) -> dict:
-    body: dict = {"name": name}
+    """The body for the fields given (an update sends only the changed ones)."""
+    body: dict = {}
+    if name is not None:
+        body["name"] = name
     if slug:
         body["slug"] = slug
     if description is not None:
         body["description"] = description
-    body["parent"] = parent_woo_id or 0
+    if parent_woo_id is not NOT_GIVEN:
+        body["parent"] = parent_woo_id or 0
     if display:
         body["display"] = display
     if menu_order is not None:
         body["menu_order"] = menu_order
-    if image_url:
-        body["image"] = {"src": image_url}
+    if image_url is not NOT_GIVEN:
+        body["image"] = term_image(image_url)
     return body

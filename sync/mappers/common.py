@@ -135,3 +135,19 @@ def image_src(image: Any) -> str | None:
     if isinstance(image, dict):
         return blank_to_none(image.get("src"))
     return None
+
+
+class _NotGiven:
+    """A field left out of a partial update body (``None`` may be a value: no parent, no image)."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Any = _NotGiven()
+
+
+def term_image(image_url: str | None) -> dict | list:
+    """A term's new image for WooCommerce: sideloaded from its URL; ``[]`` removes it.
+    An unchanged image is never sent (WooCommerce would upload a duplicate)."""
+    return {"src": image_url} if image_url else []

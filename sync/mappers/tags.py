@@ -15,8 +15,9 @@ def tag_fields(payload: dict) -> dict:
     }
 
 
-def tag_to_woo(*, name: str, slug: str | None = None, description: str | None = None) -> dict:
-    body: dict = {"name": name}
+def tag_to_woo(*, name: str | None = None, slug: str | None = None, description: str | None = None) -> dict:
+    """The body for the fields given (an update sends only the changed ones)."""
+    body: dict = {} if name is None else {"name": name}
     if slug:
         body["slug"] = slug
     if description is not None:

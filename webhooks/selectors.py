@@ -101,3 +101,10 @@ def webhook_get(access, store_id, webhook_id, perm=MANAGE_WEBHOOKS):
 
 def disabled_count(webhooks):
     return sum(1 for hook in webhooks if hook.status == WebhookStatus.DISABLED)
+
+
+def missing_standard_topics(webhooks):
+    """Standard topics without a working webhook in the shop: never registered, or disabled by
+    WooCommerce or deleted there (Register adopts or creates them again)."""
+    working = {hook.topic for hook in webhooks if hook.woo_webhook_id and hook.status != WebhookStatus.DISABLED}
+    return sorted(set(settings.WEBHOOK_STANDARD_TOPICS) - working)

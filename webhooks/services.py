@@ -13,6 +13,7 @@ message or a template.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -1011,6 +1012,23 @@ def _store_secret(actor, store):
     return secret
 
 
+@contextlib.contextmanager
+def _registration_lock(store_id):
+    """One registration per store at a time, across processes (a PostgreSQL advisory lock): the
+    second one waits, then finds the first one's webhooks in the shop and adopts them instead of
+    creating every topic twice."""
+    from sync.records import lock_key
+
+    key = lock_key(f"webhooks-register:{store_id}")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
 @sensitive_variables("secret")
 def store_webhooks_register(*, actor, store_id, client=None, topics=None):
     """Register the standard webhooks (product and order created/updated/deleted/restored) on the
@@ -1024,7 +1042,7 @@ def store_webhooks_register(*, actor, store_id, client=None, topics=None):
     topics = list(topics or _setting("WEBHOOK_STANDARD_TOPICS", []))
     url = delivery_url(store.pk)
     result = WebhookActionResult()
-    with audit_actor(actor):
+    with _registration_lock(store.pk), audit_actor(actor):
         secret = _store_secret(actor, store)
         woo = _client(store, client)
         from sync.woo import WooError

@@ -98,9 +98,7 @@ def webhook_list(request, store_id):
         summary=selectors.webhook_inbox_summary(access, store_id),
         delivery_url=services.delivery_url(store_id),
         standard_topics=settings.WEBHOOK_STANDARD_TOPICS,
-        missing_topics=sorted(
-            set(settings.WEBHOOK_STANDARD_TOPICS) - {hook.topic for hook in webhooks if hook.woo_webhook_id}
-        ),
+        missing_topics=selectors.missing_standard_topics(webhooks),
         statuses=WebhookStatus,
         **selectors.webhook_page_permissions(access, store_id),
     )

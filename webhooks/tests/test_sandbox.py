@@ -231,3 +231,53 @@ def test_a_rotation_woocommerce_missed_is_pushed_by_the_status_refresh(owner, sh
     shop.refresh_from_db()
     with sandbox.data.lock:
         assert {h["secret"] for h in sandbox.data.webhooks.values()} == {credentials.webhook_secret(shop)}
+
+
+def test_two_registrations_at_once_create_each_topic_once_in_the_shop(owner, shop, sandbox, settings):
+    import threading
+
+    from django.db import connection
+
+    # Each request takes a while, so both registrations read the shop's (empty) list before
+    # either has created anything, unless they run one after the other.
+    sandbox.set_faults(latency_ms=80)
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def register():
+        try:
+            start.wait()
+            results.append(services.store_webhooks_register(actor=owner, store_id=shop.pk))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors and len(results) == 2 and all(result.ok for result in results)
+    with sandbox.data.lock:
+        topics = [hook["topic"] for hook in sandbox.data.webhooks.values()]
+    assert sorted(topics) == sorted(settings.WEBHOOK_STANDARD_TOPICS)
+    recorded = list(Webhook.objects.filter(store=shop).values_list("topic", flat=True))
+    assert sorted(recorded) == sorted(settings.WEBHOOK_STANDARD_TOPICS)
+
+
+def test_a_webhook_deleted_in_the_shop_brings_the_register_button_back(client, owner, shop, sandbox):
+    _register(owner, shop, sandbox)
+    page_url = f"/stores/{shop.pk}/webhooks/"
+    client.force_login(owner)
+    assert 'id="register-form"' not in client.get(page_url).content.decode()
+    with sandbox.data.lock:
+        deleted = min(sandbox.data.webhooks)
+        topic = sandbox.data.webhooks.pop(deleted)["topic"]
+    services.webhook_status_refresh(store_id=shop.pk)
+    page = client.get(page_url).content.decode()
+    assert 'id="register-form"' in page
+    client.post(f"/stores/{shop.pk}/webhooks/register/")
+    with sandbox.data.lock:
+        assert [hook["topic"] for hook in sandbox.data.webhooks.values()].count(topic) == 1
+    assert 'id="register-form"' not in client.get(page_url).content.decode()

@@ -15,6 +15,7 @@ from catalog.models import (
     StoreCategory,
     StoreTag,
 )
+from config.db import uuid7
 from orders.models import Order
 from sync.models import ProductConflict, SyncError, SyncRun, SyncRunKind, SyncRunStatus
 
@@ -35,7 +36,9 @@ def make_dashboard_objects(store, offset=1000):
         synced_at=now,
         categories=[{"id": offset + 3, "name": "Kitchen", "slug": "kitchen"}],
     )
+    # Time-ordered ids, as a pull writes them: the two variations' ids share their leading digits.
     variation = ProductVariation.objects.create(
+        id=uuid7(),
         product=product,
         store=store,
         woo_id=offset + 2,
@@ -44,6 +47,18 @@ def make_dashboard_objects(store, offset=1000):
         regular_price=Decimal("120.00"),
         stock_quantity=2,
         attributes=[{"id": offset + 4, "name": "Size", "option": "S"}],
+        source="woo",
+    )
+    ProductVariation.objects.create(
+        id=uuid7(),
+        product=product,
+        store=store,
+        woo_id=offset + 10,
+        sku=f"APRON-{offset}-M",
+        price=Decimal("125.00"),
+        regular_price=Decimal("125.00"),
+        stock_quantity=3,
+        attributes=[{"id": offset + 4, "name": "Size", "option": "M"}],
         source="woo",
     )
     conflict = ProductConflict.objects.create(

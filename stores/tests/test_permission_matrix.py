@@ -26,6 +26,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from catalog.tests.html_forms import duplicate_ids
 from stores.tests.helpers import ROLES, build_world
 
 LOGIN = "login"  # a redirect to the login page
@@ -297,7 +298,17 @@ def _check_all(world, key, entry, route):
                 failures.append(
                     f"{entry.method.upper()} {url} as {role} ({target} store): got {got}, expected {expected}"
                 )
+            if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+                # Two elements with one id tie a label, a form="..." input or a script to the wrong one.
+                shared = duplicate_ids(response.content.decode())
+                if shared:
+                    failures.append(f"{entry.method.upper()} {url} as {role}: ids used twice: {shared}")
     return failures
+
+
+def test_the_duplicate_id_detector_detects():
+    assert duplicate_ids('<form id="vf-1"></form><input id="a"><form id="vf-1"></form>') == ["vf-1"]
+    assert duplicate_ids('<div id="a"></div><p id="b"></p>') == []
 
 
 SITE_URLS = [key for key, namespace, _route, _ in project_urls() if namespace != "admin"]

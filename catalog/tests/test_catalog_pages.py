@@ -80,12 +80,15 @@ def test_invalid_prices_are_explained_and_nothing_is_pushed(client, store, manag
     product = make_product(store, price=Decimal("100.00"))
     client.force_login(manager)
     response = client.post(
-        url("product_edit", store, product_id=product.pk), edit_form(client, store, product, price="50", sale_price="60")
+        url("product_edit", store, product_id=product.pk),
+        edit_form(client, store, product, price="50", sale_price="60"),
     )
     assert response.status_code == 400
     assert "The sale price must be lower than the regular price." in response.content.decode()
     assert not PushOperation.objects.exists()
-    response = client.post(url("product_edit", store, product_id=product.pk), edit_form(client, store, product, price="abc"))
+    response = client.post(
+        url("product_edit", store, product_id=product.pk), edit_form(client, store, product, price="abc")
+    )
     assert response.status_code == 400 and "Enter a number." in response.content.decode()
 
 
@@ -93,7 +96,9 @@ def test_a_duplicate_sku_is_refused(client, store, manager):
     make_product(store, sku="TAKEN-1")
     product = make_product(store)
     client.force_login(manager)
-    response = client.post(url("product_edit", store, product_id=product.pk), edit_form(client, store, product, sku="TAKEN-1"))
+    response = client.post(
+        url("product_edit", store, product_id=product.pk), edit_form(client, store, product, sku="TAKEN-1")
+    )
     assert response.status_code == 400
     assert "already uses this SKU" in response.content.decode()
 
@@ -187,7 +192,7 @@ def _row_form(client, store, product, variation):
     page = client.get(url("product_detail", store, product_id=product.pk)).content.decode()
     row = page[page.index(f'id="variation-{variation.pk}"') :]
     form_id = row[row.index("<form id=") + len('<form id="') :].split('"', 1)[0]
-    return {name: value for name, value in form_data(page, form_id)}, form_id
+    return dict(form_data(page, form_id)), form_id
 
 
 def test_inline_variation_edit_swaps_its_row(client, store, manager):

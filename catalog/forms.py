@@ -18,7 +18,7 @@ from catalog.selectors import (
     PRODUCT_SORTS,
     ProductFilters,
 )
-from catalog.services import BULK_LIMIT
+from catalog.services import BULK_LIMIT, PRODUCT_EDITABLE_FIELDS
 
 PRODUCT_STATUS_CHOICES = [
     ("publish", _("Published")),
@@ -255,25 +255,7 @@ class TermMultipleChoiceField(forms.TypedMultipleChoiceField):
 
 
 class ProductForm(ChangesForm):
-    TRACKED = (
-        "name",
-        "sku",
-        "status",
-        "type",
-        "price",
-        "sale_price",
-        "stock_quantity",
-        "stock_status",
-        "short_description",
-        "description",
-        "categories",
-        "tags",
-        "brands",
-        "weight",
-        "length",
-        "width",
-        "height",
-    )
+    TRACKED = PRODUCT_EDITABLE_FIELDS
     TERM_KINDS = ("categories", "tags", "brands")
 
     # strip=False: an untouched name keeps its exact text (trailing spaces included).

@@ -11,9 +11,9 @@ import re
 import pytest
 
 from catalog.models import Product, ProductVariation, StoreCategory, StoreTag
-from catalog.tests.test_browser_dashboard import ARTIFACTS, KEYS, PASSWORD, new_page, sign_in
+from catalog.tests.test_browser_dashboard import ARTIFACTS, KEYS, new_page, sign_in
 from catalog.tests.test_browser_dashboard import browser as browser  # the Chromium fixture
-from stores.services import store_create
+from catalog.tests.test_browser_dashboard import shop as shop  # a store on the sandbox below, pulled once
 from sync.models import SyncRunKind
 from sync.pull import run_pull
 from sync.services import sync_run_queue
@@ -40,17 +40,20 @@ def pull(store):
 
 
 @pytest.fixture
-def shop(sandbox, settings, tmp_path):
-    from accounts.services import user_create
+def store(shop):
+    """The dashboard journeys' store, connected to this module's sandbox and pulled once."""
+    return shop["store"]
 
-    settings.ALLOWED_HOSTS = ["*"]
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.SYNC_FETCH_IMAGES = False
-    settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
-    owner = user_create(email="owner@example.com", password=PASSWORD)
-    store = store_create(actor=owner, name="Olive & Thyme", url=sandbox.url, api_key=KEYS[0], api_secret=KEYS[1])
-    return store
+
+def open_tabs(browser, live_server, url, count):
+    """``count`` tabs of one person on ``url``, loaded one after the other."""
+    tabs = []
+    for _ in range(count):
+        tab = new_page(browser)
+        sign_in(tab, live_server.url, "owner@example.com")
+        tab.goto(url)
+        tabs.append(tab)
+    return tabs
 
 
 def shot(page, name):
@@ -80,7 +83,7 @@ def save_product_form(page):
 
 
 def test_saving_untouched_variation_rows_changes_nothing_and_row_3_changes_only_itself(
-    browser, live_server, shop, sandbox
+    browser, live_server, store, sandbox
 ):
     parent = sandbox.create_product(
         name="Linen shirt",
@@ -96,8 +99,8 @@ def test_saving_untouched_variation_rows_changes_nothing_and_row_3_changes_only_
             stock_quantity=20 + n,
             attributes=[{"name": "Size", "option": f"S{n}"}],
         )
-    pull(shop)
-    product = Product.objects.get(store=shop, woo_id=parent["id"])
+    pull(store)
+    product = Product.objects.get(store=store, woo_id=parent["id"])
     ids = list(ProductVariation.objects.filter(product=product).values_list("pk", flat=True))
     assert len(ids) == VARIATIONS
     # Pulled in one run: time-ordered ids whose leading 32 bits (8 hex digits) are shared.
@@ -106,7 +109,7 @@ def test_saving_untouched_variation_rows_changes_nothing_and_row_3_changes_only_
 
     page = new_page(browser)
     sign_in(page, live_server.url, "owner@example.com")
-    page.goto(f"{live_server.url}/stores/{shop.pk}/products/{product.pk}/")
+    page.goto(f"{live_server.url}/stores/{store.pk}/products/{product.pk}/")
     rows = page.locator(".variations-table tbody tr")
     assert rows.count() == VARIATIONS
     row_ids = [rows.nth(n).get_attribute("id").removeprefix("variation-") for n in range(3)]
@@ -137,17 +140,10 @@ def test_saving_untouched_variation_rows_changes_nothing_and_row_3_changes_only_
 # --- two tabs, stale forms, a sale in the shop ----------------------------------------------------
 
 
-def test_two_tabs_on_one_product_the_older_save_never_overwrites(browser, live_server, shop, sandbox):
-    pull(shop)
-    product = simple_product(shop, stock_quantity__isnull=False, price__isnull=False, sale_price__isnull=True)
-    edit_url = f"{live_server.url}/stores/{shop.pk}/products/{product.pk}/edit/"
-    tabs = []
-    for _ in range(3):
-        tab = new_page(browser)
-        sign_in(tab, live_server.url, "owner@example.com")
-        tab.goto(edit_url)
-        tabs.append(tab)
-    a, b, c = tabs
+def test_two_tabs_on_one_product_the_older_save_never_overwrites(browser, live_server, store, sandbox):
+    product = simple_product(store, stock_quantity__isnull=False, price__isnull=False, sale_price__isnull=True)
+    edit_url = f"{live_server.url}/stores/{store.pk}/products/{product.pk}/edit/"
+    a, b, c = open_tabs(browser, live_server, edit_url, 3)
 
     # B changes price and stock and saves.
     b.fill("#id_price", "311.00")
@@ -175,11 +171,10 @@ def test_two_tabs_on_one_product_the_older_save_never_overwrites(browser, live_s
     assert in_shop(sandbox, "products", product.woo_id)["name"] == "Renamed in tab A"
 
 
-def test_a_sale_in_the_shop_while_the_form_is_open_survives_its_save(browser, live_server, shop, sandbox):
-    pull(shop)
-    product = simple_product(shop, stock_quantity__gte=10)
+def test_a_sale_in_the_shop_while_the_form_is_open_survives_its_save(browser, live_server, store, sandbox):
+    product = simple_product(store, stock_quantity__gte=10)
     stock = product.stock_quantity
-    edit_url = f"{live_server.url}/stores/{shop.pk}/products/{product.pk}/edit/"
+    edit_url = f"{live_server.url}/stores/{store.pk}/products/{product.pk}/edit/"
     page = new_page(browser)
     sign_in(page, live_server.url, "owner@example.com")
 
@@ -194,7 +189,7 @@ def test_a_sale_in_the_shop_while_the_form_is_open_survives_its_save(browser, li
     # The next sale arrives here (as a webhook delivery would) while the form is open.
     page.goto(edit_url)
     sandbox.update_product(product.woo_id, stock_quantity=stock - 9)
-    pull(shop)
+    pull(store)
     assert Product.objects.get(pk=product.pk).stock_quantity == stock - 9
     page.fill("#id_name", "Name after the second sale")
     save_product_form(page)
@@ -203,24 +198,18 @@ def test_a_sale_in_the_shop_while_the_form_is_open_survives_its_save(browser, li
 
 
 def test_two_tabs_on_one_category_the_older_save_never_overwrites_and_the_image_stays(
-    browser, live_server, shop, sandbox
+    browser, live_server, store, sandbox
 ):
-    client = client_for(shop)
+    client = client_for(store)
     created = client.post(
         "products/categories",
         {"name": "Aprons", "description": "Cotton and linen.", "image": {"src": f"{sandbox.url}/media/apron.png"}},
     ).data
     image_id = created["image"]["id"]
-    pull(shop)
-    category = StoreCategory.objects.get(store=shop, woo_id=created["id"])
-    edit_url = f"{live_server.url}/stores/{shop.pk}/products/categories/{category.pk}/edit/"
-    tabs = []
-    for _ in range(3):
-        tab = new_page(browser)
-        sign_in(tab, live_server.url, "owner@example.com")
-        tab.goto(edit_url)
-        tabs.append(tab)
-    a, b, c = tabs
+    pull(store)
+    category = StoreCategory.objects.get(store=store, woo_id=created["id"])
+    edit_url = f"{live_server.url}/stores/{store.pk}/products/categories/{category.pk}/edit/"
+    a, b, c = open_tabs(browser, live_server, edit_url, 3)
     media_before = len(sandbox.data.media)
 
     b.fill("#id_description", "Heavy cotton, washed linen.")
@@ -247,21 +236,20 @@ def test_two_tabs_on_one_category_the_older_save_never_overwrites_and_the_image_
 
 
 @pytest.mark.parametrize("status", ["trash", "future"])
-def test_save_on_a_trashed_or_scheduled_product_changes_nothing(browser, live_server, shop, sandbox, status):
-    pull(shop)
-    product = simple_product(shop, status="publish")
+def test_save_on_a_trashed_or_scheduled_product_changes_nothing(browser, live_server, store, sandbox, status):
+    product = simple_product(store, status="publish")
     if status == "trash":
         sandbox.trash_product(product.woo_id)
     else:
         sandbox.update_product(product.woo_id, status="future", date_created="2031-01-01T10:00:00")
-    pull(shop)
+    pull(store)
     product.refresh_from_db()
     assert product.status == status
     before = in_shop(sandbox, "products", product.woo_id)
 
     page = new_page(browser)
     sign_in(page, live_server.url, "owner@example.com")
-    page.goto(f"{live_server.url}/stores/{shop.pk}/products/{product.pk}/edit/")
+    page.goto(f"{live_server.url}/stores/{store.pk}/products/{product.pk}/edit/")
     assert page.locator("#id_status").input_value() == status
     save_product_form(page)
     shot(page, f"04-save-{status}")
@@ -273,12 +261,11 @@ def test_save_on_a_trashed_or_scheduled_product_changes_nothing(browser, live_se
 # --- bulk actions on page 2 ---------------------------------------------------------------------
 
 
-def test_bulk_on_page_2_changes_only_the_ticked_rows_of_page_2(browser, live_server, shop, sandbox):
-    pull(shop)
+def test_bulk_on_page_2_changes_only_the_ticked_rows_of_page_2(browser, live_server, store, sandbox):
     before = {woo_id: in_shop(sandbox, "products", woo_id)["status"] for woo_id in sandbox.data.products}
     page = new_page(browser)
     sign_in(page, live_server.url, "owner@example.com")
-    page.goto(f"{live_server.url}/stores/{shop.pk}/products/?page=2")
+    page.goto(f"{live_server.url}/stores/{store.pk}/products/?page=2")
     rows = page.locator("#products tbody tr")
     assert rows.count() >= 4
     ticked = [rows.nth(n).get_attribute("data-product") for n in (1, 3)]
@@ -307,15 +294,14 @@ def test_bulk_on_page_2_changes_only_the_ticked_rows_of_page_2(browser, live_ser
 # --- exact text, Hebrew slugs --------------------------------------------------------------------
 
 
-def test_an_untouched_description_and_name_stay_byte_identical(browser, live_server, shop, sandbox):
-    pull(shop)
-    product = simple_product(shop, price__isnull=False, sale_price__isnull=True)
+def test_an_untouched_description_and_name_stay_byte_identical(browser, live_server, store, sandbox):
+    product = simple_product(store, price__isnull=False, sale_price__isnull=True)
     text = "<p>Line one</p>\r\n<p>Line two  </p>\n\n"
     sandbox.update_product(product.woo_id, name="Olive soap  ", description=text, short_description="\n Soft\r\n")
-    pull(shop)
+    pull(store)
     page = new_page(browser)
     sign_in(page, live_server.url, "owner@example.com")
-    page.goto(f"{live_server.url}/stores/{shop.pk}/products/{product.pk}/edit/")
+    page.goto(f"{live_server.url}/stores/{store.pk}/products/{product.pk}/edit/")
     page.fill("#id_price", "64.00")
     save_product_form(page)
     simple_product_in_shop = in_shop(sandbox, "products", product.woo_id)
@@ -325,14 +311,14 @@ def test_an_untouched_description_and_name_stay_byte_identical(browser, live_ser
     assert simple_product_in_shop["name"] == "Olive soap  "
 
 
-def test_a_term_with_a_hebrew_slug_can_be_renamed(browser, live_server, shop, sandbox):
-    created = client_for(shop).post("products/tags", {"name": "שלום"}).data
+def test_a_term_with_a_hebrew_slug_can_be_renamed(browser, live_server, store, sandbox):
+    created = client_for(store).post("products/tags", {"name": "שלום"}).data
     assert created["slug"].startswith("%d7%")  # WooCommerce stores it percent-encoded
-    pull(shop)
-    tag = StoreTag.objects.get(store=shop, woo_id=created["id"])
+    pull(store)
+    tag = StoreTag.objects.get(store=store, woo_id=created["id"])
     page = new_page(browser)
     sign_in(page, live_server.url, "owner@example.com")
-    page.goto(f"{live_server.url}/stores/{shop.pk}/products/tags/{tag.pk}/edit/")
+    page.goto(f"{live_server.url}/stores/{store.pk}/products/tags/{tag.pk}/edit/")
     page.fill("#id_name", "שלום עולם")
     page.click("#term-form button[type=submit]")
     page.wait_for_load_state("networkidle")

@@ -36,30 +36,21 @@ def make_dashboard_objects(store, offset=1000):
         synced_at=now,
         categories=[{"id": offset + 3, "name": "Kitchen", "slug": "kitchen"}],
     )
-    # Time-ordered ids, as a pull writes them: the two variations' ids share their leading digits.
-    variation = ProductVariation.objects.create(
-        id=uuid7(),
-        product=product,
-        store=store,
-        woo_id=offset + 2,
-        sku=f"APRON-{offset}-S",
-        price=Decimal("120.00"),
-        regular_price=Decimal("120.00"),
-        stock_quantity=2,
-        attributes=[{"id": offset + 4, "name": "Size", "option": "S"}],
-        source="woo",
-    )
-    ProductVariation.objects.create(
-        id=uuid7(),
-        product=product,
-        store=store,
-        woo_id=offset + 10,
-        sku=f"APRON-{offset}-M",
-        price=Decimal("125.00"),
-        regular_price=Decimal("125.00"),
-        stock_quantity=3,
-        attributes=[{"id": offset + 4, "name": "Size", "option": "M"}],
-        source="woo",
+    # Time-ordered ids, as a pull writes them: the variations' ids share their leading digits.
+    variation, _second = (
+        ProductVariation.objects.create(
+            id=uuid7(),
+            product=product,
+            store=store,
+            woo_id=woo_id,
+            sku=f"APRON-{offset}-{size}",
+            price=price,
+            regular_price=price,
+            stock_quantity=2,
+            attributes=[{"id": offset + 4, "name": "Size", "option": size}],
+            source="woo",
+        )
+        for woo_id, size, price in ((offset + 2, "S", Decimal("120.00")), (offset + 10, "M", Decimal("125.00")))
     )
     conflict = ProductConflict.objects.create(
         store=store,

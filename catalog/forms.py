@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 from django import forms
 from django.core import signing
+from django.utils.html import format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -94,6 +95,13 @@ class ChangesForm(forms.Form):
         self.loaded_values = {}
         if original is not None:
             self.fields["loaded"].initial = self._sign(original)
+            for name in self.TRACKED if self.is_bound else ():
+                field = self.fields.get(name)
+                if field is not None and field.widget.value_omitted_from_data(
+                    self.data, self.files, self.add_prefix(name)
+                ):
+                    # Not posted (checkboxes and multi-selects are posted by being absent): unchanged.
+                    field.disabled = True
 
     @property
     def _salt(self):
@@ -133,15 +141,11 @@ class ChangesForm(forms.Form):
         names = [name for name in self.TRACKED if name in self.fields and not self.fields[name].disabled]
         if self.original is None:
             return names
-        changed = []
-        for name in names:
-            if name not in self.cleaned_data:
-                continue
-            if self.fields[name].widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name)):
-                continue  # not posted: unchanged (checkboxes and multi-selects are posted by being absent)
-            if not same_value(self.cleaned_data[name], self.loaded_values.get(name)):
-                changed.append(name)
-        return changed
+        return [
+            name
+            for name in names
+            if name in self.cleaned_data and not same_value(self.cleaned_data[name], self.loaded_values.get(name))
+        ]
 
     def typed_text(self, name, value):
         """A changed text as the person typed it, with the line ends it was loaded with (browsers
@@ -249,7 +253,35 @@ class ProductFilterForm(forms.Form):
         )
 
 
+class _PostedWhenEmpty:
+    """A widget that browsers omit when nothing is chosen (a multi-select, a checkbox), with an
+    empty hidden input of the same name before it: a post without the name leaves the field
+    unchanged, a post with only the marker clears it."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html('<input type="hidden" name="{}" value="">', name) + super().render(
+            name, value, attrs, renderer
+        )
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data
+
+
+class MarkedSelectMultiple(_PostedWhenEmpty, forms.SelectMultiple):
+    def value_from_datadict(self, data, files, name):
+        return [value for value in super().value_from_datadict(data, files, name) if value != ""]
+
+
+class MarkedCheckbox(_PostedWhenEmpty, forms.CheckboxInput):
+    def value_from_datadict(self, data, files, name):
+        # The checkbox follows its marker: checked posts ["", "on"].
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return super().value_from_datadict({name: values[-1]} if values else {}, files, name)
+
+
 class TermMultipleChoiceField(forms.TypedMultipleChoiceField):
+    widget = MarkedSelectMultiple
+
     def __init__(self, **kwargs):
         super().__init__(coerce=int, required=False, **kwargs)
 
@@ -592,7 +624,7 @@ class TermForm(ChangesForm):
             ("id", _("Term ID")),
         ],
     )
-    has_archives = forms.BooleanField(label=_("Enable archives"), required=False)
+    has_archives = forms.BooleanField(label=_("Enable archives"), required=False, widget=MarkedCheckbox)
 
     FIELDS = {
         "category": ("name", "slug", "parent", "description", "display", "menu_order", "image_url"),

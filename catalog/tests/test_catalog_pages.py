@@ -375,3 +375,95 @@ def test_resubmitting_unchanged_text_from_a_browser_pushes_nothing(client, store
     response = client.post(url("product_edit", store, product_id=product.pk), data)
     assert response.status_code == 302
     assert not PushOperation.objects.exists()
+
+
+def test_a_field_missing_from_the_post_is_unchanged(client, store, manager):
+    product = make_product(store, price=Decimal("79.90"), stock_quantity=20, description="Kept")
+    client.force_login(manager)
+    loaded = edit_form(client, store, product)["loaded"]
+    response = client.post(url("product_edit", store, product_id=product.pk), {"loaded": loaded, "name": "Only me"})
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.name, product.price, product.stock_quantity, product.description) == (
+        "Only me",
+        Decimal("79.90"),
+        20,
+        "Kept",
+    )
+    assert PushOperation.objects.get(object_id=product.pk).fields == ["name"]
+
+
+def test_a_post_without_what_the_form_was_loaded_from_saves_nothing(client, store, manager):
+    product = make_product(store, price=Decimal("79.90"))
+    client.force_login(manager)
+    data = edit_form(client, store, product, price="1.00")
+    for token in ("", data["loaded"][:-4] + "abcd"):
+        response = client.post(url("product_edit", store, product_id=product.pk), {**data, "loaded": token})
+        assert response.status_code == 400 and "reload the page" in response.content.decode()
+    product.refresh_from_db()
+    assert product.price == Decimal("79.90") and not PushOperation.objects.exists()
+
+
+def test_a_change_made_meanwhile_is_shown_with_both_values_and_not_overwritten(client, store, manager):
+    product = make_product(store, price=Decimal("79.90"), stock_quantity=346)
+    client.force_login(manager)
+    stale = edit_form(client, store, product, price="70.00", name="Mine")
+    Product.objects.filter(pk=product.pk).update(price=Decimal("95.00"), stock_quantity=340)  # e.g. a webhook
+    response = client.post(url("product_edit", store, product_id=product.pk), stale)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Not saved" in page and "95.00" in page and "70.00" in page
+    product.refresh_from_db()
+    assert (product.name, product.price, product.stock_quantity) == (
+        "Product" + product.name[7:],
+        Decimal("95.00"),
+        340,
+    )
+    assert not PushOperation.objects.exists()
+    # The form shown again holds what is saved now for the untouched fields: saving it is a choice.
+    again = dict(form_data(page, "product-form"))
+    assert again["stock_quantity"] == "340" and again["price"] == "70.00"
+    assert client.post(url("product_edit", store, product_id=product.pk), again).status_code == 302
+    product.refresh_from_db()
+    assert (product.name, product.price, product.stock_quantity) == ("Mine", Decimal("70.00"), 340)
+
+
+@pytest.mark.parametrize("status", ["trash", "future", "private", "pending"])
+def test_a_status_the_form_does_not_offer_is_kept(client, store, manager, status):
+    product = make_product(store, status=status)
+    client.force_login(manager)
+    data = edit_form(client, store, product)
+    assert data["status"] == status
+    response = client.post(url("product_edit", store, product_id=product.pk), data)
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.status == status and not PushOperation.objects.exists()
+
+
+def test_clearing_a_published_products_price_asks_first(client, store, manager):
+    product = make_product(store, price=Decimal("79.90"), status="publish")
+    client.force_login(manager)
+    data = edit_form(client, store, product, price="")
+    response = client.post(url("product_edit", store, product_id=product.pk), data)
+    assert response.status_code == 400 and 'name="confirm_clear_price"' in response.content.decode()
+    product.refresh_from_db()
+    assert product.price == Decimal("79.90")
+    response = client.post(url("product_edit", store, product_id=product.pk), {**data, "confirm_clear_price": "on"})
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.price is None
+
+
+def test_a_percent_encoded_slug_is_accepted_and_kept(client, store, manager):
+    slug = "%d7%a9%d7%9c%d7%95%d7%9d"
+    tag = StoreTag.objects.create(store=store, woo_id=7, name="שלום", slug=slug)
+    client.force_login(manager)
+    edit_url = url("tag_edit", store, tag_id=tag.pk)
+    response = client.post(edit_url, page_form(client, edit_url, "term-form", name="שלום עולם"))
+    assert response.status_code == 302
+    push = PushOperation.objects.get(entity_type=PushEntity.TAG)
+    assert push.payload["values"] == {"name": "שלום עולם"}
+    tag.refresh_from_db()
+    assert tag.slug == slug
+    response = client.post(edit_url, page_form(client, edit_url, "term-form", slug="%zz bad"))
+    assert response.status_code == 400 and "Enter a slug" in response.content.decode()

@@ -245,3 +245,38 @@ def test_permissions(synced, sandbox, viewer, make_user):
         services.order_change_status(order.pk, "completed", stranger)
     with pytest.raises(Http404):
         services.sync_start(synced.pk, stranger)
+
+
+def test_a_shop_change_to_a_field_we_do_not_send_is_no_conflict_and_survives(synced, sandbox, manager):
+    from catalog.services import product_update
+
+    product = _simple(synced, sandbox)
+    time.sleep(1.01)  # WooCommerce's modified time has one-second steps
+    sandbox.update_product(product.woo_id, stock_quantity=3, manage_stock=True)
+    _product, op = product_update(
+        actor=manager, store_id=synced.pk, product_id=product.pk, base={"name": product.name}, name="Ours"
+    )
+    assert execute_push(op.pk).status == PushStatus.DONE
+    assert (_remote(sandbox, product)["name"], _remote(sandbox, product)["stock_quantity"]) == ("Ours", 3)
+    product.refresh_from_db()
+    assert product.stock_quantity == 3  # the answer brought the shop's stock in
+
+
+def test_a_field_changed_in_the_shop_and_here_is_a_conflict(synced, sandbox, manager):
+    from catalog.services import product_update
+
+    product = _simple(synced, sandbox)
+    time.sleep(1.01)
+    sandbox.update_product(product.woo_id, regular_price="77.70", sale_price="")
+    _product, op = product_update(
+        actor=manager,
+        store_id=synced.pk,
+        product_id=product.pk,
+        base={"price": product.price, "sale_price": product.sale_price},
+        price=Decimal("55.50"),
+        sale_price=None,
+    )
+    assert execute_push(op.pk).status == PushStatus.CONFLICT
+    assert _remote(sandbox, product)["regular_price"] == "77.70"
+    conflict = ProductConflict.objects.get(product=product, status=ConflictStatus.OPEN)
+    assert "price" in {item["field"] for item in conflict.fields}

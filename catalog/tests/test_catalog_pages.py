@@ -467,3 +467,35 @@ def test_a_percent_encoded_slug_is_accepted_and_kept(client, store, manager):
     assert tag.slug == slug
     response = client.post(edit_url, page_form(client, edit_url, "term-form", slug="%zz bad"))
     assert response.status_code == 400 and "Enter a slug" in response.content.decode()
+
+
+def test_a_variation_row_changed_meanwhile_shows_both_values(client, store, manager):
+    product = make_product(store, type="variable")
+    variation = make_variation(product, regular_price=Decimal("20.00"), price=Decimal("20.00"), stock_quantity=9)
+    client.force_login(manager)
+    posted, _form_id = _row_form(client, store, product, variation)
+    names = {name.rsplit("-", 1)[-1]: name for name in posted}
+    endpoint = url("variation_update", store, product_id=product.pk, variation_id=variation.pk)
+    ProductVariation.objects.filter(pk=variation.pk).update(regular_price=Decimal("24.00"), stock_quantity=5)
+    response = client.post(endpoint, {**posted, names["regular_price"]: "21.00"}, HTTP_HX_REQUEST="true")
+    row = response.content.decode()
+    assert response.status_code == 422 and "24.00" in row and "21.00" in row
+    variation.refresh_from_db()
+    assert (variation.regular_price, variation.stock_quantity) == (Decimal("24.00"), 5)
+    # Clearing the price of a published variation asks first.
+    posted, _form_id = _row_form(client, store, product, variation)
+    response = client.post(endpoint, {**posted, names["regular_price"]: ""}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422 and "confirm_clear_price" in response.content.decode()
+    response = client.post(
+        endpoint,
+        {
+            **posted,
+            names["regular_price"]: "",
+            names["regular_price"].replace("regular_price", "confirm_clear_price"): "on",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    variation.refresh_from_db()
+    assert variation.regular_price is None and variation.stock_quantity == 5
+    assert not PushOperation.objects.exclude(fields=["variations"]).exists()

@@ -74,9 +74,10 @@ def simple_product(store, **filters):
     )
 
 
-def save_product_form(page):
-    page.click("#product-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+def submit(page, form_id):
+    """Press the form's submit button and wait for the page it leads to (saved, or refused)."""
+    with page.expect_navigation():
+        page.click(f"#{form_id} button[type=submit]")
 
 
 # --- variation rows -----------------------------------------------------------------------------
@@ -148,25 +149,25 @@ def test_two_tabs_on_one_product_the_older_save_never_overwrites(browser, live_s
     # B changes price and stock and saves.
     b.fill("#id_price", "311.00")
     b.fill("#id_stock_quantity", "77")
-    save_product_form(b)
+    submit(b, "product-form")
     assert in_shop(sandbox, "products", product.woo_id)["regular_price"] == "311.00"
 
     # A (older) changes only the name: merged, B's price and stock stay.
     a.fill("#id_name", "Renamed in tab A")
-    save_product_form(a)
+    submit(a, "product-form")
     shop_product = in_shop(sandbox, "products", product.woo_id)
     assert shop_product["name"] == "Renamed in tab A"
     assert shop_product["regular_price"] == "311.00" and shop_product["stock_quantity"] == 77
 
     # C (older) changes the price too: refused, both values shown, the shop keeps B's price.
     c.fill("#id_price", "12.00")
-    save_product_form(c)
+    submit(c, "product-form")
     shot(c, "02-product-conflict")
     text = c.inner_text("#product-form")
     assert "Not saved" in text and "311.00" in text and "12.00" in text
     assert in_shop(sandbox, "products", product.woo_id)["regular_price"] == "311.00"
     # Saving again after seeing both values is the person's decision.
-    save_product_form(c)
+    submit(c, "product-form")
     assert in_shop(sandbox, "products", product.woo_id)["regular_price"] == "12.00"
     assert in_shop(sandbox, "products", product.woo_id)["name"] == "Renamed in tab A"
 
@@ -182,7 +183,7 @@ def test_a_sale_in_the_shop_while_the_form_is_open_survives_its_save(browser, li
     page.goto(edit_url)
     sandbox.update_product(product.woo_id, stock_quantity=stock - 6)
     page.fill("#id_name", "Name after the first sale")
-    save_product_form(page)
+    submit(page, "product-form")
     shop_product = in_shop(sandbox, "products", product.woo_id)
     assert shop_product["name"] == "Name after the first sale" and shop_product["stock_quantity"] == stock - 6
 
@@ -192,7 +193,7 @@ def test_a_sale_in_the_shop_while_the_form_is_open_survives_its_save(browser, li
     pull(store)
     assert Product.objects.get(pk=product.pk).stock_quantity == stock - 9
     page.fill("#id_name", "Name after the second sale")
-    save_product_form(page)
+    submit(page, "product-form")
     shop_product = in_shop(sandbox, "products", product.woo_id)
     assert shop_product["name"] == "Name after the second sale" and shop_product["stock_quantity"] == stock - 9
 
@@ -213,17 +214,14 @@ def test_two_tabs_on_one_category_the_older_save_never_overwrites_and_the_image_
     media_before = len(sandbox.data.media)
 
     b.fill("#id_description", "Heavy cotton, washed linen.")
-    b.click("#term-form button[type=submit]")
-    b.wait_for_load_state("networkidle")
+    submit(b, "term-form")
     a.fill("#id_name", "Kitchen aprons")
-    a.click("#term-form button[type=submit]")
-    a.wait_for_load_state("networkidle")
+    submit(a, "term-form")
     in_woo = in_shop(sandbox, "categories", created["id"])
     assert in_woo["name"] == "Kitchen aprons" and in_woo["description"] == "Heavy cotton, washed linen."
 
     c.fill("#id_description", "")
-    c.click("#term-form button[type=submit]")
-    c.wait_for_load_state("networkidle")
+    submit(c, "term-form")
     shot(c, "03-category-conflict")
     assert "Not saved" in c.inner_text("#term-form")
     in_woo = in_shop(sandbox, "categories", created["id"])
@@ -251,7 +249,7 @@ def test_save_on_a_trashed_or_scheduled_product_changes_nothing(browser, live_se
     sign_in(page, live_server.url, "owner@example.com")
     page.goto(f"{live_server.url}/stores/{store.pk}/products/{product.pk}/edit/")
     assert page.locator("#id_status").input_value() == status
-    save_product_form(page)
+    submit(page, "product-form")
     shot(page, f"04-save-{status}")
     assert in_shop(sandbox, "products", product.woo_id) == before
     product.refresh_from_db()
@@ -303,7 +301,7 @@ def test_an_untouched_description_and_name_stay_byte_identical(browser, live_ser
     sign_in(page, live_server.url, "owner@example.com")
     page.goto(f"{live_server.url}/stores/{store.pk}/products/{product.pk}/edit/")
     page.fill("#id_price", "64.00")
-    save_product_form(page)
+    submit(page, "product-form")
     simple_product_in_shop = in_shop(sandbox, "products", product.woo_id)
     assert simple_product_in_shop["regular_price"] == "64.00"
     assert simple_product_in_shop["description"] == text
@@ -320,8 +318,7 @@ def test_a_term_with_a_hebrew_slug_can_be_renamed(browser, live_server, store, s
     sign_in(page, live_server.url, "owner@example.com")
     page.goto(f"{live_server.url}/stores/{store.pk}/products/tags/{tag.pk}/edit/")
     page.fill("#id_name", "שלום עולם")
-    page.click("#term-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    submit(page, "term-form")
     shot(page, "06-hebrew-slug")
     in_woo = in_shop(sandbox, "tags", created["id"])
     assert in_woo["name"] == "שלום עולם" and in_woo["slug"] == created["slug"]

@@ -58,7 +58,8 @@ def form_data(html, form_id):
                 continue
             if attrs.get("type") in ("submit", "button", "reset"):
                 continue
-            data.append((attrs["name"], attrs.get("value") or ""))
+            checkable = attrs.get("type") in ("checkbox", "radio")
+            data.append((attrs["name"], attrs.get("value") or ("on" if checkable else "")))
         elif control["tag"] == "textarea":
             text = control["text"][1:] if control["text"].startswith("\n") else control["text"]
             data.append((attrs["name"], text))

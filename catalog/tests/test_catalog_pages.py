@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from catalog.models import Product, ProductVariation, StoreCategory, StoreTag
+from catalog.models import Product, ProductVariation, StoreAttribute, StoreCategory, StoreTag
 from catalog.tests.conftest import make_product, make_variation
 from catalog.tests.html_forms import form_data
 from sync.models import ProductConflict, PushAction, PushEntity, PushOperation
@@ -499,3 +499,17 @@ def test_a_variation_row_changed_meanwhile_shows_both_values(client, store, mana
     variation.refresh_from_db()
     assert variation.regular_price is None and variation.stock_quantity == 5
     assert not PushOperation.objects.exclude(fields=["variations"]).exists()
+
+
+def test_an_unticked_checkbox_clears_and_an_untouched_one_stays(client, store, manager):
+    attribute = StoreAttribute.objects.create(store=store, woo_id=3, name="Size", slug="pa_size", has_archives=True)
+    client.force_login(manager)
+    edit_url = url("attribute_edit", store, attribute_id=attribute.pk)
+    form = page_form(client, edit_url, "term-form")
+    assert form["has_archives"] == ["", "on"]  # the empty marker, then the ticked box
+    assert client.post(edit_url, form).status_code == 302
+    assert not PushOperation.objects.exists()
+    assert client.post(edit_url, {**form, "has_archives": ""}).status_code == 302
+    attribute.refresh_from_db()
+    assert attribute.has_archives is False
+    assert PushOperation.objects.get(entity_type=PushEntity.ATTRIBUTE).payload["values"] == {"has_archives": False}

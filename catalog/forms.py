@@ -170,6 +170,7 @@ class ChangesForm(forms.Form):
         data[self.add_prefix("loaded")] = self._sign(current)
         self.data = data
         self.original = current
+        self.initial = {**self.initial, **current}  # what fields not posted (disabled) show
         self._errors = None
         self._bound_fields_cache = {}
         self.full_clean()

@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -281,6 +282,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Stores --------------------------------------------------------------------------------------
+# Requests to stores (API calls, image files, test connection) only go to public addresses:
+# loopback, private, link-local (cloud metadata), multicast and reserved ones are refused unless
+# listed here (comma-separated CIDRs, e.g. a shop on your LAN: 192.168.1.0/24). The tests allow
+# the sandbox on 127.0.0.1; ./scripts/run sets the same.
+STORE_ALLOWED_NETWORKS = env.list("STORE_ALLOWED_NETWORKS", default=["127.0.0.1/32"] if TESTING else [])
+try:
+    [ipaddress.ip_network(network, strict=False) for network in STORE_ALLOWED_NETWORKS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"STORE_ALLOWED_NETWORKS: {exc}") from exc
+# Who may connect a new store: "everyone" signed in, or only "admins" (app admins).
+STORE_CONNECT = env.str("STORE_CONNECT", default="everyone")
+if STORE_CONNECT not in ("everyone", "admins"):
+    raise ImproperlyConfigured(f"STORE_CONNECT must be 'everyone' or 'admins', not {STORE_CONNECT!r}.")
 
 # Sync ----------------------------------------------------------------------------------------
 # WooCommerce pulls and pushes (sync/). Every value can be set from the environment.

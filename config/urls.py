@@ -30,4 +30,4 @@ urlpatterns = [
 if settings.DEBUG and settings.STORAGE_BACKEND == "filesystem" and settings.MEDIA_URL.startswith("/"):
     # Avatars and product images in development; production serves MEDIA_ROOT from S3 or another
     # host (README), never from this origin.
-    urlpatterns.append(re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", media, name="media"))
+    urlpatterns.append(re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", media))

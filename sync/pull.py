@@ -66,6 +66,7 @@ from sync.models import (
 )
 from sync.records import ItemError
 from sync.woo import (
+    WooAddressRefusedError,
     WooAuthError,
     WooClient,
     WooError,
@@ -94,7 +95,7 @@ LOG_ENTITY = {
 TAXONOMY_LOG = {"categories": TaxonomyType.CATEGORY, "tags": TaxonomyType.TAG, "brands": TaxonomyType.BRAND}
 # Errors that stop the run: the store cannot be read at all (authentication, TLS), or it answers
 # the same page again and again (paging would never end).
-FATAL_ERRORS = (WooAuthError, WooTLSError, WooPaginationError)
+FATAL_ERRORS = (WooAddressRefusedError, WooAuthError, WooTLSError, WooPaginationError)
 ORDERED = {"orderby": "id", "order": "asc"}
 PROGRESS_INTERVAL_SECONDS = 0.5
 # Errors resolved when a product or an order turns out to be gone upstream.

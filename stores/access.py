@@ -6,6 +6,7 @@ store). ``StoreAccess`` loads both once per request (two queries) and then answe
 from memory: views, forms, selectors, services, templates and the auth backend all ask it.
 """
 
+import contextlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -128,7 +129,9 @@ def access_for(user):
 
 def forget_access(user):
     """Drop the cached access after the user's own memberships changed within this request."""
-    user.__dict__.pop("_storedesk_access", None)
+    # ``del`` rather than ``__dict__``: request.user is a lazy object that forwards attributes.
+    with contextlib.suppress(AttributeError):
+        del user._storedesk_access
 
 
 def get_scoped_or_404(queryset, access, perm, store_field="store_id", **lookup):

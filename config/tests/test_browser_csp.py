@@ -1,22 +1,19 @@
 """The Content-Security-Policy in a real browser (Debian's Chromium through Playwright): the main
 pages send it, still work under it (htmx included), and raise no violation; a script injected
-into a page does not run. Screenshots go to test-artifacts/csp-*.png."""
-
-from pathlib import Path
+into a page does not run. Screenshots go to test-artifacts/csp-*.png. The ``browser`` fixture is
+the dashboard tests' Chromium (see conftest.py)."""
 
 import pytest
 
 from accounts.models import AppRole
 from accounts.services import user_create, user_role_grant
 from catalog.models import Product
+from catalog.tests.test_browser_dashboard import ARTIFACTS
 from orders.models import Order
 from stores.services import store_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "a-Long-enough-passw0rd"
 KEYS = ("ck_csp_browser_000000000000000000000000000", "cs_csp_browser_000000000000000000000000000")
 
@@ -28,19 +25,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
   window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"} at ${where}`);
 });
 """
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's Chromium is not installed")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

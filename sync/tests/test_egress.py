@@ -20,7 +20,6 @@ from PIL import Image
 
 from catalog.models import ProductImage
 from sync.models import SyncError, SyncRunStatus
-from sync.tests.conftest import API_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -105,20 +104,6 @@ def no_traffic_outside_loopback(monkeypatch, settings):
     return attempts
 
 
-@pytest.fixture
-def small_sandbox():
-    from sync.sandbox import SandboxServer
-
-    srv = SandboxServer(products=6, orders=0, seed=3, keys=[API_KEY]).start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def small_shop(make_store, small_sandbox):
-    return make_store(url=small_sandbox.url, name="Small shop")
-
-
 def _list_images(sandbox, urls):
     """The shop's first products list ``urls`` as their image URLs, one each (the rest keep the
     sandbox's own images)."""
@@ -141,43 +126,43 @@ def _open_error(shop, url):
     return SyncError.objects.get(store=shop, resolved=False, metadata__url=url)
 
 
-def test_a_shop_cannot_make_the_worker_fetch_from_a_private_address(small_shop, small_sandbox, pull, serve):
+def test_a_shop_cannot_make_the_worker_fetch_from_a_private_address(shop, sandbox, pull, serve):
     internal = serve("127.0.0.2", {"/admin/secrets.png": (200, {"Content-Type": "image/png"}, PNG)})
     url = internal.url("/admin/secrets.png")
-    _list_images(small_sandbox, [url])
+    _list_images(sandbox, [url])
 
-    run = _pull_images(pull, small_shop)
+    run = _pull_images(pull, shop)
 
     assert internal.requests == []  # not a single request reached it
-    image = _image(small_shop, url)
+    image = _image(shop, url)
     assert image.storage_url is None and image.original_url == url
-    error = _open_error(small_shop, url)
+    error = _open_error(shop, url)
     assert error.error_code == "address_refused"
     assert "127.0.0.2" in error.error_message and "private network" in error.error_message
     assert "STORE_ALLOWED_NETWORKS" in error.error_message
     # The shop's own images (on the allowed sandbox address) are copied as before.
-    copied = ProductImage.objects.filter(product__store=small_shop, storage_url__isnull=False)
-    assert copied.count() == ProductImage.objects.filter(product__store=small_shop).count() - 1
+    copied = ProductImage.objects.filter(product__store=shop, storage_url__isnull=False)
+    assert copied.count() == ProductImage.objects.filter(product__store=shop).count() - 1
     assert run.status == SyncRunStatus.PARTIAL
     # A later products listing does not mark the image's error as solved: the file is still not here.
-    pull(small_shop, full=True, entities=["products"])
-    assert _open_error(small_shop, url).resolved is False
+    pull(shop, full=True, entities=["products"])
+    assert _open_error(shop, url).resolved is False
 
 
-def test_a_redirect_to_a_refused_address_is_not_followed(small_shop, small_sandbox, pull, serve):
+def test_a_redirect_to_a_refused_address_is_not_followed(shop, sandbox, pull, serve):
     internal = serve("127.0.0.2", {"/secret.png": (200, {"Content-Type": "image/png"}, PNG)})
     cdn = serve("127.0.0.1", {"/moved.png": (302, {"Location": internal.url("/secret.png")}, b"")})
-    _list_images(small_sandbox, [cdn.url("/moved.png")])
+    _list_images(sandbox, [cdn.url("/moved.png")])
 
-    _pull_images(pull, small_shop)
+    _pull_images(pull, shop)
 
     assert cdn.requests == ["/moved.png"] and internal.requests == []
-    error = _open_error(small_shop, cdn.url("/moved.png"))
+    error = _open_error(shop, cdn.url("/moved.png"))
     assert error.error_code == "address_refused" and "127.0.0.2" in error.error_message
-    assert _image(small_shop, cdn.url("/moved.png")).storage_url is None
+    assert _image(shop, cdn.url("/moved.png")).storage_url is None
 
 
-def test_redirects_between_allowed_hosts_are_followed_one_checked_hop_at_a_time(small_shop, small_sandbox, pull, serve):
+def test_redirects_between_allowed_hosts_are_followed_one_checked_hop_at_a_time(shop, sandbox, pull, serve):
     cdn = serve(
         "127.0.0.1",
         {
@@ -187,17 +172,17 @@ def test_redirects_between_allowed_hosts_are_followed_one_checked_hop_at_a_time(
             "/loop.png": (302, {"Location": "/loop.png"}, b""),
         },
     )
-    _list_images(small_sandbox, [cdn.url("/a.jpg"), cdn.url("/loop.png")])
+    _list_images(sandbox, [cdn.url("/a.jpg"), cdn.url("/loop.png")])
 
-    _pull_images(pull, small_shop)
+    _pull_images(pull, shop)
 
-    stored = _image(small_shop, cdn.url("/a.jpg")).storage_url
+    stored = _image(shop, cdn.url("/a.jpg")).storage_url
     assert stored and Path(_media_path(stored)).read_bytes() == JPEG
     assert cdn.requests.count("/loop.png") == 4  # the URL and 3 redirects, then it gives up
-    assert _open_error(small_shop, cdn.url("/loop.png")).error_code == "too_many_redirects"
+    assert _open_error(shop, cdn.url("/loop.png")).error_code == "too_many_redirects"
 
 
-def test_html_and_svg_served_as_png_are_refused(small_shop, small_sandbox, pull, serve, settings):
+def test_html_and_svg_served_as_png_are_refused(shop, sandbox, pull, serve, settings):
     host = serve(
         "127.0.0.1",
         {
@@ -207,19 +192,19 @@ def test_html_and_svg_served_as_png_are_refused(small_shop, small_sandbox, pull,
         },
     )
     urls = [host.url("/page.png"), host.url("/logo.png"), host.url("/notes.png")]
-    _list_images(small_sandbox, urls)
+    _list_images(sandbox, urls)
 
-    _pull_images(pull, small_shop)
+    _pull_images(pull, shop)
 
     for url in urls:
-        assert _image(small_shop, url).storage_url is None
-        error = _open_error(small_shop, url)
+        assert _image(shop, url).storage_url is None
+        error = _open_error(shop, url)
         assert error.error_code == "not_an_image" and "served as image/png" in error.error_message
     stored = list(Path(settings.MEDIA_ROOT).rglob("*.*"))
     assert stored and all(HTML not in path.read_bytes() and SVG not in path.read_bytes() for path in stored)
 
 
-def test_a_real_image_is_stored_with_the_extension_of_what_it_is(small_shop, small_sandbox, pull, serve):
+def test_a_real_image_is_stored_with_the_extension_of_what_it_is(shop, sandbox, pull, serve):
     host = serve(
         "127.0.0.1",
         {
@@ -228,16 +213,16 @@ def test_a_real_image_is_stored_with_the_extension_of_what_it_is(small_shop, sma
             "/page.html": (200, {"Content-Type": "image/jpeg"}, JPEG),
         },
     )
-    _list_images(small_sandbox, [host.url("/photo.txt"), host.url("/picture.gif"), host.url("/page.html")])
+    _list_images(sandbox, [host.url("/photo.txt"), host.url("/picture.gif"), host.url("/page.html")])
 
-    _pull_images(pull, small_shop)
+    _pull_images(pull, shop)
 
     for path, extension, content in (
         ("/photo.txt", ".jpg", JPEG),
         ("/picture.gif", ".png", PNG),
         ("/page.html", ".jpg", JPEG),
     ):
-        image = _image(small_shop, host.url(path))
+        image = _image(shop, host.url(path))
         assert image.storage_url.endswith(f"/{image.pk}{extension}"), image.storage_url
         assert Path(_media_path(image.storage_url)).read_bytes() == content
 
@@ -271,7 +256,7 @@ def test_test_connection_refuses_private_addresses_without_connecting(
     assert no_traffic_outside_loopback == []  # refused before any connection attempt
 
 
-def test_the_store_api_is_reached_only_on_the_address_that_was_checked(small_shop, small_sandbox, serve, monkeypatch):
+def test_the_store_api_is_reached_only_on_the_address_that_was_checked(shop, sandbox, serve, monkeypatch):
     """A DNS answer that changes between lookups (rebinding) cannot slip a private address in:
     every connection is made to the very address its own lookup returned and the guard checked."""
     from sync.woo import WooAddressRefusedError, client_for
@@ -286,10 +271,10 @@ def test_the_store_api_is_reached_only_on_the_address_that_was_checked(small_sho
         return real_getaddrinfo(host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
-    small_shop.url = f"http://shop.rebinding.test:{small_sandbox.port}"
-    small_shop.save(update_fields=["url"])
+    shop.url = f"http://shop.rebinding.test:{sandbox.port}"
+    shop.save(update_fields=["url"])
 
-    client = client_for(small_shop, max_retries=0)
+    client = client_for(shop, max_retries=0)
     # Each thread has its own connections: a request from a new thread resolves the name again.
     with ThreadPoolExecutor(max_workers=1) as first:
         assert first.submit(client.get, "products", params={"per_page": 1}).result().status == 200

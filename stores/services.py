@@ -181,17 +181,15 @@ class ConnectionResult:
 
 
 def _connection_messages():
+    from sync.egress import REFUSED_EXPLANATION
+
     return {
         "success": _("Connected. The store answered with its products, so the keys work."),
         "auth": _("The store refused the keys (wrong consumer key or secret, or they lack read access)."),
         "unreachable": _("The store could not be reached (the address, DNS or network failed, or it timed out)."),
         "not_woocommerce": _("Something answered, but it is not the WooCommerce REST API (check the URL)."),
         "tls": _("The store's TLS certificate could not be verified."),
-        "refused": _(
-            "Storedesk did not connect: this address is on a private network (this machine, the LAN, "
-            "link-local or cloud metadata addresses). See STORE_ALLOWED_NETWORKS to allow a shop on "
-            "your own network."
-        ),
+        "refused": str(REFUSED_EXPLANATION),
         "rate_limited": _("The store is limiting requests right now; try again in a minute."),
         "server": _("The store answered with a server error; try again later."),
         "error": _("The test failed for an unexpected reason."),

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -41,6 +42,14 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 ALLOWED_SCHEMES = ("http", "https")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
+
+
+# What a shop owner is told (Test connection, the sync errors page); the error itself names the address.
+REFUSED_EXPLANATION = _(
+    "Storedesk did not connect: this address is on a private network (this machine, the LAN, "
+    "link-local or cloud metadata addresses). See STORE_ALLOWED_NETWORKS to allow a shop on "
+    "your own network."
+)
 
 
 class AddressRefused(Exception):
@@ -121,7 +130,7 @@ def _allowed_addresses(host: str, port: int) -> list[str]:
     raises the first refusal when there is none."""
     allowed: list[str] = []
     refused = None
-    for *_, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+    for *_answer, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
         address = sockaddr[0]
         reason = refusal(host, address)
         if reason is None:

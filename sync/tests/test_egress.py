@@ -126,7 +126,7 @@ def _open_error(shop, url):
     return SyncError.objects.get(store=shop, resolved=False, metadata__url=url)
 
 
-def test_a_shop_cannot_make_the_worker_fetch_from_a_private_address(shop, sandbox, pull, serve):
+def test_a_shop_cannot_make_the_worker_fetch_from_a_private_address(shop, sandbox, pull, serve, client, owner):
     internal = serve("127.0.0.2", {"/admin/secrets.png": (200, {"Content-Type": "image/png"}, PNG)})
     url = internal.url("/admin/secrets.png")
     _list_images(sandbox, [url])
@@ -144,6 +144,10 @@ def test_a_shop_cannot_make_the_worker_fetch_from_a_private_address(shop, sandbo
     copied = ProductImage.objects.filter(product__store=shop, storage_url__isnull=False)
     assert copied.count() == ProductImage.objects.filter(product__store=shop).count() - 1
     assert run.status == SyncRunStatus.PARTIAL
+    # The owner sees it among the sync errors, with the reason and the setting to change.
+    client.force_login(owner)
+    page = client.get(reverse("sync:sync_error_list", kwargs={"store_id": shop.pk})).content.decode()
+    assert "this address is on a private network" in page and "STORE_ALLOWED_NETWORKS" in page
     # A later products listing does not mark the image's error as solved: the file is still not here.
     pull(shop, full=True, entities=["products"])
     assert _open_error(shop, url).resolved is False
@@ -238,6 +242,18 @@ def test_a_store_on_a_refused_address_fails_the_pull_with_the_reason(make_store,
     assert fake_shop.requests == []
     error = SyncError.objects.get(store=store, resolved=False)
     assert error.error_code == "address_refused" and "127.0.0.2" in error.error_message
+
+
+def test_webhook_registration_goes_through_the_same_guard(make_store, owner, serve):
+    from webhooks.services import store_webhooks_register
+
+    fake_shop = serve("127.0.0.2", {})
+    store = make_store(url=fake_shop.url(""))
+
+    result = store_webhooks_register(actor=owner, store_id=store.pk)
+
+    assert result.created == [] and "STORE_ALLOWED_NETWORKS" in str(result.failed)
+    assert fake_shop.requests == []
 
 
 @pytest.mark.parametrize(

@@ -118,7 +118,7 @@ def test_main_pages_work_under_the_csp_without_violations(browser, live_server, 
         "() => { const s = document.createElement('script'); s.textContent = 'window.__ran = true';"
         " document.body.append(s); }"
     )
-    page.wait_for_function("window.__cspViolations.length > 0")
+    page.wait_for_function("() => window.__cspViolations.length > 0")
     assert page.evaluate("window.__ran === undefined")
     assert "script-src" in page.evaluate("window.__cspViolations")[0]
     context.close()

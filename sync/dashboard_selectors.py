@@ -75,6 +75,7 @@ PLAIN_REASONS = {
         "keeps its original image address."
     ),
     "too_many_redirects": lambda: _("The file's address redirected too many times, so it was not copied."),
+    "unsupported_scheme": lambda: _("Only http and https addresses are fetched, so this file was not copied."),
     "rate_limited": lambda: _("The shop asked us to slow down (too many requests). It is retried later."),
     "server_error": lambda: _("The shop had an internal error. This is usually temporary; retry in a while."),
     "repeated_page": lambda: _("The shop sent the same page twice, so the listing stopped early to avoid a loop."),

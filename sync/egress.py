@@ -55,6 +55,8 @@ REFUSED_EXPLANATION = _(
 class AddressRefused(Exception):
     """The store's host resolves to an address Storedesk does not connect to."""
 
+    code = "address_refused"
+
     def __init__(self, message: str, *, host: str = "", address: str = "") -> None:
         super().__init__(message)
         self.message = message
@@ -116,11 +118,17 @@ def refusal(host: str, address: str) -> AddressRefused | None:
     )
 
 
+class SchemeRefused(AddressRefused):
+    """The URL is not http or https (``file:``, ``ftp:``, ``gopher:``...)."""
+
+    code = "unsupported_scheme"
+
+
 def check_url(url: str) -> None:
     """Refuse a URL whose scheme is not http or https (before anything is resolved)."""
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
-        raise AddressRefused(
+        raise SchemeRefused(
             f"{scheme or 'a URL without a scheme'}: only http and https addresses are fetched", host=url[:200]
         )
 

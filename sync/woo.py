@@ -521,7 +521,7 @@ class WooClient:
                     current, timeout=timeout, stream=True, allow_redirects=False, headers={"user-agent": USER_AGENT}
                 )
             except egress.AddressRefused as exc:
-                raise self._final(WooAddressRefusedError(exc.message, url=current)) from exc
+                raise self._final(WooAddressRefusedError(exc.message, code=exc.code, url=current)) from exc
             except requests.exceptions.SSLError as exc:
                 raise self._final(WooTLSError(f"TLS error: {_reason(exc)}", url=current)) from exc
             except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
@@ -575,7 +575,7 @@ class WooClient:
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
             raise self._final(WooUnreachableError(f"invalid store URL: {exc}", code="invalid_url")) from exc
         except egress.AddressRefused as exc:
-            raise self._final(WooAddressRefusedError(exc.message, url=endpoint)) from exc
+            raise self._final(WooAddressRefusedError(exc.message, code=exc.code, url=endpoint)) from exc
         finally:
             self.stats.add_request(time.monotonic() - t0)
 

@@ -186,6 +186,17 @@ def test_redirects_between_allowed_hosts_are_followed_one_checked_hop_at_a_time(
     assert _open_error(shop, cdn.url("/loop.png")).error_code == "too_many_redirects"
 
 
+def test_only_http_and_https_image_urls_are_fetched(shop, sandbox, pull, settings):
+    urls = ["file:///etc/passwd", "ftp://127.0.0.1/image.png"]
+    _list_images(sandbox, urls)
+
+    _pull_images(pull, shop)
+
+    for url in urls:
+        assert _image(shop, url).storage_url is None
+        assert _open_error(shop, url).error_code == "unsupported_scheme"
+
+
 def test_html_and_svg_served_as_png_are_refused(shop, sandbox, pull, serve, settings):
     host = serve(
         "127.0.0.1",

@@ -2,12 +2,14 @@
 
 import base64
 import hashlib
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.timezones.UserTimezoneMiddleware",
@@ -98,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
+                "django.template.context_processors.csp",
             ],
         },
     }
@@ -217,6 +221,21 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every page's Content-Security-Policy: scripts only from our origin (or carrying the request's
+# nonce), no plugins, no <base> rewriting, never framed. Images may come from any http(s) host: a
+# product image not copied yet is shown from the store's URL. Style attributes stay allowed
+# (progress bars, tree indents); style sheets come from our origin only.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "https:", "http:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
@@ -281,6 +300,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Stores --------------------------------------------------------------------------------------
+# Requests to stores (API calls, image files, test connection) only go to public addresses:
+# loopback, private, link-local (cloud metadata), multicast and reserved ones are refused unless
+# listed here (comma-separated CIDRs, e.g. a shop on your LAN: 192.168.1.0/24). The tests allow
+# the sandbox on 127.0.0.1; ./scripts/run sets the same.
+STORE_ALLOWED_NETWORKS = env.list("STORE_ALLOWED_NETWORKS", default=["127.0.0.1/32"] if TESTING else [])
+try:
+    [ipaddress.ip_network(network, strict=False) for network in STORE_ALLOWED_NETWORKS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"STORE_ALLOWED_NETWORKS: {exc}") from exc
+# Who may connect a new store: "everyone" signed in, or only "admins" (app admins).
+STORE_CONNECT = env.str("STORE_CONNECT", default="everyone")
+if STORE_CONNECT not in ("everyone", "admins"):
+    raise ImproperlyConfigured(f"STORE_CONNECT must be 'everyone' or 'admins', not {STORE_CONNECT!r}.")
 
 # Sync ----------------------------------------------------------------------------------------
 # WooCommerce pulls and pushes (sync/). Every value can be set from the environment.

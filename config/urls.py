@@ -1,11 +1,13 @@
+import re
+
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
 from accounts.views import invitation_accept
 from config.health import healthz
+from config.media import media
 from stores.views import home
 from webhooks import urls as webhooks_urls
 
@@ -25,6 +27,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
 ]
 
-if settings.DEBUG and settings.STORAGE_BACKEND == "filesystem":
-    # Uploaded avatars in development; production serves MEDIA_ROOT from the web server or S3.
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.DEBUG and settings.STORAGE_BACKEND == "filesystem" and settings.MEDIA_URL.startswith("/"):
+    # Avatars and product images in development; production serves MEDIA_ROOT from S3 or another
+    # host (README), never from this origin.
+    urlpatterns.append(re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", media))

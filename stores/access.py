@@ -6,8 +6,10 @@ store). ``StoreAccess`` loads both once per request (two queries) and then answe
 from memory: views, forms, selectors, services, templates and the auth backend all ask it.
 """
 
+import contextlib
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -43,6 +45,7 @@ class StoreAccess:
     """What one user may do, per store. Built by ``access_for``; costs no queries afterwards."""
 
     is_admin: bool = False
+    signed_in: bool = False
     roles: dict = field(default_factory=dict)  # store_id -> StoreRole value
     grants: dict = field(default_factory=dict)  # store_id -> frozenset of "app.codename"
 
@@ -59,6 +62,16 @@ class StoreAccess:
 
     def role(self, store_id):
         return self.roles.get(store_id)
+
+    @property
+    def can_connect_stores(self):
+        """Whether the user may connect a new store: ``STORE_CONNECT`` says everyone signed in
+        (the default) or app admins only."""
+        return self.is_admin or (self.signed_in and settings.STORE_CONNECT == "everyone")
+
+    def require_connect_stores(self):
+        if not self.can_connect_stores:
+            raise PermissionDenied
 
     def store_ids_for(self, perm):
         """Stores where ``perm`` holds; ``None`` means every store (app admins)."""
@@ -90,7 +103,7 @@ def load_access(user):
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS_ACCESS
     if user.is_staff:
-        return StoreAccess(is_admin=True)
+        return StoreAccess(is_admin=True, signed_in=True)
     roles = dict(StoreUser.objects.filter(user=user).values_list("store_id", "role"))
     grants = {}
     rows = StoreUserObjectPermission.objects.filter(user=user).values_list(
@@ -98,7 +111,9 @@ def load_access(user):
     )
     for store_id, app_label, codename in rows:
         grants.setdefault(store_id, set()).add(f"{app_label}.{codename}")
-    return StoreAccess(roles=roles, grants={store_id: frozenset(perms) for store_id, perms in grants.items()})
+    return StoreAccess(
+        signed_in=True, roles=roles, grants={store_id: frozenset(perms) for store_id, perms in grants.items()}
+    )
 
 
 def access_for(user):
@@ -114,7 +129,9 @@ def access_for(user):
 
 def forget_access(user):
     """Drop the cached access after the user's own memberships changed within this request."""
-    user.__dict__.pop("_storedesk_access", None)
+    # ``del`` rather than ``__dict__``: request.user is a lazy object that forwards attributes.
+    with contextlib.suppress(AttributeError):
+        del user._storedesk_access
 
 
 def get_scoped_or_404(queryset, access, perm, store_field="store_id", **lookup):

@@ -55,8 +55,7 @@ def store_create(
     *, actor, name, url, api_key, api_secret, webhook_secret=None, currency="ILS", sync_interval_minutes=15
 ):
     """Connect a store. Its creator becomes its first owner; credentials are stored encrypted."""
-    if not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied
+    access_for(actor).require_connect_stores()
     store = Store(
         name=name,
         url=url.rstrip("/"),
@@ -177,17 +176,20 @@ def store_credentials_reveal(*, actor, store, password, request=None, ip_address
 @dataclass(frozen=True)
 class ConnectionResult:
     ok: bool
-    code: str  # success | auth | unreachable | not_woocommerce | tls | rate_limited | server | error
+    code: str  # success | refused | auth | unreachable | not_woocommerce | tls | rate_limited | server | error
     message: str
 
 
 def _connection_messages():
+    from sync.egress import REFUSED_EXPLANATION
+
     return {
         "success": _("Connected. The store answered with its products, so the keys work."),
         "auth": _("The store refused the keys (wrong consumer key or secret, or they lack read access)."),
         "unreachable": _("The store could not be reached (the address, DNS or network failed, or it timed out)."),
         "not_woocommerce": _("Something answered, but it is not the WooCommerce REST API (check the URL)."),
         "tls": _("The store's TLS certificate could not be verified."),
+        "refused": str(REFUSED_EXPLANATION),
         "rate_limited": _("The store is limiting requests right now; try again in a minute."),
         "server": _("The store answered with a server error; try again later."),
         "error": _("The test failed for an unexpected reason."),
@@ -201,6 +203,7 @@ def store_test_connection(*, actor, store):
 
     messages = _connection_messages()
     error_codes = (
+        (woo.WooAddressRefusedError, "refused"),
         (woo.WooAuthError, "auth"),
         (woo.WooTLSError, "tls"),
         (woo.WooUnreachableError, "unreachable"),
@@ -218,6 +221,8 @@ def store_test_connection(*, actor, store):
     except woo.WooError as exc:
         for error_class, code in error_codes:
             if isinstance(exc, error_class):
+                if code == "refused":  # which address, and why: the owner typed it
+                    return ConnectionResult(False, code, f"{messages[code]} ({exc.message})")
                 return ConnectionResult(False, code, messages[code])
         logger.warning("test connection failed", extra={"store_id": str(store.pk), "error": type(exc).__name__})
         return ConnectionResult(False, "error", messages["error"])

@@ -86,6 +86,7 @@ def home(request):
 @sensitive_variables("form")
 @require_http_methods(["GET", "POST"])
 def store_create(request):
+    access_for(request.user).require_connect_stores()
     form = StoreCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from stores.access import VIEW_STORE
 from stores.models import Store
+from sync.egress import REFUSED_EXPLANATION
 from sync.models import (
     ACTIVE_RUN_STATUSES,
     PushEntity,
@@ -68,6 +69,13 @@ PLAIN_REASONS = {
         "The shop's address answered, but not as WooCommerce (a login page, a captcha or a maintenance page?)."
     ),
     "tls_error": lambda: _("The shop's security certificate is not valid, so the connection was not trusted."),
+    "address_refused": lambda: str(REFUSED_EXPLANATION),
+    "not_an_image": lambda: _(
+        "The image file is not a JPEG, PNG, GIF, WebP or AVIF picture, so it was not copied; the product "
+        "keeps its original image address."
+    ),
+    "too_many_redirects": lambda: _("The file's address redirected too many times, so it was not copied."),
+    "unsupported_scheme": lambda: _("Only http and https addresses are fetched, so this file was not copied."),
     "rate_limited": lambda: _("The shop asked us to slow down (too many requests). It is retried later."),
     "server_error": lambda: _("The shop had an internal error. This is usually temporary; retry in a while."),
     "repeated_page": lambda: _("The shop sent the same page twice, so the listing stopped early to avoid a loop."),

@@ -19,21 +19,20 @@ Image files come last, once every row is written and every watermark advanced: c
 not API traffic (the files often live on another host, a CDN) and a first pull of a large shop
 has tens of thousands of them, so they have their own pool (``SYNC_IMAGE_CONCURRENCY``, by
 default the page concurrency), their own step in the run's stats and progress, and never delay
-the data. A file that cannot be copied keeps its original URL and is tried again by the next
-reconciliation.
+the data. Only raster images, recognised by their bytes (``sync.images``), are stored, under a
+name of ours (the row's id, the detected format's extension). A file that cannot be copied (a
+refused address, not an image, too large...) keeps its original URL, is a ``sync_errors`` row,
+and is tried again by the next reconciliation.
 """
 
 from __future__ import annotations
 
 import logging
-import mimetypes
-import posixpath
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -44,6 +43,7 @@ from django.utils import timezone
 from audit.actor import SYSTEM_SYNC, audit_actor
 from stores.models import Store
 from sync import records, upsert
+from sync.images import NotAnImage, image_kind
 from sync.mappers import MappingError
 from sync.mappers.attributes import attribute_fields, attribute_term_fields
 from sync.mappers.brands import brand_fields
@@ -66,12 +66,14 @@ from sync.models import (
 )
 from sync.records import ItemError
 from sync.woo import (
+    WooAddressRefusedError,
     WooAuthError,
     WooClient,
     WooError,
     WooNotWooCommerceError,
     WooPaginationError,
     WooTLSError,
+    WooUnreachableError,
     client_for,
 )
 from sync.writer import EntityStats, Writer, latest
@@ -93,7 +95,7 @@ LOG_ENTITY = {
 TAXONOMY_LOG = {"categories": TaxonomyType.CATEGORY, "tags": TaxonomyType.TAG, "brands": TaxonomyType.BRAND}
 # Errors that stop the run: the store cannot be read at all (authentication, TLS), or it answers
 # the same page again and again (paging would never end).
-FATAL_ERRORS = (WooAuthError, WooTLSError, WooPaginationError)
+FATAL_ERRORS = (WooAddressRefusedError, WooAuthError, WooTLSError, WooPaginationError)
 ORDERED = {"orderby": "id", "order": "asc"}
 PROGRESS_INTERVAL_SECONDS = 0.5
 # Errors resolved when a product or an order turns out to be gone upstream.
@@ -194,9 +196,10 @@ class Puller(Writer):
             self._errors([ItemError.from_exception(LOG_ENTITY[entity], exc, metadata={"listing": entity})])
         if stats.complete and entity != "images":
             # A complete listing supersedes the pages that could not be read before.
+            # Image files are not part of any listing: their errors stay open.
             SyncError.objects.filter(
                 store_id=self.store_id, entity_type=LOG_ENTITY[entity], woo_id__isnull=True, resolved=False
-            ).update(resolved=True, resolved_at=timezone.now())
+            ).exclude(metadata__has_key="image_id").update(resolved=True, resolved_at=timezone.now())
         stats.duration_ms = int((time.monotonic() - started) * 1000)
         stats.requests = self.client.stats.requests + self.client.stats.downloads - requests_before
         status = "skipped" if stats.skipped else ("done" if stats.complete and not stats.failed else "failed")
@@ -622,7 +625,8 @@ class Puller(Writer):
 
     def pull_images(self, stats: EntityStats) -> None:
         """Copy new image files into the storage backend; keep the original URL when the
-        store's image URLs cannot be reached."""
+        store's image URLs cannot be reached. An image that cannot be copied (a refused
+        address, a file that is not an image...) keeps its original URL and is a sync error."""
         pending = list(dict.fromkeys(self.new_images))
         self.new_images = []
         if not settings.SYNC_FETCH_IMAGES:
@@ -632,49 +636,58 @@ class Puller(Writer):
             return
         self._progress("images", total=len(pending), done=0)
         # One probe first: an unreachable host keeps every original URL without N timeouts.
-        first_id, first_url = pending[0]
-        try:
-            content, content_type = self.client.download(first_url)
-        except WooError as exc:
-            stats.skipped = f"image URLs are not reachable ({exc}); original URLs kept"
+        probe = self._copy_image(pending[0])
+        if isinstance(probe[2], WooUnreachableError):
+            stats.skipped = f"image URLs are not reachable ({probe[2]}); original URLs kept"
             return
-        stored = [(first_id, self._store_file(first_id, first_url, content, content_type))]
-        stats.fetched += 1
-        failures: list[str] = []
+        stored: list[tuple[Any, str]] = []
+        failures: list[tuple[Any, str, Exception]] = []
 
-        def fetch(item: tuple[Any, str]) -> tuple[Any, str, str | WooError]:
-            # Download and store in the pool's threads; only the database stays on this one.
-            image_id, url = item
-            try:
-                content, content_type = self.client.download(url)
-                return image_id, url, self._store_file(image_id, url, content, content_type)
-            except WooError as exc:
-                return image_id, url, exc
+        def collect(image_id: Any, url: str, result: str | Exception) -> None:
+            if isinstance(result, Exception):
+                failures.append((image_id, url, result))
+            else:
+                stats.fetched += 1
+                stored.append((image_id, result))
 
+        collect(*probe)
         workers = settings.SYNC_IMAGE_CONCURRENCY or self.client.concurrency
         stats.extra["concurrency"] = workers
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="woo-image") as pool:
-            for image_id, url, result in pool.map(fetch, pending[1:]):
+            for image_id, url, result in pool.map(self._copy_image, pending[1:]):
                 self._progress("images", add=1)
-                if isinstance(result, WooError):
-                    failures.append(f"{url}: {result}")
-                    continue
-                stats.fetched += 1
-                stored.append((image_id, result))
+                collect(image_id, url, result)
                 if len(stored) >= 2000:  # one UPDATE per 2,000 files
                     stats.updated += self._save_storage_urls(stored)
                     stored = []
         stats.updated += self._save_storage_urls(stored)
         if failures:
-            stats.errors.extend(failures[:20])
+            stats.failed += len(failures)
+            stats.errors.extend(f"{url}: {error}" for _, url, error in failures[:20])
             stats.errors.append(f"{len(failures)} image(s) kept their original URL")
+            self._errors(
+                [
+                    ItemError.from_exception(
+                        LOG_ENTITY["images"],
+                        error,
+                        metadata={"listing": f"image {image_id}", "image_id": str(image_id), "url": url},
+                    )
+                    for image_id, url, error in failures
+                ]
+            )
 
-    def _store_file(self, image_id: Any, url: str, content: bytes, content_type: str | None) -> str:
-        extension = posixpath.splitext(urlparse(url).path)[1].lower()
-        if not extension or len(extension) > 6:
-            extension = mimetypes.guess_extension((content_type or "").split(";")[0].strip()) or ".bin"
-        name = default_storage.save(f"product-images/{self.store_id}/{image_id}{extension}", ContentFile(content))
-        return default_storage.url(name)
+    def _copy_image(self, item: tuple[Any, str]) -> tuple[Any, str, str | WooError | NotAnImage]:
+        """Download one image and store it (in the pool's threads; only the database stays on the
+        run's thread): ``(image id, url, storage URL or the error)``."""
+        image_id, url = item
+        try:
+            content, content_type = self.client.download(url)
+            kind = image_kind(content, url=url, content_type=content_type)
+        except (WooError, NotAnImage) as exc:
+            return image_id, url, exc
+        # The name is ours: the row's id and the extension of the format the bytes are in.
+        name = default_storage.save(f"product-images/{self.store_id}/{image_id}{kind.extension}", ContentFile(content))
+        return image_id, url, default_storage.url(name)
 
     def _save_storage_urls(self, stored: list[tuple[Any, str]]) -> int:
         if not stored:

@@ -12,6 +12,9 @@ connection per call. This module wraps every call with what the client leaves ou
   ``requests.Session``, so a run reuses its connections;
 * counters (requests, retries, errors, time) that sync runs and benchmarks report.
 
+Every connection it opens (API calls, image files, test connection, webhook registration) goes
+through the guard in ``sync.egress``: public addresses only, unless ``STORE_ALLOWED_NETWORKS``.
+
 Auth is the client's own: Basic over HTTPS, OAuth 1.0a (HMAC-SHA256) over plain HTTP.
 """
 
@@ -31,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 import requests
 import woocommerce.api
@@ -38,11 +42,17 @@ import woocommerce.oauth
 from django.conf import settings
 from woocommerce import API
 
+from sync import egress
+
 logger = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 100
 # fetch_many keeps this many jobs per thread ahead of its caller.
 FETCH_MANY_AHEAD = 16
+# A file URL may redirect (a CDN, http -> https) this many times; each hop is checked by the guard.
+# API calls follow none: a redirected REST call is reported (a login page, a moved site), and
+# following it would re-send the credentials to wherever the store points.
+MAX_DOWNLOAD_REDIRECTS = 3
 USER_AGENT = "Storedesk-Sync/1.0 (WooCommerce-Python-REST-API/3.0.0)"
 
 
@@ -113,6 +123,14 @@ class WooTLSError(WooError):
     default_code = "tls_error"
 
 
+class WooAddressRefusedError(WooError):
+    """The store's host (or an image URL) is on an address the guard refuses: loopback, a
+    private network, link-local (cloud metadata)... unless ``STORE_ALLOWED_NETWORKS`` allows
+    it; or the URL is not http(s). Nothing was sent to it, and retrying will not help."""
+
+    default_code = "address_refused"
+
+
 class WooRateLimitedError(WooError):
     """429, still after the retries (or with a ``Retry-After`` longer than we wait)."""
 
@@ -155,13 +173,10 @@ _local = threading.local()
 
 
 def _session() -> requests.Session:
+    """This thread's session; every connection it opens goes through the guard (``egress``)."""
     session = getattr(_local, "session", None)
     if session is None:
-        session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        _local.session = session
+        session = _local.session = egress.guarded_session(pool_size=4)
     return session
 
 
@@ -450,26 +465,17 @@ class WooClient:
     def download(self, url: str, *, max_bytes: int | None = None) -> tuple[bytes, str | None]:
         """A file from the store (product images), with the same retries; (content, type).
 
+        Redirects are followed one hop at a time, at most ``MAX_DOWNLOAD_REDIRECTS``, each hop
+        through the guard like the first (an http(s) URL, on an address it allows).
         Anything that is not a file (an HTML page, a redirect to a login) is a
-        :class:`WooNotWooCommerceError`; an unreachable host a :class:`WooUnreachableError`.
+        :class:`WooNotWooCommerceError`; an unreachable host a :class:`WooUnreachableError`; a
+        refused address :class:`WooAddressRefusedError`. Whether the bytes are an image is the
+        caller's to check.
         """
         limit = max_bytes or _setting("SYNC_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
-        timeout = _setting("SYNC_IMAGE_TIMEOUT_SECONDS", 15)
 
         def attempt(number: int) -> tuple[bytes, str | None]:
-            t0 = time.monotonic()
-            try:
-                response = _session().get(
-                    url, timeout=timeout, stream=True, allow_redirects=True, headers={"user-agent": USER_AGENT}
-                )
-            except requests.exceptions.SSLError as exc:
-                raise self._final(WooTLSError(f"TLS error: {_reason(exc)}", url=url)) from exc
-            except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
-                raise _Retry(WooUnreachableError(f"cannot fetch: {_reason(exc)}", url=url)) from exc
-            except requests.exceptions.RequestException as exc:
-                raise self._final(WooUnreachableError(f"cannot fetch: {_reason(exc)}", url=url)) from exc
-            finally:
-                self.stats.add_download(time.monotonic() - t0)
+            response = self._follow(url)
             with response:
                 if response.status_code == 429 or response.status_code >= 500:
                     raise _Retry(
@@ -502,6 +508,35 @@ class WooClient:
                 return b"".join(chunks), content_type
 
         return self._retrying(f"GET {url}", attempt)
+
+    def _follow(self, url: str) -> requests.Response:
+        """GET ``url`` (streamed), following redirects one checked hop at a time."""
+        timeout = _setting("SYNC_IMAGE_TIMEOUT_SECONDS", 15)
+        current = url
+        for _hop in range(MAX_DOWNLOAD_REDIRECTS + 1):
+            t0 = time.monotonic()
+            try:
+                egress.check_url(current)
+                response = _session().get(
+                    current, timeout=timeout, stream=True, allow_redirects=False, headers={"user-agent": USER_AGENT}
+                )
+            except egress.AddressRefused as exc:
+                raise self._final(WooAddressRefusedError(exc.message, code=exc.code, url=current)) from exc
+            except requests.exceptions.SSLError as exc:
+                raise self._final(WooTLSError(f"TLS error: {_reason(exc)}", url=current)) from exc
+            except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+                raise _Retry(WooUnreachableError(f"cannot fetch: {_reason(exc)}", url=current)) from exc
+            except requests.exceptions.RequestException as exc:
+                raise self._final(WooUnreachableError(f"cannot fetch: {_reason(exc)}", url=current)) from exc
+            finally:
+                self.stats.add_download(time.monotonic() - t0)
+            if not response.is_redirect:
+                return response
+            response.close()
+            current = urljoin(current, response.headers["Location"])
+        raise self._final(
+            WooNotWooCommerceError(f"more than {MAX_DOWNLOAD_REDIRECTS} redirects", code="too_many_redirects", url=url)
+        )
 
     def _raise_final(self, error: WooError, attempts: int) -> None:
         error.attempts = attempts
@@ -537,8 +572,10 @@ class WooClient:
             if method == "POST" and not _refused(exc):
                 raise self._final(error) from exc
             raise _Retry(error) from exc
-        except requests.exceptions.InvalidURL as exc:
+        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
             raise self._final(WooUnreachableError(f"invalid store URL: {exc}", code="invalid_url")) from exc
+        except egress.AddressRefused as exc:
+            raise self._final(WooAddressRefusedError(exc.message, code=exc.code, url=endpoint)) from exc
         finally:
             self.stats.add_request(time.monotonic() - t0)
 
@@ -857,6 +894,7 @@ def client_for(store, **kwargs: Any) -> WooClient:
 __all__ = [
     "MAX_PER_PAGE",
     "Page",
+    "WooAddressRefusedError",
     "WooAuthError",
     "WooClient",
     "WooClientError",

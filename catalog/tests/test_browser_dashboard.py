@@ -111,7 +111,7 @@ def test_owner_journeys(browser, live_server, shop, sandbox, monkeypatch):
     page.wait_for_selector("#top-products .top-list:not(.skeleton), #top-products .card-empty")
     shot(page, "02-overview")
     page.click("#revenue-chart a.segment >> nth=1")  # 90 days, swapped in by htmx
-    page.wait_for_function("document.querySelectorAll('#revenue-chart .chart-bar').length === 90")
+    page.wait_for_function("() => document.querySelectorAll('#revenue-chart .chart-bar').length === 90")
 
     # Products: search, then filter (htmx swaps the results and updates the address).
     page.click("nav.store-nav >> text=Products")

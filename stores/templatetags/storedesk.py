@@ -17,8 +17,10 @@ def sidebar_stores(context):
     if user is None or not user.is_authenticated:
         return {"stores": [], "current_store_id": None}
     current = context.get("store")
+    access = access_for(user)
     return {
-        "stores": store_choices_for(access_for(user)),
+        "stores": store_choices_for(access),
+        "can_connect": access.can_connect_stores,
         "current_store_id": getattr(current, "pk", None),
         "is_admin": user.is_staff,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -62,6 +62,10 @@ class Command(BaseCommand):
                 )
             except ValidationError as exc:
                 raise CommandError("; ".join(exc.messages)) from exc
+            except PermissionDenied as exc:
+                raise CommandError(
+                    f"STORE_CONNECT=admins: {owner.email} is not an app admin, so cannot connect a store"
+                ) from exc
             if not options["no_sync"]:
                 # Queued on commit; a worker started later still finds it on the broker.
                 sync_run_queue(store.pk, kind=SyncRunKind.FULL)

@@ -1,0 +1,124 @@
+"""The Content-Security-Policy in a real browser (Debian's Chromium through Playwright): the main
+pages send it, still work under it (htmx included), and raise no violation; a script injected
+into a page does not run. Screenshots go to test-artifacts/csp-*.png. The ``browser`` fixture is
+the dashboard tests' Chromium (see conftest.py)."""
+
+import pytest
+
+from accounts.models import AppRole
+from accounts.services import user_create, user_role_grant
+from catalog.models import Product
+from catalog.tests.test_browser_dashboard import ARTIFACTS
+from orders.models import Order
+from stores.services import store_create
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-Long-enough-passw0rd"
+KEYS = ("ck_csp_browser_000000000000000000000000000", "cs_csp_browser_000000000000000000000000000")
+
+# Records what the page's CSP blocked (the event fires in the page; Chromium also logs it).
+WATCH_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  const where = `${event.sourceFile}:${event.lineNumber}`;
+  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"} at ${where}`);
+});
+"""
+
+
+@pytest.fixture
+def shop(settings, tmp_path):
+    """An app admin owning a store pulled from the sandbox (products, orders, a sync run)."""
+    from sync.models import SyncRunKind
+    from sync.pull import run_pull
+    from sync.sandbox import SandboxServer
+    from sync.services import sync_run_queue
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SYNC_FETCH_IMAGES = False
+    server = SandboxServer(products=12, orders=15, seed=5, keys=[KEYS]).start()
+    owner = user_create(email="admin-owner@example.com", password=PASSWORD)
+    user_role_grant(user=owner, role=AppRole.ADMIN)
+    store = store_create(actor=owner, name="Olive & Thyme", url=server.url, api_key=KEYS[0], api_secret=KEYS[1])
+    run = sync_run_queue(store.pk, kind=SyncRunKind.FULL, enqueue=False)
+    assert run_pull(run.pk).status in ("success", "partial")
+    yield store
+    server.stop()
+
+
+def test_main_pages_work_under_the_csp_without_violations(browser, live_server, shop):
+    base, store = live_server.url, shop
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    context.add_init_script(WATCH_VIOLATIONS)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    console = []
+    page.on("console", lambda message: message.type == "error" and console.append(message.text))
+    page.on("pageerror", lambda error: console.append(f"uncaught: {error}"))
+
+    page.goto(f"{base}/accounts/login/")
+    violations = [f"login: {v}" for v in page.evaluate("window.__cspViolations")]
+    page.fill("input[name=username]", "admin-owner@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+    products = list(Product.objects.filter(store=store).exclude(status="trash").order_by("name"))
+    product = products[2]  # row 3, not the first
+    order = list(Order.objects.filter(store=store).order_by("-woo_created_at"))[3]
+    s = f"{base}/stores/{store.pk}"
+    pages = {
+        "home": f"{base}/",
+        "store": f"{s}/",
+        "products": f"{s}/products/",
+        "product": f"{s}/products/{product.pk}/",
+        "product-edit": f"{s}/products/{product.pk}/edit/",
+        "orders": f"{s}/orders/",
+        "order": f"{s}/orders/{order.pk}/",
+        "sync": f"{s}/sync/",
+        "sync-runs": f"{s}/sync/runs/",
+        "webhooks": f"{s}/webhooks/",
+        "team": f"{s}/team/",
+        "credentials": f"{s}/credentials/",
+        "audit": f"{base}/audit/critical-changes/",
+        "anomalies": f"{base}/audit/anomalies/",
+        "admin": f"{base}/admin/",
+        "admin-stores": f"{base}/admin/stores/store/",
+        "admin-store": f"{base}/admin/stores/store/{store.pk}/change/",
+    }
+    without_policy = []
+    for name, url in pages.items():
+        response = page.goto(url)
+        assert response.status == 200, f"{name}: HTTP {response.status}"
+        policy = response.headers.get("content-security-policy", "")
+        if "script-src 'self'" not in policy or "frame-ancestors 'none'" not in policy:
+            without_policy.append(name)
+        page.wait_for_load_state("networkidle")
+        violations += [f"{name}: {v}" for v in page.evaluate("window.__cspViolations")]
+        if name in ("products", "product", "sync"):
+            page.screenshot(path=str(ARTIFACTS / f"csp-{name}.png"), full_page=True)
+
+    # htmx still works under the policy: a search swaps the product results in place.
+    page.goto(pages["products"])
+    page.fill("#id_q", product.name)
+    page.wait_for_function(
+        "(count) => document.querySelectorAll('#products tbody tr').length < count", arg=len(products)
+    )
+    assert product.name in page.locator("#products tbody").inner_text()
+    violations += [f"products search: {v}" for v in page.evaluate("window.__cspViolations")]
+
+    assert without_policy == []
+    assert violations == []
+    assert [text for text in console if "Content Security Policy" in text or text.startswith("uncaught")] == []
+
+    # And the policy is enforced: a script slipped into the page does not run.
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.__ran = true';"
+        " document.body.append(s); }"
+    )
+    page.wait_for_function("() => window.__cspViolations.length > 0")
+    assert page.evaluate("window.__ran === undefined")
+    assert "script-src" in page.evaluate("window.__cspViolations")[0]
+    context.close()

@@ -33,8 +33,8 @@ class Text:
     params: dict = field(default_factory=dict)
 
     def render(self):
-        template = str(self.template)
-        return template % self.params if self.params else template
+        # A lazy ``ngettext_lazy(..., "count")`` picks its plural form from the parameters.
+        return self.template % self.params if self.params else str(self.template)
 
 
 def text(template, **params):

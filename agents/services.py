@@ -385,7 +385,10 @@ def insight_set_status(*, actor, insight_id, status):
         if status == InsightStatus.RESOLVED:
             insight.resolved_at = now
             fields.append("resolved_at")
-        insight.metadata = {**(insight.metadata or {}), "history": _history(insight.metadata, status, now, by=actor.email)}
+        insight.metadata = {
+            **(insight.metadata or {}),
+            "history": _history(insight.metadata, status, now, by=actor.email),
+        }
         insight.save(update_fields=fields)
         if status != InsightStatus.NEW:
             AgentAlert.objects.filter(insight=insight, is_read=False).update(is_read=True, read_by=actor, read_at=now)

@@ -6,6 +6,7 @@ Causes: ``out_of_stock`` and ``low_stock`` (published products; the store's own 
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from agents.base import STORE_SCOPE, Agent, Figure, Finding, Item, setting, text
 from config.db import Severity
@@ -67,7 +68,9 @@ def _price_detail(row):
 # cause -> (title, analysis, recommendations, item detail, severity(total, share))
 CAUSES = {
     "out_of_stock": (
-        _("%(count)s published products are out of stock"),
+        ngettext_lazy(
+            "%(count)s published product is out of stock", "%(count)s published products are out of stock", "count"
+        ),
         _(
             "%(count)s of the %(published)s published products (%(share)s%%) show as out of stock, so "
             "customers can see them but cannot buy them."
@@ -80,9 +83,11 @@ CAUSES = {
         lambda total, share: Severity.HIGH if share >= 25 or total >= 50 else Severity.MEDIUM,
     ),
     "low_stock": (
-        _("%(count)s published products are running low"),
+        ngettext_lazy(
+            "%(count)s published product is running low", "%(count)s published products are running low", "count"
+        ),
         _(
-            "%(count)s published products have %(threshold)s items or fewer left in stock; at the usual "
+            "Published products with %(threshold)s items or fewer left in stock: %(count)s. At the usual "
             "pace they may sell out soon."
         ),
         [
@@ -93,9 +98,9 @@ CAUSES = {
         lambda total, share: Severity.MEDIUM if total >= 20 else Severity.LOW,
     ),
     "negative_stock": (
-        _("%(count)s products have negative stock"),
+        ngettext_lazy("%(count)s product has negative stock", "%(count)s products have negative stock", "count"),
         _(
-            "%(count)s products have a stock quantity below zero: more was sold than was in stock, or "
+            "Products with a stock quantity below zero: %(count)s. More was sold than was in stock, or "
             "the stock was entered wrongly."
         ),
         [
@@ -106,9 +111,13 @@ CAUSES = {
         lambda total, share: Severity.HIGH,
     ),
     "sale_above_regular": (
-        _("%(count)s products have a sale price above the regular price"),
+        ngettext_lazy(
+            "%(count)s product has a sale price above the regular price",
+            "%(count)s products have a sale price above the regular price",
+            "count",
+        ),
         _(
-            "%(count)s products are “on sale” for more than their regular price: customers are charged "
+            "Products “on sale” for more than their regular price: %(count)s. Customers are charged "
             "more while the shop shows a sale."
         ),
         [
@@ -119,22 +128,40 @@ CAUSES = {
         lambda total, share: Severity.MEDIUM,
     ),
     "missing_price": (
-        _("%(count)s published products have no price"),
-        _("%(count)s published products have no price, so WooCommerce does not let customers buy them."),
+        ngettext_lazy(
+            "%(count)s published product has no price", "%(count)s published products have no price", "count"
+        ),
+        ngettext_lazy(
+            "%(count)s published product has no price, so WooCommerce does not let customers buy it.",
+            "%(count)s published products have no price, so WooCommerce does not let customers buy them.",
+            "count",
+        ),
         [_("Set a regular price for these products, or set them to draft until they have one.")],
         None,
         lambda total, share: Severity.HIGH,
     ),
     "missing_image": (
-        _("%(count)s published products have no image"),
-        _("%(count)s published products have no image; products without pictures sell noticeably less."),
+        ngettext_lazy(
+            "%(count)s published product has no image", "%(count)s published products have no image", "count"
+        ),
+        ngettext_lazy(
+            "%(count)s published product has no image; products without pictures sell noticeably less.",
+            "%(count)s published products have no image; products without pictures sell noticeably less.",
+            "count",
+        ),
         [_("Add at least one product image to each of them, starting with the best sellers.")],
         None,
         lambda total, share: Severity.MEDIUM if share >= 20 else Severity.LOW,
     ),
     "missing_category": (
-        _("%(count)s published products have no category"),
-        _("%(count)s published products are in no category, so shoppers browsing categories never see them."),
+        ngettext_lazy(
+            "%(count)s published product has no category", "%(count)s published products have no category", "count"
+        ),
+        ngettext_lazy(
+            "%(count)s published product is in no category, so shoppers browsing categories never see it.",
+            "%(count)s published products are in no category, so shoppers browsing categories never see them.",
+            "count",
+        ),
         [_("Assign each of them to a category.")],
         None,
         lambda total, share: Severity.LOW,

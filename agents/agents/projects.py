@@ -7,6 +7,7 @@ have ended), ``critical_bugs`` (critical and blocker bugs still open) and ``fail
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from agents.base import APP_SCOPE, Agent, Figure, Finding, Item, Text, text
 from config.db import Severity
@@ -73,7 +74,10 @@ def _sprints(context):
         Finding(
             cause="sprints_at_risk",
             severity=Severity.HIGH if any(r["elapsed_pct"] >= 80 for r in rows) else Severity.MEDIUM,
-            title=text(_("%(count)s active sprints are at risk"), **params),
+            title=text(
+                ngettext_lazy("%(count)s active sprint is at risk", "%(count)s active sprints are at risk", "count"),
+                **params,
+            ),
             analysis=text(
                 _(
                     "In %(count)s active sprints the share of finished tasks trails the share of time gone by "
@@ -115,7 +119,7 @@ def _overdue(context):
         Finding(
             cause="overdue_work",
             severity=Severity.HIGH if row["urgent"] else Severity.MEDIUM,
-            title=text(_("%(count)s tasks are overdue"), **params),
+            title=text(ngettext_lazy("%(count)s task is overdue", "%(count)s tasks are overdue", "count"), **params),
             analysis=text(
                 _(
                     "%(count)s tasks of %(sprints)s sprints that have already ended are not done; %(urgent)s of "
@@ -150,7 +154,9 @@ def _bugs(context):
         Finding(
             cause="critical_bugs",
             severity=Severity.CRITICAL if row["blockers"] else Severity.HIGH,
-            title=text(_("%(count)s critical bugs are open"), **params),
+            title=text(
+                ngettext_lazy("%(count)s critical bug is open", "%(count)s critical bugs are open", "count"), **params
+            ),
             analysis=text(
                 _("%(count)s bugs of critical or blocker severity are still open, %(blockers)s of them blockers."),
                 **params,
@@ -179,7 +185,14 @@ def _deployments(context):
         Finding(
             cause="failed_deployments",
             severity=Severity.CRITICAL if production else Severity.MEDIUM,
-            title=text(_("%(count)s deployments failed and were not fixed"), **params),
+            title=text(
+                ngettext_lazy(
+                    "%(count)s deployment failed and was not fixed",
+                    "%(count)s deployments failed and were not fixed",
+                    "count",
+                ),
+                **params,
+            ),
             analysis=text(
                 _(
                     "%(count)s deployments failed in the last 7 days with no successful deployment to the same "

@@ -279,8 +279,11 @@ def _mover_findings(context):
                 ],
                 facts={
                     "movers": [
-                        {"product": r["product_name"] or r["name"], "last_7_days": float(r["recent"]),
-                         "previous_7_days": float(r["before"])}
+                        {
+                            "product": r["product_name"] or r["name"],
+                            "last_7_days": float(r["recent"]),
+                            "previous_7_days": float(r["before"]),
+                        }
                         for r in rows
                     ]
                 },

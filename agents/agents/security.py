@@ -7,6 +7,7 @@ added, changed or removed, from ``audit_logs``), ``new_app_admins`` (``user_role
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from agents.base import APP_SCOPE, Agent, Figure, Finding, Item, Text, setting, text
 from config.db import Severity
@@ -86,7 +87,12 @@ def _reveals(context, since, hours):
         Finding(
             cause="credential_reveals",
             severity=severity,
-            title=text(_("API credentials were revealed %(count)s times"), **params),
+            title=text(
+                ngettext_lazy(
+                    "API credentials were revealed once", "API credentials were revealed %(count)s times", "count"
+                ),
+                **params,
+            ),
             analysis=text(
                 _(
                     "%(users)s people revealed stores' WooCommerce API credentials %(count)s times in the last "
@@ -127,7 +133,10 @@ def _roles(context, since, hours):
         Finding(
             cause="role_changes",
             severity=Severity.MEDIUM if row["new_owners"] or row["changes"] >= 10 else Severity.LOW,
-            title=text(_("%(count)s store memberships changed"), **params),
+            title=text(
+                ngettext_lazy("%(count)s store membership changed", "%(count)s store memberships changed", "count"),
+                **params,
+            ),
             analysis=text(
                 _(
                     "In the last %(hours)s hours %(added)s people were added to stores, %(changed)s changed role "
@@ -160,7 +169,7 @@ def _admins(context, since, hours):
         Finding(
             cause="new_app_admins",
             severity=Severity.HIGH,
-            title=text(_("%(count)s new app admins"), **params),
+            title=text(ngettext_lazy("%(count)s new app admin", "%(count)s new app admins", "count"), **params),
             analysis=text(
                 _(
                     "%(count)s people became app admins in the last %(hours)s hours. App admins see and change "
@@ -195,7 +204,12 @@ def _anomalies(context, since, hours):
         Finding(
             cause="anomaly_responses",
             severity=severity,
-            title=text(_("%(count)s security anomalies were answered"), **params),
+            title=text(
+                ngettext_lazy(
+                    "%(count)s security anomaly was answered", "%(count)s security anomalies were answered", "count"
+                ),
+                **params,
+            ),
             analysis=text(
                 _(
                     "The anomaly rules fired %(count)s times in the last %(hours)s hours; %(suspended)s accounts "

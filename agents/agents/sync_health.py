@@ -8,6 +8,7 @@ waiting for WooCommerce longer than ``AGENTS_PUSH_STUCK_MINUTES``). One grouped 
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from agents.base import STORE_SCOPE, Agent, Figure, Finding, Item, Text, setting, text
 from config.db import Severity
@@ -117,9 +118,7 @@ def _stale(context):
                     Figure(text(_("Hours since the last successful pull")), "—" if hours is None else str(hours)),
                     Figure(text(_("Failed pulls, last 24 hours")), str(row["failed_runs"])),
                 ],
-                items=[Item("sync", None, text(_("Last error")), Text(row["last_error"]))]
-                if row["last_error"]
-                else [],
+                items=[Item("sync", None, text(_("Last error")), Text(row["last_error"]))] if row["last_error"] else [],
                 facts={"hours_since_success": hours, "failed_pulls_24h": row["failed_runs"]},
             )
         )
@@ -154,7 +153,11 @@ def _errors(context):
                     Figure(text(_("New the day before")), str(row["day_before"])),
                 ],
                 items=[Item("sync_errors", None, ", ".join(sorted(row["entities"] or [])))],
-                facts={"open_errors": row["open"], "new_last_24h": row["last_day"], "new_day_before": row["day_before"]},
+                facts={
+                    "open_errors": row["open"],
+                    "new_last_24h": row["last_day"],
+                    "new_day_before": row["day_before"],
+                },
             )
         )
     return findings
@@ -169,7 +172,14 @@ def _webhooks(context):
                 cause="webhooks_disabled",
                 severity=Severity.HIGH,
                 store_id=row["store_id"],
-                title=text(_("%(count)s webhooks are disabled in WooCommerce"), **params),
+                title=text(
+                    ngettext_lazy(
+                        "%(count)s webhook is disabled in WooCommerce",
+                        "%(count)s webhooks are disabled in WooCommerce",
+                        "count",
+                    ),
+                    **params,
+                ),
                 analysis=text(
                     _(
                         "WooCommerce stopped sending %(count)s webhooks after repeated failed deliveries; changes "
@@ -234,7 +244,14 @@ def _pushes(context):
                 cause="stuck_pushes",
                 severity=Severity.HIGH if row["stuck"] >= 10 or hours >= 24 else Severity.MEDIUM,
                 store_id=row["store_id"],
-                title=text(_("%(count)s local changes have not reached WooCommerce"), **params),
+                title=text(
+                    ngettext_lazy(
+                        "%(count)s local change has not reached WooCommerce",
+                        "%(count)s local changes have not reached WooCommerce",
+                        "count",
+                    ),
+                    **params,
+                ),
                 analysis=text(
                     _(
                         "%(count)s changes made here have waited more than %(minutes)s minutes to be sent to "

@@ -37,8 +37,8 @@ _OVERDUE_SQL = """
 SELECT count(*) AS tasks,
        count(*) FILTER (WHERE t.priority IN ('high', 'critical')) AS urgent,
        count(DISTINCT s.id) AS sprints,
-       (json_agg(json_build_object('id', t.id, 'title', t.title, 'priority', t.priority, 'sprint', s.name)
-                 ORDER BY CASE t.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END, s.end_date))::jsonb
+       json_agg(json_build_object('id', t.id, 'title', t.title, 'priority', t.priority, 'sprint', s.name)
+                 ORDER BY CASE t.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END, s.end_date)
            AS examples
 FROM tasks AS t JOIN sprints AS s ON s.id = t.sprint_id
 WHERE s.end_date < %(now)s AND s.status <> 'cancelled' AND t.status <> 'done'
@@ -47,8 +47,8 @@ HAVING count(*) > 0
 
 _BUGS_SQL = """
 SELECT count(*) AS bugs, count(*) FILTER (WHERE b.severity = 'blocker') AS blockers,
-       (json_agg(json_build_object('id', b.id, 'title', b.title, 'severity', b.severity, 'since', b.created_at)
-                 ORDER BY b.created_at))::jsonb AS examples
+       json_agg(json_build_object('id', b.id, 'title', b.title, 'severity', b.severity, 'since', b.created_at)
+                 ORDER BY b.created_at) AS examples
 FROM bug_reports AS b
 WHERE b.severity IN ('critical', 'blocker') AND b.status IN ('open', 'investigating', 'in_progress')
 HAVING count(*) > 0

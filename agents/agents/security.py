@@ -35,9 +35,9 @@ SELECT count(*) AS changes,
        count(*) FILTER (WHERE a.action = 'DELETE') AS removed,
        count(*) FILTER (WHERE a.new_data ->> 'role' = 'owner'
                         AND a.old_data ->> 'role' IS DISTINCT FROM 'owner') AS new_owners,
-       (json_agg(json_build_object('action', a.action, 'by', a.user_email,
+       json_agg(json_build_object('action', a.action, 'by', a.user_email,
                                    'role', COALESCE(a.new_data ->> 'role', a.old_data ->> 'role'),
-                                   'store', st.name) ORDER BY a.created_at DESC))::jsonb AS examples
+                                   'store', st.name) ORDER BY a.created_at DESC) AS examples
 FROM audit_logs AS a
 LEFT JOIN stores AS st ON st.id::text = COALESCE(a.new_data ->> 'store_id', a.old_data ->> 'store_id')
 WHERE a.table_name = 'store_users' AND a.created_at > %(since)s

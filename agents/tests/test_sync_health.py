@@ -53,9 +53,9 @@ def test_growing_error_queue(store, settings, run):
     settings.AGENTS_SYNC_ERRORS_THRESHOLD = 5
     finished_run(store, "success", hours_ago=0)
     old = timezone.now() - timedelta(hours=30)
-    for i in range(2):
+    for _ in range(2):
         SyncError.objects.create(store=store, entity_type="product", error_message="boom", created_at=old)
-    for i in range(4):
+    for _ in range(4):
         SyncError.objects.create(store=store, entity_type="order", error_message="boom")
     run("sync_health")
     insight = live("sync_health", store)["error_queue"]

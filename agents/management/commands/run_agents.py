@@ -1,11 +1,20 @@
 """``manage.py run_agents [--agent TYPE ...] [--store ID]``: run agents now, for system cron."""
 
+import uuid
+
 from django.core.management.base import BaseCommand, CommandError
 
 from agents import services
 from agents.models import ExecutionStatus, ExecutionType
 from agents.registry import UnknownAgent, agent_types
 from stores.models import Store
+
+
+def _uuid_or_none(value):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 class Command(BaseCommand):
@@ -22,7 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, agents=None, store=None, execution_type=ExecutionType.SCHEDULED, **options):
-        if store and not Store.objects.filter(pk=store).exists():
+        if store and not Store.objects.filter(pk=_uuid_or_none(store)).exists():
             raise CommandError(f"No store with id {store}.")
         try:
             logs = services.agents_run(execution_type=execution_type, agent_types=agents, store_id=store)

@@ -94,7 +94,7 @@ def insight_view(insight):
 def insight_url(insight):
     if insight.store_id:
         return reverse("agents:store_insight", kwargs={"store_id": insight.store_id, "insight_id": insight.pk})
-    return reverse("agents:insight", kwargs={"insight_id": insight.pk})
+    return reverse("agents:insight", kwargs={"app_insight_id": insight.pk})
 
 
 @dataclass

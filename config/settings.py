@@ -417,7 +417,7 @@ CLEANUP_BATCH_PAUSE_SECONDS = env.float("CLEANUP_BATCH_PAUSE_SECONDS", default=0
 # "agents" queue; staff change its interval in the admin. Defaults for every store (owners
 # override the first two per store on the store's insights page).
 AGENTS_INTERVAL_SECONDS = env.int("AGENTS_INTERVAL_SECONDS", default=3600)
-AGENTS_LOW_STOCK_THRESHOLD = env.int("AGENTS_LOW_STOCK_THRESHOLD", default=5)
+AGENTS_LOW_STOCK_THRESHOLD = env.int("AGENTS_LOW_STOCK_THRESHOLD", default=2)  # WooCommerce's default
 AGENTS_SALES_BAND_PERCENT = env.int("AGENTS_SALES_BAND_PERCENT", default=30)
 # The sales agent compares the last 24 hours with the same 24 hours of this many previous weeks,
 # and says nothing about revenue when those weeks averaged fewer orders than AGENTS_SALES_MIN_ORDERS.

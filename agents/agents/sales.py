@@ -3,7 +3,8 @@
 Causes: ``sales_drop`` / ``sales_spike`` (revenue or paid orders beyond the store's band),
 ``cancelled_surge`` / ``failed_surge`` / ``refunded_surge`` and ``top_movers`` (products whose
 units sold in the last 7 days moved most against the 7 days before). Checkout drafts and trashed
-orders never count. Two passes over recent ``orders``, all in SQL.
+orders never count; orders are dated by WooCommerce (``woo_created_at``, the dashboard's
+``orders_store_sales_idx`` serves the reads). Two passes over recent ``orders``, all in SQL.
 """
 
 from decimal import Decimal
@@ -23,10 +24,10 @@ WEEK_SECONDS = 7 * 86400
 _WEEKS_SQL = """
 WITH recent AS (
     SELECT o.store_id, o.status, o.total,
-           extract(epoch FROM (%(now)s - COALESCE(o.woo_created_at, o.created_at))) AS age
+           extract(epoch FROM (%(now)s - o.woo_created_at)) AS age
     FROM orders AS o
-    WHERE COALESCE(o.woo_created_at, o.created_at) > %(now)s - make_interval(days => 7 * %(weeks)s + 1)
-      AND COALESCE(o.woo_created_at, o.created_at) <= %(now)s
+    WHERE o.woo_created_at > %(now)s - make_interval(days => 7 * %(weeks)s + 1)
+      AND o.woo_created_at <= %(now)s
       AND o.status <> ALL(%(excluded)s) {store_filter}
 )
 SELECT r.store_id, floor(r.age / {week})::int AS week,
@@ -49,12 +50,12 @@ _MOVERS_SQL = """
 WITH sold AS (
     SELECT o.store_id, (li ->> 'product_id')::bigint AS woo_product_id, li ->> 'name' AS name,
            (li ->> 'quantity')::numeric AS quantity,
-           COALESCE(o.woo_created_at, o.created_at) > %(now)s - interval '7 days' AS is_recent
+           o.woo_created_at > %(now)s - interval '7 days' AS is_recent
     FROM orders AS o
     CROSS JOIN LATERAL jsonb_array_elements(
         CASE WHEN jsonb_typeof(o.line_items) = 'array' THEN o.line_items ELSE '[]'::jsonb END) AS li
-    WHERE COALESCE(o.woo_created_at, o.created_at) > %(now)s - interval '14 days'
-      AND COALESCE(o.woo_created_at, o.created_at) <= %(now)s
+    WHERE o.woo_created_at > %(now)s - interval '14 days'
+      AND o.woo_created_at <= %(now)s
       AND o.status = ANY(%(paid)s) {store_filter}
 ),
 per_product AS (

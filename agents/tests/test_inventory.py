@@ -122,13 +122,13 @@ def test_second_run_updates_and_a_fixed_cause_resolves(store, catalog, run):
 
 
 def test_the_store_threshold_decides_what_is_low(store, other_store, run):
-    make_product(store, name="Three left", stock_quantity=3)
-    make_product(other_store, name="Three left elsewhere", stock_quantity=3)
-    AgentStoreSettings.objects.create(store=store, low_stock_threshold=2, sales_band_percent=30)
+    make_product(store, name="Two left", stock_quantity=2)
+    make_product(other_store, name="Two left elsewhere", stock_quantity=2)
+    AgentStoreSettings.objects.create(store=store, low_stock_threshold=1, sales_band_percent=30)
     run("inventory")
     assert "low_stock" not in live("inventory", store)
-    assert "low_stock" in live("inventory", other_store)  # the default threshold, 5
-    assert "Three left elsewhere" in str(live("inventory", other_store)["low_stock"].metadata)
+    assert "low_stock" in live("inventory", other_store)  # the default threshold, 2
+    assert "Two left elsewhere" in str(live("inventory", other_store)["low_stock"].metadata)
 
 
 def test_a_run_over_one_store_leaves_the_others_alone(store, other_store, run):

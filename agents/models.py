@@ -63,9 +63,7 @@ class AgentInsight(UUIDModel):
             choices_check("severity", Severity, table="agent_insights"),
             choices_check("status", InsightStatus, table="agent_insights", nullable=True),
             models.UniqueConstraint(
-                "agent_type",
-                "cause",
-                "store",
+                fields=["agent_type", "cause", "store"],
                 condition=models.Q(resolved_at__isnull=True),
                 nulls_distinct=False,
                 name="agent_insights_one_live_per_cause",

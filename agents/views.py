@@ -23,6 +23,14 @@ from stores.navigation import store_tabs
 from stores.selectors import store_choices_for, store_get
 
 
+def _admin_access(request):
+    """App-wide pages exist for app admins only (a 404 for everybody else)."""
+    access = access_for(request.user)
+    if not access.is_admin:
+        raise Http404("No such page.")
+    return access
+
+
 def _agents_for(store_id):
     scope = "store" if store_id else "app"
     return [agent for agent in all_agents() if agent.scope == scope]
@@ -72,9 +80,7 @@ def store_insights(request, store_id):
 
 @login_required
 def app_insights(request):
-    access = access_for(request.user)
-    if not access.is_admin:
-        raise Http404("No such page.")
+    access = _admin_access(request)
     return _render_insights(request, _insights_context(request, access))
 
 
@@ -102,9 +108,7 @@ def store_insight(request, store_id, insight_id):
 
 @login_required
 def app_insight(request, app_insight_id):
-    access = access_for(request.user)
-    if not access.is_admin:
-        raise Http404("No such page.")
+    access = _admin_access(request)
     return _insight_page(request, access, selectors.insight_get(access, app_insight_id))
 
 
@@ -134,9 +138,7 @@ def store_insight_status(request, store_id, insight_id):
 @login_required
 @require_POST
 def app_insight_status(request, app_insight_id):
-    access = access_for(request.user)
-    if not access.is_admin:
-        raise Http404("No such page.")
+    access = _admin_access(request)
     return _set_status(request, access, selectors.insight_get(access, app_insight_id))
 
 
@@ -153,9 +155,7 @@ def store_run(request, store_id):
 @login_required
 @require_POST
 def app_run(request):
-    access = access_for(request.user)
-    if not access.is_admin:
-        raise Http404("No such page.")
+    _admin_access(request)
     services.agents_run_request(actor=request.user)
     messages.success(request, _("Every agent is running; refresh this page in a minute."))
     return redirect("agents:insights")

@@ -130,47 +130,51 @@ def _sales_finding(store_id, current, usual_revenue, usual_orders, band, currenc
         "change_percent": round(change, 1),
         "band_percent": band,
     }
-    if change < 0:
-        return Finding(
-            cause="sales_drop",
-            severity=Severity.HIGH if -change >= 2 * band else Severity.MEDIUM,
-            store_id=store_id,
-            title=text(_("Sales are down %(change)s against the usual level"), **params),
-            analysis=text(
-                _(
-                    "The last 24 hours brought %(revenue)s from %(orders)s paid orders; the same hours of "
-                    "the previous weeks brought %(usual_revenue)s from %(usual_orders)s orders on average "
-                    "(%(change)s, beyond the ±%(band)s%% band)."
-                ),
-                **params,
-            ),
-            recommendations=[
-                text(_("Place a test order to make sure checkout and payment work.")),
-                text(_("Check that the best sellers are in stock and visible.")),
-                text(_("Check whether a campaign, coupon or shipping change ended or broke.")),
-            ],
-            figures=figures,
-            facts=facts,
-        )
+    cause = "sales_drop" if change < 0 else "sales_spike"
+    title, analysis, recommendations = _SALES_TEXT[cause]
+    if cause == "sales_drop":
+        severity = Severity.HIGH if -change >= 2 * band else Severity.MEDIUM
+    else:
+        severity = Severity.LOW
     return Finding(
-        cause="sales_spike",
-        severity=Severity.LOW,
+        cause=cause,
+        severity=severity,
         store_id=store_id,
-        title=text(_("Sales are up %(change)s against the usual level"), **params),
-        analysis=text(
-            _(
-                "The last 24 hours brought %(revenue)s from %(orders)s paid orders, against %(usual_revenue)s "
-                "from %(usual_orders)s orders in the same hours of the previous weeks (%(change)s)."
-            ),
-            **params,
-        ),
-        recommendations=[
-            text(_("Make sure stock of the products selling now will last.")),
-            text(_("Find out what drove the rise (a campaign, a mention) so you can repeat it.")),
-        ],
+        title=text(title, **params),
+        analysis=text(analysis, **params),
+        recommendations=[text(r) for r in recommendations],
         figures=figures,
         facts=facts,
     )
+
+
+# cause -> (title, analysis, recommendations)
+_SALES_TEXT = {
+    "sales_drop": (
+        _("Sales are down %(change)s against the usual level"),
+        _(
+            "The last 24 hours brought %(revenue)s from %(orders)s paid orders; the same hours of "
+            "the previous weeks brought %(usual_revenue)s from %(usual_orders)s orders on average "
+            "(%(change)s, beyond the ±%(band)s%% band)."
+        ),
+        [
+            _("Place a test order to make sure checkout and payment work."),
+            _("Check that the best sellers are in stock and visible."),
+            _("Check whether a campaign, coupon or shipping change ended or broke."),
+        ],
+    ),
+    "sales_spike": (
+        _("Sales are up %(change)s against the usual level"),
+        _(
+            "The last 24 hours brought %(revenue)s from %(orders)s paid orders, against %(usual_revenue)s "
+            "from %(usual_orders)s orders in the same hours of the previous weeks (%(change)s)."
+        ),
+        [
+            _("Make sure stock of the products selling now will last."),
+            _("Find out what drove the rise (a campaign, a mention) so you can repeat it."),
+        ],
+    ),
+}
 
 
 _TROUBLE_TEXT = {

@@ -53,6 +53,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='agentinsight',
-            constraint=models.UniqueConstraint(models.F('agent_type'), models.F('cause'), models.F('store'), condition=models.Q(('resolved_at__isnull', True)), name='agent_insights_one_live_per_cause', nulls_distinct=False),
+            constraint=models.UniqueConstraint(condition=models.Q(('resolved_at__isnull', True)), fields=('agent_type', 'cause', 'store'), name='agent_insights_one_live_per_cause', nulls_distinct=False),
         ),
     ]

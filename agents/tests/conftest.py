@@ -5,49 +5,17 @@ import pytest
 
 from accounts.models import AppRole
 from accounts.services import user_create, user_role_grant
-from stores.models import StoreRole, StoreUser
-from stores.services import store_create
 
-PASSWORD = "a-Long-enough-passw0rd"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _no_language_model(settings):
-    settings.AGENTS_LLM_URL = ""
-    settings.AGENTS_LLM_MODEL = ""
-
-
-@pytest.fixture
-def owner(db):
-    return user_create(email="owner@example.com", password=PASSWORD)
-
-
-@pytest.fixture
-def store(owner):
-    return store_create(
-        actor=owner, name="Olive & Thyme", url="http://127.0.0.1:9", api_key="ck_test_1234", api_secret="cs_test_1234"
-    )
-
-
-def member(store, email, role):
-    user = user_create(email=email, password=PASSWORD)
-    StoreUser.objects.create(store=store, user=user, role=role)
-    return user
-
-
-@pytest.fixture
-def manager(store):
-    return member(store, "manager@example.com", StoreRole.MANAGER)
-
-
-@pytest.fixture
-def viewer(store):
-    return member(store, "viewer@example.com", StoreRole.VIEWER)
+# The dashboard tests' users and stores (owner, store, manager, viewer, other_store).
+from catalog.tests.conftest import (  # noqa: F401 - fixtures
+    PASSWORD,
+    _fast_password_hashing,
+    manager,
+    other_store,
+    owner,
+    store,
+    viewer,
+)
 
 
 @pytest.fixture
@@ -56,12 +24,6 @@ def admin(db):
     user_role_grant(user=user, role=AppRole.ADMIN)
     user.refresh_from_db()
     return user
-
-
-@pytest.fixture
-def other_store(db):
-    other = user_create(email="other@example.com", password=PASSWORD)
-    return store_create(actor=other, name="Elsewhere", url="http://127.0.0.1:9", api_key="ck_o", api_secret="cs_o")
 
 
 @pytest.fixture
@@ -75,9 +37,9 @@ def run():
     return run_agent
 
 
-def live(agent_type, store=None):
+def live(agent_type, of_store=None):
     """``{cause: insight}`` of the agent's live insights (of the store, or app-wide)."""
     from agents.models import AgentInsight
 
-    rows = AgentInsight.objects.filter(agent_type=agent_type, resolved_at__isnull=True, store=store)
+    rows = AgentInsight.objects.filter(agent_type=agent_type, resolved_at__isnull=True, store=of_store)
     return {row.cause: row for row in rows}

@@ -15,12 +15,22 @@ from django.views.decorators.http import require_POST
 
 from agents import selectors, services
 from agents.forms import AgentSettingsForm, AlertFilterForm, InsightFilterForm, InsightStatusForm
+from agents.models import InsightStatus
 from agents.presenters import alert_view, insight_url, insight_view
 from agents.registry import all_agents
 from agents.services import TRANSITIONS
 from stores.access import CHANGE_STORE, RUN_AGENTS, VIEW_INSIGHTS, access_for
 from stores.navigation import store_tabs
 from stores.selectors import store_choices_for, store_get
+
+# The buttons of an insight's page, in the order of the workflow.
+WORKFLOW_ORDER = (
+    InsightStatus.ACKNOWLEDGED,
+    InsightStatus.IN_PROGRESS,
+    InsightStatus.RESOLVED,
+    InsightStatus.DISMISSED,
+    InsightStatus.NEW,
+)
 
 
 def _admin_access(request):
@@ -89,7 +99,7 @@ def _insight_page(request, access, insight, store=None):
         "view": insight_view(insight),
         "insight": insight,
         "alerts": [alert_view(a) for a in selectors.insight_alerts(insight)],
-        "next_statuses": sorted(TRANSITIONS[insight.status or "new"], key=str),
+        "next_statuses": [s for s in WORKFLOW_ORDER if s in TRANSITIONS[insight.status or InsightStatus.NEW]],
         "title": insight_view(insight).title,
         "access": access,
         "store": store,

@@ -14,29 +14,35 @@ from config.db import Severity
 EXAMPLES = 10
 
 _SQL = """
-WITH flagged AS (
-    SELECT p.store_id, p.id, p.name, p.stock_quantity, p.price, p.sale_price, c.cause,
-           COALESCE(s.low_stock_threshold, %(low_stock)s) AS threshold
+WITH candidates AS (
+    SELECT p.store_id, p.id, p.name, p.stock_quantity, p.price, p.sale_price,
+           COALESCE(s.low_stock_threshold, %(low_stock)s) AS threshold,
+           array_remove(ARRAY[
+               CASE WHEN p.status = 'publish' AND p.stock_status = 'outofstock' THEN 'out_of_stock' END,
+               CASE WHEN p.status = 'publish' AND p.stock_status <> 'outofstock'
+                     AND p.stock_quantity BETWEEN 1 AND COALESCE(s.low_stock_threshold, %(low_stock)s)
+                    THEN 'low_stock' END,
+               CASE WHEN p.stock_quantity < 0 THEN 'negative_stock' END,
+               CASE WHEN p.sale_price > p.price THEN 'sale_above_regular' END,
+               CASE WHEN p.status = 'publish' AND p.type IN ('simple', 'external') AND p.price IS NULL
+                    THEN 'missing_price' END,
+               CASE WHEN p.status = 'publish' AND p.featured_image_id IS NULL
+                     AND NOT EXISTS (SELECT 1 FROM product_images AS i WHERE i.product_id = p.id)
+                    THEN 'missing_image' END,
+               CASE WHEN p.status = 'publish'
+                     AND (p.categories IS NULL OR jsonb_typeof(p.categories) <> 'array'
+                          OR jsonb_array_length(p.categories) = 0)
+                    THEN 'missing_category' END
+           ], NULL) AS causes
     FROM products AS p
     LEFT JOIN agent_store_settings AS s ON s.store_id = p.store_id
-    CROSS JOIN LATERAL (VALUES
-        (CASE WHEN p.status = 'publish' AND p.stock_status = 'outofstock' THEN 'out_of_stock' END),
-        (CASE WHEN p.status = 'publish' AND p.stock_status <> 'outofstock'
-              AND p.stock_quantity BETWEEN 1 AND COALESCE(s.low_stock_threshold, %(low_stock)s)
-              THEN 'low_stock' END),
-        (CASE WHEN p.stock_quantity < 0 THEN 'negative_stock' END),
-        (CASE WHEN p.sale_price > p.price THEN 'sale_above_regular' END),
-        (CASE WHEN p.status = 'publish' AND p.type IN ('simple', 'external') AND p.price IS NULL
-              THEN 'missing_price' END),
-        (CASE WHEN p.status = 'publish' AND p.featured_image_id IS NULL
-              AND NOT EXISTS (SELECT 1 FROM product_images AS i WHERE i.product_id = p.id)
-              THEN 'missing_image' END),
-        (CASE WHEN p.status = 'publish'
-              AND (p.categories IS NULL OR jsonb_typeof(p.categories) <> 'array'
-                   OR jsonb_array_length(p.categories) = 0)
-              THEN 'missing_category' END)
-    ) AS c (cause)
-    WHERE c.cause IS NOT NULL {store_filter}
+    WHERE true {store_filter}
+),
+flagged AS (
+    -- Only products with a problem are unnested (one row per product and cause).
+    SELECT c.store_id, c.id, c.name, c.stock_quantity, c.price, c.sale_price, c.threshold, cause
+    FROM candidates AS c CROSS JOIN LATERAL unnest(c.causes) AS cause
+    WHERE cardinality(c.causes) > 0
 ),
 ranked AS (
     SELECT f.*, row_number() OVER (

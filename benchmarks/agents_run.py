@@ -177,7 +177,7 @@ def main():
     tracemalloc.start()
     totals = []
     for run in range(1, args.runs + 1):
-        print(f"run {run} ({'inserts insights' if run == 1 else 'updates them'}):")
+        print(f"run {run}:")
         total = 0.0
         for agent_type in agent_types():
             started = time.perf_counter()

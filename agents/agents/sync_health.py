@@ -181,9 +181,12 @@ def _webhooks(context):
                     **params,
                 ),
                 analysis=text(
-                    _(
+                    ngettext_lazy(
+                        "WooCommerce stopped sending one webhook after repeated failed deliveries; changes "
+                        "made in the shop now reach Storedesk only with the next scheduled pull.",
                         "WooCommerce stopped sending %(count)s webhooks after repeated failed deliveries; changes "
-                        "made in the shop now reach Storedesk only with the next scheduled pull."
+                        "made in the shop now reach Storedesk only with the next scheduled pull.",
+                        "count",
                     ),
                     **params,
                 ),

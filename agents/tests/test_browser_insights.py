@@ -19,6 +19,7 @@ from catalog.tests.test_browser_dashboard import (
 from config.celery import app
 from stores.models import StoreRole, StoreUser
 from stores.services import store_create
+from webhooks.models import Webhook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -81,17 +82,29 @@ def test_owner_runs_reads_and_acknowledges(browser, live_server, shop):  # noqa:
     assert insight.status == InsightStatus.ACKNOWLEDGED and insight.acknowledged_by == shop["owner"]
     assert "owner@example.com" in page.locator("#history").inner_text()
 
-    # The alerts centre.
+    # WooCommerce disables a webhook; the next run raises a high insight and its alert: the bell
+    # counts it, the alerts centre lists it, and reading it clears the count.
+    Webhook.objects.create(store=store, topic="order.created", delivery_url="https://x/", status="disabled")
+    page.goto(f"{base}/stores/{store.pk}/insights/")
+    page.click("#run-agents button")
+    page.wait_for_selector('#insights .insight-card[data-cause="webhooks_disabled"]')
+    assert page.locator("#alerts-bell .bell-count").inner_text() == str(unread_before + 1)
     page.click("#alerts-bell")
-    page.wait_for_selector("#alert-results")
+    page.wait_for_selector("#alerts .alert-row.is-unread")
     shot(page, "03-alerts")
+    row = page.locator('#alerts .alert-row[data-source="sync_health"]')
+    row.locator("button", has_text="Mark as read").click()
+    page.wait_for_selector('#alerts .alert-row[data-source="sync_health"]:not(.is-unread)')
+    assert AgentAlert.objects.get(insight__cause="webhooks_disabled").read_by == shop["owner"]
+    if not unread_before:
+        assert page.locator("#alerts-bell .bell-count").count() == 0
 
     # Hebrew, right to left: the same insights in Hebrew.
     page.goto(f"{base}/stores/{store.pk}/insights/")
     page.click('form.lang-switch button[value="he"]')
     page.wait_for_selector("html[dir=rtl]")
     he_titles = page.locator("#insights .insight-title").all_inner_texts()
-    assert len(he_titles) == count and any("מוצר" in t or "סנכרון" in t or "מכירות" in t for t in he_titles)
+    assert len(he_titles) == count + 1 and any("מוצר" in t or "סנכרון" in t or "מכירות" in t for t in he_titles)
     shot(page, "04-insights-he")
     page.goto(f"{base}/stores/{store.pk}/")
     page.wait_for_selector("#overview-insights")

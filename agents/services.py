@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -417,8 +418,8 @@ def store_agent_settings_save(*, actor, store_id, low_stock_threshold, sales_ban
 
 
 def agents_run_request(*, actor, store_id=None):
-    """Queue a manual run: every store agent over one store (its owners, app admins), or every
-    agent over everything (app admins). Returns the agent types queued."""
+    """Queue a manual run (after commit): every store agent over one store (its owners, app
+    admins), or every agent over everything (app admins). Returns the agent types queued."""
     from agents.registry import agent_types
     from agents.tasks import run_agents_task
 
@@ -430,10 +431,12 @@ def agents_run_request(*, actor, store_id=None):
     else:
         access.require(RUN_AGENTS, store_id)
         types = [a.agent_type for a in all_agents() if a.scope == STORE_SCOPE]
-    run_agents_task.delay_on_commit(
-        agent_types=types,
-        store_id=str(store_id) if store_id else None,
-        execution_type="manual",
-        trigger={"requested_by": str(actor.pk)},
-    )
+    kwargs = {
+        "agent_types": types,
+        "store_id": str(store_id) if store_id else None,
+        "execution_type": "manual",
+        "trigger": {"requested_by": str(actor.pk)},
+    }
+    # robust: a broker that is down is logged, never a 500 for the person who pressed the button.
+    transaction.on_commit(partial(run_agents_task.apply_async, kwargs=kwargs), robust=True)
     return types

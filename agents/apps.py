@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class AgentsConfig(AppConfig):
     name = "agents"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Each agent is a job of the one scheduler (audit/jobs.py), on the "agents" queue.
+        from django.conf import settings
+
+        from agents.registry import all_agents, job_name
+        from audit.jobs import register_job
+
+        for agent in all_agents():
+            register_job(
+                job_name(agent.agent_type),
+                f"agents.tasks.{job_name(agent.agent_type)}",
+                settings.AGENTS_INTERVAL_SECONDS,
+                "agents",
+            )

@@ -47,6 +47,14 @@ class AgentInsight(UUIDModel):
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = created_at(null=True)
     updated_at = updated_at(null=True)
+    # Additive (docs/schema-notes.md "## Agents"): the store an insight is about (NULL: app-wide,
+    # seen by app admins only) and the agent's name for its cause ("out_of_stock", ...). An agent
+    # keeps one live insight per cause and store: updated while the cause lasts, resolved when it
+    # clears (``resolved_at`` set), a new one the next time it appears.
+    store = models.ForeignKey(
+        "stores.Store", null=True, blank=True, on_delete=models.DB_CASCADE, related_name="agent_insights"
+    )
+    cause = models.TextField(default="", db_default="", blank=True)
 
     class Meta:
         db_table = "agent_insights"
@@ -54,6 +62,12 @@ class AgentInsight(UUIDModel):
         constraints = [
             choices_check("severity", Severity, table="agent_insights"),
             choices_check("status", InsightStatus, table="agent_insights", nullable=True),
+            models.UniqueConstraint(
+                fields=["agent_type", "cause", "store"],
+                condition=models.Q(resolved_at__isnull=True),
+                nulls_distinct=False,
+                name="agent_insights_one_live_per_cause",
+            ),
         ]
         indexes = [
             models.Index(fields=["agent_type", "-created_at"], name="agent_insights_type_idx"),
@@ -82,6 +96,11 @@ class AgentAlert(UUIDModel):
     )
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = created_at(null=True)
+    # Additive: the store the alert is about (NULL: app-wide, app admins only), so the alerts
+    # centre scopes alerts with one indexed filter (webhook alerts kept it in ``metadata`` before).
+    store = models.ForeignKey(
+        "stores.Store", null=True, blank=True, on_delete=models.DB_CASCADE, related_name="agent_alerts"
+    )
 
     class Meta:
         db_table = "agent_alerts"
@@ -119,3 +138,25 @@ class AgentExecutionLog(UUIDModel):
 
     def __str__(self):
         return f"{self.agent_type} {self.status}"
+
+
+class AgentStoreSettings(models.Model):
+    """Additive: a store's own thresholds for its agents (owners edit them on the insights page);
+    a store without a row uses the ``AGENTS_*`` defaults."""
+
+    store = models.OneToOneField(
+        "stores.Store", primary_key=True, on_delete=models.DB_CASCADE, related_name="agent_settings"
+    )
+    low_stock_threshold = models.PositiveIntegerField(
+        help_text=_("A published product with this many items or fewer in stock is low on stock.")
+    )
+    sales_band_percent = models.PositiveIntegerField(
+        help_text=_("Revenue or orders this many percent above or below the usual level are reported.")
+    )
+    updated_at = updated_at(null=True)
+
+    class Meta:
+        db_table = "agent_store_settings"
+
+    def __str__(self):
+        return f"{self.store_id}"

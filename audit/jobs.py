@@ -1,6 +1,7 @@
 """The scheduler: beat runs only ``audit.tasks.dispatch_due_jobs`` (every 60 s); this decides what is due.
 
-- Jobs are ``settings.SCHEDULED_JOBS`` (name -> (task, interval seconds, queue)). Each has a
+- Jobs are ``settings.SCHEDULED_JOBS`` (name -> (task, interval seconds, queue)), plus jobs apps
+  add from code with ``register_job`` (one per registered agent, for example). Each has a
   ``scheduled_jobs`` row, created and kept in step with settings by the dispatcher; staff override
   the interval and switch jobs on and off in the admin, without touching beat.
 - A due job is *claimed* with one ``UPDATE ... WHERE <due> RETURNING``: two dispatchers running at
@@ -36,6 +37,13 @@ STALE_MIN_SECONDS = 900
 MESSAGE_MAX = 2000
 
 _due_work = []
+_registered_jobs = {}
+
+
+def register_job(name, task, interval_seconds, queue):
+    """Add a scheduled job from code (an app's ``ready()``), as if it were in ``SCHEDULED_JOBS``;
+    an entry of the same name in the settings wins."""
+    _registered_jobs[name] = (task, int(interval_seconds), queue)
 
 
 def register_due_work(func):
@@ -56,8 +64,8 @@ def unregister_due_work(func):
 
 
 def configured_jobs():
-    """``{name: (task, default interval seconds, queue)}`` from settings."""
-    jobs = {}
+    """``{name: (task, default interval seconds, queue)}`` from ``register_job`` and settings."""
+    jobs = dict(_registered_jobs)
     for name, spec in getattr(settings, "SCHEDULED_JOBS", {}).items():
         task, interval, queue = spec
         jobs[name] = (task, int(interval), queue)

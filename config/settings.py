@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "django.template.context_processors.csp",
+                "agents.context_processors.alerts",
             ],
         },
     }
@@ -269,6 +270,7 @@ CELERY_TASK_ROUTES = {
     "sync.tasks.*": {"queue": "sync"},
     "webhooks.tasks.webhook_delivery_apply_task": {"queue": "webhooks"},
     "webhooks.tasks.webhook_status_refresh_store_task": {"queue": "webhooks"},
+    "agents.tasks.*": {"queue": "agents"},
 }
 
 # Beat runs only the dispatcher; what is due is decided from these settings and store data.
@@ -443,3 +445,30 @@ SCHEDULED_JOBS["detect_anomalies"] = (
 # between batches to leave the disk to other writers.
 CLEANUP_BATCH_SIZE = env.int("CLEANUP_BATCH_SIZE", default=5000)
 CLEANUP_BATCH_PAUSE_SECONDS = env.float("CLEANUP_BATCH_PAUSE_SECONDS", default=0.0)
+
+# Agents ----------------------------------------------------------------------------------------
+# Scheduled analysts (agents/): each registered agent is a scheduled job ("agent_<type>") on the
+# "agents" queue; staff change its interval in the admin. Defaults for every store (owners
+# override the first two per store on the store's insights page).
+AGENTS_INTERVAL_SECONDS = env.int("AGENTS_INTERVAL_SECONDS", default=3600)
+AGENTS_LOW_STOCK_THRESHOLD = env.int("AGENTS_LOW_STOCK_THRESHOLD", default=2)  # WooCommerce's default
+AGENTS_SALES_BAND_PERCENT = env.int("AGENTS_SALES_BAND_PERCENT", default=30)
+# The sales agent compares the last 24 hours with the same 24 hours of this many previous weeks,
+# and says nothing about revenue when those weeks averaged fewer orders than AGENTS_SALES_MIN_ORDERS.
+AGENTS_SALES_WEEKS = env.int("AGENTS_SALES_WEEKS", default=4)
+AGENTS_SALES_MIN_ORDERS = env.int("AGENTS_SALES_MIN_ORDERS", default=5)
+# Sync health: open sync errors worth an insight; how old a pull may get; when a push is stuck.
+AGENTS_SYNC_ERRORS_THRESHOLD = env.int("AGENTS_SYNC_ERRORS_THRESHOLD", default=10)
+AGENTS_SYNC_LAG_HOURS = env.int("AGENTS_SYNC_LAG_HOURS", default=6)
+AGENTS_PUSH_STUCK_MINUTES = env.int("AGENTS_PUSH_STUCK_MINUTES", default=30)
+# Security: the window the agent looks back over, and failed logins worth an insight in it.
+AGENTS_SECURITY_WINDOW_HOURS = env.int("AGENTS_SECURITY_WINDOW_HOURS", default=24)
+AGENTS_SECURITY_FAILED_LOGINS = env.int("AGENTS_SECURITY_FAILED_LOGINS", default=20)
+# Critical alerts are e-mailed to the people who can act (store owners and managers; app admins).
+AGENTS_EMAIL_CRITICAL = env.bool("AGENTS_EMAIL_CRITICAL", default=True)
+# Optional: an OpenAI-compatible chat-completions endpoint writes the analysis and
+# recommendations from the agent's evidence (aggregates and product names only). Empty = off.
+AGENTS_LLM_URL = env.str("AGENTS_LLM_URL", default="")
+AGENTS_LLM_MODEL = env.str("AGENTS_LLM_MODEL", default="")
+AGENTS_LLM_API_KEY = env.str("AGENTS_LLM_API_KEY", default="")
+AGENTS_LLM_TIMEOUT_SECONDS = env.float("AGENTS_LLM_TIMEOUT_SECONDS", default=20.0)

@@ -1,11 +1,16 @@
-"""Test support shared by every app: a generic row maker for any model.
+"""Test support shared by every app: a generic row maker for any model, and a real Celery worker.
 
 ``make(Model, **overrides)`` fills every required column with a valid, unique value and creates
 required parents on the way, so tests state only what matters to them.
 """
 
 import itertools
+import os
+import subprocess
+import sys
+import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
@@ -92,3 +97,49 @@ def _parent_for(field, overrides):
     if "store" in overrides and "store" in store_field_names:
         return make(related, store=overrides["store"])
     return make(related)
+
+
+def wait_for(predicate, timeout=60.0):
+    """Poll ``predicate`` until it is true (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@contextmanager
+def celery_worker(queues, **environment):
+    """A real Celery worker (solo pool) consuming ``queues`` from the tests' broker, against the
+    test database (use with ``django_db(transaction=True)``); the queues are purged first."""
+    from django.conf import settings
+    from django.db import connection
+
+    from config.celery import app
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": app.conf.broker_url,  # the tests' own Redis database (settings)
+        "DEBUG": "true",
+        "LOG_LEVEL": "WARNING",
+        **environment,
+    }
+    with app.connection_for_write() as conn:
+        for queue in queues:
+            conn.default_channel.queue_purge(queue)
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", ",".join(queues), "-P", "solo"]
+    command += ["-c", "1", "--without-mingle", "--without-gossip", "--without-heartbeat", "-l", "WARNING"]
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+        command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

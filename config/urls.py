@@ -25,6 +25,7 @@ urlpatterns = [
     path("stores/<uuid:store_id>/webhooks/", include((webhooks_urls.urlpatterns, "webhooks"))),
     path("webhooks/", include((webhooks_urls.receiver_urlpatterns, "webhooks_receiver"))),
     path("audit/", include("audit.urls")),
+    path("", include("agents.urls")),
 ]
 
 if settings.DEBUG and settings.STORAGE_BACKEND == "filesystem" and settings.MEDIA_URL.startswith("/"):

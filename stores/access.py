@@ -26,10 +26,14 @@ MANAGE_CREDENTIALS = "stores.manage_credentials"
 MANAGE_WEBHOOKS = "stores.manage_webhooks"
 MANAGE_MEMBERS = "stores.manage_members"
 DELETE_STORE = "stores.delete_store"
+# The agents' insights and alerts about a store (agents/): owners and managers see and work them;
+# owners (and app admins) may also run the store's agents by hand.
+VIEW_INSIGHTS = "stores.view_insights"
+RUN_AGENTS = "stores.run_agents"
 
 _VIEWER = frozenset({VIEW_STORE, VIEW_ORDERS})
-_MANAGER = _VIEWER | {CHANGE_CATALOG, RUN_SYNC, VIEW_CUSTOMER_DATA, CHANGE_ORDER_STATUS}
-_OWNER = _MANAGER | {CHANGE_STORE, MANAGE_CREDENTIALS, MANAGE_WEBHOOKS, MANAGE_MEMBERS, DELETE_STORE}
+_MANAGER = _VIEWER | {CHANGE_CATALOG, RUN_SYNC, VIEW_CUSTOMER_DATA, CHANGE_ORDER_STATUS, VIEW_INSIGHTS}
+_OWNER = _MANAGER | {CHANGE_STORE, MANAGE_CREDENTIALS, MANAGE_WEBHOOKS, MANAGE_MEMBERS, DELETE_STORE, RUN_AGENTS}
 
 ROLE_PERMISSIONS = {StoreRole.VIEWER: _VIEWER, StoreRole.MANAGER: _MANAGER, StoreRole.OWNER: _OWNER}
 ALL_STORE_PERMISSIONS = _OWNER

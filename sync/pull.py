@@ -40,6 +40,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from agents.triggers import on_sync_run_finished
 from audit.actor import SYSTEM_SYNC, audit_actor
 from stores.models import Store
 from sync import records, upsert
@@ -231,6 +232,8 @@ class Puller(Writer):
             ]
         )
         self._notify(force=True)
+        # The agents look at the store again with fresh data (queued after commit).
+        on_sync_run_finished(run.store_id, run.pk, status)
 
     # -- progress and records ---------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from agents.models import AgentAlert
+from agents.triggers import on_webhook_disabled
 from audit.actor import SYSTEM_WEBHOOK, audit_actor
 from config.db import Severity
 from stores import credentials
@@ -1179,6 +1180,7 @@ def webhook_status_refresh(*, store_id, client=None, now=None):
         _mark_verified_from_pings(store_id)
         for hook, missing in newly_disabled:
             _alert_disabled(store, hook, missing=missing)
+            on_webhook_disabled(store.pk, hook.pk)
             summary["disabled"] += 1
         if newly_disabled:
             request_incremental_pull(store_id, reason="webhook disabled")
@@ -1239,6 +1241,7 @@ def _alert_disabled(store, hook, *, missing):
         title=title,
         message=message,
         severity=Severity.HIGH,
+        store=store,
         metadata={
             "kind": ALERT_KIND_DISABLED,
             "store_id": str(store.pk),

@@ -18,8 +18,10 @@ SCHEDULE = {
 
 
 @pytest.fixture
-def schedule(settings):
+def schedule(settings, monkeypatch):
     settings.SCHEDULED_JOBS = dict(SCHEDULE)
+    # Only these jobs: none of those apps register from code (the agents').
+    monkeypatch.setattr(jobs, "_registered_jobs", {})
     return settings
 
 

@@ -13,6 +13,9 @@ EXPECTED_QUEUES = {
     "webhooks.tasks.webhook_deliveries_requeue_task": "maintenance",
     "audit.tasks.dispatch_due_jobs": "maintenance",
     "audit.tasks.cleanup_logs": "maintenance",
+    "agents.tasks.run_agents_task": "agents",
+    "agents.tasks.agent_inventory": "agents",
+    "agents.tasks.agent_security": "agents",
 }
 
 

@@ -179,6 +179,27 @@ MATRIX.update(
         "audit:anomalies": site_page(GET, anonymous=404, member=404, admin=200),
         "audit:anomaly_acknowledge": site_page(POST, anonymous=404, member=404, admin=REDIRECT),
         "audit:anomaly_undo_suspension": site_page(POST, anonymous=404, member=404, admin=REDIRECT),
+        # Agents: a store's insights are for its owners and managers; running the agents and their
+        # thresholds are the owner's; app-wide insights are the app admins'; the alerts centre is
+        # everybody's (each sees the alerts of their own stores).
+        "agents:store_insights": store_page(GET, viewer=403, manager=200, owner=200),
+        "agents:store_insight": store_page(GET, viewer=403, manager=200, owner=200),
+        "agents:store_insight_status": store_page(
+            POST, viewer=403, manager=REDIRECT, owner=REDIRECT, data={"status": "acknowledged"}
+        ),
+        "agents:store_run": store_page(POST, **_OWNER_WRITE),
+        "agents:store_settings": store_page(
+            POST, **_OWNER_WRITE, data={"low_stock_threshold": "3", "sales_band_percent": "25"}
+        ),
+        "agents:insights": site_page(GET, anonymous=LOGIN, member=404, admin=200),
+        "agents:insight": site_page(GET, anonymous=LOGIN, member=404, admin=200),
+        "agents:insight_status": site_page(
+            POST, anonymous=LOGIN, member=404, admin=REDIRECT, data={"status": "acknowledged"}
+        ),
+        "agents:run": site_page(POST, anonymous=LOGIN, member=404, admin=REDIRECT),
+        "agents:alerts": site_page(GET, anonymous=LOGIN, member=200),
+        "agents:alerts_read": site_page(POST, anonymous=LOGIN, member=REDIRECT),
+        "agents:alerts_bell": site_page(GET, anonymous=LOGIN, member=200),
     }
 )
 
@@ -194,6 +215,7 @@ UNNAMED = {
 
 def _kwargs_for(world, target_key):
     """URL parameters: objects of the target store (a new URL parameter needs a value here)."""
+    from agents.tests.world import agent_kwargs
     from catalog.tests.world import dashboard_kwargs
     from webhooks.tests.world import webhook_kwargs
 
@@ -209,6 +231,7 @@ def _kwargs_for(world, target_key):
         "action_id": NO_SUCH_SUSPENSION,
         **dashboard_kwargs(world, target_key),
         **webhook_kwargs(world, target_key),
+        **agent_kwargs(world, target_key),
     }
 
 

@@ -37,6 +37,7 @@ def make_webhook_objects(store, offset):
         title="A webhook was disabled",
         message="WooCommerce disabled it.",
         severity=Severity.HIGH,
+        store=store,
         metadata={"kind": ALERT_KIND_DISABLED, "store_id": str(store.pk), "webhook_id": str(hook.pk)},
     )
     return {"webhook_id": hook.pk, "delivery_id": delivery.pk, "alert_id": alert.pk}

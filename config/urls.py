@@ -23,6 +23,7 @@ urlpatterns = [
     path("stores/<uuid:store_id>/webhooks/", include((webhooks_urls.urlpatterns, "webhooks"))),
     path("webhooks/", include((webhooks_urls.receiver_urlpatterns, "webhooks_receiver"))),
     path("audit/", include("audit.urls")),
+    path("projects/", include("projects.urls")),
 ]
 
 if settings.DEBUG and settings.STORAGE_BACKEND == "filesystem":

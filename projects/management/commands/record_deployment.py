@@ -24,6 +24,10 @@ ERROR_LOG_MAX_BYTES = 1024 * 1024  # the tail is kept: the end of a log says why
 class Command(BaseCommand):
     help = "Record a deployment (prints its id), or update one with --id."
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # "--version" is the deployment's version here, not Django's own version flag.
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser):
         parser.add_argument("--id", dest="deployment_id", help="Update this deployment instead of recording one.")
         parser.add_argument("--version")

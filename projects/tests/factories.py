@@ -42,3 +42,26 @@ def task(title="A task", *, in_sprint=None, estimate=None, **fields):
 
 def bug(title="Broken", *, severity="major", **fields):
     return BugReport.objects.create(title=title, description="It breaks.", severity=severity, **fields)
+
+
+def project_kwargs(world):
+    """URL kwargs of the projects pages (not about a store: the same objects for every role), made once.
+    The comment and the work log are the ``team`` member's own."""
+    cache = world.__dict__.get("_project_kwargs")
+    if cache is None:
+        from projects.models import AlertType, ProjectAlert, TaskComment, WorkLog
+
+        current = sprint("Matrix sprint", status=SprintStatus.PLANNED)
+        item = task("Matrix task", in_sprint=current, estimate=3)
+        member = world.users["team"]
+        cache = {
+            "task_id": item.pk,
+            "sprint_id": current.pk,
+            "comment_id": TaskComment.objects.create(task=item, user=member, comment="Mine").pk,
+            "work_log_id": WorkLog.objects.create(task=item, user=member, hours=Decimal("1")).pk,
+            "bug_id": bug("Matrix bug").pk,
+            "alert_id": ProjectAlert.objects.create(type=AlertType.OVERDUE, cause_key="matrix", message="m").pk,
+            "environment": "production",
+        }
+        world.__dict__["_project_kwargs"] = cache
+    return cache

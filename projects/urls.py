@@ -32,5 +32,5 @@ urlpatterns = [
     path("deployments/<str:environment>/", views.deployments, name="deployments"),
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/read-all/", views.alerts_read_all, name="alerts_read_all"),
-    path("alerts/<uuid:alert_id>/read/", views.alert_read, name="alert_read"),
+    path("alerts/<uuid:project_alert_id>/read/", views.alert_read, name="alert_read"),
 ]

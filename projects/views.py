@@ -588,8 +588,8 @@ def alert_list(request):
 
 @require_POST
 @project_view(WORK_ON_PROJECTS)
-def alert_read(request, alert_id):
-    alert = _get(ProjectAlert, alert_id)
+def alert_read(request, project_alert_id):
+    alert = _get(ProjectAlert, project_alert_id)
     services.alert_set_read(actor=request.user, alert=alert, is_read=request.POST.get("read", "1") == "1")
     return redirect(_safe_next(request, reverse("projects:alerts")))
 

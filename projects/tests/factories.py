@@ -60,7 +60,7 @@ def project_kwargs(world):
             "comment_id": TaskComment.objects.create(task=item, user=member, comment="Mine").pk,
             "work_log_id": WorkLog.objects.create(task=item, user=member, hours=Decimal("1")).pk,
             "bug_id": bug("Matrix bug").pk,
-            "alert_id": ProjectAlert.objects.create(type=AlertType.OVERDUE, cause_key="matrix", message="m").pk,
+            "project_alert_id": ProjectAlert.objects.create(type=AlertType.OVERDUE, cause_key="matrix", message="m").pk,
             "environment": "production",
         }
         world.__dict__["_project_kwargs"] = cache

@@ -84,6 +84,7 @@ def test_plan_move_log_and_alert(browser, live_server, settings):
     page.click("#work-logs button[type=submit]")
     page.wait_for_selector("text=3 h logged.")
     assert page.inner_text("[data-actual-hours]").startswith("3")
+    page.goto(f"{base}/projects/tasks/{target.pk}/")
     shot(page, "2-task-en")
     page.goto(f"{base}/projects/sprints/{sprint_id}/")
     after = page.inner_text("[data-burndown-remaining]")

@@ -13,6 +13,7 @@ EXPECTED_QUEUES = {
     "webhooks.tasks.webhook_deliveries_requeue_task": "maintenance",
     "audit.tasks.dispatch_due_jobs": "maintenance",
     "audit.tasks.cleanup_logs": "maintenance",
+    "projects.tasks.project_alerts_refresh": "maintenance",
 }
 
 

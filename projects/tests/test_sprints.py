@@ -57,15 +57,14 @@ def test_the_team_works_on_tasks_but_not_on_the_sprint_lifecycle_and_outsiders_o
 
 def test_seed_projects_once():
     app_admin()
+
+    def counts():
+        return tuple(model.objects.count() for model in (Sprint, Task, BugReport, Deployment))
+
     call_command("seed_projects")
-    counts = (Sprint.objects.count(), Task.objects.count(), BugReport.objects.count(), Deployment.objects.count())
+    first = counts()
     call_command("seed_projects")
-    assert (
-        Sprint.objects.count(),
-        Task.objects.count(),
-        BugReport.objects.count(),
-        Deployment.objects.count(),
-    ) == counts
+    assert counts() == first
     assert Sprint.objects.filter(status="active").count() == 1
     assert first[2] >= 3 and first[3] >= 3
     # The work logs add up (trigger), and the critical bug raised its alert.

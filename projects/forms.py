@@ -4,6 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.models import BugReport, BugStatus, Sprint, Task, TaskComment, WorkLog
 
+# What <input type="datetime-local"> shows and sends.
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+DATETIME_LOCAL_ATTRS = {"type": "datetime-local"}
+
 
 class ListField(forms.CharField):
     """A text array edited as one item per line (or comma-separated for short lists)."""
@@ -44,8 +48,12 @@ class TeamChoiceMixin:
 
 
 class SprintForm(forms.ModelForm):
-    start_date = forms.DateTimeField(label=_("Start"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    end_date = forms.DateTimeField(label=_("End"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    start_date = forms.DateTimeField(
+        label=_("Start"), widget=forms.DateTimeInput(attrs=DATETIME_LOCAL_ATTRS, format=DATETIME_LOCAL)
+    )
+    end_date = forms.DateTimeField(
+        label=_("End"), widget=forms.DateTimeInput(attrs=DATETIME_LOCAL_ATTRS, format=DATETIME_LOCAL)
+    )
 
     class Meta:
         model = Sprint

@@ -145,7 +145,7 @@ def task_move(request, task_id):
         context = _board_context(request)
         context["moved_task_id"] = str(task.pk)
         return render(request, "projects/_board.html", context)
-    return redirect(reverse("projects:board") + ("?" + request.GET.urlencode() if request.GET else ""))
+    return redirect(_safe_next(request, reverse("projects:board")))
 
 
 @require_POST

@@ -74,6 +74,12 @@ def test_plan_move_log_and_alert(browser, live_server, settings):
     assert Task.objects.get(pk=target.pk).status == "review"
     shot(page, "1-board-en")
 
+    # And by dragging it with the mouse: review → testing.
+    page.drag_and_drop(f"#task-{target.pk}", "[data-drop-status='testing']")
+    page.wait_for_selector(f"[data-drop-status='testing'] #task-{target.pk}")
+    assert Task.objects.get(pk=target.pk).status == "testing"
+    assert page.evaluate("window.__noReload") is True
+
     # Log work and see the burndown change.
     sprint_id = Task.objects.get(pk=target.pk).sprint_id
     page.goto(f"{base}/projects/sprints/{sprint_id}/")

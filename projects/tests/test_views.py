@@ -138,3 +138,12 @@ def test_admin_sees_the_same_board_with_sprint_controls(client):
     current = sprint(status="planned")
     response = client.get(reverse("projects:sprint_detail", args=[current.pk]))
     assert "sprint-start" in response.content.decode()
+
+
+def test_the_sprint_edit_form_shows_its_dates_in_the_datetime_local_format(client):
+    from django.utils import timezone
+
+    signed_in(client, app_admin())
+    current = sprint()
+    html = client.get(reverse("projects:sprint_edit", args=[current.pk])).content.decode()
+    assert f'value="{timezone.localtime(current.start_date):%Y-%m-%dT%H:%M}"' in html

@@ -158,7 +158,11 @@ def task_page_for(task, log_level=""):
         "bugs": list(
             BugReport.objects.filter(Q(introduced_by_task=task) | Q(resolved_by_task=task)).order_by("-created_at")
         ),
-        "alerts": list(task.alerts.filter(closed_at__isnull=True).order_by("-created_at")),
+        "alerts": list(
+            task.alerts.filter(closed_at__isnull=True)
+            .select_related("task", "sprint", "bug_report", "deployment")
+            .order_by("-created_at")
+        ),
     }
 
 

@@ -147,3 +147,47 @@ def test_the_sprint_edit_form_shows_its_dates_in_the_datetime_local_format(clien
     current = sprint()
     html = client.get(reverse("projects:sprint_edit", args=[current.pk])).content.decode()
     assert f'value="{timezone.localtime(current.start_date):%Y-%m-%dT%H:%M}"' in html
+
+
+def test_timesheet_shows_a_persons_hours_per_task_and_day_of_the_week(client):
+    import datetime
+
+    member, other = team_member(), team_member("other@example.com")
+    first, second = task("Importer"), task("Exporter")
+    monday = datetime.date(2026, 11, 30)
+    for item, day, hours in ((first, 0, "2"), (first, 2, "1.5"), (second, 2, "3"), (first, 7, "9")):
+        WorkLog.objects.create(task=item, user=member, hours=Decimal(hours), work_date=monday + datetime.timedelta(day))
+    WorkLog.objects.create(task=first, user=other, hours=Decimal(5), work_date=monday)
+    signed_in(client, other)
+    html = client.get(reverse("projects:timesheet"), {"person": member.pk, "week": "2026-12-02"}).content.decode()
+    assert "data-week-total><strong>6.50</strong>" in html  # next Monday's 9 h and the other person's 5 h are out
+    importer_row = html.split("Importer</a></td>")[1].split("</tr>")[0]
+    assert ">2<" in importer_row and ">1.50<" in importer_row and ">3.50<" in importer_row
+
+
+def test_deployments_page_shows_what_is_live_what_shipped_and_rollbacks(client):
+    from projects.models import Deployment
+
+    shipped = task("Invoice PDF")
+    Deployment.objects.create(version="3.0", environment="production", status="success", deployed_tasks=[shipped.pk])
+    Deployment.objects.create(version="3.1", environment="production", status="rolled_back", notes="Broke login")
+    Deployment.objects.create(version="9.9", environment="staging", status="success")
+    signed_in(client, team_member())
+    html = client.get(reverse("projects:deployments", args=["production"])).content.decode()
+    live = html.split('id="live-title"')[1].split("</section>")[0]
+    assert "3.0" in live and "3.1" not in live
+    assert "Broke login" in html.split('id="rollbacks-title"')[1].split("</section>")[0]
+    assert "Invoice PDF" in html and "9.9" not in html
+    assert client.get(reverse("projects:deployments", args=["moon"])).status_code == 404
+
+
+def test_task_logs_filter_by_level(client):
+    item = task()
+    TaskLog.objects.create(task=item, level="error", message="Disk full")
+    TaskLog.objects.create(task=item, level="info", message="Started")
+    signed_in(client, team_member())
+    url = reverse("projects:task_detail", args=[item.pk])
+    fragment = client.get(url, {"level": "error"}, headers={"HX-Request": "true", "HX-Target": "task-logs"})
+    html = fragment.content.decode()
+    assert "Disk full" in html and "Started" not in html and "<html" not in html
+    assert "Started" in client.get(url).content.decode()

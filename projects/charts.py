@@ -18,19 +18,25 @@ def _hours(value):
 
 
 @dataclass
-class LineChart:
+class Frame:
+    """The SVG's size and plot area, shared by both charts."""
+
     width: int = WIDTH
     height: int = HEIGHT
-    actual: str = ""
-    ideal: str = ""
-    dots: list = field(default_factory=list)
     grid: list = field(default_factory=list)
-    x_labels: list = field(default_factory=list)
     plot_left: float = PAD_SIDE
     plot_right: float = WIDTH - PAD_SIDE
     baseline: float = HEIGHT - PAD_BOTTOM
     rtl: bool = False
     empty: bool = True
+
+
+@dataclass
+class LineChart(Frame):
+    actual: str = ""
+    ideal: str = ""
+    dots: list = field(default_factory=list)
+    x_labels: list = field(default_factory=list)
     total: str = "0"
     remaining: str = "0"
     days: list = field(default_factory=list)
@@ -69,16 +75,8 @@ def build_burndown(total, days):
 
 
 @dataclass
-class BarChart:
-    width: int = WIDTH
-    height: int = HEIGHT
+class BarChart(Frame):
     bars: list = field(default_factory=list)
-    grid: list = field(default_factory=list)
-    plot_left: float = PAD_SIDE
-    plot_right: float = WIDTH - PAD_SIDE
-    baseline: float = HEIGHT - PAD_BOTTOM
-    rtl: bool = False
-    empty: bool = True
     average: str = "0"
 
 

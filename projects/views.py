@@ -103,6 +103,13 @@ def _is_htmx(request):
     return getattr(request, "htmx", False)
 
 
+def _page_or_fragment(request, context, page, fragment, target):
+    """The whole page, or only ``fragment`` when htmx asks to refresh the element ``target``."""
+    if _is_htmx(request) and request.htmx.target == target:
+        return render(request, fragment, context)
+    return render(request, page, context)
+
+
 # --- board --------------------------------------------------------------------------------------
 
 
@@ -125,10 +132,7 @@ def _board_context(request):
 @require_GET
 @project_view()
 def board(request):
-    context = _board_context(request)
-    if _is_htmx(request) and request.htmx.target == "board":
-        return render(request, "projects/_board.html", context)
-    return render(request, "projects/board.html", context)
+    return _page_or_fragment(request, _board_context(request), "projects/board.html", "projects/_board.html", "board")
 
 
 @require_POST
@@ -240,9 +244,7 @@ def task_detail(request, task_id):
         work_log_form=WorkLogForm(),
         **page,
     )
-    if _is_htmx(request) and request.htmx.target == "task-logs":
-        return render(request, "projects/_task_logs.html", context)
-    return render(request, "projects/task_detail.html", context)
+    return _page_or_fragment(request, context, "projects/task_detail.html", "projects/_task_logs.html", "task-logs")
 
 
 @require_POST

@@ -1,0 +1,89 @@
+"""The tables the importer brings over, parents before children, and their exceptions.
+
+Our tables and columns carry the inventory's names (docs/schema-notes.md), so a table is copied
+column for column: the columns both sides have. Columns only we have (the additive ones) keep
+their database defaults on new rows and their values on existing ones; columns only the source
+has are reported and left behind. ``TableSpec`` says where a table needs more than that.
+"""
+
+from dataclasses import dataclass, field
+
+from accounts.supabase_import import people
+
+SECRET_COLUMNS = ("api_key", "api_secret", "webhook_secret")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    # The source relation (schema-qualified); the same name in ``public`` by default.
+    source: str = ""
+    # target column -> SQL expression on the source row, replacing or adding to the copied ones.
+    select: dict = field(default_factory=dict)
+    # target column -> expression for an existing row (``t`` = ours, ``EXCLUDED`` = the import).
+    on_update: dict = field(default_factory=dict)
+    # Foreign-key columns whose rows arrive with a later table (the only cycle in the inventory).
+    deferred: dict = field(default_factory=dict)
+    # History: rows are added, never rewritten.
+    append_only: bool = False
+
+    @property
+    def source_relation(self):
+        return self.source or f"public.{self.name}"
+
+
+TABLES = (
+    TableSpec("users", source="auth.users", select=people.USER_SELECT, on_update=people.USER_ON_UPDATE),
+    TableSpec("profiles"),
+    TableSpec("user_roles"),
+    # The credentials are filled in by ``credentials`` (never copied as they are); a store starts
+    # as connected, ``--skip-credentials`` marks the ones we could not read.
+    TableSpec(
+        "stores",
+        select={**dict.fromkeys(SECRET_COLUMNS, "NULL::text"), "credentials_reconnect_needed": "false"},
+    ),
+    TableSpec("store_users"),
+    TableSpec("store_attributes"),
+    TableSpec("store_attribute_terms"),
+    TableSpec("store_categories"),
+    TableSpec("store_tags"),
+    TableSpec("store_brands"),
+    TableSpec("products", deferred={"featured_image_id": "product_images"}),
+    TableSpec("product_images"),
+    TableSpec("product_variations"),
+    TableSpec("product_attributes"),
+    TableSpec("orders"),
+    TableSpec("order_status_logs"),
+    TableSpec("webhooks"),
+    TableSpec("webhook_logs"),
+    TableSpec("webhook_log_rate_limit"),
+    TableSpec("taxonomy_sync_log"),
+    TableSpec("sync_logs"),
+    TableSpec("sync_errors"),
+    TableSpec("sprints"),
+    TableSpec("tasks"),
+    TableSpec("work_logs"),
+    TableSpec("task_comments"),
+    TableSpec("project_alerts"),
+    TableSpec("task_logs"),
+    TableSpec("bug_reports"),
+    TableSpec("deployments"),
+    TableSpec("agent_insights"),
+    TableSpec("agent_alerts"),
+    TableSpec("agent_execution_log"),
+    TableSpec("credential_access_logs", append_only=True),
+    TableSpec("anomaly_response_actions"),
+    TableSpec("audit_logs", append_only=True),
+)
+
+TABLE_NAMES = tuple(spec.name for spec in TABLES)
+
+
+def selected(only):
+    """The specs to import: all, or those named by ``--only`` (in dependency order)."""
+    if not only:
+        return TABLES
+    unknown = sorted(set(only) - set(TABLE_NAMES))
+    if unknown:
+        raise ValueError(f"Unknown table(s): {', '.join(unknown)}. Tables: {', '.join(TABLE_NAMES)}.")
+    return tuple(spec for spec in TABLES if spec.name in only)

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.supabase_import.credentials import CredentialsUnreadable
 from accounts.supabase_import.report import JOB_NAME
-from accounts.supabase_import.runner import ImportCheckFailed, Importer
+from accounts.supabase_import.runner import ImportCheckFailed, Importer, Progress
 from accounts.supabase_import.source import SourceError
 from accounts.supabase_import.tables import TABLE_NAMES
 from audit.jobs import tracked_job
@@ -44,7 +44,9 @@ class Command(BaseCommand):
             "storage_dir": options["storage_dir"],
             "passphrase": options["credentials_passphrase"],
             "skip_credentials": options["skip_credentials"],
+            "progress": Progress(self.stderr),
         }
+        self.stderr.ending = ""  # the progress bar ends its own lines
         try:
             if options["dry_run"]:
                 report = Importer(**importer_options).run()

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 
 from accounts.supabase_import.source import quote
 
+# A load of at least this many rows into an empty table builds the secondary indexes afterwards.
+BULK_LOAD_ROWS = 20_000
+
 
 @dataclass
 class TableResult:
@@ -119,13 +122,19 @@ class Staged:
             f"UPDATE {self.name} AS s SET _refused = %s WHERE s._refused IS NULL AND ({condition})", [reason, *params]
         )
 
-    def refuse_what_cannot_go_in(self, deferred):
+    def refuse_what_cannot_go_in(self, linked_later):
         target, table = self.target, quote(self.target.name)
-        for column in self.columns:
-            if column in target.not_null:
-                self.refuse(f"{column} is empty", f"s.{quote(column)} IS NULL")
+        required = [column for column in self.columns if column in target.not_null]
+        if required:  # one pass over the staged rows for all of them
+            reason = "CASE " + " ".join(f"WHEN s.{quote(c)} IS NULL THEN '{c} is empty'" for c in required) + " END"
+            self.cursor.execute(
+                f"UPDATE {self.name} AS s SET _refused = {reason} WHERE s._refused IS NULL AND ("
+                + " OR ".join(f"s.{quote(c)} IS NULL" for c in required)
+                + ")"
+            )
+        empty = self._target_is_empty()
         for key in target.unique_keys:
-            if not set(key) <= set(self.columns):
+            if empty or not set(key) <= set(self.columns):
                 continue
             match = " AND ".join(f"t.{quote(column)} = s.{quote(column)}" for column in key)
             self.refuse(
@@ -133,7 +142,7 @@ class Staged:
                 f"EXISTS (SELECT 1 FROM {table} AS t WHERE {match} AND t.id <> s.id)",
             )
         for column, parent, parent_column in target.foreign_keys:
-            if column not in self.columns or column in deferred:
+            if column not in self.columns or column in linked_later:
                 continue
             exists = f"EXISTS (SELECT 1 FROM {quote(parent)} AS p WHERE p.{quote(parent_column)} = s.{quote(column)})"
             if parent == target.name:  # a parent in the same import (a category's parent)
@@ -146,18 +155,6 @@ class Staged:
                 f"s.{quote(column)} IS NOT NULL AND NOT ({exists})",
             )
 
-    def defer(self, column, parent):
-        """Keep ``column`` aside for rows whose parent arrives later; returns the side table."""
-        side = f"{self.name}_{column}"
-        self.cursor.execute(f"DROP TABLE IF EXISTS {side}")
-        self.cursor.execute(
-            f"CREATE TEMP TABLE {side} AS SELECT id, {quote(column)} AS value FROM {self.name} AS s"
-            f" WHERE s.{quote(column)} IS NOT NULL"
-            f" AND NOT EXISTS (SELECT 1 FROM {quote(parent)} AS p WHERE p.id = s.{quote(column)})"
-        )
-        self.cursor.execute(f"UPDATE {self.name} AS s SET {quote(column)} = NULL FROM {side} AS d WHERE d.id = s.id")
-        return side
-
     def refusals(self):
         self.cursor.execute(
             f"SELECT _refused, count(*), min(id::text) FROM {self.name}"
@@ -165,9 +162,17 @@ class Staged:
         )
         return self.cursor.fetchall()
 
-    def upsert(self, spec):
-        """Write the staged rows; returns ``(new, changed)``."""
+    def upsert(self, spec, rows):
+        """Write the staged rows; returns ``(new, changed, statements that rebuild indexes)``.
+
+        Into an empty table, a large load goes in without the table's non-unique indexes: the
+        caller builds them again with the returned statements before its transaction commits
+        (``rebuild_indexes``; a failure restores them anyway). Building an index once is several
+        times cheaper than growing it row by row, above all the GIN trigram and JSON indexes of
+        ``products``. The unique ones stay: they enforce the keys.
+        """
         table = quote(self.target.name)
+        rebuild = self._drop_secondary_indexes() if rows >= BULK_LOAD_ROWS and self._target_is_empty() else []
         if spec.append_only:
             conflict = "DO NOTHING"
         else:
@@ -183,7 +188,25 @@ class Staged:
             " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written",
             [],
         )
-        return self.cursor.fetchone()
+        new, changed = self.cursor.fetchone()
+        return new, changed, rebuild
+
+    def _target_is_empty(self):
+        self.cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {quote(self.target.name)})")
+        return self.cursor.fetchone()[0]
+
+    def _drop_secondary_indexes(self):
+        """Drop the table's non-unique indexes; returns the statements that recreate them."""
+        self.cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index AS i"
+            " JOIN pg_class AS c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary",
+            [self.target.name],
+        )
+        indexes = self.cursor.fetchall()
+        for name, _definition in indexes:
+            self.cursor.execute(f"DROP INDEX {quote(name)}")
+        return [definition for _name, definition in indexes]
 
     def count_missing_after_write(self):
         """Rows that were not refused yet are not in the target (must be 0 before commit)."""
@@ -197,13 +220,21 @@ class Staged:
         self.cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
 
 
-def apply_deferred(cursor, table, column, parent, side):
-    """Set a deferred foreign key now that its parents are in; returns rows changed."""
+def rebuild_indexes(cursor, statements):
+    """Recreate indexes dropped for a bulk load. The deferred foreign-key checks run first:
+    PostgreSQL builds no index on a table with trigger events pending."""
+    if not statements:
+        return
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for statement in statements:
+        cursor.execute(statement)
+
+
+def unlink_missing(cursor, table, column, parent):
+    """Clear links to ``parent`` rows that did not come (ON DELETE SET NULL); returns how many."""
     cursor.execute(
-        f"UPDATE {quote(table)} AS t SET {quote(column)} = d.value FROM {side} AS d"
-        f" WHERE t.id = d.id AND t.{quote(column)} IS DISTINCT FROM d.value"
-        f" AND EXISTS (SELECT 1 FROM {quote(parent)} AS p WHERE p.id = d.value)"
+        f"UPDATE {quote(table)} AS t SET {quote(column)} = NULL WHERE t.{quote(column)} IS NOT NULL"
+        f" AND NOT EXISTS (SELECT 1 FROM {quote(parent)} AS p WHERE p.id = t.{quote(column)})"
     )
-    changed = cursor.rowcount
-    cursor.execute(f"DROP TABLE IF EXISTS {side}")
-    return changed
+    return cursor.rowcount

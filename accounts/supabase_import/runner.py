@@ -1,6 +1,6 @@
 """The order of an import: check the source, read the credentials (stop before writing if one
 cannot be read), then each table in dependency order in its own transaction, files with the
-image rows, deferred links, app admins, and the report.
+image rows, links to rows of a later table, app admins, and the report.
 
 Each table commits on its own once its rows are checked, so an interrupted import keeps what it
 finished and a re-run (which is always safe) picks up where it stopped: finished tables come back
@@ -54,6 +54,15 @@ class Progress:
         line = f"{self.label:<26} {done:,} rows {step} in {seconds:.1f} s{rate}"
         self.stream.write(("\r" + line.ljust(self.WIDTH + 40) if self.tty else line) + "\n")
         self.stream.flush()
+        self.started = time.monotonic()
+
+    def written(self, result):
+        seconds = time.monotonic() - self.started
+        self.stream.write(
+            f"{'':<26} checked and written in {seconds:.1f} s: {result.new:,} new, {result.changed:,} changed,"
+            f" {result.refused:,} refused\n"
+        )
+        self.stream.flush()
 
 
 class Importer:
@@ -76,7 +85,6 @@ class Importer:
         self.skip_credentials = skip_credentials
         self.progress = progress or Progress()
         self.report = Report(source_url=self.source.url, dry_run=dry_run)
-        self.deferred = []  # (table, column, parent, side table)
 
     def run(self):
         try:
@@ -111,26 +119,24 @@ class Importer:
         return secrets
 
     def _import_tables(self, secrets):
-        for spec in self.specs:
+        for group in tables.transaction_groups(self.specs):
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(AUDIT_SWITCH_SQL)
-                result = self._import_table(cursor, spec, secrets)
-                self.report.add(result)
-                if spec.name in ("users", "user_roles"):
-                    admins = people.promote_admins(cursor)
-                    if admins:
+                rebuild = []
+                results = [self._import_table(cursor, spec, secrets, rebuild) for spec in group]
+                for spec, result in zip(group, results, strict=True):
+                    for column, parent in spec.linked_later.items():
+                        if unlinked := loader.unlink_missing(cursor, spec.name, column, parent):
+                            result.notes.append(
+                                f"{column} cleared on {unlinked:,} rows: their {parent} row did not come"
+                            )
+                    if spec.name in ("users", "user_roles") and (admins := people.promote_admins(cursor)):
                         self.report.note(f"{admins} app admin(s) from user_roles.")
-                for deferred in [d for d in self.deferred if d[2] == spec.name]:
-                    self.deferred.remove(deferred)
-                    if linked := loader.apply_deferred(cursor, *deferred):
-                        result.notes.append(f"{deferred[0]}.{deferred[1]} linked on {linked:,} rows")
-                record_in_audit_trail(cursor, result, self.report.run_id, self.report.source_url)
-        with transaction.atomic(), connection.cursor() as cursor:  # parents not imported this time
-            cursor.execute(AUDIT_SWITCH_SQL)
-            for table, column, parent, side in self.deferred:
-                loader.apply_deferred(cursor, table, column, parent, side)
+                    record_in_audit_trail(cursor, result, self.report.run_id, self.report.source_url)
+                    self.report.add(result)
+                loader.rebuild_indexes(cursor, rebuild)
 
-    def _import_table(self, cursor, spec, secrets):
+    def _import_table(self, cursor, spec, secrets, rebuild):
         result = loader.TableResult(table=spec.name)
         source_columns = self.source.columns(spec.source_relation)
         if source_columns is None:
@@ -150,15 +156,15 @@ class Importer:
             credentials.fill_stage(cursor, staged.name, secrets)
         if spec.name == "product_images":
             self._bring_files(cursor, staged, result)
-        for column, parent in spec.deferred.items():
-            self.deferred.append((spec.name, column, parent, staged.defer(column, parent)))
-        staged.refuse_what_cannot_go_in(spec.deferred)
+        staged.refuse_what_cannot_go_in(spec.linked_later)
         result.reasons = staged.refusals()
         result.refused = sum(rows for _, rows, _ in result.reasons)
-        result.new, result.changed = staged.upsert(spec)
+        result.new, result.changed, dropped = staged.upsert(spec, result.source_rows)
+        rebuild += dropped
         result.unchanged = result.source_rows - result.refused - result.new - result.changed
         missing = staged.count_missing_after_write()
         staged.drop()
+        self.progress.written(result)
         if missing:
             raise ImportCheckFailed(f"{spec.name}: {missing} rows that were not refused are missing after writing.")
         return result

@@ -22,8 +22,13 @@ class TableSpec:
     select: dict = field(default_factory=dict)
     # target column -> expression for an existing row (``t`` = ours, ``EXCLUDED`` = the import).
     on_update: dict = field(default_factory=dict)
-    # Foreign-key columns whose rows arrive with a later table (the only cycle in the inventory).
-    deferred: dict = field(default_factory=dict)
+    # Foreign-key columns whose parent table comes later in the same transaction (the only cycle
+    # in the inventory): not checked when staged; once the parents are in, a link to a row that
+    # did not come is cleared (the inventory's ON DELETE SET NULL) and reported.
+    linked_later: dict = field(default_factory=dict)
+    # Written in one transaction with the next table (the parents of ``linked_later``): our
+    # foreign keys are DEFERRABLE INITIALLY DEFERRED, so they are checked at its commit.
+    commit_with_next: bool = False
     # History: rows are added, never rewritten.
     append_only: bool = False
 
@@ -48,13 +53,15 @@ TABLES = (
     TableSpec("store_categories"),
     TableSpec("store_tags"),
     TableSpec("store_brands"),
-    TableSpec("products", deferred={"featured_image_id": "product_images"}),
+    TableSpec("products", linked_later={"featured_image_id": "product_images"}, commit_with_next=True),
     TableSpec("product_images"),
     TableSpec("product_variations"),
     TableSpec("product_attributes"),
     TableSpec("orders"),
     TableSpec("order_status_logs"),
-    TableSpec("webhooks"),
+    # Once here, where a webhook delivers is ours to manage (``--repoint-webhooks`` points it at
+    # our receiver): a re-import must not put the old app's URL back.
+    TableSpec("webhooks", on_update={"delivery_url": "t.delivery_url"}),
     TableSpec("webhook_logs"),
     TableSpec("webhook_log_rate_limit"),
     TableSpec("taxonomy_sync_log"),
@@ -77,6 +84,17 @@ TABLES = (
 )
 
 TABLE_NAMES = tuple(spec.name for spec in TABLES)
+
+
+def transaction_groups(specs):
+    """The specs split into the groups that share a transaction, in order."""
+    groups, group = [], []
+    for spec in specs:
+        group.append(spec)
+        if not spec.commit_with_next:
+            groups.append(group)
+            group = []
+    return groups + ([group] if group else [])
 
 
 def selected(only):

@@ -159,6 +159,11 @@ class Importer:
         staged.refuse_what_cannot_go_in(spec.linked_later)
         result.reasons = staged.refusals()
         result.refused = sum(rows for _, rows, _ in result.reasons)
+        if spec.name == "users" and any(reason.endswith("this email") for reason, _, _ in result.reasons):
+            result.notes.append(
+                "An account here already uses that e-mail (one made before the import?): remove or rename it"
+                " here and run the import again; the person's stores and memberships come with them."
+            )
         result.new, result.changed, dropped = staged.upsert(spec, result.source_rows)
         rebuild += dropped
         result.unchanged = result.source_rows - result.refused - result.new - result.changed

@@ -75,7 +75,7 @@ def report_row(output, table):
     return {"source": source, "new": new, "changed": changed, "unchanged": unchanged, "refused": refused}
 
 
-def test_every_row_arrives_with_its_id_and_a_second_run_duplicates_nothing(source, bucket_dir):
+def test_every_row_arrives_with_its_id_and_a_second_run_duplicates_nothing(source, bucket_dir, client):
     output = import_supabase(
         source, "--credentials-passphrase", supabase_source.PASSPHRASE, "--storage-dir", str(bucket_dir)
     )
@@ -130,6 +130,9 @@ def test_every_row_arrives_with_its_id_and_a_second_run_duplicates_nothing(sourc
     assert AuditLog.objects.count() == 5 + len(TABLES)
     job = ScheduledJob.objects.get(name="import_supabase")
     assert job.last_status == "success" and "0 refused" in job.last_message
+    client.force_login(admin)  # an imported app admin sees the run on the Scheduled jobs page
+    page = client.get(reverse("admin:audit_scheduledjob_changelist")).content.decode()
+    assert "import_supabase" in page and "293 rows read" in page
 
     # A few rows change in the old app; the second run brings exactly those.
     source_write(

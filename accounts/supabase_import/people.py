@@ -56,3 +56,36 @@ def promote_admins(cursor):
     """Make every user with the ``admin`` app role an app admin; returns how many changed."""
     cursor.execute(PROMOTE_ADMINS_SQL)
     return cursor.rowcount
+
+
+# The users this run adds, for counting their profiles as new (``profiles_made_with_their_users``).
+NEW_USERS = "_import_new_user_ids"
+_EMAIL_TAKEN_HINT = (
+    "An account here already uses that e-mail (one made before the import?): remove or rename it"
+    " here and run the import again; the person's stores and memberships come with them."
+)
+
+
+def before_users_write(cursor, stage, result):
+    """Remember which staged users are new, and explain refusals for a taken e-mail."""
+    cursor.execute(f"DROP TABLE IF EXISTS {NEW_USERS}")
+    cursor.execute(
+        f"CREATE TEMP TABLE {NEW_USERS} AS SELECT s.id FROM {stage} AS s"
+        " WHERE s._refused IS NULL AND NOT EXISTS (SELECT 1 FROM users AS u WHERE u.id = s.id)"
+    )
+    if any(reason.endswith("this email") for reason, _, _ in result.reasons):
+        result.notes.append(_EMAIL_TAKEN_HINT)
+
+
+def profiles_made_with_their_users(cursor, stage):
+    """``handle_new_user()`` gave each new user a profile, which the imported profile row then
+    fills in: how many of the "changed" profiles are really new ones."""
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"pg_temp.{NEW_USERS}"])
+    if not cursor.fetchone()[0]:
+        return 0
+    cursor.execute(f"SELECT count(*) FROM {stage} AS s JOIN {NEW_USERS} AS n ON n.id = s.id WHERE s._refused IS NULL")
+    return cursor.fetchone()[0]
+
+
+def forget_new_users(cursor):
+    cursor.execute(f"DROP TABLE IF EXISTS {NEW_USERS}")

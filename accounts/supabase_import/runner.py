@@ -97,6 +97,8 @@ class Importer:
                         transaction.set_rollback(True)
                 else:
                     self._import_tables(secrets)
+                with connection.cursor() as cursor:
+                    people.forget_new_users(cursor)
         finally:
             self.source.close()
         return self.report
@@ -159,13 +161,13 @@ class Importer:
         staged.refuse_what_cannot_go_in(spec.linked_later)
         result.reasons = staged.refusals()
         result.refused = sum(rows for _, rows, _ in result.reasons)
-        if spec.name == "users" and any(reason.endswith("this email") for reason, _, _ in result.reasons):
-            result.notes.append(
-                "An account here already uses that e-mail (one made before the import?): remove or rename it"
-                " here and run the import again; the person's stores and memberships come with them."
-            )
+        if spec.name == "users":
+            people.before_users_write(cursor, staged.name, result)
         result.new, result.changed, dropped = staged.upsert(spec, result.source_rows)
         rebuild += dropped
+        if spec.name == "profiles":
+            made_with_users = min(result.changed, people.profiles_made_with_their_users(cursor, staged.name))
+            result.new, result.changed = result.new + made_with_users, result.changed - made_with_users
         result.unchanged = result.source_rows - result.refused - result.new - result.changed
         missing = staged.count_missing_after_write()
         staged.drop()

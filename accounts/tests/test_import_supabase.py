@@ -89,6 +89,9 @@ def test_every_row_arrives_with_its_id_and_a_second_run_duplicates_nothing(sourc
         assert here == expected, spec.name
         assert report_row(output, spec.name)["refused"] == 0
 
+    # Each user's profile (made with the user by handle_new_user, then filled in) counts as new.
+    assert report_row(output, "profiles") == {"source": 6, "new": 6, "changed": 0, "unchanged": 0, "refused": 0}
+
     # People: bcrypt hashes kept as Django's bcrypt hasher reads them; flags mapped.
     hashes = dict(source_rows(source, "SELECT email, encrypted_password FROM auth.users"))
     person2 = User.objects.get(email="person2@example.com")

@@ -70,6 +70,13 @@ def test_credentials_in_every_recognised_form(source):
     assert not any(store.credentials_reconnect_needed for store in shops.values())
 
 
+def test_the_passphrase_can_come_from_standard_input(source, monkeypatch):
+    monkeypatch.setattr("sys.stdin", StringIO(supabase_source.PASSPHRASE + "\n"))
+    output = import_supabase(source, "--credentials-passphrase", "-", "--only", "users", "stores")
+    assert supabase_source.PASSPHRASE not in output
+    assert credentials.decrypt(Store.objects.get(name="Shop 1").api_key) == "ck_key1abcdefgh"
+
+
 def test_a_credential_in_an_unknown_form_stops_the_import_naming_the_store(source):
     run_sql(source, "UPDATE stores SET api_secret = 'AES:bm90IGEga2V5' WHERE name = 'Shop 3'")
     with pytest.raises(CommandError) as stopped:

@@ -2,6 +2,8 @@
 
 See ``accounts/supabase_import`` and the README's "Moving from Supabase"."""
 
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.supabase_import.credentials import CredentialsUnreadable
@@ -23,7 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--only", nargs="+", metavar="TABLE", choices=TABLE_NAMES, help="import only these tables")
         parser.add_argument("--storage-dir", help="the product-images bucket exported as a directory")
         parser.add_argument(
-            "--credentials-passphrase", help="the passphrase the stores' credentials were pgp_sym_encrypt-ed with"
+            "--credentials-passphrase",
+            help="the passphrase the stores' credentials were pgp_sym_encrypt-ed with ('-': read it from stdin)",
         )
         parser.add_argument(
             "--skip-credentials",
@@ -36,13 +39,20 @@ class Command(BaseCommand):
             help="point the stores' WooCommerce webhooks at this installation (secrets kept)",
         )
 
+    @staticmethod
+    def _passphrase(value):
+        """``-`` reads the passphrase from standard input: a command line is visible to ``ps``."""
+        if value == "-":
+            return sys.stdin.readline().rstrip("\n")
+        return value
+
     def handle(self, *args, **options):
         importer_options = {
             "source_url": options["source"],
             "dry_run": options["dry_run"],
             "only": options["only"],
             "storage_dir": options["storage_dir"],
-            "passphrase": options["credentials_passphrase"],
+            "passphrase": self._passphrase(options["credentials_passphrase"]),
             "skip_credentials": options["skip_credentials"],
             "progress": Progress(self.stderr),
         }

@@ -3,14 +3,17 @@ not know, rows that cannot go in (refused with the reason, the rest imported), a
 interrupted half-way that a second run completes."""
 
 import os
+import re
 from io import StringIO
 
 import psycopg
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from accounts.models import User
 from accounts.supabase_import import loader
+from accounts.supabase_import.tables import TABLE_NAMES, TABLES
 from accounts.tests import supabase_source
 from catalog.models import Product, ProductAttribute
 from orders.models import Order
@@ -131,3 +134,18 @@ def test_an_interrupted_import_is_completed_by_the_next_run(source, monkeypatch)
     assert products.split()[1:6] == ["40", "0", "0", "40", "0"]
     assert orders.split()[1:6] == ["60", "60", "0", "0", "0"]
     assert Order.objects.count() == 60
+
+
+def test_every_inventory_table_is_imported_after_the_tables_it_references():
+    inventory = {
+        re.match(r"CREATE TABLE (\w+)", statement).group(1)
+        for statement in supabase_source.inventory_sql()
+        if statement.startswith("CREATE TABLE")
+    }
+    assert len(inventory) == 35 and set(TABLE_NAMES) == inventory | {"users"}
+    position = {name: index for index, name in enumerate(TABLE_NAMES)}
+    with connection.cursor() as cursor:
+        for spec in TABLES:
+            for column, parent, _ in loader.target_table(cursor, spec.name).foreign_keys:
+                if parent in position and parent != spec.name and column not in spec.linked_later:
+                    assert position[parent] < position[spec.name], f"{spec.name}.{column} -> {parent}"

@@ -35,13 +35,27 @@ class TableResult:
 
 
 @dataclass(frozen=True)
+class UniqueKey:
+    """A unique index of ours on plain columns, maybe partial (``WHERE …``), maybe NULLS NOT DISTINCT."""
+
+    columns: tuple
+    predicate: str | None = None
+    predicate_columns: tuple = ()
+    nulls_not_distinct: bool = False
+
+    def same(self, left, right):
+        equal = "IS NOT DISTINCT FROM" if self.nulls_not_distinct else "="
+        return " AND ".join(f"{left}.{quote(c)} {equal} {right}.{quote(c)}" for c in self.columns)
+
+
+@dataclass(frozen=True)
 class TargetTable:
     """What the target's catalogs say about one table."""
 
     name: str
     columns: tuple
     not_null: frozenset
-    unique_keys: tuple  # tuples of columns
+    unique_keys: tuple  # UniqueKey
     foreign_keys: tuple  # (column, referenced table, referenced column)
 
 
@@ -53,14 +67,20 @@ def target_table(cursor, name):
     )
     rows = cursor.fetchall()
     cursor.execute(
-        "SELECT array_agg(a.attname::text ORDER BY k.ord) FROM pg_index AS i"
-        " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
-        " JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
-        " WHERE i.indrelid = %s::regclass AND i.indisunique AND NOT i.indisprimary"
-        " AND i.indpred IS NULL AND i.indexprs IS NULL GROUP BY i.indexrelid",
+        "SELECT (SELECT array_agg(a.attname::text ORDER BY k.ord)"
+        "        FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+        "        JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum),"
+        " pg_get_expr(i.indpred, i.indrelid), i.indnullsnotdistinct,"
+        " ARRAY(SELECT a.attname::text FROM pg_attribute AS a WHERE a.attrelid = i.indrelid AND a.attnum > 0"
+        "       AND pg_get_expr(i.indpred, i.indrelid) ~ ('\\m' || a.attname || '\\M'))"
+        " FROM pg_index AS i WHERE i.indrelid = %s::regclass AND i.indisunique AND NOT i.indisprimary"
+        " AND i.indexprs IS NULL",
         [name],
     )
-    unique_keys = tuple(tuple(columns) for (columns,) in cursor.fetchall())
+    unique_keys = tuple(
+        UniqueKey(tuple(columns), predicate, tuple(names), bool(nnd))
+        for columns, predicate, nnd, names in cursor.fetchall()
+    )
     cursor.execute(
         "SELECT a.attname, c.confrelid::regclass::text, fa.attname FROM pg_constraint AS c"
         " JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
@@ -122,8 +142,8 @@ class Staged:
             f"UPDATE {self.name} AS s SET _refused = %s WHERE s._refused IS NULL AND ({condition})", [reason, *params]
         )
 
-    def refuse_what_cannot_go_in(self, linked_later):
-        target, table = self.target, quote(self.target.name)
+    def refuse_what_cannot_go_in(self, linked_later, source_unique_keys):
+        target = self.target
         required = [column for column in self.columns if column in target.not_null]
         if required:  # one pass over the staged rows for all of them
             reason = "CASE " + " ".join(f"WHEN s.{quote(c)} IS NULL THEN '{c} is empty'" for c in required) + " END"
@@ -134,13 +154,8 @@ class Staged:
             )
         empty = self._target_is_empty()
         for key in target.unique_keys:
-            if empty or not set(key) <= set(self.columns):
-                continue
-            match = " AND ".join(f"t.{quote(column)} = s.{quote(column)}" for column in key)
-            self.refuse(
-                f"another row here already has this {', '.join(key)}",
-                f"EXISTS (SELECT 1 FROM {table} AS t WHERE {match} AND t.id <> s.id)",
-            )
+            if set(key.columns) <= set(self.columns):
+                self._refuse_same_key(key, source_unique_keys, check_existing=not empty)
         for column, parent, parent_column in target.foreign_keys:
             if column not in self.columns or column in linked_later:
                 continue
@@ -153,6 +168,39 @@ class Staged:
             self.refuse(
                 f"{column} points at a {parent} row that is not here",
                 f"s.{quote(column)} IS NOT NULL AND NOT ({exists})",
+            )
+
+    def _refuse_same_key(self, key, source_unique_keys, *, check_existing):
+        """Rows a unique index of ours would reject: two imported rows with the same key where the
+        source does not promise it (the newest is kept), or a key another row here holds."""
+        label = ", ".join(key.columns)
+        # A partial index's WHERE, evaluated on the staged rows when they have its columns;
+        # otherwise every row counts as inside the index (refusing too much beats failing).
+        inside = key.predicate if key.predicate and set(key.predicate_columns) <= set(self.columns) else None
+        if frozenset(key.columns) not in source_unique_keys or key.predicate:
+            newest = "updated_at DESC NULLS LAST, id" if "updated_at" in self.columns else "id"
+            conditions = ["_refused IS NULL"]
+            if not key.nulls_not_distinct:  # NULLs never collide
+                conditions += [f"{quote(c)} IS NOT NULL" for c in key.columns]
+            if inside:
+                conditions.append(f"({inside})")
+            partition = ", ".join(quote(c) for c in key.columns)
+            self.cursor.execute(
+                f"UPDATE {self.name} AS s SET _refused = %s FROM (SELECT id, row_number() OVER"
+                f" (PARTITION BY {partition} ORDER BY {newest}) AS n FROM {self.name} WHERE {' AND '.join(conditions)})"
+                " AS d WHERE d.id = s.id AND d.n > 1",
+                [f"another imported row has the same {label} (the newest is kept)"],
+            )
+        if check_existing:
+            ours = (
+                f"(SELECT * FROM {quote(self.target.name)} WHERE {key.predicate})"
+                if key.predicate
+                else quote(self.target.name)
+            )
+            staged = f"s.id IN (SELECT id FROM {self.name} WHERE {inside}) AND " if inside else ""
+            self.refuse(
+                f"another row here already has this {label}",
+                f"{staged}EXISTS (SELECT 1 FROM {ours} AS t WHERE {key.same('t', 's')} AND t.id <> s.id)",
             )
 
     def refusals(self):

@@ -158,7 +158,7 @@ class Importer:
             credentials.fill_stage(cursor, staged.name, secrets)
         if spec.name == "product_images":
             self._bring_files(cursor, staged, result)
-        staged.refuse_what_cannot_go_in(spec.linked_later)
+        staged.refuse_what_cannot_go_in(spec.linked_later, self.source.unique_keys(spec.source_relation))
         result.reasons = staged.refusals()
         result.refused = sum(rows for _, rows, _ in result.reasons)
         if spec.name == "users":

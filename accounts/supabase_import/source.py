@@ -65,6 +65,17 @@ class SourceDatabase:
         ).fetchall()
         return [name for (name,) in rows] or None
 
+    def unique_keys(self, relation):
+        """The column sets the source keeps unique (primary key, unique constraints, not partial)."""
+        rows = self.conn.execute(
+            "SELECT (SELECT array_agg(a.attname::text) FROM unnest(i.indkey) AS k(attnum)"
+            "        JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum)"
+            " FROM pg_index AS i WHERE i.indrelid = %s::regclass AND i.indisunique"
+            " AND i.indpred IS NULL AND i.indexprs IS NULL",
+            [relation],
+        ).fetchall()
+        return {frozenset(columns) for (columns,) in rows}
+
     def has_relation(self, relation):
         return self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", [relation]).fetchone()[0]
 

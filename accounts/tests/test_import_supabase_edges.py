@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import User
+from agents.models import AgentInsight
 from accounts.supabase_import import loader
 from accounts.supabase_import.tables import TABLE_NAMES, TABLES
 from accounts.tests import supabase_source
@@ -111,6 +112,31 @@ def test_rows_that_cannot_go_in_are_refused_with_the_reason_and_the_rest_arrives
     assert StoreUser.objects.count() == 3 * 3 - 3  # person3 was a manager of every store
     assert ProductAttribute.objects.count() == 3
     assert Product.objects.count() == 40 and Order.objects.count() == 60
+
+
+def test_keys_we_keep_unique_and_the_source_did_not(source):
+    # The inventory has no UNIQUE (store_id, woo_id) on products; ours has. And a partial unique
+    # index NULLS NOT DISTINCT, as another engineer adds on agent_insights, for unresolved rows.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE UNIQUE INDEX test_one_live_insight ON agent_insights (agent_type, acknowledged_by)"
+            " NULLS NOT DISTINCT WHERE resolved_at IS NULL"
+        )
+    run_sql(
+        source,
+        "INSERT INTO products (store_id, woo_id, name, updated_at)"
+        " SELECT store_id, woo_id, 'Newer twin', updated_at + interval '1 day' FROM products WHERE woo_id = 5",
+        "INSERT INTO agent_insights (agent_type, analysis, severity, resolved_at) VALUES"
+        " ('pricing', 'Open 1', 'low', NULL), ('pricing', 'Open 2', 'low', NULL), ('pricing', 'Done', 'low', now())",
+    )
+    output = import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    assert "refused 1: another imported row has the same store_id, woo_id (the newest is kept)" in output
+    assert Product.objects.get(woo_id=5).name == "Newer twin"
+    assert "refused 1: another imported row has the same agent_type, acknowledged_by (the newest is kept)" in output
+    assert sorted(AgentInsight.objects.filter(agent_type="pricing").values_list("analysis", flat=True)) in (
+        ["Done", "Open 1"],
+        ["Done", "Open 2"],
+    )
 
 
 def test_an_interrupted_import_is_completed_by_the_next_run(source, monkeypatch):

@@ -12,10 +12,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import User
-from agents.models import AgentInsight
 from accounts.supabase_import import loader
 from accounts.supabase_import.tables import TABLE_NAMES, TABLES
 from accounts.tests import supabase_source
+from agents.models import AgentInsight
 from catalog.models import Product, ProductAttribute
 from orders.models import Order
 from stores import credentials

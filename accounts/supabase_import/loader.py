@@ -21,6 +21,10 @@ from accounts.supabase_import.source import quote
 BULK_LOAD_ROWS = 20_000
 
 
+class ImportCheckFailed(Exception):
+    """The import cannot go on with this table: its transaction is undone, the message says why."""
+
+
 @dataclass
 class TableResult:
     table: str
@@ -55,13 +59,15 @@ class TargetTable:
     name: str
     columns: tuple
     not_null: frozenset
+    # NOT NULL columns without a default: an INSERT must give them a value.
+    required: frozenset
     unique_keys: tuple  # UniqueKey
     foreign_keys: tuple  # (column, referenced table, referenced column)
 
 
 def target_table(cursor, name):
     cursor.execute(
-        "SELECT a.attname, a.attnotnull FROM pg_attribute AS a WHERE a.attrelid = %s::regclass"
+        "SELECT a.attname, a.attnotnull, a.atthasdef FROM pg_attribute AS a WHERE a.attrelid = %s::regclass"
         " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
         [name],
     )
@@ -91,8 +97,9 @@ def target_table(cursor, name):
     foreign_keys = tuple(cursor.fetchall())
     return TargetTable(
         name=name,
-        columns=tuple(column for column, _ in rows),
-        not_null=frozenset(column for column, not_null in rows if not_null),
+        columns=tuple(column for column, _, _ in rows),
+        not_null=frozenset(column for column, not_null, _ in rows if not_null),
+        required=frozenset(column for column, not_null, has_default in rows if not_null and not has_default),
         unique_keys=unique_keys,
         foreign_keys=foreign_keys,
     )
@@ -104,6 +111,13 @@ def column_plan(spec, source_columns, target):
     plan = [(column, spec.select.get(column, expression)) for column, expression in plan]
     plan += [(column, expression) for column, expression in spec.select.items() if column not in dict(plan)]
     plan = [(column, expression) for column, expression in plan if column in target.columns]
+    unfilled = sorted(target.required - {column for column, _ in plan})
+    if unfilled:
+        raise ImportCheckFailed(
+            f"{spec.name}: our column(s) {', '.join(unfilled)} need a value and have no default, and the source"
+            f" {spec.source_relation} has no such column: give them a database default, or map them in"
+            " accounts/supabase_import/tables.py."
+        )
     if spec.name == "users":
         left_behind = []  # auth.users' own columns are GoTrue's business; people.py picks what we keep
     else:

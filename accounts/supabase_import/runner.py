@@ -14,16 +14,13 @@ import time
 from django.db import connection, transaction
 
 from accounts.supabase_import import credentials, files, loader, people, tables
+from accounts.supabase_import.loader import ImportCheckFailed
 from accounts.supabase_import.report import ACTOR_NAME, Report, record_in_audit_trail
 from accounts.supabase_import.source import SourceDatabase, SourceError
 from audit.actor import audit_actor
 
 # Read by audit_log_changes() (audit/migrations/0010): this transaction's writes are history.
 AUDIT_SWITCH_SQL = "SELECT set_config('storedesk.audit_history_import', 'on', true)"
-
-
-class ImportCheckFailed(Exception):
-    """A table's rows are not all where they should be after writing: its transaction is undone."""
 
 
 class Progress:

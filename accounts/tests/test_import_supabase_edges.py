@@ -139,6 +139,15 @@ def test_keys_we_keep_unique_and_the_source_did_not(source):
     )
 
 
+def test_a_column_of_ours_the_source_cannot_fill_stops_the_import_clearly(source):
+    with connection.cursor() as cursor:  # as a column another engineer might add without a default
+        cursor.execute("ALTER TABLE sprints ADD COLUMN goal text NOT NULL")
+    with pytest.raises(CommandError) as stopped:
+        import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    assert "sprints: our column(s) goal need a value and have no default" in str(stopped.value)
+    assert Product.objects.count() == 40  # the tables before it are in
+
+
 def test_an_interrupted_import_is_completed_by_the_next_run(source, monkeypatch):
     real_upsert = loader.Staged.upsert
 

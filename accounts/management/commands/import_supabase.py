@@ -7,8 +7,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.supabase_import.credentials import CredentialsUnreadable
+from accounts.supabase_import.loader import ImportCheckFailed
 from accounts.supabase_import.report import JOB_NAME
-from accounts.supabase_import.runner import ImportCheckFailed, Importer, Progress
+from accounts.supabase_import.runner import Importer, Progress
 from accounts.supabase_import.source import SourceError
 from accounts.supabase_import.tables import TABLE_NAMES
 from audit.jobs import tracked_job

@@ -118,10 +118,7 @@ def column_plan(spec, source_columns, target):
             f" {spec.source_relation} has no such column: give them a database default, or map them in"
             " accounts/supabase_import/tables.py."
         )
-    if spec.name == "users":
-        left_behind = []  # auth.users' own columns are GoTrue's business; people.py picks what we keep
-    else:
-        left_behind = [column for column in source_columns if column not in target.columns]
+    left_behind = [column for column in source_columns if column not in target.columns and spec.report_left_behind]
     return plan, left_behind
 
 
@@ -227,25 +224,33 @@ class Staged:
     def upsert(self, spec, rows):
         """Write the staged rows; returns ``(new, changed, statements that rebuild indexes)``.
 
-        Into an empty table, a large load goes in without the table's non-unique indexes: the
-        caller builds them again with the returned statements before its transaction commits
-        (``rebuild_indexes``; a failure restores them anyway). Building an index once is several
-        times cheaper than growing it row by row, above all the GIN trigram and JSON indexes of
-        ``products``. The unique ones stay: they enforce the keys.
+        Into an empty table, a large load goes in without the table's non-unique indexes and
+        foreign keys (PostgreSQL's "Populating a Database" advice): the caller restores them
+        with the returned statements before its transaction commits (``restore_after_bulk_load``;
+        a failure restores them anyway). Building an index once is several times cheaper than
+        growing it row by row, above all the GIN trigram and JSON indexes of ``products``, and
+        a foreign key added back is checked by one query instead of a lookup per row. The
+        unique indexes stay: they enforce the keys. The rows were checked against their parents
+        when staged, so adding the foreign keys back cannot fail on them.
         """
         table = quote(self.target.name)
-        rebuild = self._drop_secondary_indexes() if rows >= BULK_LOAD_ROWS and self._target_is_empty() else []
+        bulk = rows >= BULK_LOAD_ROWS and self._target_is_empty()
+        rebuild = self._drop_foreign_keys() + self._drop_secondary_indexes() if bulk else []
         if spec.append_only:
-            conflict = "DO NOTHING"
+            conflict, same = "DO NOTHING", "TRUE"
         else:
             updates = [(c, spec.on_update.get(c, f"EXCLUDED.{quote(c)}")) for c in self.columns if c != "id"]
             current = ", ".join(f"t.{quote(column)}" for column, _ in updates)
             wanted = ", ".join(expression for _, expression in updates)
             assignments = ", ".join(f"{quote(column)} = {expression}" for column, expression in updates)
             conflict = f"DO UPDATE SET {assignments} WHERE ROW({current}) IS DISTINCT FROM ROW({wanted})"
+            same = f"ROW({current}) IS NOT DISTINCT FROM ROW({wanted.replace('EXCLUDED.', 's.')})"
+        # Rows we already hold as they are stay out of the INSERT: ON CONFLICT would lock (and so
+        # write) each of them just to find there is nothing to do.
         self.cursor.execute(
             f"WITH written AS (INSERT INTO {table} AS t ({self.column_list})"
-            f" SELECT {self.column_list} FROM {self.name} WHERE _refused IS NULL"
+            f" SELECT {', '.join(f's.{quote(c)}' for c in self.columns)} FROM {self.name} AS s"
+            f" WHERE s._refused IS NULL AND NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.id = s.id AND {same})"
             f" ON CONFLICT (id) {conflict} RETURNING (t.xmax = 0) AS inserted)"
             " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written",
             [],
@@ -256,6 +261,19 @@ class Staged:
     def _target_is_empty(self):
         self.cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {quote(self.target.name)})")
         return self.cursor.fetchone()[0]
+
+    def _drop_foreign_keys(self):
+        """Drop the table's foreign keys; returns the statements that add them back."""
+        table = quote(self.target.name)
+        self.cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = %s::regclass AND contype = 'f'",
+            [self.target.name],
+        )
+        constraints = self.cursor.fetchall()
+        for name, _definition in constraints:
+            self.cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        return [f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}" for name, definition in constraints]
 
     def _drop_secondary_indexes(self):
         """Drop the table's non-unique indexes; returns the statements that recreate them."""
@@ -282,9 +300,9 @@ class Staged:
         self.cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
 
 
-def rebuild_indexes(cursor, statements):
-    """Recreate indexes dropped for a bulk load. The deferred foreign-key checks run first:
-    PostgreSQL builds no index on a table with trigger events pending."""
+def restore_after_bulk_load(cursor, statements):
+    """Add back the foreign keys and indexes dropped for a bulk load. The deferred foreign-key
+    checks of the transaction run first: PostgreSQL alters no table with trigger events pending."""
     if not statements:
         return
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -133,7 +133,7 @@ class Importer:
                         self.report.note(f"{admins} app admin(s) from user_roles.")
                     record_in_audit_trail(cursor, result, self.report.run_id, self.report.source_url)
                     self.report.add(result)
-                loader.rebuild_indexes(cursor, rebuild)
+                loader.restore_after_bulk_load(cursor, rebuild)
 
     def _import_table(self, cursor, spec, secrets, rebuild):
         result = loader.TableResult(table=spec.name)

@@ -31,6 +31,8 @@ class TableSpec:
     commit_with_next: bool = False
     # History: rows are added, never rewritten.
     append_only: bool = False
+    # Whether source columns we have no place for are worth reporting (not GoTrue's own).
+    report_left_behind: bool = True
 
     @property
     def source_relation(self):
@@ -38,7 +40,13 @@ class TableSpec:
 
 
 TABLES = (
-    TableSpec("users", source="auth.users", select=people.USER_SELECT, on_update=people.USER_ON_UPDATE),
+    TableSpec(
+        "users",
+        source="auth.users",
+        select=people.USER_SELECT,
+        on_update=people.USER_ON_UPDATE,
+        report_left_behind=False,
+    ),
     TableSpec("profiles"),
     TableSpec("user_roles"),
     # The credentials are filled in by ``credentials`` (never copied as they are); a store starts

@@ -13,6 +13,7 @@ second run writes nothing; ``RETURNING (xmax = 0)`` tells new rows from changed 
 table's transaction commits, every row that was not refused must be found in the target.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from accounts.supabase_import.source import quote
@@ -36,6 +37,7 @@ class TableResult:
     reasons: list = field(default_factory=list)  # (reason, rows, an example id)
     notes: list = field(default_factory=list)
     missing: bool = False  # the source has no such table
+    links_pending: bool = False  # rows wait, in this transaction, for a later table's rows
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ class Staged:
         self.target = target
         self.columns = columns
         self.name = f"_import_{target.name}"
+        self.foreign_keys_dropped = False
         self.column_list = ", ".join(quote(column) for column in columns)
         cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
         cursor.execute(
@@ -221,7 +224,7 @@ class Staged:
         )
         return self.cursor.fetchall()
 
-    def upsert(self, spec, rows):
+    def upsert(self, spec, rows, may_drop_keys=True):
         """Write the staged rows; returns ``(new, changed, statements that rebuild indexes)``.
 
         Into an empty table, a large load goes in without the table's non-unique indexes and
@@ -235,7 +238,10 @@ class Staged:
         """
         table = quote(self.target.name)
         bulk = rows >= BULK_LOAD_ROWS and self._target_is_empty()
-        rebuild = self._drop_foreign_keys() + self._drop_secondary_indexes() if bulk else []
+        self.foreign_keys_dropped = bulk and may_drop_keys
+        rebuild = (self._drop_foreign_keys() if self.foreign_keys_dropped else []) + (
+            self._drop_secondary_indexes() if bulk else []
+        )
         if spec.append_only:
             conflict, same = "DO NOTHING", "TRUE"
         else:
@@ -271,8 +277,9 @@ class Staged:
             [self.target.name],
         )
         constraints = self.cursor.fetchall()
-        for name, _definition in constraints:
-            self.cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        with checks_done_now(self.cursor):
+            for name, _definition in constraints:
+                self.cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         return [f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}" for name, definition in constraints]
 
     def _drop_secondary_indexes(self):
@@ -301,14 +308,25 @@ class Staged:
 
 
 def restore_after_bulk_load(cursor, statements):
-    """Add back the foreign keys and indexes dropped for a bulk load. The deferred foreign-key
-    checks of the transaction run first: PostgreSQL alters no table with trigger events pending."""
+    """Add back the foreign keys and indexes dropped for a bulk load."""
     if not statements:
         return
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    for statement in statements:
-        cursor.execute(statement)
+    with checks_done_now(cursor):
+        for statement in statements:
+            cursor.execute(statement)
+
+
+@contextmanager
+def checks_done_now(cursor):
+    """Run the foreign-key checks this transaction has deferred so far, then defer again.
+
+    PostgreSQL alters no table with trigger events pending (dropping a foreign key alters the
+    referenced table too); our foreign keys are all DEFERRABLE INITIALLY DEFERRED, which the
+    products/images transaction relies on afterwards."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    yield
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def unlink_missing(cursor, table, column, parent):

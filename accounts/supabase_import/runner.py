@@ -121,8 +121,12 @@ class Importer:
         for group in tables.transaction_groups(self.specs):
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(AUDIT_SWITCH_SQL)
-                rebuild = []
-                results = [self._import_table(cursor, spec, secrets, rebuild) for spec in group]
+                rebuild, results = [], []
+                for spec in group:
+                    # Links checked row by row that wait for a later table (a product's featured
+                    # image) must stay deferred: no bulk load may run the deferred checks early.
+                    may_drop_keys = not any(result.links_pending for result in results)
+                    results.append(self._import_table(cursor, spec, secrets, rebuild, may_drop_keys))
                 for spec, result in zip(group, results, strict=True):
                     for column, parent in spec.linked_later.items():
                         if unlinked := loader.unlink_missing(cursor, spec.name, column, parent):
@@ -135,7 +139,7 @@ class Importer:
                     self.report.add(result)
                 loader.restore_after_bulk_load(cursor, rebuild)
 
-    def _import_table(self, cursor, spec, secrets, rebuild):
+    def _import_table(self, cursor, spec, secrets, rebuild, may_drop_keys):
         result = loader.TableResult(table=spec.name)
         source_columns = self.source.columns(spec.source_relation)
         if source_columns is None:
@@ -160,8 +164,11 @@ class Importer:
         result.refused = sum(rows for _, rows, _ in result.reasons)
         if spec.name == "users":
             people.before_users_write(cursor, staged.name, result)
-        result.new, result.changed, dropped = staged.upsert(spec, result.source_rows)
+        result.new, result.changed, dropped = staged.upsert(spec, result.source_rows, may_drop_keys)
         rebuild += dropped
+        result.links_pending = bool(
+            spec.linked_later and result.new + result.changed and not staged.foreign_keys_dropped
+        )
         if spec.name == "profiles":
             made_with_users = min(result.changed, people.profiles_made_with_their_users(cursor, staged.name))
             result.new, result.changed = result.new + made_with_users, result.changed - made_with_users

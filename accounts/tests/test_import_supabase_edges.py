@@ -184,3 +184,43 @@ def test_every_inventory_table_is_imported_after_the_tables_it_references():
             for column, parent, _ in loader.target_table(cursor, spec.name).foreign_keys:
                 if parent in position and parent != spec.name and column not in spec.linked_later:
                     assert position[parent] < position[spec.name], f"{spec.name}.{column} -> {parent}"
+
+
+def test_a_bulk_load_puts_back_every_index_and_foreign_key(source, monkeypatch):
+    catalog_sql = (
+        "SELECT c.relname, i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index AS x"
+        " JOIN pg_class AS i ON i.oid = x.indexrelid JOIN pg_class AS c ON c.oid = x.indrelid"
+        " WHERE c.relname = ANY(%(tables)s)"
+        " UNION ALL SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint AS k"
+        " JOIN pg_class AS c ON c.oid = k.conrelid WHERE c.relname = ANY(%(tables)s)"
+    )
+
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute(catalog_sql, {"tables": list(TABLE_NAMES)})
+            return sorted(cursor.fetchall())
+
+    before = schema()
+    monkeypatch.setattr(loader, "BULK_LOAD_ROWS", 10)  # every table of 10+ rows takes the bulk path
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    assert schema() == before
+    assert Product.objects.filter(featured_image__isnull=False).count() == 40
+    assert Order.objects.count() == 60
+
+
+def test_products_first_then_everything_with_bulk_loads(source, monkeypatch):
+    import_supabase(
+        source, "--credentials-passphrase", supabase_source.PASSPHRASE, "--only", "users", "stores", "products"
+    )
+    assert Product.objects.count() == 40 and not Product.objects.filter(featured_image__isnull=False).exists()
+    # Products are there (written row by row, their featured images waiting); the images load in bulk.
+    monkeypatch.setattr(loader, "BULK_LOAD_ROWS", 10)
+    output = import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    assert next(line for line in output.splitlines() if line.startswith("products ")).split()[1:6] == [
+        "40",
+        "0",
+        "40",
+        "0",
+        "0",
+    ]
+    assert Product.objects.filter(featured_image__isnull=False).count() == 40

@@ -151,10 +151,10 @@ def test_a_column_of_ours_the_source_cannot_fill_stops_the_import_clearly(source
 def test_an_interrupted_import_is_completed_by_the_next_run(source, monkeypatch):
     real_upsert = loader.Staged.upsert
 
-    def failing_at_orders(staged, spec, rows):
+    def failing_at_orders(staged, spec, *args):
         if spec.name == "orders":
             raise KeyboardInterrupt
-        return real_upsert(staged, spec, rows)
+        return real_upsert(staged, spec, *args)
 
     monkeypatch.setattr(loader.Staged, "upsert", failing_at_orders)
     with pytest.raises(KeyboardInterrupt):

@@ -49,9 +49,9 @@ class UniqueKey:
     predicate_columns: tuple = ()
     nulls_not_distinct: bool = False
 
-    def same(self, left, right):
+    def same(self, left, right, columns):
         equal = "IS NOT DISTINCT FROM" if self.nulls_not_distinct else "="
-        return " AND ".join(f"{left}.{quote(c)} {equal} {right}.{quote(c)}" for c in self.columns)
+        return " AND ".join(f"{left}.{quote(c)} {equal} {right}.{quote(c)}" for c in columns)
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,15 @@ class TargetTable:
     not_null: frozenset
     # NOT NULL columns without a default: an INSERT must give them a value.
     required: frozenset
+    defaults: dict  # column -> its default as SQL, for columns that have one
     unique_keys: tuple  # UniqueKey
     foreign_keys: tuple  # (column, referenced table, referenced column)
 
 
 def target_table(cursor, name):
     cursor.execute(
-        "SELECT a.attname, a.attnotnull, a.atthasdef FROM pg_attribute AS a WHERE a.attrelid = %s::regclass"
+        "SELECT a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute AS a"
+        " LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = %s::regclass"
         " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
         [name],
     )
@@ -101,7 +103,8 @@ def target_table(cursor, name):
         name=name,
         columns=tuple(column for column, _, _ in rows),
         not_null=frozenset(column for column, not_null, _ in rows if not_null),
-        required=frozenset(column for column, not_null, has_default in rows if not_null and not has_default),
+        required=frozenset(column for column, not_null, default in rows if not_null and default is None),
+        defaults={column: default for column, _, default in rows if default is not None},
         unique_keys=unique_keys,
         foreign_keys=foreign_keys,
     )
@@ -168,8 +171,7 @@ class Staged:
             )
         empty = self._target_is_empty()
         for key in target.unique_keys:
-            if set(key.columns) <= set(self.columns):
-                self._refuse_same_key(key, source_unique_keys, check_existing=not empty)
+            self._refuse_same_key(key, source_unique_keys, check_existing=not empty)
         for column, parent, parent_column in target.foreign_keys:
             if column not in self.columns or column in linked_later:
                 continue
@@ -186,7 +188,15 @@ class Staged:
 
     def _refuse_same_key(self, key, source_unique_keys, *, check_existing):
         """Rows a unique index of ours would reject: two imported rows with the same key where the
-        source does not promise it (the newest is kept), or a key another row here holds."""
+        source does not promise it (the newest is kept), or a key another row here holds.
+
+        A key column the source does not have gets its default on every imported row: a constant
+        (``''``, ``0``, NULL where NULLs are not distinct) is the same for all of them, so the
+        other columns decide; a NULL that is distinct, or a computed default, never collides."""
+        staged = [c for c in key.columns if c in self.columns]
+        defaulted = {c: self.target.defaults.get(c) for c in key.columns if c not in self.columns}
+        if any((d is None and not key.nulls_not_distinct) or (d is not None and "(" in d) for d in defaulted.values()):
+            return
         label = ", ".join(key.columns)
         # A partial index's WHERE, evaluated on the staged rows when they have its columns;
         # otherwise every row counts as inside the index (refusing too much beats failing).
@@ -195,26 +205,25 @@ class Staged:
             newest = "updated_at DESC NULLS LAST, id" if "updated_at" in self.columns else "id"
             conditions = ["_refused IS NULL"]
             if not key.nulls_not_distinct:  # NULLs never collide
-                conditions += [f"{quote(c)} IS NOT NULL" for c in key.columns]
+                conditions += [f"{quote(c)} IS NOT NULL" for c in staged]
             if inside:
                 conditions.append(f"({inside})")
-            partition = ", ".join(quote(c) for c in key.columns)
+            partition = "PARTITION BY " + ", ".join(quote(c) for c in staged) if staged else ""
             self.cursor.execute(
                 f"UPDATE {self.name} AS s SET _refused = %s FROM (SELECT id, row_number() OVER"
-                f" (PARTITION BY {partition} ORDER BY {newest}) AS n FROM {self.name} WHERE {' AND '.join(conditions)})"
+                f" ({partition} ORDER BY {newest}) AS n FROM {self.name} WHERE {' AND '.join(conditions)})"
                 " AS d WHERE d.id = s.id AND d.n > 1",
                 [f"another imported row has the same {label} (the newest is kept)"],
             )
         if check_existing:
-            ours = (
-                f"(SELECT * FROM {quote(self.target.name)} WHERE {key.predicate})"
-                if key.predicate
-                else quote(self.target.name)
-            )
-            staged = f"s.id IN (SELECT id FROM {self.name} WHERE {inside}) AND " if inside else ""
+            table = quote(self.target.name)
+            ours = f"(SELECT * FROM {table} WHERE {key.predicate})" if key.predicate else table
+            match = [key.same("t", "s", staged)] if staged else []
+            match += [f"t.{quote(c)} IS NOT DISTINCT FROM ({d or 'NULL'})" for c, d in defaulted.items()]
+            within = f"s.id IN (SELECT id FROM {self.name} WHERE {inside}) AND " if inside else ""
             self.refuse(
                 f"another row here already has this {label}",
-                f"{staged}EXISTS (SELECT 1 FROM {ours} AS t WHERE {key.same('t', 's')} AND t.id <> s.id)",
+                f"{within}EXISTS (SELECT 1 FROM {ours} AS t WHERE {' AND '.join(match)} AND t.id <> s.id)",
             )
 
     def refusals(self):

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,6 +19,24 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
+
+
+class SetOrResetPasswordForm(PasswordResetForm):
+    """Django's reset form, also for active users without a usable password.
+
+    People imported from Supabase who signed in by magic link or OAuth have no password here
+    (an unusable one); "Forgot your password?" is how they set their first one. Django's form
+    skips such users; the reset link itself works for them (its token covers the password field).
+    """
+
+    def get_users(self, email):
+        from accounts.models import User
+
+        return (
+            user
+            for user in User.objects.filter(email__iexact=email, is_active=True)
+            if user.email.casefold() == email.casefold()
+        )
 
 
 class ProfileForm(forms.Form):

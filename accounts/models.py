@@ -46,6 +46,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text=_("Kept equal to having the 'admin' app role; set through user_roles.")
     )
     date_joined = created_at()
+    # Additive (docs/schema-notes.md): GoTrue's ``email_confirmed_at``, kept by import_supabase.
+    email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
 
     objects = UserManager()
 

@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.forms import AcceptInvitationForm, EmailAuthenticationForm, ProfileForm
+from accounts.forms import AcceptInvitationForm, EmailAuthenticationForm, ProfileForm, SetOrResetPasswordForm
 from accounts.models import User
 from accounts.selectors import profile_get
 from stores.models import StoreRole
@@ -41,6 +41,7 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = SetOrResetPasswordForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset_body.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"

@@ -126,6 +126,17 @@ AUTHENTICATION_BACKENDS = [
     "stores.backends.StoreRoleBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# Django's defaults, then bcrypt for people imported from Supabase (GoTrue's ``$2a$10$`` hashes,
+# stored as ``bcrypt$<hash>`` by ``import_supabase``): listed after the default, so a first
+# successful sign-in re-hashes the password with PBKDF2.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "django.contrib.auth.hashers.BCryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

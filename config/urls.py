@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -9,7 +11,14 @@ from config.health import healthz
 from stores.views import home
 from webhooks import urls as webhooks_urls
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages without a <link rel=icon> (JSON, admin, files)."""
+    return redirect(static_url("img/favicon.ico"), permanent=True)
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", home, name="home"),

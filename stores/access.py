@@ -86,12 +86,13 @@ ANONYMOUS_ACCESS = StoreAccess()
 
 
 def load_access(user):
-    """Two queries: the user's memberships and their direct guardian grants on stores."""
+    """Two queries: the user's memberships and their direct guardian grants on stores (one for app admins)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS_ACCESS
-    if user.is_staff:
-        return StoreAccess(is_admin=True)
     roles = dict(StoreUser.objects.filter(user=user).values_list("store_id", "role"))
+    if user.is_staff:
+        # App admins may do everything; their own memberships still name their role on a store.
+        return StoreAccess(is_admin=True, roles=roles)
     grants = {}
     rows = StoreUserObjectPermission.objects.filter(user=user).values_list(
         "content_object_id", "permission__content_type__app_label", "permission__codename"

@@ -77,6 +77,7 @@ def home(request):
     stores = list(selectors.stores_for(access))
     for store in stores:
         store.my_role = access.role(store.pk)
+        store.my_role_label = StoreRole(store.my_role).label if store.my_role else ""
     health = stores_health_for(access, stores)
     return render(request, "stores/home.html", {"stores": stores, "access": access, "health": health})
 
@@ -244,6 +245,11 @@ def store_credential_log(request, store_id):
 # --- team -------------------------------------------------------------------------------------
 
 
+# The grant form shares field names with the invitation form on the team page: its own ids keep
+# every label pointing at its own field (field names, and so posted data, stay the same).
+GRANT_FORM_IDS = "id_grant_%s"
+
+
 def _team_context(request, store, **forms):
     access = access_for(request.user)
     members = list(selectors.store_members_for(access, store.pk))
@@ -263,7 +269,7 @@ def _team_context(request, store, **forms):
         invitations=list(invitations_pending_for(access, store.pk)),
         grants=grants,
         invite_form=forms.get("invite_form") or InvitationForm(),
-        grant_form=forms.get("grant_form") or GrantForm(),
+        grant_form=forms.get("grant_form") or GrantForm(auto_id=GRANT_FORM_IDS),
         role_choices=StoreRole.choices,
         role_help=ROLE_HELP,
     )
@@ -366,7 +372,7 @@ def store_invitation_revoke(request, store_id, invitation_id):
 @require_POST
 def store_grant(request, store_id):
     store = selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
-    form = GrantForm(request.POST)
+    form = GrantForm(request.POST, auto_id=GRANT_FORM_IDS)
     if form.is_valid():
         user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
         if user is None:

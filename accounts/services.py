@@ -103,6 +103,32 @@ def profile_update(*, user, first_name=None, last_name=None, phone=None, avatar=
     return profile
 
 
+def profile_record_browser_time_zone(*, user, zone_name):
+    """The profile, with its time zone set to the browser's (``zone_name``, validated by the
+    caller) when none was recorded yet: detected once, then the person's to change."""
+    profile = Profile.objects.get(pk=user.pk)
+    if zone_name and not profile.time_zone:
+        profile.time_zone = zone_name
+        profile.save(update_fields=["time_zone", "updated_at"])
+    return profile
+
+
+def profile_set_preferences(*, user, language=None, time_zone=None):
+    """Set the language (``""`` = the browser's) and/or the time zone; ``None`` leaves one as is."""
+    profile = Profile.objects.get(pk=user.pk)
+    fields = ["updated_at"]
+    if language is not None:
+        if language and language not in dict(settings.LANGUAGES):
+            raise ValidationError(_("Unknown language."), code="language")
+        profile.language = language or None
+        fields.append("language")
+    if time_zone is not None:
+        profile.time_zone = time_zone or None
+        fields.append("time_zone")
+    profile.save(update_fields=fields)
+    return profile
+
+
 def _delete_stored_avatar(url, user_id):
 
     marker = f"avatars/{user_id}/"

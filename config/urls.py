@@ -4,9 +4,8 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static as static_url
 from django.urls import include, path
-from django.views.i18n import set_language
 
-from accounts.views import invitation_accept
+from accounts.views import invitation_accept, language_set
 from config.health import healthz
 from stores.views import home
 from webhooks import urls as webhooks_urls
@@ -22,7 +21,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", home, name="home"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", language_set, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("invitations/<str:token>/accept/", invitation_accept, name="invitation_accept"),
     path("stores/", include("stores.urls")),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import AppRole, Invitation, Profile, User, UserRole
+from audit.actor import audit_actor_becomes
 from stores.access import MANAGE_MEMBERS, access_for
 from stores.models import StoreRole, StoreUser
 from stores.services import store_membership_add
@@ -243,8 +244,9 @@ def invitation_accept(*, token, user=None, password=None, first_name=None, last_
         if not password:
             raise ValidationError(_("Choose a password."), code="password")
         user = user_create(email=invitation.email, password=password, first_name=first_name, last_name=last_name)
-    membership = store_membership_add(actor=user, store=invitation.store, user=user, role=invitation.role)
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    with audit_actor_becomes(user):  # the membership is the new member's own doing, even signed out
+        membership = store_membership_add(actor=user, store=invitation.store, user=user, role=invitation.role)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
     return user, membership

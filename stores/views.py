@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services as account_services
 from accounts.models import Invitation, User
 from accounts.selectors import invitations_pending_for
-from audit.selectors import history_for
+from audit.presenters import history_entries
 from orders.overview import store_counts_for, store_overview_for, stores_health_for
 from stores import credentials, selectors, services
 from stores.access import (
@@ -118,7 +118,7 @@ def store_detail(request, store_id):
         counts=counts,
         can_view_orders=access.can(VIEW_ORDERS, store.pk),
         overview=store_overview_for(access, store, request.user),
-        history=history_for("stores", store.pk, access, store.pk, limit=20),
+        history=history_entries("stores", store.pk, access, store.pk, limit=20),
     )
     return render(request, "stores/detail.html", context)
 

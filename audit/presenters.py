@@ -303,7 +303,7 @@ def _url(table, record_id, data, store_id):
 
 
 def _sentence(kind, name, action, changes, store_name):
-    subject = f"{kind} “{name}”" if name else str(kind)
+    subject = _("%(kind)s “%(name)s”") % {"kind": kind, "name": name} if name else str(kind)
     if action == "INSERT":
         text = _("%(subject)s created") % {"subject": subject}
     elif action == "DELETE":

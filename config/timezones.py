@@ -15,6 +15,7 @@ Add after the authentication middleware: ``"config.timezones.UserPreferencesMidd
 
 import zoneinfo
 from functools import lru_cache
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -37,8 +38,13 @@ def valid_zone_name(name):
     return name if _zone(name) is not None else None
 
 
+def _cookie_zone_name(request):
+    # The script writes encodeURIComponent("Europe/London"): "Europe%2FLondon".
+    return unquote(request.COOKIES.get(COOKIE, ""))
+
+
 def user_timezone(request):
-    return _zone(request.COOKIES.get(COOKIE, ""))
+    return _zone(_cookie_zone_name(request))
 
 
 def remember_preferences(request, profile):
@@ -57,9 +63,8 @@ def _preferences(request):
     stored = request.session.get(SESSION_KEY)
     if stored and stored.get("user") == str(request.user.pk):
         return stored
-    profile = profile_record_browser_time_zone(
-        user=request.user, zone_name=valid_zone_name(request.COOKIES.get(COOKIE))
-    )
+    browser_zone = valid_zone_name(_cookie_zone_name(request))
+    profile = profile_record_browser_time_zone(user=request.user, zone_name=browser_zone)
     remember_preferences(request, profile)
     return request.session[SESSION_KEY]
 

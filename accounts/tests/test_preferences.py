@@ -17,7 +17,7 @@ def sign_in(client, email):
 
 def test_the_browsers_zone_is_recorded_on_the_first_page_after_sign_in(client):
     user = make_user("tz@example.com")
-    client.cookies["storedesk_tz"] = "America/Los_Angeles"  # set by timezone.js on the sign-in page
+    client.cookies["storedesk_tz"] = "America%2FLos_Angeles"  # encodeURIComponent, by timezone.js on the sign-in page
     sign_in(client, "tz@example.com")
     client.get(reverse("home"))
     assert Profile.objects.get(pk=user.pk).time_zone == "America/Los_Angeles"

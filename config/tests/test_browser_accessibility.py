@@ -16,14 +16,7 @@ from django.utils import timezone
 from accounts.models import AppRole
 from accounts.services import user_role_grant
 from catalog.models import Product
-from catalog.tests.test_browser_dashboard import (  # noqa: F401 - fixtures
-    ARTIFACTS,
-    PASSWORD,
-    browser,
-    sandbox,
-    shop,
-    sign_in,
-)
+from catalog.tests.test_browser_dashboard import ARTIFACTS, sign_in
 from orders.models import Order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -131,7 +124,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, shop, languag
     box = first.bounding_box()
     assert box["width"] <= 390
     total = first.locator("td.num").first.bounding_box()
-    assert 0 <= total["x"] and total["x"] + total["width"] <= 390
+    assert total["x"] >= 0 and total["x"] + total["width"] <= 390
     # The store's tabs scroll inside their own strip; the last one can be reached.
     page.goto(pages["overview"])
     tabs = page.locator("nav.store-nav")

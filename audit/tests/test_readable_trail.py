@@ -101,7 +101,7 @@ def test_filters_by_store_person_kind_change_and_day(client, app_admin, user, st
     client.force_login(app_admin)
 
     def titles(query):
-        return re.findall(r'class="activity-title"[^>]*>([^<]+)<', client.get(ACTIVITY + query).content.decode())
+        return re.findall(r'class="audit-title"[^>]*>([^<]+)<', client.get(ACTIVITY + query).content.decode())
 
     assert all("Other shop" in title for title in titles(f"?store={other.pk}&table=products"))
     assert titles(f"?actor={user.email}&table=products&action=UPDATE") == [

@@ -193,3 +193,69 @@ def test_the_first_page_after_sign_in_is_in_the_browsers_time_zone(browser, live
     context.close()
     assert home_today == "0", (name, home_today)
     assert overview_today.startswith("0 "), overview_today
+
+
+def _overflowing_tables(page):
+    """Tables wider than their scrolling frame (a column cut off at the card's edge)."""
+    return page.evaluate(
+        "() => [...document.querySelectorAll('.table-wrap')]"
+        ".filter(wrap => wrap.scrollWidth > wrap.clientWidth + 1)"
+        ".map(wrap => (wrap.querySelector('table') || wrap).id || wrap.className)"
+    )
+
+
+def test_lists_fit_a_1366_screen(browser, live_server, shop):
+    """The product list's Modified column and the webhooks' Actions column are not clipped."""
+    from webhooks.services import store_webhooks_register
+
+    base, store = live_server.url, shop["store"]
+    assert store_webhooks_register(actor=shop["owner"], store_id=store.pk).ok
+    context = _context(browser)
+    page = context.new_page()
+    sign_in(page, base, shop["owner"].email)
+    clipped = {}
+    for name in ("products", "orders", "webhooks"):
+        page.goto(f"{base}/stores/{store.pk}/{name}/")
+        page.wait_for_load_state("networkidle")
+        clipped[name] = _overflowing_tables(page)
+        page.screenshot(path=str(ARTIFACTS / f"wide-{name}.png"), full_page=True)
+    context.close()
+    assert clipped == {"products": [], "orders": [], "webhooks": []}
+
+
+def test_the_bulk_bar_is_readable_reachable_and_keeps_focus(browser, live_server, shop):
+    base, store = live_server.url, shop["store"]
+    context = _context(browser)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, base, shop["owner"].email)
+    page.goto(f"{base}/stores/{store.pk}/products/")
+    box = page.locator("#products tbody tr").nth(2).locator("input[data-bulk-item]")
+    for _attempt in range(2):  # (a tick may reload the list until the filter form stops catching it)
+        box = page.locator("#products tbody tr").nth(2).locator("input[data-bulk-item]")
+        box.check()
+        page.wait_for_load_state("networkidle")
+        if page.locator("[data-bulk-bar]").is_visible():
+            break
+    bar = page.locator("[data-bulk-bar]")
+    assert bar.is_visible()
+    # After the table: the next stop for the keyboard after the ticked rows.
+    assert page.evaluate(
+        "() => !!(document.querySelector('#products').compareDocumentPosition("
+        "document.querySelector('[data-bulk-bar]')) & Node.DOCUMENT_POSITION_FOLLOWING)"
+    )
+    # The action select and the amount are dark text on white, not white on white.
+    colours = page.evaluate(
+        "() => ['#bulk-action', '#bulk_amount'].map(sel => { const s = getComputedStyle(document.querySelector(sel));"
+        " return [s.color, s.backgroundColor]; })"
+    )
+    for colour, background in colours:
+        assert colour != background and colour != "rgb(255, 255, 255)", colours
+    # "Clear selection" from the keyboard: the bar hides, focus stays in the list (not <body>).
+    page.locator("[data-bulk-clear]").focus()
+    page.keyboard.press("Enter")
+    assert not bar.is_visible()
+    assert page.evaluate(
+        "() => document.activeElement !== document.body && !!document.activeElement.closest('#bulk-form')"
+    )
+    context.close()

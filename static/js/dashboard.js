@@ -51,6 +51,9 @@
       var form = bulkForm(clear);
       form.querySelectorAll("input[data-bulk-item], input[data-bulk-all]").forEach(function (box) { box.checked = false; });
       refreshBulk(form);
+      // The bar (and the focused button) is now hidden: keep the keyboard in the table.
+      var all = form.querySelector("input[data-bulk-all]");
+      if (all) { all.focus(); }
       return;
     }
     // A submit button that needs its own confirmation (e.g. "take all of theirs").

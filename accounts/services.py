@@ -104,14 +104,20 @@ def profile_update(*, user, first_name=None, last_name=None, phone=None, avatar=
     return profile
 
 
-def profile_record_browser_time_zone(*, user, zone_name):
-    """The profile, with its time zone set to the browser's (``zone_name``, validated by the
-    caller) when none was recorded yet: detected once, then the person's to change."""
-    profile = Profile.objects.get(pk=user.pk)
-    if zone_name and not profile.time_zone:
-        profile.time_zone = zone_name
-        profile.save(update_fields=["time_zone", "updated_at"])
-    return profile
+def profile_preferences_for(*, user, browser_zone=None):
+    """``(language, time zone)`` of the person, ``""`` where unset: one query. The browser's zone
+    (``browser_zone``, validated by the caller) is recorded when none was yet: detected once,
+    then the person's to change on the profile page."""
+    language, time_zone = Profile.objects.filter(pk=user.pk).values_list("language", "time_zone").first() or (
+        None,
+        None,
+    )
+    if browser_zone and not time_zone:
+        Profile.objects.filter(pk=user.pk, time_zone__isnull=True).update(
+            time_zone=browser_zone, updated_at=timezone.now()
+        )
+        time_zone = browser_zone
+    return language or "", time_zone or ""
 
 
 def profile_set_preferences(*, user, language=None, time_zone=None):

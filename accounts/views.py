@@ -18,7 +18,6 @@ from accounts import services
 from accounts.forms import AcceptInvitationForm, EmailAuthenticationForm, ProfileForm
 from accounts.models import User
 from accounts.selectors import profile_get
-from config.timezones import remember_preferences
 from stores.models import StoreRole
 
 
@@ -97,9 +96,8 @@ def profile(request):
             updated = services.profile_set_preferences(
                 user=request.user, language=data["language"], time_zone=data["time_zone"] or None
             )
-            remember_preferences(request, updated)
             if updated.language:
-                translation.activate(updated.language)
+                translation.activate(updated.language)  # the message below in the chosen language
             messages.success(request, _("Profile saved."))
             return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form, "profile": current, "title": _("Your profile")})
@@ -112,7 +110,7 @@ def language_set(request):
     response = set_language(request)
     language = request.POST.get("language", "")
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
-        remember_preferences(request, services.profile_set_preferences(user=request.user, language=language))
+        services.profile_set_preferences(user=request.user, language=language)
     return response
 
 

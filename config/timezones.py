@@ -7,8 +7,8 @@ browser's (so the first page after sign-in already uses it, and later visits fro
 machine keep the person's choice). Signed out, the cookies decide (``django_language`` through
 ``LocaleMiddleware``). Without either, ``settings.LANGUAGE_CODE`` / ``settings.TIME_ZONE`` apply.
 
-The profile's values are copied into the session once (``SESSION_KEY``), so a page costs no
-extra query; ``remember_preferences`` refreshes the copy when the person changes them.
+A signed-in page costs one small query for them (the same on every page, so list pages keep a
+constant number of queries).
 
 Add after the authentication middleware: ``"config.timezones.UserPreferencesMiddleware"``.
 """
@@ -21,7 +21,6 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 COOKIE = "storedesk_tz"
-SESSION_KEY = "storedesk_preferences"
 
 
 @lru_cache(maxsize=256)
@@ -47,26 +46,12 @@ def user_timezone(request):
     return _zone(_cookie_zone_name(request))
 
 
-def remember_preferences(request, profile):
-    """Copy the profile's language and time zone into the session (after sign-in or a change)."""
-    request.session[SESSION_KEY] = {
-        "user": str(profile.pk),
-        "language": profile.language or "",
-        "time_zone": profile.time_zone or "",
-    }
-
-
 def _preferences(request):
-    """The signed-in person's preferences, loaded from the profile once per session."""
-    from accounts.services import profile_record_browser_time_zone
+    """The signed-in person's language and time zone: one small query per request, and the
+    browser's zone recorded on the profile the first time one is seen."""
+    from accounts.services import profile_preferences_for
 
-    stored = request.session.get(SESSION_KEY)
-    if stored and stored.get("user") == str(request.user.pk):
-        return stored
-    browser_zone = valid_zone_name(_cookie_zone_name(request))
-    profile = profile_record_browser_time_zone(user=request.user, zone_name=browser_zone)
-    remember_preferences(request, profile)
-    return request.session[SESSION_KEY]
+    return profile_preferences_for(user=request.user, browser_zone=valid_zone_name(_cookie_zone_name(request)))
 
 
 class UserPreferencesMiddleware:
@@ -78,11 +63,11 @@ class UserPreferencesMiddleware:
         zone = user_timezone(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            preferences = _preferences(request)
-            zone = _zone(preferences["time_zone"]) or zone
-            if preferences["language"] in self.languages:
-                translation.activate(preferences["language"])
-                request.LANGUAGE_CODE = preferences["language"]
+            language, time_zone = _preferences(request)
+            zone = _zone(time_zone) or zone
+            if language in self.languages:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
         if zone is not None:
             timezone.activate(zone)
         try:

@@ -116,3 +116,21 @@ def test_product_list_and_product_page_use_one_date_format(client):
     assert not re.search(r"\b\d{2}/\d{2}/\d{4}\b", listing)
     detail = client.get(reverse("catalog:product_detail", kwargs={"store_id": store.pk, "product_id": product.pk}))
     assert "Dec." not in detail.content.decode() and "p.m." not in detail.content.decode()
+
+
+def test_hebrew_uses_plain_quotes_and_translates_the_webhooks_tab():
+    from django.utils import translation
+
+    with translation.override("he"):
+        assert translation.gettext("Edit “%(name)s”") == 'עריכת "%(name)s"'
+        assert translation.gettext("Webhooks") != "Webhooks"
+
+
+def test_the_store_tabs_say_webhooks_in_hebrew(client):
+    owner = make_user("owner@example.com")
+    store = make_store(owner, "Shop")
+    client.force_login(owner)
+    client.cookies["django_language"] = "he"
+    html = client.get(reverse("stores:detail", kwargs={"store_id": store.pk})).content.decode()
+    nav = html.split('class="store-nav"', 1)[1].split("</nav>", 1)[0]
+    assert "וובהוקים" in nav and ">Webhooks<" not in nav

@@ -73,6 +73,10 @@ class Profile(models.Model):
     email = models.TextField(null=True, blank=True)
     phone = models.TextField(null=True, blank=True)
     avatar_url = models.TextField(null=True, blank=True)
+    # Additive: the person's choices, used from the first request after sign-in. An empty
+    # time zone is filled once with the browser's; an empty language follows the browser.
+    language = models.TextField(null=True, blank=True)
+    time_zone = models.TextField(null=True, blank=True)
     created_at = created_at()
     updated_at = updated_at()
 

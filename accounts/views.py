@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -16,6 +17,13 @@ from accounts.forms import AcceptInvitationForm, EmailAuthenticationForm, Profil
 from accounts.models import User
 from accounts.selectors import profile_get
 from stores.models import StoreRole
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked login: the product's page, saying how long it lasts."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    context = {"title": _("Too many attempts"), "lockout_minutes": minutes}
+    return render(request, "accounts/locked_out.html", context, status=429)
 
 
 class LoginView(auth_views.LoginView):

@@ -20,6 +20,7 @@ from accounts import services as account_services
 from accounts.models import Invitation, User
 from accounts.selectors import invitations_pending_for
 from audit.selectors import history_for
+from config.client_ip import client_ip
 from orders.overview import store_counts_for, store_overview_for, stores_health_for
 from stores import credentials, selectors, services
 from stores.access import (
@@ -50,7 +51,7 @@ SECRET_FIELDS = ("api_key", "api_secret", "webhook_secret", "password")
 
 
 def _client_meta(request):
-    return request.META.get("REMOTE_ADDR"), request.headers.get("user-agent", "")
+    return client_ip(request), request.headers.get("user-agent", "")
 
 
 def _store_context(request, store, active, **extra):

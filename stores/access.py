@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from accounts.roles import is_app_admin
 from stores.models import StoreRole, StoreUser, StoreUserObjectPermission
 
 VIEW_STORE = "stores.view_store"
@@ -89,7 +90,7 @@ def load_access(user):
     """Two queries: the user's memberships and their direct guardian grants on stores."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS_ACCESS
-    if user.is_staff:
+    if is_app_admin(user):
         return StoreAccess(is_admin=True)
     roles = dict(StoreUser.objects.filter(user=user).values_list("store_id", "role"))
     grants = {}

@@ -78,9 +78,12 @@ def _python_findings():
                     node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
                 ):
                     yield relative, where(node), node.lineno  # a built format string escapes nothing
-            elif isinstance(node, ast.FunctionDef) and node.name == "__html__":
-                yield relative, where(node), node.lineno
-            elif isinstance(node, ast.Name) and node.id == "html_safe":
+            elif (
+                isinstance(node, ast.FunctionDef)
+                and node.name == "__html__"
+                or isinstance(node, ast.Name)
+                and node.id == "html_safe"
+            ):
                 yield relative, where(node), node.lineno
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Invitation, Profile, User, UserRole
 from stores.access import GRANTABLE_PERMISSIONS, MANAGE_MEMBERS, access_for, forget_access
+from stores.forms import invitation_offer_label
 from stores.models import StoreRole, StoreUser
 from stores.services import store_membership_add, store_permission_add
 
@@ -165,7 +166,12 @@ def invitation_create(*, actor, store, email, role=None, permission=None, accept
 def _send_invitation_email(invitation_id, url):
 
     invitation = Invitation.objects.select_related("store", "invited_by__profile").get(pk=invitation_id)
-    context = {"invitation": invitation, "url": url, "store_name": invitation.store.name}
+    context = {
+        "invitation": invitation,
+        "url": url,
+        "store_name": invitation.store.name,
+        "offer_label": invitation_offer_label(invitation),
+    }
     subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
     body = render_to_string("accounts/email/invitation_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.urls import path
+from django.urls import path, reverse
 
 from stores.tests.helpers import build_world
 from stores.tests.test_permission_matrix import GET, MATRIX, _kwargs_for, entry_for, project_urls, url_for
@@ -105,3 +105,41 @@ def test_without_debug_a_failing_page_never_shows_the_debug_page(settings):
     assert response.status_code == 500
     body = response.content.decode()
     assert "secret internals" not in body and "Traceback" not in body and "technical_500" not in body
+
+
+def test_control_characters_are_stripped_from_form_values():
+    from accounts.models import Profile
+
+    world = build_world()
+    owner = world.users["owner"]
+    client = Client(raise_request_exception=False)
+    client.force_login(owner)
+    response = client.post(
+        reverse("accounts:profile"), {"first_name": "Da\x00\x1bna\x7f", "last_name": "Le\tvi", "phone": ""}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    profile = Profile.objects.get(pk=owner.pk)
+    assert (profile.first_name, profile.last_name) == ("Dana", "Le\tvi")  # a tab is not a control to strip
+
+
+def test_an_over_long_query_value_is_a_clear_400_page():
+    world = build_world()
+    client = Client()
+    client.force_login(world.users["owner"])
+    url = reverse("catalog:tag_list", kwargs={"store_id": world.stores["A"].pk})
+    response = client.get(url, {"q": "x" * 10_000})
+    assert response.status_code == 400
+    assert "longer than 1000 characters" in response.content.decode()
+    assert client.get(url, {"q": "x" * 1000}).status_code == 200
+
+
+def test_page_numbers_past_the_end_or_absurd_are_404_and_garbage_is_page_one():
+    world = build_world()
+    client = Client()
+    client.force_login(world.users["owner"])
+    url = reverse("catalog:tag_list", kwargs={"store_id": world.stores["A"].pk})
+    assert client.get(url, {"page": "99999999999999999999"}).status_code == 404
+    assert client.get(url, {"page": "2"}).status_code == 404  # one tag: page 2 is past the end
+    for value in ("-5", "abc", "1e309", ""):
+        response = client.get(url, {"page": value})
+        assert response.status_code == 200 and response.context["page"].number == 1

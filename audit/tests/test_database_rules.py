@@ -43,7 +43,7 @@ def test_every_inventory_table_with_updated_at_has_the_trigger():
 
 def _updated_at(table, row_id):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT updated_at FROM {table} WHERE id = %s", [row_id])  # noqa: S608 - test constant
+        cursor.execute(f"SELECT updated_at FROM {table} WHERE id = %s", [row_id])
         return cursor.fetchone()[0]
 
 

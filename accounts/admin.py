@@ -69,6 +69,7 @@ class InvitationAdmin(admin.ModelAdmin):
         "store",
         "email",
         "role",
+        "permission",
         "invited_by",
         "created_at",
         "expires_at",

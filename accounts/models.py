@@ -142,15 +142,16 @@ class Invitation(models.Model):
         constraints = [
             choices_check("role", StoreRole, table="store_invitations", nullable=True),
             models.CheckConstraint(
-                condition=models.Q(role__isnull=False, permission__isnull=True)
-                | models.Q(role__isnull=True, permission__isnull=False),
+                condition=models.Q(permission__isnull=True, role__isnull=False)
+                | models.Q(permission__isnull=False, role__isnull=True),
                 name="store_invitations_role_or_permission",
             ),
-            # At most one open invitation per store, address and offer (a new one revokes the old).
+            # At most one open role invitation per store and address (a new one revokes the old).
+            # The service revokes an older open invitation to the same permission too; two left
+            # open by a race would grant the same permission twice, which changes nothing.
             models.UniqueConstraint(
-                fields=["store", "email", "permission"],
-                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
-                nulls_distinct=False,
+                fields=["store", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True, permission__isnull=True),
                 name="store_invitations_one_open_per_email",
             ),
         ]

@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='invitation',
-            constraint=models.UniqueConstraint(condition=models.Q(('accepted_at__isnull', True), ('revoked_at__isnull', True)), fields=('store', 'email', 'permission'), name='store_invitations_one_open_per_email', nulls_distinct=False),
+            constraint=models.UniqueConstraint(condition=models.Q(('accepted_at__isnull', True), ('permission__isnull', True), ('revoked_at__isnull', True)), fields=('store', 'email'), name='store_invitations_one_open_per_email'),
         ),
         migrations.RunSQL(ADMIN_FOLLOWS_ROLES, ADMIN_FOLLOWS_ROLES_REVERSE),
     ]

@@ -106,3 +106,60 @@ class OrderStatusForm(forms.Form):
         if value not in ALLOWED_TRANSITIONS.get(self.current, ()):
             raise forms.ValidationError(_("An order cannot go from this status to that one."))
         return value
+
+
+class OrderNoteForm(forms.Form):
+    NOTE_KINDS = (("private", _("Private note")), ("customer", _("Note to the customer")))
+
+    note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}))
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=NOTE_KINDS,
+        initial="private",
+        widget=forms.RadioSelect,
+        help_text=_("WooCommerce e-mails a note to the customer."),
+    )
+
+
+class OrderRefundForm(forms.Form):
+    """Quantities per line (``qty_<item id>``), or an amount; reason; gateway; restock."""
+
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("Leave empty to refund the chosen lines."),
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "dir": "ltr", "inputmode": "decimal"}),
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    restock = forms.BooleanField(label=_("Put the refunded items back in stock"), required=False, initial=True)
+    api_refund = forms.BooleanField(
+        label=_("Refund the payment through the payment gateway"),
+        required=False,
+        help_text=_("Otherwise the refund is only recorded: return the money yourself."),
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, lines):
+        super().__init__(data)
+        self.lines = lines  # {item id: (item, quantity left, unit price)}
+        for item_id, (item, left, _unit) in lines.items():
+            self.fields[f"qty_{item_id}"] = forms.IntegerField(
+                label=item.get("name", ""),
+                required=False,
+                min_value=0,
+                max_value=left,
+                widget=forms.NumberInput(attrs={"min": "0", "max": str(left), "dir": "ltr", "class": "input-qty"}),
+            )
+
+    def quantities(self):
+        return {
+            item_id: self.cleaned_data.get(f"qty_{item_id}") or 0
+            for item_id in self.lines
+            if self.cleaned_data.get(f"qty_{item_id}")
+        }
+
+    def line_fields(self):
+        return [(self[f"qty_{item_id}"], item, left, unit) for item_id, (item, left, unit) in self.lines.items()]

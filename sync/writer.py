@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from config.db import uuid7
+from orders.services import customers_refresh
 from sync import records, upsert
 from sync.mappers import MappingError
 from sync.mappers.common import gmt
@@ -415,15 +416,19 @@ class Writer:
             seen.add(fields["woo_id"])
             rows.append({**fields, "store_id": self.store_id})
         with transaction.atomic():
-            here = {
-                woo_id
-                for (woo_id,) in upsert.fetch_all(
-                    "SELECT woo_id FROM orders WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
+            previous_emails = dict(
+                upsert.fetch_all(
+                    "SELECT woo_id, customer_email FROM orders WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
                     [self.store_id, [r["woo_id"] for r in rows]],
                 )
-            }
+            )
             handler = self._row_error_handler(stats, "order", errors)
-            stats.add(split_upsert(upsert.ORDERS, rows, lambda r: r["woo_id"] not in here, on_row_error=handler))
+            stats.add(
+                split_upsert(upsert.ORDERS, rows, lambda r: r["woo_id"] not in previous_emails, on_row_error=handler)
+            )
+            # The customers of these orders (and of the e-mails they had before) are recomputed
+            # set-based, once per batch.
+            customers_refresh(self.store_id, {r["customer_email"] for r in rows} | set(previous_emails.values()))
         self._errors(errors)
         failed = {e.woo_id for e in errors}
         written = [r for r in rows if r["woo_id"] not in failed]

@@ -248,6 +248,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # listed goes to the default "maintenance" queue.
 CELERY_TASK_ROUTES = {
     "sync.tasks.*": {"queue": "sync"},
+    "orders.tasks.*": {"queue": "sync"},
     "webhooks.tasks.webhook_delivery_apply_task": {"queue": "webhooks"},
     "webhooks.tasks.webhook_status_refresh_store_task": {"queue": "webhooks"},
 }

@@ -258,30 +258,61 @@ def order_refund_create(order_id, *, user, quantities=None, amount=None, reason=
 # --- reading an order's activity back --------------------------------------------------------------
 
 
-def order_refresh(store_id, order_woo_id, client=None):
-    """Read an order, its notes and its refunds from WooCommerce and write them as a pull would
-    (the order's refunded amount and status, the customer's summary). Returns False when
-    WooCommerce could not be reached; the next pull or webhook catches up."""
+def order_activity_refresh(store_id, order_woo_id, client=None):
+    """Read an order's notes and refunds from WooCommerce and store them (refunds deleted there
+    are deleted here). Returns False when WooCommerce could not be reached."""
     from stores.models import Store
-    from sync.woo import WooError, client_for, order_fetch, order_notes_list, order_refunds_list
-    from sync.writer import apply_payloads
+    from sync.woo import WooError, client_for, order_notes_list, order_refunds_list
 
     try:
         client = client or client_for(Store.objects.get(pk=store_id))
-        payload = order_fetch(client, order_woo_id)
         notes = order_notes_list(client, order_woo_id)
         refunds = order_refunds_list(client, order_woo_id)
     except WooError as exc:
-        logger.info("Order %s: could not read it back from WooCommerce: %s", order_woo_id, exc)
+        logger.info("Order %s: could not read its notes and refunds: %s", order_woo_id, exc)
         return False
     with transaction.atomic():
-        apply_payloads(store_id, "order", [payload])
         _store_notes(store_id, order_woo_id, notes)
         _store_refunds(store_id, order_woo_id, refunds)
         OrderRefund.objects.filter(store_id=store_id, order_woo_id=order_woo_id).exclude(
             woo_id__in=[r["id"] for r in refunds if isinstance(r, dict)]
         ).delete()
     return True
+
+
+def order_activity_refresh_queue(store_id, order_woo_ids):
+    """After the current transaction, queue a refresh of these orders' notes and refunds (an
+    order webhook fires for a refund or a note's status change). Best effort: a broker that is
+    down is logged, and the next delivery or the order page's next action catches up."""
+    from orders.tasks import order_activity_refresh_task
+
+    def send():
+        for woo_id in sorted(set(order_woo_ids)):
+            try:
+                order_activity_refresh_task.delay(str(store_id), woo_id)
+            except Exception:
+                logger.warning("Could not queue the notes refresh of order %s", woo_id, exc_info=True)
+                return
+
+    transaction.on_commit(send)
+
+
+def order_refresh(store_id, order_woo_id, client=None):
+    """Read an order, its notes and its refunds from WooCommerce and write them as a pull would
+    (the order's refunded amount and status, the customer's summary). Returns False when
+    WooCommerce could not be reached; the next pull or webhook catches up."""
+    from stores.models import Store
+    from sync.woo import WooError, client_for, order_fetch
+    from sync.writer import apply_payloads
+
+    try:
+        client = client or client_for(Store.objects.get(pk=store_id))
+        payload = order_fetch(client, order_woo_id)
+    except WooError as exc:
+        logger.info("Order %s: could not read it back from WooCommerce: %s", order_woo_id, exc)
+        return False
+    apply_payloads(store_id, "order", [payload])
+    return order_activity_refresh(store_id, order_woo_id, client)
 
 
 # --- customers summary ----------------------------------------------------------------------------

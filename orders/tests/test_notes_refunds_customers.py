@@ -246,3 +246,40 @@ def test_overview_revenue_is_net_of_refunds(pulled, sandbox, manager):
     after = sum(p.revenue for p in daily_series_for(access, pulled.pk, 30))
     assert before - after == Decimal("7.50")
     assert [r.amount for r in OrderRefund.objects.filter(order_woo_id=order.woo_id)] == [Decimal("7.50")]
+
+
+def test_an_order_webhook_brings_a_refund_made_in_wordpress(
+    client, pulled, sandbox, django_capture_on_commit_callbacks, settings
+):
+    """A refund made in WooCommerce's admin fires ``order.updated``: the delivery writes the
+    order's refunded amount, and the refresh it queues brings the refund itself."""
+    from stores import credentials
+    from stores.models import Store
+    from webhooks import services as webhook_services
+    from webhooks.models import WebhookDelivery
+    from webhooks.tests.conftest import SECRET, delivery_headers, php_json
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    Store.objects.filter(pk=pulled.pk).update(webhook_secret=credentials.encrypt(SECRET))
+    order = nth_order(pulled, 7, status="completed", total__gt=30)
+    order_refund_create(
+        client_for(pulled),
+        order.woo_id,
+        amount="12.00",
+        reason="In the shop",
+        line_items=[],
+        api_refund=False,
+        restock=False,
+    )
+    body = php_json(client_for(pulled).get(f"orders/{order.woo_id}").data)
+    receiver = f"/webhooks/woocommerce/{pulled.pk}/"
+    headers = delivery_headers(body, "order.updated")
+    response = client.generic("POST", receiver, data=body, content_type="application/json", headers=headers)
+    assert response.status_code == 200, response.content
+    delivery = WebhookDelivery.objects.get(store=pulled)
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_services.webhook_delivery_apply(delivery.pk)
+    order.refresh_from_db()
+    assert order.refunded_total == Decimal("12.00")
+    (refund,) = OrderRefund.objects.filter(store=pulled, order_woo_id=order.woo_id)
+    assert (refund.amount, refund.reason, refund.refunded_by) == (Decimal("12.00"), "In the shop", "")

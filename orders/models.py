@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from config.db import TimestampedModel, UUIDModel, created_at
+from config.db import TimestampedModel, UUIDModel, created_at, trigram_index
 from stores.models import Store
 
 
@@ -110,13 +110,14 @@ class OrderStatusCount(models.Model):
     migration 0006), so ORM saves, bulk upserts and raw SQL all count: the status tabs read a
     handful of rows instead of counting 500,000 orders."""
 
-    pk = models.CompositePrimaryKey("store", "status")
+    id = models.BigAutoField(primary_key=True)
     store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="+", db_index=False)
     status = models.TextField()
     count = models.BigIntegerField(default=0)
 
     class Meta:
         db_table = "order_status_counts"
+        constraints = [models.UniqueConstraint(fields=["store", "status"], name="order_status_counts_key")]
 
     def __str__(self):
         return f"{self.status}: {self.count}"
@@ -193,6 +194,9 @@ class Customer(UUIDModel):
             models.Index(fields=["store", "-total_spent"], name="customers_store_spent_idx"),
             models.Index(fields=["store", "-orders_count"], name="customers_store_count_idx"),
             models.Index(fields=["store", "name"], name="customers_store_name_idx"),
+            # Search by any part of a name or e-mail (``icontains``).
+            trigram_index("name", "customers"),
+            trigram_index("email", "customers"),
         ]
 
     def __str__(self):

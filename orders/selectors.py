@@ -276,9 +276,7 @@ def customers_for(access, store_id, *, search="", sort="last"):
     queryset = access.scope(Customer.objects.filter(store_id=store_id), VIEW_CUSTOMER_DATA)
     term = (search or "").strip()
     if term:
-        condition = Q(name__icontains=term)
-        condition |= Q(email__startswith=term.lower()) if "@" not in term else Q(email=term.lower())
-        queryset = queryset.filter(condition)
+        queryset = queryset.filter(Q(name__icontains=term) | Q(email__icontains=term))
     return queryset.order_by(*CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS["last"]))
 
 

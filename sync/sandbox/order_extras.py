@@ -117,14 +117,7 @@ class OrderExtras:
         )
 
     def _note_out(self, order_id: int, note: Record) -> Record:
-        api = self.s.api
-        out = dict(note)
-        out["_links"] = {
-            "self": [{"href": f"{api}/orders/{order_id}/notes/{note['id']}"}],
-            "collection": [{"href": f"{api}/orders/{order_id}/notes"}],
-            "up": [{"href": f"{api}/orders/{order_id}"}],
-        }
-        return out
+        return self._with_links(order_id, "notes", note)
 
     # --- refunds -------------------------------------------------------------------------
 
@@ -254,12 +247,15 @@ class OrderExtras:
         }
 
     def _refund_out(self, order_id: int, refund: Record) -> Record:
-        api = self.s.api
-        out = dict(refund)
+        return self._with_links(order_id, "refunds", refund)
+
+    def _with_links(self, order_id: int, collection: str, record: Record) -> Record:
+        base = f"{self.s.api}/orders/{order_id}"
+        out = dict(record)
         out["_links"] = {
-            "self": [{"href": f"{api}/orders/{order_id}/refunds/{refund['id']}"}],
-            "collection": [{"href": f"{api}/orders/{order_id}/refunds"}],
-            "up": [{"href": f"{api}/orders/{order_id}"}],
+            "self": [{"href": f"{base}/{collection}/{record['id']}"}],
+            "collection": [{"href": f"{base}/{collection}"}],
+            "up": [{"href": base}],
         }
         return out
 

@@ -71,6 +71,11 @@ def test_note_refund_and_customer_page(browser, live_server, shop, sandbox, lang
     assert "Damaged" in page.inner_text("#refund-list")
     shot(page, f"{language}-3-refunded")
 
+    page.goto(f"{base}/stores/{store.pk}/orders/")
+    tabs = page.inner_text("#status-tabs")
+    assert "(" in tabs and page.locator("#pager-total").count() in (0, 1)
+    shot(page, f"{language}-0-list")
+    page.goto(f"{base}/stores/{store.pk}/orders/{order.pk}/")
     with page.expect_navigation():
         page.click("#view-customer")
     assert order.customer_email.lower() in page.inner_text("#customer-email")

@@ -126,12 +126,16 @@ class Writer:
 
     def delete_rows(self, table: str, condition: str, params: list, entity_types: tuple[str, ...]) -> int:
         """Delete rows gone upstream (never one with an open push) and resolve their errors."""
+        # Orders also return their e-mail: their customers' summaries are recomputed.
+        returning = "t.woo_id, t.customer_email" if table == "orders" else "t.woo_id, NULL"
         deleted = upsert.fetch_all(
             f"DELETE FROM {table} t WHERE t.store_id = %s AND {condition} "  # noqa: S608 - code constants
-            f"AND {upsert.OPEN_PUSH_GUARD} RETURNING t.woo_id",
+            f"AND {upsert.OPEN_PUSH_GUARD} RETURNING {returning}",
             [self.store_id, *params],
         )
-        woo_ids = [woo_id for (woo_id,) in deleted]
+        woo_ids = [woo_id for woo_id, _email in deleted]
+        if table == "orders" and deleted:
+            customers_refresh(self.store_id, {email for _woo_id, email in deleted})
         for entity_type in entity_types:
             self._resolve(entity_type, woo_ids)
         return len(woo_ids)

@@ -283,3 +283,15 @@ def test_an_order_webhook_brings_a_refund_made_in_wordpress(
     assert order.refunded_total == Decimal("12.00")
     (refund,) = OrderRefund.objects.filter(store=pulled, order_woo_id=order.woo_id)
     assert (refund.amount, refund.reason, refund.refunded_by) == (Decimal("12.00"), "In the shop", "")
+
+
+def test_customers_follow_orders_deleted_in_the_shop(pulled, sandbox, pull):
+    """A full pull removes an order deleted for good in WooCommerce; its customer's summary follows."""
+    email, count = Counter(
+        o["billing"]["email"].lower() for o in sandbox.data.orders.values() if o["status"] not in ("trash",)
+    ).most_common(1)[0]
+    gone = next(o for o in sandbox.data.orders.values() if o["billing"]["email"].lower() == email)
+    assert client_for(pulled).delete(f"orders/{gone['id']}", params={"force": "true"}).status == 200
+    assert pull(pulled, full=True, entities=["orders"]).status == "success"
+    left = Customer.objects.filter(store=pulled, email=email).first()
+    assert (left.orders_count if left else 0) == count - 1

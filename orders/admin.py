@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyModelAdmin
-from orders.models import Customer, Order, OrderNote, OrderRefund, OrderStatusCount, OrderStatusLog
+from orders.models import Customer, Order, OrderExport, OrderNote, OrderRefund, OrderStatusCount, OrderStatusLog
 
 
 @admin.register(Order)
@@ -54,3 +54,10 @@ class OrderStatusCountAdmin(ReadOnlyModelAdmin):
     list_display = ["store", "status", "count"]
     list_select_related = ["store"]
     list_filter = ["store"]
+
+
+@admin.register(OrderExport)
+class OrderExportAdmin(ReadOnlyModelAdmin):
+    list_display = ["pk", "store", "requested_by", "status", "rows_done", "rows_total", "created_at"]
+    list_select_related = ["store", "requested_by"]
+    list_filter = ["store", "status"]

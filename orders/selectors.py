@@ -71,6 +71,18 @@ def order_status_counts_for(access, store_id):
     return list(queryset.values("status").annotate(count=Count("pk"), revenue=Sum("total")).order_by("status"))
 
 
+EXPORT_HEADER = (
+    "number",
+    "woo_id",
+    "status",
+    "total",
+    "refunded",
+    "currency",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "created_at",
+)
 EXPORT_COLUMNS = (
     "number",
     "woo_id",
@@ -310,4 +322,14 @@ def customer_id_for_order(access, store_id, order):
         Customer.objects.filter(store_id=store_id, email=order.customer_email.strip().lower())
         .values_list("pk", flat=True)
         .first()
+    )
+
+
+def order_export_get(access, user, store_id, export_id):
+    """An export of this store requested by ``user`` (anyone else's is a 404)."""
+    from orders.models import OrderExport
+
+    access.require(VIEW_ORDERS, store_id)
+    return get_scoped_or_404(
+        OrderExport.objects.filter(store_id=store_id, requested_by_id=user.pk), access, VIEW_ORDERS, pk=export_id
     )

@@ -9,12 +9,14 @@ without ``stores.view_customer_data``); the status change goes through the sync 
 import contextlib
 import csv
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from audit.selectors import history_for
 from catalog.pages import htmx_target, page_context, store_for
-from config.pagination import counted_page, window_page
+from config.pagination import counted_page, total_of, window_page
 from orders import services as order_services
 from orders.charts import build_chart
 from orders.forms import (
@@ -39,12 +41,14 @@ from orders.metrics import CHART_DAYS, daily_series_for, top_products_for
 from orders.presenters import order_rows
 from orders.selectors import (
     CUSTOMER_SORTS,
+    EXPORT_HEADER,
     can_see_customer_data,
     customer_get,
     customer_id_for_order,
     customer_orders_for,
     customers_for,
     known_list_total,
+    order_export_get,
     order_export_rows_for,
     order_get,
     order_last_push_for,
@@ -60,18 +64,6 @@ from stores.access import CHANGE_ORDER_STATUS, VIEW_CUSTOMER_DATA, VIEW_ORDERS
 from sync import services as sync_services
 
 PER_PAGE = 50
-EXPORT_HEADER = (
-    "number",
-    "woo_id",
-    "status",
-    "total",
-    "refunded",
-    "currency",
-    "customer_name",
-    "customer_email",
-    "customer_phone",
-    "created_at",
-)
 CUSTOMER_SORT_LABELS = (
     ("last", _lazy("Last order")),
     ("spent", _lazy("Total spent")),
@@ -125,11 +117,16 @@ def _tab_query(request):
     return query.urlencode()
 
 
-def _export_url(request, store):
+def _list_query(request):
     query = request.GET.copy()
     query.pop("page", None)
+    return query.urlencode()
+
+
+def _export_url(request, store):
     url = reverse("orders:order_export", kwargs={"store_id": store.pk})
-    return f"{url}?{query.urlencode()}" if query else url
+    query = _list_query(request)
+    return f"{url}?{query}" if query else url
 
 
 def wordpress_edit_url(store, order):
@@ -356,10 +353,17 @@ class _Echo:
 
 @login_required
 def order_export(request, store_id):
-    """The filtered list as CSV, streamed row by row (masked for viewers, like the list)."""
+    """The filtered list as CSV (masked for viewers, like the list): streamed row by row, or,
+    beyond ``ORDER_EXPORT_STREAM_LIMIT`` orders, written by a worker behind a progress bar."""
     access, store = store_for(request, store_id, VIEW_ORDERS)
     form = OrderFilterForm(request.GET or None, can_search_customers=can_see_customer_data(access, store.pk))
     filters = form.to_filters()
+    orders = orders_list_for(access, store.pk, filters)
+    known = known_list_total(filters, order_status_counts_map(access, store.pk))
+    total = known if known is not None else total_of(orders, settings.ORDER_EXPORT_STREAM_LIMIT)[0]
+    if total > settings.ORDER_EXPORT_STREAM_LIMIT:
+        export = order_services.order_export_start(request.user, store.pk, _list_query(request))
+        return redirect("orders:order_export_status", store_id=store.pk, export_id=export.pk)
     writer = csv.writer(_Echo())
     rows = order_export_rows_for(access, store.pk, filters)
 
@@ -371,6 +375,26 @@ def order_export(request, store_id):
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="orders-{store.pk}.csv"'
     return response
+
+
+@login_required
+def order_export_status(request, store_id, export_id):
+    """A background export's progress (htmx polls the card) and, when done, its download link."""
+    access, store = store_for(request, store_id, VIEW_ORDERS)
+    export = order_export_get(access, request.user, store.pk, export_id)
+    context = page_context(store, access, "orders", _("Export orders"), export=export)
+    template = "orders/_export_progress.html" if request.htmx else "orders/order_export.html"
+    return render(request, template, context)
+
+
+@login_required
+def order_export_download(request, store_id, export_id):
+    access, store = store_for(request, store_id, VIEW_ORDERS)
+    export = order_export_get(access, request.user, store.pk, export_id)
+    path = Path(settings.ORDER_EXPORTS_DIR) / export.file_name
+    if export.status != "done" or not path.exists():
+        raise Http404("This export is not ready.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"orders-{store.pk}.csv")
 
 
 # --- customers ------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from catalog.models import (
     StoreTag,
 )
 from config.db import uuid7
-from orders.models import Customer, Order
+from orders.models import Customer, Order, OrderExport
 from sync.models import ProductConflict, SyncError, SyncRun, SyncRunKind, SyncRunStatus
 
 
@@ -75,6 +75,7 @@ def make_dashboard_objects(store, offset=1000):
     customer = Customer.objects.create(
         store=store, email=f"customer{offset}@example.com", name="Test Customer", orders_count=1, total_spent=120
     )
+    export = OrderExport.objects.create(store=store, requested_by=store.user, status="running", rows_total=10)
     run = SyncRun.objects.create(
         store=store,
         kind=SyncRunKind.INCREMENTAL,
@@ -101,6 +102,7 @@ def make_dashboard_objects(store, offset=1000):
         "term_id": term.pk,
         "order_id": order.pk,
         "customer_id": customer.pk,
+        "export_id": export.pk,
         "run_id": run.pk,
         "error_id": error.pk,
     }

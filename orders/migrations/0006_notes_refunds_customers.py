@@ -7,12 +7,14 @@ import django.db.models.functions.datetime
 import django.db.models.functions.text
 import django.utils.timezone
 import uuid
+from django.conf import settings
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('orders', '0005_drop_redundant_indexes'),
         ('stores', '0004_grant_permission_related_names'),
     ]
@@ -211,6 +213,24 @@ def _build_customers(apps, schema_editor):
 
 
 Migration.operations += [
+        migrations.CreateModel(
+        name='OrderExport',
+        fields=[
+            ('id', models.UUIDField(db_default=django.contrib.postgres.functions.RandomUUID(), default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+            ('query', models.TextField(blank=True, default='')),
+            ('status', models.TextField(default='pending')),
+            ('rows_total', models.IntegerField(default=0)),
+            ('rows_done', models.IntegerField(default=0)),
+            ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), default=django.utils.timezone.now, editable=False)),
+            ('finished_at', models.DateTimeField(blank=True, null=True)),
+            ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.DB_CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ('store', models.ForeignKey(on_delete=django.db.models.deletion.DB_CASCADE, related_name='order_exports', to='stores.store')),
+        ],
+        options={
+            'db_table': 'order_exports',
+        },
+    ),
+
     migrations.AddIndex(
         model_name="customer",
         index=django.contrib.postgres.indexes.GinIndex(

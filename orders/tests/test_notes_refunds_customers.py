@@ -295,3 +295,24 @@ def test_customers_follow_orders_deleted_in_the_shop(pulled, sandbox, pull):
     assert pull(pulled, full=True, entities=["orders"]).status == "success"
     left = Customer.objects.filter(store=pulled, email=email).first()
     assert (left.orders_count if left else 0) == count - 1
+
+
+def test_a_large_export_runs_in_the_background_masked_for_a_viewer(
+    client, pulled, viewer, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.ORDER_EXPORT_STREAM_LIMIT = 10
+    settings.ORDER_EXPORTS_DIR = str(tmp_path / "exports")
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client.force_login(viewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.get(url("order_export", pulled), {"status": "completed"})
+    assert started.status_code == 302
+    progress = client.get(started["Location"]).content.decode()
+    assert 'id="export-download"' in progress and 'aria-valuenow="100"' in progress
+    export_id = started["Location"].rstrip("/").rsplit("/", 1)[1]
+    download = client.get(url("order_export_download", pulled, export_id=export_id))
+    text = b"".join(download.streaming_content).decode()
+    lines = text.strip().splitlines()
+    completed = Order.objects.filter(store=pulled, status="completed")
+    assert len(lines) == completed.count() + 1
+    assert "XXXX" in text and not any(o.customer_email in text for o in completed if o.customer_email)

@@ -30,6 +30,19 @@ def allowed_transitions(status):
     return [(value, STATUS_LABELS[value]) for value in ALLOWED_TRANSITIONS.get(status, ())]
 
 
+def money_field(label, minimum=Decimal("0"), **kwargs):
+    """An optional amount in the store's currency (two decimals, typed left to right)."""
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=minimum,
+        max_digits=10,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "dir": "ltr", "inputmode": "decimal"}),
+        **kwargs,
+    )
+
+
 class OrderFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),
@@ -40,22 +53,8 @@ class OrderFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *OrderStatus.choices])
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    total_min = forms.DecimalField(
-        label=_("Total from"),
-        required=False,
-        min_value=Decimal("0"),
-        max_digits=10,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "dir": "ltr", "inputmode": "decimal"}),
-    )
-    total_max = forms.DecimalField(
-        label=_("Total to"),
-        required=False,
-        min_value=Decimal("0"),
-        max_digits=10,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "dir": "ltr", "inputmode": "decimal"}),
-    )
+    total_min = money_field(_("Total from"))
+    total_max = money_field(_("Total to"))
     sort = forms.ChoiceField(
         required=False, choices=[(key, key) for key in ORDERINGS + CUSTOMER_ORDERINGS], widget=forms.HiddenInput
     )
@@ -124,15 +123,7 @@ class OrderNoteForm(forms.Form):
 class OrderRefundForm(forms.Form):
     """Quantities per line (``qty_<item id>``), or an amount; reason; gateway; restock."""
 
-    amount = forms.DecimalField(
-        label=_("Amount"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_digits=10,
-        decimal_places=2,
-        help_text=_("Leave empty to refund the chosen lines."),
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "dir": "ltr", "inputmode": "decimal"}),
-    )
+    amount = money_field(_("Amount"), minimum=Decimal("0.01"), help_text=_("Leave empty to refund the chosen lines."))
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
     restock = forms.BooleanField(label=_("Put the refunded items back in stock"), required=False, initial=True)
     api_refund = forms.BooleanField(

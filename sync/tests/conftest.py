@@ -72,7 +72,7 @@ def fast_sync(settings, tmp_path):
 def sandbox():
     """A small shop: 60 products (about a third variable, some with more than 10 variations),
     80 orders, every status, trashed objects. In-process, over real HTTP (OAuth 1.0a)."""
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     srv = SandboxServer(products=60, orders=80, seed=7, keys=[API_KEY]).start()
     yield srv

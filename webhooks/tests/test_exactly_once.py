@@ -83,7 +83,7 @@ class Recorder:
         srv.data.listener = lambda topic, resource_id: self.events.append((topic, resource_id))
 
     def flush(self):
-        from sync.sandbox.text import wp_json_encode
+        from woo_sandbox.text import wp_json_encode
 
         events, self.events = self.events, []
         # Like Action Scheduler, one pending delivery per webhook and object: the events of one
@@ -237,7 +237,7 @@ def _assert_database_equals_sandbox(store, srv):
 def test_2000_deliveries_with_the_worker_stopped_are_applied_exactly_once(
     make_store, live_server, settings, isolated_broker, tmp_path
 ):
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     settings.SYNC_FETCH_IMAGES = False
     ticks = itertools.count(1_800_000_000)  # the shop's clock moves one second per reading

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def sandbox():
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     srv = SandboxServer(products=12, orders=12, seed=5, keys=[API_KEY]).start()
     yield srv

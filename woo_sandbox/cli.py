@@ -1,4 +1,4 @@
-"""Command line for running the sandbox in the foreground (``python -m sync.sandbox``)."""
+"""Command line for running the sandbox in the foreground (``python -m woo_sandbox``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ RATED_FAULTS = (*RESPONSE_FAULTS, "timeout")  # FaultConfig.rate_<kind>
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options shared by ``python -m sync.sandbox`` and ``manage.py woo_sandbox``."""
+    """Options shared by ``python -m woo_sandbox`` and ``manage.py woo_sandbox``."""
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--products", type=int, default=300)
@@ -69,7 +69,7 @@ def run(options: dict[str, Any], out: TextIO = sys.stdout) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m sync.sandbox", description="WooCommerce REST API v3 sandbox server"
+        prog="python -m woo_sandbox", description="WooCommerce REST API v3 sandbox server"
     )
     add_arguments(parser)
     run(vars(parser.parse_args(argv)))

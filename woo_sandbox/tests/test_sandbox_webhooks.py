@@ -8,7 +8,7 @@ import hmac
 import json
 from collections.abc import Callable
 
-from sync.sandbox import SandboxServer
+from woo_sandbox import SandboxServer
 
 from .conftest import Receiver, wc_client
 

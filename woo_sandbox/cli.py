@@ -68,8 +68,6 @@ def run(options: dict[str, Any], out: TextIO = sys.stdout) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m woo_sandbox", description="WooCommerce REST API v3 sandbox server"
-    )
+    parser = argparse.ArgumentParser(prog="python -m woo_sandbox", description="WooCommerce REST API v3 sandbox server")
     add_arguments(parser)
     run(vars(parser.parse_args(argv)))

@@ -1,13 +1,1 @@
-import pytest
-
-from accounts.models import AppRole
-from accounts.services import user_create, user_role_grant
-
 STOREDESK_APPS = {"accounts", "stores", "catalog", "orders", "webhooks", "sync", "projects", "agents", "audit"}
-
-
-@pytest.fixture
-def app_admin(db):
-    user = user_create(email="admin@example.com", password="correct horse battery staple")
-    user_role_grant(user=user, role=AppRole.ADMIN)
-    return user

@@ -7,6 +7,7 @@ import pytest
 
 from agents.models import AgentAlert
 from catalog.models import Product
+from config.testing import API_KEY
 from orders.models import Order, OrderStatusLog
 from stores import credentials
 from stores.models import Store
@@ -17,7 +18,7 @@ from webhooks import services
 from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from webhooks.signing import sign
 
-from .conftest import API_KEY, SECRET, delivery_headers, php_json, receiver_url
+from .conftest import SECRET, delivery_headers, php_json, receiver_url
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

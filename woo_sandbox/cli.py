@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -36,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(options: dict[str, Any], out: TextIO = sys.stdout) -> None:
     """Build the shop from parsed ``options`` and serve until Ctrl-C."""
+    # Python keeps SIGINT ignored when the parent ignored it (a background job of a script, a
+    # test process started in the background): Ctrl-C must stop the server all the same.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     faults = {f"rate_{kind}": options[f"rate_{kind}"] for kind in RATED_FAULTS}
     faults["strip_total_headers"] = options["strip_total_headers"]
     server = SandboxServer(

@@ -21,7 +21,7 @@ TEXTS = {
 
 @pytest.fixture
 def sandbox():
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     server = SandboxServer(products=30, orders=30, seed=29, keys=[KEYS]).start()
     yield server

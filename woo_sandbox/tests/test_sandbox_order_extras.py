@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sync.tests.sandbox.conftest import wc_client
+from woo_sandbox.tests.conftest import wc_client
 
 
 def _order(server, status="completed", gateway=None):

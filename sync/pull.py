@@ -110,6 +110,8 @@ class PullAborted(Exception):
 class Puller(Writer):
     """One run of one store. ``execute()`` is the whole life of a :class:`SyncRun`."""
 
+    logs_order_status = True
+
     def __init__(
         self,
         run: SyncRun,

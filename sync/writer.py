@@ -25,6 +25,9 @@ from sync.mappers.variations import variation_fields
 from sync.models import EntityType, SyncError
 from sync.records import ItemError
 
+# ``order_status_logs.changed_by`` of a change first seen by a pull (webhooks write the same).
+PULL_CHANGED_BY = "woocommerce"
+
 
 @dataclass
 class EntityStats:
@@ -99,6 +102,10 @@ def latest(current: datetime | None, candidate: datetime | None) -> datetime | N
 class Writer:
     """Writes pages of one store's objects; remembers what later steps need (variable
     products, new images) and records failed items in ``sync_errors``."""
+
+    # A pull writes the ``order_status_logs`` row of a status change it is the first to see; a
+    # webhook delivery logs its own (telling our pushes' echoes apart), a push's answer has none.
+    logs_order_status = False
 
     def __init__(self, store_id: Any, run_id: Any = None) -> None:
         self.store_id = store_id
@@ -415,13 +422,25 @@ class Writer:
             seen.add(fields["woo_id"])
             rows.append({**fields, "store_id": self.store_id})
         with transaction.atomic():
-            here = {
-                woo_id
-                for (woo_id,) in upsert.fetch_all(
+            woo_ids = [r["woo_id"] for r in rows]
+            if self.logs_order_status:
+                # The status changes come before the upsert, in the statement that reads which
+                # orders are here: the log and the rows it describes commit together.
+                found = upsert.fetch_all(
+                    "WITH incoming AS (SELECT * FROM unnest(%s::bigint[], %s::text[]) AS k(woo_id, status)), "  # noqa: S608 - a code constant
+                    "logged AS (INSERT INTO order_status_logs (id, store_id, order_id, old_status, new_status, "
+                    "changed_by, created_at) SELECT uuid_v7(), t.store_id, t.woo_id, t.status, k.status, %s, now() "
+                    "FROM orders t JOIN incoming k ON k.woo_id = t.woo_id WHERE t.store_id = %s "
+                    f"AND t.status IS DISTINCT FROM k.status AND {upsert.OPEN_PUSH_GUARD}) "
                     "SELECT woo_id FROM orders WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
-                    [self.store_id, [r["woo_id"] for r in rows]],
+                    [woo_ids, [r["status"] for r in rows], PULL_CHANGED_BY, self.store_id, self.store_id, woo_ids],
                 )
-            }
+            else:
+                found = upsert.fetch_all(
+                    "SELECT woo_id FROM orders WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
+                    [self.store_id, woo_ids],
+                )
+            here = {woo_id for (woo_id,) in found}
             handler = self._row_error_handler(stats, "order", errors)
             stats.add(split_upsert(upsert.ORDERS, rows, lambda r: r["woo_id"] not in here, on_row_error=handler))
         self._errors(errors)

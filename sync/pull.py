@@ -19,10 +19,12 @@ Image files come last, once every row is written and every watermark advanced: c
 not API traffic (the files often live on another host, a CDN) and a first pull of a large shop
 has tens of thousands of them, so they have their own pool (``SYNC_IMAGE_CONCURRENCY``, by
 default the page concurrency), their own step in the run's stats and progress, and never delay
-the data. Only raster images, recognised by their bytes (``sync.images``), are stored, under a
-name of ours (the row's id, the detected format's extension). A file that cannot be copied (a
-refused address, not an image, too large...) keeps its original URL, is a ``sync_errors`` row,
-and is tried again by the next reconciliation.
+the data. They are copied once the run is finished and the store's pull lock released, under a
+lock of their own (one copy per store at a time): the next pull of the store runs meanwhile.
+Only raster images, recognised by their bytes (``sync.images``), are stored, under a name of
+ours (the row's id, the detected format's extension). A file that cannot be copied (a refused
+address, not an image, too large...) keeps its original URL, is a ``sync_errors`` row, and is
+tried again by the next reconciliation.
 """
 
 from __future__ import annotations
@@ -153,10 +155,13 @@ class Puller(Writer):
                 # jit_above_cost, as a big table's scan does) costs more than it saves.
                 cursor.execute("SET synchronous_commit TO off; SET jit TO off")
             try:
-                return self._execute_locked()
+                self._execute_locked()
             finally:
                 with connection.cursor() as cursor:
                     cursor.execute("RESET synchronous_commit; RESET jit")
+        if run.status in (SyncRunStatus.SUCCESS, SyncRunStatus.PARTIAL) and "images" in self.entities:
+            self._copy_images()
+        return run
 
     def _execute_locked(self) -> SyncRun:
         run = self.run
@@ -168,7 +173,8 @@ class Puller(Writer):
         try:
             with audit_actor.system(SYSTEM_SYNC):
                 for entity in self.entities:
-                    self._run_entity(entity)
+                    if entity != "images":
+                        self._run_entity(entity)
         except PullAborted as exc:
             self._finish(SyncRunStatus.FAILED, str(exc))
             return run
@@ -176,9 +182,35 @@ class Puller(Writer):
             logger.exception("pull of store %s failed", self.store_id)
             self._finish(SyncRunStatus.FAILED, f"{type(exc).__name__}: {exc}")
             raise
-        failed = any(not s.complete or s.failed for s in self.stats.values())
-        self._finish(SyncRunStatus.PARTIAL if failed else SyncRunStatus.SUCCESS, None)
+        self._finish(SyncRunStatus.PARTIAL if self._incomplete() else SyncRunStatus.SUCCESS, None)
         return run
+
+    def _incomplete(self) -> bool:
+        return any(not s.complete or s.failed for s in self.stats.values())
+
+    def _copy_images(self) -> None:
+        """The image files, after the data and outside the store's pull lock: copying tens of
+        thousands of files takes a minute or more, and the next pull of the store need not wait
+        for it. The run is finished already (the next one can be queued); this step adds its
+        stats, and a failed file makes the run partial. One copy per store at a time."""
+        with records.image_copy_lock(self.store_id), audit_actor.system(SYSTEM_SYNC):
+            self._run_entity("images")
+        run = self.run
+        if run.status == SyncRunStatus.SUCCESS and self._incomplete():
+            run.status = SyncRunStatus.PARTIAL
+        self._summarise()
+        run.save(update_fields=["status", "stats", "rows_written", "requests_made", "errors_count", "progress"])
+        self._notify(force=True)
+
+    def _summarise(self) -> None:
+        run = self.run
+        run.stats = {
+            "entities": {name: s.as_dict() for name, s in self.stats.items()},
+            "client": self.client.stats.as_dict() if self.client else {},
+        }
+        run.rows_written = sum(s.written for s in self.stats.values())
+        run.requests_made = self.client.stats.requests if self.client else 0
+        run.errors_count = sum(s.failed + (0 if s.complete else 1) for s in self.stats.values())
 
     def _run_entity(self, entity: str) -> None:
         stats = self.stats[entity] = EntityStats()
@@ -214,13 +246,7 @@ class Puller(Writer):
         run.status = status
         run.error_message = message
         run.finished_at = timezone.now()
-        run.stats = {
-            "entities": {name: s.as_dict() for name, s in self.stats.items()},
-            "client": self.client.stats.as_dict() if self.client else {},
-        }
-        run.rows_written = sum(s.written for s in self.stats.values())
-        run.requests_made = self.client.stats.requests if self.client else 0
-        run.errors_count = sum(s.failed + (0 if s.complete else 1) for s in self.stats.values())
+        self._summarise()
         run.save(
             update_fields=[
                 "status",

@@ -277,6 +277,22 @@ def store_lock(store_id: Any) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
+@contextlib.contextmanager
+def image_copy_lock(store_id: Any) -> Iterator[None]:
+    """The store's image-copy lock (session-level, advisory): one copy of a store's image files
+    at a time, independent of the pull lock so the next pull need not wait for the files. Waits
+    for a copy in progress (its downloads are bounded by their timeouts)."""
+    digest = hashlib.blake2b(f"storedesk.sync-images:{store_id}".encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
 def store_lock_held(store_id: Any) -> bool:
     """True when another session holds the store's pull lock (a run is really in progress)."""
     with store_lock(store_id) as acquired:

@@ -231,6 +231,32 @@ class Catalog:
             page.items = [variation_out(r, product_id, self.s.api) for r in page.items]
         return page
 
+    def list_all_variations(self, params: dict[str, Any]) -> Page:
+        """``GET /variations`` (WooCommerce 10.3+): every variation of the shop, whatever its
+        parent, with the per-product collection's parameters; each item names its ``parent_id``."""
+        args = Args(params, self.s.clock)
+        coll = collection_args(args, POST_ORDERBY)
+        status = args.enum("status", VARIATION_STATUS_FILTER, "any")
+        skus = set(args.strings("sku"))
+        args.check()
+        with self.s.lock:
+            records = list(self.s.variations.values())
+            if status == "any":
+                records = [r for r in records if r["status"] != "trash"]
+            else:
+                records = [r for r in records if r["status"] == status]
+            records = apply_common_filters(records, coll)
+            if coll.search:
+                records = search_filter(records, coll.search, ("sku", "description"))
+            if skus:
+                records = [r for r in records if r["sku"] in skus]
+            page = paginate(order_records(records, coll, VARIATION_SORT_KEYS), coll)
+            parents = self.s.variation_parent
+            page.items = [
+                {**variation_out(r, parents[r["id"]], self.s.api), "parent_id": parents[r["id"]]} for r in page.items
+            ]
+        return page
+
     def get_variation(self, product_id: int, variation_id: int) -> Record:
         with self.s.lock:
             return variation_out(self._variation(product_id, variation_id), product_id, self.s.api)

@@ -69,6 +69,8 @@ from sync.models import (
 )
 from sync.records import ItemError
 from sync.woo import (
+    MAX_PER_PAGE,
+    Page,
     WooAddressRefusedError,
     WooAuthError,
     WooClient,
@@ -78,6 +80,9 @@ from sync.woo import (
     WooTLSError,
     WooUnreachableError,
     client_for,
+    has_variations_listing,
+    variations_pages,
+    woocommerce_version,
 )
 from sync.writer import EntityStats, Writer, latest
 
@@ -338,7 +343,19 @@ class Puller(Writer):
     ) -> Iterable[list[dict]]:
         """Yield the items of each readable page; failed pages are recorded and mark the
         listing incomplete."""
-        for page in self.client.iter_pages(endpoint, params, errors="yield"):
+        return self._listed(
+            entity,
+            stats,
+            self.client.iter_pages(endpoint, params, errors="yield"),
+            listing=listing,
+            total_offset=total_offset,
+        )
+
+    def _listed(
+        self, entity: str, stats: EntityStats, pages: Iterable[Page], *, listing: str, total_offset: int = 0
+    ) -> Iterable[list[dict]]:
+        """The items of each readable page of ``pages`` (see ``_listing``)."""
+        for page in pages:
             if page.error is not None:
                 if isinstance(page.error, WooNotWooCommerceError) and page.error.code == "rest_no_route":
                     raise page.error
@@ -586,7 +603,101 @@ class Puller(Writer):
                 {**ORDERED, "status": "trash" if status == "trash" else "any"},
             )
 
+    def store_lists_variations(self, *, check: bool = False) -> bool:
+        """Whether the store has ``GET /variations`` (WooCommerce 10.3+): asked once per store
+        and remembered on it with its WooCommerce version; ``check`` asks again."""
+        store = self.store
+        if store.variations_listing is not None and not check:
+            return store.variations_listing
+        try:
+            version = woocommerce_version(self.client)
+        except FATAL_ERRORS:
+            raise
+        except WooError as exc:  # system_status needs more than read access on some stores
+            logger.info("store %s did not say its WooCommerce version: %s", self.store_id, exc.code)
+            version = store.woocommerce_version
+        listing = has_variations_listing(self.client)
+        if (version, listing) != (store.woocommerce_version, store.variations_listing):
+            Store.objects.filter(pk=store.pk).update(woocommerce_version=version, variations_listing=listing)
+            store.woocommerce_version, store.variations_listing = version, listing
+        return listing
+
     def pull_variations(self, stats: EntityStats) -> None:
+        if self.store_lists_variations():
+            stats.extra["listing"] = "store-wide"
+            try:
+                self.list_variations(stats)
+                return
+            except WooNotWooCommerceError as exc:
+                if exc.code != "rest_no_route":
+                    raise
+                self.forget_variations_listing()  # the store went back to an older WooCommerce
+        stats.extra["listing"] = "per-product"
+        self.pull_variations_per_product(stats)
+
+    def forget_variations_listing(self) -> None:
+        Store.objects.filter(pk=self.store.pk).update(variations_listing=False)
+        self.store.variations_listing = False
+
+    def list_variations(self, stats: EntityStats) -> None:
+        """Every variation (or, incrementally, those modified since the watermark) through
+        ``GET /variations``, in parallel pages like products and orders; a full listing removes
+        the variations it no longer contains."""
+        state = records.sync_state(self.store_id, "variations")
+        since = None if self.full else records.since(state)
+        open_errors = records.open_error_ids(self.store_id, EntityType.VARIATION)
+        modified_after = to_gmt_string(since) if since is not None else None
+        seen: set[int] = set()
+        errors: list[ItemError] = []
+        committed_max: datetime | None = None
+        offset = 0
+        for status in ("any", "trash"):
+            pages = self._listed(
+                "variations",
+                stats,
+                variations_pages(self.client, status=status, modified_after=modified_after),
+                listing=f"variations:{status}",
+                total_offset=offset,
+            )
+            for batch in self._batches(pages):
+                committed_max = latest(committed_max, self.write_listed_variations(batch, stats, seen, errors))
+                self._progress("variations", done=len(seen))
+            offset = self.run.progress["variations"].get("total") or 0
+        # Open errors outside the listed window are retried by id.
+        retry = [woo_id for woo_id in open_errors if woo_id not in seen]
+        for chunk in upsert.chunked(retry, MAX_PER_PAGE):
+            for status in ("any", "trash"):
+                for items in self._listed(
+                    "variations",
+                    stats,
+                    variations_pages(self.client, status=status, include=chunk),
+                    listing=f"variations:retry:{status}",
+                ):
+                    self.write_listed_variations(items, stats, seen, errors)
+        self._errors(errors)
+        if stats.complete:
+            if since is None:
+                with transaction.atomic():
+                    stats.deleted += self.delete_missing_variations(seen)
+            records.advance_watermark(state, committed_max, full=since is None)
+
+    def delete_missing_variations(self, listed: Iterable[int]) -> int:
+        """Remove the variations a complete store-wide listing no longer contains, and the
+        variation images nothing points at any more."""
+        deleted = self._delete_missing("product_variations", listed, (EntityType.VARIATION,))
+        if deleted:
+            self.delete_orphan_variation_images()
+        return deleted
+
+    def delete_orphan_variation_images(self) -> None:
+        upsert.execute(
+            "DELETE FROM product_images i WHERE i.store_id = %s AND i.type = 'variation' "
+            "AND NOT EXISTS (SELECT 1 FROM product_variations v WHERE v.image_id = i.id)",
+            [self.store_id],
+        )
+
+    def pull_variations_per_product(self, stats: EntityStats) -> None:
+        """A store without ``GET /variations``: each variable product's list, concurrently."""
         products = dict(self.variable_products)
         listed_products = "products" in self.entities
         if not listed_products:

@@ -951,6 +951,48 @@ def _refused(exc: Exception) -> bool:
     )
 
 
+def woocommerce_version(client: WooClient) -> str | None:
+    """The store's WooCommerce version from ``GET /system_status`` (None when it does not say)."""
+    data = client.get("system_status", {"_fields": "environment"}).data
+    environment = data.get("environment") if isinstance(data, dict) else None
+    version = environment.get("version") if isinstance(environment, dict) else None
+    return str(version)[:40] if version else None
+
+
+def has_variations_listing(client: WooClient) -> bool:
+    """Whether the store lists every variation at ``GET /variations`` (WooCommerce 10.3+); an
+    older one answers ``404 rest_no_route``."""
+    try:
+        client.get("variations", {"per_page": 1, "_fields": "id"})
+    except WooNotWooCommerceError as exc:
+        if exc.code == "rest_no_route":
+            return False
+        raise
+    return True
+
+
+def variations_pages(
+    client: WooClient,
+    *,
+    status: str,
+    modified_after: str | None = None,
+    include: Iterable[int] = (),
+    fields: Iterable[str] = (),
+    errors: str = "yield",
+) -> Iterator[Page]:
+    """The pages of ``GET /variations`` (every variation of the store, each with its
+    ``parent_id``), in id order, fetched in parallel like any listing. ``modified_after`` is a
+    GMT time; ``fields`` limits each item to those keys (``_fields``)."""
+    params: dict[str, Any] = {"orderby": "id", "order": "asc", "status": status}
+    if modified_after:
+        params.update(modified_after=modified_after, dates_are_gmt="true")
+    if include := ",".join(map(str, include)):
+        params["include"] = include
+    if fields := ",".join(fields):
+        params["_fields"] = fields
+    return client.iter_pages("variations", params, errors=errors)
+
+
 def webhook_set_delivery_url(client: WooClient, woo_webhook_id: int, url: str) -> Any:
     """Point one WooCommerce webhook at ``url``; WooCommerce keeps its secret, topic and status."""
     return client.put(f"webhooks/{woo_webhook_id}", {"delivery_url": url}).data
@@ -964,7 +1006,10 @@ def client_for(store, **kwargs: Any) -> WooClient:
 
 
 __all__ = [
+    "has_variations_listing",
+    "variations_pages",
     "webhook_set_delivery_url",
+    "woocommerce_version",
     "MAX_PER_PAGE",
     "Page",
     "WooAddressRefusedError",

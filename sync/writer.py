@@ -380,6 +380,56 @@ class Writer:
                 )
         self._resolve(EntityType.VARIATION, [r["woo_id"] for r in rows] + done_parents)
 
+    def write_listed_variations(
+        self, items: list[dict], stats: EntityStats, seen: set[int], errors: list[ItemError]
+    ) -> datetime | None:
+        """Write variations of any parents, as ``GET /variations`` lists them (each names its
+        ``parent_id``; a parent's list may span pages, so nothing is removed here). A variation
+        whose parent is not here is an error. Returns the newest ``date_modified_gmt`` written."""
+        by_parent: dict[Any, list[dict]] = {}
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get("id"), int):
+                seen.add(item["id"])
+            by_parent.setdefault(item.get("parent_id") if isinstance(item, dict) else None, []).append(item)
+        parents = dict(
+            upsert.fetch_all(
+                "SELECT woo_id, id FROM products WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
+                [self.store_id, [p for p in by_parent if isinstance(p, int) and not isinstance(p, bool)]],
+            )
+        )
+        batch, failed = [], set()
+        for parent_woo_id, listed in by_parent.items():
+            if parent_woo_id in parents:
+                batch.append((parent_woo_id, parents[parent_woo_id], listed))
+                continue
+            for item in listed:
+                woo_id = item.get("id") if isinstance(item, dict) else None
+                failed.add(woo_id)
+                stats.failed += 1
+                errors.append(
+                    ItemError(
+                        EntityType.VARIATION,
+                        f"parent product {parent_woo_id} is not here",
+                        woo_id=woo_id,
+                        code="missing_parent",
+                        watermark_entity="variations",
+                        modified_gmt=_safe_gmt(item),
+                        metadata={"parent": parent_woo_id},
+                    )
+                )
+        before = len(errors)
+        if batch:
+            self.write_variations(batch, stats, errors, complete=False)
+        failed |= {error.woo_id for error in errors[before:]}
+        return max(
+            (
+                modified
+                for item in items
+                if isinstance(item, dict) and item.get("id") not in failed and (modified := _safe_gmt(item))
+            ),
+            default=None,
+        )
+
     def write_variation_items(self, parent_woo_id: int | None, items: list[dict], stats: EntityStats) -> None:
         """Write some variations of one product (not its full list: nothing is removed)."""
         found = upsert.fetch_all(

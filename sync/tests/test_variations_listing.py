@@ -117,3 +117,17 @@ def test_a_store_that_upgrades_gains_the_listing_at_the_next_reconciliation(shop
     assert pull(shop).stats["entities"]["variations"]["listing"] == "store-wide"
     assert str(ProductVariation.objects.get(product__store=shop, woo_id=first).price) == "56.00"
     assert PER_PRODUCT not in _routes(sandbox)
+
+
+def test_the_store_page_says_which_woocommerce_and_how_variations_are_pulled(shop, sandbox, pull, client, owner):
+    client.force_login(owner)
+    page = client.get(f"/stores/{shop.pk}/").content.decode()
+    assert "not checked yet" in page
+    sandbox.set_woocommerce_version("9.9.0")
+    pull(shop, full=True)
+    page = client.get(f"/stores/{shop.pk}/").content.decode()
+    assert "9.9.0" in page and "one request per variable product" in page
+    sandbox.set_woocommerce_version("10.3.1")
+    pull(shop, reconcile=True)
+    page = client.get(f"/stores/{shop.pk}/").content.decode()
+    assert "10.3.1" in page and "in pages, every variation of the store at once" in page

@@ -28,6 +28,7 @@ from .model import (
 )
 from .params import (
     Args,
+    Collection,
     FieldSpec,
     Page,
     apply_common_filters,
@@ -218,16 +219,7 @@ class Catalog:
         args.check()
         with self.s.lock:
             records = [self.s.variations[v] for v in self.s.children.get(product_id, [])]
-            if status == "any":
-                records = [r for r in records if r["status"] != "trash"]
-            else:
-                records = [r for r in records if r["status"] == status]
-            records = apply_common_filters(records, coll)
-            if coll.search:
-                records = search_filter(records, coll.search, ("sku", "description"))
-            if skus:
-                records = [r for r in records if r["sku"] in skus]
-            page = paginate(order_records(records, coll, VARIATION_SORT_KEYS), coll)
+            page = _variations_page(records, coll, status, skus)
             page.items = [variation_out(r, product_id, self.s.api) for r in page.items]
         return page
 
@@ -240,17 +232,7 @@ class Catalog:
         skus = set(args.strings("sku"))
         args.check()
         with self.s.lock:
-            records = list(self.s.variations.values())
-            if status == "any":
-                records = [r for r in records if r["status"] != "trash"]
-            else:
-                records = [r for r in records if r["status"] == status]
-            records = apply_common_filters(records, coll)
-            if coll.search:
-                records = search_filter(records, coll.search, ("sku", "description"))
-            if skus:
-                records = [r for r in records if r["sku"] in skus]
-            page = paginate(order_records(records, coll, VARIATION_SORT_KEYS), coll)
+            page = _variations_page(list(self.s.variations.values()), coll, status, skus)
             parents = self.s.variation_parent
             page.items = [
                 {**variation_out(r, parents[r["id"]], self.s.api), "parent_id": parents[r["id"]]} for r in page.items
@@ -735,3 +717,17 @@ def descendants(table: dict[int, Record], ids: list[int]) -> set[int]:
         frontier = {t for t, term in table.items() if term.get("parent") in frontier} - found
         found |= frontier
     return found
+
+
+def _variations_page(records: list[Record], coll: Collection, status: str, skus: set[str]) -> Page:
+    """The variations collection's filters (status, include, dates, search, sku) and paging."""
+    if status == "any":
+        records = [r for r in records if r["status"] != "trash"]
+    else:
+        records = [r for r in records if r["status"] == status]
+    records = apply_common_filters(records, coll)
+    if coll.search:
+        records = search_filter(records, coll.search, ("sku", "description"))
+    if skus:
+        records = [r for r in records if r["sku"] in skus]
+    return paginate(order_records(records, coll, VARIATION_SORT_KEYS), coll)

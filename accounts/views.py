@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -5,17 +6,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from accounts import services
 from accounts.forms import AcceptInvitationForm, EmailAuthenticationForm, ProfileForm, SetOrResetPasswordForm
 from accounts.models import User
 from accounts.selectors import profile_get
+from stores.forms import invitation_offer_label
 from stores.models import StoreRole
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked login: the product's page, saying how long it lasts."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    context = {"title": _("Too many attempts"), "lockout_minutes": minutes}
+    return render(request, "accounts/locked_out.html", context, status=429)
 
 
 class LoginView(auth_views.LoginView):
@@ -69,7 +80,13 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     current = profile_get(request.user)
-    initial = {"first_name": current.first_name, "last_name": current.last_name, "phone": current.phone}
+    initial = {
+        "first_name": current.first_name,
+        "last_name": current.last_name,
+        "phone": current.phone,
+        "language": current.language or "",
+        "time_zone": current.time_zone or timezone.get_current_timezone_name(),
+    }
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -85,9 +102,25 @@ def profile(request):
         except ValidationError as error:
             form.add_error("avatar", error)
         else:
+            updated = services.profile_set_preferences(
+                user=request.user, language=data["language"], time_zone=data["time_zone"] or None
+            )
+            if updated.language:
+                translation.activate(updated.language)  # the message below in the chosen language
             messages.success(request, _("Profile saved."))
             return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form, "profile": current, "title": _("Your profile")})
+
+
+@require_POST
+def language_set(request):
+    """The language switch: Django's ``set_language`` (the cookie), and for a signed-in person
+    also the profile, which decides the language of their pages."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.profile_set_preferences(user=request.user, language=language)
+    return response
 
 
 @never_cache
@@ -100,6 +133,7 @@ def invitation_accept(request, token):
     except services.InvitationInvalid:
         return render(request, "accounts/invitation_invalid.html", {"title": _("Invitation not valid")}, status=404)
 
+    offer_label = invitation_offer_label(invitation)
     signed_in = request.user.is_authenticated
     matches = signed_in and request.user.email.lower() == invitation.email.lower()
     account_exists = not signed_in and User.objects.filter(email__iexact=invitation.email).exists()
@@ -133,11 +167,18 @@ def invitation_accept(request, token):
                 % {"store": invitation.store.name, "role": StoreRole(membership.role).label},
             )
             return redirect("stores:detail", store_id=membership.store_id)
+        if user is not None:  # a permission invitation: no role, one capability
+            messages.success(
+                request,
+                _("Permission on %(store)s: %(permission)s.")
+                % {"permission": offer_label, "store": invitation.store.name},
+            )
+            return redirect("stores:detail", store_id=invitation.store_id)
 
     context = {
         "title": _("Join %(store)s") % {"store": invitation.store.name},
         "invitation": invitation,
-        "role_label": StoreRole(invitation.role).label,
+        "offer_label": offer_label,
         "form": form,
         "signed_in": signed_in,
         "matches": matches,

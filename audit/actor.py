@@ -46,6 +46,8 @@ from functools import cached_property
 import psycopg
 from django.db import transaction
 
+from config.client_ip import client_ip
+
 SETTING_USER_ID = "storedesk.actor_user_id"
 SETTING_EMAIL = "storedesk.actor_email"
 SETTING_IP = "storedesk.actor_ip"
@@ -196,7 +198,7 @@ class _LazyActor:
                 request = self._request
                 self._actor = Actor.for_user(
                     getattr(request, "user", None),
-                    ip=request.META.get("REMOTE_ADDR"),
+                    ip=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT"),
                 )
             finally:
@@ -250,6 +252,13 @@ class audit_actor(contextlib.ContextDecorator):
     def __exit__(self, *exc):
         _current.reset(self._tokens.pop())
         return False
+
+
+def audit_actor_becomes(user):
+    """Attribute the block's writes to ``user`` from the current request's address: for the
+    account a visitor has just created (an accepted invitation), whose request began signed out."""
+    current = current_actor() or NO_ACTOR
+    return audit_actor(actor=Actor.for_user(user, ip=current.ip, user_agent=current.user_agent))
 
 
 # ---------------------------------------------------------------------------------------------

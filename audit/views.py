@@ -1,6 +1,6 @@
 """Admin-only pages under /audit/: critical changes, user activity, anomalies.
 
-Only app admins (``user.is_staff``) see them; everybody else, signed in or not, gets a 404.
+Only app admins (the ``admin`` app role) see them; everybody else, signed in or not, gets a 404.
 """
 
 from functools import wraps
@@ -11,14 +11,26 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.roles import is_app_admin
 from audit import anomalies, selectors
+from audit.forms import ActivityFilterForm
+from audit.presenters import (
+    ACTION_WORDS,
+    CRITICAL_CATEGORY_LABELS,
+    TABLE_KINDS,
+    actor_labels,
+    group_sync_noise,
+    present,
+)
+from stores.access import access_for
+from stores.selectors import store_choices_for
 
 
 def staff_only(view):
     @wraps(view)
     def inner(request, *args, **kwargs):
         user = request.user
-        if not (user.is_authenticated and user.is_active and user.is_staff):
+        if not is_app_admin(user):
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -30,6 +42,31 @@ def _querystring(request, **changes):
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@require_GET
+@staff_only
+def activity(request):
+    """The audit log in words, with filters by store, person, kind of object and of change, days."""
+    form = ActivityFilterForm(
+        request.GET or None,
+        stores=store_choices_for(access_for(request.user)),
+        people=selectors.activity_people(),
+    )
+    page = selectors.activity_for(**form.filters(), page=request.GET.get("page"))
+    return render(
+        request,
+        "audit/activity.html",
+        {
+            "title": _("Activity log"),
+            "active_audit_tab": "log",
+            "page": page,
+            "entries": group_sync_noise(present(page.rows)),
+            "form": form,
+            "next_query": _querystring(request, page=page.number + 1),
+            "previous_query": _querystring(request, page=page.number - 1),
+        },
+    )
 
 
 @require_GET
@@ -49,9 +86,13 @@ def critical_changes(request):
             "title": _("Critical changes"),
             "active_audit_tab": "critical",
             "page": page,
+            "entries": present(page.rows),
             "filters": filters,
-            "categories": selectors.CRITICAL_CATEGORIES,
-            "tables": selectors.AUDITED_TABLES,
+            "categories": [
+                (category, CRITICAL_CATEGORY_LABELS[category]) for category in selectors.CRITICAL_CATEGORIES
+            ],
+            "tables": [(table, TABLE_KINDS[table]) for table in selectors.AUDITED_TABLES],
+            "actions": list(ACTION_WORDS.items()),
             "next_query": _querystring(request, page=page.number + 1),
             "previous_query": _querystring(request, page=page.number - 1),
         },
@@ -63,6 +104,7 @@ def critical_changes(request):
 def user_activity(request):
     filters = {"search": (request.GET.get("q") or "").strip(), "order": request.GET.get("order") or "last"}
     page = selectors.user_activity_for(**filters, page=request.GET.get("page"))
+    actor_labels(page.rows)
     return render(
         request,
         "audit/user_activity.html",

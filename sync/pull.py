@@ -616,9 +616,10 @@ class Puller(Writer):
             return store.variations_listing
         try:
             version = woocommerce_version(self.client)
-        except FATAL_ERRORS:
-            raise
-        except WooError as exc:  # system_status needs more than read access on some stores
+        except WooError as exc:
+            if isinstance(exc, FATAL_ERRORS) and not isinstance(exc, WooAuthError):
+                raise
+            # system_status needs more than read access: the listing below says what matters.
             logger.info("store %s did not say its WooCommerce version: %s", self.store_id, exc.code)
             version = store.woocommerce_version
         listing = has_variations_listing(self.client)
@@ -684,7 +685,15 @@ class Puller(Writer):
             if since is None:
                 with transaction.atomic():
                     stats.deleted += self.delete_missing_variations(seen)
+                self.resolve_variation_errors_but(errors)
             records.advance_watermark(state, committed_max, full=since is None)
+
+    def resolve_variation_errors_but(self, errors: list[ItemError]) -> None:
+        """After a complete store-wide listing, every open variation error is settled but those
+        this run recorded again (an error left by the per-product way names a product)."""
+        SyncError.objects.filter(store_id=self.store_id, entity_type=EntityType.VARIATION, resolved=False).exclude(
+            woo_id__in=[error.woo_id for error in errors if error.woo_id is not None]
+        ).update(resolved=True, resolved_at=timezone.now())
 
     def delete_missing_variations(self, listed: Iterable[int]) -> int:
         """Remove the variations a complete store-wide listing no longer contains, and the

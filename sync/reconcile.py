@@ -132,6 +132,8 @@ class Reconciler(Puller):
                 for items in self._listed("variations", stats, pages, listing=f"variations:by-id:{status}"):
                     self.write_listed_variations(items, stats, seen, errors)
         self._errors(errors)
+        if stats.complete:
+            self.resolve_variation_errors_but(errors)
         if gone:
             with transaction.atomic():
                 stats.deleted += self.delete_rows(

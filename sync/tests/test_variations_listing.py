@@ -131,3 +131,17 @@ def test_the_store_page_says_which_woocommerce_and_how_variations_are_pulled(sho
     pull(shop, reconcile=True)
     page = client.get(f"/stores/{shop.pk}/").content.decode()
     assert "10.3.1" in page and "in pages, every variation of the store at once" in page
+
+
+def test_errors_left_by_the_per_product_way_are_settled_by_a_complete_listing(shop, sandbox, pull):
+    from sync.models import SyncError
+    from sync.records import ItemError, record_errors
+
+    sandbox.set_woocommerce_version("9.9.0")
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    product_id, _ = _variable(sandbox)
+    # What a per-product listing that failed leaves: an error naming the product.
+    record_errors(shop.pk, [ItemError("variation", "HTTP 500", woo_id=product_id, metadata={"parent": product_id})])
+    sandbox.set_woocommerce_version("10.3.0")
+    assert pull(shop, reconcile=True).status == SyncRunStatus.SUCCESS
+    assert not SyncError.objects.filter(store=shop, resolved=False).exists()

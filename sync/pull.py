@@ -84,7 +84,7 @@ from sync.woo import (
     variations_pages,
     woocommerce_version,
 )
-from sync.writer import EntityStats, Writer, latest
+from sync.writer import EntityStats, Writer, latest, safe_gmt
 
 logger = logging.getLogger(__name__)
 
@@ -657,6 +657,9 @@ class Puller(Writer):
         errors: list[ItemError] = []
         committed_max: datetime | None = None
         offset = 0
+        # What the sync page reports as stored: the variations new since the last pull, not the
+        # ones read again in the watermark's overlap.
+        self.run.progress["variations"]["items"] = 0
         for status in ("any", "trash"):
             pages = self._listed(
                 "variations",
@@ -667,7 +670,8 @@ class Puller(Writer):
             )
             for batch in self._batches(pages):
                 committed_max = latest(committed_max, self.write_listed_variations(batch, stats, seen, errors))
-                self._progress("variations", done=len(seen))
+                new = sum(1 for item in batch if _newer(item, state.watermark if since is not None else None))
+                self._progress("variations", done=len(seen), items=new)
             offset = self.run.progress["variations"].get("total") or 0
         # Open errors outside the listed window are retried by id.
         retry = [woo_id for woo_id in open_errors if woo_id not in seen]
@@ -879,6 +883,11 @@ class Puller(Writer):
                 with transaction.atomic():
                     stats.deleted += self._delete_missing("orders", seen, GONE_ERRORS["orders"])
             records.advance_watermark(state, committed_max, full=not incremental)
+
+
+def _newer(item: Any, watermark: datetime | None) -> bool:
+    modified = safe_gmt(item)
+    return watermark is None or (modified is not None and modified > watermark)
 
 
 def run_pull(

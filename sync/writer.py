@@ -189,7 +189,7 @@ class Writer:
                 attribute_rows = product_attribute_rows(item)
                 image_rows = product_image_rows(item)
             except MappingError as exc:
-                modified = _safe_gmt(item)
+                modified = safe_gmt(item)
                 error = self._item_error(
                     stats, EntityType.PRODUCT, item, exc, watermark_entity="products", modified_gmt=modified
                 )
@@ -413,7 +413,7 @@ class Writer:
                         woo_id=woo_id,
                         code="missing_parent",
                         watermark_entity="variations",
-                        modified_gmt=_safe_gmt(item),
+                        modified_gmt=safe_gmt(item),
                         metadata={"parent": parent_woo_id},
                     )
                 )
@@ -425,7 +425,7 @@ class Writer:
             (
                 modified
                 for item in items
-                if isinstance(item, dict) and item.get("id") not in failed and (modified := _safe_gmt(item))
+                if isinstance(item, dict) and item.get("id") not in failed and (modified := safe_gmt(item))
             ),
             default=None,
         )
@@ -461,7 +461,7 @@ class Writer:
                 fields = order_fields(item)
             except MappingError as exc:
                 error = self._item_error(
-                    stats, EntityType.ORDER, item, exc, watermark_entity="orders", modified_gmt=_safe_gmt(item)
+                    stats, EntityType.ORDER, item, exc, watermark_entity="orders", modified_gmt=safe_gmt(item)
                 )
                 errors.append(error)
                 if error.woo_id is not None:
@@ -500,7 +500,8 @@ class Writer:
         return max((r["woo_modified_at"] for r in written if r["woo_modified_at"]), default=None)
 
 
-def _safe_gmt(item: Any) -> datetime | None:
+def safe_gmt(item: Any) -> datetime | None:
+    """An item's ``date_modified_gmt``, or None when it has none that reads."""
     try:
         return gmt(item.get("date_modified_gmt"), field="date_modified_gmt") if isinstance(item, dict) else None
     except MappingError:

@@ -2,8 +2,9 @@
 
 A run walks the entities in dependency order (``ENTITIES``): categories (parents before
 children), tags, brands, global attributes and their terms, products (every status, trashed
-ones included; their attributes and images come in the same payload), variations (every page),
-orders; then, in a phase of its own, image files. A full pull lists everything and removes what
+ones included; their attributes and images come in the same payload), variations (the store-wide
+``GET /variations`` of WooCommerce 10.3+ when the store has it, each variable product's list
+otherwise: ``store_lists_variations``), orders; then, in a phase of its own, image files. A full pull lists everything and removes what
 no longer exists upstream; an incremental pull asks for what changed since the entity's
 watermark (minus an overlap), and for what was trashed since then. Every page is written with
 one set-based upsert per table.

@@ -4,10 +4,10 @@ A run walks the entities in dependency order (``ENTITIES``): categories (parents
 children), tags, brands, global attributes and their terms, products (every status, trashed
 ones included; their attributes and images come in the same payload), variations (the store-wide
 ``GET /variations`` of WooCommerce 10.3+ when the store has it, each variable product's list
-otherwise: ``store_lists_variations``), orders; then, in a phase of its own, image files. A full pull lists everything and removes what
-no longer exists upstream; an incremental pull asks for what changed since the entity's
-watermark (minus an overlap), and for what was trashed since then. Every page is written with
-one set-based upsert per table.
+otherwise: ``store_lists_variations``), orders; then, in a phase of its own, image files. A full
+pull lists everything and removes what no longer exists upstream; an incremental pull asks for
+what changed since the entity's watermark (minus an overlap), and for what was trashed since then.
+Every page is written with one set-based upsert per table.
 
 Pages are fetched by a bounded pool of threads (``SYNC_PAGE_CONCURRENCY``) while this thread
 writes the previous ones: only this thread touches the database. It also decodes the pages of

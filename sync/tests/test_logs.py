@@ -74,3 +74,29 @@ def test_a_failed_push_has_a_failed_sync_log_with_its_error(synced, sandbox, mak
     log = SyncLog.objects.get(store=synced, metadata__source="push")
     assert (log.entity_type, log.woo_id, log.action, log.status) == ("order", order.woo_id, "update", "failed")
     assert log.metadata["error"]
+
+
+def test_a_bulk_push_logs_each_product_and_a_conflict_as_pending(synced, sandbox, make_user):
+    import time
+    from decimal import Decimal
+
+    from catalog.models import Product
+    from sync.push import execute_bulk_push
+
+    manager = make_user(email="manager@example.com")
+    StoreUser.objects.create(store=synced, user=manager, role=StoreRole.MANAGER)
+    products = list(Product.objects.filter(store=synced, type="simple", status="publish").order_by("woo_id")[:3])
+    time.sleep(1.01)
+    sandbox.update_product(products[0].woo_id, regular_price="1.11")  # changed there meanwhile
+    for product in products:
+        product.price = Decimal("20.00")
+        product.save(update_fields=["price", "updated_at"])
+    ops = services.products_push_bulk([p.pk for p in products], manager, fields=["price"])
+    execute_bulk_push([op.pk for op in ops])
+    logs = {log.entity_id: log for log in SyncLog.objects.filter(store=synced, metadata__source="push")}
+    assert {pk: (log.status, log.metadata["outcome"]) for pk, log in logs.items()} == {
+        str(products[0].pk): ("pending", "conflict"),
+        str(products[1].pk): ("success", "done"),
+        str(products[2].pk): ("success", "done"),
+    }
+    assert "changed in WooCommerce" in logs[str(products[0].pk)].metadata["error"]

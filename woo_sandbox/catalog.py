@@ -166,11 +166,7 @@ class Catalog:
                     PRODUCT_SORT_KEYS,
                     cached=lambda name, key: self.s.sorted_values("products", name, key),
                 )
-            if status == "any":
-                records = [r for r in records if r["status"] != "trash"]
-            else:
-                records = [r for r in records if r["status"] == status]
-            records = apply_common_filters(records, coll)
+            records = apply_common_filters(_with_status(records, status), coll)
             if coll.search:
                 records = search_filter(records, coll.search, ("name", "sku"))
             if product_type:
@@ -721,13 +717,16 @@ def descendants(table: dict[int, Record], ids: list[int]) -> set[int]:
 
 def _variations_page(records: list[Record], coll: Collection, status: str, skus: set[str]) -> Page:
     """The variations collection's filters (status, include, dates, search, sku) and paging."""
-    if status == "any":
-        records = [r for r in records if r["status"] != "trash"]
-    else:
-        records = [r for r in records if r["status"] == status]
-    records = apply_common_filters(records, coll)
+    records = apply_common_filters(_with_status(records, status), coll)
     if coll.search:
         records = search_filter(records, coll.search, ("sku", "description"))
     if skus:
         records = [r for r in records if r["sku"] in skus]
     return paginate(order_records(records, coll, VARIATION_SORT_KEYS), coll)
+
+
+def _with_status(records: list[Record], status: str) -> list[Record]:
+    """``status=any`` is everything but the trash; any other status is that status only."""
+    if status == "any":
+        return [r for r in records if r["status"] != "trash"]
+    return [r for r in records if r["status"] == status]

@@ -30,11 +30,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 @pytest.fixture
 def shop(settings, tmp_path):
     """An app admin owning a store pulled from the sandbox (products, orders, a sync run)."""
-    from woo_sandbox import SandboxServer
-
     from sync.models import SyncRunKind
     from sync.pull import run_pull
     from sync.services import sync_run_queue
+    from woo_sandbox import SandboxServer
 
     settings.ALLOWED_HOSTS = ["*"]
     settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -16,7 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import AppRole, Invitation, Profile, User, UserRole
 from audit.actor import audit_actor_becomes
-from stores.access import MANAGE_MEMBERS, access_for
+from stores.access import MANAGE_MEMBERS, access_for, forget_access
 from stores.models import StoreRole, StoreUser
 from stores.services import store_membership_add
 
@@ -38,6 +38,7 @@ def user_role_grant(*, user, role):
         # App admins have full access to every table (the inventory's admin policies).
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
+    forget_access(user)  # the same user object may act again in this process (a command, a task)
 
 
 @transaction.atomic
@@ -47,6 +48,7 @@ def user_role_revoke(*, user, role):
         user.is_staff = False
         user.is_superuser = False
         user.save(update_fields=["is_staff", "is_superuser"])
+    forget_access(user)
 
 
 def has_role(user, role):

@@ -142,10 +142,6 @@ class GrantForm(forms.Form):
         choices=[(perm, PERMISSION_LABELS[perm]) for perm in sorted(GRANTABLE_PERMISSIONS, key=str)],
     )
 
-    def __init__(self, *args, **kwargs):
-        # Its own ids: the invitation form on the same page has an email field too.
-        super().__init__(*args, auto_id="grant_%s", **kwargs)
-
 
 class StoreDeleteForm(forms.Form):
     confirm_name = forms.CharField(label=_("Type the store's name to confirm"))

@@ -2,8 +2,10 @@
 
 import itertools
 import json
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 
 from accounts.services import user_create
@@ -87,6 +89,12 @@ def delivery_headers(body, topic, *, secret=SECRET, webhook_id=7, delivery_id=No
         "X-WC-Webhook-Delivery-ID": delivery_id or f"d{next(_deliveries):031d}",
         "User-Agent": "WooCommerce/9.6.0 Hookshot (WordPress/6.7)",
     }
+
+
+def redis_db_url(number):
+    """Database ``number`` of the configured Redis server (REDIS_URL's host and port), for a test
+    that needs a broker of its own: a fixed server would be another developer's, or none."""
+    return urlunsplit(urlsplit(django_settings.REDIS_URL)._replace(path=f"/{number}"))
 
 
 def receiver_url(store_id):

@@ -29,11 +29,11 @@ from webhooks import services
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.signing import sign
 
-from .conftest import API_KEY, SECRET, receiver_url
+from .conftest import API_KEY, SECRET, receiver_url, redis_db_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-BROKER = "redis://127.0.0.1:6379/13"
+BROKER = redis_db_url(13)
 TOTAL = 2000
 NEXT_STATUS = {
     "checkout-draft": "pending",
@@ -56,9 +56,11 @@ DERIVED = {"price", "sale_price", "stock_quantity", "stock_status"}
 
 
 @pytest.fixture
-def isolated_broker():
+def isolated_broker(monkeypatch):
     from config.celery import app
 
+    # Celery prefers the CELERY_BROKER_URL environment variable to app.conf.broker_url.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     old = app.conf.broker_url
     app.conf.broker_url = BROKER
     services.reset_broker_connection()

@@ -14,19 +14,21 @@ from webhooks import services
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.tasks import webhook_deliveries_requeue_task
 
-from .conftest import product_payload
+from .conftest import product_payload, redis_db_url
 
 pytestmark = pytest.mark.django_db
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
-ISOLATED = "redis://127.0.0.1:6379/14"
+ISOLATED = redis_db_url(14)
 
 
 @pytest.fixture
-def broker():
+def broker(monkeypatch):
     """Point the Celery app at a URL for the test; put it back afterwards."""
     from config.celery import app
 
+    # Celery prefers the CELERY_BROKER_URL environment variable to app.conf.broker_url.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     old = app.conf.broker_url
 
     def use(url):

@@ -194,7 +194,6 @@ def test_task_logs_filter_by_level(client):
     assert "Started" in client.get(url).content.decode()
 
 
-
 def test_task_history_tells_each_change_in_words(client):
     item = task("Refund button")
     signed_in(client, app_admin())

@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.presenters import present
 from config.db import Severity
 from projects import charts, selectors, services
 from projects.forms import (
@@ -232,6 +233,7 @@ def task_detail(request, task_id):
     task = _get(selectors.task_get, task_id)
     level = request.GET.get("level") if request.GET.get("level") in LogLevel.values else ""
     page = selectors.task_page_for(task, level)
+    page["history"] = present(page["history"], show_store=False)  # the shared History card reads entries in words
     context = _context(
         request,
         "board",

@@ -158,7 +158,11 @@ def _bugs(context):
                 ngettext_lazy("%(count)s critical bug is open", "%(count)s critical bugs are open", "count"), **params
             ),
             analysis=text(
-                _("%(count)s bugs of critical or blocker severity are still open, %(blockers)s of them blockers."),
+                ngettext_lazy(
+                    "%(count)s bug of critical or blocker severity is still open; blockers among them: %(blockers)s.",
+                    "%(count)s bugs of critical or blocker severity are still open, %(blockers)s of them blockers.",
+                    "count",
+                ),
                 **params,
             ),
             recommendations=[

@@ -171,9 +171,12 @@ def _admins(context, since, hours):
             severity=Severity.HIGH,
             title=text(ngettext_lazy("%(count)s new app admin", "%(count)s new app admins", "count"), **params),
             analysis=text(
-                _(
+                ngettext_lazy(
+                    "%(count)s person became an app admin in the last %(hours)s hours. App admins see and change "
+                    "every store, its credentials and its members.",
                     "%(count)s people became app admins in the last %(hours)s hours. App admins see and change "
-                    "every store, its credentials and its members."
+                    "every store, its credentials and its members.",
+                    "count",
                 ),
                 **params,
             ),

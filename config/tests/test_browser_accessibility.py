@@ -1,6 +1,7 @@
 """In a real browser (Debian's Chromium through Playwright), against a store pulled from the
 WooCommerce sandbox: axe-core finds no WCAG 2.1 A/AA violation on the product's pages in English
-and Hebrew; on a 390x844 phone no page scrolls sideways; keyboard focus is visible and stays put;
+and Hebrew (the stores', the team's tracker and the agents' insights and alerts); on a 390x844
+phone no page scrolls sideways; keyboard focus is visible and stays put;
 the first page after sign-in is already in the browser's time zone. Screenshots go to
 test-artifacts/a11y-*.png and test-artifacts/phone-*.png."""
 
@@ -34,11 +35,66 @@ def _context(browser, *, width=1366, height=900, language="en", zone="Asia/Jerus
     return context
 
 
-def _pages(base, store):
+@pytest.fixture
+def delivery(admin_owner, shop, settings):
+    """The team's tracker with something on every page (an active sprint with tasks across the
+    board and logged work, the backlog, a critical bug, a failed and a good deployment, so
+    alerts), and the agents run once over the pulled store (store insights, app-wide ones)."""
+    from agents.models import AgentInsight, ExecutionType
+    from agents.services import agents_run
+    from projects import services as projects
+    from projects.models import Environment
+
+    settings.AGENTS_LLM_URL = ""  # the agents' own wording, no model server
+    now = timezone.now()
+    sprint = projects.sprint_save(
+        actor=admin_owner, name="Sprint 7", start_date=now - timedelta(days=4), end_date=now + timedelta(days=6)
+    )
+    projects.sprint_start(actor=admin_owner, sprint=sprint)
+    tasks = []
+    for number, (status, estimate) in enumerate([("todo", 5), ("in_progress", 8), ("review", 3), ("done", 2)]):
+        task = projects.task_save(
+            actor=admin_owner,
+            title=f"Checkout step {number + 1}: keep the basket when the payment page times out",
+            estimated_hours=Decimal(estimate),
+            priority="high",
+            tags=["checkout", "payments"],
+        )
+        projects.task_plan(actor=admin_owner, task=task, sprint=sprint)
+        projects.task_move(actor=admin_owner, task=task, status=status)
+        tasks.append(task)
+    projects.task_save(actor=admin_owner, title="Backlog: export the timesheet", estimated_hours=Decimal(3))
+    projects.work_log_add(actor=admin_owner, task=tasks[1], hours=Decimal("2.5"), description="Payment retries")
+    projects.task_comment_add(actor=admin_owner, task=tasks[1], comment="The gateway answers 504 after 30 s.")
+    bug = projects.bug_save(
+        actor=admin_owner,
+        title="Payments fail for ILS orders",
+        description="Every ILS payment is declined.",
+        severity="critical",
+    )
+    for version, status in (("2.4.0", "success"), ("2.4.1", "failed")):
+        projects.deployment_record(
+            version=version,
+            environment=Environment.PRODUCTION,
+            status=status,
+            git_commit_hash="9fceb02d0ae598e95dc970b74767f19372d61af8",
+            sprint_id=sprint.pk,
+            task_ids=[tasks[3].pk],
+            error_log="migrate: relation already exists" if status == "failed" else None,
+            deployed_by_email=admin_owner.email,
+        )
+    agents_run(execution_type=ExecutionType.MANUAL)
+    insight = AgentInsight.objects.filter(store=shop["store"]).order_by("created_at")[1]
+    app_insight = AgentInsight.objects.filter(store__isnull=True).first()
+    assert app_insight is not None
+    return {"sprint": sprint, "task": tasks[1], "bug": bug, "insight": insight, "app_insight": app_insight}
+
+
+def _pages(base, store, delivery=None):
     product = Product.objects.filter(store=store, type="variable").order_by("name")[1]
     order = Order.objects.filter(store=store).order_by("-woo_created_at")[2]
     root = f"{base}/stores/{store.pk}"
-    return {
+    pages = {
         "home": f"{base}/",
         "overview": f"{root}/",
         "products": f"{root}/products/",
@@ -54,6 +110,25 @@ def _pages(base, store):
         "critical-changes": f"{base}/audit/critical-changes/",
         "profile": f"{base}/accounts/profile/",
         "not-found": f"{base}/stores/{store.pk}/no-such-page/",
+    }
+    if delivery is None:
+        return pages
+    projects = f"{base}/projects"
+    return pages | {
+        "board": f"{projects}/",
+        "task": f"{projects}/tasks/{delivery['task'].pk}/",
+        "sprints": f"{projects}/sprints/",
+        "burndown": f"{projects}/sprints/{delivery['sprint'].pk}/",
+        "bugs": f"{projects}/bugs/",
+        "bug": f"{projects}/bugs/{delivery['bug'].pk}/",
+        "deployments": f"{projects}/deployments/production/",
+        "project-alerts": f"{projects}/alerts/",
+        "timesheet": f"{projects}/timesheet/",
+        "store-insights": f"{root}/insights/",
+        "store-insight": f"{root}/insights/{delivery['insight'].pk}/",
+        "app-insights": f"{base}/insights/",
+        "app-insight": f"{base}/insights/{delivery['app_insight'].pk}/",
+        "alerts-centre": f"{base}/alerts/",
     }
 
 
@@ -83,7 +158,7 @@ def admin_owner(shop):
 
 
 @pytest.mark.parametrize("language", ["en", "he"])
-def test_axe_finds_no_wcag_violations(browser, live_server, shop, admin_owner, language):
+def test_axe_finds_no_wcag_violations(browser, live_server, shop, admin_owner, delivery, language):
     base, store = live_server.url, shop["store"]
     context = _context(browser, language=language)
     page = context.new_page()
@@ -91,9 +166,10 @@ def test_axe_finds_no_wcag_violations(browser, live_server, shop, admin_owner, l
     page.goto(f"{base}/accounts/login/")
     found = {"login": _axe(page)}
     sign_in(page, base, admin_owner.email)
-    for name, url in _pages(base, store).items():
-        page.goto(url)
+    for name, url in _pages(base, store, delivery).items():
+        response = page.goto(url)
         page.wait_for_load_state("networkidle")
+        assert response.status == (404 if name == "not-found" else 200), (name, response.status)
         assert page.locator("html").get_attribute("lang") == language
         found[name] = _axe(page)
         page.screenshot(path=str(ARTIFACTS / f"a11y-{language}-{name}.png"), full_page=True)
@@ -103,15 +179,15 @@ def test_axe_finds_no_wcag_violations(browser, live_server, shop, admin_owner, l
 
 
 @pytest.mark.parametrize("language", ["en", "he"])
-def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, shop, language):
+def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, shop, delivery, language):
     base, store = live_server.url, shop["store"]
     context = _context(browser, width=390, height=844, language=language)
     page = context.new_page()
     page.set_default_timeout(15_000)
     sign_in(page, base, shop["owner"].email)
-    pages = _pages(base, store)
+    pages = _pages(base, store, delivery)
     wide = {}
-    for name in ("home", "overview", "products", "product", "orders", "order", "sync", "webhooks", "team"):
+    for name in pages:
         page.goto(pages[name])
         page.wait_for_load_state("networkidle")
         sizes = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
@@ -230,15 +306,18 @@ def test_the_bulk_bar_is_readable_reachable_and_keeps_focus(browser, live_server
     page.set_default_timeout(15_000)
     sign_in(page, base, shop["owner"].email)
     page.goto(f"{base}/stores/{store.pk}/products/")
-    box = page.locator("#products tbody tr").nth(2).locator("input[data-bulk-item]")
-    for _attempt in range(2):  # (a tick may reload the list until the filter form stops catching it)
-        box = page.locator("#products tbody tr").nth(2).locator("input[data-bulk-item]")
-        box.check()
-        page.wait_for_load_state("networkidle")
-        if page.locator("[data-bulk-bar]").is_visible():
-            break
+    page.wait_for_load_state("networkidle")
+    # Ticking a row shows the bar at once; the list is not fetched again (which would untick it).
+    # htmx starts a request while the change event is dispatched, so none started means none comes.
+    page.evaluate(
+        "() => { window.__list = document.querySelector('#products'); window.__requests = 0;"
+        " document.body.addEventListener('htmx:beforeRequest', () => window.__requests++); }"
+    )
+    page.locator("#products tbody tr").nth(2).locator("input[data-bulk-item]").check()
     bar = page.locator("[data-bulk-bar]")
     assert bar.is_visible()
+    assert page.evaluate("[window.__requests, window.__list.isConnected]") == [0, True]
+    assert page.locator("#products tbody tr").nth(2).locator("input[data-bulk-item]").is_checked()
     # After the table: the next stop for the keyboard after the ticked rows.
     assert page.evaluate(
         "() => !!(document.querySelector('#products').compareDocumentPosition("

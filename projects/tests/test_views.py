@@ -1,6 +1,7 @@
 """The pages: who sees them, the header's unread count, board moves, and a constant number of
 queries on the board and the task page whatever the number of tasks."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -191,3 +192,15 @@ def test_task_logs_filter_by_level(client):
     html = fragment.content.decode()
     assert "Disk full" in html and "Started" not in html and "<html" not in html
     assert "Started" in client.get(url).content.decode()
+
+
+def test_task_history_tells_each_change_in_words(client):
+    item = task("Refund button")
+    signed_in(client, app_admin())
+    client.post(reverse("projects:task_move", args=[item.pk]), {"status": "in_progress"})
+    html = client.get(reverse("projects:task_detail", args=[item.pk])).content.decode()
+    history = html.split('id="object-history"', 1)[1].split("</section>", 1)[0]
+    headlines = [re.sub(r"<[^>]+>|\s+", " ", line).strip() for line in re.findall(r"<strong>(.*?)</strong>", history)]
+    assert len(headlines) == 2 and all(headlines), headlines  # what happened, not a bare date
+    words = re.sub(r"<[^>]+>|\s+", " ", history)
+    assert "lead@example.com" in words and "Status changed from todo to in_progress" in words, words

@@ -42,6 +42,13 @@ STOCK_STATUS_CHOICES = [
     ("onbackorder", _("On backorder")),
 ]
 STOCK_STATUS_LABELS = dict(STOCK_STATUS_CHOICES)
+CATALOG_VISIBILITY_CHOICES = [
+    ("visible", _("Shop and search results")),
+    ("catalog", _("Shop only")),
+    ("search", _("Search results only")),
+    ("hidden", _("Hidden")),
+]
+CATALOG_VISIBILITY_LABELS = dict(CATALOG_VISIBILITY_CHOICES)
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0")}
 
 
@@ -221,7 +228,9 @@ class ProductFilterForm(forms.Form):
     tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
     brand = forms.TypedChoiceField(label=_("Brand"), required=False, coerce=int, empty_value=None)
     stock_status = forms.ChoiceField(label=_("Stock"), required=False)
+    visibility = forms.ChoiceField(label=_("Catalog visibility"), required=False)
     on_sale = forms.BooleanField(label=_("On sale"), required=False)
+    featured = forms.BooleanField(label=_("Featured"), required=False)
     sort = forms.ChoiceField(required=False, choices=[(key, key) for key in PRODUCT_SORTS], widget=forms.HiddenInput)
 
     def __init__(self, data=None, *, terms):
@@ -233,7 +242,8 @@ class ProductFilterForm(forms.Form):
         self.fields["category"].choices = [*anything, *terms.categories]
         self.fields["tag"].choices = [*anything, *terms.tags]
         self.fields["brand"].choices = [*anything, *terms.brands]
-        for name in ("status", "type", "category", "tag", "brand", "stock_status"):
+        self.fields["visibility"].choices = [*anything, *CATALOG_VISIBILITY_CHOICES]
+        for name in ("status", "type", "category", "tag", "brand", "stock_status", "visibility"):
             self.fields[name].widget.attrs["class"] = "select-sm"
 
     def to_filters(self):
@@ -249,7 +259,9 @@ class ProductFilterForm(forms.Form):
             tag=data.get("tag"),
             brand=data.get("brand"),
             stock_status=data.get("stock_status") or "",
+            visibility=data.get("visibility") or "",
             on_sale=bool(data.get("on_sale")),
+            featured=bool(data.get("featured")),
             sort=data.get("sort") or DEFAULT_PRODUCT_SORT,
         )
 
@@ -317,6 +329,10 @@ class ProductForm(ChangesForm):
         help_text=_("Empty: WooCommerce does not count this product's stock."),
     )
     stock_status = forms.ChoiceField(label=_("Stock status"), choices=STOCK_STATUS_CHOICES, initial="instock")
+    catalog_visibility = forms.ChoiceField(
+        label=_("Catalog visibility"), choices=CATALOG_VISIBILITY_CHOICES, initial="visible"
+    )
+    featured = forms.BooleanField(label=_("Featured product"), required=False, widget=MarkedCheckbox)
     short_description = forms.CharField(
         label=_("Short description"),
         required=False,
@@ -363,6 +379,9 @@ class ProductForm(ChangesForm):
             keep_current_choice(self.fields["status"], product.status, PRODUCT_STATUS_LABELS)
             keep_current_choice(self.fields["type"], product.type, PRODUCT_TYPE_LABELS)
             keep_current_choice(self.fields["stock_status"], product.stock_status, STOCK_STATUS_LABELS)
+            keep_current_choice(
+                self.fields["catalog_visibility"], product.catalog_visibility, CATALOG_VISIBILITY_LABELS
+            )
         if product is not None and product.woo_id:
             # WooCommerce converts product types with side effects (variations are dropped): not here.
             self.fields["type"].disabled = True

@@ -59,6 +59,12 @@ class Product(TimestampedModel, SyncedFields):
     )
     # Additive (docs/schema-notes.md): what the catalog pages filter on and what sync compares.
     stock_status = models.TextField(default="instock", db_default="instock")
+    # Additive: WooCommerce's "featured" flag and where the product shows (shop and search,
+    # shop only, search only, hidden).
+    featured = models.BooleanField(default=False, db_default=False)
+    catalog_visibility = models.TextField(default="visible", db_default="visible")
+    # Additive: the product's page in the shop, as WooCommerce reports it (read-only here).
+    permalink = models.TextField(null=True, blank=True)
     woo_created_at = models.DateTimeField(null=True, blank=True)
     woo_modified_at = models.DateTimeField(null=True, blank=True)
 

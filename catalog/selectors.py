@@ -85,6 +85,8 @@ PRODUCT_LIST_COLUMNS = [
     "sale_price",
     "stock_quantity",
     "stock_status",
+    "featured",
+    "catalog_visibility",
     "categories",
     "brands",
     "woo_modified_at",
@@ -113,13 +115,25 @@ class ProductFilters:
     tag: int | None = None
     brand: int | None = None
     stock_status: str = ""
+    visibility: str = ""
     on_sale: bool = False
+    featured: bool = False
     sort: str = DEFAULT_PRODUCT_SORT
 
     @property
     def active(self):
         """How many filters (not search, not sort) are set."""
-        values = (self.status, self.type, self.category, self.tag, self.brand, self.stock_status, self.on_sale)
+        values = (
+            self.status,
+            self.type,
+            self.category,
+            self.tag,
+            self.brand,
+            self.stock_status,
+            self.visibility,
+            self.on_sale,
+            self.featured,
+        )
         return sum(1 for value in values if value not in ("", None, False))
 
 
@@ -162,8 +176,12 @@ def products_for(access, store_id, filters=ProductFilters()):
     for name, woo_id in (("categories", filters.category), ("tags", filters.tag), ("brands", filters.brand)):
         if woo_id is not None:
             products = products.filter(**{f"{name}__contains": [{"id": woo_id}]})
+    if filters.visibility:
+        products = products.filter(catalog_visibility=filters.visibility)
     if filters.on_sale:
         products = products.filter(sale_price__isnull=False)
+    if filters.featured:
+        products = products.filter(featured=True)
     ordering = PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS[DEFAULT_PRODUCT_SORT])
     if len(filters.q) >= 3 or filters.category is not None or filters.tag is not None or filters.brand is not None:
         # A search (trigram indexes) or a taxonomy (GIN) finds its rows directly; walking the sort

@@ -46,6 +46,8 @@ PRODUCT_EDITABLE_FIELDS = (
     "categories",
     "tags",
     "brands",
+    "featured",
+    "catalog_visibility",
 )
 VARIATION_EDITABLE_FIELDS = ("regular_price", "sale_price", "stock_quantity", "stock_status")
 # A bulk edit touches at most this many products per request (the push goes out 100 per batch).

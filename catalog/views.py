@@ -20,6 +20,7 @@ from catalog import selectors, services
 from catalog.edits import EditConflict
 from catalog.forms import (
     BULK_ACTION_CHOICES,
+    CATALOG_VISIBILITY_LABELS,
     PRODUCT_STATUS_LABELS,
     PRODUCT_TYPE_LABELS,
     STOCK_STATUS_LABELS,
@@ -30,7 +31,7 @@ from catalog.forms import (
     VariationForm,
 )
 from catalog.pages import htmx_target, page_context, safe_next, store_for
-from catalog.presenters import product_rows
+from catalog.presenters import product_links_out, product_rows
 from config.pagination import window_page
 from stores.access import CHANGE_CATALOG, VIEW_STORE
 from sync import services as sync_services
@@ -44,6 +45,7 @@ def _labels():
         "status_labels": PRODUCT_STATUS_LABELS,
         "type_labels": PRODUCT_TYPE_LABELS,
         "stock_labels": STOCK_STATUS_LABELS,
+        "visibility_labels": CATALOG_VISIBILITY_LABELS,
     }
 
 
@@ -71,6 +73,7 @@ def product_list(request, store_id):
         txt_conflict=_("Conflict"),
         txt_sending=_("Sending…"),
         txt_local=_("Not in WooCommerce yet"),
+        txt_featured=_("Featured"),
         form=form,
         filters=filters,
         page=page,
@@ -134,6 +137,7 @@ def _product_context(request, access, store, detail, **extra):
     variation_forms = []
     for variation in detail.variations:
         variation_forms.append((variation, VariationForm(variation=variation)))
+    view_in_shop_url, edit_in_wordpress_url = product_links_out(product, store)
     return page_context(
         store,
         access,
@@ -142,6 +146,8 @@ def _product_context(request, access, store, detail, **extra):
         detail=detail,
         product=product,
         variation_forms=variation_forms,
+        view_in_shop_url=view_in_shop_url,
+        edit_in_wordpress_url=edit_in_wordpress_url,
         history=history_for("products", product.pk, access, store.pk, limit=20),
         can_edit=can_edit,
         conflict_choices=ConflictChoice,

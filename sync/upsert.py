@@ -443,12 +443,21 @@ PRODUCTS = Table(
         "categories": "jsonb",
         "tags": "jsonb",
         "brands": "jsonb",
+        "featured": "boolean",
+        "catalog_visibility": "text",
+        "permalink": "text",
         "woo_created_at": "timestamptz",
         "woo_modified_at": "timestamptz",
         "featured_image_id": "uuid",
     },
     # The writer chooses ids for new rows (so images can be linked in the same pass).
-    values={"source": _WOO, "synced_at": _NOW},
+    values={
+        "source": _WOO,
+        "synced_at": _NOW,
+        # Rows from before these flags were mapped (queued webhook deliveries) keep the defaults.
+        "featured": "COALESCE(u.featured, false)",
+        "catalog_visibility": "COALESCE(u.catalog_visibility, 'visible')",
+    },
     compare=(
         "name",
         "description",
@@ -467,6 +476,9 @@ PRODUCTS = Table(
         "categories",
         "tags",
         "brands",
+        "featured",
+        "catalog_visibility",
+        "permalink",
         "woo_created_at",
         "woo_modified_at",
         "featured_image_id",

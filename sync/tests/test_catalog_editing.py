@@ -1,0 +1,120 @@
+"""Issue 19, catalog editing as complete as WooCommerce's own, through the dashboard's pages and
+against the sandbox: every test asserts what WooCommerce received (the sandbox's state), not
+only our database."""
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import Product
+from catalog.tests.test_catalog_pages import page_form
+from stores.models import StoreRole, StoreUser
+from sync.models import ProductConflict, PushOperation, PushStatus, SyncRunStatus
+from sync.push import execute_push
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def synced(shop, pull, settings):
+    settings.SYNC_FETCH_IMAGES = False
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    return shop
+
+
+@pytest.fixture
+def editor(make_user, synced, client):
+    user = make_user(email="editor@example.com")
+    StoreUser.objects.create(store=synced, user=user, role=StoreRole.MANAGER)
+    client.force_login(user)
+    return user
+
+
+def url(name, store, **kwargs):
+    return reverse(f"catalog:{name}", kwargs={"store_id": store.pk, **kwargs})
+
+
+def pushed(store):
+    """Run the pushes the request queued (the worker's job), each accepted by WooCommerce."""
+    ops = list(PushOperation.objects.filter(store=store, status=PushStatus.PENDING).order_by("created_at"))
+    assert ops, "nothing was queued for WooCommerce"
+    for op in ops:
+        op = execute_push(op.pk)
+        assert op.status == PushStatus.DONE, op.last_error
+    return ops
+
+
+def simple_products(store):
+    return Product.objects.filter(store=store, type="simple", woo_id__isnull=False).exclude(status="trash")
+
+
+# --- statuses and flags -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["pending", "private", "draft"])
+def test_status_featured_and_visibility_reach_woocommerce_and_the_echo_is_not_a_change(
+    client, synced, editor, sandbox, pull, status
+):
+    product = simple_products(synced).filter(status="publish", featured=False).order_by("woo_id")[2]
+    edit = url("product_edit", synced, product_id=product.pk)
+    data = page_form(client, edit, "product-form", status=status, featured=["", "on"], catalog_visibility="hidden")
+    response = client.post(edit, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    (op,) = pushed(synced)
+    assert set(op.fields) == {"status", "featured", "catalog_visibility"}
+    remote = sandbox.get_product(product.woo_id)
+    assert (remote["status"], remote["featured"], remote["catalog_visibility"]) == (status, True, "hidden")
+    # The pull that brings our own change back does not rewrite the product (the term counts of
+    # its categories do change with its status: those rows are rewritten, rightly).
+    saved = Product.objects.get(pk=product.pk).updated_at
+    pull(synced)
+    assert Product.objects.get(pk=product.pk).updated_at == saved
+    assert not ProductConflict.objects.filter(product=product).exists()
+
+    # Unticking "featured" alone sends only that.
+    data = page_form(client, edit, "product-form", featured="")
+    assert client.post(edit, data).status_code == 302
+    (op,) = pushed(synced)
+    assert op.fields == ["featured"]
+    remote = sandbox.get_product(product.woo_id)
+    assert (remote["status"], remote["featured"], remote["catalog_visibility"]) == (status, False, "hidden")
+
+
+def test_flags_changed_in_woocommerce_are_pulled_and_filterable_on_the_list(client, synced, editor, sandbox, pull):
+    first, second = simple_products(synced).filter(status="publish").order_by("woo_id")[:2]
+    sandbox.update_product(first.woo_id, featured=True, catalog_visibility="search")
+    sandbox.update_product(second.woo_id, status="pending", catalog_visibility="catalog")
+    pull(synced)
+    listing = url("product_list", synced)
+
+    def names(**params):
+        page = client.get(listing, params).content.decode()
+        return {p.name for p in (first, second) if f'data-product="{p.pk}"' in page}
+
+    assert names(featured="on") == {first.name}
+    assert names(visibility="search") == {first.name}
+    assert names(visibility="catalog") == {second.name}
+    assert names(status="pending") == {second.name}
+    page = client.get(listing, {"featured": "on"}).content.decode()
+    assert "Search results only" in page
+
+
+# --- links out ----------------------------------------------------------------------------------
+
+
+def test_product_page_links_to_the_shop_page_and_the_wordpress_editor(client, synced, editor, sandbox):
+    product = simple_products(synced).order_by("woo_id").first()
+    permalink = sandbox.get_product(product.woo_id)["permalink"]
+    assert product.permalink == permalink
+    page = client.get(url("product_detail", synced, product_id=product.pk)).content.decode()
+    assert f'href="{permalink}"' in page and "View in shop" in page
+    assert f'href="{sandbox.url}/wp-admin/post.php?post={product.woo_id}&amp;action=edit"' in page
+
+    # A permalink is store content: anything but a web address is never a link.
+    Product.objects.filter(pk=product.pk).update(permalink="javascript:alert(1)")
+    page = client.get(url("product_detail", synced, product_id=product.pk)).content.decode()
+    assert "javascript:" not in page
+    assert f'href="{sandbox.url}/?post_type=product&amp;p={product.woo_id}"' in page
+
+    local = Product.objects.create(store=synced, name="Only here")
+    page = client.get(url("product_detail", synced, product_id=local.pk)).content.decode()
+    assert "View in shop" not in page and "wp-admin" not in page

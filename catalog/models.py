@@ -1,6 +1,7 @@
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,21 @@ def _source_check(table):
 def _trigram_index(column, table):
     """GIN trigram index on UPPER(column): Django's ``icontains`` compiles to ``UPPER(col) LIKE``."""
     return GinIndex(OpClass(Upper(column), name="gin_trgm_ops"), name=f"{table}_{column}_trgm")
+
+
+TERM_COLUMNS = ("categories", "tags", "brands")
+
+
+def term_refs_without(column, woo_id):
+    """An UPDATE value: the product's ``column`` references (categories, tags or brands) without
+    the term ``woo_id``."""
+    if column not in TERM_COLUMNS:
+        raise ValueError(f"not a term column: {column!r}")
+    return RawSQL(  # noqa: S611 - the column is one of TERM_COLUMNS, the id a parameter
+        f"COALESCE((SELECT jsonb_agg(e) FROM jsonb_array_elements(COALESCE({column}, '[]'::jsonb)) e "  # noqa: S608
+        "WHERE (e->>'id')::bigint IS DISTINCT FROM %s), '[]'::jsonb)",
+        [woo_id],
+    )
 
 
 class Product(TimestampedModel, SyncedFields):

@@ -395,10 +395,10 @@ TAXONOMY_SORTS = {
 
 
 def _pending_creations(store_id, entity_type, attribute_id=None):
-    """Terms created here and not yet confirmed by WooCommerce (open create pushes)."""
-    ops = PushOperation.objects.filter(store_id=store_id, entity_type=entity_type, action=PushAction.CREATE).exclude(
-        status__in=(PushStatus.DONE, PushStatus.CANCELLED)
-    )
+    """Terms created or deleted here and not yet confirmed by WooCommerce (open pushes)."""
+    ops = PushOperation.objects.filter(
+        store_id=store_id, entity_type=entity_type, action__in=(PushAction.CREATE, PushAction.DELETE)
+    ).exclude(status__in=(PushStatus.DONE, PushStatus.CANCELLED))
     if attribute_id is not None:
         ops = ops.filter(payload__attribute_id=str(attribute_id))
     return ops.only("id", "status", "payload", "last_error", "created_at", "store_id").order_by("-created_at")[:20]
@@ -434,6 +434,22 @@ def terms_for(access, store_id, kind, *, q="", sort="name"):
 def pending_term_creations_for(access, store_id, kind):
     access.require(VIEW_STORE, store_id)
     return list(_pending_creations(store_id, kind))
+
+
+def products_using_term(access, store_id, kind, term):
+    """How many of the store's products (trash included: WooCommerce changes those too) use a
+    category, tag, brand (``kind``), a global attribute or one of its terms."""
+    access.require(VIEW_STORE, store_id)
+    products = Product.objects.filter(store_id=store_id)
+    if kind in TAXONOMY_MODELS:
+        column = {"category": "categories", "tag": "tags", "brand": "brands"}[kind]
+        return products.filter(**{f"{column}__contains": [{"id": term.woo_id}]}).count()
+    uses = ProductAttribute.objects.filter(store_id=store_id)
+    if kind == "attribute":
+        uses = uses.filter(woo_id=term.woo_id)
+    else:
+        uses = uses.filter(woo_id=term.attribute.woo_id, options__contains=[term.name])
+    return uses.values("product_id").distinct().count()
 
 
 def term_get(access, store_id, kind, term_id):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from audit.anomalies import check_mass_changes
 from catalog.edits import check_conflicts
-from catalog.models import Product, ProductVariation
+from catalog.models import Product, ProductVariation, term_refs_without
 from catalog.selectors import sku_taken
 from config.db import DataSource
 from stores.access import CHANGE_CATALOG, access_for, get_scoped_or_404
@@ -243,12 +243,7 @@ def _bulk_update_values(action, value, term=None):
                 [json.dumps(ref)],
             )
             return {column: expression}, [column], ~Q(**{f"{column}__contains": [{"id": woo_id}]})
-        expression = RawSQL(  # noqa: S611 - fixed column names, values as parameters
-            f"COALESCE((SELECT jsonb_agg(e) FROM jsonb_array_elements(COALESCE({column}, '[]'::jsonb)) e "  # noqa: S608
-            "WHERE (e->>'id')::bigint IS DISTINCT FROM %s), '[]'::jsonb)",
-            [woo_id],
-        )
-        return {column: expression}, [column], Q(**{f"{column}__contains": [{"id": woo_id}]})
+        return {column: term_refs_without(column, woo_id)}, [column], Q(**{f"{column}__contains": [{"id": woo_id}]})
     raise ValidationError(f"Unknown bulk action {action!r}.")
 
 

@@ -435,6 +435,44 @@ def taxonomy_form(request, store_id, kind, term_id=None):
     return render(request, "catalog/term_form.html", context, status=status)
 
 
+def taxonomy_delete(request, store_id, kind, term_id, attribute_id=None):
+    """Confirm (GET: the term and how many products use it), then delete (POST) in WooCommerce."""
+    access, store = store_for(request, store_id, CHANGE_CATALOG)
+    if kind == PushEntity.ATTRIBUTE:
+        term = selectors.attribute_get(access, store.pk, term_id)
+        back = reverse("catalog:attribute_list", kwargs={"store_id": store.pk})
+        cancel = reverse("catalog:attribute_detail", kwargs={"store_id": store.pk, "attribute_id": term.pk})
+    elif kind == PushEntity.ATTRIBUTE_TERM:
+        term = selectors.attribute_term_get(access, store.pk, attribute_id, term_id)
+        back = cancel = reverse("catalog:attribute_detail", kwargs={"store_id": store.pk, "attribute_id": attribute_id})
+    else:
+        term = selectors.term_get(access, store.pk, kind, term_id)
+        back = cancel = reverse(f"catalog:{kind}_list", kwargs={"store_id": store.pk})
+    if request.method == "POST":
+        op = sync_services.taxonomy_delete(kind, request.user, term_id=term.pk, store_id=store.pk)
+        if op is None:
+            messages.success(request, _("“%(name)s” is deleted.") % {"name": term.name})
+        else:
+            messages.success(
+                request,
+                _("“%(name)s” is being deleted in WooCommerce; it disappears from here when WooCommerce confirms.")
+                % {"name": term.name},
+            )
+        return redirect(back)
+    singular = KIND_LABELS[kind][1]
+    title = _("Delete %(kind)s “%(name)s”?") % {"kind": singular, "name": term.name}
+    context = _taxonomy_context(
+        store,
+        access,
+        kind,
+        title,
+        term=term,
+        used_by=selectors.products_using_term(access, store.pk, kind, term),
+        cancel_url=cancel,
+    )
+    return render(request, "catalog/term_delete.html", context)
+
+
 def _kind_views(kind):
     @login_required
     def list_view(request, store_id):
@@ -450,15 +488,21 @@ def _kind_views(kind):
     def edit_view(request, store_id, **kwargs):
         return taxonomy_form(request, store_id, kind, kwargs[f"{kind}_id"])
 
-    for view, action in ((list_view, "list"), (create_view, "create"), (edit_view, "edit")):
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def delete_view(request, store_id, **kwargs):
+        return taxonomy_delete(request, store_id, kind, kwargs[f"{kind}_id"])
+
+    views = ((list_view, "list"), (create_view, "create"), (edit_view, "edit"), (delete_view, "delete"))
+    for view, action in views:
         view.__name__ = f"{kind}_{action}"
         view.__qualname__ = view.__name__
-    return list_view, create_view, edit_view
+    return list_view, create_view, edit_view, delete_view
 
 
-category_list, category_create, category_edit = _kind_views("category")
-tag_list, tag_create, tag_edit = _kind_views("tag")
-brand_list, brand_create, brand_edit = _kind_views("brand")
+category_list, category_create, category_edit, category_delete = _kind_views("category")
+tag_list, tag_create, tag_edit, tag_delete = _kind_views("tag")
+brand_list, brand_create, brand_edit, brand_delete = _kind_views("brand")
 
 
 @login_required
@@ -533,3 +577,15 @@ def attribute_term_form(request, store_id, attribute_id, term_id=None):
         "catalog:attribute_detail", kwargs={"store_id": store.pk, "attribute_id": attribute.pk}
     )
     return render(request, "catalog/term_form.html", context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attribute_delete(request, store_id, attribute_id):
+    return taxonomy_delete(request, store_id, PushEntity.ATTRIBUTE, attribute_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attribute_term_delete(request, store_id, attribute_id, term_id):
+    return taxonomy_delete(request, store_id, PushEntity.ATTRIBUTE_TERM, term_id, attribute_id=attribute_id)

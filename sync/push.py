@@ -36,6 +36,7 @@ from catalog.models import (
     StoreBrand,
     StoreCategory,
     StoreTag,
+    term_refs_without,
 )
 from orders.models import Order
 from sync import records, upsert
@@ -63,7 +64,10 @@ from sync.woo import (
     WooRateLimitedError,
     WooServerError,
     WooUnreachableError,
+    attribute_delete,
+    attribute_term_delete,
     client_for,
+    term_delete,
 )
 from sync.writer import apply_payloads
 
@@ -563,10 +567,52 @@ def _push_taxonomy(op: PushOperation, client: WooClient) -> None:
         upsert.upsert(table, [row])
 
 
+_TERM_COLUMN = {PushEntity.CATEGORY: "categories", PushEntity.TAG: "tags", PushEntity.BRAND: "brands"}
+
+
+def _push_taxonomy_delete(op: PushOperation, client: WooClient) -> None:
+    """Delete the term in WooCommerce for good, then here, with what WooCommerce does with it:
+    off every product, a category's children moved up to its parent."""
+    model = TAXONOMIES[op.entity_type][0]
+    row = model.objects.filter(pk=op.object_id, store_id=op.store_id).first()
+    try:
+        if op.entity_type in _TERM_COLUMN:
+            term_delete(client, taxonomy=op.entity_type, term_id=op.woo_id)
+        elif op.entity_type == PushEntity.ATTRIBUTE:
+            attribute_delete(client, attribute_id=op.woo_id)
+        else:
+            attribute = StoreAttribute.objects.get(pk=op.payload["attribute_id"], store_id=op.store_id)
+            attribute_term_delete(client, attribute_id=attribute.woo_id, term_id=op.woo_id)
+    except WooClientError as exc:
+        if exc.status != 404:  # already gone from WooCommerce: what was asked for
+            raise
+    with transaction.atomic():
+        _done(op)
+        if row is None:
+            return
+        if op.entity_type in _TERM_COLUMN:
+            column = _TERM_COLUMN[op.entity_type]
+            Product.objects.filter(store_id=op.store_id, **{f"{column}__contains": [{"id": row.woo_id}]}).update(
+                **{column: term_refs_without(column, row.woo_id)}, updated_at=timezone.now()
+            )
+        if op.entity_type == PushEntity.CATEGORY:
+            row.children.update(parent=row.parent, parent_woo_id=row.parent_woo_id)
+        elif op.entity_type == PushEntity.ATTRIBUTE:
+            ProductAttribute.objects.filter(store_id=op.store_id, woo_id=row.woo_id).delete()
+        elif op.entity_type == PushEntity.ATTRIBUTE_TERM:
+            for used in ProductAttribute.objects.filter(
+                store_id=op.store_id, woo_id=row.attribute.woo_id, options__contains=[row.name]
+            ):
+                used.options = [option for option in used.options if option != row.name]
+                used.save(update_fields=["options", "updated_at"])
+        row.delete()
+
+
 _HANDLERS = {
     (PushEntity.PRODUCT, PushAction.CREATE): _push_product_create,
     (PushEntity.PRODUCT, PushAction.UPDATE): _push_product_update,
     (PushEntity.PRODUCT, PushAction.DELETE): _push_product_delete,
     (PushEntity.ORDER, PushAction.UPDATE): _push_order_status,
     **{(entity, action): _push_taxonomy for entity in TAXONOMIES for action in (PushAction.CREATE, PushAction.UPDATE)},
+    **{(entity, PushAction.DELETE): _push_taxonomy_delete for entity in TAXONOMIES},
 }

@@ -368,6 +368,43 @@ def taxonomy_save(
         return _queue_push(op)
 
 
+def taxonomy_delete(kind, user, *, term_id, store_id) -> PushOperation | None:
+    """Delete a category, tag, brand, global attribute or attribute term, in WooCommerce first.
+
+    The row stays here until WooCommerce confirms the delete (the push then removes it and takes
+    it off the products that had it), so a refused delete loses nothing. A term WooCommerce
+    never had is deleted here at once (None is returned)."""
+    if kind not in TAXONOMY_MODELS:
+        raise ValidationError(f"Unknown taxonomy {kind!r}.")
+    access = access_for(user)
+    access.require(CHANGE_CATALOG, store_id)
+    with transaction.atomic():
+        row = TAXONOMY_MODELS[kind].objects.select_for_update().filter(pk=term_id, store_id=store_id).first()
+        if row is None:
+            raise Http404("No such term.")
+        if not row.woo_id:
+            row.delete()
+            return None
+        pending = PushOperation.objects.filter(
+            entity_type=kind, object_id=row.pk, action=PushAction.DELETE, status__in=OPEN_PUSH_STATUSES
+        ).first()
+        if pending is not None:
+            return pending
+        payload: dict[str, Any] = {"values": {"name": row.name}}
+        if kind == PushEntity.ATTRIBUTE_TERM:
+            payload["attribute_id"] = str(row.attribute_id)
+        op = PushOperation.objects.create(
+            store_id=store_id,
+            entity_type=kind,
+            action=PushAction.DELETE,
+            object_id=row.pk,
+            woo_id=row.woo_id,
+            payload=payload,
+            requested_by=user,
+        )
+        return _queue_push(op)
+
+
 def order_change_status(order_id, new_status, user) -> OrderStatusLog | None:
     """Change an order's status here and in WooCommerce (managers and owners); writes an
     ``order_status_logs`` row (old, new, the user's email). None when nothing changes."""

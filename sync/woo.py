@@ -884,6 +884,31 @@ def _refused(exc: Exception) -> bool:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Named operations: what the rest of Storedesk asks of WooCommerce, without REST paths or bodies.
+# ---------------------------------------------------------------------------------------------
+
+_TERM_PATHS = {"category": "products/categories", "tag": "products/tags", "brand": "products/brands"}
+# Terms and attributes cannot be trashed: WooCommerce refuses a delete without force=true.
+_FOR_GOOD = {"force": "true"}
+
+
+def term_delete(client: WooClient, *, taxonomy: str, term_id: int) -> dict:
+    """Delete a product category, tag or brand (``taxonomy``) for good; WooCommerce takes it
+    off every product (a category's children move up to its parent)."""
+    return client.delete(f"{_TERM_PATHS[taxonomy]}/{int(term_id)}", _FOR_GOOD).data
+
+
+def attribute_delete(client: WooClient, *, attribute_id: int) -> dict:
+    """Delete a global product attribute and its terms for good."""
+    return client.delete(f"products/attributes/{int(attribute_id)}", _FOR_GOOD).data
+
+
+def attribute_term_delete(client: WooClient, *, attribute_id: int, term_id: int) -> dict:
+    """Delete one term of a global attribute for good."""
+    return client.delete(f"products/attributes/{int(attribute_id)}/terms/{int(term_id)}", _FOR_GOOD).data
+
+
 def client_for(store, **kwargs: Any) -> WooClient:
     """A client for a store's stored credentials (decrypted by ``stores.credentials``)."""
     from stores.credentials import api_credentials
@@ -906,5 +931,8 @@ __all__ = [
     "WooServerError",
     "WooTLSError",
     "WooUnreachableError",
+    "attribute_delete",
+    "attribute_term_delete",
     "client_for",
+    "term_delete",
 ]

@@ -5,7 +5,15 @@ only our database."""
 import pytest
 from django.urls import reverse
 
-from catalog.models import Product
+from catalog.models import (
+    Product,
+    ProductAttribute,
+    StoreAttribute,
+    StoreAttributeTerm,
+    StoreBrand,
+    StoreCategory,
+    StoreTag,
+)
 from catalog.tests.test_catalog_pages import page_form
 from stores.models import StoreRole, StoreUser
 from sync.models import ProductConflict, PushOperation, PushStatus, SyncRunStatus
@@ -118,3 +126,97 @@ def test_product_page_links_to_the_shop_page_and_the_wordpress_editor(client, sy
     local = Product.objects.create(store=synced, name="Only here")
     page = client.get(url("product_detail", synced, product_id=local.pk)).content.decode()
     assert "View in shop" not in page and "wp-admin" not in page
+
+
+# --- deleting categories, tags, brands, attributes and terms ------------------------------------
+
+
+def _most_used(sandbox, key):
+    """The sandbox's term (of products' ``key``) on the most products, and how many (any status)."""
+    with sandbox.data.lock:
+        counts = {}
+        for product in sandbox.data.products.values():
+            for ref in product[key]:
+                counts[ref["id"]] = counts.get(ref["id"], 0) + 1
+    woo_id = max(counts, key=counts.get)
+    return woo_id, counts[woo_id]
+
+
+@pytest.mark.parametrize(("kind", "model", "key"), [("tag", StoreTag, "tags"), ("brand", StoreBrand, "brands")])
+def test_deleting_a_tag_or_brand_confirms_with_its_product_count_and_deletes_it_in_woocommerce(
+    client, synced, editor, sandbox, pull, kind, model, key
+):
+    woo_id, used_by = _most_used(sandbox, key)
+    assert used_by > 1
+    term = model.objects.get(store=synced, woo_id=woo_id)
+    delete = url(f"{kind}_delete", synced, **{f"{kind}_id": term.pk})
+    page = client.get(delete).content.decode()
+    assert f"{used_by} products use it" in page and term.name in page
+    assert woo_id in getattr(sandbox.data, key)  # nothing is deleted by looking
+
+    response = client.post(delete, follow=True)
+    assert "is being deleted in WooCommerce" in response.content.decode()
+    assert "Deleting…" in response.content.decode()  # the list shows it on its way
+    assert model.objects.filter(pk=term.pk).exists()  # until WooCommerce confirms
+    (op,) = pushed(synced)
+    assert op.action == "delete"
+    with sandbox.data.lock:
+        assert woo_id not in getattr(sandbox.data, key)
+        assert not any(ref["id"] == woo_id for p in sandbox.data.products.values() for ref in p[key])
+    assert not model.objects.filter(pk=term.pk).exists()
+    assert not Product.objects.filter(store=synced, **{f"{key}__contains": [{"id": woo_id}]}).exists()
+    assert "Deleting…" not in client.get(url(f"{kind}_list", synced)).content.decode()
+    # What the next pull brings agrees with what the delete did here.
+    pull(synced, full=True)
+    assert not model.objects.filter(store=synced, woo_id=woo_id).exists()
+
+
+def test_deleting_a_category_moves_its_children_up_in_woocommerce_and_here(client, synced, editor, sandbox):
+    with sandbox.data.lock:
+        child = next(c for c in sandbox.data.categories.values() if c["parent"])
+        middle = sandbox.data.categories[child["parent"]]
+    category = StoreCategory.objects.get(store=synced, woo_id=middle["id"])
+    response = client.post(url("category_delete", synced, category_id=category.pk))
+    assert response.status_code == 302
+    pushed(synced)
+    with sandbox.data.lock:
+        assert middle["id"] not in sandbox.data.categories
+        assert sandbox.data.categories[child["id"]]["parent"] == middle["parent"]
+    moved = StoreCategory.objects.get(store=synced, woo_id=child["id"])
+    assert (moved.parent_woo_id or 0) == middle["parent"]
+
+
+def test_deleting_an_attribute_term_then_the_attribute(client, synced, editor, sandbox):
+    with sandbox.data.lock:
+        used = {a["id"] for p in sandbox.data.products.values() for a in p["attributes"] if a["id"]}
+        attribute_id = sorted(used)[0]
+        term_id = next(t for t, a in sandbox.data.term_attribute.items() if a == attribute_id)
+    attribute = StoreAttribute.objects.get(store=synced, woo_id=attribute_id)
+    term = StoreAttributeTerm.objects.get(attribute=attribute, woo_id=term_id)
+    delete_term = url("attribute_term_delete", synced, attribute_id=attribute.pk, term_id=term.pk)
+    assert term.name in client.get(delete_term).content.decode()
+    client.post(delete_term)
+    pushed(synced)
+    with sandbox.data.lock:
+        assert term_id not in sandbox.data.terms
+    assert not StoreAttributeTerm.objects.filter(pk=term.pk).exists()
+
+    delete = url("attribute_delete", synced, attribute_id=attribute.pk)
+    page = client.get(delete).content.decode()
+    assert "Its terms are deleted with it" in page
+    client.post(delete)
+    pushed(synced)
+    with sandbox.data.lock:
+        assert attribute_id not in sandbox.data.attributes
+        assert not any(a["id"] == attribute_id for p in sandbox.data.products.values() for a in p["attributes"])
+    assert not StoreAttribute.objects.filter(pk=attribute.pk).exists()
+    assert not ProductAttribute.objects.filter(store=synced, woo_id=attribute_id).exists()
+
+
+def test_a_viewer_cannot_delete_a_tag(client, synced, make_user, sandbox):
+    viewer = make_user(email="just-looking@example.com")
+    StoreUser.objects.create(store=synced, user=viewer, role=StoreRole.VIEWER)
+    client.force_login(viewer)
+    tag = StoreTag.objects.filter(store=synced).first()
+    assert client.post(url("tag_delete", synced, tag_id=tag.pk)).status_code == 403
+    assert tag.woo_id in sandbox.data.tags and not PushOperation.objects.filter(store=synced).exists()

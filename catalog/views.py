@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.selectors import history_for
+from audit.presenters import history_entries
 from catalog import selectors, services
 from catalog.edits import EditConflict
 from catalog.forms import (
@@ -148,7 +148,7 @@ def _product_context(request, access, store, detail, **extra):
         variation_forms=variation_forms,
         view_in_shop_url=view_in_shop_url,
         edit_in_wordpress_url=edit_in_wordpress_url,
-        history=history_for("products", product.pk, access, store.pk, limit=20),
+        history=history_entries("products", product.pk, access, store.pk, limit=20),
         can_edit=can_edit,
         conflict_choices=ConflictChoice,
         catalog_section="products",

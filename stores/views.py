@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services as account_services
 from accounts.models import Invitation, User
 from accounts.selectors import invitations_pending_for
-from audit.selectors import history_for
+from audit.presenters import history_entries
 from orders.overview import store_counts_for, store_overview_for, stores_health_for
 from stores import credentials, selectors, services
 from stores.access import (
@@ -77,6 +77,7 @@ def home(request):
     stores = list(selectors.stores_for(access))
     for store in stores:
         store.my_role = access.role(store.pk)
+        store.my_role_label = StoreRole(store.my_role).label if store.my_role else ""
     health = stores_health_for(access, stores)
     return render(request, "stores/home.html", {"stores": stores, "access": access, "health": health})
 
@@ -118,7 +119,7 @@ def store_detail(request, store_id):
         counts=counts,
         can_view_orders=access.can(VIEW_ORDERS, store.pk),
         overview=store_overview_for(access, store, request.user),
-        history=history_for("stores", store.pk, access, store.pk, limit=20),
+        history=history_entries("stores", store.pk, access, store.pk, limit=20),
     )
     return render(request, "stores/detail.html", context)
 
@@ -245,6 +246,11 @@ def store_credential_log(request, store_id):
 # --- team -------------------------------------------------------------------------------------
 
 
+# The grant form shares field names with the invitation form on the team page: its own ids keep
+# every label pointing at its own field (field names, and so posted data, stay the same).
+GRANT_FORM_IDS = "id_grant_%s"
+
+
 def _team_context(request, store, **forms):
     access = access_for(request.user)
     members = list(selectors.store_members_for(access, store.pk))
@@ -264,7 +270,7 @@ def _team_context(request, store, **forms):
         invitations=list(invitations_pending_for(access, store.pk)),
         grants=grants,
         invite_form=forms.get("invite_form") or InvitationForm(),
-        grant_form=forms.get("grant_form") or GrantForm(),
+        grant_form=forms.get("grant_form") or GrantForm(auto_id=GRANT_FORM_IDS),
         role_choices=StoreRole.choices,
         role_help=ROLE_HELP,
     )
@@ -367,7 +373,7 @@ def store_invitation_revoke(request, store_id, invitation_id):
 @require_POST
 def store_grant(request, store_id):
     store = selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
-    form = GrantForm(request.POST)
+    form = GrantForm(request.POST, auto_id=GRANT_FORM_IDS)
     if form.is_valid():
         user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
         if user is None:

@@ -909,6 +909,11 @@ def attribute_term_delete(client: WooClient, *, attribute_id: int, term_id: int)
     return client.delete(f"products/attributes/{int(attribute_id)}/terms/{int(term_id)}", _FOR_GOOD).data
 
 
+def webhook_set_delivery_url(client: WooClient, woo_webhook_id: int, url: str) -> Any:
+    """Point one WooCommerce webhook at ``url``; WooCommerce keeps its secret, topic and status."""
+    return client.put(f"webhooks/{woo_webhook_id}", {"delivery_url": url}).data
+
+
 def client_for(store, **kwargs: Any) -> WooClient:
     """A client for a store's stored credentials (decrypted by ``stores.credentials``)."""
     from stores.credentials import api_credentials
@@ -917,6 +922,7 @@ def client_for(store, **kwargs: Any) -> WooClient:
 
 
 __all__ = [
+    "webhook_set_delivery_url",
     "MAX_PER_PAGE",
     "Page",
     "WooAddressRefusedError",

@@ -23,6 +23,7 @@ from stores.navigation import store_tabs
 from stores.selectors import store_get
 from webhooks import selectors, services
 from webhooks.models import WebhookStatus
+from webhooks.presenters import with_topic_labels
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def _context(request, store, access, **extra):
 def webhook_list(request, store_id):
     access = access_for(request.user)
     store = store_get(access, store_id, VIEW_STORE)
-    webhooks = list(selectors.webhooks_for(access, store_id))
+    webhooks = with_topic_labels(list(selectors.webhooks_for(access, store_id)))
     context = _context(
         request,
         store,
@@ -93,8 +94,8 @@ def webhook_list(request, store_id):
         webhooks=webhooks,
         disabled_count=selectors.disabled_count(webhooks),
         alerts=selectors.webhook_alerts_for(access, store_id),
-        logs=selectors.webhook_logs_for(access, store_id),
-        failed_deliveries=selectors.webhook_failed_deliveries_for(access, store_id),
+        logs=with_topic_labels(selectors.webhook_logs_for(access, store_id)),
+        failed_deliveries=with_topic_labels(selectors.webhook_failed_deliveries_for(access, store_id)),
         summary=selectors.webhook_inbox_summary(access, store_id),
         delivery_url=services.delivery_url(store_id),
         standard_topics=settings.WEBHOOK_STANDARD_TOPICS,

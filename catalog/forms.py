@@ -712,3 +712,51 @@ class TermForm(ChangesForm):
         if "order_by" in data and not data["order_by"]:
             data["order_by"] = "menu_order"
         return data
+
+
+class VariationCreateForm(forms.Form):
+    """A new variation: one option per attribute used for variations ("any" allowed), its
+    prices, SKU and stock."""
+
+    regular_price = _money_field(_("Regular price"))
+    sale_price = _money_field(_("Sale price"))
+    sku = forms.CharField(
+        label=_("SKU"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    stock_quantity = forms.IntegerField(
+        label=_("Stock quantity"),
+        required=False,
+        min_value=0,
+        max_value=10_000_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
+    )
+
+    def __init__(self, data=None, *, attributes):
+        super().__init__(data, prefix="newvar")
+        self.attributes = list(attributes)
+        for index, attribute in enumerate(self.attributes):
+            self.fields[f"option_{index}"] = forms.ChoiceField(
+                label=attribute.name,
+                required=False,
+                choices=[("", _("Any %(attribute)s") % {"attribute": attribute.name})]
+                + [(option, option) for option in attribute.options],
+            )
+
+    def option_fields(self):
+        return [self[f"option_{index}"] for index in range(len(self.attributes))]
+
+    def clean(self):
+        data = super().clean()
+        regular, sale = data.get("regular_price"), data.get("sale_price")
+        if regular is not None and sale is not None and sale >= regular:
+            self.add_error("sale_price", _("The sale price must be lower than the regular price."))
+        return data
+
+    def service_kwargs(self):
+        data = self.cleaned_data
+        chosen = {attribute.name: data.get(f"option_{i}") or "" for i, attribute in enumerate(self.attributes)}
+        values = {name: data.get(name) for name in ("regular_price", "sale_price", "sku", "stock_quantity")}
+        return {"attributes": chosen, **values}

@@ -497,6 +497,11 @@ def pending_attribute_creations_for(access, store_id, attribute_id=None):
     return list(_pending_creations(store_id, kind, attribute_id))
 
 
+def variation_attributes_of(product):
+    """The product's attributes marked "used for variations", in their order."""
+    return list(ProductAttribute.objects.filter(product=product, variation=True).order_by("position", "name"))
+
+
 def sku_taken(store_id, sku, exclude_id=None):
     """Whether another product or variation of the store already uses ``sku``: one query."""
     if not sku:

@@ -6,6 +6,7 @@ transaction, and hands the change to the sync app's push services (``sync.servic
 queue the push task on commit. Nothing here talks to WooCommerce.
 """
 
+import itertools
 import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from audit.anomalies import check_mass_changes
 from catalog.edits import check_conflicts
 from catalog.models import Product, ProductVariation, term_refs_without
-from catalog.selectors import sku_taken
+from catalog.selectors import sku_taken, variation_attributes_of
 from config.db import DataSource
 from stores.access import CHANGE_CATALOG, access_for, get_scoped_or_404
 from sync import services as sync_services
@@ -274,3 +275,141 @@ def products_bulk_update(*, actor, store_id, product_ids, action, value=None, te
         check_mass_changes(actor.pk)
     total = scoped.count()
     return BulkResult(updated=len(changed_ids), pushed=len(changed_ids), skipped=total - len(changed_ids))
+
+
+# --- variations: create, generate, delete -------------------------------------------------------
+
+# Generating more variations than this at once asks the person to confirm first.
+GENERATE_CONFIRM_ABOVE = 20
+# WooCommerce's own "generate variations" stops at this many per run.
+GENERATE_LIMIT = 500
+
+
+def _variable_product(access, store_id, product_id):
+    product = get_scoped_or_404(
+        Product.objects.select_for_update().filter(store_id=store_id), access, CHANGE_CATALOG, pk=product_id
+    )
+    if product.type != "variable":
+        raise ValidationError(_("Only a variable product has variations."))
+    return product
+
+
+def _combination(attributes, chosen):
+    """The variation's ``attributes`` references for ``chosen`` ({attribute name: option})."""
+    refs = []
+    for attribute in attributes:
+        option = chosen.get(attribute.name, "")
+        if option and option not in attribute.options:
+            raise ValidationError(
+                _("“%(option)s” is not an option of %(attribute)s.") % {"option": option, "attribute": attribute.name}
+            )
+        refs.append({"id": attribute.woo_id or 0, "name": attribute.name, "option": option})
+    return refs
+
+
+def _combination_key(refs):
+    return tuple(sorted((ref.get("name", ""), ref.get("option", "")) for ref in refs or []))
+
+
+def variation_create(*, actor, store_id, product_id, attributes, **values):
+    """One new variation of a variable product (``attributes``: {attribute name: option}, an
+    empty option meaning "any"), created here and in WooCommerce. Returns ``(variation, push)``."""
+    unknown = set(values) - {"regular_price", "sale_price", "sku", "stock_quantity"}
+    if unknown:
+        raise ValidationError(f"Cannot set {', '.join(sorted(unknown))} on a new variation.")
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    with transaction.atomic():
+        product = _variable_product(access, store_id, product_id)
+        refs = _combination(variation_attributes_of(product), attributes)
+        existing = {_combination_key(v) for v in product.variations.values_list("attributes", flat=True)}
+        if _combination_key(refs) in existing:
+            raise ValidationError(_("This product already has a variation with these options."))
+        sku = (values.get("sku") or "").strip() or None
+        _check_sku(store_id, sku)
+        _check_prices(values.get("regular_price"), values.get("sale_price"))
+        quantity = values.get("stock_quantity")
+        variation = ProductVariation.objects.create(
+            product=product,
+            store_id=store_id,
+            source=DataSource.LOCAL,
+            attributes=refs,
+            sku=sku,
+            regular_price=values.get("regular_price"),
+            sale_price=values.get("sale_price"),
+            price=values.get("sale_price") if values.get("sale_price") is not None else values.get("regular_price"),
+            stock_quantity=quantity,
+            stock_status="outofstock" if quantity == 0 else "instock",
+        )
+        push = sync_services.product_push(product.pk, actor, fields=["variations"], variation_ids=[variation.pk])
+    return variation, push
+
+
+def missing_combinations(attributes, variations):
+    """Every combination of the options of ``attributes`` (those used for variations) that no
+    variation of ``variations`` has yet, as variation ``attributes`` references."""
+    if not attributes or not all(attribute.options for attribute in attributes):
+        return []
+    existing = {_combination_key(variation.attributes) for variation in variations}
+    combinations = []
+    for options in itertools.product(*(attribute.options for attribute in attributes)):
+        refs = [
+            {"id": attribute.woo_id or 0, "name": attribute.name, "option": option}
+            for attribute, option in zip(attributes, options, strict=True)
+        ]
+        if _combination_key(refs) not in existing:
+            combinations.append(refs)
+    return combinations
+
+
+def variations_generate(*, actor, store_id, product_id, confirmed=False):
+    """Create a variation for every missing combination (as WooCommerce's "Generate variations"),
+    pushed in batches of at most 100. Above ``GENERATE_CONFIRM_ABOVE`` it needs ``confirmed``.
+    Returns ``(created variations, push)``."""
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    with transaction.atomic():
+        product = _variable_product(access, store_id, product_id)
+        combinations = missing_combinations(variation_attributes_of(product), product.variations.only("attributes"))
+        if not combinations:
+            raise ValidationError(_("Every combination of the options used for variations already exists."))
+        if len(combinations) > GENERATE_LIMIT:
+            raise ValidationError(
+                _("That would create %(n)d variations; at most %(max)d can be created at once.")
+                % {"n": len(combinations), "max": GENERATE_LIMIT}
+            )
+        if len(combinations) > GENERATE_CONFIRM_ABOVE and not confirmed:
+            raise ValidationError(
+                _("This creates %(n)d variations: confirm to go ahead.") % {"n": len(combinations)}, code="confirm"
+            )
+        created = ProductVariation.objects.bulk_create(
+            ProductVariation(
+                product=product, store_id=store_id, source=DataSource.LOCAL, attributes=refs, status="publish"
+            )
+            for refs in combinations
+        )
+        push = sync_services.product_push(
+            product.pk, actor, fields=["variations"], variation_ids=[variation.pk for variation in created]
+        )
+    return created, push
+
+
+def variation_delete(*, actor, store_id, product_id, variation_id):
+    """Delete a variation here and, for good, in WooCommerce (with its product's next push)."""
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    with transaction.atomic():
+        variation = get_scoped_or_404(
+            ProductVariation.objects.select_for_update().filter(store_id=store_id, product_id=product_id),
+            access,
+            CHANGE_CATALOG,
+            pk=variation_id,
+        )
+        woo_id = variation.woo_id
+        variation.delete()
+        push = None
+        if woo_id:
+            push = sync_services.product_push(
+                product_id, actor, fields=["variations"], deleted_variation_woo_ids=[woo_id]
+            )
+    return push

@@ -22,6 +22,17 @@ urlpatterns = [
         views.variation_update,
         name="variation_update",
     ),
+    path("<uuid:store_id>/products/<uuid:product_id>/variations/new/", views.variation_create, name="variation_create"),
+    path(
+        "<uuid:store_id>/products/<uuid:product_id>/variations/generate/",
+        views.variations_generate,
+        name="variations_generate",
+    ),
+    path(
+        "<uuid:store_id>/products/<uuid:product_id>/variations/<uuid:variation_id>/delete/",
+        views.variation_delete,
+        name="variation_delete",
+    ),
     path(
         "<uuid:store_id>/products/<uuid:product_id>/conflicts/<uuid:conflict_id>/resolve/",
         views.conflict_resolve,

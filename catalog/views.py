@@ -28,6 +28,7 @@ from catalog.forms import (
     ProductFilterForm,
     ProductForm,
     TermForm,
+    VariationCreateForm,
     VariationForm,
 )
 from catalog.pages import htmx_target, page_context, safe_next, store_for
@@ -138,6 +139,11 @@ def _product_context(request, access, store, detail, **extra):
     for variation in detail.variations:
         variation_forms.append((variation, VariationForm(variation=variation)))
     view_in_shop_url, edit_in_wordpress_url = product_links_out(product, store)
+    varying = [attribute for attribute in detail.attributes if attribute.variation]
+    if product.type == "variable" and can_edit:
+        extra.setdefault("variation_create_form", VariationCreateForm(attributes=varying))
+        extra["missing_variations"] = len(services.missing_combinations(varying, detail.variations))
+        extra["generate_confirm_above"] = services.GENERATE_CONFIRM_ABOVE
     return page_context(
         store,
         access,
@@ -589,3 +595,60 @@ def attribute_delete(request, store_id, attribute_id):
 @require_http_methods(["GET", "POST"])
 def attribute_term_delete(request, store_id, attribute_id, term_id):
     return taxonomy_delete(request, store_id, PushEntity.ATTRIBUTE_TERM, term_id, attribute_id=attribute_id)
+
+
+def _back_to_product(store, product_id):
+    return redirect("catalog:product_detail", store_id=store.pk, product_id=product_id)
+
+
+@login_required
+@require_POST
+def variation_create(request, store_id, product_id):
+    access, store = store_for(request, store_id, CHANGE_CATALOG)
+    detail = selectors.product_detail_for(access, store.pk, product_id)
+    varying = [attribute for attribute in detail.attributes if attribute.variation]
+    form = VariationCreateForm(request.POST, attributes=varying)
+    if form.is_valid():
+        try:
+            services.variation_create(
+                actor=request.user, store_id=store.pk, product_id=detail.product.pk, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Variation created. Sending it to WooCommerce…"))
+            return _back_to_product(store, detail.product.pk)
+    context = _product_context(request, access, store, detail, variation_create_form=form)
+    return render(request, "catalog/product_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def variations_generate(request, store_id, product_id):
+    access, store = store_for(request, store_id, CHANGE_CATALOG)
+    try:
+        created, _push = services.variations_generate(
+            actor=request.user, store_id=store.pk, product_id=product_id, confirmed=bool(request.POST.get("confirmed"))
+        )
+    except ValidationError as error:
+        _errors_to_messages(request, error)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d variation created. Sending it to WooCommerce…",
+                "%(n)d variations created. Sending them to WooCommerce in batches…",
+                len(created),
+            )
+            % {"n": len(created)},
+        )
+    return _back_to_product(store, product_id)
+
+
+@login_required
+@require_POST
+def variation_delete(request, store_id, product_id, variation_id):
+    access, store = store_for(request, store_id, CHANGE_CATALOG)
+    services.variation_delete(actor=request.user, store_id=store.pk, product_id=product_id, variation_id=variation_id)
+    messages.success(request, _("Variation deleted. Deleting it in WooCommerce…"))
+    return _back_to_product(store, product_id)

@@ -67,6 +67,7 @@ from sync.woo import (
     attribute_delete,
     attribute_term_delete,
     client_for,
+    product_variations_batch,
     term_delete,
 )
 from sync.writer import apply_payloads
@@ -402,7 +403,9 @@ def _push_product_delete(op: PushOperation, client: WooClient) -> None:
 
 
 def _push_variations(op: PushOperation, client: WooClient, product: Product, answer: dict) -> None:
-    """Variations named in the operation go through ``/products/{id}/variations/batch``."""
+    """Variations named in the operation, and those deleted here, go through WooCommerce's
+    variations batch (at most 100 items per request)."""
+    _delete_variations(op, client, product)
     variation_ids = op.payload.get("variation_ids") or []
     if not variation_ids:
         return
@@ -432,7 +435,7 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
     results: list[dict] = list(adopted.values())
     for start in range(0, max(len(create), len(update)), BATCH_LIMIT // 2):
         body = {"create": create[start : start + BATCH_LIMIT // 2], "update": update[start : start + BATCH_LIMIT // 2]}
-        response = client.post(f"products/{product.woo_id}/variations/batch", body).data or {}
+        response = product_variations_batch(client, product_id=product.woo_id, **body)
         for item in (response.get("create") or []) + (response.get("update") or []):
             if isinstance(item, dict) and "error" in item:
                 raise PushFailed(f"variation {item.get('id')}: {item['error'].get('message')}")
@@ -446,6 +449,20 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
                 woo_id=item["id"], woo_modified_at=_modified(item), synced_at=now
             )
     apply_payloads(op.store_id, "variation", results, parent_woo_id=product.woo_id)
+
+
+def _delete_variations(op: PushOperation, client: WooClient, product: Product) -> None:
+    """Variations deleted here (their rows are gone already), deleted in WooCommerce for good."""
+    removed = [int(woo_id) for woo_id in op.payload.get("deleted_variation_woo_ids") or []]
+    for start in range(0, len(removed), BATCH_LIMIT):
+        response = product_variations_batch(
+            client, product_id=product.woo_id, delete=removed[start : start + BATCH_LIMIT]
+        )
+        for item in response.get("delete") or []:
+            error = item.get("error") if isinstance(item, dict) else None
+            # Already gone from WooCommerce is what was asked for.
+            if error and not str(error.get("code", "")).endswith("_invalid_id"):
+                raise PushFailed(f"variation {item.get('id')}: {error.get('message')}")
 
 
 def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[PushOperation]:

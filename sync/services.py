@@ -206,6 +206,7 @@ def product_push(
     force_delete=False,
     base=None,
     variation_fields=None,
+    deleted_variation_woo_ids=None,
 ) -> PushOperation:
     """Send a local product change to WooCommerce (managers and owners).
 
@@ -213,7 +214,8 @@ def product_push(
     (plus "images", "attributes"); empty means all. ``base`` holds those fields' values before
     the edit (what we last knew of the shop): the push refuses to overwrite a field the shop
     changed since. ``variation_ids`` lists local variations to create or update with it, and
-    ``variation_fields`` the variation fields changed (all when not given). A product without
+    ``variation_fields`` the variation fields changed (all when not given);
+    ``deleted_variation_woo_ids`` variations deleted here, to delete in WooCommerce. A product without
     ``woo_id`` is created. ``action="delete"`` trashes it in WooCommerce (``force_delete``
     deletes it for good).
     """
@@ -248,6 +250,9 @@ def product_push(
                 "variation_ids": sorted({*pending.payload.get("variation_ids", []), *variation_ids}),
                 "variation_fields": per_variation,
                 "base": {**base, **(pending.payload.get("base") or {})},
+                "deleted_variation_woo_ids": sorted(
+                    {*pending.payload.get("deleted_variation_woo_ids", []), *(deleted_variation_woo_ids or [])}
+                ),
             }
             pending.save(update_fields=["fields", "payload"])
             return pending
@@ -263,6 +268,7 @@ def product_push(
                 "variation_fields": per_variation,
                 "base": base,
                 "force": bool(force_delete),
+                "deleted_variation_woo_ids": sorted(deleted_variation_woo_ids or []),
             },
             requested_by=user,
         )

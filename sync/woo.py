@@ -909,6 +909,22 @@ def attribute_term_delete(client: WooClient, *, attribute_id: int, term_id: int)
     return client.delete(f"products/attributes/{int(attribute_id)}/terms/{int(term_id)}", _FOR_GOOD).data
 
 
+def product_variations_batch(
+    client: WooClient,
+    *,
+    product_id: int,
+    create: Iterable[dict] = (),
+    update: Iterable[dict] = (),
+    delete: Iterable[int] = (),
+) -> dict:
+    """Create, update and delete (for good: batch deletes are forced) variations of one product in
+    one request; WooCommerce takes at most 100 items per request. Returns its answer, per item."""
+    body = {"create": list(create), "update": list(update), "delete": [int(i) for i in delete]}
+    if sum(len(items) for items in body.values()) > MAX_PER_PAGE:
+        raise ValueError("WooCommerce takes at most 100 items per batch request")
+    return client.post(f"products/{int(product_id)}/variations/batch", {k: v for k, v in body.items() if v}).data or {}
+
+
 def webhook_set_delivery_url(client: WooClient, woo_webhook_id: int, url: str) -> Any:
     """Point one WooCommerce webhook at ``url``; WooCommerce keeps its secret, topic and status."""
     return client.put(f"webhooks/{woo_webhook_id}", {"delivery_url": url}).data
@@ -940,5 +956,6 @@ __all__ = [
     "attribute_delete",
     "attribute_term_delete",
     "client_for",
+    "product_variations_batch",
     "term_delete",
 ]

@@ -8,6 +8,7 @@ from django.urls import reverse
 from catalog.models import (
     Product,
     ProductAttribute,
+    ProductVariation,
     StoreAttribute,
     StoreAttributeTerm,
     StoreBrand,
@@ -120,7 +121,7 @@ def test_product_page_links_to_the_shop_page_and_the_wordpress_editor(client, sy
     # A permalink is store content: anything but a web address is never a link.
     Product.objects.filter(pk=product.pk).update(permalink="javascript:alert(1)")
     page = client.get(url("product_detail", synced, product_id=product.pk)).content.decode()
-    assert "javascript:" not in page
+    assert 'href="javascript:' not in page
     assert f'href="{sandbox.url}/?post_type=product&amp;p={product.woo_id}"' in page
 
     local = Product.objects.create(store=synced, name="Only here")
@@ -220,3 +221,105 @@ def test_a_viewer_cannot_delete_a_tag(client, synced, make_user, sandbox):
     tag = StoreTag.objects.filter(store=synced).first()
     assert client.post(url("tag_delete", synced, tag_id=tag.pk)).status_code == 403
     assert tag.woo_id in sandbox.data.tags and not PushOperation.objects.filter(store=synced).exists()
+
+
+# --- variations ---------------------------------------------------------------------------------
+
+
+def _variable(sandbox, pull, store, **options):
+    """A variable product made in the shop with custom attributes used for variations, pulled."""
+    remote = sandbox.create_product(
+        name="Linen shirt " + "x".join(str(len(values)) for values in options.values()),
+        type="variable",
+        status="publish",
+        attributes=[
+            {"name": name, "options": values, "variation": True, "visible": True, "position": n}
+            for n, (name, values) in enumerate(options.items())
+        ],
+    )
+    pull(store)
+    return remote, Product.objects.get(store=store, woo_id=remote["id"])
+
+
+def _remote_variations(sandbox, product_id):
+    with sandbox.data.lock:
+        return [
+            dict(sandbox.data.variations[vid])
+            for vid in sandbox.data.children.get(product_id, [])
+            if vid in sandbox.data.variations
+        ]
+
+
+def _options(variation):
+    return tuple(sorted((a["name"], a["option"]) for a in variation["attributes"]))
+
+
+def test_generate_every_combination_then_create_one_then_delete_one(client, synced, editor, sandbox, pull):
+    remote, product = _variable(sandbox, pull, synced, Size=["S", "M", "L"], Colour=["Red", "Blue"])
+    page = client.get(url("product_detail", synced, product_id=product.pk)).content.decode()
+    assert "6 combinations of the attributes used for variations have no variation yet" in page
+
+    client.post(url("variations_generate", synced, product_id=product.pk))
+    pushed(synced)
+    made = _remote_variations(sandbox, remote["id"])
+    assert sorted(_options(v) for v in made) == sorted(
+        (("Colour", c), ("Size", s)) for s in ("S", "M", "L") for c in ("Red", "Blue")
+    )
+    assert set(ProductVariation.objects.filter(product=product).values_list("woo_id", flat=True)) == {
+        v["id"] for v in made
+    }
+    page = client.get(url("product_detail", synced, product_id=product.pk)).content.decode()
+    assert "Generate variations" not in page  # nothing left to generate
+
+    # One more, by hand: any colour, size S is taken with every colour, so a new size is refused…
+    response = client.post(
+        url("variation_create", synced, product_id=product.pk),
+        {"newvar-option_0": "S", "newvar-option_1": "Red", "newvar-regular_price": "20"},
+    )
+    assert response.status_code == 400 and "already has a variation with these options" in response.content.decode()
+    # …and "any colour" in size M is a new one.
+    response = client.post(
+        url("variation_create", synced, product_id=product.pk),
+        {
+            "newvar-option_0": "M",
+            "newvar-option_1": "",
+            "newvar-regular_price": "24.50",
+            "newvar-sale_price": "19.90",
+            "newvar-sku": "SHIRT-M-ANY",
+            "newvar-stock_quantity": "7",
+        },
+    )
+    assert response.status_code == 302
+    pushed(synced)
+    (created,) = [v for v in _remote_variations(sandbox, remote["id"]) if v["sku"] == "SHIRT-M-ANY"]
+    assert (created["regular_price"], created["sale_price"], created["stock_quantity"]) == ("24.50", "19.90", 7)
+    assert ("Size", "M") in _options(created) and ("Colour", "Red") not in _options(created)
+
+    # Delete the third variation.
+    third = ProductVariation.objects.filter(product=product).order_by("woo_id")[2]
+    response = client.post(url("variation_delete", synced, product_id=product.pk, variation_id=third.pk))
+    assert response.status_code == 302
+    pushed(synced)
+    remaining = {v["id"] for v in _remote_variations(sandbox, remote["id"])}
+    assert third.woo_id not in remaining and len(remaining) == 6
+    with sandbox.data.lock:
+        assert third.woo_id not in sandbox.data.variations  # deleted for good, not trashed
+    pull(synced)
+    assert not ProductVariation.objects.filter(woo_id=third.woo_id).exists()
+
+
+def test_generating_many_asks_first_and_goes_out_100_at_most_per_request(client, synced, editor, sandbox, pull):
+    remote, product = _variable(
+        sandbox, pull, synced, Width=[f"W{n}" for n in range(11)], Length=[f"L{n}" for n in range(11)]
+    )
+    generate = url("variations_generate", synced, product_id=product.pk)
+    page = client.post(generate, follow=True).content.decode()
+    assert "This creates 121 variations: confirm to go ahead." in page
+    assert not ProductVariation.objects.filter(product=product).exists()
+    assert 'name="confirmed"' in page
+
+    sandbox.reset_stats()
+    client.post(generate, {"confirmed": "1"})
+    pushed(synced)  # the sandbox answers 413 to a batch of more than 100
+    assert len(_remote_variations(sandbox, remote["id"])) == 121
+    assert not ProductVariation.objects.filter(product=product, woo_id__isnull=True).exists()

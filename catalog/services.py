@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from audit.anomalies import check_mass_changes
 from catalog.edits import check_conflicts
 from catalog.models import Product, ProductVariation, term_refs_without
+from catalog.richtext import clean_html
 from catalog.selectors import sku_taken, variation_attributes_of
 from config.db import DataSource
 from stores.access import CHANGE_CATALOG, access_for, get_scoped_or_404
@@ -81,6 +82,10 @@ def _normalise(values):
         values["sku"] = (values["sku"] or "").strip() or None
     if "stock_quantity" in values and values["stock_quantity"] is not None and "stock_status" not in values:
         values["stock_status"] = "instock" if values["stock_quantity"] > 0 else "outofstock"
+    for name in ("description", "short_description"):
+        if name in values:
+            # Stored and sent to the shop only as safe HTML (the shop shows it to its customers).
+            values[name] = clean_html(values[name]) or None
     return values
 
 

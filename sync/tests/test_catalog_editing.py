@@ -323,3 +323,38 @@ def test_generating_many_asks_first_and_goes_out_100_at_most_per_request(client,
     pushed(synced)  # the sandbox answers 413 to a batch of more than 100
     assert len(_remote_variations(sandbox, remote["id"])) == 121
     assert not ProductVariation.objects.filter(product=product, woo_id__isnull=True).exists()
+
+
+# --- descriptions -------------------------------------------------------------------------------
+
+HOSTILE = (
+    '<p>Soft <strong>linen</strong>, <em>washed</em>.</p><script>alert("x")</script>'
+    '<ul><li>Machine wash</li></ul><p><a href="javascript:steal()" onclick="steal()">care</a> '
+    '<a href="https://example.com/care">guide</a><img src="x" onerror="steal()"></p>'
+)
+
+
+def test_a_formatted_description_is_sanitised_before_woocommerce_gets_it_and_shown_formatted(
+    client, synced, editor, sandbox
+):
+    product = simple_products(synced).order_by("woo_id")[3]
+    edit = url("product_edit", synced, product_id=product.pk)
+    assert client.post(edit, page_form(client, edit, "product-form", description=HOSTILE)).status_code == 302
+    (op,) = pushed(synced)
+    assert op.fields == ["description"]
+    sent = sandbox.get_product(product.woo_id)["description"]
+    assert "<strong>linen</strong>" in sent and "<em>washed</em>" in sent and "<li>Machine wash</li>" in sent
+    assert "<script" not in sent and "onclick" not in sent and "onerror" not in sent and "javascript:" not in sent
+    assert 'href="https://example.com/care"' in sent
+
+    page = client.get(url("product_detail", synced, product_id=product.pk)).content.decode()
+    assert "<strong>linen</strong>" in page and "<li>Machine wash</li>" in page  # formatting shows
+
+
+def test_a_description_from_the_shop_shows_its_formatting_and_never_its_scripts(client, synced, editor, sandbox, pull):
+    product = simple_products(synced).order_by("woo_id")[4]
+    sandbox.update_product(product.woo_id, description=HOSTILE, short_description="Line one\n\nLine two")
+    pull(synced)
+    page = client.get(url("product_detail", synced, product_id=product.pk)).content.decode()
+    assert "<strong>linen</strong>" in page and "<p>Line one</p>" in page and "<p>Line two</p>" in page
+    assert 'alert("x")' not in page and "steal()" not in page

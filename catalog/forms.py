@@ -1,6 +1,7 @@
 """Forms of the catalog pages. Choices come from ``catalog.selectors.term_choices_for`` (one
 query), so a submitted term is validated against the store's own terms."""
 
+import datetime
 import re
 import uuid
 from decimal import Decimal
@@ -116,7 +117,11 @@ class ChangesForm(forms.Form):
 
     def _sign(self, values):
         encoded = {
-            name: format(value, "f") if isinstance(value, Decimal) else value
+            name: format(value, "f")
+            if isinstance(value, Decimal)
+            else value.isoformat()
+            if isinstance(value, datetime.date)
+            else value
             for name, value in values.items()
             if name in self.TRACKED
         }
@@ -129,7 +134,11 @@ class ChangesForm(forms.Form):
         values = {}
         for name, value in loaded["v"].items():
             field = self.base_fields.get(name)
-            values[name] = Decimal(value) if isinstance(field, forms.DecimalField) and value is not None else value
+            if isinstance(field, forms.DecimalField) and value is not None:
+                value = Decimal(value)
+            elif isinstance(field, forms.DateField) and value:
+                value = datetime.date.fromisoformat(value)
+            values[name] = value
         return values
 
     def clean(self):
@@ -760,3 +769,91 @@ class VariationCreateForm(forms.Form):
         chosen = {attribute.name: data.get(f"option_{i}") or "" for i, attribute in enumerate(self.attributes)}
         values = {name: data.get(name) for name in ("regular_price", "sale_price", "sku", "stock_quantity")}
         return {"attributes": chosen, **values}
+
+
+BACKORDER_CHOICES = [
+    ("no", _("Do not allow")),
+    ("notify", _("Allow, but notify the customer")),
+    ("yes", _("Allow")),
+]
+VARIATION_STATUS_CHOICES = [("publish", _("Enabled")), ("private", _("Disabled"))]
+
+
+class VariationEditForm(ChangesForm):
+    """Every field a shop edits on a variation; saves and pushes only the changed ones."""
+
+    TRACKED = (
+        "sku",
+        "status",
+        "regular_price",
+        "sale_price",
+        "date_on_sale_from",
+        "date_on_sale_to",
+        "stock_quantity",
+        "stock_status",
+        "backorders",
+        "weight",
+        "length",
+        "width",
+        "height",
+        "description",
+    )
+
+    sku = forms.CharField(
+        label=_("SKU"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=VARIATION_STATUS_CHOICES)
+    regular_price = _money_field(_("Regular price"))
+    sale_price = _money_field(_("Sale price"))
+    date_on_sale_from = forms.DateField(
+        label=_("Sale starts"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_on_sale_to = forms.DateField(
+        label=_("Sale ends"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    stock_quantity = forms.IntegerField(
+        label=_("Stock quantity"),
+        required=False,
+        min_value=0,
+        max_value=10_000_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
+        help_text=_("Empty: WooCommerce does not count this variation's stock."),
+    )
+    stock_status = forms.ChoiceField(label=_("Stock status"), choices=STOCK_STATUS_CHOICES)
+    backorders = forms.ChoiceField(label=_("Backorders"), choices=BACKORDER_CHOICES)
+    weight = _money_field(_("Weight"))
+    length = _money_field(_("Length"))
+    width = _money_field(_("Width"))
+    height = _money_field(_("Height"))
+    description = forms.CharField(
+        label=_("Description"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"})
+    )
+
+    @classmethod
+    def values_of(cls, variation):
+        return {name: getattr(variation, name) for name in cls.TRACKED}
+
+    def __init__(self, data=None, *, variation):
+        self.variation = variation
+        original = self.values_of(variation)
+        super().__init__(data, initial=original, original=original, identity=variation.pk)
+        keep_current_choice(self.fields["status"], variation.status, dict(VARIATION_STATUS_CHOICES))
+        keep_current_choice(self.fields["stock_status"], variation.stock_status, STOCK_STATUS_LABELS)
+        keep_current_choice(self.fields["backorders"], variation.backorders, dict(BACKORDER_CHOICES))
+
+    def clean(self):
+        data = super().clean()
+        regular, sale = data.get("regular_price"), data.get("sale_price")
+        if regular is not None and sale is not None and sale >= regular:
+            self.add_error("sale_price", _("The sale price must be lower than the regular price."))
+        return data
+
+    def variation_values(self):
+        values = {}
+        for name in self.changed_fields():
+            value = self.cleaned_data.get(name)
+            values[name] = self.typed_text(name, value) or None if name == "description" else value
+        return values

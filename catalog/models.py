@@ -174,6 +174,15 @@ class ProductVariation(TimestampedModel, SyncedFields):
     # Additive: lifecycle and the remote modified time used by sync and conflict detection.
     status = models.TextField(default="publish", db_default="publish")
     woo_modified_at = models.DateTimeField(null=True, blank=True)
+    # Additive: the rest of what a shop edits on a variation (docs/schema-notes.md).
+    description = models.TextField(null=True, blank=True)
+    weight = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    length = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    width = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    height = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    backorders = models.TextField(default="no", db_default="no")
+    date_on_sale_from = models.DateField(null=True, blank=True)
+    date_on_sale_to = models.DateField(null=True, blank=True)
 
     class Meta:
         db_table = "product_variations"

@@ -51,7 +51,22 @@ PRODUCT_EDITABLE_FIELDS = (
     "featured",
     "catalog_visibility",
 )
-VARIATION_EDITABLE_FIELDS = ("regular_price", "sale_price", "stock_quantity", "stock_status")
+VARIATION_EDITABLE_FIELDS = (
+    "regular_price",
+    "sale_price",
+    "stock_quantity",
+    "stock_status",
+    "sku",
+    "status",
+    "backorders",
+    "date_on_sale_from",
+    "date_on_sale_to",
+    "weight",
+    "length",
+    "width",
+    "height",
+    "description",
+)
 # A bulk edit touches at most this many products per request (the push goes out 100 per batch).
 BULK_LIMIT = 500
 
@@ -158,7 +173,7 @@ def product_trash(*, actor, store_id, product_id):
 
 
 def variation_update(*, actor, store_id, product_id, variation_id, base=None, **values):
-    """Inline price and stock edit of one variation, pushed with its product.
+    """Edit of one variation (inline prices and stock, or every field), pushed with its product.
 
     As :func:`product_update`: ``values`` are the changes, ``base`` what the row showed, a field
     changed meanwhile raises :class:`catalog.edits.EditConflict`. Returns ``(variation, push)``;
@@ -178,7 +193,17 @@ def variation_update(*, actor, store_id, product_id, variation_id, base=None, **
         )
         if "stock_quantity" in values and values["stock_quantity"] is not None and "stock_status" not in values:
             values["stock_status"] = "instock" if values["stock_quantity"] > 0 else "outofstock"
+        if "sku" in values:
+            values["sku"] = (values["sku"] or "").strip() or None
+        if "description" in values:
+            values["description"] = clean_html(values["description"]) or None
         changes = check_conflicts(variation, values, base)
+        if "sku" in changes:
+            _check_sku(store_id, changes["sku"], exclude_id=variation.pk)
+        start = changes.get("date_on_sale_from", variation.date_on_sale_from)
+        end = changes.get("date_on_sale_to", variation.date_on_sale_to)
+        if start and end and end < start:
+            raise ValidationError({"date_on_sale_to": _("The sale cannot end before it starts.")})
         regular = changes.get("regular_price", variation.regular_price)
         sale = changes.get("sale_price", variation.sale_price)
         _check_prices(regular, sale)

@@ -29,6 +29,11 @@ urlpatterns = [
         name="variations_generate",
     ),
     path(
+        "<uuid:store_id>/products/<uuid:product_id>/variations/<uuid:variation_id>/edit/",
+        views.variation_edit,
+        name="variation_edit",
+    ),
+    path(
         "<uuid:store_id>/products/<uuid:product_id>/variations/<uuid:variation_id>/delete/",
         views.variation_delete,
         name="variation_delete",

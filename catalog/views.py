@@ -29,6 +29,7 @@ from catalog.forms import (
     ProductForm,
     TermForm,
     VariationCreateForm,
+    VariationEditForm,
     VariationForm,
 )
 from catalog.pages import htmx_target, page_context, safe_next, store_for
@@ -652,3 +653,46 @@ def variation_delete(request, store_id, product_id, variation_id):
     services.variation_delete(actor=request.user, store_id=store.pk, product_id=product_id, variation_id=variation_id)
     messages.success(request, _("Variation deleted. Deleting it in WooCommerce…"))
     return _back_to_product(store, product_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def variation_edit(request, store_id, product_id, variation_id):
+    """Every field of one variation; saving pushes the changed ones with its product."""
+    access, store = store_for(request, store_id, CHANGE_CATALOG)
+    variation = selectors.variation_get(access, store.pk, product_id, variation_id)
+    form = VariationEditForm(request.POST or None, variation=variation)
+    if request.method == "POST" and form.is_valid():
+        values = form.variation_values()
+        try:
+            _saved, push = services.variation_update(
+                actor=request.user,
+                store_id=store.pk,
+                product_id=variation.product_id,
+                variation_id=variation.pk,
+                base=form.loaded_of(values),
+                **values,
+            )
+        except EditConflict as conflict:
+            form.show_conflict(conflict, VariationEditForm.values_of(conflict.current))
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if push is None:
+                messages.info(request, _("Nothing changed."))
+            else:
+                messages.success(request, _("Variation saved. Sending it to WooCommerce…"))
+            return _back_to_product(store, variation.product_id)
+    options = ", ".join(ref.get("option") or _("any") for ref in variation.attributes or [])
+    title = _("Variation %(options)s") % {"options": options or f"#{variation.woo_id or ''}"}
+    context = page_context(
+        store,
+        access,
+        "products",
+        title,
+        form=form,
+        variation=variation,
+        product=variation.product,
+        catalog_section="products",
+    )
+    return render(request, "catalog/variation_form.html", context, status=400 if request.method == "POST" else 200)

@@ -358,3 +358,56 @@ def test_a_description_from_the_shop_shows_its_formatting_and_never_its_scripts(
     page = client.get(url("product_detail", synced, product_id=product.pk)).content.decode()
     assert "<strong>linen</strong>" in page and "<p>Line one</p>" in page and "<p>Line two</p>" in page
     assert 'alert("x")' not in page and "steal()" not in page
+
+
+def test_every_field_of_a_variation_is_edited_and_only_the_changed_ones_reach_woocommerce(
+    client, synced, editor, sandbox, pull
+):
+    remote, product = _variable(sandbox, pull, synced, Size=["S", "M", "L"])
+    client.post(url("variations_generate", synced, product_id=product.pk))
+    pushed(synced)
+    second = ProductVariation.objects.filter(product=product).order_by("woo_id")[1]
+    before = {v["id"]: v for v in _remote_variations(sandbox, remote["id"])}
+    edit = url("variation_edit", synced, product_id=product.pk, variation_id=second.pk)
+    changes = {
+        "sku": "SHIRT-M",
+        "status": "private",
+        "regular_price": "40.00",
+        "sale_price": "30.00",
+        "date_on_sale_from": "2027-01-10",
+        "date_on_sale_to": "2027-01-20",
+        "stock_quantity": "12",
+        "backorders": "notify",
+        "weight": "0.40",
+        "length": "30",
+        "width": "20",
+        "height": "2",
+        "description": "<p>Size <strong>M</strong></p><script>x()</script>",
+    }
+    response = client.post(edit, page_form(client, edit, "variation-form", **changes))
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    (op,) = pushed(synced)
+    after = {v["id"]: v for v in _remote_variations(sandbox, remote["id"])}
+    got = after[second.woo_id]
+    assert (got["sku"], got["status"], got["regular_price"], got["sale_price"]) == (
+        "SHIRT-M",
+        "private",
+        "40.00",
+        "30.00",
+    )
+    assert got["date_on_sale_from"].startswith("2027-01-10") and got["date_on_sale_to"].startswith("2027-01-20")
+    assert (got["manage_stock"], got["stock_quantity"], got["backorders"]) == (True, 12, "notify")
+    assert (got["weight"], got["dimensions"]) == ("0.40", {"length": "30.00", "width": "20.00", "height": "2.00"})
+    assert got["description"] == "<p>Size <strong>M</strong></p>"
+    # The other variations are untouched.
+    assert all(after[vid] == before[vid] for vid in before if vid != second.woo_id)
+    # Its echo is not a change, and the page shows the values back.
+    saved = ProductVariation.objects.get(pk=second.pk).updated_at
+    pull(synced)
+    assert ProductVariation.objects.get(pk=second.pk).updated_at == saved
+    form = page_form(client, edit, "variation-form")
+    assert form["date_on_sale_to"] == "2027-01-20" and form["backorders"] == "notify" and form["sku"] == "SHIRT-M"
+
+    # Saving the form untouched sends nothing.
+    client.post(edit, form)
+    assert not PushOperation.objects.filter(store=synced, status=PushStatus.PENDING).exists()

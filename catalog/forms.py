@@ -857,3 +857,51 @@ class VariationEditForm(ChangesForm):
             value = self.cleaned_data.get(name)
             values[name] = self.typed_text(name, value) or None if name == "description" else value
         return values
+
+
+class ProductAttributeForm(forms.Form):
+    """Add or change one attribute of a product. ``loaded`` is the signed state of the product's
+    attributes the page showed, so a save over someone else's change is a conflict."""
+
+    SALT = "catalog.edit.ProductAttributeForm"
+
+    global_attribute = forms.TypedChoiceField(label=_("Attribute"), required=False, coerce=str, empty_value=None)
+    name = forms.CharField(label=_("Custom attribute name"), required=False, max_length=200)
+    options = forms.CharField(
+        label=_("Values"),
+        max_length=4000,
+        help_text=_("Separate values with “|”. For a global attribute, use the names of its terms."),
+        widget=forms.TextInput(attrs={"dir": "auto"}),
+    )
+    visible = forms.BooleanField(label=_("Visible on the product page"), required=False, initial=True)
+    variation = forms.BooleanField(label=_("Used for variations"), required=False)
+    loaded = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, attributes, state, prefix=None, initial=None, auto_id="id_%s"):
+        super().__init__(data, prefix=prefix, initial={**(initial or {}), "loaded": self.sign(state)}, auto_id=auto_id)
+        self.fields["global_attribute"].choices = [("", _("A custom attribute"))] + [
+            (str(attribute.pk), attribute.name) for attribute in attributes
+        ]
+
+    @classmethod
+    def sign(cls, state):
+        return signing.dumps(state, salt=cls.SALT, compress=True)
+
+    def clean_loaded(self):
+        try:
+            return signing.loads(self.cleaned_data["loaded"], salt=self.SALT)
+        except signing.BadSignature:
+            raise forms.ValidationError(
+                _("This form is out of date or incomplete: reload the page and make your change again.")
+            ) from None
+
+    def service_kwargs(self):
+        data = self.cleaned_data
+        return {
+            "global_attribute_id": data.get("global_attribute"),
+            "name": data.get("name") or "",
+            "options": data["options"].split("|"),
+            "visible": data.get("visible"),
+            "variation": data.get("variation"),
+            "base": data["loaded"],
+        }

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.anomalies import check_mass_changes
-from catalog.edits import check_conflicts
-from catalog.models import Product, ProductVariation, term_refs_without
+from catalog.edits import EditConflict, check_conflicts
+from catalog.models import Product, ProductAttribute, ProductVariation, StoreAttribute, term_refs_without
 from catalog.richtext import clean_html
 from catalog.selectors import sku_taken, variation_attributes_of
 from config.db import DataSource
@@ -443,3 +443,99 @@ def variation_delete(*, actor, store_id, product_id, variation_id):
                 product_id, actor, fields=["variations"], deleted_variation_woo_ids=[woo_id]
             )
     return push
+
+
+# --- attributes on a product --------------------------------------------------------------------
+
+
+def _attribute_rows(product):
+    return list(ProductAttribute.objects.filter(product=product).order_by("position", "name"))
+
+
+def _attributes_state(rows):
+    """What a product's attributes are, comparable across loads (the edit's base)."""
+    return [
+        {"name": row.name, "options": list(row.options or []), "visible": row.visible, "variation": row.variation}
+        for row in rows
+    ]
+
+
+def product_attributes_state(product):
+    return _attributes_state(_attribute_rows(product))
+
+
+def product_attribute_set(
+    *, actor, store_id, product_id, name, options, visible=True, variation=False, global_attribute_id=None, base=None
+):
+    """Add an attribute to a product, or change one it has (its options, "visible on the product
+    page", "used for variations"), and push the product's attributes. A global attribute is named
+    by ``global_attribute_id`` (its options are term names); a custom one by ``name``.
+
+    ``base`` is the product's attributes as the person's page showed them: if they changed
+    meanwhile, :class:`catalog.edits.EditConflict` and nothing is saved. Returns the push."""
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    options = list(dict.fromkeys(option.strip() for option in options if option and option.strip()))
+    if not options:
+        raise ValidationError({"options": _("Give the attribute at least one value.")})
+    with transaction.atomic():
+        product = get_scoped_or_404(
+            Product.objects.select_for_update().filter(store_id=store_id), access, CHANGE_CATALOG, pk=product_id
+        )
+        rows = _attribute_rows(product)
+        _check_attributes_unchanged(rows, base)
+        woo_id = 0
+        if global_attribute_id is not None:
+            attribute = StoreAttribute.objects.filter(store_id=store_id, pk=global_attribute_id).first()
+            if attribute is None:
+                raise ValidationError(_("That attribute does not belong to this store."))
+            name, woo_id = attribute.name, attribute.woo_id
+            known = set(attribute.terms.values_list("name", flat=True))
+            unknown = [option for option in options if option not in known]
+            if unknown:
+                raise ValidationError(
+                    {
+                        "options": _("Not terms of %(attribute)s: %(names)s")
+                        % {"attribute": name, "names": ", ".join(unknown)}
+                    }
+                )
+        name = (name or "").strip()
+        if not name:
+            raise ValidationError({"name": _("Enter a name.")})
+        row = next((row for row in rows if row.name == name), None)
+        if row is None:
+            row = ProductAttribute(
+                product=product,
+                store_id=store_id,
+                name=name,
+                woo_id=woo_id,
+                global_attribute_id=global_attribute_id,
+                position=len(rows),
+                source=DataSource.LOCAL,
+            )
+        row.options, row.visible, row.variation = options, bool(visible), bool(variation)
+        row.save()
+        return sync_services.product_push(product.pk, actor, fields=["attributes"])
+
+
+def product_attribute_remove(*, actor, store_id, product_id, name, base=None):
+    """Take an attribute off a product (its variations keep their rows) and push the product's
+    attributes; ``base`` as in :func:`product_attribute_set`."""
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    with transaction.atomic():
+        product = get_scoped_or_404(
+            Product.objects.select_for_update().filter(store_id=store_id), access, CHANGE_CATALOG, pk=product_id
+        )
+        _check_attributes_unchanged(_attribute_rows(product), base)
+        deleted, _rows = ProductAttribute.objects.filter(product=product, name=name).delete()
+        if not deleted:
+            return None
+        return sync_services.product_push(product.pk, actor, fields=["attributes"])
+
+
+def _check_attributes_unchanged(rows, base):
+    if base is not None and _attributes_state(rows) != base:
+        raise EditConflict(
+            {"attributes": {"mine": base, "current": _attributes_state(rows)}}, current=_attributes_state(rows)
+        )

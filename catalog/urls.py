@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("<uuid:store_id>/products/<uuid:product_id>/push-again/", views.product_repush, name="product_repush"),
     path("<uuid:store_id>/products/<uuid:product_id>/trash/", views.product_trash, name="product_trash"),
+    path("<uuid:store_id>/products/<uuid:product_id>/attributes/", views.product_attributes, name="product_attributes"),
     path(
         "<uuid:store_id>/products/<uuid:product_id>/variations/<uuid:variation_id>/",
         views.variation_update,

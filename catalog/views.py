@@ -8,6 +8,7 @@ renders. Writes need ``stores.change_catalog``; viewers get the same pages witho
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from catalog.forms import (
     PRODUCT_TYPE_LABELS,
     STOCK_STATUS_LABELS,
     BulkActionForm,
+    ProductAttributeForm,
     ProductFilterForm,
     ProductForm,
     TermForm,
@@ -696,3 +698,84 @@ def variation_edit(request, store_id, product_id, variation_id):
         catalog_section="products",
     )
     return render(request, "catalog/variation_form.html", context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_attributes(request, store_id, product_id):
+    """A product's attributes: add a global or custom one, change its values and flags, remove it."""
+    access, store = store_for(request, store_id, CHANGE_CATALOG)
+    product = selectors.product_get(access, store.pk, product_id)
+    globals_ = list(selectors.attributes_for(access, store.pk))
+    rows = list(product.product_attributes.order_by("position", "name"))
+    state = services.product_attributes_state(product)
+    add_form = ProductAttributeForm(attributes=globals_, state=state, prefix="add")
+    if request.method == "POST":
+        try:
+            if request.POST.get("remove"):
+                base = signing.loads(request.POST.get("row-loaded", ""), salt=ProductAttributeForm.SALT)
+                services.product_attribute_remove(
+                    actor=request.user, store_id=store.pk, product_id=product.pk, name=request.POST["remove"], base=base
+                )
+                messages.success(request, _("Attribute removed. Sending the change to WooCommerce…"))
+                return redirect("catalog:product_attributes", store_id=store.pk, product_id=product.pk)
+            prefix = "add" if "add-options" in request.POST else "row"
+            loaded = ProductAttributeForm(request.POST, attributes=globals_, state=state, prefix=prefix)
+            if prefix == "add":
+                add_form = loaded
+            if loaded.is_valid():
+                services.product_attribute_set(
+                    actor=request.user, store_id=store.pk, product_id=product.pk, **loaded.service_kwargs()
+                )
+                messages.success(request, _("Attributes saved. Sending them to WooCommerce…"))
+                return redirect("catalog:product_attributes", store_id=store.pk, product_id=product.pk)
+            for errors in loaded.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        except signing.BadSignature:
+            messages.error(
+                request, _("This form is out of date or incomplete: reload the page and make your change again.")
+            )
+        except EditConflict:
+            messages.error(
+                request,
+                _(
+                    "Not saved: the attributes of this product changed since you opened this page. They are "
+                    "shown as they are now; make your change again."
+                ),
+            )
+        except ValidationError as error:
+            _errors_to_messages(request, error)
+        state = services.product_attributes_state(product)
+        rows = list(product.product_attributes.order_by("position", "name"))
+    row_forms = [
+        (
+            row,
+            ProductAttributeForm(
+                attributes=globals_,
+                state=state,
+                prefix="row",
+                auto_id=f"id_row{index}_%s",
+                initial={
+                    "global_attribute": str(row.global_attribute_id or ""),
+                    "name": row.name,
+                    "options": " | ".join(row.options or []),
+                    "visible": row.visible,
+                    "variation": row.variation,
+                },
+            ),
+        )
+        for index, row in enumerate(rows)
+    ]
+    context = page_context(
+        store,
+        access,
+        "products",
+        _("Attributes of “%(name)s”") % {"name": product.name},
+        product=product,
+        row_forms=row_forms,
+        add_form=add_form,
+        catalog_section="products",
+    )
+    status = 400 if request.method == "POST" else 200
+    return render(request, "catalog/product_attributes.html", context, status=status)

@@ -146,6 +146,7 @@ MATRIX.update(
         "catalog:variations_generate": store_page(POST, **_WRITE),
         "catalog:variation_delete": store_page(POST, **_WRITE),
         "catalog:variation_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:product_attributes": store_page(GET, **_EDIT_PAGE),
         "catalog:conflict_resolve": store_page(POST, **_WRITE, data={"choice": "nonsense"}),
         "catalog:category_list": store_page(GET, **_VIEW),
         "catalog:category_create": store_page(GET, **_EDIT_PAGE),

@@ -411,3 +411,88 @@ def test_every_field_of_a_variation_is_edited_and_only_the_changed_ones_reach_wo
     # Saving the form untouched sends nothing.
     client.post(edit, form)
     assert not PushOperation.objects.filter(store=synced, status=PushStatus.PENDING).exists()
+
+
+# --- attributes on a product --------------------------------------------------------------------
+
+
+def _remote_attributes(sandbox, woo_id):
+    return {a["name"]: a for a in sandbox.get_product(woo_id)["attributes"]}
+
+
+def test_attributes_are_added_changed_and_removed_on_a_product_in_woocommerce(client, synced, editor, sandbox):
+    product = simple_products(synced).order_by("woo_id")[5]
+    with sandbox.data.lock:
+        attribute_woo_id = sorted(sandbox.data.attributes)[0]
+        terms = sorted(
+            t["name"] for tid, t in sandbox.data.terms.items() if sandbox.data.term_attribute[tid] == attribute_woo_id
+        )
+    attribute = StoreAttribute.objects.get(store=synced, woo_id=attribute_woo_id)
+    page_url = url("product_attributes", synced, product_id=product.pk)
+    before = set(_remote_attributes(sandbox, product.woo_id))
+
+    # A global attribute with two of its terms, used for variations.
+    data = page_form(
+        client,
+        page_url,
+        "add-attribute-form",
+        **{"add-global_attribute": str(attribute.pk), "add-options": f"{terms[0]} | {terms[1]}", "add-variation": "on"},
+    )
+    assert client.post(page_url, data).status_code == 302
+    pushed(synced)
+    got = _remote_attributes(sandbox, product.woo_id)[attribute.name]
+    assert (got["id"], got["options"], got["variation"], got["visible"]) == (attribute_woo_id, terms[:2], True, True)
+
+    # A custom one, not visible on the product page.
+    data = page_form(
+        client,
+        page_url,
+        "add-attribute-form",
+        **{"add-name": "Fabric", "add-options": "Linen|Cotton", "add-visible": ""},
+    )
+    data.pop("add-visible", None)
+    assert client.post(page_url, data).status_code == 302
+    pushed(synced)
+    fabric = _remote_attributes(sandbox, product.woo_id)["Fabric"]
+    assert (fabric["id"], fabric["options"], fabric["visible"], fabric["variation"]) == (
+        0,
+        ["Linen", "Cotton"],
+        False,
+        False,
+    )
+
+    # A term that is not the attribute's is refused, nothing sent.
+    data = page_form(
+        client,
+        page_url,
+        "add-attribute-form",
+        **{"add-global_attribute": str(attribute.pk), "add-options": "No such term"},
+    )
+    assert "Not terms of" in client.post(page_url, data, follow=True).content.decode()
+    assert not PushOperation.objects.filter(store=synced, status=PushStatus.PENDING).exists()
+
+    # Change the first row's values; then remove "Fabric".
+    data = page_form(client, page_url, "attribute-form-1", **{"row-options": terms[0]})
+    assert client.post(page_url, data).status_code == 302
+    pushed(synced)
+    assert _remote_attributes(sandbox, product.woo_id)[attribute.name]["options"] == [terms[0]]
+    page = client.get(page_url).content.decode()
+    form_id = "attribute-form-2" if 'value="Fabric"' in page else None
+    data = page_form(client, page_url, form_id, remove="Fabric")
+    assert client.post(page_url, data).status_code == 302
+    pushed(synced)
+    assert set(_remote_attributes(sandbox, product.woo_id)) == before | {attribute.name}
+
+
+def test_an_attribute_change_over_someone_elses_is_refused(client, synced, editor, sandbox):
+    product = simple_products(synced).order_by("woo_id")[6]
+    page_url = url("product_attributes", synced, product_id=product.pk)
+    stale = page_form(client, page_url, "add-attribute-form", **{"add-name": "Fit", "add-options": "Slim"})
+    fresh = page_form(client, page_url, "add-attribute-form", **{"add-name": "Cut", "add-options": "Long"})
+    assert client.post(page_url, fresh).status_code == 302
+    response = client.post(page_url, stale, follow=True)
+    assert "changed since you opened this page" in response.content.decode()
+    pushed(synced)
+    assert "Fit" not in _remote_attributes(sandbox, product.woo_id) and "Cut" in _remote_attributes(
+        sandbox, product.woo_id
+    )

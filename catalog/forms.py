@@ -723,7 +723,18 @@ class TermForm(ChangesForm):
         return data
 
 
-class VariationCreateForm(forms.Form):
+class _SaleBelowRegular:
+    """A form whose sale price must stay below its regular price."""
+
+    def clean(self):
+        data = super().clean()
+        regular, sale = data.get("regular_price"), data.get("sale_price")
+        if regular is not None and sale is not None and sale >= regular:
+            self.add_error("sale_price", _("The sale price must be lower than the regular price."))
+        return data
+
+
+class VariationCreateForm(_SaleBelowRegular, forms.Form):
     """A new variation: one option per attribute used for variations ("any" allowed), its
     prices, SKU and stock."""
 
@@ -757,13 +768,6 @@ class VariationCreateForm(forms.Form):
     def option_fields(self):
         return [self[f"option_{index}"] for index in range(len(self.attributes))]
 
-    def clean(self):
-        data = super().clean()
-        regular, sale = data.get("regular_price"), data.get("sale_price")
-        if regular is not None and sale is not None and sale >= regular:
-            self.add_error("sale_price", _("The sale price must be lower than the regular price."))
-        return data
-
     def service_kwargs(self):
         data = self.cleaned_data
         chosen = {attribute.name: data.get(f"option_{i}") or "" for i, attribute in enumerate(self.attributes)}
@@ -779,7 +783,7 @@ BACKORDER_CHOICES = [
 VARIATION_STATUS_CHOICES = [("publish", _("Enabled")), ("private", _("Disabled"))]
 
 
-class VariationEditForm(ChangesForm):
+class VariationEditForm(_SaleBelowRegular, ChangesForm):
     """Every field a shop edits on a variation; saves and pushes only the changed ones."""
 
     TRACKED = (
@@ -843,13 +847,6 @@ class VariationEditForm(ChangesForm):
         keep_current_choice(self.fields["status"], variation.status, dict(VARIATION_STATUS_CHOICES))
         keep_current_choice(self.fields["stock_status"], variation.stock_status, STOCK_STATUS_LABELS)
         keep_current_choice(self.fields["backorders"], variation.backorders, dict(BACKORDER_CHOICES))
-
-    def clean(self):
-        data = super().clean()
-        regular, sale = data.get("regular_price"), data.get("sale_price")
-        if regular is not None and sale is not None and sale >= regular:
-            self.add_error("sale_price", _("The sale price must be lower than the regular price."))
-        return data
 
     def variation_values(self):
         values = {}

@@ -56,7 +56,7 @@ KEY = ("ck_bench_sync", "cs_bench_sync")
 
 def _serve(products, orders, latency_ms, seed, conn):
     """The sandbox in a child process (spawned: no Django, no database)."""
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     started = time.perf_counter()
     srv = SandboxServer(products=products, orders=orders, seed=seed, keys=[KEY], latency_ms=latency_ms)

@@ -631,6 +631,8 @@ ORDERS = Table(
         "woo_modified_at": "timestamptz",
         "date_paid": "timestamptz",
         "date_completed": "timestamptz",
+        "refunded_total": "numeric",
+        "customer_woo_id": "bigint",
     },
     values={"synced_at": _NOW},
     compare=(
@@ -654,6 +656,8 @@ ORDERS = Table(
         "woo_modified_at",
         "date_paid",
         "date_completed",
+        "refunded_total",
+        "customer_woo_id",
     ),
     touch=("synced_at",),
     guard=OPEN_PUSH_GUARD,

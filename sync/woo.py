@@ -930,6 +930,53 @@ def webhook_set_delivery_url(client: WooClient, woo_webhook_id: int, url: str) -
     return client.put(f"webhooks/{woo_webhook_id}", {"delivery_url": url}).data
 
 
+# -- order notes and refunds (FACTS.md §11) ---------------------------------------------------
+
+
+def order_fetch(client: WooClient, order_woo_id: int) -> dict:
+    """One order as WooCommerce holds it now."""
+    return client.get(f"orders/{int(order_woo_id)}").data
+
+
+def order_notes_list(client: WooClient, order_woo_id: int) -> list[dict]:
+    """Every note of an order (private, to the customer, and the system's), newest first."""
+    data = client.get(f"orders/{int(order_woo_id)}/notes", {"type": "any"}).data
+    return [note for note in data if isinstance(note, dict)] if isinstance(data, list) else []
+
+
+def order_note_create(client: WooClient, order_woo_id: int, note: str, *, to_customer: bool) -> dict:
+    """Add a note written by the API user; ``to_customer`` makes WooCommerce e-mail it to the customer."""
+    body = {"note": note, "customer_note": bool(to_customer), "added_by_user": True}
+    return client.post(f"orders/{int(order_woo_id)}/notes", body).data
+
+
+def order_refunds_list(client: WooClient, order_woo_id: int) -> list[dict]:
+    """Every refund of an order with its line items."""
+    return client.fetch_all(f"orders/{int(order_woo_id)}/refunds")
+
+
+def order_refund_create(
+    client: WooClient,
+    order_woo_id: int,
+    *,
+    amount: str,
+    reason: str,
+    line_items: list[dict],
+    api_refund: bool,
+    restock: bool,
+) -> dict:
+    """Create a refund. Both flags are always sent: WooCommerce defaults ``api_refund`` to true,
+    which would ask the payment gateway to return real money unless told otherwise."""
+    body = {
+        "amount": amount,
+        "reason": reason,
+        "line_items": line_items,
+        "api_refund": bool(api_refund),
+        "api_restock": bool(restock),
+    }
+    return client.post(f"orders/{int(order_woo_id)}/refunds", body).data
+
+
 def client_for(store, **kwargs: Any) -> WooClient:
     """A client for a store's stored credentials (decrypted by ``stores.credentials``)."""
     from stores.credentials import api_credentials
@@ -956,6 +1003,11 @@ __all__ = [
     "attribute_delete",
     "attribute_term_delete",
     "client_for",
+    "order_fetch",
+    "order_note_create",
+    "order_notes_list",
+    "order_refund_create",
+    "order_refunds_list",
     "product_variations_batch",
     "term_delete",
 ]

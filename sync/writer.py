@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from config.db import uuid7
+from orders.services import customers_refresh
 from sync import records, upsert
 from sync.mappers import MappingError
 from sync.mappers.common import gmt
@@ -125,12 +126,16 @@ class Writer:
 
     def delete_rows(self, table: str, condition: str, params: list, entity_types: tuple[str, ...]) -> int:
         """Delete rows gone upstream (never one with an open push) and resolve their errors."""
+        # Orders also return their e-mail: their customers' summaries are recomputed.
+        returning = "t.woo_id, t.customer_email" if table == "orders" else "t.woo_id, NULL"
         deleted = upsert.fetch_all(
             f"DELETE FROM {table} t WHERE t.store_id = %s AND {condition} "  # noqa: S608 - code constants
-            f"AND {upsert.OPEN_PUSH_GUARD} RETURNING t.woo_id",
+            f"AND {upsert.OPEN_PUSH_GUARD} RETURNING {returning}",
             [self.store_id, *params],
         )
-        woo_ids = [woo_id for (woo_id,) in deleted]
+        woo_ids = [woo_id for woo_id, _email in deleted]
+        if table == "orders" and deleted:
+            customers_refresh(self.store_id, {email for _woo_id, email in deleted})
         for entity_type in entity_types:
             self._resolve(entity_type, woo_ids)
         return len(woo_ids)
@@ -415,15 +420,19 @@ class Writer:
             seen.add(fields["woo_id"])
             rows.append({**fields, "store_id": self.store_id})
         with transaction.atomic():
-            here = {
-                woo_id
-                for (woo_id,) in upsert.fetch_all(
-                    "SELECT woo_id FROM orders WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
+            previous_emails = dict(
+                upsert.fetch_all(
+                    "SELECT woo_id, customer_email FROM orders WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
                     [self.store_id, [r["woo_id"] for r in rows]],
                 )
-            }
+            )
             handler = self._row_error_handler(stats, "order", errors)
-            stats.add(split_upsert(upsert.ORDERS, rows, lambda r: r["woo_id"] not in here, on_row_error=handler))
+            stats.add(
+                split_upsert(upsert.ORDERS, rows, lambda r: r["woo_id"] not in previous_emails, on_row_error=handler)
+            )
+            # The customers of these orders (and of the e-mails they had before) are recomputed
+            # set-based, once per batch.
+            customers_refresh(self.store_id, {r["customer_email"] for r in rows} | set(previous_emails.values()))
         self._errors(errors)
         failed = {e.woo_id for e in errors}
         written = [r for r in rows if r["woo_id"] not in failed]

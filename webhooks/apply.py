@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from django.db import connection
 
 from orders.models import OrderStatusLog
+from orders.services import order_activity_refresh_queue
 from sync.mappers import MappingError
 from webhooks.models import DeliveryStatus
 
@@ -293,6 +294,10 @@ def apply_batch(store_id, rows, payloads=None):
             )
     if logs:
         OrderStatusLog.objects.bulk_create(logs)
+    # An order delivery is how WooCommerce announces a refund: its notes and refunds follow.
+    orders_written = [item.row.resource_id for item, _local in written if item.kind == "order" and not item.deleted]
+    if orders_written:
+        order_activity_refresh_queue(store_id, orders_written)
     return results
 
 

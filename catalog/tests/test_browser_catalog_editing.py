@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def sandbox():
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     server = SandboxServer(products=30, orders=2, seed=19, keys=[KEYS]).start()
     yield server

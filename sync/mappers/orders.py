@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .common import MappingError, blank_to_none, gmt, money, require, text, woo_id
 
 ORDER_FIELDS = (
@@ -25,6 +27,8 @@ ORDER_FIELDS = (
     "woo_modified_at",
     "date_paid",
     "date_completed",
+    "refunded_total",
+    "customer_woo_id",
 )
 
 
@@ -35,6 +39,16 @@ def customer_name(billing: dict, shipping: dict) -> str:
         if name.strip():
             return " ".join(name.split())
     return (billing.get("company") or shipping.get("company") or "").strip()
+
+
+def refunded_total(refunds) -> Decimal:
+    """The order's ``refunds`` list (``total`` is negative, "-10.00") as one positive amount."""
+    amount = Decimal(0)
+    for refund in refunds if isinstance(refunds, list) else []:
+        value = money(refund.get("total"), field="refunds.total") if isinstance(refund, dict) else None
+        if value is not None:
+            amount += abs(value)
+    return amount
 
 
 def order_fields(payload: dict) -> dict:
@@ -70,6 +84,8 @@ def order_fields(payload: dict) -> dict:
             "woo_modified_at": gmt(payload.get("date_modified_gmt"), field="date_modified_gmt"),
             "date_paid": gmt(payload.get("date_paid_gmt"), field="date_paid_gmt"),
             "date_completed": gmt(payload.get("date_completed_gmt"), field="date_completed_gmt"),
+            "refunded_total": refunded_total(payload.get("refunds")),
+            "customer_woo_id": payload.get("customer_id") if isinstance(payload.get("customer_id"), int) else 0,
         }
     except MappingError as exc:
         exc.woo_id = oid

@@ -227,7 +227,7 @@ def tls_sandbox(sandbox, tmp_path):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     sandbox.stop()
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     srv = SandboxServer(products=5, orders=5, seed=3, keys=[API_KEY])
     srv._httpd.socket = context.wrap_socket(srv._httpd.socket, server_side=True)

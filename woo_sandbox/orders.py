@@ -11,6 +11,7 @@ from typing import Any
 from .catalog import POST_ORDERBY, Catalog
 from .errors import ApiError, already_trashed, invalid_id
 from .model import ORDER_STATUSES, STOCK_REDUCING_STATUSES, blank_address, blank_order, order_out
+from .order_extras import OrderExtras
 from .params import (
     Args,
     FieldSpec,
@@ -81,6 +82,7 @@ class Orders:
     def __init__(self, store: Store, catalog: Catalog) -> None:
         self.s = store
         self.catalog = catalog
+        self.extras = OrderExtras(store, catalog)
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -234,6 +236,7 @@ class Orders:
         status = rec["status"]
         if status == old_status:
             return
+        self.extras.status_changed(rec["id"], old_status, status)
         updates: dict[str, Any] = {}
         if status in ("processing", "completed") and rec["date_paid"] is None:
             updates["date_paid"], updates["date_paid_gmt"] = self.s.clock.stamp()

@@ -1,8 +1,9 @@
-"""Command line for running the sandbox in the foreground (``python -m sync.sandbox``)."""
+"""Command line for running the sandbox in the foreground (``python -m woo_sandbox``)."""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -14,7 +15,7 @@ RATED_FAULTS = (*RESPONSE_FAULTS, "timeout")  # FaultConfig.rate_<kind>
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options shared by ``python -m sync.sandbox`` and ``manage.py woo_sandbox``."""
+    """Options shared by ``python -m woo_sandbox`` and ``manage.py woo_sandbox``."""
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--products", type=int, default=300)
@@ -36,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(options: dict[str, Any], out: TextIO = sys.stdout) -> None:
     """Build the shop from parsed ``options`` and serve until Ctrl-C."""
+    # Python keeps SIGINT ignored when the parent ignored it (a background job of a script, a
+    # test process started in the background): Ctrl-C must stop the server all the same.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     faults = {f"rate_{kind}": options[f"rate_{kind}"] for kind in RATED_FAULTS}
     faults["strip_total_headers"] = options["strip_total_headers"]
     server = SandboxServer(
@@ -68,8 +72,6 @@ def run(options: dict[str, Any], out: TextIO = sys.stdout) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m sync.sandbox", description="WooCommerce REST API v3 sandbox server"
-    )
+    parser = argparse.ArgumentParser(prog="python -m woo_sandbox", description="WooCommerce REST API v3 sandbox server")
     add_arguments(parser)
     run(vars(parser.parse_args(argv)))

@@ -8,7 +8,7 @@ import hmac
 import json
 from collections.abc import Callable
 
-from sync.sandbox import SandboxServer
+from woo_sandbox import SandboxServer
 
 from .conftest import Receiver, wc_client
 
@@ -64,6 +64,8 @@ def test_ping_then_signed_delivery_after_update(make_shop: Callable[..., Sandbox
     payload = json.loads(delivery.body)
     assert payload["id"] == product["id"] and payload["name"] == "Renamed / שלום 🔥"
 
+    # The receiver has the request before the sandbox logs the answer: wait for the log.
+    assert server.wait_for_deliveries()
     log = [d for d in server.deliveries(hook["id"]) if not d["ping"]]
     assert log[0]["status_code"] == 200 and log[0]["delivery_id"] == headers["X-WC-Webhook-Delivery-ID"]
 

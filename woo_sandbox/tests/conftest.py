@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from woocommerce import API
 
-from sync.sandbox import SandboxServer
+from woo_sandbox import SandboxServer
 
 KEY, SECRET = "ck_sandbox_test", "cs_sandbox_test"
 

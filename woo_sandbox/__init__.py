@@ -1,11 +1,11 @@
 """WooCommerce REST API v3 sandbox: a fake shop for demos, integration tests and benchmarks.
 
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     with SandboxServer(products=200, orders=400, seed=1, keys=[("ck_x", "cs_x")]) as srv:
         ...  # srv.url, srv.data, srv.update_product(...), srv.set_faults(...), srv.deliveries()
 
-Run standalone with ``python -m sync.sandbox --port 8765`` (or ``manage.py woo_sandbox``).
+Run standalone with ``python -m woo_sandbox --port 8765`` (or ``manage.py woo_sandbox``).
 
 Layout: ``server`` (SandboxServer and its helpers), ``handler`` (HTTP pipeline: faults, auth,
 routing), ``routes`` (the wc/v3 route table and batches), ``catalog`` / ``orders`` /

@@ -312,6 +312,29 @@ class Router:
             lambda r, i: orders.update_order(i["id"], _body(r)),
             lambda r, i: orders.delete_order(i["id"], _force(r)),
         )
+        # Notes are listed whole (no paging), like WC_REST_Order_Notes_Controller.
+        self._add(
+            "orders/{order_id}/notes",
+            {
+                "list": (
+                    ("GET",),
+                    lambda r, i: ApiResult(200, orders.extras.list_notes(i["order_id"], r.params)),
+                    "list",
+                ),
+                "create": (
+                    ("POST",),
+                    lambda r, i: self._created(
+                        f"orders/{i['order_id']}/notes", orders.extras.create_note(i["order_id"], _body(r))
+                    ),
+                    "create",
+                ),
+            },
+        )
+        self._collection(
+            "orders/{order_id}/refunds",
+            lambda r, i: orders.extras.list_refunds(i["order_id"], r.params),
+            lambda r, i: orders.extras.create_refund(i["order_id"], _body(r)),
+        )
 
     def _webhooks(self, webhooks: Webhooks) -> None:
         self._collection(

@@ -48,13 +48,16 @@ class Store:
         self.term_attribute: dict[int, int] = {}  # attribute term id -> attribute id
         self.media: dict[int, dict[str, Any]] = {}  # image attachments by id
         self.webhooks: dict[int, dict[str, Any]] = {}
+        self.order_notes: dict[int, list[dict[str, Any]]] = {}  # order id -> notes (comments)
+        self.refunds: dict[int, list[dict[str, Any]]] = {}  # order id -> shop_order_refund posts
+        self.customer_emails: list[dict[str, Any]] = []  # notes WooCommerce e-mailed to customers
 
         self.skus: dict[str, int] = {}  # non-trashed product/variation id by SKU
         self.product_slugs: set[str] = set()
         self.trashed_status: dict[int, str] = {}  # status to restore on untrash (_wp_trash_meta_status)
         self.stock_reduced: set[int] = set()  # orders whose stock was reduced (_order_stock_reduced)
 
-        self._sequences = {"post": 0, "term": 0, "attribute": 0, "webhook": 0, "item": 0, "meta": 0}
+        self._sequences = {"post": 0, "term": 0, "attribute": 0, "webhook": 0, "item": 0, "meta": 0, "comment": 0}
         self._versions: Counter[str] = Counter()
         self._count_cache: tuple[tuple[int, int], Counter[int]] | None = None
         self._term_index: tuple[int, dict[tuple[int, str], dict[str, Any]]] | None = None

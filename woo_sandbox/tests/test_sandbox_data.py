@@ -13,13 +13,13 @@ from pathlib import Path
 
 import requests
 
-from sync.sandbox import SandboxServer
+from woo_sandbox import SandboxServer
 
 from .conftest import KEY, SECRET
 
 HEBREW = re.compile(r"[\u0590-\u05ff]")
 EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27bf]")
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_same_seed_same_shop() -> None:
@@ -130,7 +130,7 @@ def test_command_line_entry_point() -> None:
         [
             sys.executable,
             "-m",
-            "sync.sandbox",
+            "woo_sandbox",
             "--port",
             "0",
             "--products",

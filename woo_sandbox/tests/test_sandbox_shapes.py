@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from woocommerce import API
 
-from sync.sandbox import SandboxServer
+from woo_sandbox import SandboxServer
 
 SAMPLES = Path("/work/shared/woocommerce/samples")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from woocommerce import API
 
-from sync.sandbox import SandboxServer
+from woo_sandbox import SandboxServer
 
 from .conftest import wc_client
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from sync.sandbox import SandboxServer
-from sync.sandbox.handler import SandboxRequestHandler
+from woo_sandbox import SandboxServer
+from woo_sandbox.handler import SandboxRequestHandler
 
 
 def test_accepted_sockets_have_tcp_nodelay(make_shop: Callable[..., SandboxServer], monkeypatch) -> None:

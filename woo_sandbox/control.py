@@ -6,6 +6,7 @@ GET  /__sandbox__/faults           fault settings        POST /__sandbox__/fault
                                                          POST /__sandbox__/faults/reset
 GET  /__sandbox__/deliveries       webhook delivery log (?webhook_id=N)
 POST /__sandbox__/deliveries/reset POST /__sandbox__/deliveries/wait?timeout=10
+GET  /__sandbox__/emails           order notes e-mailed to customers
 GET  /__sandbox__/webhooks         webhooks with secret, failure_count, pending_delivery
 POST /__sandbox__/mutate           {"fraction": 0.1, "rng_seed": 1}: random admin edits
 """
@@ -62,6 +63,9 @@ def _dispatch(app: SandboxServer, method: str, action: str, query: dict[str, str
         return []
     if route == ("POST", "deliveries/wait"):
         return {"idle": app.wait_for_deliveries(float(query.get("timeout", body.get("timeout", 10))))}
+    if route == ("GET", "emails"):
+        with app.data.lock:
+            return list(app.data.customer_emails)
     if route == ("GET", "webhooks"):
         with app.data.lock:
             return list(app.data.webhooks.values())

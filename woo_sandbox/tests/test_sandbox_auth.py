@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from woocommerce import API
 from woocommerce.oauth import OAuth
 
-from sync.sandbox import SandboxServer
+from woo_sandbox import SandboxServer
 
 from .conftest import KEY, SECRET, wc_client
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from sync.sandbox import SandboxServer
+from woo_sandbox import SandboxServer
 
 from .conftest import KEY, SECRET, wc_client
 

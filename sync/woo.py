@@ -26,6 +26,7 @@ import json
 import logging
 import queue
 import random
+import re
 import secrets
 import ssl
 import threading
@@ -257,6 +258,8 @@ class ClientStats:
     downloads: int = 0
     retries: int = 0
     errors: dict[str, int] = field(default_factory=lambda: collections.defaultdict(int))
+    # Answers read in spite of something (PHP notices ahead of the JSON), by what.
+    warnings: dict[str, int] = field(default_factory=lambda: collections.defaultdict(int))
     request_seconds: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -275,6 +278,12 @@ class ClientStats:
             self.retries += 1
             self.errors[reason] += 1
 
+    def add_warning(self, reason: str) -> bool:
+        """Count one more; True the first time (the one to say out loud)."""
+        with self._lock:
+            self.warnings[reason] += 1
+            return self.warnings[reason] == 1
+
     def add_error(self, reason: str) -> None:
         with self._lock:
             self.errors[reason] += 1
@@ -287,6 +296,7 @@ class ClientStats:
                 "retries": self.retries,
                 "errors": dict(self.errors),
                 "request_seconds": round(self.request_seconds, 3),
+                **({"warnings": dict(self.warnings)} if self.warnings else {}),
             }
 
 
@@ -323,18 +333,49 @@ def _is_json(response: requests.Response) -> bool:
 
 
 _NOT_JSON = object()
+# What PHP prints ahead of a REST answer when a store displays its errors (WP_DEBUG_DISPLAY):
+# "<br />\n<b>Notice</b>:  Undefined index: x in <b>/path/file.php</b> on line <b>42</b><br />",
+# or the same as plain text ("PHP Warning:  ... on line 42"), one after another.
+_PHP_MESSAGE = re.compile(
+    rb"\s*(?:<br\s*/?>\s*)?(?:<b>)?(?:PHP )?(?:Notice|Warning|Deprecated|Strict Standards)(?:</b>)?:"
+    rb".*?\bon line\s*(?:<b>)?\d+(?:</b>)?(?:<br\s*/?>)?",
+    re.DOTALL | re.IGNORECASE,
+)
+# What a 2xx web page instead of data is recorded as.
+WEB_PAGE_MESSAGE = "the store answered with a web page instead of data (a firewall or security plugin?)"
 
 
-def _json_body(response: requests.Response) -> Any:
-    """The decoded body of a JSON answer, or ``_NOT_JSON`` (another content type, or a body
-    that does not parse). Decoded once per answer: a page of 100 orders takes milliseconds to
-    parse, with the GIL held, while the database thread waits for it."""
-    if not _is_json(response):
-        return _NOT_JSON
+def _after_php_messages(content: bytes) -> bytes | None:
+    """The body after the PHP notices printed ahead of it, or None when it starts with none."""
+    position = 0
+    while match := _PHP_MESSAGE.match(content, position):
+        position = match.end()
+    return content[position:] if position else None
+
+
+def _loads(content: bytes) -> tuple[Any, bool]:
+    """``(data, True when PHP notices ahead of the JSON were skipped)``; ValueError when the
+    body is not JSON, notices skipped or not."""
     try:
-        return response.json()
+        return json.loads(content), False
     except ValueError:
-        return _NOT_JSON
+        rest = _after_php_messages(content)
+        if rest is None:
+            raise
+        return json.loads(rest), True
+
+
+def _json_body(response: requests.Response) -> tuple[Any, bool]:
+    """The decoded body of a JSON answer, or ``_NOT_JSON`` (another content type, or a body
+    that does not parse), and whether PHP notices ahead of it were skipped (a store that printed
+    them before its headers went out answers ``text/html``). Decoded once per answer: a page of
+    100 orders takes milliseconds to parse, with the GIL held, while the database thread waits."""
+    if not _is_json(response) and not _PHP_MESSAGE.match(response.content):
+        return _NOT_JSON, False
+    try:
+        return _loads(response.content)
+    except ValueError:
+        return _NOT_JSON, False
 
 
 def _error_fields(body: Any) -> tuple[str | None, str | None, Any]:
@@ -579,6 +620,16 @@ class WooClient:
         finally:
             self.stats.add_request(time.monotonic() - t0)
 
+    def _notices_skipped(self) -> None:
+        """An answer was read past the PHP notices printed ahead of it: counted, and said once
+        per client (a run)."""
+        if self.stats.add_warning("php_notices"):
+            logger.warning(
+                "%s prints PHP notices ahead of its REST answers (WP_DEBUG_DISPLAY is on?); "
+                "the answers were read past them",
+                self.url,
+            )
+
     def _final(self, error: WooError) -> WooError:
         self.stats.add_error(error.code)
         return error
@@ -601,7 +652,9 @@ class WooClient:
                 attempts=attempt,
                 elapsed_ms=(time.monotonic() - started) * 1000,
             )
-        body = _json_body(response)
+        body, after_notices = _json_body(response)
+        if after_notices:
+            self._notices_skipped()
         code, message, data = _error_fields(body)
 
         if status == 429:
@@ -636,8 +689,20 @@ class WooClient:
             if "nonce" in (message or "").lower():
                 raise _Retry(error)  # a repeated OAuth nonce: the next attempt signs with a new one
             raise self._final(error)
-        if not _is_json(response):
+        if body is _NOT_JSON and not _is_json(response):
             captcha = response.headers.get("SG-Captcha") or "captcha" in response.text[:4000].lower()
+            if 200 <= status < 300 and "html" in response.headers.get("Content-Type", "").lower():
+                # A firewall or security plugin's challenge: often passed on the next attempt.
+                error = WooNotWooCommerceError(
+                    WEB_PAGE_MESSAGE,
+                    status=status,
+                    code="captcha" if captcha else "html_page",
+                    url=endpoint,
+                    data={"excerpt": _excerpt(response)},
+                )
+                if retry_unsent_only:
+                    raise self._final(error)
+                raise _Retry(error)
             kind = "a captcha/challenge page" if captcha else "a non-JSON page"
             raise self._final(
                 WooNotWooCommerceError(
@@ -701,10 +766,12 @@ class WooClient:
         if page.raw is None:
             return page
         try:
-            data = json.loads(page.raw)
+            data, after_notices = _loads(page.raw)
         except ValueError:
             self.stats.add_retry("invalid_json")
             return self._get_page(endpoint, params, page.number, per_page)
+        if after_notices:
+            self._notices_skipped()
         return self._list_page(endpoint, page.number, data, page.total, page.total_pages)
 
     def iter_pages(
@@ -925,6 +992,48 @@ def product_variations_batch(
     return client.post(f"products/{int(product_id)}/variations/batch", {k: v for k, v in body.items() if v}).data or {}
 
 
+def woocommerce_version(client: WooClient) -> str | None:
+    """The store's WooCommerce version from ``GET /system_status`` (None when it does not say)."""
+    data = client.get("system_status", {"_fields": "environment"}).data
+    environment = data.get("environment") if isinstance(data, dict) else None
+    version = environment.get("version") if isinstance(environment, dict) else None
+    return str(version)[:40] if version else None
+
+
+def has_variations_listing(client: WooClient) -> bool:
+    """Whether the store lists every variation at ``GET /variations`` (WooCommerce 10.3+); an
+    older one answers ``404 rest_no_route``."""
+    try:
+        client.get("variations", {"per_page": 1, "_fields": "id"})
+    except WooNotWooCommerceError as exc:
+        if exc.code == "rest_no_route":
+            return False
+        raise
+    return True
+
+
+def variations_pages(
+    client: WooClient,
+    *,
+    status: str,
+    modified_after: str | None = None,
+    include: Iterable[int] = (),
+    fields: Iterable[str] = (),
+    errors: str = "yield",
+) -> Iterator[Page]:
+    """The pages of ``GET /variations`` (every variation of the store, each with its
+    ``parent_id``), in id order, fetched in parallel like any listing. ``modified_after`` is a
+    GMT time; ``fields`` limits each item to those keys (``_fields``)."""
+    params: dict[str, Any] = {"orderby": "id", "order": "asc", "status": status}
+    if modified_after:
+        params.update(modified_after=modified_after, dates_are_gmt="true")
+    if include := ",".join(map(str, include)):
+        params["include"] = include
+    if fields := ",".join(fields):
+        params["_fields"] = fields
+    return client.iter_pages("variations", params, errors=errors)
+
+
 def webhook_set_delivery_url(client: WooClient, woo_webhook_id: int, url: str) -> Any:
     """Point one WooCommerce webhook at ``url``; WooCommerce keeps its secret, topic and status."""
     return client.put(f"webhooks/{woo_webhook_id}", {"delivery_url": url}).data
@@ -985,7 +1094,10 @@ def client_for(store, **kwargs: Any) -> WooClient:
 
 
 __all__ = [
+    "has_variations_listing",
+    "variations_pages",
     "webhook_set_delivery_url",
+    "woocommerce_version",
     "MAX_PER_PAGE",
     "Page",
     "WooAddressRefusedError",

@@ -28,6 +28,7 @@ from .model import (
 )
 from .params import (
     Args,
+    Collection,
     FieldSpec,
     Page,
     apply_common_filters,
@@ -165,11 +166,7 @@ class Catalog:
                     PRODUCT_SORT_KEYS,
                     cached=lambda name, key: self.s.sorted_values("products", name, key),
                 )
-            if status == "any":
-                records = [r for r in records if r["status"] != "trash"]
-            else:
-                records = [r for r in records if r["status"] == status]
-            records = apply_common_filters(records, coll)
+            records = apply_common_filters(_with_status(records, status), coll)
             if coll.search:
                 records = search_filter(records, coll.search, ("name", "sku"))
             if product_type:
@@ -218,17 +215,24 @@ class Catalog:
         args.check()
         with self.s.lock:
             records = [self.s.variations[v] for v in self.s.children.get(product_id, [])]
-            if status == "any":
-                records = [r for r in records if r["status"] != "trash"]
-            else:
-                records = [r for r in records if r["status"] == status]
-            records = apply_common_filters(records, coll)
-            if coll.search:
-                records = search_filter(records, coll.search, ("sku", "description"))
-            if skus:
-                records = [r for r in records if r["sku"] in skus]
-            page = paginate(order_records(records, coll, VARIATION_SORT_KEYS), coll)
+            page = _variations_page(records, coll, status, skus)
             page.items = [variation_out(r, product_id, self.s.api) for r in page.items]
+        return page
+
+    def list_all_variations(self, params: dict[str, Any]) -> Page:
+        """``GET /variations`` (WooCommerce 10.3+): every variation of the shop, whatever its
+        parent, with the per-product collection's parameters; each item names its ``parent_id``."""
+        args = Args(params, self.s.clock)
+        coll = collection_args(args, POST_ORDERBY)
+        status = args.enum("status", VARIATION_STATUS_FILTER, "any")
+        skus = set(args.strings("sku"))
+        args.check()
+        with self.s.lock:
+            page = _variations_page(list(self.s.variations.values()), coll, status, skus)
+            parents = self.s.variation_parent
+            page.items = [
+                {**variation_out(r, parents[r["id"]], self.s.api), "parent_id": parents[r["id"]]} for r in page.items
+            ]
         return page
 
     def get_variation(self, product_id: int, variation_id: int) -> Record:
@@ -709,3 +713,20 @@ def descendants(table: dict[int, Record], ids: list[int]) -> set[int]:
         frontier = {t for t, term in table.items() if term.get("parent") in frontier} - found
         found |= frontier
     return found
+
+
+def _variations_page(records: list[Record], coll: Collection, status: str, skus: set[str]) -> Page:
+    """The variations collection's filters (status, include, dates, search, sku) and paging."""
+    records = apply_common_filters(_with_status(records, status), coll)
+    if coll.search:
+        records = search_filter(records, coll.search, ("sku", "description"))
+    if skus:
+        records = [r for r in records if r["sku"] in skus]
+    return paginate(order_records(records, coll, VARIATION_SORT_KEYS), coll)
+
+
+def _with_status(records: list[Record], status: str) -> list[Record]:
+    """``status=any`` is everything but the trash; any other status is that status only."""
+    if status == "any":
+        return [r for r in records if r["status"] != "trash"]
+    return [r for r in records if r["status"] == status]

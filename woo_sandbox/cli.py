@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from .faults import RESPONSE_FAULTS
 from .server import SandboxServer
 
-RATED_FAULTS = (*RESPONSE_FAULTS, "timeout")  # FaultConfig.rate_<kind>
+RATED_FAULTS = (*RESPONSE_FAULTS, "timeout", "php_notice")  # FaultConfig.rate_<kind>
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             f"--rate-{kind}", type=float, default=0.0, help=f"fraction of API requests answered with the {kind} fault"
         )
     parser.add_argument("--strip-total-headers", type=float, default=0.0, help="fraction of lists without X-WP-Total*")
+    parser.add_argument(
+        "--woocommerce-version", help="pretend to run this WooCommerce (older than 10.3: no GET /variations)"
+    )
 
 
 def run(options: dict[str, Any], out: TextIO = sys.stdout) -> None:
@@ -54,6 +57,8 @@ def run(options: dict[str, Any], out: TextIO = sys.stdout) -> None:
         duplicate_delivery_rate=options["duplicate_delivery_rate"],
         faults=faults,
     )
+    if options.get("woocommerce_version"):
+        server.set_woocommerce_version(options["woocommerce_version"])
     info = server.info()
     out.write(
         f"WooCommerce sandbox on {server.url}  (API {info['api']})\n"

@@ -18,7 +18,8 @@ from .errors import ApiError
 
 # Faults that replace the response; "timeout" delays a normal response instead.
 RESPONSE_FAULTS = ("429", "500", "502", "503", "html", "captcha", "redirect")
-FAULT_KINDS = (*RESPONSE_FAULTS, "timeout", "strip_headers")
+# "php_notice" answers normally, with PHP's notices printed ahead of the JSON (WP_DEBUG_DISPLAY).
+FAULT_KINDS = (*RESPONSE_FAULTS, "timeout", "php_notice", "strip_headers")
 
 
 @dataclass
@@ -33,6 +34,7 @@ class FaultConfig:
     rate_redirect: float = 0.0  # 302 to /wp-login.php
     rate_timeout: float = 0.0  # answer only after timeout_s
     timeout_s: float = 6.0  # longer than the python client's 5 s default
+    rate_php_notice: float = 0.0  # 200 JSON preceded by PHP notice text (WP_DEBUG_DISPLAY on)
     strip_total_headers: float = 0.0  # drop X-WP-Total / X-WP-TotalPages
     queue: list[str] = field(default_factory=list)
 
@@ -46,6 +48,7 @@ class FaultConfig:
             ("captcha", self.rate_captcha),
             ("redirect", self.rate_redirect),
             ("timeout", self.rate_timeout),
+            ("php_notice", self.rate_php_notice),
         ]
 
 
@@ -151,6 +154,15 @@ def _gateway_page(status: int, reason: str) -> str:
         f"<html><head><title>{status} {reason}</title></head>"
         f"<body><center><h1>{status} {reason}</h1></center><hr><center>nginx</center></body></html>"
     )
+
+
+# What a plugin's PHP notice looks like when WordPress displays errors (html_errors on), twice.
+PHP_NOTICE = (
+    b"<br />\n<b>Notice</b>:  Undefined index: currency in <b>/var/www/html/wp-content/plugins/"
+    b"price-helper/price-helper.php</b> on line <b>42</b><br />\n"
+    b"<br />\n<b>Deprecated</b>:  Function create_function() is deprecated in <b>/var/www/html/"
+    b"wp-content/themes/shop/functions.php</b> on line <b>7</b><br />\n"
+)
 
 
 def fault_response(kind: str, base_url: str, request_path: str) -> tuple[int, list[tuple[str, str]], bytes]:

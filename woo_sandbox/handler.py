@@ -11,7 +11,7 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from . import control
 from .errors import ApiError, no_route
-from .faults import RESPONSE_FAULTS, fault_response
+from .faults import PHP_NOTICE, RESPONSE_FAULTS, fault_response
 from .media import png
 from .responses import Response, html_response, json_response
 from .routes import ApiRequest, ApiResult, anonymous_error
@@ -181,7 +181,12 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         filtered = result.status < 300 and not url.path.endswith("/batch")
         data = _select_fields(result.data, query.get("_fields")) if filtered else result.data
         app.request_stats.count(route_name, result.status, decision.fault)
-        return json_response(result.status, data, headers)
+        response = json_response(result.status, data, headers)
+        if decision.fault == "php_notice":
+            # PHP prints the notice before WordPress's output; with output buffering on (the
+            # usual php.ini) the headers, JSON content type included, still go out as they were.
+            response.body = PHP_NOTICE + response.body
+        return response
 
     def _api_headers(
         self, app: SandboxServer, url: SplitResult, query: dict[str, Any], result: ApiResult, strip: bool

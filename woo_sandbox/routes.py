@@ -15,6 +15,9 @@ from .taxonomy import ATTRIBUTE_SCHEMA, BRANDS, CATEGORIES, TAGS, TERM_SCHEMA, T
 from .webhooks import WEBHOOK_SCHEMA, Webhooks
 
 BATCH_LIMIT = 100  # woocommerce_rest_batch_items_limit
+WOOCOMMERCE_VERSION = (10, 3, 1)
+# Routes newer than WooCommerce 3.5's wc/v3, by the version that added them.
+NEWEST_ROUTE = {"variations": (10, 3, 0)}
 EDITABLE = ("POST", "PUT", "PATCH")
 
 # What an anonymous request is told, per kind of endpoint (the controllers' permission checks).
@@ -91,14 +94,17 @@ class Router:
     ) -> None:
         self.api_url = api_url
         self.routes: list[Route] = []
+        # The WooCommerce version the shop runs (``system_status``); older ones lack newer routes.
+        self.version = WOOCOMMERCE_VERSION
         self._products(catalog)
         self._taxonomies(taxonomies)
         self._orders(orders)
         self._webhooks(webhooks)
+        self._add("system_status", {"list": (("GET",), lambda r, i: ApiResult(200, self.system_status()), "list")})
 
     def resolve(self, method: str, path: str) -> tuple[Route, Handler, str, dict[str, int]]:
         lookup = "GET" if method == "HEAD" else method
-        for route in self.routes:
+        for route in self._served():
             match = route.pattern.fullmatch(path)
             if match and lookup in route.methods:
                 handler, action = route.methods[lookup]
@@ -108,8 +114,28 @@ class Router:
     def namespace_index(self) -> dict[str, Any]:
         return {
             "namespace": "wc/v3",
-            "routes": {f"/wc/v3/{r.name}": {"methods": list(r.methods)} for r in self.routes},
+            "routes": {f"/wc/v3/{r.name}": {"methods": list(r.methods)} for r in self._served()},
         }
+
+    def system_status(self) -> dict[str, Any]:
+        """The part of ``GET /system_status`` a client reads: which WooCommerce this is."""
+        site = self.api_url.split("/wp-json", 1)[0]
+        return {
+            "environment": {
+                "home_url": site,
+                "site_url": site,
+                "version": ".".join(map(str, self.version)),
+                "wp_version": "6.8.3",
+                "php_version": "8.3.14",
+            },
+            "active_plugins": [],
+        }
+
+    def _served(self) -> list[Route]:
+        """The routes of the WooCommerce version the shop pretends to run."""
+        if self.version >= NEWEST_ROUTE["variations"]:
+            return self.routes
+        return [route for route in self.routes if route.name != "variations"]
 
     # --- route construction ------------------------------------------------------------
 
@@ -213,6 +239,10 @@ class Router:
             "products/{product_id}/variations",
             lambda r, i: catalog.list_variations(i["product_id"], r.params),
             lambda r, i: catalog.create_variation(i["product_id"], _body(r)),
+        )
+        self._add(
+            "variations",
+            {"list": (("GET",), lambda r, i: _page(catalog.list_all_variations(r.params)), "list")},
         )
         self._batch(
             "products/{product_id}/variations/batch",

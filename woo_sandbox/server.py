@@ -176,6 +176,11 @@ class SandboxServer:
     def mutate_random(self, fraction: float = 0.1, rng_seed: int = 0) -> dict[str, list[int]]:
         return mutate_random(self.data, self.catalog, self.order_service, fraction, rng_seed)
 
+    def set_woocommerce_version(self, version: str) -> None:
+        """Pretend to run another WooCommerce, e.g. "9.9.0": one older than 10.3 answers
+        ``GET /variations`` with ``404 rest_no_route``; ``system_status`` reports it."""
+        self.router.version = tuple(int(part) for part in version.split("."))
+
     def get_product(self, product_id: int) -> dict[str, Any]:
         return self.catalog.get_product(product_id)
 

@@ -1,6 +1,7 @@
 """Forms of the catalog pages. Choices come from ``catalog.selectors.term_choices_for`` (one
 query), so a submitted term is validated against the store's own terms."""
 
+import datetime
 import re
 import uuid
 from decimal import Decimal
@@ -42,6 +43,13 @@ STOCK_STATUS_CHOICES = [
     ("onbackorder", _("On backorder")),
 ]
 STOCK_STATUS_LABELS = dict(STOCK_STATUS_CHOICES)
+CATALOG_VISIBILITY_CHOICES = [
+    ("visible", _("Shop and search results")),
+    ("catalog", _("Shop only")),
+    ("search", _("Search results only")),
+    ("hidden", _("Hidden")),
+]
+CATALOG_VISIBILITY_LABELS = dict(CATALOG_VISIBILITY_CHOICES)
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0")}
 
 
@@ -109,7 +117,11 @@ class ChangesForm(forms.Form):
 
     def _sign(self, values):
         encoded = {
-            name: format(value, "f") if isinstance(value, Decimal) else value
+            name: format(value, "f")
+            if isinstance(value, Decimal)
+            else value.isoformat()
+            if isinstance(value, datetime.date)
+            else value
             for name, value in values.items()
             if name in self.TRACKED
         }
@@ -122,7 +134,11 @@ class ChangesForm(forms.Form):
         values = {}
         for name, value in loaded["v"].items():
             field = self.base_fields.get(name)
-            values[name] = Decimal(value) if isinstance(field, forms.DecimalField) and value is not None else value
+            if isinstance(field, forms.DecimalField) and value is not None:
+                value = Decimal(value)
+            elif isinstance(field, forms.DateField) and value:
+                value = datetime.date.fromisoformat(value)
+            values[name] = value
         return values
 
     def clean(self):
@@ -221,7 +237,9 @@ class ProductFilterForm(forms.Form):
     tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
     brand = forms.TypedChoiceField(label=_("Brand"), required=False, coerce=int, empty_value=None)
     stock_status = forms.ChoiceField(label=_("Stock"), required=False)
+    visibility = forms.ChoiceField(label=_("Catalog visibility"), required=False)
     on_sale = forms.BooleanField(label=_("On sale"), required=False)
+    featured = forms.BooleanField(label=_("Featured"), required=False)
     sort = forms.ChoiceField(required=False, choices=[(key, key) for key in PRODUCT_SORTS], widget=forms.HiddenInput)
 
     def __init__(self, data=None, *, terms):
@@ -233,7 +251,8 @@ class ProductFilterForm(forms.Form):
         self.fields["category"].choices = [*anything, *terms.categories]
         self.fields["tag"].choices = [*anything, *terms.tags]
         self.fields["brand"].choices = [*anything, *terms.brands]
-        for name in ("status", "type", "category", "tag", "brand", "stock_status"):
+        self.fields["visibility"].choices = [*anything, *CATALOG_VISIBILITY_CHOICES]
+        for name in ("status", "type", "category", "tag", "brand", "stock_status", "visibility"):
             self.fields[name].widget.attrs["class"] = "select-sm"
 
     def to_filters(self):
@@ -249,7 +268,9 @@ class ProductFilterForm(forms.Form):
             tag=data.get("tag"),
             brand=data.get("brand"),
             stock_status=data.get("stock_status") or "",
+            visibility=data.get("visibility") or "",
             on_sale=bool(data.get("on_sale")),
+            featured=bool(data.get("featured")),
             sort=data.get("sort") or DEFAULT_PRODUCT_SORT,
         )
 
@@ -317,6 +338,10 @@ class ProductForm(ChangesForm):
         help_text=_("Empty: WooCommerce does not count this product's stock."),
     )
     stock_status = forms.ChoiceField(label=_("Stock status"), choices=STOCK_STATUS_CHOICES, initial="instock")
+    catalog_visibility = forms.ChoiceField(
+        label=_("Catalog visibility"), choices=CATALOG_VISIBILITY_CHOICES, initial="visible"
+    )
+    featured = forms.BooleanField(label=_("Featured product"), required=False, widget=MarkedCheckbox)
     short_description = forms.CharField(
         label=_("Short description"),
         required=False,
@@ -363,6 +388,9 @@ class ProductForm(ChangesForm):
             keep_current_choice(self.fields["status"], product.status, PRODUCT_STATUS_LABELS)
             keep_current_choice(self.fields["type"], product.type, PRODUCT_TYPE_LABELS)
             keep_current_choice(self.fields["stock_status"], product.stock_status, STOCK_STATUS_LABELS)
+            keep_current_choice(
+                self.fields["catalog_visibility"], product.catalog_visibility, CATALOG_VISIBILITY_LABELS
+            )
         if product is not None and product.woo_id:
             # WooCommerce converts product types with side effects (variations are dropped): not here.
             self.fields["type"].disabled = True
@@ -693,3 +721,184 @@ class TermForm(ChangesForm):
         if "order_by" in data and not data["order_by"]:
             data["order_by"] = "menu_order"
         return data
+
+
+class _SaleBelowRegular:
+    """A form whose sale price must stay below its regular price."""
+
+    def clean(self):
+        data = super().clean()
+        regular, sale = data.get("regular_price"), data.get("sale_price")
+        if regular is not None and sale is not None and sale >= regular:
+            self.add_error("sale_price", _("The sale price must be lower than the regular price."))
+        return data
+
+
+class VariationCreateForm(_SaleBelowRegular, forms.Form):
+    """A new variation: one option per attribute used for variations ("any" allowed), its
+    prices, SKU and stock."""
+
+    regular_price = _money_field(_("Regular price"))
+    sale_price = _money_field(_("Sale price"))
+    sku = forms.CharField(
+        label=_("SKU"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    stock_quantity = forms.IntegerField(
+        label=_("Stock quantity"),
+        required=False,
+        min_value=0,
+        max_value=10_000_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
+    )
+
+    def __init__(self, data=None, *, attributes):
+        super().__init__(data, prefix="newvar")
+        self.attributes = list(attributes)
+        for index, attribute in enumerate(self.attributes):
+            self.fields[f"option_{index}"] = forms.ChoiceField(
+                label=attribute.name,
+                required=False,
+                choices=[("", _("Any %(attribute)s") % {"attribute": attribute.name})]
+                + [(option, option) for option in attribute.options],
+            )
+
+    def option_fields(self):
+        return [self[f"option_{index}"] for index in range(len(self.attributes))]
+
+    def service_kwargs(self):
+        data = self.cleaned_data
+        chosen = {attribute.name: data.get(f"option_{i}") or "" for i, attribute in enumerate(self.attributes)}
+        values = {name: data.get(name) for name in ("regular_price", "sale_price", "sku", "stock_quantity")}
+        return {"attributes": chosen, **values}
+
+
+BACKORDER_CHOICES = [
+    ("no", _("Do not allow")),
+    ("notify", _("Allow, but notify the customer")),
+    ("yes", _("Allow")),
+]
+VARIATION_STATUS_CHOICES = [("publish", _("Enabled")), ("private", _("Disabled"))]
+
+
+class VariationEditForm(_SaleBelowRegular, ChangesForm):
+    """Every field a shop edits on a variation; saves and pushes only the changed ones."""
+
+    TRACKED = (
+        "sku",
+        "status",
+        "regular_price",
+        "sale_price",
+        "date_on_sale_from",
+        "date_on_sale_to",
+        "stock_quantity",
+        "stock_status",
+        "backorders",
+        "weight",
+        "length",
+        "width",
+        "height",
+        "description",
+    )
+
+    sku = forms.CharField(
+        label=_("SKU"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=VARIATION_STATUS_CHOICES)
+    regular_price = _money_field(_("Regular price"))
+    sale_price = _money_field(_("Sale price"))
+    date_on_sale_from = forms.DateField(
+        label=_("Sale starts"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_on_sale_to = forms.DateField(
+        label=_("Sale ends"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    stock_quantity = forms.IntegerField(
+        label=_("Stock quantity"),
+        required=False,
+        min_value=0,
+        max_value=10_000_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
+        help_text=_("Empty: WooCommerce does not count this variation's stock."),
+    )
+    stock_status = forms.ChoiceField(label=_("Stock status"), choices=STOCK_STATUS_CHOICES)
+    backorders = forms.ChoiceField(label=_("Backorders"), choices=BACKORDER_CHOICES)
+    weight = _money_field(_("Weight"))
+    length = _money_field(_("Length"))
+    width = _money_field(_("Width"))
+    height = _money_field(_("Height"))
+    description = forms.CharField(
+        label=_("Description"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"})
+    )
+
+    @classmethod
+    def values_of(cls, variation):
+        return {name: getattr(variation, name) for name in cls.TRACKED}
+
+    def __init__(self, data=None, *, variation):
+        self.variation = variation
+        original = self.values_of(variation)
+        super().__init__(data, initial=original, original=original, identity=variation.pk)
+        keep_current_choice(self.fields["status"], variation.status, dict(VARIATION_STATUS_CHOICES))
+        keep_current_choice(self.fields["stock_status"], variation.stock_status, STOCK_STATUS_LABELS)
+        keep_current_choice(self.fields["backorders"], variation.backorders, dict(BACKORDER_CHOICES))
+
+    def variation_values(self):
+        values = {}
+        for name in self.changed_fields():
+            value = self.cleaned_data.get(name)
+            values[name] = self.typed_text(name, value) or None if name == "description" else value
+        return values
+
+
+class ProductAttributeForm(forms.Form):
+    """Add or change one attribute of a product. ``loaded`` is the signed state of the product's
+    attributes the page showed, so a save over someone else's change is a conflict."""
+
+    SALT = "catalog.edit.ProductAttributeForm"
+
+    global_attribute = forms.TypedChoiceField(label=_("Attribute"), required=False, coerce=str, empty_value=None)
+    name = forms.CharField(label=_("Custom attribute name"), required=False, max_length=200)
+    options = forms.CharField(
+        label=_("Values"),
+        max_length=4000,
+        help_text=_("Separate values with “|”. For a global attribute, use the names of its terms."),
+        widget=forms.TextInput(attrs={"dir": "auto"}),
+    )
+    visible = forms.BooleanField(label=_("Visible on the product page"), required=False, initial=True)
+    variation = forms.BooleanField(label=_("Used for variations"), required=False)
+    loaded = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, attributes, state, prefix=None, initial=None, auto_id="id_%s"):
+        super().__init__(data, prefix=prefix, initial={**(initial or {}), "loaded": self.sign(state)}, auto_id=auto_id)
+        self.fields["global_attribute"].choices = [("", _("A custom attribute"))] + [
+            (str(attribute.pk), attribute.name) for attribute in attributes
+        ]
+
+    @classmethod
+    def sign(cls, state):
+        return signing.dumps(state, salt=cls.SALT, compress=True)
+
+    def clean_loaded(self):
+        try:
+            return signing.loads(self.cleaned_data["loaded"], salt=self.SALT)
+        except signing.BadSignature:
+            raise forms.ValidationError(
+                _("This form is out of date or incomplete: reload the page and make your change again.")
+            ) from None
+
+    def service_kwargs(self):
+        data = self.cleaned_data
+        return {
+            "global_attribute_id": data.get("global_attribute"),
+            "name": data.get("name") or "",
+            "options": data["options"].split("|"),
+            "visible": data.get("visible"),
+            "variation": data.get("variation"),
+            "base": data["loaded"],
+        }

@@ -1,6 +1,7 @@
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,21 @@ from stores.models import Store
 
 def _source_check(table):
     return choices_check("source", DataSource, table=table, nullable=True)
+
+
+TERM_COLUMNS = ("categories", "tags", "brands")
+
+
+def term_refs_without(column, woo_id):
+    """An UPDATE value: the product's ``column`` references (categories, tags or brands) without
+    the term ``woo_id``."""
+    if column not in TERM_COLUMNS:
+        raise ValueError(f"not a term column: {column!r}")
+    return RawSQL(  # noqa: S611 - the column is one of TERM_COLUMNS, the id a parameter
+        f"COALESCE((SELECT jsonb_agg(e) FROM jsonb_array_elements(COALESCE({column}, '[]'::jsonb)) e "  # noqa: S608
+        "WHERE (e->>'id')::bigint IS DISTINCT FROM %s), '[]'::jsonb)",
+        [woo_id],
+    )
 
 
 class Product(TimestampedModel, SyncedFields):
@@ -55,6 +71,12 @@ class Product(TimestampedModel, SyncedFields):
     )
     # Additive (docs/schema-notes.md): what the catalog pages filter on and what sync compares.
     stock_status = models.TextField(default="instock", db_default="instock")
+    # Additive: WooCommerce's "featured" flag and where the product shows (shop and search,
+    # shop only, search only, hidden).
+    featured = models.BooleanField(default=False, db_default=False)
+    catalog_visibility = models.TextField(default="visible", db_default="visible")
+    # Additive: the product's page in the shop, as WooCommerce reports it (read-only here).
+    permalink = models.TextField(null=True, blank=True)
     woo_created_at = models.DateTimeField(null=True, blank=True)
     woo_modified_at = models.DateTimeField(null=True, blank=True)
 
@@ -148,6 +170,15 @@ class ProductVariation(TimestampedModel, SyncedFields):
     # Additive: lifecycle and the remote modified time used by sync and conflict detection.
     status = models.TextField(default="publish", db_default="publish")
     woo_modified_at = models.DateTimeField(null=True, blank=True)
+    # Additive: the rest of what a shop edits on a variation (docs/schema-notes.md).
+    description = models.TextField(null=True, blank=True)
+    weight = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    length = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    width = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    height = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    backorders = models.TextField(default="no", db_default="no")
+    date_on_sale_from = models.DateField(null=True, blank=True)
+    date_on_sale_to = models.DateField(null=True, blank=True)
 
     class Meta:
         db_table = "product_variations"

@@ -85,6 +85,8 @@ PRODUCT_LIST_COLUMNS = [
     "sale_price",
     "stock_quantity",
     "stock_status",
+    "featured",
+    "catalog_visibility",
     "categories",
     "brands",
     "woo_modified_at",
@@ -113,13 +115,25 @@ class ProductFilters:
     tag: int | None = None
     brand: int | None = None
     stock_status: str = ""
+    visibility: str = ""
     on_sale: bool = False
+    featured: bool = False
     sort: str = DEFAULT_PRODUCT_SORT
 
     @property
     def active(self):
         """How many filters (not search, not sort) are set."""
-        values = (self.status, self.type, self.category, self.tag, self.brand, self.stock_status, self.on_sale)
+        values = (
+            self.status,
+            self.type,
+            self.category,
+            self.tag,
+            self.brand,
+            self.stock_status,
+            self.visibility,
+            self.on_sale,
+            self.featured,
+        )
         return sum(1 for value in values if value not in ("", None, False))
 
 
@@ -162,8 +176,12 @@ def products_for(access, store_id, filters=ProductFilters()):
     for name, woo_id in (("categories", filters.category), ("tags", filters.tag), ("brands", filters.brand)):
         if woo_id is not None:
             products = products.filter(**{f"{name}__contains": [{"id": woo_id}]})
+    if filters.visibility:
+        products = products.filter(catalog_visibility=filters.visibility)
     if filters.on_sale:
         products = products.filter(sale_price__isnull=False)
+    if filters.featured:
+        products = products.filter(featured=True)
     ordering = PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS[DEFAULT_PRODUCT_SORT])
     if len(filters.q) >= 3 or filters.category is not None or filters.tag is not None or filters.brand is not None:
         # A search (trigram indexes) or a taxonomy (GIN) finds its rows directly; walking the sort
@@ -377,10 +395,10 @@ TAXONOMY_SORTS = {
 
 
 def _pending_creations(store_id, entity_type, attribute_id=None):
-    """Terms created here and not yet confirmed by WooCommerce (open create pushes)."""
-    ops = PushOperation.objects.filter(store_id=store_id, entity_type=entity_type, action=PushAction.CREATE).exclude(
-        status__in=(PushStatus.DONE, PushStatus.CANCELLED)
-    )
+    """Terms created or deleted here and not yet confirmed by WooCommerce (open pushes)."""
+    ops = PushOperation.objects.filter(
+        store_id=store_id, entity_type=entity_type, action__in=(PushAction.CREATE, PushAction.DELETE)
+    ).exclude(status__in=(PushStatus.DONE, PushStatus.CANCELLED))
     if attribute_id is not None:
         ops = ops.filter(payload__attribute_id=str(attribute_id))
     return ops.only("id", "status", "payload", "last_error", "created_at", "store_id").order_by("-created_at")[:20]
@@ -416,6 +434,22 @@ def terms_for(access, store_id, kind, *, q="", sort="name"):
 def pending_term_creations_for(access, store_id, kind):
     access.require(VIEW_STORE, store_id)
     return list(_pending_creations(store_id, kind))
+
+
+def products_using_term(access, store_id, kind, term):
+    """How many of the store's products (trash included: WooCommerce changes those too) use a
+    category, tag, brand (``kind``), a global attribute or one of its terms."""
+    access.require(VIEW_STORE, store_id)
+    products = Product.objects.filter(store_id=store_id)
+    if kind in TAXONOMY_MODELS:
+        column = {"category": "categories", "tag": "tags", "brand": "brands"}[kind]
+        return products.filter(**{f"{column}__contains": [{"id": term.woo_id}]}).count()
+    uses = ProductAttribute.objects.filter(store_id=store_id)
+    if kind == "attribute":
+        uses = uses.filter(woo_id=term.woo_id)
+    else:
+        uses = uses.filter(woo_id=term.attribute.woo_id, options__contains=[term.name])
+    return uses.values("product_id").distinct().count()
 
 
 def term_get(access, store_id, kind, term_id):
@@ -461,6 +495,11 @@ def pending_attribute_creations_for(access, store_id, attribute_id=None):
     access.require(VIEW_STORE, store_id)
     kind = PushEntity.ATTRIBUTE_TERM if attribute_id is not None else PushEntity.ATTRIBUTE
     return list(_pending_creations(store_id, kind, attribute_id))
+
+
+def variation_attributes_of(product):
+    """The product's attributes marked "used for variations", in their order."""
+    return list(ProductAttribute.objects.filter(product=product, variation=True).order_by("position", "name"))
 
 
 def sku_taken(store_id, sku, exclude_id=None):

@@ -6,6 +6,7 @@ transaction, and hands the change to the sync app's push services (``sync.servic
 queue the push task on commit. Nothing here talks to WooCommerce.
 """
 
+import itertools
 import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.anomalies import check_mass_changes
-from catalog.edits import check_conflicts
-from catalog.models import Product, ProductVariation
-from catalog.selectors import sku_taken
+from catalog.edits import EditConflict, check_conflicts
+from catalog.models import Product, ProductAttribute, ProductVariation, StoreAttribute, term_refs_without
+from catalog.richtext import clean_html
+from catalog.selectors import sku_taken, variation_attributes_of
 from config.db import DataSource
 from stores.access import CHANGE_CATALOG, access_for, get_scoped_or_404
 from sync import services as sync_services
@@ -46,8 +48,25 @@ PRODUCT_EDITABLE_FIELDS = (
     "categories",
     "tags",
     "brands",
+    "featured",
+    "catalog_visibility",
 )
-VARIATION_EDITABLE_FIELDS = ("regular_price", "sale_price", "stock_quantity", "stock_status")
+VARIATION_EDITABLE_FIELDS = (
+    "regular_price",
+    "sale_price",
+    "stock_quantity",
+    "stock_status",
+    "sku",
+    "status",
+    "backorders",
+    "date_on_sale_from",
+    "date_on_sale_to",
+    "weight",
+    "length",
+    "width",
+    "height",
+    "description",
+)
 # A bulk edit touches at most this many products per request (the push goes out 100 per batch).
 BULK_LIMIT = 500
 
@@ -78,6 +97,10 @@ def _normalise(values):
         values["sku"] = (values["sku"] or "").strip() or None
     if "stock_quantity" in values and values["stock_quantity"] is not None and "stock_status" not in values:
         values["stock_status"] = "instock" if values["stock_quantity"] > 0 else "outofstock"
+    for name in ("description", "short_description"):
+        if name in values:
+            # Stored and sent to the shop only as safe HTML (the shop shows it to its customers).
+            values[name] = clean_html(values[name]) or None
     return values
 
 
@@ -150,7 +173,7 @@ def product_trash(*, actor, store_id, product_id):
 
 
 def variation_update(*, actor, store_id, product_id, variation_id, base=None, **values):
-    """Inline price and stock edit of one variation, pushed with its product.
+    """Edit of one variation (inline prices and stock, or every field), pushed with its product.
 
     As :func:`product_update`: ``values`` are the changes, ``base`` what the row showed, a field
     changed meanwhile raises :class:`catalog.edits.EditConflict`. Returns ``(variation, push)``;
@@ -170,7 +193,17 @@ def variation_update(*, actor, store_id, product_id, variation_id, base=None, **
         )
         if "stock_quantity" in values and values["stock_quantity"] is not None and "stock_status" not in values:
             values["stock_status"] = "instock" if values["stock_quantity"] > 0 else "outofstock"
+        if "sku" in values:
+            values["sku"] = (values["sku"] or "").strip() or None
+        if "description" in values:
+            values["description"] = clean_html(values["description"]) or None
         changes = check_conflicts(variation, values, base)
+        if "sku" in changes:
+            _check_sku(store_id, changes["sku"], exclude_id=variation.pk)
+        start = changes.get("date_on_sale_from", variation.date_on_sale_from)
+        end = changes.get("date_on_sale_to", variation.date_on_sale_to)
+        if start and end and end < start:
+            raise ValidationError({"date_on_sale_to": _("The sale cannot end before it starts.")})
         regular = changes.get("regular_price", variation.regular_price)
         sale = changes.get("sale_price", variation.sale_price)
         _check_prices(regular, sale)
@@ -241,12 +274,7 @@ def _bulk_update_values(action, value, term=None):
                 [json.dumps(ref)],
             )
             return {column: expression}, [column], ~Q(**{f"{column}__contains": [{"id": woo_id}]})
-        expression = RawSQL(  # noqa: S611 - fixed column names, values as parameters
-            f"COALESCE((SELECT jsonb_agg(e) FROM jsonb_array_elements(COALESCE({column}, '[]'::jsonb)) e "  # noqa: S608
-            "WHERE (e->>'id')::bigint IS DISTINCT FROM %s), '[]'::jsonb)",
-            [woo_id],
-        )
-        return {column: expression}, [column], Q(**{f"{column}__contains": [{"id": woo_id}]})
+        return {column: term_refs_without(column, woo_id)}, [column], Q(**{f"{column}__contains": [{"id": woo_id}]})
     raise ValidationError(f"Unknown bulk action {action!r}.")
 
 
@@ -277,3 +305,237 @@ def products_bulk_update(*, actor, store_id, product_ids, action, value=None, te
         check_mass_changes(actor.pk)
     total = scoped.count()
     return BulkResult(updated=len(changed_ids), pushed=len(changed_ids), skipped=total - len(changed_ids))
+
+
+# --- variations: create, generate, delete -------------------------------------------------------
+
+# Generating more variations than this at once asks the person to confirm first.
+GENERATE_CONFIRM_ABOVE = 20
+# WooCommerce's own "generate variations" stops at this many per run.
+GENERATE_LIMIT = 500
+
+
+def _variable_product(access, store_id, product_id):
+    product = get_scoped_or_404(
+        Product.objects.select_for_update().filter(store_id=store_id), access, CHANGE_CATALOG, pk=product_id
+    )
+    if product.type != "variable":
+        raise ValidationError(_("Only a variable product has variations."))
+    return product
+
+
+def _combination(attributes, chosen):
+    """The variation's ``attributes`` references for ``chosen`` ({attribute name: option})."""
+    refs = []
+    for attribute in attributes:
+        option = chosen.get(attribute.name, "")
+        if option and option not in attribute.options:
+            raise ValidationError(
+                _("“%(option)s” is not an option of %(attribute)s.") % {"option": option, "attribute": attribute.name}
+            )
+        refs.append({"id": attribute.woo_id or 0, "name": attribute.name, "option": option})
+    return refs
+
+
+def _combination_key(refs):
+    return tuple(sorted((ref.get("name", ""), ref.get("option", "")) for ref in refs or []))
+
+
+def variation_create(*, actor, store_id, product_id, attributes, **values):
+    """One new variation of a variable product (``attributes``: {attribute name: option}, an
+    empty option meaning "any"), created here and in WooCommerce. Returns ``(variation, push)``."""
+    unknown = set(values) - {"regular_price", "sale_price", "sku", "stock_quantity"}
+    if unknown:
+        raise ValidationError(f"Cannot set {', '.join(sorted(unknown))} on a new variation.")
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    with transaction.atomic():
+        product = _variable_product(access, store_id, product_id)
+        refs = _combination(variation_attributes_of(product), attributes)
+        existing = {_combination_key(v) for v in product.variations.values_list("attributes", flat=True)}
+        if _combination_key(refs) in existing:
+            raise ValidationError(_("This product already has a variation with these options."))
+        sku = (values.get("sku") or "").strip() or None
+        _check_sku(store_id, sku)
+        _check_prices(values.get("regular_price"), values.get("sale_price"))
+        quantity = values.get("stock_quantity")
+        variation = ProductVariation.objects.create(
+            product=product,
+            store_id=store_id,
+            source=DataSource.LOCAL,
+            attributes=refs,
+            sku=sku,
+            regular_price=values.get("regular_price"),
+            sale_price=values.get("sale_price"),
+            price=values.get("sale_price") if values.get("sale_price") is not None else values.get("regular_price"),
+            stock_quantity=quantity,
+            stock_status="outofstock" if quantity == 0 else "instock",
+        )
+        push = sync_services.product_push(product.pk, actor, fields=["variations"], variation_ids=[variation.pk])
+    return variation, push
+
+
+def missing_combinations(attributes, variations):
+    """Every combination of the options of ``attributes`` (those used for variations) that no
+    variation of ``variations`` has yet, as variation ``attributes`` references."""
+    if not attributes or not all(attribute.options for attribute in attributes):
+        return []
+    existing = {_combination_key(variation.attributes) for variation in variations}
+    combinations = []
+    for options in itertools.product(*(attribute.options for attribute in attributes)):
+        refs = [
+            {"id": attribute.woo_id or 0, "name": attribute.name, "option": option}
+            for attribute, option in zip(attributes, options, strict=True)
+        ]
+        if _combination_key(refs) not in existing:
+            combinations.append(refs)
+    return combinations
+
+
+def variations_generate(*, actor, store_id, product_id, confirmed=False):
+    """Create a variation for every missing combination (as WooCommerce's "Generate variations"),
+    pushed in batches of at most 100. Above ``GENERATE_CONFIRM_ABOVE`` it needs ``confirmed``.
+    Returns ``(created variations, push)``."""
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    with transaction.atomic():
+        product = _variable_product(access, store_id, product_id)
+        combinations = missing_combinations(variation_attributes_of(product), product.variations.only("attributes"))
+        if not combinations:
+            raise ValidationError(_("Every combination of the options used for variations already exists."))
+        if len(combinations) > GENERATE_LIMIT:
+            raise ValidationError(
+                _("That would create %(n)d variations; at most %(max)d can be created at once.")
+                % {"n": len(combinations), "max": GENERATE_LIMIT}
+            )
+        if len(combinations) > GENERATE_CONFIRM_ABOVE and not confirmed:
+            raise ValidationError(
+                _("This creates %(n)d variations: confirm to go ahead.") % {"n": len(combinations)}, code="confirm"
+            )
+        created = ProductVariation.objects.bulk_create(
+            ProductVariation(
+                product=product, store_id=store_id, source=DataSource.LOCAL, attributes=refs, status="publish"
+            )
+            for refs in combinations
+        )
+        push = sync_services.product_push(
+            product.pk, actor, fields=["variations"], variation_ids=[variation.pk for variation in created]
+        )
+    return created, push
+
+
+def variation_delete(*, actor, store_id, product_id, variation_id):
+    """Delete a variation here and, for good, in WooCommerce (with its product's next push)."""
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    with transaction.atomic():
+        variation = get_scoped_or_404(
+            ProductVariation.objects.select_for_update().filter(store_id=store_id, product_id=product_id),
+            access,
+            CHANGE_CATALOG,
+            pk=variation_id,
+        )
+        woo_id = variation.woo_id
+        variation.delete()
+        push = None
+        if woo_id:
+            push = sync_services.product_push(
+                product_id, actor, fields=["variations"], deleted_variation_woo_ids=[woo_id]
+            )
+    return push
+
+
+# --- attributes on a product --------------------------------------------------------------------
+
+
+def _attribute_rows(product):
+    return list(ProductAttribute.objects.filter(product=product).order_by("position", "name"))
+
+
+def _attributes_state(rows):
+    """What a product's attributes are, comparable across loads (the edit's base)."""
+    return [
+        {"name": row.name, "options": list(row.options or []), "visible": row.visible, "variation": row.variation}
+        for row in rows
+    ]
+
+
+def product_attributes_state(product):
+    return _attributes_state(_attribute_rows(product))
+
+
+def product_attribute_set(
+    *, actor, store_id, product_id, name, options, visible=True, variation=False, global_attribute_id=None, base=None
+):
+    """Add an attribute to a product, or change one it has (its options, "visible on the product
+    page", "used for variations"), and push the product's attributes. A global attribute is named
+    by ``global_attribute_id`` (its options are term names); a custom one by ``name``.
+
+    ``base`` is the product's attributes as the person's page showed them: if they changed
+    meanwhile, :class:`catalog.edits.EditConflict` and nothing is saved. Returns the push."""
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    options = list(dict.fromkeys(option.strip() for option in options if option and option.strip()))
+    if not options:
+        raise ValidationError({"options": _("Give the attribute at least one value.")})
+    with transaction.atomic():
+        product = get_scoped_or_404(
+            Product.objects.select_for_update().filter(store_id=store_id), access, CHANGE_CATALOG, pk=product_id
+        )
+        rows = _attribute_rows(product)
+        _check_attributes_unchanged(rows, base)
+        woo_id = 0
+        if global_attribute_id is not None:
+            attribute = StoreAttribute.objects.filter(store_id=store_id, pk=global_attribute_id).first()
+            if attribute is None:
+                raise ValidationError(_("That attribute does not belong to this store."))
+            name, woo_id = attribute.name, attribute.woo_id
+            known = set(attribute.terms.values_list("name", flat=True))
+            unknown = [option for option in options if option not in known]
+            if unknown:
+                raise ValidationError(
+                    {
+                        "options": _("Not terms of %(attribute)s: %(names)s")
+                        % {"attribute": name, "names": ", ".join(unknown)}
+                    }
+                )
+        name = (name or "").strip()
+        if not name:
+            raise ValidationError({"name": _("Enter a name.")})
+        row = next((row for row in rows if row.name == name), None)
+        if row is None:
+            row = ProductAttribute(
+                product=product,
+                store_id=store_id,
+                name=name,
+                woo_id=woo_id,
+                global_attribute_id=global_attribute_id,
+                position=len(rows),
+                source=DataSource.LOCAL,
+            )
+        row.options, row.visible, row.variation = options, bool(visible), bool(variation)
+        row.save()
+        return sync_services.product_push(product.pk, actor, fields=["attributes"])
+
+
+def product_attribute_remove(*, actor, store_id, product_id, name, base=None):
+    """Take an attribute off a product (its variations keep their rows) and push the product's
+    attributes; ``base`` as in :func:`product_attribute_set`."""
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    with transaction.atomic():
+        product = get_scoped_or_404(
+            Product.objects.select_for_update().filter(store_id=store_id), access, CHANGE_CATALOG, pk=product_id
+        )
+        _check_attributes_unchanged(_attribute_rows(product), base)
+        deleted, _rows = ProductAttribute.objects.filter(product=product, name=name).delete()
+        if not deleted:
+            return None
+        return sync_services.product_push(product.pk, actor, fields=["attributes"])
+
+
+def _check_attributes_unchanged(rows, base):
+    if base is not None and _attributes_state(rows) != base:
+        raise EditConflict(
+            {"attributes": {"mine": base, "current": _attributes_state(rows)}}, current=_attributes_state(rows)
+        )

@@ -8,6 +8,7 @@ renders. Writes need ``stores.change_catalog``; viewers get the same pages witho
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,17 +21,21 @@ from catalog import selectors, services
 from catalog.edits import EditConflict
 from catalog.forms import (
     BULK_ACTION_CHOICES,
+    CATALOG_VISIBILITY_LABELS,
     PRODUCT_STATUS_LABELS,
     PRODUCT_TYPE_LABELS,
     STOCK_STATUS_LABELS,
     BulkActionForm,
+    ProductAttributeForm,
     ProductFilterForm,
     ProductForm,
     TermForm,
+    VariationCreateForm,
+    VariationEditForm,
     VariationForm,
 )
 from catalog.pages import htmx_target, page_context, safe_next, store_for
-from catalog.presenters import product_rows
+from catalog.presenters import product_links_out, product_rows
 from config.pagination import counted_page, window_page
 from stores.access import CHANGE_CATALOG, VIEW_STORE
 from sync import services as sync_services
@@ -44,6 +49,7 @@ def _labels():
         "status_labels": PRODUCT_STATUS_LABELS,
         "type_labels": PRODUCT_TYPE_LABELS,
         "stock_labels": STOCK_STATUS_LABELS,
+        "visibility_labels": CATALOG_VISIBILITY_LABELS,
     }
 
 
@@ -71,6 +77,7 @@ def product_list(request, store_id):
         txt_conflict=_("Conflict"),
         txt_sending=_("Sending…"),
         txt_local=_("Not in WooCommerce yet"),
+        txt_featured=_("Featured"),
         form=form,
         filters=filters,
         page=page,
@@ -134,6 +141,12 @@ def _product_context(request, access, store, detail, **extra):
     variation_forms = []
     for variation in detail.variations:
         variation_forms.append((variation, VariationForm(variation=variation)))
+    view_in_shop_url, edit_in_wordpress_url = product_links_out(product, store)
+    varying = [attribute for attribute in detail.attributes if attribute.variation]
+    if product.type == "variable" and can_edit:
+        extra.setdefault("variation_create_form", VariationCreateForm(attributes=varying))
+        extra["missing_variations"] = len(services.missing_combinations(varying, detail.variations))
+        extra["generate_confirm_above"] = services.GENERATE_CONFIRM_ABOVE
     return page_context(
         store,
         access,
@@ -142,6 +155,8 @@ def _product_context(request, access, store, detail, **extra):
         detail=detail,
         product=product,
         variation_forms=variation_forms,
+        view_in_shop_url=view_in_shop_url,
+        edit_in_wordpress_url=edit_in_wordpress_url,
         history=history_entries("products", product.pk, access, store.pk, limit=20),
         can_edit=can_edit,
         conflict_choices=ConflictChoice,
@@ -429,6 +444,44 @@ def taxonomy_form(request, store_id, kind, term_id=None):
     return render(request, "catalog/term_form.html", context, status=status)
 
 
+def taxonomy_delete(request, store_id, kind, term_id, attribute_id=None):
+    """Confirm (GET: the term and how many products use it), then delete (POST) in WooCommerce."""
+    access, store = store_for(request, store_id, CHANGE_CATALOG)
+    if kind == PushEntity.ATTRIBUTE:
+        term = selectors.attribute_get(access, store.pk, term_id)
+        back = reverse("catalog:attribute_list", kwargs={"store_id": store.pk})
+        cancel = reverse("catalog:attribute_detail", kwargs={"store_id": store.pk, "attribute_id": term.pk})
+    elif kind == PushEntity.ATTRIBUTE_TERM:
+        term = selectors.attribute_term_get(access, store.pk, attribute_id, term_id)
+        back = cancel = reverse("catalog:attribute_detail", kwargs={"store_id": store.pk, "attribute_id": attribute_id})
+    else:
+        term = selectors.term_get(access, store.pk, kind, term_id)
+        back = cancel = reverse(f"catalog:{kind}_list", kwargs={"store_id": store.pk})
+    if request.method == "POST":
+        op = sync_services.taxonomy_delete(kind, request.user, term_id=term.pk, store_id=store.pk)
+        if op is None:
+            messages.success(request, _("“%(name)s” is deleted.") % {"name": term.name})
+        else:
+            messages.success(
+                request,
+                _("“%(name)s” is being deleted in WooCommerce; it disappears from here when WooCommerce confirms.")
+                % {"name": term.name},
+            )
+        return redirect(back)
+    singular = KIND_LABELS[kind][1]
+    title = _("Delete %(kind)s “%(name)s”?") % {"kind": singular, "name": term.name}
+    context = _taxonomy_context(
+        store,
+        access,
+        kind,
+        title,
+        term=term,
+        used_by=selectors.products_using_term(access, store.pk, kind, term),
+        cancel_url=cancel,
+    )
+    return render(request, "catalog/term_delete.html", context)
+
+
 def _kind_views(kind):
     @login_required
     def list_view(request, store_id):
@@ -444,15 +497,21 @@ def _kind_views(kind):
     def edit_view(request, store_id, **kwargs):
         return taxonomy_form(request, store_id, kind, kwargs[f"{kind}_id"])
 
-    for view, action in ((list_view, "list"), (create_view, "create"), (edit_view, "edit")):
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def delete_view(request, store_id, **kwargs):
+        return taxonomy_delete(request, store_id, kind, kwargs[f"{kind}_id"])
+
+    views = ((list_view, "list"), (create_view, "create"), (edit_view, "edit"), (delete_view, "delete"))
+    for view, action in views:
         view.__name__ = f"{kind}_{action}"
         view.__qualname__ = view.__name__
-    return list_view, create_view, edit_view
+    return list_view, create_view, edit_view, delete_view
 
 
-category_list, category_create, category_edit = _kind_views("category")
-tag_list, tag_create, tag_edit = _kind_views("tag")
-brand_list, brand_create, brand_edit = _kind_views("brand")
+category_list, category_create, category_edit, category_delete = _kind_views("category")
+tag_list, tag_create, tag_edit, tag_delete = _kind_views("tag")
+brand_list, brand_create, brand_edit, brand_delete = _kind_views("brand")
 
 
 @login_required
@@ -527,3 +586,196 @@ def attribute_term_form(request, store_id, attribute_id, term_id=None):
         "catalog:attribute_detail", kwargs={"store_id": store.pk, "attribute_id": attribute.pk}
     )
     return render(request, "catalog/term_form.html", context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attribute_delete(request, store_id, attribute_id):
+    return taxonomy_delete(request, store_id, PushEntity.ATTRIBUTE, attribute_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attribute_term_delete(request, store_id, attribute_id, term_id):
+    return taxonomy_delete(request, store_id, PushEntity.ATTRIBUTE_TERM, term_id, attribute_id=attribute_id)
+
+
+def _back_to_product(store, product_id):
+    return redirect("catalog:product_detail", store_id=store.pk, product_id=product_id)
+
+
+@login_required
+@require_POST
+def variation_create(request, store_id, product_id):
+    access, store = store_for(request, store_id, CHANGE_CATALOG)
+    detail = selectors.product_detail_for(access, store.pk, product_id)
+    varying = [attribute for attribute in detail.attributes if attribute.variation]
+    form = VariationCreateForm(request.POST, attributes=varying)
+    if form.is_valid():
+        try:
+            services.variation_create(
+                actor=request.user, store_id=store.pk, product_id=detail.product.pk, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Variation created. Sending it to WooCommerce…"))
+            return _back_to_product(store, detail.product.pk)
+    context = _product_context(request, access, store, detail, variation_create_form=form)
+    return render(request, "catalog/product_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def variations_generate(request, store_id, product_id):
+    access, store = store_for(request, store_id, CHANGE_CATALOG)
+    try:
+        created, _push = services.variations_generate(
+            actor=request.user, store_id=store.pk, product_id=product_id, confirmed=bool(request.POST.get("confirmed"))
+        )
+    except ValidationError as error:
+        _errors_to_messages(request, error)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d variation created. Sending it to WooCommerce…",
+                "%(n)d variations created. Sending them to WooCommerce in batches…",
+                len(created),
+            )
+            % {"n": len(created)},
+        )
+    return _back_to_product(store, product_id)
+
+
+@login_required
+@require_POST
+def variation_delete(request, store_id, product_id, variation_id):
+    access, store = store_for(request, store_id, CHANGE_CATALOG)
+    services.variation_delete(actor=request.user, store_id=store.pk, product_id=product_id, variation_id=variation_id)
+    messages.success(request, _("Variation deleted. Deleting it in WooCommerce…"))
+    return _back_to_product(store, product_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def variation_edit(request, store_id, product_id, variation_id):
+    """Every field of one variation; saving pushes the changed ones with its product."""
+    access, store = store_for(request, store_id, CHANGE_CATALOG)
+    variation = selectors.variation_get(access, store.pk, product_id, variation_id)
+    form = VariationEditForm(request.POST or None, variation=variation)
+    if request.method == "POST" and form.is_valid():
+        values = form.variation_values()
+        try:
+            _saved, push = services.variation_update(
+                actor=request.user,
+                store_id=store.pk,
+                product_id=variation.product_id,
+                variation_id=variation.pk,
+                base=form.loaded_of(values),
+                **values,
+            )
+        except EditConflict as conflict:
+            form.show_conflict(conflict, VariationEditForm.values_of(conflict.current))
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if push is None:
+                messages.info(request, _("Nothing changed."))
+            else:
+                messages.success(request, _("Variation saved. Sending it to WooCommerce…"))
+            return _back_to_product(store, variation.product_id)
+    options = ", ".join(ref.get("option") or _("any") for ref in variation.attributes or [])
+    title = _("Variation %(options)s") % {"options": options or f"#{variation.woo_id or ''}"}
+    context = page_context(
+        store,
+        access,
+        "products",
+        title,
+        form=form,
+        variation=variation,
+        product=variation.product,
+        catalog_section="products",
+    )
+    return render(request, "catalog/variation_form.html", context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_attributes(request, store_id, product_id):
+    """A product's attributes: add a global or custom one, change its values and flags, remove it."""
+    access, store = store_for(request, store_id, CHANGE_CATALOG)
+    product = selectors.product_get(access, store.pk, product_id)
+    globals_ = list(selectors.attributes_for(access, store.pk))
+    rows = list(product.product_attributes.order_by("position", "name"))
+    state = services.product_attributes_state(product)
+    add_form = ProductAttributeForm(attributes=globals_, state=state, prefix="add")
+    if request.method == "POST":
+        try:
+            if request.POST.get("remove"):
+                base = signing.loads(request.POST.get("row-loaded", ""), salt=ProductAttributeForm.SALT)
+                services.product_attribute_remove(
+                    actor=request.user, store_id=store.pk, product_id=product.pk, name=request.POST["remove"], base=base
+                )
+                messages.success(request, _("Attribute removed. Sending the change to WooCommerce…"))
+                return redirect("catalog:product_attributes", store_id=store.pk, product_id=product.pk)
+            prefix = "add" if "add-options" in request.POST else "row"
+            loaded = ProductAttributeForm(request.POST, attributes=globals_, state=state, prefix=prefix)
+            if prefix == "add":
+                add_form = loaded
+            if loaded.is_valid():
+                services.product_attribute_set(
+                    actor=request.user, store_id=store.pk, product_id=product.pk, **loaded.service_kwargs()
+                )
+                messages.success(request, _("Attributes saved. Sending them to WooCommerce…"))
+                return redirect("catalog:product_attributes", store_id=store.pk, product_id=product.pk)
+            for errors in loaded.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        except signing.BadSignature:
+            messages.error(
+                request, _("This form is out of date or incomplete: reload the page and make your change again.")
+            )
+        except EditConflict:
+            messages.error(
+                request,
+                _(
+                    "Not saved: the attributes of this product changed since you opened this page. They are "
+                    "shown as they are now; make your change again."
+                ),
+            )
+        except ValidationError as error:
+            _errors_to_messages(request, error)
+        state = services.product_attributes_state(product)
+        rows = list(product.product_attributes.order_by("position", "name"))
+    row_forms = [
+        (
+            row,
+            ProductAttributeForm(
+                attributes=globals_,
+                state=state,
+                prefix="row",
+                auto_id=f"id_row{index}_%s",
+                initial={
+                    "global_attribute": str(row.global_attribute_id or ""),
+                    "name": row.name,
+                    "options": " | ".join(row.options or []),
+                    "visible": row.visible,
+                    "variation": row.variation,
+                },
+            ),
+        )
+        for index, row in enumerate(rows)
+    ]
+    context = page_context(
+        store,
+        access,
+        "products",
+        _("Attributes of “%(name)s”") % {"name": product.name},
+        product=product,
+        row_forms=row_forms,
+        add_form=add_form,
+        catalog_section="products",
+    )
+    status = 400 if request.method == "POST" else 200
+    return render(request, "catalog/product_attributes.html", context, status=status)

@@ -36,6 +36,7 @@ from catalog.models import (
     StoreBrand,
     StoreCategory,
     StoreTag,
+    term_refs_without,
 )
 from orders.models import Order
 from sync import records, upsert
@@ -65,7 +66,11 @@ from sync.woo import (
     WooRateLimitedError,
     WooServerError,
     WooUnreachableError,
+    attribute_delete,
+    attribute_term_delete,
     client_for,
+    product_variations_batch,
+    term_delete,
 )
 from sync.writer import apply_payloads
 
@@ -425,7 +430,9 @@ def _push_product_delete(op: PushOperation, client: WooClient) -> None:
 
 
 def _push_variations(op: PushOperation, client: WooClient, product: Product, answer: dict) -> None:
-    """Variations named in the operation go through ``/products/{id}/variations/batch``."""
+    """Variations named in the operation, and those deleted here, go through WooCommerce's
+    variations batch (at most 100 items per request)."""
+    _delete_variations(op, client, product)
     variation_ids = op.payload.get("variation_ids") or []
     if not variation_ids:
         return
@@ -455,7 +462,7 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
     results: list[dict] = list(adopted.values())
     for start in range(0, max(len(create), len(update)), BATCH_LIMIT // 2):
         body = {"create": create[start : start + BATCH_LIMIT // 2], "update": update[start : start + BATCH_LIMIT // 2]}
-        response = client.post(f"products/{product.woo_id}/variations/batch", body).data or {}
+        response = product_variations_batch(client, product_id=product.woo_id, **body)
         for item in (response.get("create") or []) + (response.get("update") or []):
             if isinstance(item, dict) and "error" in item:
                 raise PushFailed(f"variation {item.get('id')}: {item['error'].get('message')}")
@@ -469,6 +476,20 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
                 woo_id=item["id"], woo_modified_at=_modified(item), synced_at=now
             )
     apply_payloads(op.store_id, "variation", results, parent_woo_id=product.woo_id)
+
+
+def _delete_variations(op: PushOperation, client: WooClient, product: Product) -> None:
+    """Variations deleted here (their rows are gone already), deleted in WooCommerce for good."""
+    removed = [int(woo_id) for woo_id in op.payload.get("deleted_variation_woo_ids") or []]
+    for start in range(0, len(removed), BATCH_LIMIT):
+        response = product_variations_batch(
+            client, product_id=product.woo_id, delete=removed[start : start + BATCH_LIMIT]
+        )
+        for item in response.get("delete") or []:
+            error = item.get("error") if isinstance(item, dict) else None
+            # Already gone from WooCommerce is what was asked for.
+            if error and not str(error.get("code", "")).endswith("_invalid_id"):
+                raise PushFailed(f"variation {item.get('id')}: {error.get('message')}")
 
 
 def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[PushOperation]:
@@ -594,10 +615,52 @@ def _push_taxonomy(op: PushOperation, client: WooClient) -> None:
         upsert.upsert(table, [row])
 
 
+_TERM_COLUMN = {PushEntity.CATEGORY: "categories", PushEntity.TAG: "tags", PushEntity.BRAND: "brands"}
+
+
+def _push_taxonomy_delete(op: PushOperation, client: WooClient) -> None:
+    """Delete the term in WooCommerce for good, then here, with what WooCommerce does with it:
+    off every product, a category's children moved up to its parent."""
+    model = TAXONOMIES[op.entity_type][0]
+    row = model.objects.filter(pk=op.object_id, store_id=op.store_id).first()
+    try:
+        if op.entity_type in _TERM_COLUMN:
+            term_delete(client, taxonomy=op.entity_type, term_id=op.woo_id)
+        elif op.entity_type == PushEntity.ATTRIBUTE:
+            attribute_delete(client, attribute_id=op.woo_id)
+        else:
+            attribute = StoreAttribute.objects.get(pk=op.payload["attribute_id"], store_id=op.store_id)
+            attribute_term_delete(client, attribute_id=attribute.woo_id, term_id=op.woo_id)
+    except WooClientError as exc:
+        if exc.status != 404:  # already gone from WooCommerce: what was asked for
+            raise
+    with transaction.atomic():
+        _done(op)
+        if row is None:
+            return
+        if op.entity_type in _TERM_COLUMN:
+            column = _TERM_COLUMN[op.entity_type]
+            Product.objects.filter(store_id=op.store_id, **{f"{column}__contains": [{"id": row.woo_id}]}).update(
+                **{column: term_refs_without(column, row.woo_id)}, updated_at=timezone.now()
+            )
+        if op.entity_type == PushEntity.CATEGORY:
+            row.children.update(parent=row.parent, parent_woo_id=row.parent_woo_id)
+        elif op.entity_type == PushEntity.ATTRIBUTE:
+            ProductAttribute.objects.filter(store_id=op.store_id, woo_id=row.woo_id).delete()
+        elif op.entity_type == PushEntity.ATTRIBUTE_TERM:
+            for used in ProductAttribute.objects.filter(
+                store_id=op.store_id, woo_id=row.attribute.woo_id, options__contains=[row.name]
+            ):
+                used.options = [option for option in used.options if option != row.name]
+                used.save(update_fields=["options", "updated_at"])
+        row.delete()
+
+
 _HANDLERS = {
     (PushEntity.PRODUCT, PushAction.CREATE): _push_product_create,
     (PushEntity.PRODUCT, PushAction.UPDATE): _push_product_update,
     (PushEntity.PRODUCT, PushAction.DELETE): _push_product_delete,
     (PushEntity.ORDER, PushAction.UPDATE): _push_order_status,
     **{(entity, action): _push_taxonomy for entity in TAXONOMIES for action in (PushAction.CREATE, PushAction.UPDATE)},
+    **{(entity, PushAction.DELETE): _push_taxonomy_delete for entity in TAXONOMIES},
 }

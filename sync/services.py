@@ -206,6 +206,7 @@ def product_push(
     force_delete=False,
     base=None,
     variation_fields=None,
+    deleted_variation_woo_ids=None,
 ) -> PushOperation:
     """Send a local product change to WooCommerce (managers and owners).
 
@@ -213,7 +214,8 @@ def product_push(
     (plus "images", "attributes"); empty means all. ``base`` holds those fields' values before
     the edit (what we last knew of the shop): the push refuses to overwrite a field the shop
     changed since. ``variation_ids`` lists local variations to create or update with it, and
-    ``variation_fields`` the variation fields changed (all when not given). A product without
+    ``variation_fields`` the variation fields changed (all when not given);
+    ``deleted_variation_woo_ids`` variations deleted here, to delete in WooCommerce. A product without
     ``woo_id`` is created. ``action="delete"`` trashes it in WooCommerce (``force_delete``
     deletes it for good).
     """
@@ -248,6 +250,9 @@ def product_push(
                 "variation_ids": sorted({*pending.payload.get("variation_ids", []), *variation_ids}),
                 "variation_fields": per_variation,
                 "base": {**base, **(pending.payload.get("base") or {})},
+                "deleted_variation_woo_ids": sorted(
+                    {*pending.payload.get("deleted_variation_woo_ids", []), *(deleted_variation_woo_ids or [])}
+                ),
             }
             pending.save(update_fields=["fields", "payload"])
             return pending
@@ -263,6 +268,7 @@ def product_push(
                 "variation_fields": per_variation,
                 "base": base,
                 "force": bool(force_delete),
+                "deleted_variation_woo_ids": sorted(deleted_variation_woo_ids or []),
             },
             requested_by=user,
         )
@@ -363,6 +369,43 @@ def taxonomy_save(
             action=PushAction.UPDATE if row is not None else PushAction.CREATE,
             object_id=row.pk if row is not None else None,
             woo_id=row.woo_id if row is not None else None,
+            payload=payload,
+            requested_by=user,
+        )
+        return _queue_push(op)
+
+
+def taxonomy_delete(kind, user, *, term_id, store_id) -> PushOperation | None:
+    """Delete a category, tag, brand, global attribute or attribute term, in WooCommerce first.
+
+    The row stays here until WooCommerce confirms the delete (the push then removes it and takes
+    it off the products that had it), so a refused delete loses nothing. A term WooCommerce
+    never had is deleted here at once (None is returned)."""
+    if kind not in TAXONOMY_MODELS:
+        raise ValidationError(f"Unknown taxonomy {kind!r}.")
+    access = access_for(user)
+    access.require(CHANGE_CATALOG, store_id)
+    with transaction.atomic():
+        row = TAXONOMY_MODELS[kind].objects.select_for_update().filter(pk=term_id, store_id=store_id).first()
+        if row is None:
+            raise Http404("No such term.")
+        if not row.woo_id:
+            row.delete()
+            return None
+        pending = PushOperation.objects.filter(
+            entity_type=kind, object_id=row.pk, action=PushAction.DELETE, status__in=OPEN_PUSH_STATUSES
+        ).first()
+        if pending is not None:
+            return pending
+        payload: dict[str, Any] = {"values": {"name": row.name}}
+        if kind == PushEntity.ATTRIBUTE_TERM:
+            payload["attribute_id"] = str(row.attribute_id)
+        op = PushOperation.objects.create(
+            store_id=store_id,
+            entity_type=kind,
+            action=PushAction.DELETE,
+            object_id=row.pk,
+            woo_id=row.woo_id,
             payload=payload,
             requested_by=user,
         )

@@ -951,6 +951,47 @@ def _refused(exc: Exception) -> bool:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Named operations: what the rest of Storedesk asks of WooCommerce, without REST paths or bodies.
+# ---------------------------------------------------------------------------------------------
+
+_TERM_PATHS = {"category": "products/categories", "tag": "products/tags", "brand": "products/brands"}
+# Terms and attributes cannot be trashed: WooCommerce refuses a delete without force=true.
+_FOR_GOOD = {"force": "true"}
+
+
+def term_delete(client: WooClient, *, taxonomy: str, term_id: int) -> dict:
+    """Delete a product category, tag or brand (``taxonomy``) for good; WooCommerce takes it
+    off every product (a category's children move up to its parent)."""
+    return client.delete(f"{_TERM_PATHS[taxonomy]}/{int(term_id)}", _FOR_GOOD).data
+
+
+def attribute_delete(client: WooClient, *, attribute_id: int) -> dict:
+    """Delete a global product attribute and its terms for good."""
+    return client.delete(f"products/attributes/{int(attribute_id)}", _FOR_GOOD).data
+
+
+def attribute_term_delete(client: WooClient, *, attribute_id: int, term_id: int) -> dict:
+    """Delete one term of a global attribute for good."""
+    return client.delete(f"products/attributes/{int(attribute_id)}/terms/{int(term_id)}", _FOR_GOOD).data
+
+
+def product_variations_batch(
+    client: WooClient,
+    *,
+    product_id: int,
+    create: Iterable[dict] = (),
+    update: Iterable[dict] = (),
+    delete: Iterable[int] = (),
+) -> dict:
+    """Create, update and delete (for good: batch deletes are forced) variations of one product in
+    one request; WooCommerce takes at most 100 items per request. Returns its answer, per item."""
+    body = {"create": list(create), "update": list(update), "delete": [int(i) for i in delete]}
+    if sum(len(items) for items in body.values()) > MAX_PER_PAGE:
+        raise ValueError("WooCommerce takes at most 100 items per batch request")
+    return client.post(f"products/{int(product_id)}/variations/batch", {k: v for k, v in body.items() if v}).data or {}
+
+
 def woocommerce_version(client: WooClient) -> str | None:
     """The store's WooCommerce version from ``GET /system_status`` (None when it does not say)."""
     data = client.get("system_status", {"_fields": "environment"}).data
@@ -1071,10 +1112,14 @@ __all__ = [
     "WooServerError",
     "WooTLSError",
     "WooUnreachableError",
+    "attribute_delete",
+    "attribute_term_delete",
     "client_for",
     "order_fetch",
     "order_note_create",
     "order_notes_list",
     "order_refund_create",
     "order_refunds_list",
+    "product_variations_batch",
+    "term_delete",
 ]

@@ -14,6 +14,8 @@ from django.utils.numberformat import format as number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_bidi, gettext, ngettext
 
+from catalog.richtext import display_html
+
 register = template.Library()
 
 # ISO 4217 code -> symbol for the currencies WooCommerce shops here use most; others show the code.
@@ -262,3 +264,9 @@ def _option(value, label, selected):
     value = "" if value is None else str(value)
     flag = " selected" if value == selected else ""
     return f'<option value="{_esc(value)}"{flag}>{_esc(label)}</option>'
+
+
+@register.filter
+def shop_html(value):
+    """A product description as the shop formatted it, sanitised (``catalog.richtext``)."""
+    return mark_safe(display_html(value))  # noqa: S308 - sanitised by nh3 with an allow-list

@@ -119,11 +119,11 @@ def test_saving_untouched_variation_rows_changes_nothing_and_row_3_changes_only_
     # Row 3: a new regular price, saved (htmx swaps the row).
     row3 = page.locator(f"#variation-{row_ids[2]}")
     row3.locator("input[name$='-regular_price']").fill("249.00")
-    row3.locator("button[type=submit]").click()
+    row3.get_by_role("button", name="Save").click()
     page.wait_for_selector(f"#variation-{row_ids[2]}.row-flash")
     # Rows 2 and 1: Save without touching anything.
     for row_id in (row_ids[1], row_ids[0]):
-        page.locator(f"#variation-{row_id} button[type=submit]").click()
+        page.locator(f"#variation-{row_id}").get_by_role("button", name="Save").click()
         page.wait_for_selector(f"#variation-{row_id}.row-flash")
     page.wait_for_load_state("networkidle")
     shot(page, "01-variation-rows")

@@ -29,6 +29,7 @@ def product_form_data(product=None, **overrides):
         "sale_price": "",
         "stock_quantity": "5",
         "stock_status": "instock",
+        "catalog_visibility": "visible",
         "description": "",
         "short_description": "",
         "weight": "",

@@ -37,6 +37,8 @@ PRODUCT_FIELDS = (
     "categories",
     "tags",
     "brands",
+    "featured",
+    "catalog_visibility",
 )
 
 # Not underscored: WooCommerce hides "protected" (underscore) meta keys from the REST API.
@@ -68,6 +70,9 @@ def product_fields(payload: dict) -> dict:
             "categories": refs(payload, "categories"),
             "tags": refs(payload, "tags"),
             "brands": refs(payload, "brands"),
+            "featured": bool(payload.get("featured", False)),
+            "catalog_visibility": text(payload, "catalog_visibility", "visible") or "visible",
+            "permalink": blank_to_none(text(payload, "permalink", None)),
             "woo_created_at": gmt(payload.get("date_created_gmt"), field="date_created_gmt"),
             "woo_modified_at": gmt(payload.get("date_modified_gmt"), field="date_modified_gmt"),
         }
@@ -168,9 +173,11 @@ def product_to_woo(
         return (only is None or name in only) and name in fields
 
     body: dict[str, Any] = {}
-    for name in ("name", "description", "short_description", "status", "type", "stock_status"):
+    for name in ("name", "description", "short_description", "status", "type", "stock_status", "catalog_visibility"):
         if wanted(name) and fields[name] is not None:
             body[name] = fields[name]
+    if wanted("featured"):
+        body["featured"] = bool(fields["featured"])
     if wanted("sku"):
         body["sku"] = fields["sku"] or ""
     if wanted("price"):

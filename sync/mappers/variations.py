@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .common import MappingError, blank_to_none, decimal, gmt, image_src, integer, require, text, woo_id
+from .common import MappingError, blank_to_none, decimal, gmt, image_src, integer, money, require, text, woo_id
+
+
+def _sale_date(payload: dict, key: str) -> date | None:
+    """WooCommerce's sale dates are the shop's local dates ("2026-12-01T00:00:00")."""
+    value = payload.get(key)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise MappingError(f"{key} is not a date", field=key) from None
+
 
 VARIATION_FIELDS = (
     "sku",
@@ -16,6 +29,14 @@ VARIATION_FIELDS = (
     "stock_status",
     "attributes",
     "status",
+    "description",
+    "weight",
+    "length",
+    "width",
+    "height",
+    "backorders",
+    "date_on_sale_from",
+    "date_on_sale_to",
 )
 
 
@@ -39,6 +60,7 @@ def variation_fields(payload: dict) -> dict:
                 }
             )
         image = payload.get("image")
+        dimensions = payload.get("dimensions") if isinstance(payload.get("dimensions"), dict) else {}
         return {
             "woo_id": vid,
             "sku": blank_to_none(text(payload, "sku")),
@@ -49,6 +71,14 @@ def variation_fields(payload: dict) -> dict:
             "stock_status": text(payload, "stock_status", "instock") or "instock",
             "attributes": refs,
             "status": require(payload, "status", str),
+            "description": blank_to_none(text(payload, "description")),
+            "weight": money(payload.get("weight"), field="weight"),
+            "length": money(dimensions.get("length"), field="dimensions.length"),
+            "width": money(dimensions.get("width"), field="dimensions.width"),
+            "height": money(dimensions.get("height"), field="dimensions.height"),
+            "backorders": text(payload, "backorders", "no") or "no",
+            "date_on_sale_from": _sale_date(payload, "date_on_sale_from"),
+            "date_on_sale_to": _sale_date(payload, "date_on_sale_to"),
             "woo_modified_at": gmt(payload.get("date_modified_gmt"), field="date_modified_gmt"),
             "image_src": image_src(image),
             "image_woo_id": integer(image.get("id"), field="image.id") if isinstance(image, dict) else None,
@@ -76,9 +106,23 @@ def variation_to_woo(fields: dict[str, Any], *, only: set[str] | None = None, im
         body["manage_stock"] = fields["stock_quantity"] is not None
         if fields["stock_quantity"] is not None:
             body["stock_quantity"] = fields["stock_quantity"]
-    for name in ("stock_status", "status"):
+    for name in ("stock_status", "status", "backorders"):
         if wanted(name) and fields[name]:
             body[name] = fields[name]
+    if wanted("description"):
+        body["description"] = fields["description"] or ""
+    if wanted("weight"):
+        body["weight"] = _amount(fields["weight"])
+    dimensions = {name: _amount(fields[name]) for name in ("length", "width", "height") if wanted(name)}
+    if dimensions:
+        body["dimensions"] = dimensions
+    # A sale runs from the start of its first day to the end of its last (WooCommerce's own).
+    if wanted("date_on_sale_from"):
+        start = fields["date_on_sale_from"]
+        body["date_on_sale_from"] = f"{start.isoformat()}T00:00:00" if start else None
+    if wanted("date_on_sale_to"):
+        end = fields["date_on_sale_to"]
+        body["date_on_sale_to"] = f"{end.isoformat()}T23:59:59" if end else None
     if wanted("attributes"):
         body["attributes"] = [
             {**({"id": ref["id"]} if ref.get("id") else {"name": ref.get("name", "")}), "option": ref.get("option", "")}

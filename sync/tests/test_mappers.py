@@ -77,6 +77,9 @@ def test_simple_product():
         ],
         "tags": [],
         "brands": [],
+        "featured": False,
+        "catalog_visibility": "visible",
+        "permalink": "https://example.com/product/premium-quality-19/",
         "woo_created_at": datetime(2017, 3, 23, 20, 1, 14, tzinfo=UTC),
         "woo_modified_at": datetime(2017, 3, 23, 20, 1, 14, tzinfo=UTC),
     }

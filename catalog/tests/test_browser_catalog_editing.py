@@ -1,0 +1,152 @@
+"""Issue 19 in Chromium against the WooCommerce sandbox: generate variations for two attributes,
+edit one, delete one, change a description's formatting, delete a tag; each checked in the shop.
+Screenshots (English and Hebrew) go to test-artifacts/catalog-editing-*.png.
+
+Pushes run eagerly (on commit, in the request), so the sandbox holds the result when the page
+has answered.
+"""
+
+import copy
+
+import pytest
+
+from catalog.models import Product, ProductVariation, StoreTag
+from catalog.tests.test_browser_dashboard import ARTIFACTS, KEYS, new_page, sign_in
+from catalog.tests.test_browser_dashboard import browser as browser  # the Chromium fixture
+from catalog.tests.test_browser_dashboard import shop as shop  # a store on the sandbox below, pulled once
+from sync.models import SyncRunKind
+from sync.pull import run_pull
+from sync.services import sync_run_queue
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def sandbox():
+    from woo_sandbox import SandboxServer
+
+    server = SandboxServer(products=30, orders=2, seed=19, keys=[KEYS]).start()
+    yield server
+    server.stop()
+
+
+def shot(page, name):
+    page.screenshot(path=str(ARTIFACTS / f"catalog-editing-{name}.png"), full_page=True)
+
+
+def remote_variations(sandbox, product_id):
+    with sandbox.data.lock:
+        return {
+            vid: copy.deepcopy(sandbox.data.variations[vid])
+            for vid in sandbox.data.children.get(product_id, [])
+            if vid in sandbox.data.variations
+        }
+
+
+def confirm(page):
+    """Answer the confirmation dialog of a destructive form with yes."""
+    with page.expect_navigation():
+        page.click("#confirm-dialog [data-confirm-ok]")
+
+
+def test_variations_description_and_tag_journey(browser, live_server, shop, sandbox):
+    base, store = live_server.url, shop["store"]
+    remote = sandbox.create_product(
+        name="Linen shirt",
+        type="variable",
+        status="publish",
+        attributes=[
+            {"name": "Size", "options": ["S", "M"], "variation": True, "visible": True, "position": 0},
+            {"name": "Colour", "options": ["Red", "Blue"], "variation": True, "visible": True, "position": 1},
+        ],
+    )
+    run = sync_run_queue(store.pk, kind=SyncRunKind.INCREMENTAL, enqueue=False)
+    assert run_pull(run.pk).status in ("success", "partial")
+    product = Product.objects.get(store=store, woo_id=remote["id"])
+    product_url = f"{base}/stores/{store.pk}/products/{product.pk}/"
+
+    page = new_page(browser)
+    sign_in(page, base, "owner@example.com")
+    page.goto(product_url)
+    assert "4 combinations" in page.inner_text("#generate-variations-form")
+    with page.expect_navigation():
+        page.click("#generate-variations-form button[type=submit]")
+    made = remote_variations(sandbox, remote["id"])
+    assert sorted(tuple(sorted((a["name"], a["option"]) for a in v["attributes"])) for v in made.values()) == sorted(
+        (("Colour", c), ("Size", s)) for s in ("S", "M") for c in ("Red", "Blue")
+    )
+    rows = page.locator(".variations-table tbody tr")
+    assert rows.count() == 4
+    shot(page, "generated-en")
+
+    # Edit the second row's variation: every field a shop uses is on its page.
+    second = ProductVariation.objects.get(pk=rows.nth(1).get_attribute("id").removeprefix("variation-"))
+    with page.expect_navigation():
+        rows.nth(1).get_by_role("link", name="Edit").click()
+    page.fill("#id_sku", "SHIRT-2")
+    page.fill("#id_regular_price", "50")
+    page.fill("#id_sale_price", "40")
+    page.fill("#id_date_on_sale_from", "2027-03-01")
+    page.fill("#id_date_on_sale_to", "2027-03-31")
+    page.select_option("#id_backorders", "notify")
+    page.fill("#id_weight", "0.3")
+    shot(page, "variation-edit-en")
+    with page.expect_navigation():
+        page.click("#variation-form button[type=submit]")
+    edited = remote_variations(sandbox, remote["id"])[second.woo_id]
+    assert (edited["sku"], edited["regular_price"], edited["sale_price"], edited["backorders"]) == (
+        "SHIRT-2",
+        "50",
+        "40",
+        "notify",
+    )
+    assert edited["date_on_sale_from"].startswith("2027-03-01") and edited["weight"] == "0.30"
+
+    # Delete the third row's variation (after the confirmation).
+    third = ProductVariation.objects.get(pk=rows.nth(2).get_attribute("id").removeprefix("variation-"))
+    rows.nth(2).get_by_role("button", name="Delete").click()
+    confirm(page)
+    left = remote_variations(sandbox, remote["id"])
+    assert third.woo_id not in left and len(left) == 3
+    assert page.locator(".variations-table tbody tr").count() == 3
+
+    # A description with formatting: sent to the shop as HTML, shown formatted.
+    page.goto(f"{product_url}edit/")
+    page.fill("#id_description", "<p>Washed <strong>linen</strong></p><ul><li>Cold wash</li></ul>")
+    with page.expect_navigation():
+        page.click("#product-form button[type=submit]")
+    description = sandbox.get_product(remote["id"])["description"]
+    assert "<strong>linen</strong>" in description and "<li>Cold wash</li>" in description
+    page.click("details.description summary")
+    assert page.locator(".description strong", has_text="linen").is_visible()
+    shot(page, "product-en")
+
+    # Delete the tag on the second row of the tags list, after its confirmation page.
+    page.goto(f"{base}/stores/{store.pk}/products/tags/")
+    row = page.locator("table tbody tr").nth(1)
+    name = row.locator("td").first.inner_text().strip()
+    tag = StoreTag.objects.get(store=store, name=name)
+    with page.expect_navigation():
+        row.get_by_role("link", name="Delete").click()
+    assert "use it" in page.inner_text("main")
+    shot(page, "tag-delete-en")
+    with page.expect_navigation():
+        page.click("#term-delete-form button[type=submit]")
+    with sandbox.data.lock:
+        assert tag.woo_id not in sandbox.data.tags
+    assert not StoreTag.objects.filter(pk=tag.pk).exists()
+
+    # The same pages in Hebrew, right to left.
+    he = new_page(browser, locale="he-IL")
+    sign_in(he, base, "owner@example.com")
+    he.goto(product_url)
+    assert he.locator("html").get_attribute("dir") == "rtl"
+    assert he.locator("#add-variations-title").is_visible()
+    shot(he, "product-he")
+    he.goto(f"{base}/stores/{store.pk}/products/{product.pk}/variations/{second.pk}/edit/")
+    shot(he, "variation-edit-he")
+    other = StoreTag.objects.filter(store=store).order_by("name").first()
+    he.goto(f"{base}/stores/{store.pk}/products/tags/{other.pk}/delete/")
+    shot(he, "tag-delete-he")
+    he.goto(f"{base}/stores/{store.pk}/products/{product.pk}/attributes/")
+    shot(he, "attributes-he")

@@ -89,7 +89,13 @@ def viewer(make_user, store):
 
 
 @pytest.fixture
-def tz_middleware(settings):
-    middleware = "config.timezones.UserTimezoneMiddleware"
-    if middleware not in settings.MIDDLEWARE:
-        settings.MIDDLEWARE = [*settings.MIDDLEWARE, middleware]
+def eager_tasks():
+    """Celery tasks run in the caller's thread. Celery copies the Django settings into ``app.conf``
+    the first time a test process reads them, so overriding ``CELERY_TASK_ALWAYS_EAGER`` in
+    settings afterwards changes nothing: the app's own configuration is patched (and restored)."""
+    from config.celery import app
+
+    before = app.conf.get("task_always_eager", False)
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before

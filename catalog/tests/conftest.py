@@ -1,4 +1,4 @@
-"""The dashboard tests' fixtures (owner, store, manager, viewer, other_store, tz_middleware) are the
+"""The dashboard tests' fixtures (owner, store, manager, viewer, other_store) are the
 shared ones of the root conftest.py."""
 
 # The row factories live in config.testing; tests written before they moved import them from here.

@@ -56,14 +56,13 @@ def sandbox():
 
 
 @pytest.fixture
-def shop(sandbox, settings, tmp_path):
+def shop(sandbox, settings, tmp_path, eager_tasks):
     """An owner and a viewer, and a store connected to the sandbox, pulled once."""
     from sync.models import SyncRunKind
     from sync.pull import run_pull
     from sync.services import sync_run_queue
 
     settings.ALLOWED_HOSTS = ["*"]
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.SYNC_FETCH_IMAGES = False
     settings.SYNC_BACKOFF_BASE_SECONDS = 0.01

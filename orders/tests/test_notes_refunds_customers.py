@@ -249,7 +249,7 @@ def test_overview_revenue_is_net_of_refunds(pulled, sandbox, manager):
 
 
 def test_an_order_webhook_brings_a_refund_made_in_wordpress(
-    client, pulled, sandbox, django_capture_on_commit_callbacks, settings
+    client, pulled, sandbox, django_capture_on_commit_callbacks, eager_tasks
 ):
     """A refund made in WooCommerce's admin fires ``order.updated``: the delivery writes the
     order's refunded amount, and the refresh it queues brings the refund itself."""
@@ -259,7 +259,6 @@ def test_an_order_webhook_brings_a_refund_made_in_wordpress(
     from webhooks.models import WebhookDelivery
     from webhooks.tests.conftest import SECRET, delivery_headers, php_json
 
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     Store.objects.filter(pk=pulled.pk).update(webhook_secret=credentials.encrypt(SECRET))
     order = nth_order(pulled, 7, status="completed", total__gt=30)
     order_refund_create(
@@ -298,11 +297,10 @@ def test_customers_follow_orders_deleted_in_the_shop(pulled, sandbox, pull):
 
 
 def test_a_large_export_runs_in_the_background_masked_for_a_viewer(
-    client, pulled, viewer, settings, tmp_path, django_capture_on_commit_callbacks
+    client, pulled, viewer, settings, tmp_path, django_capture_on_commit_callbacks, eager_tasks
 ):
     settings.ORDER_EXPORT_STREAM_LIMIT = 10
     settings.ORDER_EXPORTS_DIR = str(tmp_path / "exports")
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     client.force_login(viewer)
     with django_capture_on_commit_callbacks(execute=True):
         started = client.get(url("order_export", pulled), {"status": "completed"})

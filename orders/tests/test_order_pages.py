@@ -163,7 +163,7 @@ def test_kpis_count_sales_of_the_users_days(store, owner, settings):
 
 
 def test_daily_series_has_every_day(store, owner):
-    make_order(store, status="completed", total=Decimal("12.50"))
+    make_order(store, status="completed", total=Decimal("12.50"), woo_created_at=timezone.now())
     access = access_for(owner)
     series = daily_series_for(access, store.pk, 30)
     assert len(series) == 30 and series[-1].day == timezone.localdate()

@@ -213,7 +213,7 @@ def store_test_connection(*, actor, store):
     )
     try:
         client = woo.WooClient(credentials.api_credentials(store), timeout=(5, 15), max_retries=0)
-        client.get("products", params={"per_page": 1})
+        woo.store_ping(client)
     except credentials.CredentialDecryptionError:
         return ConnectionResult(
             False, "error", _("The saved credentials cannot be decrypted with the configured keys.")

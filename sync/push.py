@@ -38,7 +38,7 @@ from catalog.models import (
     StoreTag,
 )
 from orders.models import Order
-from sync import records, upsert
+from sync import records, upsert, woo
 from sync.mappers import MappingError
 from sync.mappers.attributes import attribute_fields, attribute_term_fields, attribute_term_to_woo, attribute_to_woo
 from sync.mappers.brands import brand_fields, brand_to_woo
@@ -334,14 +334,14 @@ def _push_product_update(op: PushOperation, client: WooClient) -> None:
         _push_product_create(op, client)
         return
     only = set(op.fields) if op.fields else None
-    remote = client.get(f"products/{product.woo_id}").data
+    remote = woo.product_get(client, product_id=product.woo_id)
     if not op.payload.get("force") and _changed_remotely(product, remote) and _overlapping_change(op, remote):
         diff = product_diff(product, remote, only)
         if diff:
             _open_conflict(op, product, remote, diff)
             return
     body = _body(product, only)
-    answer = client.put(f"products/{product.woo_id}", body).data if body else remote
+    answer = woo.product_update(client, product_id=product.woo_id, body=body) if body else remote
     _push_variations(op, client, product, answer)
     _record_product(op, product.pk, answer)
 
@@ -349,12 +349,7 @@ def _push_product_update(op: PushOperation, client: WooClient) -> None:
 def find_created_product(client: WooClient, product: Product) -> dict | None:
     """A product an earlier, timed-out attempt may have created: by SKU, else by name, and
     only if it carries our marker."""
-    params: dict[str, Any] = {"status": "any", "per_page": 100}
-    if product.sku:
-        params["sku"] = product.sku
-    else:
-        params["search"] = product.name[:100]
-    for item in client.get("products", params).data or []:
+    for item in woo.products_search(client, sku=product.sku or None, search=product.name[:100]):
         if isinstance(item, dict) and item.get("type") != "variation" and marker(item) == str(product.pk):
             return item
     return None
@@ -367,7 +362,7 @@ def _push_product_create(op: PushOperation, client: WooClient) -> None:
         # An earlier attempt may have reached the store (e.g. it timed out after the write).
         answer = find_created_product(client, product)
     if answer is None:
-        answer = client.post("products", _body(product, None, with_marker=True)).data
+        answer = woo.product_create(client, body=_body(product, None, with_marker=True))
     with transaction.atomic():
         # A pull may have brought the new product in before we recorded its id: same object.
         Product.objects.filter(store_id=op.store_id, woo_id=answer.get("id")).exclude(pk=product.pk).delete()
@@ -382,7 +377,7 @@ def _push_product_delete(op: PushOperation, client: WooClient) -> None:
     woo_id = op.woo_id
     if woo_id:
         try:
-            client.delete(f"products/{woo_id}", {"force": "true"} if force else None)
+            woo.product_delete(client, product_id=woo_id, force=force)
         except WooClientError as exc:
             # Already trashed (410) or already gone (404): the goal is reached.
             if exc.status not in (404, 410):
@@ -398,7 +393,7 @@ def _push_product_delete(op: PushOperation, client: WooClient) -> None:
 
 
 def _push_variations(op: PushOperation, client: WooClient, product: Product, answer: dict) -> None:
-    """Variations named in the operation go through ``/products/{id}/variations/batch``."""
+    """Variations named in the operation are created and updated in batches."""
     variation_ids = op.payload.get("variation_ids") or []
     if not variation_ids:
         return
@@ -406,7 +401,7 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
     images = {v.pk: v.image for v in variations}
     existing = []
     if op.attempts > 1 and any(v.woo_id is None for v in variations):
-        existing = client.fetch_all(f"products/{product.woo_id}/variations", {"status": "any"})
+        existing = woo.variations_list(client, product_id=product.woo_id)
     by_marker = {marker(item): item for item in existing if marker(item)}
     # Per variation, the fields edited here: only those are sent to an existing variation.
     edited = op.payload.get("variation_fields") or {}
@@ -427,11 +422,15 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
             create.append({**body, "meta_data": [{"key": "storedesk_id", "value": str(variation.pk)}]})
     results: list[dict] = list(adopted.values())
     for start in range(0, max(len(create), len(update)), BATCH_LIMIT // 2):
-        body = {"create": create[start : start + BATCH_LIMIT // 2], "update": update[start : start + BATCH_LIMIT // 2]}
-        response = client.post(f"products/{product.woo_id}/variations/batch", body).data or {}
-        for item in (response.get("create") or []) + (response.get("update") or []):
+        answered = woo.variations_batch(
+            client,
+            product_id=product.woo_id,
+            create=create[start : start + BATCH_LIMIT // 2],
+            update=update[start : start + BATCH_LIMIT // 2],
+        )
+        for item in answered:
             if isinstance(item, dict) and "error" in item:
-                raise PushFailed(f"variation {item.get('id')}: {item['error'].get('message')}")
+                raise PushFailed(f"variation {item.get('id')}: {woo.batch_item_error(item)}")
             results.append(item)
     by_pk = {str(v.pk): v for v in variations}
     now = timezone.now()
@@ -456,8 +455,8 @@ def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[P
     if not ready:
         return ops
     try:
-        ids = ",".join(str(p.woo_id) for _, p in ready)
-        remote = {item["id"]: item for item in client.fetch_all("products", {"include": ids, "status": "any"})}
+        ids = [p.woo_id for _, p in ready]
+        remote = {item["id"]: item for item in woo.list_by_ids(client, listing=woo.Listing.PRODUCTS, ids=ids)}
         to_send: list[tuple[PushOperation, Product, dict]] = []
         for op, product in ready:
             current = remote.get(product.woo_id)
@@ -472,12 +471,10 @@ def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[P
                     continue
             to_send.append((op, product, {"id": product.woo_id, **_body(product, only)}))
         if to_send:
-            response = client.post("products/batch", {"update": [body for _, _, body in to_send]}).data or {}
-            answers = {item.get("id"): item for item in response.get("update") or [] if isinstance(item, dict)}
+            answers = woo.products_batch_update(client, updates=[body for _, _, body in to_send])
             for op, product, _ in to_send:
                 answer = answers.get(product.woo_id)
-                if answer is None or "error" in answer:
-                    message = (answer or {}).get("error", {}).get("message", "no answer for this item")
+                if (message := woo.batch_item_error(answer)) is not None:
                     _fail(op, PushFailed(f"batch update of product {product.woo_id}: {message}"))
                 else:
                     _record_product(op, product.pk, answer)
@@ -504,7 +501,7 @@ def _push_order_status(op: PushOperation, client: WooClient) -> None:
     woo_id = op.woo_id or (order.woo_id if order else None)
     if woo_id is None:
         raise PushFailed("the order has no WooCommerce id")
-    answer = client.put(f"orders/{woo_id}", {"status": op.payload["status"]}).data
+    answer = woo.order_update_status(client, order_id=woo_id, status=op.payload["status"])
     remote_modified = _modified(answer)
     with transaction.atomic():
         _done(op, remote_modified)
@@ -515,19 +512,19 @@ def _push_order_status(op: PushOperation, client: WooClient) -> None:
 # --- taxonomies -------------------------------------------------------------------------------
 
 TAXONOMIES = {
-    PushEntity.CATEGORY: (StoreCategory, "products/categories", category_fields, category_to_woo, upsert.CATEGORIES),
-    PushEntity.TAG: (StoreTag, "products/tags", tag_fields, tag_to_woo, upsert.TAGS),
-    PushEntity.BRAND: (StoreBrand, "products/brands", brand_fields, brand_to_woo, upsert.BRANDS),
+    PushEntity.CATEGORY: (StoreCategory, woo.Taxonomy.CATEGORY, category_fields, category_to_woo, upsert.CATEGORIES),
+    PushEntity.TAG: (StoreTag, woo.Taxonomy.TAG, tag_fields, tag_to_woo, upsert.TAGS),
+    PushEntity.BRAND: (StoreBrand, woo.Taxonomy.BRAND, brand_fields, brand_to_woo, upsert.BRANDS),
     PushEntity.ATTRIBUTE: (
         StoreAttribute,
-        "products/attributes",
+        woo.Taxonomy.ATTRIBUTE,
         attribute_fields,
         attribute_to_woo,
         upsert.ATTRIBUTES,
     ),
     PushEntity.ATTRIBUTE_TERM: (
         StoreAttributeTerm,
-        "products/attributes/{attribute}/terms",
+        woo.Taxonomy.ATTRIBUTE_TERM,
         attribute_term_fields,
         attribute_term_to_woo,
         upsert.ATTRIBUTE_TERMS,
@@ -536,25 +533,20 @@ TAXONOMIES = {
 
 
 def _push_taxonomy(op: PushOperation, client: WooClient) -> None:
-    _model, endpoint, to_fields, to_woo, table = TAXONOMIES[op.entity_type]
+    _model, taxonomy, to_fields, to_woo, table = TAXONOMIES[op.entity_type]
     values = dict(op.payload.get("values") or {})
     extra: dict[str, Any] = {}
+    attribute_woo_id = None
     if op.entity_type == PushEntity.ATTRIBUTE_TERM:
         attribute = StoreAttribute.objects.get(pk=op.payload["attribute_id"], store_id=op.store_id)
-        endpoint = endpoint.format(attribute=attribute.woo_id)
+        attribute_woo_id = attribute.woo_id
         extra["attribute_id"] = attribute.pk
     body = to_woo(**values)
     if op.action == PushAction.CREATE:
-        try:
-            answer = client.post(endpoint, body).data
-        except WooClientError as exc:
-            # A retried create finds its own term: WooCommerce answers term_exists with its id.
-            existing = (exc.data or {}).get("resource_id") if isinstance(exc.data, dict) else None
-            if exc.code != "term_exists" or not existing:
-                raise
-            answer = client.get(f"{endpoint}/{existing}").data
+        # A retried create adopts the term its earlier attempt made (the adapter finds it).
+        answer = woo.term_create(client, taxonomy=taxonomy, body=body, attribute_id=attribute_woo_id)
     else:
-        answer = client.put(f"{endpoint}/{op.woo_id}", body).data
+        answer = woo.term_update(client, taxonomy=taxonomy, term_id=op.woo_id, body=body, attribute_id=attribute_woo_id)
     row = {**to_fields(answer), "store_id": op.store_id, **extra}
     if op.entity_type == PushEntity.CATEGORY:
         row.setdefault("parent_woo_id", None)

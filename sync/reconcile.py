@@ -15,26 +15,26 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from sync import upsert
+from sync import upsert, woo
 from sync.mappers.common import gmt
 from sync.models import SyncState
-from sync.pull import GONE_ERRORS, ORDERED, Puller
+from sync.pull import GONE_ERRORS, Puller
 from sync.writer import EntityStats
-
-ID_FIELDS = "id,status,date_modified_gmt"
 
 
 class Reconciler(Puller):
     """Same life cycle and records as a pull; different products/variations/orders steps."""
 
-    def _remote_index(self, entity: str, stats: EntityStats, endpoint: str) -> tuple[dict[int, tuple], list[dict]]:
+    def _remote_index(self, entity: str, stats: EntityStats) -> tuple[dict[int, tuple], list[dict]]:
         """woo_id -> (modified, status) for live and trashed items; and the full objects when
         the server ignored ``_fields`` (they can be written without a second request)."""
         index: dict[int, tuple] = {}
         full: list[dict] = []
         for status in ("any", "trash"):
-            params = {**ORDERED, "status": status, "_fields": ID_FIELDS}
-            for items in self._listing(entity, stats, endpoint, params, listing=f"{entity}:ids:{status}"):
+            pages = woo.list_pages(
+                self.client, listing=woo.Listing(entity), status=status, index_only=True, errors="yield"
+            )
+            for items in self._listing(entity, stats, pages, listing=f"{entity}:ids:{status}"):
                 for item in items:
                     if not isinstance(item, dict) or not isinstance(item.get("id"), int):
                         continue
@@ -49,7 +49,7 @@ class Reconciler(Puller):
         return index, full
 
     def _reconcile(self, entity: str, stats: EntityStats, table: str, writer) -> None:
-        remote, full = self._remote_index(entity, stats, entity)
+        remote, full = self._remote_index(entity, stats)
         if not stats.complete:
             return  # an incomplete list must not delete anything
         local = {

@@ -18,7 +18,7 @@ def sync_store_task(run_id):
     more (already done, or picked up twice) is left alone, and so is one that no longer exists
     (its store was deleted while the message waited)."""
     from sync.models import SyncRun
-    from sync.pull import run_pull
+    from sync.runs import run_pull
 
     try:
         with audit_actor.system(SYSTEM_SYNC):

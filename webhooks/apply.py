@@ -305,6 +305,7 @@ def fetch_current(store_id, resource, woo_id, *, client=None):
     from django.conf import settings
 
     from stores.models import Store
+    from sync import woo
     from sync.woo import WooClientError, WooError, client_for
 
     if not getattr(settings, "WEBHOOK_VERIFY_DELETES", True):
@@ -312,7 +313,8 @@ def fetch_current(store_id, resource, woo_id, *, client=None):
     try:
         if client is None:
             client = client_for(Store.objects.get(pk=store_id), timeout=10, max_retries=1)
-        answer = client.get(f"{resource}s/{woo_id}").data
+        listing = woo.Listing.PRODUCTS if resource == "product" else woo.Listing.ORDERS
+        answer = woo.item_get(client, listing=listing, item_id=woo_id)
     except WooClientError as exc:
         if exc.status in (404, 410):
             return "gone"

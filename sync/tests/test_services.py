@@ -53,7 +53,7 @@ def test_a_dead_run_does_not_block_the_store(shop, manager):
 
 
 def test_progress_is_reported_while_the_pull_runs(shop, sandbox, manager):
-    from sync.pull import run_pull
+    from sync.runs import run_pull
 
     run = services.sync_run_queue(shop.pk, kind=SyncRunKind.FULL, enqueue=False)
     seen = []

@@ -194,7 +194,7 @@ def _stop_worker(process, log):
 
 def _pull_baseline(store):
     from sync.models import SyncRunKind
-    from sync.pull import run_pull
+    from sync.runs import run_pull
     from sync.services import sync_run_queue
 
     run = sync_run_queue(store.pk, kind=SyncRunKind.FULL, enqueue=False)

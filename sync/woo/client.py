@@ -1,11 +1,11 @@
-"""The WooCommerce adapter: the only module that imports the ``woocommerce`` client.
+"""The WooCommerce transport: the only module that imports the ``woocommerce`` client.
 
 The client (3.0.0) returns raw ``requests.Response`` objects, raises nothing, and opens a new
 connection per call. This module wraps every call with what the client leaves out:
 
 * timeouts, bounded retries with exponential backoff and jitter on 429, 5xx, timeouts and
   connection errors, honouring ``Retry-After``;
-* error translation into the typed errors below (a non-JSON answer is an error, never data);
+* error translation into the typed errors of ``errors.py`` (a non-JSON answer is an error, never data);
 * pagination (``X-WP-TotalPages`` when present, otherwise until a short or empty page), with
   bounded parallel page fetches and a guard against a server that repeats a page;
 * keep-alive: the client's module-level ``requests.request`` is routed through a per-thread
@@ -21,7 +21,6 @@ Auth is the client's own: Basic over HTTPS, OAuth 1.0a (HMAC-SHA256) over plain 
 from __future__ import annotations
 
 import collections
-import email.utils
 import json
 import logging
 import queue
@@ -32,7 +31,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
@@ -42,7 +40,33 @@ import woocommerce.oauth
 from django.conf import settings
 from woocommerce import API
 
+from stores.credentials import api_credentials
 from sync import egress
+from sync.woo.errors import (
+    WooAddressRefusedError,
+    WooAuthError,
+    WooClientError,
+    WooError,
+    WooNotWooCommerceError,
+    WooPaginationError,
+    WooRateLimitedError,
+    WooServerError,
+    WooTLSError,
+    WooUnreachableError,
+    _Retry,
+)
+from sync.woo.responses import (
+    _NOT_JSON,
+    ClientStats,
+    Page,
+    WooResponse,
+    _error_fields,
+    _excerpt,
+    _is_json,
+    _json_body,
+    _Undecoded,
+    parse_retry_after,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,115 +78,6 @@ FETCH_MANY_AHEAD = 16
 # following it would re-send the credentials to wherever the store points.
 MAX_DOWNLOAD_REDIRECTS = 3
 USER_AGENT = "Storedesk-Sync/1.0 (WooCommerce-Python-REST-API/3.0.0)"
-
-
-# ---------------------------------------------------------------------------------------------
-# Errors. Another feature ("Test connection") relies on exactly these names.
-# ---------------------------------------------------------------------------------------------
-
-
-class WooError(Exception):
-    """Base of every error this adapter raises.
-
-    ``status`` is the HTTP status (None for transport errors), ``code``/``message`` the
-    WooCommerce error code and message when the answer carried one, ``attempts`` how many
-    requests were made, ``url`` the endpoint (never with credentials).
-    """
-
-    default_code = "woo_error"
-    retryable = False
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        url: str | None = None,
-        attempts: int = 1,
-        data: Any = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code or self.default_code
-        self.url = url
-        self.attempts = attempts
-        self.data = data
-        self.retry_after = retry_after
-
-    def __str__(self) -> str:
-        where = f" [{self.url}]" if self.url else ""
-        status = f"HTTP {self.status} " if self.status else ""
-        return f"{status}{self.code}: {self.message}{where}"
-
-
-class WooAuthError(WooError):
-    """401/403: the keys are wrong, revoked or lack the needed permission."""
-
-    default_code = "woocommerce_rest_authentication_error"
-
-
-class WooUnreachableError(WooError):
-    """Connection refused, DNS failure or timeouts, still failing after the retries."""
-
-    default_code = "unreachable"
-
-
-class WooNotWooCommerceError(WooError):
-    """The answer is not WooCommerce's REST API: HTML, a captcha, a redirect to a login page,
-    a body that is not JSON, or 404 ``rest_no_route``."""
-
-    default_code = "not_woocommerce"
-
-
-class WooTLSError(WooError):
-    """The TLS handshake failed (bad or self-signed certificate, wrong host name...)."""
-
-    default_code = "tls_error"
-
-
-class WooAddressRefusedError(WooError):
-    """The store's host (or an image URL) is on an address the guard refuses: loopback, a
-    private network, link-local (cloud metadata)... unless ``STORE_ALLOWED_NETWORKS`` allows
-    it; or the URL is not http(s). Nothing was sent to it, and retrying will not help."""
-
-    default_code = "address_refused"
-
-
-class WooRateLimitedError(WooError):
-    """429, still after the retries (or with a ``Retry-After`` longer than we wait)."""
-
-    default_code = "rate_limited"
-
-
-class WooServerError(WooError):
-    """5xx, still after the retries."""
-
-    default_code = "server_error"
-
-
-class WooClientError(WooError):
-    """Any other 4xx, with WooCommerce's code and message (e.g. 400 ``rest_invalid_param``,
-    404 ``woocommerce_rest_product_invalid_id``, 413 ``woocommerce_rest_request_entity_too_large``)."""
-
-    default_code = "client_error"
-
-
-class WooPaginationError(WooError):
-    """The server answered the same page twice: paging would loop, so the listing stops."""
-
-    default_code = "repeated_page"
-
-
-class _Retry(Exception):
-    """Internal: this attempt failed in a way worth retrying; carries the final error."""
-
-    def __init__(self, error: WooError, retry_after: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.retry_after = retry_after
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,153 +115,12 @@ woocommerce.oauth.OAuth.generate_nonce = staticmethod(_strong_nonce)
 
 
 # ---------------------------------------------------------------------------------------------
-# Responses and statistics
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class WooResponse:
-    status: int
-    data: Any
-    headers: Any
-    attempts: int = 1
-    elapsed_ms: float = 0.0
-
-    def _int_header(self, name: str) -> int | None:
-        value = self.headers.get(name)
-        try:
-            return int(value) if value not in (None, "") else None
-        except (TypeError, ValueError):
-            return None
-
-    @property
-    def total(self) -> int | None:
-        return self._int_header("X-WP-Total")
-
-    @property
-    def total_pages(self) -> int | None:
-        return self._int_header("X-WP-TotalPages")
-
-
-@dataclass
-class Page:
-    """One list page. ``error`` is set instead of ``items`` when the page could not be read
-    and the caller asked for errors to be yielded rather than raised. ``raw`` is the body of a
-    page fetched by a pool thread and not decoded yet (``iter_pages`` decodes it)."""
-
-    number: int
-    items: list[dict] | None
-    total: int | None = None
-    total_pages: int | None = None
-    error: WooError | None = None
-    raw: bytes | None = field(default=None, repr=False)
-
-
-class _Undecoded:
-    """The body of a successful JSON answer, left for the consuming thread to decode."""
-
-    __slots__ = ("content",)
-
-    def __init__(self, content: bytes) -> None:
-        self.content = content
-
-
-@dataclass
-class ClientStats:
-    requests: int = 0
-    downloads: int = 0
-    retries: int = 0
-    errors: dict[str, int] = field(default_factory=lambda: collections.defaultdict(int))
-    request_seconds: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add_request(self, seconds: float) -> None:
-        with self._lock:
-            self.requests += 1
-            self.request_seconds += seconds
-
-    def add_download(self, seconds: float) -> None:
-        with self._lock:
-            self.downloads += 1
-            self.request_seconds += seconds
-
-    def add_retry(self, reason: str) -> None:
-        with self._lock:
-            self.retries += 1
-            self.errors[reason] += 1
-
-    def add_error(self, reason: str) -> None:
-        with self._lock:
-            self.errors[reason] += 1
-
-    def as_dict(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "requests": self.requests,
-                "downloads": self.downloads,
-                "retries": self.retries,
-                "errors": dict(self.errors),
-                "request_seconds": round(self.request_seconds, 3),
-            }
-
-
-# ---------------------------------------------------------------------------------------------
 # The client
 # ---------------------------------------------------------------------------------------------
 
 
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """``Retry-After`` as seconds: either delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment is None:
-        return None
-    return max(0.0, moment.timestamp() - (now if now is not None else time.time()))
-
-
-def _is_json(response: requests.Response) -> bool:
-    content_type = response.headers.get("Content-Type", "").lower()
-    return "json" in content_type
-
-
-_NOT_JSON = object()
-
-
-def _json_body(response: requests.Response) -> Any:
-    """The decoded body of a JSON answer, or ``_NOT_JSON`` (another content type, or a body
-    that does not parse). Decoded once per answer: a page of 100 orders takes milliseconds to
-    parse, with the GIL held, while the database thread waits for it."""
-    if not _is_json(response):
-        return _NOT_JSON
-    try:
-        return response.json()
-    except ValueError:
-        return _NOT_JSON
-
-
-def _error_fields(body: Any) -> tuple[str | None, str | None, Any]:
-    """WooCommerce's ``{"code","message","data"}`` from an error answer's body, if it has one."""
-    if isinstance(body, dict):
-        return body.get("code"), body.get("message"), body.get("data")
-    return None, None, None
-
-
-def _excerpt(response: requests.Response, limit: int = 200) -> str:
-    text = response.text[:limit] if response.content else ""
-    return " ".join(text.split())
 
 
 class WooClient:
@@ -886,25 +660,4 @@ def _refused(exc: Exception) -> bool:
 
 def client_for(store, **kwargs: Any) -> WooClient:
     """A client for a store's stored credentials (decrypted by ``stores.credentials``)."""
-    from stores.credentials import api_credentials
-
     return WooClient(api_credentials(store), **kwargs)
-
-
-__all__ = [
-    "MAX_PER_PAGE",
-    "Page",
-    "WooAddressRefusedError",
-    "WooAuthError",
-    "WooClient",
-    "WooClientError",
-    "WooError",
-    "WooNotWooCommerceError",
-    "WooPaginationError",
-    "WooRateLimitedError",
-    "WooResponse",
-    "WooServerError",
-    "WooTLSError",
-    "WooUnreachableError",
-    "client_for",
-]

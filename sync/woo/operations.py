@@ -1,0 +1,243 @@
+"""Every WooCommerce operation Storedesk uses, by name.
+
+Callers say what they want (``product_update(client, product_id=..., body=...)``); only this
+module knows the REST paths, the query parameters and the envelopes (``batch`` bodies, the
+answer of a batch, ``term_exists``). Bodies of products, variations, orders and terms are built
+from fields by ``sync.mappers``; this module sends them as they are.
+
+Lists are read in id order, so a listing that changes while it is read neither skips nor
+repeats an item (WooCommerce pages by offset).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
+from typing import Any
+
+from sync.woo.client import WooClient
+from sync.woo.errors import WooClientError, WooError
+from sync.woo.responses import Page
+
+ID_ORDER = {"orderby": "id", "order": "asc"}
+# What a reconciliation compares: enough to tell which items changed (a server that ignores
+# ``_fields`` answers whole items, which can be written at once).
+INDEX_FIELDS = "id,status,date_modified_gmt"
+# WooCommerce's largest page: a search for one product this adapter may have created.
+SEARCH_PAGE_SIZE = 100
+
+
+class Taxonomy(StrEnum):
+    """The product taxonomies, by the collection WooCommerce keeps them in."""
+
+    CATEGORY = "products/categories"
+    TAG = "products/tags"
+    BRAND = "products/brands"
+    ATTRIBUTE = "products/attributes"
+    ATTRIBUTE_TERM = "products/attributes/{attribute_id}/terms"
+
+
+class Listing(StrEnum):
+    """The dated collections a pull walks page by page."""
+
+    PRODUCTS = "products"
+    ORDERS = "orders"
+
+
+def _dated_query(status: str, modified_after: str | None) -> dict[str, Any]:
+    query: dict[str, Any] = {**ID_ORDER, "status": status}
+    if modified_after is not None:
+        query.update(modified_after=modified_after, dates_are_gmt="true")
+    return query
+
+
+def _by_ids_query(ids: Iterable[int], status: str) -> dict[str, Any]:
+    return {"include": ",".join(str(woo_id) for woo_id in ids), "status": status, **ID_ORDER}
+
+
+def _collection(taxonomy: Taxonomy, attribute_id: int | None) -> str:
+    if taxonomy is Taxonomy.ATTRIBUTE_TERM:
+        if attribute_id is None:
+            raise ValueError("attribute terms live under an attribute: attribute_id is required")
+        return taxonomy.format(attribute_id=attribute_id)
+    return str(taxonomy)
+
+
+# --- store ------------------------------------------------------------------------------------
+
+
+def store_ping(client: WooClient) -> None:
+    """The cheapest authenticated call: one product. Raises the typed error that explains why
+    the store cannot be reached (address, credentials, TLS, not WooCommerce...)."""
+    client.get("products", params={"per_page": 1})
+
+
+# --- products and variations ------------------------------------------------------------------
+
+
+def list_pages(
+    client: WooClient,
+    *,
+    listing: Listing,
+    status: str,
+    modified_after: str | None = None,
+    index_only: bool = False,
+    errors: str = "raise",
+) -> Iterator[Page]:
+    """The pages of products or orders with ``status`` (``any`` leaves out the trash), changed
+    after ``modified_after`` (GMT, ``YYYY-MM-DDTHH:MM:SS``) when given; ``index_only`` asks for
+    the id, status and modification time of each item only."""
+    query = _dated_query(status, modified_after)
+    if index_only:
+        query["_fields"] = INDEX_FIELDS
+    return client.iter_pages(str(listing), query, errors=errors)
+
+
+def list_by_ids(client: WooClient, *, listing: Listing, ids: Iterable[int], status: str = "any") -> list[dict]:
+    """The products or orders among ``ids`` that exist with ``status``."""
+    return client.fetch_all(str(listing), _by_ids_query(ids, status))
+
+
+def item_get(client: WooClient, *, listing: Listing, item_id: int) -> dict:
+    """One product or order as WooCommerce holds it now (a trashed one has status ``trash``)."""
+    return client.get(f"{listing}/{item_id}").data
+
+
+def product_get(client: WooClient, *, product_id: int) -> dict:
+    return item_get(client, listing=Listing.PRODUCTS, item_id=product_id)
+
+
+def products_search(client: WooClient, *, sku: str | None = None, search: str | None = None) -> list[dict]:
+    """The first page of products (trash included) with this SKU, or whose text matches."""
+    query: dict[str, Any] = {"status": "any", "per_page": SEARCH_PAGE_SIZE}
+    if sku:
+        query["sku"] = sku
+    else:
+        query["search"] = search or ""
+    return client.get("products", query).data or []
+
+
+def product_create(client: WooClient, *, body: dict) -> dict:
+    return client.post("products", body).data
+
+
+def product_update(client: WooClient, *, product_id: int, body: dict) -> dict:
+    return client.put(f"products/{product_id}", body).data
+
+
+def product_delete(client: WooClient, *, product_id: int, force: bool) -> None:
+    """Trash the product, or delete it for good with ``force``."""
+    client.delete(f"products/{product_id}", {"force": "true"} if force else None)
+
+
+def products_batch_update(client: WooClient, *, updates: list[dict]) -> dict[Any, dict]:
+    """Update many products in one request; each update carries its ``id``. The answer per id:
+    the product as saved, or ``{"error": {...}}`` for an item WooCommerce refused."""
+    answer = client.post("products/batch", {"update": updates}).data or {}
+    return {item.get("id"): item for item in answer.get("update") or [] if isinstance(item, dict)}
+
+
+def batch_item_error(item: dict | None) -> str | None:
+    """Why WooCommerce refused one item of a batch (None when it was saved)."""
+    if item is None:
+        return "no answer for this item"
+    if "error" in item:
+        return (item.get("error") or {}).get("message") or "refused"
+    return None
+
+
+def variations_list(client: WooClient, *, product_id: int, status: str = "any") -> list[dict]:
+    """Every variation of a product (``trash`` for a trashed product's)."""
+    return client.fetch_all(f"products/{product_id}/variations", {**ID_ORDER, "status": status})
+
+
+def variations_for_many(
+    client: WooClient, products: Iterable[tuple[int, str]]
+) -> Iterator[tuple[int, list[dict] | WooError]]:
+    """The variations of many products at once: ``products`` yields (product id, status);
+    answers come as (product id, variations or the error) in completion order."""
+    jobs = (
+        (product_id, f"products/{product_id}/variations", {**ID_ORDER, "status": status})
+        for product_id, status in products
+    )
+    return client.fetch_many(jobs)
+
+
+def variations_batch(client: WooClient, *, product_id: int, create: list[dict], update: list[dict]) -> list[dict]:
+    """Create and update variations of one product in one request; the items answered, each
+    a variation or ``{"id":..., "error": {...}}``."""
+    answer = client.post(f"products/{product_id}/variations/batch", {"create": create, "update": update}).data or {}
+    return (answer.get("create") or []) + (answer.get("update") or [])
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+def order_update_status(client: WooClient, *, order_id: int, status: str) -> dict:
+    return client.put(f"orders/{order_id}", {"status": status}).data
+
+
+# --- taxonomies -------------------------------------------------------------------------------
+
+
+def terms_pages(client: WooClient, *, taxonomy: Taxonomy, errors: str = "raise") -> Iterator[Page]:
+    """The pages of categories, tags or brands."""
+    return client.iter_pages(str(taxonomy), dict(ID_ORDER), errors=errors)
+
+
+def attributes_list(client: WooClient) -> list[dict]:
+    """Every global attribute: WooCommerce answers them at once (the collection has no paging)."""
+    data = client.get(str(Taxonomy.ATTRIBUTE)).data
+    return data if isinstance(data, list) else []
+
+
+def attribute_terms_for_many(
+    client: WooClient, attribute_ids: Iterable[int]
+) -> Iterator[tuple[int, list[dict] | WooError]]:
+    """The terms of many attributes at once, as (attribute id, terms or the error)."""
+    jobs = ((woo_id, _collection(Taxonomy.ATTRIBUTE_TERM, woo_id), dict(ID_ORDER)) for woo_id in attribute_ids)
+    return client.fetch_many(jobs)
+
+
+def term_create(client: WooClient, *, taxonomy: Taxonomy, body: dict, attribute_id: int | None = None) -> dict:
+    """Create a term (or attribute); a retried create that finds its own term adopts it:
+    WooCommerce answers ``term_exists`` with the existing term's id."""
+    collection = _collection(taxonomy, attribute_id)
+    try:
+        return client.post(collection, body).data
+    except WooClientError as exc:
+        existing = (exc.data or {}).get("resource_id") if isinstance(exc.data, dict) else None
+        if exc.code != "term_exists" or not existing:
+            raise
+        return client.get(f"{collection}/{existing}").data
+
+
+def term_update(
+    client: WooClient, *, taxonomy: Taxonomy, term_id: int, body: dict, attribute_id: int | None = None
+) -> dict:
+    return client.put(f"{_collection(taxonomy, attribute_id)}/{term_id}", body).data
+
+
+# --- webhooks on the store ----------------------------------------------------------------------
+
+
+def webhooks_list(client: WooClient) -> list[dict]:
+    return client.fetch_all("webhooks")
+
+
+def webhook_create(client: WooClient, *, name: str, topic: str, delivery_url: str, secret: str, status: str) -> dict:
+    body = {"name": name, "topic": topic, "delivery_url": delivery_url, "secret": secret, "status": status}
+    return client.post("webhooks", body).data
+
+
+def webhook_update(
+    client: WooClient,
+    *,
+    webhook_id: int,
+    secret: str | None = None,
+    status: str | None = None,
+    delivery_url: str | None = None,
+) -> dict:
+    """Change what is given (None leaves a field as it is)."""
+    fields = {"secret": secret, "status": status, "delivery_url": delivery_url}
+    return client.put(f"webhooks/{webhook_id}", {key: value for key, value in fields.items() if value is not None}).data

@@ -106,7 +106,7 @@ class CredentialsChange(list):
 def store_credentials_set(*, actor, store, api_key="", api_secret="", webhook_secret="", client=None):
     """Replace credentials that were typed; an empty value keeps what is stored (write-only forms).
 
-    A new webhook secret is a rotation (``webhooks.services.store_webhook_secret_rotate``): the
+    A new webhook secret is a rotation (``webhooks.remote.store_webhook_secret_rotate``): the
     previous secret stays valid for ``WEBHOOK_SECRET_GRACE_SECONDS`` and the new one is set on the
     store's registered webhooks in WooCommerce (after the API keys typed with it are saved, so
     that call uses them). ``client`` is the WooCommerce client for that call (tests).
@@ -125,7 +125,7 @@ def store_credentials_set(*, actor, store, api_key="", api_secret="", webhook_se
             store.save(update_fields=[*changed, "updated_at"])
         _ensure_in_scope(access, Store.objects.filter(pk=store.pk), MANAGE_CREDENTIALS, "pk")
     if webhook_secret:
-        from webhooks.services import store_webhook_secret_rotate  # webhooks imports this app
+        from webhooks.remote import store_webhook_secret_rotate  # webhooks imports this app
 
         changed.webhooks = store_webhook_secret_rotate(
             actor=actor, store_id=store.pk, secret=webhook_secret, client=client

@@ -17,7 +17,7 @@ from webhooks.models import (
     WebhookLogRateLimit,
     WebhookStatus,
 )
-from webhooks.services import ALERT_AGENT_TYPE
+from webhooks.remote import ALERT_AGENT_TYPE
 
 
 def _stat(field):

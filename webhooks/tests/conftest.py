@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.services import user_create
 from stores.models import StoreRole, StoreUser
 from stores.services import store_create
-from webhooks import services
+from webhooks import inbox, receiving
 from webhooks.signing import sign
 
 SECRET = ">Zx3&b;X|~<x"  # byte-exact, HTML-looking: must work as is
@@ -23,11 +23,11 @@ def _speed_and_fresh_caches(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
     settings.SYNC_BACKOFF_MAX_SECONDS = 0.05
-    services.forget_signing_keys()
-    services.reset_enqueue_backoff()
+    receiving.forget_signing_keys()
+    inbox.reset_enqueue_backoff()
     yield
-    services.forget_signing_keys()
-    services.reset_enqueue_backoff()
+    receiving.forget_signing_keys()
+    inbox.reset_enqueue_backoff()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from sync.mappers.orders import order_fields
 from sync.mappers.products import PRODUCT_FIELDS, product_fields
 from sync.mappers.variations import variation_fields
 from sync.models import SyncError
-from webhooks import services
+from webhooks import inbox
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.signing import sign
 
@@ -61,14 +61,14 @@ def isolated_broker():
 
     old = app.conf.broker_url
     app.conf.broker_url = BROKER
-    services.reset_broker_connection()
-    services.reset_enqueue_backoff()
+    inbox.reset_broker_connection()
+    inbox.reset_enqueue_backoff()
     client = redis.Redis.from_url(BROKER)
     client.flushdb()
     yield client
     client.flushdb()
     app.conf.broker_url = old
-    services.reset_broker_connection()
+    inbox.reset_broker_connection()
 
 
 class Recorder:

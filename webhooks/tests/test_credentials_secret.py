@@ -29,11 +29,12 @@ class FakeWoo:
         self.fail = fail
 
     def put(self, endpoint, data, **kwargs):
-        from sync.woo import WooServerError
+        from sync.woo import WooResponse, WooServerError
 
         if self.fail:
             raise WooServerError("down", status=503, url=endpoint)
         self.puts.append((endpoint, data))
+        return WooResponse(status=200, data={"id": int(endpoint.rsplit("/", 1)[1]), **data}, headers={})
 
 
 @pytest.fixture

@@ -265,7 +265,7 @@ def product_repush(request, store_id, product_id):
     """Send the whole product again (after a failed push)."""
     access, store = store_for(request, store_id, CHANGE_CATALOG)
     product = selectors.product_get(access, store.pk, product_id)
-    sync_services.product_push(product.pk, request.user)
+    sync_services.product_push(product_id=product.pk, actor=request.user)
     messages.success(request, _("Sending “%(name)s” to WooCommerce again…") % {"name": product.name})
     return redirect("catalog:product_detail", store_id=store.pk, product_id=product.pk)
 
@@ -330,7 +330,9 @@ def conflict_resolve(request, store_id, product_id, conflict_id):
     if choice == ConflictChoice.MERGE:
         fields = {item["field"]: request.POST.get(f"field_{item['field']}", "theirs") for item in conflict.fields}
     try:
-        sync_services.product_conflict_resolve(conflict.pk, choice, request.user, fields=fields)
+        sync_services.product_conflict_resolve(
+            conflict_id=conflict.pk, choice=choice, actor=request.user, fields=fields
+        )
     except ValidationError as error:
         _errors_to_messages(request, error)
     else:
@@ -388,8 +390,8 @@ def _term_save(request, store, kind, form, **ids):
     values = form.values()
     base = {name: form.loaded_values.get(form.FIELD_OF.get(name, name)) for name in values}
     try:
-        op = sync_services.taxonomy_save(
-            kind, request.user, store_id=store.pk, **ids, base=base if form.instance else None, **values
+        op = services.taxonomy_save(
+            actor=request.user, kind=kind, store_id=store.pk, **ids, base=base if form.instance else None, **values
         )
     except EditConflict as conflict:
         form.show_conflict(conflict, TermForm.values_of(form.kind, conflict.current))

@@ -16,3 +16,10 @@ app.conf.beat_schedule = {
     },
 }
 app.autodiscover_tasks()
+
+
+def queue_on_commit(task_name, *args):
+    """Queue the registered task ``task_name`` with ``args`` once the current transaction commits
+    (``delay_on_commit``): a module a task calls queues that task by name, without importing the
+    tasks module back."""
+    app.tasks[task_name].delay_on_commit(*args)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from audit.selectors import history_for
 from catalog.pages import htmx_target, page_context, store_for
 from config.pagination import window_page
+from orders import services
 from orders.charts import build_chart
 from orders.forms import DESTRUCTIVE_STATUSES, STATUS_LABELS, OrderFilterForm, OrderStatusForm, allowed_transitions
 from orders.metrics import CHART_DAYS, daily_series_for, top_products_for
@@ -31,7 +32,6 @@ from orders.selectors import (
     orders_list_for,
 )
 from stores.access import CHANGE_ORDER_STATUS, VIEW_ORDERS
-from sync import services as sync_services
 
 PER_PAGE = 50
 
@@ -121,7 +121,7 @@ def order_status_change(request, store_id, order_id):
     if form.is_valid():
         new_status = form.cleaned_data["status"]
         try:
-            sync_services.order_change_status(order.pk, new_status, request.user)
+            services.order_change_status(actor=request.user, order_id=order.pk, new_status=new_status)
         except ValidationError as error:
             form.add_error("status", error)
         else:

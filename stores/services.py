@@ -7,7 +7,6 @@ encrypted before they touch a model; ``sensitive_variables`` keeps them off Djan
 """
 
 import logging
-import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
@@ -29,6 +28,7 @@ from stores.access import (
     access_for,
     forget_access,
 )
+from stores.hooks import rotate_webhook_secret
 from stores.models import Store, StoreRole, StoreUser, StoreUserObjectPermission
 
 logger = logging.getLogger(__name__)
@@ -125,20 +125,12 @@ def store_credentials_set(*, actor, store, api_key="", api_secret="", webhook_se
             store.save(update_fields=[*changed, "updated_at"])
         _ensure_in_scope(access, Store.objects.filter(pk=store.pk), MANAGE_CREDENTIALS, "pk")
     if webhook_secret:
-        from webhooks.remote import store_webhook_secret_rotate  # webhooks imports this app
-
-        changed.webhooks = store_webhook_secret_rotate(
-            actor=actor, store_id=store.pk, secret=webhook_secret, client=client
-        )
+        changed.webhooks = rotate_webhook_secret(actor=actor, store_id=store.pk, secret=webhook_secret, client=client)
         store.refresh_from_db(fields=["webhook_secret", "previous_webhook_secret", "webhook_secret_rotated_at"])
         changed += ["webhook_secret", "previous_webhook_secret", "webhook_secret_rotated_at"]
     if changed:
         logger.info("store credentials changed", extra={"store_id": str(store.pk), "fields": list(changed)})
     return changed
-
-
-def generate_webhook_secret():
-    return secrets.token_urlsafe(32)
 
 
 @transaction.atomic

@@ -98,7 +98,7 @@ def store_create(request):
             sync_interval_minutes=data["sync_interval_minutes"],
             api_key=data["api_key"],
             api_secret=data["api_secret"],
-            webhook_secret=data["webhook_secret"] or services.generate_webhook_secret(),
+            webhook_secret=data["webhook_secret"] or credentials.generate_webhook_secret(),
         )
         messages.success(request, _("“%(name)s” is connected. You are its owner.") % {"name": store.name})
         return redirect("stores:detail", store_id=store.pk)
@@ -164,7 +164,7 @@ def store_credentials(request, store_id):
     form = StoreCredentialsForm(request.POST or None, last4=last4)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        secret = services.generate_webhook_secret() if data["generate_webhook_secret"] else data["webhook_secret"]
+        secret = credentials.generate_webhook_secret() if data["generate_webhook_secret"] else data["webhook_secret"]
         changed = services.store_credentials_set(
             actor=request.user,
             store=store,

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 # --- queueing ---------------------------------------------------------------------------------
 
+APPLY_TASK = "webhooks.tasks.webhook_delivery_apply_task"
 _enqueue_paused_until = 0.0
 _broker = threading.local()
 # The receiver's own broker connection gives up after one quick retry: with Redis down a
@@ -45,6 +46,16 @@ def _broker_connection():
         connection_ = app.connection_for_write(transport_options=_FAST_FAIL_TRANSPORT)
         _broker.connection = connection_
     return connection_
+
+
+def _send_apply_task(delivery_id, kwargs, **options):
+    """Send ``webhooks.tasks.webhook_delivery_apply_task`` by name (the tasks module calls this
+    one: no import back) on the receiver's fast-failing connection; raises what the broker does."""
+    from config.celery import app
+
+    app.signature(APPLY_TASK, args=(str(delivery_id),), kwargs=kwargs).apply_async(
+        retry=False, connection=_broker_connection(), **options
+    )
 
 
 def reset_broker_connection():
@@ -65,12 +76,8 @@ def enqueue_apply(delivery_id, *, drain=True):
     global _enqueue_paused_until
     if time.monotonic() < _enqueue_paused_until:
         return False
-    from webhooks.tasks import webhook_delivery_apply_task
-
     try:
-        webhook_delivery_apply_task.apply_async(
-            (str(delivery_id),), {} if drain else {"drain": False}, retry=False, connection=_broker_connection()
-        )
+        _send_apply_task(delivery_id, {} if drain else {"drain": False})
     except Exception:  # noqa: BLE001 - any broker failure: the inbox row is safe in PostgreSQL
         reset_broker_connection()
         _enqueue_paused_until = time.monotonic() + webhook_setting("WEBHOOK_ENQUEUE_BACKOFF_SECONDS", 10.0)
@@ -413,13 +420,9 @@ def _record_failure(delivery_id, exc):
 
 
 def _enqueue_retries(retries):
-    from webhooks.tasks import webhook_delivery_apply_task
-
     for delivery_id, delay in retries.items():
         try:
-            webhook_delivery_apply_task.apply_async(
-                (str(delivery_id),), {"drain": False}, countdown=delay, retry=False, connection=_broker_connection()
-            )
+            _send_apply_task(delivery_id, {"drain": False}, countdown=delay)
         except Exception:  # noqa: BLE001 - the requeue job picks it up once it is due
             reset_broker_connection()
             logger.warning("Could not schedule the retry of webhook delivery %s", delivery_id)

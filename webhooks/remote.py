@@ -24,7 +24,7 @@ from agents.triggers import on_webhook_disabled
 from audit.actor import SYSTEM_WEBHOOK, audit_actor
 from config.db import Severity
 from stores import credentials
-from stores.access import MANAGE_WEBHOOKS, access_for
+from stores.access import MANAGE_WEBHOOKS, VIEW_STORE, access_for
 from stores.models import Store
 from sync.records import lock_key
 from sync.woo import WooError, client_for, webhook_create, webhook_update, webhooks_list
@@ -107,9 +107,7 @@ def _store_secret(actor, store):
     secret = credentials.webhook_secret(store)
     if secret:
         return secret
-    from stores.services import generate_webhook_secret
-
-    secret = generate_webhook_secret()
+    secret = credentials.generate_webhook_secret()
     Store.objects.filter(pk=store.pk).update(webhook_secret=credentials.encrypt(secret), updated_at=timezone.now())
     store.webhook_secret = Store.objects.values_list("webhook_secret", flat=True).get(pk=store.pk)
     forget_signing_keys(store.pk)
@@ -396,9 +394,7 @@ def store_webhook_secret_rotate(*, actor, store_id, secret=None, client=None):
     access = access_for(actor)
     access.require(MANAGE_WEBHOOKS, store_id)
     if not secret:
-        from stores.services import generate_webhook_secret
-
-        secret = generate_webhook_secret()
+        secret = credentials.generate_webhook_secret()
     with audit_actor(actor), transaction.atomic():
         store = Store.objects.select_for_update().get(pk=store_id)
         store.previous_webhook_secret = store.webhook_secret
@@ -431,8 +427,6 @@ def store_webhook_secret_rotate(*, actor, store_id, secret=None, client=None):
 
 def webhook_alert_dismiss(*, actor, store_id, alert_id):
     """Mark one of the store's webhook alerts read (every member who can see the page may)."""
-    from stores.access import VIEW_STORE
-
     access_for(actor).require(VIEW_STORE, store_id)
     return AgentAlert.objects.filter(
         pk=alert_id, agent_type=ALERT_AGENT_TYPE, metadata__store_id=str(store_id), is_read=False

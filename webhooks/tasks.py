@@ -1,4 +1,4 @@
-"""Celery tasks of the webhooks app: thin, idempotent, ids only; the work is in ``services``."""
+"""Celery tasks of the webhooks app: thin, idempotent, ids only; the work is in ``inbox`` and ``remote``."""
 
 from celery import shared_task
 

@@ -160,7 +160,7 @@ def test_pages_are_fetched_in_parallel(sandbox):
 def test_pages_are_decoded_by_the_consuming_thread_and_a_broken_body_is_fetched_again(sandbox, monkeypatch):
     import threading
 
-    from sync import woo as woo_module
+    from sync.woo import client as woo_module
 
     expected = [p["id"] for p in client(sandbox.url).fetch_all("orders", {"orderby": "id", "order": "asc"})]
     decoded_in, broken = set(), []

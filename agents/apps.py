@@ -10,7 +10,11 @@ class AgentsConfig(AppConfig):
         from django.conf import settings
 
         from agents.registry import all_agents, job_name
+        from agents.triggers import on_deployment_failed
         from audit.jobs import register_job
+        from projects.hooks import on_deployment_failed as projects_on_deployment_failed
+
+        projects_on_deployment_failed(on_deployment_failed)
 
         for agent in all_agents():
             register_job(

@@ -298,8 +298,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Records logged with extra={"task_id": ...} also go to task_logs (projects/task_log_handler.py).
+        "task_logs": {"class": "projects.task_log_handler.TaskLogHandler"},
+    },
+    "root": {
+        "handlers": ["console"] if TESTING else ["console", "task_logs"],
+        "level": env.str("LOG_LEVEL", default="INFO"),
+    },
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
@@ -472,3 +479,14 @@ AGENTS_LLM_URL = env.str("AGENTS_LLM_URL", default="")
 AGENTS_LLM_MODEL = env.str("AGENTS_LLM_MODEL", default="")
 AGENTS_LLM_API_KEY = env.str("AGENTS_LLM_API_KEY", default="")
 AGENTS_LLM_TIMEOUT_SECONDS = env.float("AGENTS_LLM_TIMEOUT_SECONDS", default=20.0)
+# Projects (the team's delivery tracker) -------------------------------------------------------
+# The alert rules (projects/alerts.py) run every PROJECT_ALERTS_INTERVAL_SECONDS, and right after
+# the events that can change them. A sprint is "delayed" when its remaining estimate is behind the
+# ideal burndown line by more than this share of its total estimate.
+PROJECT_ALERTS_INTERVAL_SECONDS = env.int("PROJECT_ALERTS_INTERVAL_SECONDS", default=900)
+PROJECT_SPRINT_DELAY_MARGIN_PERCENT = env.int("PROJECT_SPRINT_DELAY_MARGIN_PERCENT", default=20)
+SCHEDULED_JOBS["project_alerts"] = (
+    "projects.tasks.project_alerts_refresh",
+    PROJECT_ALERTS_INTERVAL_SECONDS,
+    "maintenance",
+)

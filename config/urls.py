@@ -26,6 +26,7 @@ urlpatterns = [
     path("webhooks/", include((webhooks_urls.receiver_urlpatterns, "webhooks_receiver"))),
     path("audit/", include("audit.urls")),
     path("", include("agents.urls")),
+    path("projects/", include("projects.urls")),
 ]
 
 if settings.DEBUG and settings.STORAGE_BACKEND == "filesystem" and settings.MEDIA_URL.startswith("/"):

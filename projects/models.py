@@ -179,13 +179,27 @@ class TaskComment(TimestampedModel):
 
 
 class ProjectAlert(UUIDModel):
+    """An alert the rules raise (``projects/alerts.py``). ``cause_key`` names what it is about
+    (``task:<id>``, ``sprint:<id>``, ``bug:<id>``, ``environment:<name>``): one open alert per
+    type and cause, updated while the cause lasts and closed (``closed_at``) when it clears.
+    ``cause_key``, ``closed_at``, ``updated_at``, ``bug_report`` and ``deployment`` are additive."""
+
     task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.DB_CASCADE, related_name="alerts")
     sprint = models.ForeignKey(Sprint, null=True, blank=True, on_delete=models.DB_CASCADE, related_name="alerts")
+    bug_report = models.ForeignKey(
+        "BugReport", null=True, blank=True, on_delete=models.DB_CASCADE, related_name="alerts"
+    )
+    deployment = models.ForeignKey(
+        "Deployment", null=True, blank=True, on_delete=models.DB_CASCADE, related_name="alerts"
+    )
     type = models.TextField(choices=AlertType.choices)
     severity = models.TextField(choices=Severity.choices, default=Severity.MEDIUM, db_default=Severity.MEDIUM)
     message = models.TextField()
     is_read = models.BooleanField(default=False, db_default=False)
+    cause_key = models.TextField(null=True, blank=True)
     created_at = created_at()
+    updated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "project_alerts"
@@ -193,6 +207,13 @@ class ProjectAlert(UUIDModel):
         constraints = [
             choices_check("type", AlertType, table="project_alerts"),
             choices_check("severity", Severity, table="project_alerts"),
+            # The rules upsert on this (ON CONFLICT ... WHERE closed_at IS NULL): never two open
+            # alerts for one cause, whatever runs at once (the job and an event).
+            models.UniqueConstraint(
+                fields=["type", "cause_key"],
+                condition=models.Q(closed_at__isnull=True),
+                name="project_alerts_one_open_per_cause",
+            ),
         ]
         indexes = [models.Index(fields=["is_read", "-created_at"], name="project_alerts_unread_idx")]
 

@@ -1,9 +1,14 @@
-"""The one place that decides who may do what with a store.
+"""The one place that decides who may do what with a store, and with the team's projects.
 
 ``store_users`` is the source of truth for roles; django-guardian's direct foreign-key tables on
 ``Store`` hold explicit grants that are not roles (e.g. letting a support user run syncs on one
 store). ``StoreAccess`` loads both once per request (two queries) and then answers every question
 from memory: views, forms, selectors, services, templates and the auth backend all ask it.
+
+Projects (the team's delivery tracker, ``projects/``) are not about a store: app admins manage
+everything; people with the ``user`` app role (``user_roles``) are the team: they see every
+project page, create and edit tasks and bugs, log their own work and comment. The app roles ride
+in the memberships query (a ``UNION ALL``), so the count stays two.
 """
 
 import contextlib
@@ -11,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import UUIDField, Value
 from django.http import Http404
 
 from stores.models import StoreRole, StoreUser, StoreUserObjectPermission
@@ -43,6 +49,14 @@ GRANTABLE_PERMISSIONS = frozenset(
 )
 ROLE_RANK = {StoreRole.VIEWER: 1, StoreRole.MANAGER: 2, StoreRole.OWNER: 3}
 
+# Projects: one set for the whole app (not per store).
+VIEW_PROJECTS = "projects.view_projects"
+WORK_ON_PROJECTS = "projects.work_on_projects"  # tasks, bugs, comments, one's own work logs
+MANAGE_PROJECTS = "projects.manage_projects"  # sprints' lifecycle, deployments, others' work logs
+TEAM_APP_ROLE = "user"  # accounts.AppRole.USER (not imported: accounts.models imports this app)
+TEAM_PROJECT_PERMISSIONS = frozenset({VIEW_PROJECTS, WORK_ON_PROJECTS})
+ALL_PROJECT_PERMISSIONS = TEAM_PROJECT_PERMISSIONS | {MANAGE_PROJECTS}
+
 
 @dataclass
 class StoreAccess:
@@ -52,6 +66,7 @@ class StoreAccess:
     signed_in: bool = False
     roles: dict = field(default_factory=dict)  # store_id -> StoreRole value
     grants: dict = field(default_factory=dict)  # store_id -> frozenset of "app.codename"
+    app_roles: frozenset = frozenset()  # the user's ``user_roles`` values
 
     def permissions(self, store_id):
         if self.is_admin:
@@ -91,6 +106,19 @@ class StoreAccess:
             return queryset
         return queryset.filter(**{f"{store_field}__in": store_ids})
 
+    def can_project(self, perm):
+        """Project permissions: everything for app admins, the team's set for the ``user`` role."""
+        if self.is_admin:
+            return perm in ALL_PROJECT_PERMISSIONS
+        return TEAM_APP_ROLE in self.app_roles and perm in TEAM_PROJECT_PERMISSIONS
+
+    def require_project(self, perm):
+        """404 for anyone outside the team (projects do not exist for them), 403 for a missing capability."""
+        if not self.can_project(VIEW_PROJECTS):
+            raise Http404("No such page.")
+        if not self.can_project(perm):
+            raise PermissionDenied
+
     def require(self, perm, store_id):
         """404 for a store the user may not see, 403 for a missing capability on one they can."""
         if not self.can(VIEW_STORE, store_id):
@@ -103,12 +131,27 @@ ANONYMOUS_ACCESS = StoreAccess()
 
 
 def load_access(user):
-    """Two queries: the user's memberships and their direct guardian grants on stores."""
+    """Two queries: the user's memberships with their app roles, and their direct guardian grants on stores."""
+    from accounts.models import UserRole
+
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS_ACCESS
     if user.is_staff:
         return StoreAccess(is_admin=True, signed_in=True)
-    roles = dict(StoreUser.objects.filter(user=user).values_list("store_id", "role"))
+    # App roles come back as rows without a store.
+    app_roles_rows = (
+        UserRole.objects.filter(user=user)
+        .annotate(no_store=Value(None, output_field=UUIDField()))
+        .values_list("no_store", "role")
+    )
+    roles, app_roles = {}, set()
+    for store_id, role in (
+        StoreUser.objects.filter(user=user).values_list("store_id", "role").union(app_roles_rows, all=True)
+    ):
+        if store_id is None:
+            app_roles.add(role)
+        else:
+            roles[store_id] = role
     grants = {}
     rows = StoreUserObjectPermission.objects.filter(user=user).values_list(
         "content_object_id", "permission__content_type__app_label", "permission__codename"
@@ -116,7 +159,10 @@ def load_access(user):
     for store_id, app_label, codename in rows:
         grants.setdefault(store_id, set()).add(f"{app_label}.{codename}")
     return StoreAccess(
-        signed_in=True, roles=roles, grants={store_id: frozenset(perms) for store_id, perms in grants.items()}
+        signed_in=True,
+        roles=roles,
+        grants={store_id: frozenset(perms) for store_id, perms in grants.items()},
+        app_roles=frozenset(app_roles),
     )
 
 

@@ -189,6 +189,22 @@ def test_triggers_run_the_agents_after_commit(store, django_capture_on_commit_ca
     assert "negative_stock" in live("inventory", store)
 
 
+def test_a_failed_deployment_runs_the_projects_agent(django_capture_on_commit_callbacks):
+    import agents.tasks  # noqa: F401 - a worker has every task registered; the trigger resolves it by name
+    from projects.services import deployment_record
+
+    old = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            deployment = deployment_record(version="9.9.9", environment="production", status="failed")
+    finally:
+        app.conf.task_always_eager = old
+    log = AgentExecutionLog.objects.get(execution_type="triggered")
+    assert log.agent_type == "projects"
+    assert log.metadata["trigger"] == {"event": "deployment_failed", "deployment_id": str(deployment.pk)}
+
+
 def test_the_cron_command(store, capsys):
     make_product(store, name="Minus", stock_quantity=-2)
     call_command("run_agents", "--agent", "inventory", "--store", str(store.pk))

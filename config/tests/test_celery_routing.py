@@ -16,6 +16,7 @@ EXPECTED_QUEUES = {
     "agents.tasks.run_agents_task": "agents",
     "agents.tasks.agent_inventory": "agents",
     "agents.tasks.agent_security": "agents",
+    "projects.tasks.project_alerts_refresh": "maintenance",
 }
 
 

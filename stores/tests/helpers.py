@@ -20,7 +20,7 @@ from stores.models import StoreRole, StoreUser, StoreUserObjectPermission
 from stores.services import store_create, store_grant_permission
 
 PASSWORD = "a-Long-enough-passw0rd"
-ROLES = ("anonymous", "viewer", "manager", "owner", "other_owner", "admin")
+ROLES = ("anonymous", "viewer", "manager", "owner", "other_owner", "admin", "team")
 # A port nothing listens on: "test connection" fails fast as unreachable.
 UNREACHABLE_URL = "http://127.0.0.1:9"
 
@@ -68,6 +68,9 @@ def build_world():
     users["viewer"] = make_user("viewer@example.com")
     users["other_owner"] = make_user("other@example.com")
     users["admin"] = make_user("admin@example.com", admin=True)
+    # The delivery team (projects/): the "user" app role, a member of no store.
+    users["team"] = make_user("team@example.com")
+    user_role_grant(user=users["team"], role=AppRole.USER)
     support = make_user("support@example.com")
     b_viewer = make_user("b-viewer@example.com")
 

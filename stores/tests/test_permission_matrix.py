@@ -4,7 +4,8 @@ The URL list comes from ``get_resolver().url_patterns`` (walked recursively), so
 without an entry in ``MATRIX`` fails ``test_every_url_has_a_matrix_entry`` and its own case.
 
 Roles: anonymous, viewer / manager / owner (members of store A), other_owner (owner of store B),
-admin (app admin, member of nothing). "own" is the role's store (A; B for other_owner) and
+admin (app admin, member of nothing), team (the ``user`` app role, member of nothing: the
+projects pages are theirs, store pages do not exist for them). "own" is the role's store (A; B for other_owner) and
 "other" the other one. An entry gives the expected answer on the role's *own* store objects;
 on *another* store's objects every member role gets 404 (objects of a store the user may not
 see do not exist for them), anonymous gets the login redirect, and the app admin gets what it
@@ -62,15 +63,22 @@ def store_page(method, *, viewer, manager, owner, admin=None, data=None, note=""
         "owner": owner,
         "other_owner": owner,
         "admin": owner if admin is None else admin,
+        "team": 404,  # a member of no store
     }
     return Entry(method, True, own, data or {}, note)
 
 
-def site_page(method, *, anonymous, member, admin=None, data=None, note="", url=""):
+def site_page(method, *, anonymous, member, admin=None, team=None, data=None, note="", url=""):
     own = dict.fromkeys(ROLES, member)
     own["anonymous"] = anonymous
     own["admin"] = member if admin is None else admin
+    own["team"] = member if team is None else team
     return Entry(method, False, own, data or {}, note, url)
+
+
+def project_page(method, *, team, admin=None, data=None):
+    """A projects page: the team's and the app admins'; for store members it does not exist."""
+    return site_page(method, anonymous=LOGIN, member=404, team=team, admin=team if admin is None else admin, data=data)
 
 
 MATRIX = {
@@ -203,6 +211,46 @@ MATRIX.update(
     }
 )
 
+# Projects (the team's delivery tracker): the team works on tasks, bugs, their own work logs and
+# comments; sprints' lifecycle is the app admins'. Nobody else sees any of it.
+_TEAM_WRITE = {"team": REDIRECT}
+_ADMIN_ONLY_PAGE = {"team": 403, "admin": 200}
+_ADMIN_ONLY_WRITE = {"team": 403, "admin": REDIRECT}
+MATRIX.update(
+    {
+        "projects:board": project_page(GET, team=200),
+        "projects:task_create": project_page(GET, team=200),
+        "projects:task_detail": project_page(GET, team=200),
+        "projects:task_edit": project_page(GET, team=200),
+        "projects:task_move": project_page(POST, **_TEAM_WRITE, data={"status": "review"}),
+        "projects:task_plan": project_page(POST, **_TEAM_WRITE, data={"sprint": ""}),
+        "projects:task_comment_add": project_page(POST, **_TEAM_WRITE, data={"comment": "Looks good"}),
+        "projects:work_log_add": project_page(POST, **_TEAM_WRITE, data={"hours": "1.5", "work_date": "2026-12-01"}),
+        # Everyone edits only their own comment (the world's comment is the team member's).
+        "projects:task_comment_edit": project_page(GET, team=200, admin=403),
+        # Work logs: one's own; app admins fix anyone's.
+        "projects:work_log_edit": project_page(GET, team=200, admin=200),
+        "projects:timesheet": project_page(GET, team=200),
+        "projects:sprint_list": project_page(GET, team=200),
+        "projects:sprint_create": project_page(GET, **_ADMIN_ONLY_PAGE),
+        "projects:sprint_detail": project_page(GET, team=200),
+        "projects:sprint_edit": project_page(GET, **_ADMIN_ONLY_PAGE),
+        "projects:sprint_start": project_page(POST, **_ADMIN_ONLY_WRITE),
+        "projects:sprint_complete": project_page(POST, **_ADMIN_ONLY_WRITE, data={"open_tasks_to": "backlog"}),
+        "projects:sprint_cancel": project_page(POST, **_ADMIN_ONLY_WRITE),
+        "projects:bug_list": project_page(GET, team=200),
+        "projects:bug_create": project_page(GET, team=200),
+        "projects:bug_detail": project_page(GET, team=200),
+        "projects:bug_edit": project_page(GET, team=200),
+        "projects:bug_status": project_page(POST, **_TEAM_WRITE, data={"status": "investigating"}),
+        "projects:bug_fix_task": project_page(POST, **_TEAM_WRITE),
+        "projects:deployments": project_page(GET, team=200),
+        "projects:alerts": project_page(GET, team=200),
+        "projects:alerts_read_all": project_page(POST, **_TEAM_WRITE),
+        "projects:alert_read": project_page(POST, **_TEAM_WRITE),
+    }
+)
+
 # The Django admin: staff only, every page behind the admin's own login.
 ADMIN_NAMESPACE = site_page(GET, anonymous=ADMIN_LOGIN, member=ADMIN_LOGIN, admin=200)
 # Patterns without a name (e.g. development media serving) are keyed by their route.
@@ -217,6 +265,7 @@ def _kwargs_for(world, target_key):
     """URL parameters: objects of the target store (a new URL parameter needs a value here)."""
     from agents.tests.world import agent_kwargs
     from catalog.tests.world import dashboard_kwargs
+    from projects.tests.factories import project_kwargs
     from webhooks.tests.world import webhook_kwargs
 
     store = world.stores[target_key]
@@ -232,6 +281,7 @@ def _kwargs_for(world, target_key):
         **dashboard_kwargs(world, target_key),
         **webhook_kwargs(world, target_key),
         **agent_kwargs(world, target_key),
+        **project_kwargs(world),
     }
 
 

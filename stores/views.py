@@ -20,8 +20,7 @@ from accounts import services as account_services
 from accounts.models import Invitation, User
 from accounts.selectors import invitations_pending_for
 from audit.selectors import history_for
-from orders.overview import store_counts_for, store_overview_for, stores_health_for
-from stores import credentials, selectors, services
+from stores import credentials, hooks, selectors, services
 from stores.access import (
     CHANGE_STORE,
     DELETE_STORE,
@@ -77,7 +76,7 @@ def home(request):
     stores = list(selectors.stores_for(access))
     for store in stores:
         store.my_role = access.role(store.pk)
-    health = stores_health_for(access, stores)
+    health = hooks.stores_health(access, stores)
     return render(request, "stores/home.html", {"stores": stores, "access": access, "health": health})
 
 
@@ -110,14 +109,14 @@ def store_detail(request, store_id):
     access = access_for(request.user)
     store = selectors.store_get(access, store_id)
     # Estimated when a store is large (exact COUNT(*) of 500,000 orders costs tens of ms per visit).
-    counts = store_counts_for(access, store.pk)
+    counts = hooks.store_counts(access, store.pk)
     context = _store_context(
         request,
         store,
         "overview",
         counts=counts,
         can_view_orders=access.can(VIEW_ORDERS, store.pk),
-        overview=store_overview_for(access, store, request.user),
+        overview=hooks.store_overview(access, store, request.user),
         history=history_for("stores", store.pk, access, store.pk, limit=20),
     )
     return render(request, "stores/detail.html", context)

@@ -167,9 +167,11 @@ def main() -> int:
     for component in _cycles(module_graph) or [["none"]]:
         print("  " + " <-> ".join(component))
 
-    total = sum(function_level.values())
-    print(f"\nFunction-level imports of project modules: {total}")
-    for module, count in sorted(function_level.items(), key=lambda item: -item[1])[:10]:
+    # AppConfig.ready() is where Django wants an app's wiring imports: counted apart.
+    in_ready = sum(count for module, count in function_level.items() if module.endswith(".apps"))
+    dodging = {module: count for module, count in function_level.items() if not module.endswith(".apps")}
+    print(f"\nFunction-level imports of project modules: {sum(dodging.values())} (+ {in_ready} in AppConfig.ready)")
+    for module, count in sorted(dodging.items(), key=lambda item: -item[1])[:10]:
         print(f"  {count:3}  {module}")
 
     if args.modules:

@@ -17,7 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.actor import SYSTEM_WEBHOOK, audit_actor
+from config.celery import app
 from stores.access import RUN_SYNC, access_for
+from sync.models import SyncError
+from sync.records import ItemError, record_errors
+from webhooks import apply as appliers
 from webhooks.logs import webhook_setting
 from webhooks.models import (
     DeliveryStatus,
@@ -41,8 +45,6 @@ _FAST_FAIL_TRANSPORT = {"max_retries": 1, "interval_start": 0, "interval_step": 
 def _broker_connection():
     connection_ = getattr(_broker, "connection", None)
     if connection_ is None:
-        from config.celery import app
-
         connection_ = app.connection_for_write(transport_options=_FAST_FAIL_TRANSPORT)
         _broker.connection = connection_
     return connection_
@@ -51,8 +53,6 @@ def _broker_connection():
 def _send_apply_task(delivery_id, kwargs, **options):
     """Send ``webhooks.tasks.webhook_delivery_apply_task`` by name (the tasks module calls this
     one: no import back) on the receiver's fast-failing connection; raises what the broker does."""
-    from config.celery import app
-
     app.signature(APPLY_TASK, args=(str(delivery_id),), kwargs=kwargs).apply_async(
         retry=False, connection=_broker_connection(), **options
     )
@@ -162,8 +162,6 @@ def webhook_delivery_apply(delivery_id, *, client=None):
     worker, is left alone. A failed row is retried later (a new message with a countdown, and the
     requeue job as a safety net), then recorded in ``sync_errors``.
     """
-    from webhooks import apply as appliers
-
     claimed = [delivery_id]
     # Most messages find their row already applied by another row's batch: one cheap read.
     with connection.cursor() as cursor:
@@ -231,8 +229,6 @@ def _due_rows(store_id):
 
 def _drain_once(store_id, client, tried_deletions, counts):
     """Apply the next batch of the store's due rows (or its next deletion); how many were handled."""
-    from webhooks import apply as appliers
-
     claimed = []
     with audit_actor.system(SYSTEM_WEBHOOK):
         try:
@@ -285,8 +281,6 @@ def _claim_more(row):
 
 
 def _apply_alone(delivery_id):
-    from webhooks import apply as appliers
-
     try:
         with transaction.atomic():
             row = (
@@ -306,8 +300,6 @@ def _apply_alone(delivery_id):
 
 def _apply_deleted(row, client):
     """A deletion: ask WooCommerce what it holds now (outside any lock), then apply."""
-    from webhooks import apply as appliers
-
     current = appliers.fetch_current(row.store_id, row.resource, row.resource_id, client=client)
     try:
         with transaction.atomic():
@@ -338,8 +330,6 @@ def _result_for(pk, result, retries, *, batch):
 def _record_results(rows, results):
     """Write every row's result in one statement; failed rows are retried later or, for good,
     recorded in sync_errors. Returns ``{row id: retry delay}`` for the rows to retry."""
-    from sync.records import ItemError, record_errors
-
     now = timezone.now()
     max_retries = webhook_setting("WEBHOOK_APPLY_MAX_RETRIES", 5)
     ids, statuses, outcomes, errors, queued, applied = [], [], [], [], [], []
@@ -396,8 +386,6 @@ def _record_results(rows, results):
     # A delivery that finally applied resolves the sync_errors its earlier failure left.
     resolved = [row for row in rows if results[row.pk].status is not None and row.attempts > 0]
     if resolved:
-        from sync.models import SyncError
-
         SyncError.objects.filter(
             store_id=rows[0].store_id,
             resolved=False,
@@ -412,11 +400,9 @@ def _record_failure(delivery_id, exc):
     row = WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).first()
     if row is None:
         return ApplyResult("done")
-    from webhooks.apply import RowResult
-
     with transaction.atomic():
-        retries = _record_results([row], {row.pk: RowResult(None, error=exc)})
-    return _result_for(row.pk, RowResult(None, error=exc), retries, batch=1)
+        retries = _record_results([row], {row.pk: appliers.RowResult(None, error=exc)})
+    return _result_for(row.pk, appliers.RowResult(None, error=exc), retries, batch=1)
 
 
 def _enqueue_retries(retries):

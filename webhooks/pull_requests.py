@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import logging
 
-logger = logging.getLogger(__name__)
+from sync.models import SyncRunKind
+from sync.services import sync_run_request
 
-# =============================================================================================
-# The sync's incremental pull
-# =============================================================================================
+logger = logging.getLogger(__name__)
 
 
 def request_incremental_pull(store_id, *, reason, actor=None):
     """Queue an incremental pull of the store (``sync.services.sync_run_request``) to fill the gap
     a disabled webhook left. Returns True if a run is queued (a run already queued counts)."""
-    from sync.models import SyncRunKind
-    from sync.services import sync_run_request
-
     try:
         sync_run_request(store_id=store_id, kind=SyncRunKind.INCREMENTAL, actor=actor)
     except Exception:

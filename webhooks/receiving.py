@@ -27,8 +27,11 @@ from django.utils.datastructures import CaseInsensitiveMapping
 from django.views.decorators.debug import sensitive_variables
 
 from audit.actor import SYSTEM_WEBHOOK, audit_actor
+from audit.anomalies import record_invalid_webhook_signature
 from stores import credentials
 from stores.models import Store
+from sync.mappers import MappingError
+from sync.mappers.common import gmt
 from webhooks import inbox, signing
 from webhooks.logs import BUCKET_CTE, fetchone_prepared, log_cap, webhook_setting, write_log
 from webhooks.models import (
@@ -151,8 +154,6 @@ def _reject(store_id, status, reason, message, *, topic=None, webhook_id=None):
         return Receipt(429, "rate_limited", "Too many invalid requests for this store; try again later.")
     if reason == "bad_signature":
         # The audit app's anomaly rule counts these log rows (a burst of forged deliveries).
-        from audit.anomalies import record_invalid_webhook_signature
-
         record_invalid_webhook_signature(store_id)
     return Receipt(status, reason, message)
 
@@ -241,9 +242,6 @@ def _queue_apply_task(store_id, delivery_id):
 
 
 def _payload_modified(payload):
-    from sync.mappers import MappingError
-    from sync.mappers.common import gmt
-
     try:
         return gmt(payload.get("date_modified_gmt"), field="date_modified_gmt")
     except MappingError:

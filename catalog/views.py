@@ -2,7 +2,7 @@
 (images, variations with inline edits, attributes, taxonomy, sync state, conflicts, history),
 product create/edit, and the category, tag, brand and attribute pages.
 
-Each view resolves access (``catalog.pages.store_for``), calls one selector or service, and
+Each view resolves access (``stores.pages.store_for``), calls one selector or service, and
 renders. Writes need ``stores.change_catalog``; viewers get the same pages without controls.
 """
 
@@ -29,10 +29,11 @@ from catalog.forms import (
     TermForm,
     VariationForm,
 )
-from catalog.pages import htmx_target, page_context, safe_next, store_for
+from catalog.pages import htmx_target, safe_next
 from catalog.presenters import product_rows
 from config.pagination import window_page
 from stores.access import CHANGE_CATALOG, VIEW_STORE
+from stores.pages import page_context, store_for
 from sync import services as sync_services
 from sync.models import ConflictChoice, PushEntity, PushStatus
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_for
-from catalog.pages import htmx_target, page_context, store_for
+from catalog.pages import htmx_target
 from config.pagination import window_page
 from orders import services
 from orders.charts import build_chart
@@ -32,6 +32,7 @@ from orders.selectors import (
     orders_list_for,
 )
 from stores.access import CHANGE_ORDER_STATUS, VIEW_ORDERS
+from stores.pages import page_context, store_for
 
 PER_PAGE = 50
 

@@ -43,7 +43,7 @@ from stores.forms import (
     StoreSettingsForm,
 )
 from stores.models import StoreRole, StoreUserObjectPermission
-from stores.navigation import store_tabs
+from stores.pages import page_context
 
 SECRET_FIELDS = ("api_key", "api_secret", "webhook_secret", "password")
 
@@ -53,16 +53,7 @@ def _client_meta(request):
 
 
 def _store_context(request, store, active, **extra):
-    access = access_for(request.user)
-    return {
-        "store": store,
-        "access": access,
-        "store_perms": access.permissions(store.pk),
-        "store_role": access.role(store.pk),
-        "store_tabs": store_tabs(store, access, active),
-        "active_tab": active,
-        **extra,
-    }
+    return page_context(store, access_for(request.user), active, **extra)
 
 
 def _form_errors_to_messages(request, error):

@@ -25,6 +25,8 @@ from django.db import DatabaseError, connection, transaction
 from psycopg.copy import Copy, FileWriter
 from psycopg.types.json import Jsonb
 
+from sync.models import open_push_guard
+
 logger = logging.getLogger(__name__)
 
 # Every table written here has a uuid ``id``. New rows get time-ordered ones unless the writer
@@ -33,10 +35,7 @@ logger = logging.getLogger(__name__)
 _NEW_ID = "uuid_v7()"
 
 # While a local change waits to be pushed (or sits in a conflict) a pull leaves the row alone.
-OPEN_PUSH_GUARD = (
-    "NOT EXISTS (SELECT 1 FROM sync_push_operations o "
-    "WHERE o.object_id = t.id AND o.status IN ('pending', 'running', 'conflict'))"
-)
+OPEN_PUSH_GUARD = open_push_guard("t")
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog.pages import page_context, safe_next, store_for
+from catalog.pages import safe_next
 from config.pagination import window_page
 from stores.access import RUN_SYNC, VIEW_STORE
+from stores.pages import page_context, store_for
 from sync import services
 from sync.dashboard_selectors import (
     entity_label,

@@ -19,8 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from stores.access import MANAGE_WEBHOOKS, RUN_SYNC, VIEW_STORE, access_for
-from stores.navigation import store_tabs
-from stores.selectors import store_get
+from stores.pages import page_context, store_for
 from webhooks import inbox, receiving, remote, selectors
 from webhooks.models import WebhookStatus
 
@@ -68,28 +67,15 @@ def receive(request, store_id):
 # --- the webhooks page ----------------------------------------------------------------------------
 
 
-def _context(request, store, access, **extra):
-    return {
-        "store": store,
-        "access": access,
-        "store_perms": access.permissions(store.pk),
-        "store_role": access.role(store.pk),
-        "store_tabs": store_tabs(store, access, "webhooks"),
-        "active_tab": "webhooks",
-        "title": _("Webhooks"),
-        **extra,
-    }
-
-
 @login_required
 def webhook_list(request, store_id):
-    access = access_for(request.user)
-    store = store_get(access, store_id, VIEW_STORE)
+    access, store = store_for(request, store_id, VIEW_STORE)
     webhooks = list(selectors.webhooks_for(access, store_id))
-    context = _context(
-        request,
+    context = page_context(
         store,
         access,
+        "webhooks",
+        _("Webhooks"),
         webhooks=webhooks,
         disabled_count=selectors.disabled_count(webhooks),
         alerts=selectors.webhook_alerts_for(access, store_id),

@@ -18,26 +18,29 @@ from .common import (
     woo_id,
 )
 
-# Fields a pull writes on ``products`` (also what conflicts compare, field by field).
-PRODUCT_FIELDS = (
-    "name",
-    "description",
-    "short_description",
-    "price",
-    "sale_price",
-    "stock_quantity",
-    "stock_status",
-    "status",
-    "type",
-    "sku",
-    "weight",
-    "length",
-    "width",
-    "height",
-    "categories",
-    "tags",
-    "brands",
-)
+# The ``products`` columns a pull writes from a product's fields, with their SQL types (the
+# upsert's inputs): declared once. Also what conflicts compare, field by field, and what a push
+# sends.
+PRODUCT_COLUMNS = {
+    "name": "text",
+    "description": "text",
+    "short_description": "text",
+    "price": "numeric",
+    "sale_price": "numeric",
+    "stock_quantity": "integer",
+    "stock_status": "text",
+    "status": "text",
+    "type": "text",
+    "sku": "text",
+    "weight": "numeric",
+    "length": "numeric",
+    "width": "numeric",
+    "height": "numeric",
+    "categories": "jsonb",
+    "tags": "jsonb",
+    "brands": "jsonb",
+}
+PRODUCT_FIELDS = tuple(PRODUCT_COLUMNS)
 
 # Not underscored: WooCommerce hides "protected" (underscore) meta keys from the REST API.
 MARKER_KEY = "storedesk_id"

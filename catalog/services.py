@@ -22,16 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.anomalies import check_mass_changes
+from catalog import models as catalog_models
 from catalog.edits import check_conflicts
-from catalog.models import (
-    Product,
-    ProductVariation,
-    StoreAttribute,
-    StoreAttributeTerm,
-    StoreBrand,
-    StoreCategory,
-    StoreTag,
-)
+from catalog.models import Product, ProductVariation
 from catalog.selectors import sku_taken
 from config.db import DataSource
 from stores.access import CHANGE_CATALOG, VIEW_STORE, access_for, get_scoped_or_404
@@ -297,11 +290,11 @@ def products_bulk_update(*, actor, store_id, product_ids, action, value=None, te
 # --- taxonomies -------------------------------------------------------------------------------
 
 TAXONOMY_MODELS = {
-    PushEntity.CATEGORY: StoreCategory,
-    PushEntity.TAG: StoreTag,
-    PushEntity.BRAND: StoreBrand,
-    PushEntity.ATTRIBUTE: StoreAttribute,
-    PushEntity.ATTRIBUTE_TERM: StoreAttributeTerm,
+    PushEntity.CATEGORY: catalog_models.StoreCategory,
+    PushEntity.TAG: catalog_models.StoreTag,
+    PushEntity.BRAND: catalog_models.StoreBrand,
+    PushEntity.ATTRIBUTE: catalog_models.StoreAttribute,
+    PushEntity.ATTRIBUTE_TERM: catalog_models.StoreAttributeTerm,
 }
 TAXONOMY_EDITABLE = {
     PushEntity.CATEGORY: ("name", "slug", "description", "parent_woo_id", "display", "menu_order", "image_url"),
@@ -339,7 +332,7 @@ def taxonomy_save(*, actor, kind, store_id=None, term_id=None, attribute_id=None
         payload: dict[str, Any] = {"values": values}
         if kind == PushEntity.ATTRIBUTE_TERM:
             attribute_id = attribute_id or (row.attribute_id if row else None)
-            if not StoreAttribute.objects.filter(pk=attribute_id, store_id=store_id).exists():
+            if not catalog_models.StoreAttribute.objects.filter(pk=attribute_id, store_id=store_id).exists():
                 raise ValidationError("The attribute does not belong to this store.")
             payload["attribute_id"] = str(attribute_id)
         if row is not None:

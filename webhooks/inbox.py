@@ -172,11 +172,7 @@ def webhook_delivery_apply(delivery_id, *, client=None):
     with audit_actor.system(SYSTEM_WEBHOOK):
         try:
             with transaction.atomic():
-                row = (
-                    WebhookDelivery.objects.select_for_update(skip_locked=True)
-                    .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
-                    .first()
-                )
+                row = _lock_pending(delivery_id)
                 if row is None:
                     status = WebhookDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
                     return ApplyResult("busy" if status == DeliveryStatus.PENDING else "done", status or "missing")
@@ -280,14 +276,20 @@ def _claim_more(row):
     )
 
 
+def _lock_pending(delivery_id):
+    """The inbox row, locked, if it is still pending; None when it is not, or when another worker
+    holds it (``SKIP LOCKED``: never wait for a row being applied)."""
+    return (
+        WebhookDelivery.objects.select_for_update(skip_locked=True)
+        .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+        .first()
+    )
+
+
 def _apply_alone(delivery_id):
     try:
         with transaction.atomic():
-            row = (
-                WebhookDelivery.objects.select_for_update(skip_locked=True)
-                .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
-                .first()
-            )
+            row = _lock_pending(delivery_id)
             if row is None:
                 return ApplyResult("busy")
             results = appliers.apply_batch(row.store_id, [row])

@@ -409,17 +409,16 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
     for variation in variations:
         fields = {name: getattr(variation, name) for name in VARIATION_FIELDS}
         if variation.woo_id and edited.get(str(variation.pk)) is not None:
-            update.append({"id": variation.woo_id, **variation_to_woo(fields, only=set(edited[str(variation.pk)]))})
+            update.append((variation.woo_id, variation_to_woo(fields, only=set(edited[str(variation.pk)]))))
             continue
         image = images[variation.pk]
         image_ref = {"woo_id": image.woo_id, "original_url": image.original_url} if image else None
-        body = variation_to_woo(fields, image=image_ref)
         if variation.woo_id:
-            update.append({"id": variation.woo_id, **body})
+            update.append((variation.woo_id, variation_to_woo(fields, image=image_ref)))
         elif str(variation.pk) in by_marker:
             adopted[variation.pk] = by_marker[str(variation.pk)]
         else:
-            create.append({**body, "meta_data": [{"key": "storedesk_id", "value": str(variation.pk)}]})
+            create.append(variation_to_woo(fields, image=image_ref, marker_value=str(variation.pk)))
     results: list[dict] = list(adopted.values())
     for start in range(0, max(len(create), len(update)), BATCH_LIMIT // 2):
         answered = woo.variations_batch(
@@ -469,9 +468,9 @@ def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[P
                 if diff:
                     _open_conflict(op, product, current, diff)
                     continue
-            to_send.append((op, product, {"id": product.woo_id, **_body(product, only)}))
+            to_send.append((op, product, _body(product, only)))
         if to_send:
-            answers = woo.products_batch_update(client, updates=[body for _, _, body in to_send])
+            answers = woo.products_batch_update(client, updates=[(p.woo_id, body) for _, p, body in to_send])
             for op, product, _ in to_send:
                 answer = answers.get(product.woo_id)
                 if (message := woo.batch_item_error(answer)) is not None:

@@ -140,6 +140,12 @@ def variation_ids(payload: dict) -> list[int]:
     return [item for item in value if isinstance(item, int)] if isinstance(value, list) else []
 
 
+def marker_meta(value: str) -> list[dict]:
+    """``meta_data`` carrying the Storedesk id of an object created from here (a retried create
+    finds it by this marker)."""
+    return [{"key": MARKER_KEY, "value": value}]
+
+
 def marker(payload: dict) -> str | None:
     """The Storedesk id written into ``meta_data`` when a product is created from here."""
     for meta in payload.get("meta_data") or []:
@@ -213,5 +219,5 @@ def product_to_woo(
             for attribute in attributes
         ]
     if marker_value:
-        body["meta_data"] = [{"key": MARKER_KEY, "value": marker_value}]
+        body["meta_data"] = marker_meta(marker_value)
     return body

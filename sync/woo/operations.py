@@ -130,10 +130,11 @@ def product_delete(client: WooClient, *, product_id: int, force: bool) -> None:
     client.delete(f"products/{product_id}", {"force": "true"} if force else None)
 
 
-def products_batch_update(client: WooClient, *, updates: list[dict]) -> dict[Any, dict]:
-    """Update many products in one request; each update carries its ``id``. The answer per id:
-    the product as saved, or ``{"error": {...}}`` for an item WooCommerce refused."""
-    answer = client.post("products/batch", {"update": updates}).data or {}
+def products_batch_update(client: WooClient, *, updates: list[tuple[int, dict]]) -> dict[Any, dict]:
+    """Update many products in one request: ``updates`` holds (product id, body). The answer per
+    id: the product as saved, or ``{"error": {...}}`` for an item WooCommerce refused."""
+    body = {"update": [{"id": product_id, **fields} for product_id, fields in updates]}
+    answer = client.post("products/batch", body).data or {}
     return {item.get("id"): item for item in answer.get("update") or [] if isinstance(item, dict)}
 
 
@@ -163,10 +164,13 @@ def variations_for_many(
     return client.fetch_many(jobs)
 
 
-def variations_batch(client: WooClient, *, product_id: int, create: list[dict], update: list[dict]) -> list[dict]:
-    """Create and update variations of one product in one request; the items answered, each
-    a variation or ``{"id":..., "error": {...}}``."""
-    answer = client.post(f"products/{product_id}/variations/batch", {"create": create, "update": update}).data or {}
+def variations_batch(
+    client: WooClient, *, product_id: int, create: list[dict], update: list[tuple[int, dict]]
+) -> list[dict]:
+    """Create variations of one product and update others (``update`` holds (variation id,
+    body)) in one request; the items answered, each a variation or ``{"id":..., "error": {...}}``."""
+    body = {"create": create, "update": [{"id": variation_id, **fields} for variation_id, fields in update]}
+    answer = client.post(f"products/{product_id}/variations/batch", body).data or {}
     return (answer.get("create") or []) + (answer.get("update") or [])
 
 

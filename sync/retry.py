@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from sync import upsert, woo
+from sync import services, upsert, woo
 from sync.models import EntityType, SyncError
 from sync.records import ItemError, record_errors, resolve_errors
 from sync.woo import WooClientError, WooError, client_for
@@ -72,8 +72,6 @@ def retry_sync_error(error_id) -> str:
             if not errors:
                 resolve_errors(store.pk, error.entity_type, [error.woo_id, parent])
         else:
-            from sync import services
-
             SyncError.objects.filter(pk=error.pk).update(
                 retry_count=(error.retry_count or 0) + 1, last_retry_at=timezone.now()
             )

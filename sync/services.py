@@ -44,6 +44,7 @@ from sync.models import (
     SyncRunStatus,
 )
 from sync.pull import ENTITIES
+from sync.writer import apply_payloads
 
 logger = logging.getLogger(__name__)
 
@@ -388,8 +389,6 @@ def product_conflict_resolve(*, conflict_id, choice, actor, fields=None) -> Prod
         conflict.save(update_fields=["status", "choice", "resolution", "resolved_by", "resolved_at"])
     if not ours:
         # Nothing to send: bring the whole product (images, attributes...) in line with theirs.
-        from sync.writer import apply_payloads
-
         apply_payloads(conflict.store_id, "product", [conflict.theirs_payload])
     return conflict
 

@@ -1,8 +1,12 @@
-"""Every sync action a view, a command or a task starts: pulls, pushes, conflicts, errors.
+"""Every sync action a view, a command or a task starts: pulls, pushes, conflicts, errors; and
+the push queue the apps that own a change call (``push_enqueue``: catalog's taxonomy saves,
+orders' status changes).
 
-Each service that acts for a user checks the permission through ``stores.access`` first (an
-object outside the user's scope is a 404, a missing capability a 403), writes in one
-transaction, and queues the work with ``delay_on_commit`` (the task receives ids only).
+Each service is keyword-only and acts for ``actor``: one that acts for a person checks the
+permission through ``stores.access`` first (an object outside the actor's scope is a 404, a
+missing capability a 403), writes in one transaction, and queues the work on commit by the
+task's name (``config.celery.queue_on_commit``; the task receives ids only, and ``sync.tasks``
+imports this module, never the reverse).
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
+import zoneinfo
+from functools import cache
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +25,24 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
+class SetOrResetPasswordForm(PasswordResetForm):
+    """Django's reset form, also for active users without a usable password.
+
+    People imported from Supabase who signed in by magic link or OAuth have no password here
+    (an unusable one); "Forgot your password?" is how they set their first one. Django's form
+    skips such users; the reset link itself works for them (its token covers the password field).
+    """
+
+    def get_users(self, email):
+        from accounts.models import User
+
+        return (
+            user
+            for user in User.objects.filter(email__iexact=email, is_active=True)
+            if user.email.casefold() == email.casefold()
+        )
+
+
 class ProfileForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
@@ -34,6 +56,24 @@ class ProfileForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
     )
     remove_avatar = forms.BooleanField(label=_("Remove the picture"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"), required=False, help_text=_("The language of every page after you sign in.")
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Dates, times and “today” in the figures. Your browser's zone until you choose one."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("The browser's language")), *settings.LANGUAGES]
+        self.fields["time_zone"].choices = [(name, name.replace("_", " ")) for name in _time_zone_names()]
+
+
+@cache
+def _time_zone_names():
+    return sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
 
 
 class NewPasswordMixin(forms.Form):

@@ -46,6 +46,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text=_("Kept equal to having the 'admin' app role; set through user_roles.")
     )
     date_joined = created_at()
+    # Additive (docs/schema-notes.md): GoTrue's ``email_confirmed_at``, kept by import_supabase.
+    email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -71,6 +73,10 @@ class Profile(models.Model):
     email = models.TextField(null=True, blank=True)
     phone = models.TextField(null=True, blank=True)
     avatar_url = models.TextField(null=True, blank=True)
+    # Additive: the person's choices, used from the first request after sign-in. An empty
+    # time zone is filled once with the browser's; an empty language follows the browser.
+    language = models.TextField(null=True, blank=True)
+    time_zone = models.TextField(null=True, blank=True)
     created_at = created_at()
     updated_at = updated_at()
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import AppRole, Invitation, Profile, User, UserRole
+from audit.actor import audit_actor_becomes
 from stores.access import MANAGE_MEMBERS, access_for
 from stores.models import StoreRole, StoreUser
 from stores.services import store_membership_add
@@ -100,6 +101,38 @@ def profile_update(*, user, first_name=None, last_name=None, phone=None, avatar=
     profile.save(update_fields=fields)
     if "avatar_url" in fields and old_avatar:
         transaction.on_commit(lambda: _delete_stored_avatar(old_avatar, user.pk))
+    return profile
+
+
+def profile_preferences_for(*, user, browser_zone=None):
+    """``(language, time zone)`` of the person, ``""`` where unset: one query. The browser's zone
+    (``browser_zone``, validated by the caller) is recorded when none was yet: detected once,
+    then the person's to change on the profile page."""
+    language, time_zone = Profile.objects.filter(pk=user.pk).values_list("language", "time_zone").first() or (
+        None,
+        None,
+    )
+    if browser_zone and not time_zone:
+        Profile.objects.filter(pk=user.pk, time_zone__isnull=True).update(
+            time_zone=browser_zone, updated_at=timezone.now()
+        )
+        time_zone = browser_zone
+    return language or "", time_zone or ""
+
+
+def profile_set_preferences(*, user, language=None, time_zone=None):
+    """Set the language (``""`` = the browser's) and/or the time zone; ``None`` leaves one as is."""
+    profile = Profile.objects.get(pk=user.pk)
+    fields = ["updated_at"]
+    if language is not None:
+        if language and language not in dict(settings.LANGUAGES):
+            raise ValidationError(_("Unknown language."), code="language")
+        profile.language = language or None
+        fields.append("language")
+    if time_zone is not None:
+        profile.time_zone = time_zone or None
+        fields.append("time_zone")
+    profile.save(update_fields=fields)
     return profile
 
 
@@ -217,8 +250,9 @@ def invitation_accept(*, token, user=None, password=None, first_name=None, last_
         if not password:
             raise ValidationError(_("Choose a password."), code="password")
         user = user_create(email=invitation.email, password=password, first_name=first_name, last_name=last_name)
-    membership = store_membership_add(actor=user, store=invitation.store, user=user, role=invitation.role)
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    with audit_actor_becomes(user):  # the membership is the new member's own doing, even signed out
+        membership = store_membership_add(actor=user, store=invitation.store, user=user, role=invitation.role)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
     return user, membership

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -5,14 +6,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from accounts import services
-from accounts.forms import AcceptInvitationForm, EmailAuthenticationForm, ProfileForm
+from accounts.forms import AcceptInvitationForm, EmailAuthenticationForm, ProfileForm, SetOrResetPasswordForm
 from accounts.models import User
 from accounts.selectors import profile_get
 from stores.models import StoreRole
@@ -41,6 +44,7 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = SetOrResetPasswordForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset_body.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
@@ -68,7 +72,13 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     current = profile_get(request.user)
-    initial = {"first_name": current.first_name, "last_name": current.last_name, "phone": current.phone}
+    initial = {
+        "first_name": current.first_name,
+        "last_name": current.last_name,
+        "phone": current.phone,
+        "language": current.language or "",
+        "time_zone": current.time_zone or timezone.get_current_timezone_name(),
+    }
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -84,9 +94,25 @@ def profile(request):
         except ValidationError as error:
             form.add_error("avatar", error)
         else:
+            updated = services.profile_set_preferences(
+                user=request.user, language=data["language"], time_zone=data["time_zone"] or None
+            )
+            if updated.language:
+                translation.activate(updated.language)  # the message below in the chosen language
             messages.success(request, _("Profile saved."))
             return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form, "profile": current, "title": _("Your profile")})
+
+
+@require_POST
+def language_set(request):
+    """The language switch: Django's ``set_language`` (the cookie), and for a signed-in person
+    also the profile, which decides the language of their pages."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.profile_set_preferences(user=request.user, language=language)
+    return response
 
 
 @never_cache

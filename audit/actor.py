@@ -252,6 +252,13 @@ class audit_actor(contextlib.ContextDecorator):
         return False
 
 
+def audit_actor_becomes(user):
+    """Attribute the block's writes to ``user`` from the current request's address: for the
+    account a visitor has just created (an accepted invitation), whose request began signed out."""
+    current = current_actor() or NO_ACTOR
+    return audit_actor(actor=Actor.for_user(user, ip=current.ip, user_agent=current.user_agent))
+
+
 # ---------------------------------------------------------------------------------------------
 # The execute wrapper
 

@@ -5,6 +5,7 @@ from audit import views
 app_name = "audit"
 
 urlpatterns = [
+    path("activity/", views.activity, name="activity"),
     path("critical-changes/", views.critical_changes, name="critical_changes"),
     path("user-activity/", views.user_activity, name="user_activity"),
     path("anomalies/", views.anomaly_list, name="anomalies"),

@@ -12,6 +12,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit import anomalies, selectors
+from audit.forms import ActivityFilterForm
+from audit.presenters import (
+    ACTION_WORDS,
+    CRITICAL_CATEGORY_LABELS,
+    TABLE_KINDS,
+    actor_labels,
+    group_sync_noise,
+    present,
+)
+from stores.access import access_for
+from stores.selectors import store_choices_for
 
 
 def staff_only(view):
@@ -34,6 +45,31 @@ def _querystring(request, **changes):
 
 @require_GET
 @staff_only
+def activity(request):
+    """The audit log in words, with filters by store, person, kind of object and of change, days."""
+    form = ActivityFilterForm(
+        request.GET or None,
+        stores=store_choices_for(access_for(request.user)),
+        people=selectors.activity_people(),
+    )
+    page = selectors.activity_for(**form.filters(), page=request.GET.get("page"))
+    return render(
+        request,
+        "audit/activity.html",
+        {
+            "title": _("Activity log"),
+            "active_audit_tab": "log",
+            "page": page,
+            "entries": group_sync_noise(present(page.rows)),
+            "form": form,
+            "next_query": _querystring(request, page=page.number + 1),
+            "previous_query": _querystring(request, page=page.number - 1),
+        },
+    )
+
+
+@require_GET
+@staff_only
 def critical_changes(request):
     filters = {
         "category": request.GET.get("category") or "",
@@ -49,9 +85,13 @@ def critical_changes(request):
             "title": _("Critical changes"),
             "active_audit_tab": "critical",
             "page": page,
+            "entries": present(page.rows),
             "filters": filters,
-            "categories": selectors.CRITICAL_CATEGORIES,
-            "tables": selectors.AUDITED_TABLES,
+            "categories": [
+                (category, CRITICAL_CATEGORY_LABELS[category]) for category in selectors.CRITICAL_CATEGORIES
+            ],
+            "tables": [(table, TABLE_KINDS[table]) for table in selectors.AUDITED_TABLES],
+            "actions": list(ACTION_WORDS.items()),
             "next_query": _querystring(request, page=page.number + 1),
             "previous_query": _querystring(request, page=page.number - 1),
         },
@@ -63,6 +103,7 @@ def critical_changes(request):
 def user_activity(request):
     filters = {"search": (request.GET.get("q") or "").strip(), "order": request.GET.get("order") or "last"}
     page = selectors.user_activity_for(**filters, page=request.GET.get("page"))
+    actor_labels(page.rows)
     return render(
         request,
         "audit/user_activity.html",

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.selectors import history_for
+from audit.presenters import history_entries
 from catalog import selectors, services
 from catalog.edits import EditConflict
 from catalog.forms import (
@@ -143,7 +143,7 @@ def _product_context(request, access, store, detail, **extra):
         detail=detail,
         product=product,
         variation_forms=variation_forms,
-        history=history_for("products", product.pk, access, store.pk, limit=20),
+        history=history_entries("products", product.pk, access, store.pk, limit=20),
         can_edit=can_edit,
         conflict_choices=ConflictChoice,
         catalog_section="products",

@@ -2,20 +2,28 @@ import re
 
 from django.conf import settings
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static as static_url
 from django.urls import include, path, re_path
-from django.views.i18n import set_language
 
-from accounts.views import invitation_accept
+from accounts.views import invitation_accept, language_set
 from config.health import healthz
 from config.media import media
 from stores.views import home
 from webhooks import urls as webhooks_urls
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages without a <link rel=icon> (JSON, admin, files)."""
+    return redirect(static_url("img/favicon.ico"), permanent=True)
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", home, name="home"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", language_set, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("invitations/<str:token>/accept/", invitation_accept, name="invitation_accept"),
     path("stores/", include("stores.urls")),

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.selectors import history_for
+from audit.presenters import history_entries
 from catalog.pages import htmx_target
 from config.pagination import window_page
 from orders import services
@@ -102,7 +102,7 @@ def _order_context(request, access, store, order, form=None):
         destructive=DESTRUCTIVE_STATUSES,
         masked=getattr(order, "customer_data_masked", False),
         # Masked for users without customer data, like the order itself.
-        history=history_for("orders", order.pk, access, store.pk, limit=20),
+        history=history_entries("orders", order.pk, access, store.pk, limit=20),
     )
 
 

@@ -355,6 +355,45 @@ dev_defaults() {
     esac
 }
 
+# run_defaults: scripts/run serves production-like unless DEBUG=true is asked for: DEBUG=false,
+# a SECRET_KEY and a CREDENTIAL_ENCRYPTION_KEYS key generated once and kept in var/ (gitignored,
+# readable by this user only; reused by every later run, so sessions and stored store
+# credentials survive restarts), the local host names allowed, and plain http on this machine
+# (no https redirect, HSTS or secure-only cookies). Values already set in the environment or
+# .env win. `DEBUG=true ./scripts/run` gets the development defaults instead.
+run_defaults() {
+    export DEBUG="${DEBUG:-false}"
+    case "${DEBUG,,}" in
+        true | on | ok | y | yes | 1)
+            dev_defaults
+            return 0 ;;
+    esac
+    mkdir -p var
+    if [ -z "${SECRET_KEY:-}" ]; then
+        SECRET_KEY="$(kept_secret var/secret_key 'import secrets; print(secrets.token_urlsafe(64))')"
+        export SECRET_KEY
+    fi
+    if [ -z "${CREDENTIAL_ENCRYPTION_KEYS:-}" ]; then
+        CREDENTIAL_ENCRYPTION_KEYS="$(kept_secret var/credential_key \
+            'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')"
+        export CREDENTIAL_ENCRYPTION_KEYS
+    fi
+    export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]${HOST:+,$HOST}}"
+    export SECURE_SSL_REDIRECT="${SECURE_SSL_REDIRECT:-false}"
+    export SECURE_HSTS_SECONDS="${SECURE_HSTS_SECONDS:-0}"
+    export SECURE_COOKIES="${SECURE_COOKIES:-false}"
+}
+
+# kept_secret FILE PYTHON: print FILE's content, first writing PYTHON's output to it (mode 600)
+# when it does not exist yet.
+kept_secret() {
+    local file=$1 code=$2
+    if [ ! -s "$file" ]; then
+        (umask 077 && "$VENV_PY" -c "$code" >"$file.tmp" && mv "$file.tmp" "$file")
+    fi
+    cat "$file"
+}
+
 bootstrap() {
     cd "$STOREDESK_ROOT"
     load_dotenv

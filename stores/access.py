@@ -131,13 +131,12 @@ ANONYMOUS_ACCESS = StoreAccess()
 
 
 def load_access(user):
-    """Two queries: the user's memberships with their app roles, and their direct guardian grants on stores."""
+    """Two queries: the user's memberships with their app roles, and their direct guardian grants on
+    stores (one for app admins)."""
     from accounts.models import UserRole
 
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS_ACCESS
-    if user.is_staff:
-        return StoreAccess(is_admin=True, signed_in=True)
     # App roles come back as rows without a store.
     app_roles_rows = (
         UserRole.objects.filter(user=user)
@@ -152,6 +151,9 @@ def load_access(user):
             app_roles.add(role)
         else:
             roles[store_id] = role
+    if user.is_staff:
+        # App admins may do everything; their own memberships still name their role on a store.
+        return StoreAccess(is_admin=True, signed_in=True, roles=roles, app_roles=frozenset(app_roles))
     grants = {}
     rows = StoreUserObjectPermission.objects.filter(user=user).values_list(
         "content_object_id", "permission__content_type__app_label", "permission__codename"

@@ -35,6 +35,14 @@ class Store(TimestampedModel):
     # previous secret (a MultiFernet token too) are accepted for WEBHOOK_SECRET_GRACE_SECONDS.
     previous_webhook_secret = models.TextField(null=True, blank=True)
     webhook_secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    # Additive: the store came over from another app without credentials we could read
+    # (``import_supabase --skip-credentials``); an owner types them again to clear it.
+    credentials_reconnect_needed = models.BooleanField(
+        _("reconnect needed"),
+        default=False,
+        db_default=False,
+        help_text=_("The API credentials must be entered again before the store can sync."),
+    )
     sync_interval_minutes = models.PositiveIntegerField(
         default=15,
         db_default=15,

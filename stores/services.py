@@ -121,7 +121,11 @@ def store_credentials_set(*, actor, store, api_key="", api_secret="", webhook_se
             store.api_secret = credentials.encrypt(api_secret)
             changed.append("api_secret")
         if changed:
-            store.save(update_fields=[*changed, "updated_at"])
+            fields = [*changed, "updated_at"]
+            if store.credentials_reconnect_needed and api_key and api_secret:
+                store.credentials_reconnect_needed = False  # an imported store is connected again
+                fields.append("credentials_reconnect_needed")
+            store.save(update_fields=fields)
         _ensure_in_scope(access, Store.objects.filter(pk=store.pk), MANAGE_CREDENTIALS, "pk")
     if webhook_secret:
         changed.webhooks = hooks.webhook_secret_rotation(

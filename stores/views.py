@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services as account_services
 from accounts.models import Invitation, User
 from accounts.selectors import invitations_pending_for
-from audit.selectors import history_for
+from audit.presenters import history_entries
 from stores import credentials, hooks, selectors, services
 from stores.access import (
     CHANGE_STORE,
@@ -67,6 +67,7 @@ def home(request):
     stores = list(selectors.stores_for(access))
     for store in stores:
         store.my_role = access.role(store.pk)
+        store.my_role_label = StoreRole(store.my_role).label if store.my_role else ""
     health = hooks.stores_health(access, stores)
     return render(request, "stores/home.html", {"stores": stores, "access": access, "health": health})
 
@@ -108,7 +109,7 @@ def store_detail(request, store_id):
         counts=counts,
         can_view_orders=access.can(VIEW_ORDERS, store.pk),
         overview=hooks.store_overview(access, store, request.user),
-        history=history_for("stores", store.pk, access, store.pk, limit=20),
+        history=history_entries("stores", store.pk, access, store.pk, limit=20),
     )
     return render(request, "stores/detail.html", context)
 
@@ -235,6 +236,11 @@ def store_credential_log(request, store_id):
 # --- team -------------------------------------------------------------------------------------
 
 
+# The grant form shares field names with the invitation form on the team page: its own ids keep
+# every label pointing at its own field (field names, and so posted data, stay the same).
+GRANT_FORM_IDS = "id_grant_%s"
+
+
 def _team_context(request, store, **forms):
     access = access_for(request.user)
     members = list(selectors.store_members_for(access, store.pk))
@@ -254,7 +260,7 @@ def _team_context(request, store, **forms):
         invitations=list(invitations_pending_for(access, store.pk)),
         grants=grants,
         invite_form=forms.get("invite_form") or InvitationForm(),
-        grant_form=forms.get("grant_form") or GrantForm(),
+        grant_form=forms.get("grant_form") or GrantForm(auto_id=GRANT_FORM_IDS),
         role_choices=StoreRole.choices,
         role_help=ROLE_HELP,
     )
@@ -357,7 +363,7 @@ def store_invitation_revoke(request, store_id, invitation_id):
 @require_POST
 def store_grant(request, store_id):
     store = selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
-    form = GrantForm(request.POST)
+    form = GrantForm(request.POST, auto_id=GRANT_FORM_IDS)
     if form.is_valid():
         user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
         if user is None:

@@ -240,9 +240,14 @@ class Puller(ImageSteps, Writer):
         total: int | None = None,
         status: str | None = None,
         add: int = 0,
+        items: int = 0,
         force: bool = False,
     ) -> None:
+        """``done``/``total`` measure the step's work (for variations: parent products read);
+        ``items`` counts what it stored when that differs (the variations themselves)."""
         entry = self.run.progress.setdefault(entity, {"done": 0, "total": None, "status": "pending"})
+        if items:
+            entry["items"] = entry.get("items", 0) + items
         if done is not None:
             entry["done"] = done
         if add:
@@ -588,12 +593,13 @@ class Puller(ImageSteps, Writer):
     def fetch_variations(self, products: dict[int, tuple[Any, str]], stats: EntityStats) -> None:
         """Fetch and write the variations of ``products`` (woo_id -> (local id, status))."""
         self._progress("variations", total=len(products), done=0)
+        self.run.progress["variations"]["items"] = 0
         buffer: list[tuple[int, Any, list[dict]]] = []
         buffered_rows = 0
         errors: list[ItemError] = []
         batch_rows = settings.SYNC_UPSERT_BATCH_ROWS
         for product_woo_id, result in woo.variations_for_many(self.client, self._variation_statuses(products)):
-            self._progress("variations", add=1)
+            self._progress("variations", add=1, items=0 if isinstance(result, WooError) else len(result))
             if isinstance(result, WooError):
                 if isinstance(result, FATAL_ERRORS):
                     raise result

@@ -67,11 +67,18 @@ def sync_run_progress(run_id, user=None) -> dict[str, Any]:
                 "total": total,
                 "status": status,
                 "percent": round(fraction * 100),
+                # What the step stored (variations: the variations, not their parent products).
+                "stored": entry.get("items", done),
             }
         )
     if not entities:
         entities = [
-            {"entity": name, **value, "percent": 100 if value.get("status") == "done" else 0}
+            {
+                "entity": name,
+                **value,
+                "percent": 100 if value.get("status") == "done" else 0,
+                "stored": value.get("items", value.get("done", 0)),
+            }
             for name, value in (run.progress or {}).items()
         ]
     finished = not run.is_active

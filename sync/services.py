@@ -140,7 +140,8 @@ def stores_due_for_sync(now=None) -> list[Any]:
 
     now = now or timezone.now()
     rows = (
-        Store.objects.filter(sync_interval_minutes__gt=0)
+        # A store imported without readable credentials waits for an owner to reconnect it.
+        Store.objects.filter(sync_interval_minutes__gt=0, credentials_reconnect_needed=False)
         .annotate(
             last=Max("sync_runs__created_at", filter=Q(sync_runs__kind__in=[SyncRunKind.INCREMENTAL, SyncRunKind.FULL]))
         )

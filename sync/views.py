@@ -115,6 +115,7 @@ def sync_progress(request, store_id, run_id):
     if progress["finished"] and request.GET.get("live"):
         # The run has just ended: also refresh the history table (out-of-band swap).
         context["oob_runs"] = list(sync_runs_page_source(request.user, store.pk)[:HISTORY_ON_STATUS_PAGE])
+        context["oob_health"] = store_health_for(access, [store.pk]).get(store.pk)
     return render(request, "sync/_progress.html", context)
 
 

@@ -223,6 +223,38 @@ def _record_webhook(store_id, answer, topic, url):
     return hook
 
 
+def imported_webhooks_repoint(*, clients=None):
+    """After ``import_supabase``: the WooCommerce webhooks still deliver to the old app. Point
+    each at our receiver (secrets untouched, so signatures keep verifying) and record the new URL.
+    Returns one line per webhook for the import's report. ``clients``: store id -> client (tests).
+    """
+    lines = []
+    hooks = (
+        Webhook.objects.filter(woo_webhook_id__isnull=False)
+        .select_related("store")
+        .order_by("store__name", "woo_webhook_id")
+    )
+    with audit_actor.system("import"):
+        for hook in hooks:
+            url = delivery_url(hook.store_id)
+            label = f'Store "{hook.store.name}", webhook {hook.woo_webhook_id} ({hook.topic})'
+            if hook.delivery_url == url:
+                lines.append(f"{label}: already delivers here.")
+                continue
+            if hook.store.credentials_reconnect_needed:
+                lines.append(f"{label}: not repointed, the store needs its credentials first.")
+                continue
+            try:
+                woo = (clients or {}).get(hook.store_id) or _client(hook.store, None)
+                webhook_update(woo, webhook_id=hook.woo_webhook_id, delivery_url=url)
+            except WooError as exc:
+                lines.append(f"{label}: not repointed: {_safe_error(exc)}")
+                continue
+            Webhook.objects.filter(pk=hook.pk).update(delivery_url=url, updated_at=timezone.now())
+            lines.append(f"{label}: now delivers to {url}")
+    return lines
+
+
 def webhook_status_refresh(*, store_id, client=None, now=None):
     """Read the store's webhooks from WooCommerce: statuses follow, a webhook WooCommerce has
     disabled raises an alert (once) and queues an incremental pull to fill the gap, a rotated

@@ -22,6 +22,7 @@ from stores.access import MANAGE_WEBHOOKS, RUN_SYNC, VIEW_STORE, access_for
 from stores.pages import page_context, store_for
 from webhooks import inbox, receiving, remote, selectors
 from webhooks.models import WebhookStatus
+from webhooks.presenters import with_topic_labels
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def receive(request, store_id):
 @login_required
 def webhook_list(request, store_id):
     access, store = store_for(request, store_id, VIEW_STORE)
-    webhooks = list(selectors.webhooks_for(access, store_id))
+    webhooks = with_topic_labels(list(selectors.webhooks_for(access, store_id)))
     context = page_context(
         store,
         access,
@@ -79,8 +80,8 @@ def webhook_list(request, store_id):
         webhooks=webhooks,
         disabled_count=selectors.disabled_count(webhooks),
         alerts=selectors.webhook_alerts_for(access, store_id),
-        logs=selectors.webhook_logs_for(access, store_id),
-        failed_deliveries=selectors.webhook_failed_deliveries_for(access, store_id),
+        logs=with_topic_labels(selectors.webhook_logs_for(access, store_id)),
+        failed_deliveries=with_topic_labels(selectors.webhook_failed_deliveries_for(access, store_id)),
         summary=selectors.webhook_inbox_summary(access, store_id),
         delivery_url=remote.delivery_url(store_id),
         standard_topics=settings.WEBHOOK_STANDARD_TOPICS,

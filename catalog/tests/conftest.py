@@ -120,10 +120,3 @@ def make_order(store, **fields):
     }
     values.update(fields)
     return Order.objects.create(store=store, **values)
-
-
-@pytest.fixture
-def tz_middleware(settings):
-    middleware = "config.timezones.UserTimezoneMiddleware"
-    if middleware not in settings.MIDDLEWARE:
-        settings.MIDDLEWARE = [*settings.MIDDLEWARE, middleware]

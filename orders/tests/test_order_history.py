@@ -32,10 +32,10 @@ def test_the_order_page_shows_its_history(client, store, manager, changed_order)
     response, html = _page(client, store, changed_order)
     history = html.split('id="object-history"')[1].split("</section>")[0]
     assert history.count("data-history-entry") == 2
-    assert "customer_email, status" in history and "manager@example.com" in history
+    assert "Status changed from Processing to Completed" in history and "manager@example.com" in history
     update, insert = response.context["history"]
     assert (update.action, insert.action) == ("UPDATE", "INSERT")
-    assert update.new_data["customer_email"] == NEW_EMAIL  # managers see customer data
+    assert f"to {NEW_EMAIL}" in history  # managers see customer data
 
 
 def test_a_viewer_sees_the_history_with_customer_data_masked(client, store, viewer, changed_order):
@@ -43,9 +43,5 @@ def test_a_viewer_sees_the_history_with_customer_data_masked(client, store, view
     response, html = _page(client, store, changed_order)
     history = html.split('id="object-history"')[1].split("</section>")[0]
     assert history.count("data-history-entry") == 2
-    for entry in response.context["history"]:
-        assert entry.customer_data_masked
-        for data in (entry.old_data, entry.new_data):
-            if data is not None:
-                assert data["customer_email"] == data["customer_name"] == "XXXX"
+    assert "Customer e-mail changed from XXXX to XXXX" in history
     assert NEW_EMAIL not in html and "dana.levi" not in html

@@ -1,17 +1,9 @@
-/* Storedesk dashboard pages: bulk selection, confirmations on chosen values, the time-zone
-   cookie and a few keyboard helpers. Progressive enhancement: every page works without it. */
+/* Storedesk dashboard pages: bulk selection, confirmations on chosen values and a few keyboard
+   helpers (the time-zone cookie: timezone.js). Progressive enhancement: every page works without it. */
 (function () {
   "use strict";
 
   document.documentElement.classList.add("js");
-
-  // The browser's time zone, so dates are shown in the user's own (read by the server).
-  try {
-    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone && document.cookie.indexOf("storedesk_tz=" + encodeURIComponent(zone)) === -1) {
-      document.cookie = "storedesk_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
-    }
-  } catch (e) { /* old browser: the server's default time zone is used */ }
 
   // ---- bulk selection on the product list ------------------------------------------------
   function bulkForm(node) { return node && node.closest ? node.closest("form[data-bulk]") : null; }
@@ -59,6 +51,9 @@
       var form = bulkForm(clear);
       form.querySelectorAll("input[data-bulk-item], input[data-bulk-all]").forEach(function (box) { box.checked = false; });
       refreshBulk(form);
+      // The bar (and the focused button) is now hidden: keep the keyboard in the table.
+      var all = form.querySelector("input[data-bulk-all]");
+      if (all) { all.focus(); }
       return;
     }
     // A submit button that needs its own confirmation (e.g. "take all of theirs").

@@ -85,6 +85,7 @@ MATRIX = {
     # site
     "healthz": site_page(GET, anonymous=OK_OR_UNAVAILABLE, member=OK_OR_UNAVAILABLE),
     "home": site_page(GET, anonymous=LOGIN, member=200),
+    "favicon": site_page(GET, anonymous=REDIRECT, member=REDIRECT, note="to the static icon"),
     "set_language": site_page(POST, anonymous=REDIRECT, member=REDIRECT, data={"language": "he", "next": "/"}),
     "invitation_accept": site_page(GET, anonymous=200, member=200, note="public one-time link"),
     # accounts
@@ -182,6 +183,7 @@ MATRIX.update(
             POST, False, dict.fromkeys(ROLES, 401), {"product": "unsigned"}, "unsigned delivery", ""
         ),
         # Audit pages: app admins only; for everybody else they do not exist.
+        "audit:activity": site_page(GET, anonymous=404, member=404, admin=200),
         "audit:critical_changes": site_page(GET, anonymous=404, member=404, admin=200),
         "audit:user_activity": site_page(GET, anonymous=404, member=404, admin=200),
         "audit:anomalies": site_page(GET, anonymous=404, member=404, admin=200),

@@ -30,6 +30,7 @@ def test_the_store_page_shows_its_history(client, role):
     html = response.content.decode()
     history = html.split('id="object-history"')[1].split("</section>")[0]
     assert history.count("data-history-entry") == 3  # created, renamed, key replaced
-    assert "· name" in history and "· api_key" in history and "owner@example.com" in history
+    assert "Name changed from Historic to Historic Shop" in history and "API key replaced" in history
+    assert "owner@example.com" in history
     assert [entry.action for entry in response.context["history"]] == ["UPDATE", "UPDATE", "INSERT"]
     assert "ck_replaced" not in html

@@ -67,7 +67,7 @@ def test_owner_sees_everything_and_the_owner_actions(client, owner, store, regis
     ):
         assert url in content
     assert remote.delivery_url(store.pk) in content
-    assert "product.updated" in content and "RuntimeError: boom" in content
+    assert "Product updated" in content and "RuntimeError: boom" in content
 
 
 @pytest.mark.parametrize("role", ["manager", "viewer"])
@@ -171,3 +171,37 @@ def test_store_tab_links_to_the_page(client, owner, store):
 
     tabs = store_tabs(store, access_for(owner), "webhooks")
     assert any(tab["key"] == "webhooks" and tab["url"] == page_url(store) and tab["active"] for tab in tabs)
+
+
+def _figure(content, label):
+    import re
+
+    match = re.search(r'<div class="stat-value num">([\d,]+)</div><div class="stat-label">' + label, content)
+    return int(match.group(1).replace(",", ""))
+
+
+def test_the_24_hour_figure_counts_the_deliveries_listed_below_it(client, owner, store, registered, post):
+    from .conftest import product_payload, receiver_url
+
+    # A ping, a signed delivery and one with a bad signature: three rows in "Recent deliveries".
+    client.post(receiver_url(store.pk), data=b"webhook_id=1", content_type="application/x-www-form-urlencoded")
+    assert post(store, product_payload()).status_code == 200
+    assert post(store, product_payload(woo_id=102), signature="bad").status_code == 401
+    client.force_login(owner)
+    content = client.get(page_url(store)).content.decode()
+    listed = content.split('id="webhook-logs"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0].count("<tr>")
+    assert listed == 3
+    assert _figure(content, "Received in the last 24 hours") == listed
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", ["Product updated", "Order updated"]), ("he", ["מוצר עודכן", "הזמנה עודכנה"])]
+)
+def test_topics_are_shown_in_words(client, owner, store, registered, language, words):
+    client.force_login(owner)
+    client.cookies["django_language"] = language
+    content = client.get(page_url(store)).content.decode()
+    table = content.split('id="webhooks"', 1)[1].split("</table>", 1)[0]
+    for word in words:
+        assert word in table
+    assert ">product.updated" not in table and ">order.updated" not in table

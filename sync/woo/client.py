@@ -661,3 +661,10 @@ def _refused(exc: Exception) -> bool:
 def client_for(store, **kwargs: Any) -> WooClient:
     """A client for a store's stored credentials (decrypted by ``stores.credentials``)."""
     return WooClient(api_credentials(store), **kwargs)
+
+
+__all__ = [
+    "MAX_PER_PAGE",
+    "WooClient",
+    "client_for",
+]

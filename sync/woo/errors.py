@@ -108,3 +108,17 @@ class _Retry(Exception):
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
+
+
+__all__ = [
+    "WooAddressRefusedError",
+    "WooAuthError",
+    "WooClientError",
+    "WooError",
+    "WooNotWooCommerceError",
+    "WooPaginationError",
+    "WooRateLimitedError",
+    "WooServerError",
+    "WooTLSError",
+    "WooUnreachableError",
+]

@@ -245,3 +245,32 @@ def webhook_update(
     """Change what is given (None leaves a field as it is)."""
     fields = {"secret": secret, "status": status, "delivery_url": delivery_url}
     return client.put(f"webhooks/{webhook_id}", {key: value for key, value in fields.items() if value is not None}).data
+
+
+__all__ = [
+    "Listing",
+    "Taxonomy",
+    "attribute_terms_for_many",
+    "attributes_list",
+    "batch_item_error",
+    "item_get",
+    "list_by_ids",
+    "list_pages",
+    "order_update_status",
+    "product_create",
+    "product_delete",
+    "product_get",
+    "product_update",
+    "products_batch_update",
+    "products_search",
+    "store_ping",
+    "term_create",
+    "term_update",
+    "terms_pages",
+    "variations_batch",
+    "variations_for_many",
+    "variations_list",
+    "webhook_create",
+    "webhook_update",
+    "webhooks_list",
+]

@@ -149,3 +149,10 @@ def _error_fields(body: Any) -> tuple[str | None, str | None, Any]:
 def _excerpt(response: requests.Response, limit: int = 200) -> str:
     text = response.text[:limit] if response.content else ""
     return " ".join(text.split())
+
+
+__all__ = [
+    "Page",
+    "WooResponse",
+    "parse_retry_after",
+]

@@ -36,7 +36,7 @@ from agents.models import (
 from agents.registry import agent_types, all_agents, get_agent
 from agents.selectors import alerts_for, can_see_insight
 from agents.triggers import RUN_TASK
-from config.celery import app
+from config.celery import task_by_name
 from config.db import Severity
 from stores.access import CHANGE_STORE, RUN_AGENTS, access_for
 from stores.models import StoreRole, StoreUser
@@ -435,5 +435,5 @@ def agents_run_request(*, actor, store_id=None):
     }
     # robust: a broker that is down is logged, never a 500 for the person who pressed the button.
     # The task by its name: agents.tasks calls this module, it is not imported back.
-    transaction.on_commit(partial(app.tasks[RUN_TASK].apply_async, kwargs=kwargs), robust=True)
+    transaction.on_commit(partial(task_by_name(RUN_TASK).apply_async, kwargs=kwargs), robust=True)
     return types

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.actor import SYSTEM_WEBHOOK, audit_actor
-from config.celery import app
+from config.celery import app, task_by_name
 from stores.access import RUN_SYNC, access_for
 from sync.models import SyncError
 from sync.records import ItemError, record_errors
@@ -53,8 +53,8 @@ def _broker_connection():
 def _send_apply_task(delivery_id, kwargs, **options):
     """Send ``webhooks.tasks.webhook_delivery_apply_task`` by name (the tasks module calls this
     one: no import back) on the receiver's fast-failing connection; raises what the broker does."""
-    app.signature(APPLY_TASK, args=(str(delivery_id),), kwargs=kwargs).apply_async(
-        retry=False, connection=_broker_connection(), **options
+    task_by_name(APPLY_TASK).apply_async(
+        (str(delivery_id),), kwargs, retry=False, connection=_broker_connection(), **options
     )
 
 

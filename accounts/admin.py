@@ -24,7 +24,8 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "is_active", "is_staff", "date_joined", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser"]
     search_fields = ["email", "profile__first_name", "profile__last_name"]
-    readonly_fields = ["date_joined", "last_login"]
+    # Staff and superuser follow the 'admin' app role (a database trigger): change the roles below.
+    readonly_fields = ["date_joined", "last_login", "is_staff", "is_superuser"]
     inlines = [ProfileInline, UserRoleInline]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -68,6 +69,7 @@ class InvitationAdmin(admin.ModelAdmin):
         "store",
         "email",
         "role",
+        "permission",
         "invited_by",
         "created_at",
         "expires_at",

@@ -26,14 +26,18 @@ class UserManager(BaseUserManager):
         return user
 
     def create_user(self, email, password=None, **extra_fields):
-        extra_fields.setdefault("is_staff", False)
-        extra_fields.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra_fields)
 
     def create_superuser(self, email, password=None, **extra_fields):
-        extra_fields.setdefault("is_staff", True)
-        extra_fields.setdefault("is_superuser", True)
-        return self._create_user(email, password, **extra_fields)
+        """``createsuperuser``: an app admin, i.e. a user with the ``admin`` role. The database
+        derives ``is_staff`` and ``is_superuser`` from ``user_roles`` (see ``accounts.roles``)."""
+        from django.db import transaction
+
+        with transaction.atomic(using=self._db):
+            user = self._create_user(email, password, **extra_fields)
+            UserRole.objects.using(self._db).create(user=user, role=AppRole.ADMIN)
+            user.refresh_from_db(fields=["is_staff", "is_superuser"])
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -43,7 +47,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), unique=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(
-        default=False, help_text=_("Kept equal to having the 'admin' app role; set through user_roles.")
+        default=False,
+        help_text=_("Follows the 'admin' app role (the database keeps it equal); grant or revoke the role instead."),
     )
     date_joined = created_at()
     # Additive (docs/schema-notes.md): GoTrue's ``email_confirmed_at``, kept by import_supabase.
@@ -92,7 +97,8 @@ class Profile(models.Model):
 
 
 class UserRole(models.Model):
-    """``user_roles``: app-wide roles. ``admin`` makes a user staff."""
+    """``user_roles``: app-wide roles. ``admin`` makes a user staff and superuser (a database
+    trigger keeps ``users.is_staff`` / ``is_superuser`` equal to having it)."""
 
     id = uuid_pk()
     user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="app_roles")
@@ -111,16 +117,19 @@ class UserRole(models.Model):
 
 
 class Invitation(models.Model):
-    """``store_invitations`` (additive): an owner's invitation to join a store with a role.
+    """``store_invitations`` (additive): an owner's invitation to join a store with a role, or to
+    receive one explicit permission on it without a role (``permission``, e.g. ``stores.run_sync``).
 
     The link carries a random token; only its SHA-256 is stored, so the table cannot be used to
-    accept an invitation. An invitation is used once, expires, and can be revoked.
+    accept an invitation. An invitation is used once, expires, and can be revoked. Nobody gets
+    access to a store they did not accept.
     """
 
     id = uuid_pk()
     store = models.ForeignKey("stores.Store", on_delete=models.DB_CASCADE, related_name="invitations")
     email = models.EmailField()
-    role = models.TextField(choices=StoreRole.choices)
+    role = models.TextField(choices=StoreRole.choices, null=True, blank=True)
+    permission = models.TextField(null=True, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.DB_SET_NULL, related_name="invitations_sent"
@@ -137,11 +146,18 @@ class Invitation(models.Model):
         db_table = "store_invitations"
         ordering = ["-created_at"]
         constraints = [
-            choices_check("role", StoreRole, table="store_invitations"),
-            # At most one open invitation per store and address (a new one revokes the old).
+            choices_check("role", StoreRole, table="store_invitations", nullable=True),
+            models.CheckConstraint(
+                condition=models.Q(permission__isnull=True, role__isnull=False)
+                | models.Q(permission__isnull=False, role__isnull=True),
+                name="store_invitations_role_or_permission",
+            ),
+            # At most one open role invitation per store and address (a new one revokes the old).
+            # The service revokes an older open invitation to the same permission too; two left
+            # open by a race would grant the same permission twice, which changes nothing.
             models.UniqueConstraint(
                 fields=["store", "email"],
-                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True, permission__isnull=True),
                 name="store_invitations_one_open_per_email",
             ),
         ]

@@ -12,7 +12,17 @@ def invitations_pending_for(access, store_id):
     return (
         Invitation.objects.filter(store_id=store_id, accepted_at__isnull=True, revoked_at__isnull=True)
         .select_related("invited_by")
-        .only("id", "email", "role", "created_at", "expires_at", "store_id", "invited_by__id", "invited_by__email")
+        .only(
+            "id",
+            "email",
+            "role",
+            "permission",
+            "created_at",
+            "expires_at",
+            "store_id",
+            "invited_by__id",
+            "invited_by__email",
+        )
         .order_by("-created_at", "pk")
     )
 

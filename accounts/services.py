@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.models import AppRole, Invitation, Profile, User, UserRole
+from accounts.models import Invitation, Profile, User, UserRole
 from audit.actor import audit_actor_becomes
-from stores.access import MANAGE_MEMBERS, access_for
+from stores.access import GRANTABLE_PERMISSIONS, MANAGE_MEMBERS, access_for, forget_access
+from stores.forms import invitation_offer_label
 from stores.models import StoreRole, StoreUser
-from stores.services import store_membership_add
+from stores.services import store_membership_add, store_permission_add
 
 
 @transaction.atomic
@@ -30,28 +31,24 @@ def user_create(*, email, password=None, first_name=None, last_name=None, phone=
     return user
 
 
+def _reload_admin_flags(user):
+    # The database trigger on user_roles has just set them; keep the caller's object current.
+    user.refresh_from_db(fields=["is_staff", "is_superuser"])
+    forget_access(user)
+
+
 @transaction.atomic
 def user_role_grant(*, user, role):
-    """Give an app role. ``admin`` also makes the user Django-admin staff, and only it does."""
+    """Give an app role. ``admin`` makes the user Django-admin staff and superuser (the database
+    does it, see ``accounts.roles``), and only it does."""
     UserRole.objects.get_or_create(user=user, role=role)
-    if role == AppRole.ADMIN and not (user.is_staff and user.is_superuser):
-        # App admins have full access to every table (the inventory's admin policies).
-        user.is_staff = user.is_superuser = True
-        user.save(update_fields=["is_staff", "is_superuser"])
+    _reload_admin_flags(user)
 
 
 @transaction.atomic
 def user_role_revoke(*, user, role):
     UserRole.objects.filter(user=user, role=role).delete()
-    if role == AppRole.ADMIN and user.is_staff:
-        user.is_staff = False
-        user.is_superuser = False
-        user.save(update_fields=["is_staff", "is_superuser"])
-
-
-def has_role(user, role):
-    """The inventory's ``has_role(user_id, role)``."""
-    return user.is_authenticated and UserRole.objects.filter(user=user, role=role).exists()
+    _reload_admin_flags(user)
 
 
 # --- profiles ---------------------------------------------------------------------------------
@@ -160,28 +157,35 @@ def invitation_ttl():
 
 
 @transaction.atomic
-def invitation_create(*, actor, store, email, role, accept_url_for=None):
-    """An owner invites ``email`` to ``store`` with ``role``. Returns ``(invitation, token)``.
+def invitation_create(*, actor, store, email, role=None, permission=None, accept_url_for=None):
+    """An owner invites ``email`` to ``store``, either with a store ``role`` (membership) or to
+    receive one explicit ``permission`` without a role. Returns ``(invitation, token)``.
 
-    Only the token's hash is stored; the link goes out by email once the transaction commits.
-    An open invitation for the same address is revoked first.
+    The same happens whether or not an account uses the address: the answer tells nobody who
+    has an account. Only the token's hash is stored; the link goes out by email once the
+    transaction commits. An open invitation for the same address and offer is revoked first.
     """
 
     access_for(actor).require(MANAGE_MEMBERS, store.pk)
-    if role not in StoreRole.values:
+    if (role is None) == (permission is None):
+        raise ValueError("An invitation offers either a role or a permission.")
+    if role is not None and role not in StoreRole.values:
         raise ValidationError(_("Unknown role."), code="invalid_role")
+    if permission is not None and permission not in GRANTABLE_PERMISSIONS:
+        raise ValidationError(_("That permission cannot be granted."), code="not_grantable")
     email = User.objects.normalize_email(email).lower()
-    if StoreUser.objects.filter(store=store, user__email__iexact=email).exists():
+    if role is not None and StoreUser.objects.filter(store=store, user__email__iexact=email).exists():
         raise ValidationError(_("%(email)s is already a member of this store.") % {"email": email}, code="member")
     now = timezone.now()
     Invitation.objects.select_for_update().filter(
-        store=store, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+        store=store, email=email, permission=permission, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now)
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         store=store,
         email=email,
         role=role,
+        permission=permission,
         token_hash=_token_hash(token),
         invited_by=actor,
         expires_at=now + invitation_ttl(),
@@ -195,7 +199,12 @@ def invitation_create(*, actor, store, email, role, accept_url_for=None):
 def _send_invitation_email(invitation_id, url):
 
     invitation = Invitation.objects.select_related("store", "invited_by__profile").get(pk=invitation_id)
-    context = {"invitation": invitation, "url": url, "store_name": invitation.store.name}
+    context = {
+        "invitation": invitation,
+        "url": url,
+        "store_name": invitation.store.name,
+        "offer_label": invitation_offer_label(invitation),
+    }
     subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
     body = render_to_string("accounts/email/invitation_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
@@ -237,7 +246,8 @@ def invitation_accept(*, token, user=None, password=None, first_name=None, last_
     """Accept an invitation, once. Either the signed-in user whose email it was sent to accepts,
     or a new account is made for that email with the password the invitee chose.
 
-    Returns ``(user, membership)``.
+    Returns ``(user, membership)``; ``membership`` is ``None`` for a permission invitation (the
+    user then holds that one permission on the store, without a role).
     """
 
     invitation = invitation_for_token(token, lock=True)
@@ -251,7 +261,11 @@ def invitation_accept(*, token, user=None, password=None, first_name=None, last_
             raise ValidationError(_("Choose a password."), code="password")
         user = user_create(email=invitation.email, password=password, first_name=first_name, last_name=last_name)
     with audit_actor_becomes(user):  # the membership is the new member's own doing, even signed out
-        membership = store_membership_add(actor=user, store=invitation.store, user=user, role=invitation.role)
+        if invitation.permission:
+            membership = None
+            store_permission_add(store=invitation.store, user=user, perm=invitation.permission)
+        else:
+            membership = store_membership_add(actor=user, store=invitation.store, user=user, role=invitation.role)
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -18,7 +18,15 @@ from accounts import services
 from accounts.forms import AcceptInvitationForm, EmailAuthenticationForm, ProfileForm, SetOrResetPasswordForm
 from accounts.models import User
 from accounts.selectors import profile_get
+from stores.forms import invitation_offer_label
 from stores.models import StoreRole
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked login: the product's page, saying how long it lasts."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    context = {"title": _("Too many attempts"), "lockout_minutes": minutes}
+    return render(request, "accounts/locked_out.html", context, status=429)
 
 
 class LoginView(auth_views.LoginView):
@@ -125,6 +133,7 @@ def invitation_accept(request, token):
     except services.InvitationInvalid:
         return render(request, "accounts/invitation_invalid.html", {"title": _("Invitation not valid")}, status=404)
 
+    offer_label = invitation_offer_label(invitation)
     signed_in = request.user.is_authenticated
     matches = signed_in and request.user.email.lower() == invitation.email.lower()
     account_exists = not signed_in and User.objects.filter(email__iexact=invitation.email).exists()
@@ -158,11 +167,18 @@ def invitation_accept(request, token):
                 % {"store": invitation.store.name, "role": StoreRole(membership.role).label},
             )
             return redirect("stores:detail", store_id=membership.store_id)
+        if user is not None:  # a permission invitation: no role, one capability
+            messages.success(
+                request,
+                _("Permission on %(store)s: %(permission)s.")
+                % {"permission": offer_label, "store": invitation.store.name},
+            )
+            return redirect("stores:detail", store_id=invitation.store_id)
 
     context = {
         "title": _("Join %(store)s") % {"store": invitation.store.name},
         "invitation": invitation,
-        "role_label": StoreRole(invitation.role).label,
+        "offer_label": offer_label,
         "form": form,
         "signed_in": signed_in,
         "matches": matches,

@@ -46,6 +46,8 @@ from functools import cached_property
 import psycopg
 from django.db import transaction
 
+from config.client_ip import client_ip
+
 SETTING_USER_ID = "storedesk.actor_user_id"
 SETTING_EMAIL = "storedesk.actor_email"
 SETTING_IP = "storedesk.actor_ip"
@@ -196,7 +198,7 @@ class _LazyActor:
                 request = self._request
                 self._actor = Actor.for_user(
                     getattr(request, "user", None),
-                    ip=request.META.get("REMOTE_ADDR"),
+                    ip=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT"),
                 )
             finally:

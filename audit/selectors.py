@@ -7,7 +7,7 @@ from django.db.models import Max, Q
 from django.http import Http404
 
 from audit.models import AnomalyResponseAction, AuditLog
-from config.pagination import WindowPage, parse_page_number
+from config.pagination import WindowPage, page_of, parse_page_number
 from stores.access import VIEW_CUSTOMER_DATA, VIEW_ORDERS, VIEW_STORE
 
 CRITICAL_CATEGORIES = ("delete", "credentials", "store", "membership", "app_role")
@@ -45,7 +45,7 @@ def _window(sql, params, page, per_page):
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, per_page + 1, (number - 1) * per_page])
         rows = _dict_rows(cursor)
-    return WindowPage(rows=rows[:per_page], number=number, per_page=per_page, has_next=len(rows) > per_page)
+    return page_of(rows, number, per_page)
 
 
 def critical_changes_for(*, category=None, table=None, action=None, actor=None, page=1, per_page=50):
@@ -198,8 +198,9 @@ def anomalies_for(*, state=None, rule=None, page=1, per_page=25):
         .order_by("-latest", "anomaly_id")
         .values_list("anomaly_id", flat=True)[offset : offset + per_page + 1]
     )
-    has_next = len(id_page) > per_page
-    id_page = id_page[:per_page]
+    id_page = page_of(id_page, number, per_page)
+    has_next = id_page.has_next
+    id_page = id_page.rows
     groups = OrderedDict((anomaly_id, []) for anomaly_id in id_page)
     rows = AnomalyResponseAction.objects.filter(anomaly_id__in=id_page).select_related("target_user")
     for row in rows.order_by("created_at"):

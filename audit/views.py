@@ -1,6 +1,6 @@
 """Admin-only pages under /audit/: critical changes, user activity, anomalies.
 
-Only app admins (``user.is_staff``) see them; everybody else, signed in or not, gets a 404.
+Only app admins (the ``admin`` app role) see them; everybody else, signed in or not, gets a 404.
 """
 
 from functools import wraps
@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.roles import is_app_admin
 from audit import anomalies, selectors
 from audit.forms import ActivityFilterForm
 from audit.presenters import (
@@ -29,7 +30,7 @@ def staff_only(view):
     @wraps(view)
     def inner(request, *args, **kwargs):
         user = request.user
-        if not (user.is_authenticated and user.is_active and user.is_staff):
+        if not is_app_admin(user):
             raise Http404
         return view(request, *args, **kwargs)
 

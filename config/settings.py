@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.input.InputMiddleware",
     "audit.middleware.AuditActorMiddleware",
     "config.timezones.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -151,13 +152,23 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = True
 
-# django-axes: lock the account and the IP after repeated failed logins.
+# Proxies in front of the web process that append to X-Forwarded-For (0: clients connect
+# directly and REMOTE_ADDR is the client). See config/client_ip.py.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# django-axes: lock an account+IP pair after repeated failed logins, and an address on its own
+# (every account tried from it) only after many more (accounts/lockout.py).
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=50)
+if LOGIN_IP_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured("LOGIN_IP_FAILURE_LIMIT must not be below LOGIN_FAILURE_LIMIT.")
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each locks on its own
+AXES_HANDLER = "accounts.lockout.PairLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # read in this order by the handler
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"

@@ -78,6 +78,9 @@ def make(model, **overrides):
 
         run_sync = Permission.objects.get(content_type__app_label="stores", codename="run_sync")
         overrides.setdefault("permission", run_sync)
+    if model._meta.label == "accounts.Invitation" and "permission" not in overrides:
+        # An invitation offers a role or a permission (a CHECK): a role unless told otherwise.
+        overrides.setdefault("role", "viewer")
     values = {}
     for field in model._meta.concrete_fields:
         if field.name in overrides or field.attname in overrides or not _needs_value(field):

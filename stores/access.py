@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import UUIDField, Value
 from django.http import Http404
 
+from accounts.roles import is_app_admin
 from stores.models import StoreRole, StoreUser, StoreUserObjectPermission
 
 VIEW_STORE = "stores.view_store"
@@ -151,7 +152,7 @@ def load_access(user):
             app_roles.add(role)
         else:
             roles[store_id] = role
-    if user.is_staff:
+    if is_app_admin(user):
         # App admins may do everything; their own memberships still name their role on a store.
         return StoreAccess(is_admin=True, signed_in=True, roles=roles, app_roles=frozenset(app_roles))
     grants = {}

@@ -26,6 +26,15 @@ PERMISSION_LABELS = {
     RUN_SYNC: _("Run a sync with WooCommerce"),
     CHANGE_ORDER_STATUS: _("Change order status"),
 }
+
+
+def invitation_offer_label(invitation):
+    """What an invitation offers, for people: a role's name or a permission's description."""
+    if invitation.permission:
+        return PERMISSION_LABELS.get(invitation.permission, invitation.permission)
+    return StoreRole(invitation.role).label
+
+
 ROLE_HELP = {
     StoreRole.OWNER: _("Everything, including settings, credentials, team and deleting the store."),
     StoreRole.MANAGER: _("Catalog, orders with customer data, status changes and syncs."),

@@ -100,6 +100,13 @@ def store_membership_get(access, store_id, membership_id, perm=MANAGE_MEMBERS):
     )
 
 
+def store_member_by_email(access, store_id, email):
+    """The store's membership of the person with this email, or ``None``: one query. Only about
+    this store's members, which the team page lists anyway, never about other accounts."""
+    access.require(MANAGE_MEMBERS, store_id)
+    return StoreUser.objects.select_related("user").filter(store_id=store_id, user__email__iexact=email).first()
+
+
 def store_grants_for(access, store_id):
     """Explicit per-store grants (guardian rows) with their users: one query."""
     access.require(MANAGE_MEMBERS, store_id)

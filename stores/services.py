@@ -278,22 +278,41 @@ def _permission_for(perm):
     return Permission.objects.get(content_type__app_label=app_label, codename=codename)
 
 
-@transaction.atomic
-def store_grant_permission(*, actor, store, user, perm):
-    """Give ``user`` one capability on one store without a role (e.g. run syncs)."""
-    access = access_for(actor)
-    access.require(MANAGE_MEMBERS, store.pk)
+def _assign_permission(store, user, perm):
     _permission_for(perm)
     if not user.is_active:
         raise ValidationError(_("That account is not active."), code="inactive")
     assign_perm(perm, user, store)
     forget_access(user)
+
+
+@transaction.atomic
+def store_grant_permission(*, actor, store, user, perm):
+    """Give a member one capability on one store beyond their role (e.g. let a viewer run
+    syncs). Anyone else gets one only by accepting an invitation: nobody is given access to a
+    store without agreeing to it (``accounts.services.invitation_create(permission=...)``)."""
+    access = access_for(actor)
+    access.require(MANAGE_MEMBERS, store.pk)
+    _permission_for(perm)
+    if not StoreUser.objects.filter(store=store, user=user).exists():
+        raise ValidationError(
+            _("Only members of the store get a permission directly; anyone else is invited."), code="not_a_member"
+        )
+    _assign_permission(store, user, perm)
     _ensure_in_scope(
         access,
         StoreUserObjectPermission.objects.filter(content_object_id=store.pk, user=user),
         MANAGE_MEMBERS,
         "content_object_id",
     )
+    return perm
+
+
+@transaction.atomic
+def store_permission_add(*, store, user, perm):
+    """Give ``user`` the permission they accepted by invitation (the owner's right to offer it
+    was checked when the invitation was made)."""
+    _assign_permission(store, user, perm)
     return perm
 
 

@@ -17,9 +17,10 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as account_services
-from accounts.models import Invitation, User
+from accounts.models import Invitation
 from accounts.selectors import invitations_pending_for
 from audit.presenters import history_entries
+from config.client_ip import client_ip
 from stores import credentials, hooks, selectors, services
 from stores.access import (
     CHANGE_STORE,
@@ -41,6 +42,7 @@ from stores.forms import (
     StoreCredentialsForm,
     StoreDeleteForm,
     StoreSettingsForm,
+    invitation_offer_label,
 )
 from stores.models import StoreRole, StoreUserObjectPermission
 from stores.pages import page_context
@@ -49,7 +51,7 @@ SECRET_FIELDS = ("api_key", "api_secret", "webhook_secret", "password")
 
 
 def _client_meta(request):
-    return request.META.get("REMOTE_ADDR"), request.headers.get("user-agent", "")
+    return client_ip(request), request.headers.get("user-agent", "")
 
 
 def _store_context(request, store, active, **extra):
@@ -248,6 +250,9 @@ def _team_context(request, store, **forms):
     for member in members:
         member.is_last_owner = member.role == StoreRole.OWNER and owner_count == 1
         member.is_me = member.user_id == request.user.pk
+    invitations = list(invitations_pending_for(access, store.pk))
+    for invitation in invitations:
+        invitation.offer_label = invitation_offer_label(invitation)
     grants = list(selectors.store_grants_for(access, store.pk))
     for grant in grants:
         perm = f"{grant.permission.content_type.app_label}.{grant.permission.codename}"
@@ -257,7 +262,7 @@ def _team_context(request, store, **forms):
         store,
         "team",
         members=members,
-        invitations=list(invitations_pending_for(access, store.pk)),
+        invitations=invitations,
         grants=grants,
         invite_form=forms.get("invite_form") or InvitationForm(),
         grant_form=forms.get("grant_form") or GrantForm(auto_id=GRANT_FORM_IDS),
@@ -363,21 +368,32 @@ def store_invitation_revoke(request, store_id, invitation_id):
 @require_POST
 def store_grant(request, store_id):
     store = selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
+    """A member gets the permission at once; anyone else, account or not, is sent an invitation
+    to accept, and the answer is the same for both (the form tells nothing about accounts)."""
     form = GrantForm(request.POST, auto_id=GRANT_FORM_IDS)
     if form.is_valid():
-        user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
-        if user is None:
-            form.add_error("email", _("No active account uses this email. Invite them first."))
-        else:
-            try:
-                services.store_grant_permission(
-                    actor=request.user, store=store, user=user, perm=form.cleaned_data["permission"]
-                )
-            except ValidationError as error:
-                form.add_error("permission", error)
+        email, perm = form.cleaned_data["email"], form.cleaned_data["permission"]
+        member = selectors.store_member_by_email(access_for(request.user), store.pk, email)
+        try:
+            if member is not None:
+                services.store_grant_permission(actor=request.user, store=store, user=member.user, perm=perm)
+                message = _("Permission granted to %(email)s.")
             else:
-                messages.success(request, _("Permission granted to %(email)s.") % {"email": user.email})
-                return redirect("stores:team", store_id=store.pk)
+                account_services.invitation_create(
+                    actor=request.user,
+                    store=store,
+                    email=email,
+                    permission=perm,
+                    accept_url_for=lambda token: request.build_absolute_uri(
+                        reverse("invitation_accept", kwargs={"token": token})
+                    ),
+                )
+                message = _("%(email)s was sent an invitation: the permission applies once they accept it.")
+        except ValidationError as error:
+            form.add_error("permission", error)
+        else:
+            messages.success(request, message % {"email": email.lower()})
+            return redirect("stores:team", store_id=store.pk)
     return render(request, "stores/team.html", _team_context(request, store, grant_form=form), status=400)
 
 

@@ -76,13 +76,15 @@ TABLES = (
     TableSpec("sync_logs"),
     TableSpec("sync_errors"),
     TableSpec("sprints"),
-    TableSpec("tasks"),
+    # actual_hours is the sum of the task's work logs, kept by a trigger as they arrive: an existing
+    # task keeps ours, or every re-run would overwrite the sum with the source's figure.
+    TableSpec("tasks", on_update={"actual_hours": "t.actual_hours"}),
     TableSpec("work_logs"),
     TableSpec("task_comments"),
-    TableSpec("project_alerts"),
     TableSpec("task_logs"),
     TableSpec("bug_reports"),
     TableSpec("deployments"),
+    TableSpec("project_alerts"),
     TableSpec("agent_insights"),
     TableSpec("agent_alerts"),
     TableSpec("agent_execution_log"),

@@ -162,6 +162,12 @@ def test_every_row_arrives_with_its_id_and_a_second_run_duplicates_nothing(sourc
     assert "0 files copied, 10 already here" in second
     # Two tables changed, so two more import rows; nothing else was written to the trail.
     assert AuditLog.objects.count() == 5 + len(TABLES) + 2
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM tasks t WHERE actual_hours IS DISTINCT FROM"
+            " (SELECT coalesce(sum(hours), 0) FROM work_logs w WHERE w.task_id = t.id)"
+        )
+        assert cursor.fetchone() == (0,)
 
 
 def test_dry_run_counts_and_writes_nothing(source, bucket_dir):

@@ -115,15 +115,9 @@ def test_rows_that_cannot_go_in_are_refused_with_the_reason_and_the_rest_arrives
 
 
 def test_keys_we_keep_unique_and_the_source_did_not(source):
-    # The inventory has no UNIQUE (store_id, woo_id) on products; ours has. And a partial unique
-    # index NULLS NOT DISTINCT over a column of ours only, as agent_insights gets in main
-    # (agent_type, cause, store_id) for unresolved rows.
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE agent_insights ADD COLUMN test_cause text NOT NULL DEFAULT ''")
-        cursor.execute(
-            "CREATE UNIQUE INDEX test_one_live_insight ON agent_insights (agent_type, test_cause, acknowledged_by)"
-            " NULLS NOT DISTINCT WHERE resolved_at IS NULL"
-        )
+    # The inventory has no UNIQUE (store_id, woo_id) on products; ours has. And agent_insights has
+    # a partial unique index NULLS NOT DISTINCT over columns of ours (agent_type, cause, store_id)
+    # for unresolved rows: two open insights of one agent about no store clash.
     run_sql(
         source,
         "INSERT INTO products (store_id, woo_id, name, updated_at)"
@@ -134,10 +128,7 @@ def test_keys_we_keep_unique_and_the_source_did_not(source):
     output = import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
     assert "refused 1: another imported row has the same store_id, woo_id (the newest is kept)" in output
     assert Product.objects.get(woo_id=5).name == "Newer twin"
-    assert (
-        "refused 1: another imported row has the same agent_type, test_cause, acknowledged_by (the newest is kept)"
-        in output
-    )
+    assert "refused 1: another imported row has the same agent_type, cause, store_id (the newest is kept)" in output
     assert sorted(AgentInsight.objects.filter(agent_type="pricing").values_list("analysis", flat=True)) in (
         ["Done", "Open 1"],
         ["Done", "Open 2"],

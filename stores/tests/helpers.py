@@ -12,12 +12,12 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import AppRole
-from accounts.services import invitation_create, user_create, user_role_grant
+from accounts.services import invitation_accept, invitation_create, user_create, user_role_grant
 from audit.models import CredentialAccessLog
 from orders.models import Order
 from stores.access import RUN_SYNC
 from stores.models import StoreRole, StoreUser, StoreUserObjectPermission
-from stores.services import store_create, store_grant_permission
+from stores.services import store_create
 
 PASSWORD = "a-Long-enough-passw0rd"
 ROLES = ("anonymous", "viewer", "manager", "owner", "other_owner", "admin", "team")
@@ -87,7 +87,9 @@ def build_world():
             actor=owner, store=store, email=f"invitee-{key.lower()}@example.com", role=StoreRole.VIEWER
         )
         world.invitations[key], world.tokens[key] = invitation, token
-        store_grant_permission(actor=owner, store=store, user=support, perm=RUN_SYNC)
+        # Not a member: the support user gets the permission by accepting an invitation.
+        _grant, grant_token = invitation_create(actor=owner, store=store, email=support.email, permission=RUN_SYNC)
+        invitation_accept(token=grant_token, user=support)
         world.grants[key] = StoreUserObjectPermission.objects.get(content_object=store, user=support)
         CredentialAccessLog.objects.create(store=store, user=owner, ip_address="10.0.0.1", user_agent="Firefox")
     return world

@@ -18,6 +18,7 @@ from stores.services import (
     store_grant_permission,
     store_membership_remove,
     store_membership_set_role,
+    store_permission_add,
     store_revoke_permission,
     store_update,
 )
@@ -140,7 +141,7 @@ def test_grants_through_guardian_affect_has_perm_and_access():
     assert not fresh(helper).has_perm(RUN_SYNC, store)
     assert store.pk not in load_access(helper).store_ids_for(VIEW_STORE)
 
-    store_grant_permission(actor=world.users["owner"], store=store, user=helper, perm=RUN_SYNC)
+    store_permission_add(store=store, user=helper, perm=RUN_SYNC)  # as when an invitation is accepted
     helper = fresh(helper)
     assert helper.has_perm(RUN_SYNC, store)  # StoreRoleBackend and guardian's backend agree
     assert not helper.has_perm(CHANGE_CATALOG, store)

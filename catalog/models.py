@@ -1,7 +1,7 @@
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F
-from django.db.models.functions import Now, Upper
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +13,7 @@ from config.db import (
     UUIDModel,
     choices_check,
     created_at,
+    trigram_index,
     updated_at,
 )
 from stores.models import Store
@@ -20,11 +21,6 @@ from stores.models import Store
 
 def _source_check(table):
     return choices_check("source", DataSource, table=table, nullable=True)
-
-
-def _trigram_index(column, table):
-    """GIN trigram index on UPPER(column): Django's ``icontains`` compiles to ``UPPER(col) LIKE``."""
-    return GinIndex(OpClass(Upper(column), name="gin_trgm_ops"), name=f"{table}_{column}_trgm")
 
 
 class Product(TimestampedModel, SyncedFields):
@@ -96,8 +92,8 @@ class Product(TimestampedModel, SyncedFields):
             GinIndex(fields=["categories"], name="products_categories_gin"),
             GinIndex(fields=["tags"], name="products_tags_gin"),
             GinIndex(fields=["brands"], name="products_brands_gin"),
-            _trigram_index("name", "products"),
-            _trigram_index("sku", "products"),
+            trigram_index("name", "products"),
+            trigram_index("sku", "products"),
         ]
 
     def __str__(self):
@@ -160,7 +156,7 @@ class ProductVariation(TimestampedModel, SyncedFields):
             models.UniqueConstraint(fields=["store", "woo_id"], name="product_variations_store_id_woo_id_key"),
             _source_check("product_variations"),
         ]
-        indexes = [_trigram_index("sku", "product_variations")]
+        indexes = [trigram_index("sku", "product_variations")]
 
     def __str__(self):
         return self.sku or f"#{self.woo_id}"

@@ -31,7 +31,7 @@ from catalog.forms import (
 )
 from catalog.pages import htmx_target, safe_next
 from catalog.presenters import product_rows
-from config.pagination import window_page
+from config.pagination import counted_page, window_page
 from stores.access import CHANGE_CATALOG, VIEW_STORE
 from stores.pages import page_context, store_for
 from sync import services as sync_services
@@ -62,7 +62,7 @@ def product_list(request, store_id):
     terms = selectors.term_choices_for(access, store.pk)
     form = ProductFilterForm(request.GET or None, terms=terms)
     filters = form.to_filters()
-    page = window_page(selectors.products_for(access, store.pk, filters), request.GET.get("page"), PER_PAGE)
+    page = counted_page(selectors.products_for(access, store.pk, filters), request.GET.get("page"), PER_PAGE)
     product_rows(page.rows, store)
     context = page_context(
         store,

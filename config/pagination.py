@@ -1,18 +1,25 @@
-"""Pagination without COUNT(*).
+"""Pagination without a slow COUNT(*).
 
 An exact count of a large store's products costs tens of milliseconds on every page; a page
-that fetches one row more than it shows knows whether a next page exists for free.
+that fetches one row more than it shows knows whether a next page exists for free. Totals
+("1–50 of 1,234") come from a count the caller already keeps (e.g. orders per status), or from a
+count capped at ``EXACT_COUNT_LIMIT`` rows; beyond it, from PostgreSQL's own row estimate for the
+query ("of about 200,000"), which costs one EXPLAIN.
 
 Page numbers are bounded here, before they become an OFFSET: anything that is not a number is
 page 1, a number above ``MAX_PAGE_NUMBER`` or a page past the end is a 404 (PostgreSQL would
 answer "bigint out of range" to 99999999999999999999).
 """
 
+import json
 from dataclasses import dataclass
 
+from django.db import connection
 from django.http import Http404
 
 MAX_PAGE_NUMBER = 1_000_000
+# Beyond this many rows a total is PostgreSQL's estimate, not a count.
+EXACT_COUNT_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,8 @@ class WindowPage:
     number: int
     per_page: int
     has_next: bool
+    total: int | None = None  # None: not asked for
+    total_exact: bool = True
 
     @property
     def has_previous(self):
@@ -65,3 +74,39 @@ def window_page(queryset, page_number, per_page=50):
     number = parse_page_number(page_number)
     offset = (number - 1) * per_page
     return page_of(list(queryset[offset : offset + per_page + 1]), number, per_page)
+
+
+def estimated_rows(queryset):
+    """The planner's row estimate for ``queryset`` (one EXPLAIN, no rows read)."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):  # drivers that do not decode json
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def total_of(queryset, limit=EXACT_COUNT_LIMIT):
+    """``(total, exact)``: an exact count when there are at most ``limit`` rows (the count stops
+    reading after ``limit + 1``), else PostgreSQL's estimate, never below ``limit``."""
+    capped = queryset.order_by()[: limit + 1].count()
+    if capped <= limit:
+        return capped, True
+    return max(estimated_rows(queryset), limit + 1), False
+
+
+def counted_page(queryset, page_number, per_page=50, *, known_total=None):
+    """``window_page`` with a total: ``known_total`` when the caller keeps one (exact and free),
+    else ``total_of``. The total never contradicts the page itself."""
+    page = window_page(queryset, page_number, per_page)
+    if known_total is not None:
+        total, exact = known_total, True
+    elif not page.has_next and (page.rows or page.number == 1):
+        total, exact = page.end_index, True  # the last page: the total is known without counting
+    else:
+        total, exact = total_of(queryset)
+    floor = page.end_index + (1 if page.has_next else 0)
+    if total < floor:
+        total = floor
+    return WindowPage(page.rows, page.number, per_page, page.has_next, total=total, total_exact=exact)

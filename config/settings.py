@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import ipaddress
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -187,6 +188,11 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Large order exports are written here by a worker and downloaded by whoever asked (never
+# under MEDIA_ROOT: they hold customer data). Web and workers must share it.
+ORDER_EXPORTS_DIR = env.path("ORDER_EXPORTS_DIR", default=BASE_DIR / "var" / "exports")
+# Orders lists longer than this are exported by a background job with a progress bar.
+ORDER_EXPORT_STREAM_LIMIT = env.int("ORDER_EXPORT_STREAM_LIMIT", default=20000)
 
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
 if STORAGE_BACKEND == "s3":
@@ -285,12 +291,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "maintenance"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if TESTING:
+    # Parallel test processes (pytest-xdist sets PYTEST_XDIST_WORKER: gw0, gw1...) share one
+    # Redis database: each one's queues, and the Celery workers it starts (they inherit the
+    # environment), live under a key prefix of their own.
+    TEST_REDIS_PREFIX = f"storedesk-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:"
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = TEST_REDIS_PREFIX
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Queue routing lives here (Celery deprecates the per-task ``queue`` attribute); anything not
 # listed goes to the default "maintenance" queue.
 CELERY_TASK_ROUTES = {
     "sync.tasks.*": {"queue": "sync"},
+    "orders.tasks.*": {"queue": "sync"},
     "webhooks.tasks.webhook_delivery_apply_task": {"queue": "webhooks"},
     "webhooks.tasks.webhook_status_refresh_store_task": {"queue": "webhooks"},
     "agents.tasks.*": {"queue": "agents"},
@@ -301,7 +314,7 @@ CELERY_TASK_ROUTES = {
 SCHEDULED_JOBS = {
     "cleanup_logs": ("audit.tasks.cleanup_logs", env.int("CLEANUP_INTERVAL_SECONDS", default=86400), "maintenance"),
 }
-BEAT_HEARTBEAT_KEY = "storedesk:beat:heartbeat"
+BEAT_HEARTBEAT_KEY = f"{TEST_REDIS_PREFIX}beat:heartbeat" if TESTING else "storedesk:beat:heartbeat"
 BEAT_HEARTBEAT_MAX_AGE_SECONDS = env.int("BEAT_HEARTBEAT_MAX_AGE_SECONDS", default=180)
 
 # Retention windows in days (the inventory: 30 / 30 / 365).

@@ -1,7 +1,9 @@
-"""Test support shared by every app: a generic row maker for any model, and a real Celery worker.
+"""Test support shared by every app (the fixtures themselves are in the root ``conftest.py``): a
+generic row maker for any model, row factories, and a real Celery worker.
 
 ``make(Model, **overrides)`` fills every required column with a valid, unique value and creates
-required parents on the way, so tests state only what matters to them.
+required parents on the way, so tests state only what matters to them. ``make_product``,
+``make_variation`` and ``make_order`` make realistic synced rows for the dashboard pages.
 """
 
 import itertools
@@ -14,11 +16,44 @@ from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
+import redis
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
 _counter = itertools.count(1)
+_synced_rows = itertools.count(1)  # numbers the rows of make_product/make_variation/make_order
+
+# The password of every user the shared fixtures make (long enough for the validators).
+PASSWORD = "a-Long-enough-passw0rd"
+# A port nothing listens on: a store that must never be reached fails fast as unreachable.
+UNREACHABLE_URL = "http://127.0.0.1:9"
+# The REST API key of the shared ``store`` fixture, and of the sandbox shops tests start.
+API_KEY = ("ck_storedesk_test_key_00000000000000000000", "cs_storedesk_test_secret_0000000000000000")
+
+
+class IsolatedBroker:
+    """This test process's part of the broker: a Redis client on the tests' broker database and
+    the prefix of this process's keys in it (parallel test processes share the database)."""
+
+    def __init__(self):
+        from config.celery import app
+
+        self.client = redis.Redis.from_url(app.conf.broker_url)
+        # Only set when STOREDESK_TESTING: without it this fails rather than flush a product's keys.
+        self.prefix = settings.TEST_REDIS_PREFIX
+
+    def queue_length(self, queue):
+        return self.client.llen(self.prefix + queue)
+
+    def messages(self, queue):
+        return self.client.lrange(self.prefix + queue, 0, -1)
+
+    def flush(self):
+        """Delete this process's queues, unacknowledged messages and bindings; no one else's."""
+        for key in self.client.scan_iter(match=f"{self.prefix}*", count=1000):
+            self.client.delete(key)
 
 
 def sample_value(field):
@@ -146,3 +181,75 @@ def celery_worker(queues, **environment):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def make_product(store, **fields):
+    from catalog.models import Product
+
+    n = next(_synced_rows)
+    values = {
+        "woo_id": 10_000 + n,
+        "name": f"Product {n:04d}",
+        "sku": f"SKU-{n:04d}",
+        "price": Decimal("10.00") + n,
+        "status": "publish",
+        "type": "simple",
+        "source": "woo",
+        "stock_quantity": 10,
+        "stock_status": "instock",
+        "woo_modified_at": timezone.now() - timedelta(days=1),
+        "categories": [{"id": 5, "name": "Kitchen", "slug": "kitchen"}],
+        "tags": [],
+        "brands": [],
+    }
+    values.update(fields)
+    return Product.objects.create(store=store, **values)
+
+
+def make_variation(product, **fields):
+    from catalog.models import ProductVariation
+
+    n = next(_synced_rows)
+    values = {
+        "woo_id": 50_000 + n,
+        "sku": f"{product.sku}-{n}",
+        "price": Decimal("20.00"),
+        "regular_price": Decimal("20.00"),
+        "stock_quantity": 3,
+        "attributes": [{"id": 1, "name": "Size", "option": "M"}],
+        "source": "woo",
+    }
+    values.update(fields)
+    return ProductVariation.objects.create(product=product, store=product.store, **values)
+
+
+CUSTOMER = {
+    "first_name": "Dana",
+    "last_name": "Levi",
+    "email": "dana.levi@gmail.com",
+    "phone": "+972-52-555-0143",
+    "address_1": "Herzl St 12",
+    "city": "Tel Aviv",
+    "country": "IL",
+}
+
+
+def make_order(store, **fields):
+    from orders.models import Order
+
+    n = next(_synced_rows)
+    values = {
+        "woo_id": 70_000 + n,
+        "number": str(70_000 + n),
+        "status": "processing",
+        "total": Decimal("100.00"),
+        "customer_name": "Dana Levi",
+        "customer_email": CUSTOMER["email"],
+        "customer_phone": CUSTOMER["phone"],
+        "billing": CUSTOMER,
+        "shipping": CUSTOMER,
+        "line_items": [{"id": 1, "name": "Linen apron", "product_id": 1, "quantity": 2, "total": "100.00"}],
+        "woo_created_at": timezone.now() - timedelta(hours=1),
+    }
+    values.update(fields)
+    return Order.objects.create(store=store, **values)

@@ -30,6 +30,19 @@ def allowed_transitions(status):
     return [(value, STATUS_LABELS[value]) for value in ALLOWED_TRANSITIONS.get(status, ())]
 
 
+def money_field(label, minimum=Decimal("0"), **kwargs):
+    """An optional amount in the store's currency (two decimals, typed left to right)."""
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=minimum,
+        max_digits=10,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "dir": "ltr", "inputmode": "decimal"}),
+        **kwargs,
+    )
+
+
 class OrderFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),
@@ -40,22 +53,8 @@ class OrderFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *OrderStatus.choices])
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    total_min = forms.DecimalField(
-        label=_("Total from"),
-        required=False,
-        min_value=Decimal("0"),
-        max_digits=10,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "dir": "ltr", "inputmode": "decimal"}),
-    )
-    total_max = forms.DecimalField(
-        label=_("Total to"),
-        required=False,
-        min_value=Decimal("0"),
-        max_digits=10,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "dir": "ltr", "inputmode": "decimal"}),
-    )
+    total_min = money_field(_("Total from"))
+    total_max = money_field(_("Total to"))
     sort = forms.ChoiceField(
         required=False, choices=[(key, key) for key in ORDERINGS + CUSTOMER_ORDERINGS], widget=forms.HiddenInput
     )
@@ -106,3 +105,52 @@ class OrderStatusForm(forms.Form):
         if value not in ALLOWED_TRANSITIONS.get(self.current, ()):
             raise forms.ValidationError(_("An order cannot go from this status to that one."))
         return value
+
+
+class OrderNoteForm(forms.Form):
+    NOTE_KINDS = (("private", _("Private note")), ("customer", _("Note to the customer")))
+
+    note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}))
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=NOTE_KINDS,
+        initial="private",
+        widget=forms.RadioSelect,
+        help_text=_("WooCommerce e-mails a note to the customer."),
+    )
+
+
+class OrderRefundForm(forms.Form):
+    """Quantities per line (``qty_<item id>``), or an amount; reason; gateway; restock."""
+
+    amount = money_field(_("Amount"), minimum=Decimal("0.01"), help_text=_("Leave empty to refund the chosen lines."))
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    restock = forms.BooleanField(label=_("Put the refunded items back in stock"), required=False, initial=True)
+    api_refund = forms.BooleanField(
+        label=_("Refund the payment through the payment gateway"),
+        required=False,
+        help_text=_("Otherwise the refund is only recorded: return the money yourself."),
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, lines):
+        super().__init__(data)
+        self.lines = lines  # {item id: (item, quantity left, unit price)}
+        for item_id, (item, left, _unit) in lines.items():
+            self.fields[f"qty_{item_id}"] = forms.IntegerField(
+                label=item.get("name", ""),
+                required=False,
+                min_value=0,
+                max_value=left,
+                widget=forms.NumberInput(attrs={"min": "0", "max": str(left), "dir": "ltr", "class": "input-qty"}),
+            )
+
+    def quantities(self):
+        return {
+            item_id: self.cleaned_data.get(f"qty_{item_id}") or 0
+            for item_id in self.lines
+            if self.cleaned_data.get(f"qty_{item_id}")
+        }
+
+    def line_fields(self):
+        return [(self[f"qty_{item_id}"], item, left, unit) for item_id, (item, left, unit) in self.lines.items()]

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -24,6 +24,8 @@ from stores.access import VIEW_ORDERS
 # What counts as a sale (WooCommerce Analytics' default "actionable" and paid statuses).
 REVENUE_STATUSES = (OrderStatus.PROCESSING, OrderStatus.COMPLETED, OrderStatus.ON_HOLD)
 CHART_DAYS = (30, 90)
+# Revenue is net of refunds, as WooCommerce's reports count it.
+NET_TOTAL = F("total") - F("refunded_total")
 
 
 def local_midnight(days_ago=0, now=None):
@@ -95,7 +97,7 @@ def daily_series_for(access, store_id, days=30, now=None):
         .annotate(day=TruncDate("woo_created_at", tzinfo=timezone.get_current_timezone()))
         .values("day")
         # COUNT(*), not COUNT(id): the covering index (orders_store_sales_idx) then answers alone.
-        .annotate(orders=Count("*"), revenue=Sum("total"))
+        .annotate(orders=Count("*"), revenue=Sum(NET_TOTAL))
         .order_by("day")
     )
     by_day = {row["day"]: row for row in rows}
@@ -171,7 +173,7 @@ def sales_by_store_for(access, store_ids, now=None):
         .values("store_id")
         .annotate(
             orders_today=Count("pk", filter=Q(woo_created_at__gte=today)),
-            revenue_7=Sum("total", default=Decimal("0")),
+            revenue_7=Sum(NET_TOTAL, default=Decimal("0")),
         )
     )
     sales = {pk: StoreSales() for pk in store_ids}

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from config.db import TimestampedModel, UUIDModel, created_at
+from config.db import TimestampedModel, UUIDModel, created_at, trigram_index
 from stores.models import Store
 
 
@@ -47,6 +49,10 @@ class Order(TimestampedModel):
     woo_modified_at = models.DateTimeField(null=True, blank=True)
     date_paid = models.DateTimeField(null=True, blank=True)
     date_completed = models.DateTimeField(null=True, blank=True)
+    # What has been refunded (the payload's ``refunds[].total`` summed, positive) and WooCommerce's
+    # customer id (0 for guests): both mapped from the order payload, so pulls and webhooks keep them.
+    refunded_total = models.DecimalField(max_digits=10, decimal_places=2, default=0, db_default=0)
+    customer_woo_id = models.BigIntegerField(default=0, db_default=0)
     synced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -58,10 +64,19 @@ class Order(TimestampedModel):
             models.Index(fields=["store", "number"], name="orders_store_number_idx"),
             models.Index(fields=["store", "total"], name="orders_store_total_idx"),
             models.Index(fields=["store", "-woo_modified_at"], name="orders_store_modified_idx"),
+            # A customer's orders and the customers summary's recompute, by lower-cased e-mail.
+            models.Index(
+                models.F("store"),
+                Lower("customer_email"),
+                models.F("woo_created_at").desc(),
+                name="orders_store_email_idx",
+            ),
             # The overview's daily figures (dates, statuses, totals) read from the index alone;
             # lists by date use it too.
             models.Index(
-                fields=["store", "-woo_created_at"], include=["status", "total"], name="orders_store_sales_idx"
+                fields=["store", "-woo_created_at"],
+                include=["status", "total", "refunded_total"],
+                name="orders_store_sales_idx",
             ),
         ]
 
@@ -89,3 +104,139 @@ class OrderStatusLog(UUIDModel):
 
     def __str__(self):
         return f"{self.order_woo_id}: {self.old_status} -> {self.new_status}"
+
+
+class OrderStatusCount(models.Model):
+    """Orders per store and status, kept exact by statement-level triggers on ``orders`` (orders
+    migration 0006), so ORM saves, bulk upserts and raw SQL all count: the status tabs read a
+    handful of rows instead of counting 500,000 orders."""
+
+    id = models.BigAutoField(primary_key=True)
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="+", db_index=False)
+    status = models.TextField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "order_status_counts"
+        constraints = [models.UniqueConstraint(fields=["store", "status"], name="order_status_counts_key")]
+
+    def __str__(self):
+        return f"{self.status}: {self.count}"
+
+
+class OrderNote(UUIDModel):
+    """A WooCommerce order note (private, to the customer, or the system's), keyed (store, woo_id)."""
+
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="order_notes", db_index=False)
+    order_woo_id = models.BigIntegerField()
+    woo_id = models.BigIntegerField()
+    note = models.TextField()
+    customer_note = models.BooleanField(default=False)
+    author = models.TextField(blank=True, default="")
+    woo_created_at = models.DateTimeField(null=True, blank=True)
+    synced_at = created_at()
+
+    class Meta:
+        db_table = "order_notes"
+        constraints = [models.UniqueConstraint(fields=["store", "woo_id"], name="order_notes_store_woo_id_key")]
+        indexes = [models.Index(fields=["store", "order_woo_id"], name="order_notes_order_idx")]
+
+    def __str__(self):
+        return f"note {self.woo_id} on #{self.order_woo_id}"
+
+
+class OrderRefund(UUIDModel):
+    """A WooCommerce refund of an order, keyed (store, woo_id); amounts are positive."""
+
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="order_refunds", db_index=False)
+    order_woo_id = models.BigIntegerField()
+    woo_id = models.BigIntegerField()
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    reason = models.TextField(blank=True, default="")
+    line_items = models.JSONField(default=list, db_default=[])
+    refunded_payment = models.BooleanField(default=False)
+    # Who asked for it here (empty for refunds made in WooCommerce's own admin).
+    refunded_by = models.TextField(blank=True, default="")
+    woo_created_at = models.DateTimeField(null=True, blank=True)
+    synced_at = created_at()
+
+    class Meta:
+        db_table = "order_refunds"
+        constraints = [models.UniqueConstraint(fields=["store", "woo_id"], name="order_refunds_store_woo_id_key")]
+        indexes = [models.Index(fields=["store", "order_woo_id"], name="order_refunds_order_idx")]
+
+    def __str__(self):
+        return f"refund {self.woo_id} of #{self.order_woo_id}"
+
+
+class Customer(UUIDModel):
+    """A store's customer as its orders show them (guests and registered alike, by billing e-mail).
+
+    A summary kept set-based by ``orders.customers.customers_refresh`` after every orders upsert,
+    so the customers pages never aggregate orders per view. Personal data: viewers never see it.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="customers", db_index=False)
+    email = models.TextField()  # lower-cased billing e-mail
+    name = models.TextField(blank=True, default="")
+    country = models.TextField(blank=True, default="")
+    customer_woo_id = models.BigIntegerField(default=0)  # 0: only guest orders
+    orders_count = models.IntegerField(default=0)
+    total_spent = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    first_order_at = models.DateTimeField(null=True, blank=True)
+    last_order_at = models.DateTimeField(null=True, blank=True)
+    updated_at = created_at()
+
+    class Meta:
+        db_table = "customers"
+        constraints = [models.UniqueConstraint(fields=["store", "email"], name="customers_store_email_key")]
+        indexes = [
+            models.Index(fields=["store", "-last_order_at"], name="customers_store_last_idx"),
+            models.Index(fields=["store", "-total_spent"], name="customers_store_spent_idx"),
+            models.Index(fields=["store", "-orders_count"], name="customers_store_count_idx"),
+            models.Index(fields=["store", "name"], name="customers_store_name_idx"),
+            # Search by any part of a name or e-mail (``icontains``).
+            trigram_index("name", "customers"),
+            trigram_index("email", "customers"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def average_order(self):
+        return self.total_spent / self.orders_count if self.orders_count else 0
+
+
+class OrderExport(UUIDModel):
+    """A large CSV export of an order list, written by a worker for the person who asked
+    (masked for them as the list is); the file lives in ``ORDER_EXPORTS_DIR``."""
+
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="order_exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DB_CASCADE, related_name="+")
+    query = models.TextField(blank=True, default="")  # the list's filters, as its query string
+    status = models.TextField(default="pending")  # pending, running, done, failed
+    rows_total = models.IntegerField(default=0)
+    rows_done = models.IntegerField(default=0)
+    created_at = created_at()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "order_exports"
+
+    def __str__(self):
+        return f"export {self.pk} ({self.status})"
+
+    @property
+    def finished(self):
+        return self.status in ("done", "failed")
+
+    @property
+    def percent(self):
+        if self.status == "done":
+            return 100
+        return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+    @property
+    def file_name(self):
+        return f"{self.pk}.csv"

@@ -8,12 +8,12 @@ queries: the overview about ten, the home page two for any number of stores.
 
 from operator import itemgetter
 
-from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from catalog.metrics import stock_counts_for
 from catalog.models import Product
+from config.pagination import estimated_rows
 from orders.charts import build_chart
 from orders.metrics import CHART_DAYS, daily_series_for, kpis_from_series, sales_by_store_for
 from orders.models import Order, OrderStatus, OrderStatusLog
@@ -92,22 +92,9 @@ def stores_health_for(access, stores):
 EXACT_COUNT_BELOW = 20_000
 
 
-def _estimate(queryset):
-    """The planner's row estimate for ``queryset`` (one EXPLAIN, no rows read)."""
-    sql, params = queryset.values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):  # pragma: no cover - drivers that do not decode json
-        import json
-
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
 def _count(queryset):
     """``(count, estimated)``: exact for small stores, the planner's estimate for big ones."""
-    estimate = _estimate(queryset)
+    estimate = estimated_rows(queryset)
     if estimate < EXACT_COUNT_BELOW:
         return queryset.count(), False
     return estimate, True

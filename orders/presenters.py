@@ -16,6 +16,8 @@ def order_rows(orders, store):
         order.status_label = STATUS_LABELS.get(order.status, order.status)
         order.status_tone = STATUS_TONES.get(order.status, "neutral")
         order.total_html = money_html(order.total, store.currency)
+        refunded = getattr(order, "refunded_total", 0)
+        order.refunded_html = money_html(refunded, store.currency) if refunded else None
         if order.woo_created_at:
             local = timezone.localtime(order.woo_created_at)
             order.created_iso = local.isoformat()

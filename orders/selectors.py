@@ -10,10 +10,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, F, Func, IntegerField, Q, Sum
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from catalog.models import Product
-from orders.masking import orders_summary
+from orders.masking import mask_value, orders_summary
 from orders.models import Order, OrderStatusLog
 from stores.access import VIEW_CUSTOMER_DATA, VIEW_ORDERS, get_scoped_or_404
 from sync.models import PushEntity, PushOperation
@@ -72,11 +73,24 @@ def order_status_counts_for(access, store_id):
     return list(queryset.values("status").annotate(count=Count("pk"), revenue=Sum("total")).order_by("status"))
 
 
+EXPORT_HEADER = (
+    "number",
+    "woo_id",
+    "status",
+    "total",
+    "refunded",
+    "currency",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "created_at",
+)
 EXPORT_COLUMNS = (
     "number",
     "woo_id",
     "status",
     "total",
+    "refunded_total",
     "currency",
     "customer_name",
     "customer_email",
@@ -85,9 +99,9 @@ EXPORT_COLUMNS = (
 )
 
 
-def order_export_rows_for(access, store_id, **filters):
-    """Rows for a CSV export (masked for viewers), streamed in chunks."""
-    for order in orders_for(access, store_id, **filters).iterator(chunk_size=500):
+def order_export_rows_for(access, store_id, filters=None):
+    """Rows of the filtered order list for a CSV export (masked for viewers), read in chunks."""
+    for order in orders_list_for(access, store_id, filters or OrderFilters()).iterator(chunk_size=500):
         yield [getattr(order, column) for column in EXPORT_COLUMNS]
 
 
@@ -125,10 +139,19 @@ class OrderFilters:
 ORDER_LIST_DEFERRED = ("line_items", "billing", "shipping", "customer_note")
 
 
+# Outside "All", as in WooCommerce: trashed orders and unfinished checkouts have tabs of their own.
+OUTSIDE_ALL_STATUSES = ("trash", "checkout-draft")
+# The tabs of the order list, in WooCommerce's order.
+STATUS_TABS = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "trash")
+
+
 def orders_list_for(access, store_id, filters=OrderFilters()):
     """The order list: ``orders_for`` (masked for viewers) plus dates in the user's time zone and
-    a total range. One query per page; ``item_count`` comes from the same row."""
+    a total range; "All" leaves out trash and drafts. One query per page; ``item_count`` comes
+    from the same row."""
     queryset = orders_for(access, store_id, search=filters.q, status=filters.status or None, ordering=filters.sort)
+    if not filters.status:
+        queryset = queryset.exclude(status__in=OUTSIDE_ALL_STATUSES)
     tz = timezone.get_current_timezone()
     if filters.date_from:
         queryset = queryset.filter(woo_created_at__gte=datetime.combine(filters.date_from, time.min, tzinfo=tz))
@@ -184,4 +207,127 @@ def order_last_push_for(access, store_id, order):
         )
         .order_by("-created_at")
         .first()
+    )
+
+
+# --- status tabs, notes, refunds, customers ----------------------------------------------------
+
+
+def order_status_counts_map(access, store_id):
+    """``{status: orders}`` from the kept ``order_status_counts`` (one query on a few rows)."""
+    from orders.models import OrderStatusCount
+
+    access.require(VIEW_ORDERS, store_id)
+    rows = OrderStatusCount.objects.filter(store_id=store_id, count__gt=0).values_list("status", "count")
+    return dict(rows)
+
+
+def status_tabs_for(counts):
+    """``(all orders, [(status, count)])`` for the tabs; "All" leaves out trash and drafts."""
+    every = sum(count for status, count in counts.items() if status not in OUTSIDE_ALL_STATUSES)
+    return every, [(status, counts.get(status, 0)) for status in STATUS_TABS]
+
+
+def known_list_total(filters, counts):
+    """The exact total of a list filtered by status alone (or not at all), from the kept
+    counts; None when other filters apply and the list has to be counted."""
+    if filters.q or filters.active - (1 if filters.status else 0):
+        return None
+    if filters.status:
+        return counts.get(filters.status, 0)
+    return status_tabs_for(counts)[0]
+
+
+def order_notes_for(access, store_id, order):
+    """The order's notes, newest first (customer data: only for those who may see it)."""
+    from orders.models import OrderNote
+
+    access.require(VIEW_ORDERS, store_id)
+    if not can_see_customer_data(access, store_id):
+        return []
+    notes = OrderNote.objects.filter(store_id=store_id, order_woo_id=order.woo_id)
+    return list(notes.order_by("-woo_created_at", "-woo_id")[:200])
+
+
+def order_refunds_for(access, store_id, order):
+    """The order's refunds, newest first (reasons hidden from those without customer data)."""
+    from orders.models import OrderRefund
+
+    access.require(VIEW_ORDERS, store_id)
+    refunds = list(
+        OrderRefund.objects.filter(store_id=store_id, order_woo_id=order.woo_id).order_by("-woo_created_at", "-woo_id")
+    )
+    for refund in refunds:
+        refund.lines = [
+            {"name": line.get("name", ""), "quantity": abs(int(line.get("quantity") or 0))}
+            for line in refund.line_items or []
+            if isinstance(line, dict) and line.get("quantity")
+        ]
+    if not can_see_customer_data(access, store_id):
+        for refund in refunds:
+            refund.reason = mask_value(refund.reason)
+            refund.refunded_by = mask_value(refund.refunded_by)
+    return refunds
+
+
+CUSTOMER_SORTS = {
+    "last": ("-last_order_at", "-pk"),
+    "spent": ("-total_spent", "-pk"),
+    "orders": ("-orders_count", "-pk"),
+    "name": ("name", "pk"),
+}
+
+
+def customers_for(access, store_id, *, search="", sort="last"):
+    """A store's customers from the kept summary: only for those who may see customer data."""
+    from orders.models import Customer
+
+    access.require(VIEW_CUSTOMER_DATA, store_id)
+    queryset = access.scope(Customer.objects.filter(store_id=store_id), VIEW_CUSTOMER_DATA)
+    term = (search or "").strip()
+    if term:
+        queryset = queryset.filter(Q(name__icontains=term) | Q(email__icontains=term))
+    return queryset.order_by(*CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS["last"]))
+
+
+def customer_get(access, store_id, customer_id):
+    from orders.models import Customer
+
+    access.require(VIEW_CUSTOMER_DATA, store_id)
+    return get_scoped_or_404(Customer.objects.filter(store_id=store_id), access, VIEW_CUSTOMER_DATA, pk=customer_id)
+
+
+def customer_orders_for(access, store_id, customer):
+    """The customer's orders, newest first (on the store's lower-cased e-mail index)."""
+    access.require(VIEW_CUSTOMER_DATA, store_id)
+    queryset = access.scope(Order.objects.filter(store_id=store_id), VIEW_CUSTOMER_DATA)
+    return (
+        queryset.annotate(email_key=Lower("customer_email"))
+        .filter(email_key=customer.email)
+        .defer(*ORDER_LIST_DEFERRED)
+        .annotate(item_count=_ItemCount(F("line_items")))
+        .order_by(F("woo_created_at").desc(nulls_last=True), "-pk")
+    )
+
+
+def customer_id_for_order(access, store_id, order):
+    """The customers-page id of the order's customer; None for viewers or orders without e-mail."""
+    from orders.models import Customer
+
+    if not can_see_customer_data(access, store_id) or not order.customer_email:
+        return None
+    return (
+        Customer.objects.filter(store_id=store_id, email=order.customer_email.strip().lower())
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def order_export_get(access, user, store_id, export_id):
+    """An export of this store requested by ``user`` (anyone else's is a 404)."""
+    from orders.models import OrderExport
+
+    access.require(VIEW_ORDERS, store_id)
+    return get_scoped_or_404(
+        OrderExport.objects.filter(store_id=store_id, requested_by_id=user.pk), access, VIEW_ORDERS, pk=export_id
     )

@@ -1,16 +1,26 @@
-"""Every write of the orders app: a function per verb, keyword-only, acting for ``actor``.
+"""Every write of the orders app: a function per verb, acting for ``actor`` (or ``user``).
 
 A service checks the permission through ``stores.access`` (404 outside the actor's scope, 403
-without the capability), saves the local rows in one transaction and hands what WooCommerce
-must learn to the sync app's push queue (``sync.services.push_enqueue``), which sends it after
-commit. Nothing here talks to WooCommerce.
+without the capability). A status change saves the local rows in one transaction and hands what
+WooCommerce must learn to the sync app's push queue (``sync.services.push_enqueue``), which sends
+it after commit. Notes and refunds are sent to WooCommerce at once (through the adapter
+``sync.woo``) because the person waits for the answer: WooCommerce decides whether a refund is
+possible. What WooCommerce answers is stored here (``order_notes``, ``order_refunds``) and the
+order is read back and written as a pull would, so its refunded amount, status and the
+customer's summary follow. The customers summary is recomputed here too.
 """
+
+import logging
+from datetime import UTC
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
-from orders.models import Order, OrderStatus, OrderStatusLog
+from orders.models import Order, OrderNote, OrderRefund, OrderStatus, OrderStatusLog
 from stores.access import CHANGE_ORDER_STATUS, VIEW_ORDERS, access_for
 from sync.models import PushAction, PushEntity
 from sync.services import push_enqueue
@@ -53,3 +63,355 @@ def order_change_status(*, actor, order_id, new_status) -> OrderStatusLog | None
             supersede_open=True,
         )
     return log
+
+
+logger = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+NOTE_MAX_LENGTH = 2000
+
+
+def _gmt(value):
+    if not value:
+        return None
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _order_for_change(user, order_id):
+    access = access_for(user)
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or not access.can(VIEW_ORDERS, order.store_id):
+        raise Http404("No such order.")
+    access.require(CHANGE_ORDER_STATUS, order.store_id)
+    return order
+
+
+def _client(order):
+    from sync.woo import client_for
+
+    return client_for(order.store)
+
+
+def _woo_message(exc):
+    """WooCommerce's own message (store content: shown escaped), never a URL or a key."""
+    return getattr(exc, "message", "") or getattr(exc, "code", "") or str(type(exc).__name__)
+
+
+# --- notes ----------------------------------------------------------------------------------------
+
+
+def _note_rows(store_id, order_woo_id, notes):
+    rows = []
+    for note in notes:
+        if not isinstance(note, dict) or not isinstance(note.get("id"), int):
+            continue
+        rows.append(
+            OrderNote(
+                store_id=store_id,
+                order_woo_id=order_woo_id,
+                woo_id=note["id"],
+                note=str(note.get("note") or ""),
+                customer_note=bool(note.get("customer_note")),
+                author=str(note.get("author") or ""),
+                woo_created_at=_gmt(note.get("date_created_gmt")),
+            )
+        )
+    return rows
+
+
+def _store_notes(store_id, order_woo_id, notes):
+    OrderNote.objects.bulk_create(
+        _note_rows(store_id, order_woo_id, notes),
+        update_conflicts=True,
+        unique_fields=["store", "woo_id"],
+        update_fields=["note", "customer_note", "author", "woo_created_at"],
+    )
+
+
+def order_note_add(order_id, text, *, to_customer, user):
+    """Add a private note, or a note to the customer (WooCommerce e-mails it), to an order."""
+    from sync.woo import WooError, order_note_create
+
+    order = _order_for_change(user, order_id)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write the note first."))
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError(_("A note can have at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH})
+    try:
+        note = order_note_create(_client(order), order.woo_id, text, to_customer=to_customer)
+    except WooError as exc:
+        logger.warning("Order %s: WooCommerce refused a note: %s", order.woo_id, exc)
+        raise ValidationError(
+            _("WooCommerce did not add the note: %(reason)s") % {"reason": _woo_message(exc)}
+        ) from exc
+    _store_notes(order.store_id, order.woo_id, [note])
+    return OrderNote.objects.get(store_id=order.store_id, woo_id=note["id"])
+
+
+# --- refunds --------------------------------------------------------------------------------------
+
+
+def _refund_rows(store_id, order_woo_id, refunds, refunded_by=""):
+    rows = []
+    for refund in refunds:
+        if not isinstance(refund, dict) or not isinstance(refund.get("id"), int):
+            continue
+        try:
+            amount = abs(Decimal(str(refund.get("amount") or "0")))
+        except InvalidOperation:
+            continue
+        rows.append(
+            OrderRefund(
+                store_id=store_id,
+                order_woo_id=order_woo_id,
+                woo_id=refund["id"],
+                amount=amount,
+                reason=str(refund.get("reason") or ""),
+                line_items=refund.get("line_items") if isinstance(refund.get("line_items"), list) else [],
+                refunded_payment=bool(refund.get("refunded_payment")),
+                refunded_by=refunded_by,
+                woo_created_at=_gmt(refund.get("date_created_gmt")),
+            )
+        )
+    return rows
+
+
+def _store_refunds(store_id, order_woo_id, refunds, refunded_by=""):
+    OrderRefund.objects.bulk_create(
+        _refund_rows(store_id, order_woo_id, refunds, refunded_by),
+        update_conflicts=True,
+        unique_fields=["store", "woo_id"],
+        # ``refunded_by`` is ours: a refresh from WooCommerce keeps who asked for it here.
+        update_fields=["amount", "reason", "line_items", "refunded_payment", "woo_created_at"],
+    )
+
+
+def refundable_lines(order, refunds):
+    """``{item id: (line item, quantity left, gross unit price)}`` of the order's line items."""
+    refunded_qty = {}
+    for refund in refunds:
+        for line in refund.line_items or []:
+            if not isinstance(line, dict):
+                continue
+            source = next(
+                (m.get("value") for m in line.get("meta_data") or [] if m.get("key") == "_refunded_item_id"), None
+            )
+            if source is not None and str(source).isdigit():
+                refunded_qty[int(source)] = refunded_qty.get(int(source), 0) + abs(int(line.get("quantity") or 0))
+    lines = {}
+    for item in order.line_items if isinstance(order.line_items, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+            continue
+        quantity = int(item.get("quantity") or 0)
+        try:
+            gross = Decimal(str(item.get("total") or 0)) + Decimal(str(item.get("total_tax") or 0))
+        except InvalidOperation:
+            continue
+        unit = (gross / quantity).quantize(CENT, ROUND_HALF_UP) if quantity else Decimal(0)
+        lines[item["id"]] = (item, max(quantity - refunded_qty.get(item["id"], 0), 0), unit)
+    return lines
+
+
+def _line_payload(item, quantity):
+    """One refund line: net and tax per rate, in proportion to the quantity refunded."""
+    ordered = int(item.get("quantity") or 0) or 1
+    share = Decimal(quantity) / Decimal(ordered)
+    net = (Decimal(str(item.get("total") or 0)) * share).quantize(CENT, ROUND_HALF_UP)
+    taxes = [
+        {"id": tax["id"], "refund_total": str((Decimal(str(tax.get("total") or 0)) * share).quantize(CENT))}
+        for tax in item.get("taxes") or []
+        if isinstance(tax, dict) and "id" in tax
+    ]
+    amount = net + sum((Decimal(t["refund_total"]) for t in taxes), Decimal(0))
+    return {"id": item["id"], "quantity": quantity, "refund_total": str(net), "refund_tax": taxes}, amount
+
+
+def order_refund_plan(order_id, *, user, quantities=None, amount=None):
+    """What a refund would send: ``(order, line items, amount)``, validated against what is left
+    to refund (by line: the quantities not refunded yet). Sends nothing; the confirmation step
+    states this amount."""
+    order = _order_for_change(user, order_id)
+    refunds = list(OrderRefund.objects.filter(store_id=order.store_id, order_woo_id=order.woo_id))
+    left = order.total - max(order.refunded_total, sum((r.amount for r in refunds), Decimal(0)))
+    refundable = refundable_lines(order, refunds)
+    lines, lines_amount = [], Decimal(0)
+    for item_id, quantity in (quantities or {}).items():
+        if not quantity:
+            continue
+        if item_id not in refundable:
+            raise ValidationError(_("That line is not part of this order."))
+        item, quantity_left, _unit = refundable[item_id]
+        if quantity < 0 or quantity > quantity_left:
+            raise ValidationError(
+                _("“%(name)s”: at most %(left)d can be refunded.")
+                % {"name": item.get("name", ""), "left": quantity_left}
+            )
+        payload, line_amount = _line_payload(item, quantity)
+        lines.append(payload)
+        lines_amount += line_amount
+    if amount is None:
+        amount = lines_amount
+    amount = Decimal(amount).quantize(CENT, ROUND_HALF_UP)
+    if amount <= 0:
+        raise ValidationError(_("Choose the lines to refund or enter an amount greater than zero."))
+    if amount > left:
+        raise ValidationError(
+            _("%(amount)s is more than what is left to refund on this order (%(left)s).")
+            % {"amount": amount, "left": left}
+        )
+    return order, lines, amount
+
+
+def order_refund_create(order_id, *, user, quantities=None, amount=None, reason="", api_refund=False, restock=True):
+    """Refund an order in WooCommerce: by line items (``{item id: quantity}``) or by ``amount``.
+
+    Refused with a clear message when it exceeds what is left to refund. Returns the stored
+    ``OrderRefund``.
+    """
+    from sync.woo import WooError
+    from sync.woo import order_refund_create as woo_refund_create
+
+    order, lines, amount = order_refund_plan(order_id, user=user, quantities=quantities, amount=amount)
+    try:
+        answer = woo_refund_create(
+            _client(order),
+            order.woo_id,
+            amount=str(amount),
+            reason=(reason or "").strip()[:500],
+            line_items=lines,
+            api_refund=api_refund,
+            restock=restock,
+        )
+    except WooError as exc:
+        logger.warning("Order %s: WooCommerce refused a refund of %s: %s", order.woo_id, amount, exc)
+        raise ValidationError(
+            _("WooCommerce did not refund the order: %(reason)s") % {"reason": _woo_message(exc)}
+        ) from exc
+    _store_refunds(order.store_id, order.woo_id, [answer], refunded_by=user.email)
+    order_refresh(order.store_id, order.woo_id)
+    return OrderRefund.objects.get(store_id=order.store_id, woo_id=answer["id"])
+
+
+# --- reading an order's activity back --------------------------------------------------------------
+
+
+def order_activity_refresh(store_id, order_woo_id, client=None):
+    """Read an order's notes and refunds from WooCommerce and store them (refunds deleted there
+    are deleted here). Returns False when WooCommerce could not be reached."""
+    from stores.models import Store
+    from sync.woo import WooError, client_for, order_notes_list, order_refunds_list
+
+    try:
+        client = client or client_for(Store.objects.get(pk=store_id))
+        notes = order_notes_list(client, order_woo_id)
+        refunds = order_refunds_list(client, order_woo_id)
+    except WooError as exc:
+        logger.info("Order %s: could not read its notes and refunds: %s", order_woo_id, exc)
+        return False
+    with transaction.atomic():
+        _store_notes(store_id, order_woo_id, notes)
+        _store_refunds(store_id, order_woo_id, refunds)
+        OrderRefund.objects.filter(store_id=store_id, order_woo_id=order_woo_id).exclude(
+            woo_id__in=[r["id"] for r in refunds if isinstance(r, dict)]
+        ).delete()
+    return True
+
+
+def order_activity_refresh_queue(store_id, order_woo_ids):
+    """After the current transaction, queue a refresh of these orders' notes and refunds (an
+    order webhook fires for a refund or a note's status change). Best effort: a broker that is
+    down is logged, and the next delivery or the order page's next action catches up."""
+    from orders.tasks import order_activity_refresh_task
+
+    def send():
+        for woo_id in sorted(set(order_woo_ids)):
+            try:
+                order_activity_refresh_task.delay(str(store_id), woo_id)
+            except Exception:
+                logger.warning("Could not queue the notes refresh of order %s", woo_id, exc_info=True)
+                return
+
+    transaction.on_commit(send)
+
+
+def order_refresh(store_id, order_woo_id, client=None):
+    """Read an order, its notes and its refunds from WooCommerce and write them as a pull would
+    (the order's refunded amount and status, the customer's summary). Returns False when
+    WooCommerce could not be reached; the next pull or webhook catches up."""
+    from stores.models import Store
+    from sync.woo import WooError, client_for, order_fetch
+    from sync.writer import apply_payloads
+
+    try:
+        client = client or client_for(Store.objects.get(pk=store_id))
+        payload = order_fetch(client, order_woo_id)
+    except WooError as exc:
+        logger.info("Order %s: could not read it back from WooCommerce: %s", order_woo_id, exc)
+        return False
+    apply_payloads(store_id, "order", [payload])
+    return order_activity_refresh(store_id, order_woo_id, client)
+
+
+# --- large exports --------------------------------------------------------------------------------
+
+EXPORT_PROGRESS_EVERY = 2000
+
+
+def order_export_start(user, store_id, query):
+    """Queue a background CSV export of the order list filtered by ``query`` (its query string)."""
+    from orders.models import OrderExport
+    from orders.tasks import order_export_task
+
+    access_for(user).require(VIEW_ORDERS, store_id)
+    export = OrderExport.objects.create(store_id=store_id, requested_by=user, query=query[:2000])
+    order_export_task.delay_on_commit(str(export.pk))
+    return export
+
+
+def order_export_write(export_id):
+    """Write the export's CSV (masked for its requester as the list is), counting progress."""
+    import csv
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.http import QueryDict
+    from django.utils import timezone
+
+    from config.pagination import total_of
+    from orders.forms import OrderFilterForm
+    from orders.models import OrderExport
+    from orders.selectors import EXPORT_HEADER, can_see_customer_data, order_export_rows_for, orders_list_for
+
+    export = OrderExport.objects.select_related("requested_by").filter(pk=export_id, status="pending").first()
+    if export is None:
+        return None
+    access = access_for(export.requested_by)
+    store_id = export.store_id
+    form = OrderFilterForm(QueryDict(export.query), can_search_customers=can_see_customer_data(access, store_id))
+    filters = form.to_filters()
+    total, _exact = total_of(orders_list_for(access, store_id, filters))
+    OrderExport.objects.filter(pk=export.pk).update(status="running", rows_total=total)
+    directory = Path(settings.ORDER_EXPORTS_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    done = 0
+    try:
+        with open(directory / export.file_name, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(EXPORT_HEADER)
+            for row in order_export_rows_for(access, store_id, filters):
+                writer.writerow(row)
+                done += 1
+                if done % EXPORT_PROGRESS_EVERY == 0:
+                    OrderExport.objects.filter(pk=export.pk).update(rows_done=done)
+    except Exception:
+        logger.exception("Order export %s failed", export.pk)
+        OrderExport.objects.filter(pk=export.pk).update(status="failed", rows_done=done, finished_at=timezone.now())
+        raise
+    OrderExport.objects.filter(pk=export.pk).update(
+        status="done", rows_done=done, rows_total=max(total, done), finished_at=timezone.now()
+    )
+    return done

@@ -13,4 +13,15 @@ urlpatterns = [
     path("<uuid:store_id>/orders/<uuid:order_id>/", views.order_detail, name="order_detail"),
     path("<uuid:store_id>/orders/<uuid:order_id>/status/", views.order_status_change, name="order_status_change"),
     path("<uuid:store_id>/orders/<uuid:order_id>/push-status/", views.order_push_status, name="order_push_status"),
+    path("<uuid:store_id>/orders/export.csv", views.order_export, name="order_export"),
+    path("<uuid:store_id>/orders/exports/<uuid:export_id>/", views.order_export_status, name="order_export_status"),
+    path(
+        "<uuid:store_id>/orders/exports/<uuid:export_id>/download/",
+        views.order_export_download,
+        name="order_export_download",
+    ),
+    path("<uuid:store_id>/orders/<uuid:order_id>/notes/", views.order_note_add, name="order_note_add"),
+    path("<uuid:store_id>/orders/<uuid:order_id>/refund/", views.order_refund, name="order_refund"),
+    path("<uuid:store_id>/customers/", views.customer_list, name="customer_list"),
+    path("<uuid:store_id>/customers/<uuid:customer_id>/", views.customer_detail, name="customer_detail"),
 ]

@@ -7,34 +7,69 @@ without ``stores.view_customer_data``); the status change goes through the sync 
 """
 
 import contextlib
+import csv
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from audit.presenters import history_entries
 from catalog.pages import htmx_target
-from config.pagination import window_page
+from config.pagination import counted_page, total_of, window_page
 from orders import services
 from orders.charts import build_chart
-from orders.forms import DESTRUCTIVE_STATUSES, STATUS_LABELS, OrderFilterForm, OrderStatusForm, allowed_transitions
+from orders.forms import (
+    DESTRUCTIVE_STATUSES,
+    STATUS_LABELS,
+    OrderFilterForm,
+    OrderNoteForm,
+    OrderRefundForm,
+    OrderStatusForm,
+    allowed_transitions,
+)
 from orders.metrics import CHART_DAYS, daily_series_for, top_products_for
 from orders.presenters import order_rows
 from orders.selectors import (
+    CUSTOMER_SORTS,
+    EXPORT_HEADER,
     can_see_customer_data,
+    customer_get,
+    customer_id_for_order,
+    customer_orders_for,
+    customers_for,
+    known_list_total,
+    order_export_get,
+    order_export_rows_for,
     order_get,
     order_last_push_for,
     order_line_products_for,
+    order_notes_for,
+    order_refunds_for,
+    order_status_counts_map,
     order_status_logs_for,
     orders_list_for,
+    status_tabs_for,
 )
-from stores.access import CHANGE_ORDER_STATUS, VIEW_ORDERS
+from stores.access import CHANGE_ORDER_STATUS, VIEW_CUSTOMER_DATA, VIEW_ORDERS
 from stores.pages import page_context, store_for
 
 PER_PAGE = 50
+CUSTOMER_SORT_LABELS = (
+    ("last", _lazy("Last order")),
+    ("spent", _lazy("Total spent")),
+    ("orders", _lazy("Orders")),
+    ("name", _lazy("Name")),
+)
 
 
 @login_required
@@ -43,7 +78,14 @@ def order_list(request, store_id):
     customers = can_see_customer_data(access, store.pk)
     form = OrderFilterForm(request.GET or None, can_search_customers=customers)
     filters = form.to_filters()
-    page = window_page(orders_list_for(access, store.pk, filters), request.GET.get("page"), PER_PAGE)
+    counts = order_status_counts_map(access, store.pk)
+    all_count, tabs = status_tabs_for(counts)
+    page = counted_page(
+        orders_list_for(access, store.pk, filters),
+        request.GET.get("page"),
+        PER_PAGE,
+        known_total=known_list_total(filters, counts),
+    )
     order_rows(page.rows, store)
     context = page_context(
         store,
@@ -54,6 +96,10 @@ def order_list(request, store_id):
         filters=filters,
         page=page,
         status_labels=STATUS_LABELS,
+        status_tabs=tabs,
+        all_count=all_count,
+        tab_query=_tab_query(request),
+        export_url=_export_url(request, store),
         can_see_customers=customers,
         txt_masked=_("Hidden: your role does not include customer data"),
     )
@@ -61,6 +107,36 @@ def order_list(request, store_id):
     if htmx_target(request, "order-results"):
         template += "#results"
     return render(request, template, context)
+
+
+def _tab_query(request):
+    """The list's query string without status and page, for the status tabs' links."""
+    query = request.GET.copy()
+    for key in ("status", "page"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def _list_query(request):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _export_url(request, store):
+    url = reverse("orders:order_export", kwargs={"store_id": store.pk})
+    query = _list_query(request)
+    return f"{url}?{query}" if query else url
+
+
+def wordpress_edit_url(store, order):
+    """WooCommerce's own edit screen for the order. ``post.php`` works on every store: with the
+    legacy post storage it is the edit screen, and with HPOS (custom order tables) WooCommerce
+    redirects it to ``admin.php?page=wc-orders&action=edit&id=``."""
+    base = (store.url or "").rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        return None
+    return f"{base}/wp-admin/post.php?{urlencode({'post': order.woo_id, 'action': 'edit'})}"
 
 
 def _line_items(order, products):
@@ -81,10 +157,11 @@ def _line_items(order, products):
     return items, subtotal
 
 
-def _order_context(request, access, store, order, form=None):
+def _order_context(request, access, store, order, form=None, note_form=None):
     products = order_line_products_for(access, store.pk, order)
     items, subtotal = _line_items(order, products)
     can_change = access.can(CHANGE_ORDER_STATUS, store.pk)
+    refunds = order_refunds_for(access, store.pk, order)
     return page_context(
         store,
         access,
@@ -101,6 +178,13 @@ def _order_context(request, access, store, order, form=None):
         transitions=allowed_transitions(order.status),
         destructive=DESTRUCTIVE_STATUSES,
         masked=getattr(order, "customer_data_masked", False),
+        notes=order_notes_for(access, store.pk, order),
+        note_form=note_form or (OrderNoteForm() if can_change else None),
+        refunds=refunds,
+        refunded=sum((refund.amount for refund in refunds), Decimal(0)),
+        can_refund=can_change and order.status not in ("refunded", "trash", "checkout-draft"),
+        edit_in_wordpress=wordpress_edit_url(store, order),
+        customer_id=customer_id_for_order(access, store.pk, order),
         # Masked for users without customer data, like the order itself.
         history=history_entries("orders", order.pk, access, store.pk, limit=20),
     )
@@ -177,3 +261,163 @@ def top_products(request, store_id):
     )
     template = "orders/_top_products.html" if request.htmx else "orders/top_products.html"
     return render(request, template, context)
+
+
+# --- notes and refunds --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def order_note_add(request, store_id, order_id):
+    access, store = store_for(request, store_id, CHANGE_ORDER_STATUS)
+    order = order_get(access, store.pk, order_id)
+    form = OrderNoteForm(request.POST)
+    if form.is_valid():
+        to_customer = form.cleaned_data["kind"] == "customer"
+        try:
+            services.order_note_add(order.pk, form.cleaned_data["note"], to_customer=to_customer, user=request.user)
+        except ValidationError as error:
+            form.add_error("note", error)
+        else:
+            text = _("Note sent to the customer.") if to_customer else _("Private note added.")
+            messages.success(request, text)
+            return redirect(
+                reverse("orders:order_detail", kwargs={"store_id": store.pk, "order_id": order.pk}) + "#notes"
+            )
+    context = _order_context(request, access, store, order, note_form=form)
+    return render(request, "orders/order_detail.html", context, status=400)
+
+
+@login_required
+def order_refund(request, store_id, order_id):
+    """The refund form; a first POST states the amount and asks to confirm, the second refunds."""
+    access, store = store_for(request, store_id, CHANGE_ORDER_STATUS)
+    order = order_get(access, store.pk, order_id)
+    refunds = order_refunds_for(access, store.pk, order)
+    lines = services.refundable_lines(order, refunds)
+    form = OrderRefundForm(request.POST or None, lines=lines)
+    confirm_amount = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["confirmed"]:
+                    refund = services.order_refund_create(
+                        order.pk,
+                        user=request.user,
+                        quantities=form.quantities(),
+                        amount=data["amount"],
+                        reason=data["reason"],
+                        api_refund=data["api_refund"],
+                        restock=data["restock"],
+                    )
+                    messages.success(
+                        request,
+                        _("Refunded %(amount)s %(currency)s on order #%(number)s.")
+                        % {"amount": refund.amount, "currency": store.currency, "number": order.number or order.woo_id},
+                    )
+                    url = reverse("orders:order_detail", kwargs={"store_id": store.pk, "order_id": order.pk})
+                    return redirect(url + "#refunds")
+                _order, _lines, confirm_amount = services.order_refund_plan(
+                    order.pk, user=request.user, quantities=form.quantities(), amount=data["amount"]
+                )
+                status = 200
+            except ValidationError as error:
+                form.add_error(None, error)
+    left = order.total - max(order.refunded_total, sum((r.amount for r in refunds), Decimal(0)))
+    context = page_context(
+        store,
+        access,
+        "orders",
+        _("Refund order #%(number)s") % {"number": order.number or order.woo_id},
+        order=order,
+        form=form,
+        refunds=refunds,
+        left=left,
+        confirm_amount=confirm_amount,
+    )
+    return render(request, "orders/order_refund.html", context, status=status)
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def order_export(request, store_id):
+    """The filtered list as CSV (masked for viewers, like the list): streamed row by row, or,
+    beyond ``ORDER_EXPORT_STREAM_LIMIT`` orders, written by a worker behind a progress bar."""
+    access, store = store_for(request, store_id, VIEW_ORDERS)
+    form = OrderFilterForm(request.GET or None, can_search_customers=can_see_customer_data(access, store.pk))
+    filters = form.to_filters()
+    orders = orders_list_for(access, store.pk, filters)
+    known = known_list_total(filters, order_status_counts_map(access, store.pk))
+    total = known if known is not None else total_of(orders, settings.ORDER_EXPORT_STREAM_LIMIT)[0]
+    if total > settings.ORDER_EXPORT_STREAM_LIMIT:
+        export = services.order_export_start(request.user, store.pk, _list_query(request))
+        return redirect("orders:order_export_status", store_id=store.pk, export_id=export.pk)
+    writer = csv.writer(_Echo())
+    rows = order_export_rows_for(access, store.pk, filters)
+
+    def stream():
+        yield writer.writerow(EXPORT_HEADER)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="orders-{store.pk}.csv"'
+    return response
+
+
+@login_required
+def order_export_status(request, store_id, export_id):
+    """A background export's progress (htmx polls the card) and, when done, its download link."""
+    access, store = store_for(request, store_id, VIEW_ORDERS)
+    export = order_export_get(access, request.user, store.pk, export_id)
+    context = page_context(store, access, "orders", _("Export orders"), export=export)
+    template = "orders/_export_progress.html" if request.htmx else "orders/order_export.html"
+    return render(request, template, context)
+
+
+@login_required
+def order_export_download(request, store_id, export_id):
+    access, store = store_for(request, store_id, VIEW_ORDERS)
+    export = order_export_get(access, request.user, store.pk, export_id)
+    path = Path(settings.ORDER_EXPORTS_DIR) / export.file_name
+    if export.status != "done" or not path.exists():
+        raise Http404("This export is not ready.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"orders-{store.pk}.csv")
+
+
+# --- customers ------------------------------------------------------------------------------------
+
+
+@login_required
+def customer_list(request, store_id):
+    access, store = store_for(request, store_id, VIEW_CUSTOMER_DATA)
+    q = (request.GET.get("q") or "").strip()[:100]
+    sort = request.GET.get("sort") if request.GET.get("sort") in CUSTOMER_SORTS else "last"
+    page = counted_page(customers_for(access, store.pk, search=q, sort=sort), request.GET.get("page"), PER_PAGE)
+    context = page_context(
+        store, access, "customers", _("Customers"), page=page, q=q, sort=sort, sorts=CUSTOMER_SORT_LABELS
+    )
+    template = "orders/customer_list.html"
+    if htmx_target(request, "customer-results"):
+        template += "#results"
+    return render(request, template, context)
+
+
+@login_required
+def customer_detail(request, store_id, customer_id):
+    access, store = store_for(request, store_id, VIEW_CUSTOMER_DATA)
+    customer = customer_get(access, store.pk, customer_id)
+    page = window_page(customer_orders_for(access, store.pk, customer), request.GET.get("page"), PER_PAGE)
+    order_rows(page.rows, store)
+    context = page_context(store, access, "customers", customer.name or customer.email, customer=customer, page=page)
+    return render(request, "orders/customer_detail.html", context)

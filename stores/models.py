@@ -43,6 +43,11 @@ class Store(TimestampedModel):
         db_default=False,
         help_text=_("The API credentials must be entered again before the store can sync."),
     )
+    # Additive (docs/schema-notes.md "## Sync"): what the pull learnt of the store's WooCommerce:
+    # its version (``system_status``), and whether it lists every variation at ``GET
+    # /variations`` (10.3+; None = not checked yet). Checked once, again on every reconciliation.
+    woocommerce_version = models.TextField(null=True, blank=True)
+    variations_listing = models.BooleanField(null=True, blank=True)
     sync_interval_minutes = models.PositiveIntegerField(
         default=15,
         db_default=15,

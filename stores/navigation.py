@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from stores.access import CHANGE_STORE, MANAGE_MEMBERS, VIEW_INSIGHTS, VIEW_ORDERS, VIEW_STORE
+from stores.access import CHANGE_STORE, MANAGE_MEMBERS, VIEW_CUSTOMER_DATA, VIEW_INSIGHTS, VIEW_ORDERS, VIEW_STORE
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ STORE_TABS = (
     Tab("overview", _("Overview"), "stores:detail", VIEW_STORE),
     Tab("products", _("Products"), "catalog:product_list", VIEW_STORE),
     Tab("orders", _("Orders"), "orders:order_list", VIEW_ORDERS),
+    Tab("customers", _("Customers"), "orders:customer_list", VIEW_CUSTOMER_DATA),
     Tab("sync", _("Sync"), "sync:sync_status", VIEW_STORE),
     Tab("webhooks", _("Webhooks"), "webhooks:webhook_list", VIEW_STORE),
     Tab("insights", _("Insights"), "agents:store_insights", VIEW_INSIGHTS),

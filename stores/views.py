@@ -238,11 +238,6 @@ def store_credential_log(request, store_id):
 # --- team -------------------------------------------------------------------------------------
 
 
-# The grant form shares field names with the invitation form on the team page: its own ids keep
-# every label pointing at its own field (field names, and so posted data, stay the same).
-GRANT_FORM_IDS = "id_grant_%s"
-
-
 def _team_context(request, store, **forms):
     access = access_for(request.user)
     members = list(selectors.store_members_for(access, store.pk))
@@ -265,7 +260,7 @@ def _team_context(request, store, **forms):
         invitations=invitations,
         grants=grants,
         invite_form=forms.get("invite_form") or InvitationForm(),
-        grant_form=forms.get("grant_form") or GrantForm(auto_id=GRANT_FORM_IDS),
+        grant_form=forms.get("grant_form") or GrantForm(),
         role_choices=StoreRole.choices,
         role_help=ROLE_HELP,
     )
@@ -370,7 +365,7 @@ def store_grant(request, store_id):
     store = selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
     """A member gets the permission at once; anyone else, account or not, is sent an invitation
     to accept, and the answer is the same for both (the form tells nothing about accounts)."""
-    form = GrantForm(request.POST, auto_id=GRANT_FORM_IDS)
+    form = GrantForm(request.POST)
     if form.is_valid():
         email, perm = form.cleaned_data["email"], form.cleaned_data["permission"]
         member = selectors.store_member_by_email(access_for(request.user), store.pk, email)

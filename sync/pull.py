@@ -2,11 +2,12 @@
 
 A run walks the entities in dependency order (``ENTITIES``): categories (parents before
 children), tags, brands, global attributes and their terms, products (every status, trashed
-ones included; their attributes and images come in the same payload), variations (every page),
-orders; then, in a phase of its own, image files. A full pull lists everything and removes what
-no longer exists upstream; an incremental pull asks for what changed since the entity's
-watermark (minus an overlap), and for what was trashed since then. Every page is written with
-one set-based upsert per table.
+ones included; their attributes and images come in the same payload), variations (the store-wide
+``GET /variations`` of WooCommerce 10.3+ when the store has it, each variable product's list
+otherwise: ``store_lists_variations``), orders; then, in a phase of its own, image files. A full
+pull lists everything and removes what no longer exists upstream; an incremental pull asks for
+what changed since the entity's watermark (minus an overlap), and for what was trashed since then.
+Every page is written with one set-based upsert per table.
 
 Pages are fetched by a bounded pool of threads (``SYNC_PAGE_CONCURRENCY``) while this thread
 writes the previous ones: only this thread touches the database. It also decodes the pages of
@@ -19,10 +20,12 @@ Image files come last, once every row is written and every watermark advanced: c
 not API traffic (the files often live on another host, a CDN) and a first pull of a large shop
 has tens of thousands of them, so they have their own pool (``SYNC_IMAGE_CONCURRENCY``, by
 default the page concurrency), their own step in the run's stats and progress, and never delay
-the data. Only raster images, recognised by their bytes (``sync.images``), are stored, under a
-name of ours (the row's id, the detected format's extension). A file that cannot be copied (a
-refused address, not an image, too large...) keeps its original URL, is a ``sync_errors`` row,
-and is tried again by the next reconciliation.
+the data. They are copied once the run is finished and the store's pull lock released, under a
+lock of their own (one copy per store at a time): the next pull of the store runs meanwhile.
+Only raster images, recognised by their bytes (``sync.images``), are stored, under a name of
+ours (the row's id, the detected format's extension). A file that cannot be copied (a refused
+address, not an image, too large...) keeps its original URL, is a ``sync_errors`` row, and is
+tried again by the next reconciliation.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ from sync.woo import (
     WooTLSError,
     client_for,
 )
-from sync.writer import EntityStats, Writer, latest
+from sync.writer import EntityStats, Writer, latest, safe_gmt
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +107,8 @@ class PullAborted(Exception):
 
 class Puller(ImageSteps, Writer):
     """One run of one store. ``execute()`` is the whole life of a :class:`SyncRun`."""
+
+    logs_order_status = True
 
     def __init__(
         self,
@@ -146,10 +151,13 @@ class Puller(ImageSteps, Writer):
                 # jit_above_cost, as a big table's scan does) costs more than it saves.
                 cursor.execute("SET synchronous_commit TO off; SET jit TO off")
             try:
-                return self._execute_locked()
+                self._execute_locked()
             finally:
                 with connection.cursor() as cursor:
                     cursor.execute("RESET synchronous_commit; RESET jit")
+        if run.status in (SyncRunStatus.SUCCESS, SyncRunStatus.PARTIAL) and "images" in self.entities:
+            self._copy_images()
+        return run
 
     def _execute_locked(self) -> SyncRun:
         run = self.run
@@ -161,7 +169,8 @@ class Puller(ImageSteps, Writer):
         try:
             with audit_actor.system(SYSTEM_SYNC):
                 for entity in self.entities:
-                    self._run_entity(entity)
+                    if entity != "images":
+                        self._run_entity(entity)
         except PullAborted as exc:
             self._finish(SyncRunStatus.FAILED, str(exc))
             return run
@@ -169,9 +178,35 @@ class Puller(ImageSteps, Writer):
             logger.exception("pull of store %s failed", self.store_id)
             self._finish(SyncRunStatus.FAILED, f"{type(exc).__name__}: {exc}")
             raise
-        failed = any(not s.complete or s.failed for s in self.stats.values())
-        self._finish(SyncRunStatus.PARTIAL if failed else SyncRunStatus.SUCCESS, None)
+        self._finish(SyncRunStatus.PARTIAL if self._incomplete() else SyncRunStatus.SUCCESS, None)
         return run
+
+    def _incomplete(self) -> bool:
+        return any(not s.complete or s.failed for s in self.stats.values())
+
+    def _copy_images(self) -> None:
+        """The image files, after the data and outside the store's pull lock: copying tens of
+        thousands of files takes a minute or more, and the next pull of the store need not wait
+        for it. The run is finished already (the next one can be queued); this step adds its
+        stats, and a failed file makes the run partial. One copy per store at a time."""
+        with records.image_copy_lock(self.store_id), audit_actor.system(SYSTEM_SYNC):
+            self._run_entity("images")
+        run = self.run
+        if run.status == SyncRunStatus.SUCCESS and self._incomplete():
+            run.status = SyncRunStatus.PARTIAL
+        self._summarise()
+        run.save(update_fields=["status", "stats", "rows_written", "requests_made", "errors_count", "progress"])
+        self._notify(force=True)
+
+    def _summarise(self) -> None:
+        run = self.run
+        run.stats = {
+            "entities": {name: s.as_dict() for name, s in self.stats.items()},
+            "client": self.client.stats.as_dict() if self.client else {},
+        }
+        run.rows_written = sum(s.written for s in self.stats.values())
+        run.requests_made = self.client.stats.requests if self.client else 0
+        run.errors_count = sum(s.failed + (0 if s.complete else 1) for s in self.stats.values())
 
     def _run_entity(self, entity: str) -> None:
         stats = self.stats[entity] = EntityStats()
@@ -207,13 +242,7 @@ class Puller(ImageSteps, Writer):
         run.status = status
         run.error_message = message
         run.finished_at = timezone.now()
-        run.stats = {
-            "entities": {name: s.as_dict() for name, s in self.stats.items()},
-            "client": self.client.stats.as_dict() if self.client else {},
-        }
-        run.rows_written = sum(s.written for s in self.stats.values())
-        run.requests_made = self.client.stats.requests if self.client else 0
-        run.errors_count = sum(s.failed + (0 if s.complete else 1) for s in self.stats.values())
+        self._summarise()
         run.save(
             update_fields=[
                 "status",
@@ -561,7 +590,114 @@ class Puller(ImageSteps, Writer):
             # A trashed product's variations are trashed with it; "any" excludes trash.
             yield woo_id, "trash" if status == "trash" else "any"
 
+    def store_lists_variations(self, *, check: bool = False) -> bool:
+        """Whether the store has ``GET /variations`` (WooCommerce 10.3+): asked once per store
+        and remembered on it with its WooCommerce version; ``check`` asks again."""
+        store = self.store
+        if store.variations_listing is not None and not check:
+            return store.variations_listing
+        try:
+            version = woo.woocommerce_version(self.client)
+        except WooError as exc:
+            if isinstance(exc, FATAL_ERRORS) and not isinstance(exc, WooAuthError):
+                raise
+            # system_status needs more than read access: the listing below says what matters.
+            logger.info("store %s did not say its WooCommerce version: %s", self.store_id, exc.code)
+            version = store.woocommerce_version
+        listing = woo.has_variations_listing(self.client)
+        if (version, listing) != (store.woocommerce_version, store.variations_listing):
+            Store.objects.filter(pk=store.pk).update(woocommerce_version=version, variations_listing=listing)
+            store.woocommerce_version, store.variations_listing = version, listing
+        return listing
+
     def pull_variations(self, stats: EntityStats) -> None:
+        if self.store_lists_variations():
+            stats.extra["listing"] = "store-wide"
+            try:
+                self.list_variations(stats)
+                return
+            except WooNotWooCommerceError as exc:
+                if exc.code != "rest_no_route":
+                    raise
+                self.forget_variations_listing()  # the store went back to an older WooCommerce
+        stats.extra["listing"] = "per-product"
+        self.pull_variations_per_product(stats)
+
+    def forget_variations_listing(self) -> None:
+        Store.objects.filter(pk=self.store.pk).update(variations_listing=False)
+        self.store.variations_listing = False
+
+    def list_variations(self, stats: EntityStats) -> None:
+        """Every variation (or, incrementally, those modified since the watermark) through
+        ``GET /variations``, in parallel pages like products and orders; a full listing removes
+        the variations it no longer contains."""
+        state = records.sync_state(self.store_id, "variations")
+        since = None if self.full else records.since(state)
+        open_errors = records.open_error_ids(self.store_id, EntityType.VARIATION)
+        modified_after = to_gmt_string(since) if since is not None else None
+        seen: set[int] = set()
+        errors: list[ItemError] = []
+        committed_max: datetime | None = None
+        offset = 0
+        # What the sync page reports as stored: the variations new since the last pull, not the
+        # ones read again in the watermark's overlap.
+        self.run.progress["variations"]["items"] = 0
+        for status in ("any", "trash"):
+            pages = self._listing(
+                "variations",
+                stats,
+                woo.variations_pages(self.client, status=status, modified_after=modified_after),
+                listing=f"variations:{status}",
+                total_offset=offset,
+            )
+            for batch in self._batches(pages):
+                committed_max = latest(committed_max, self.write_listed_variations(batch, stats, seen, errors))
+                new = sum(1 for item in batch if _newer(item, state.watermark if since is not None else None))
+                self._progress("variations", done=len(seen), items=new)
+            offset = self.run.progress["variations"].get("total") or 0
+        # Open errors outside the listed window are retried by id.
+        retry = [woo_id for woo_id in open_errors if woo_id not in seen]
+        for chunk in upsert.chunked(retry, woo.MAX_PER_PAGE):
+            for status in ("any", "trash"):
+                for items in self._listing(
+                    "variations",
+                    stats,
+                    woo.variations_pages(self.client, status=status, include=chunk),
+                    listing=f"variations:retry:{status}",
+                ):
+                    self.write_listed_variations(items, stats, seen, errors)
+        self._errors(errors)
+        if stats.complete:
+            if since is None:
+                with transaction.atomic():
+                    stats.deleted += self.delete_missing_variations(seen)
+                self.resolve_variation_errors_but(errors)
+            records.advance_watermark(state, committed_max, full=since is None)
+
+    def resolve_variation_errors_but(self, errors: list[ItemError]) -> None:
+        """After a complete store-wide listing, every open variation error is settled but those
+        this run recorded again (an error left by the per-product way names a product)."""
+        SyncError.objects.filter(store_id=self.store_id, entity_type=EntityType.VARIATION, resolved=False).exclude(
+            woo_id__in=[error.woo_id for error in errors if error.woo_id is not None]
+        ).update(resolved=True, resolved_at=timezone.now())
+
+    def delete_missing_variations(self, listed: Iterable[int]) -> int:
+        """Remove the variations a complete store-wide listing no longer contains, and the
+        variation images nothing points at any more."""
+        deleted = self._delete_missing("product_variations", listed, (EntityType.VARIATION,))
+        if deleted:
+            self.delete_orphan_variation_images()
+        return deleted
+
+    def delete_orphan_variation_images(self) -> None:
+        upsert.execute(
+            "DELETE FROM product_images i WHERE i.store_id = %s AND i.type = 'variation' "
+            "AND NOT EXISTS (SELECT 1 FROM product_variations v WHERE v.image_id = i.id)",
+            [self.store_id],
+        )
+
+    def pull_variations_per_product(self, stats: EntityStats) -> None:
+        """A store without ``GET /variations``: each variable product's list, concurrently."""
         products = dict(self.variable_products)
         listed_products = "products" in self.entities
         if not listed_products:
@@ -651,3 +787,8 @@ class Puller(ImageSteps, Writer):
                 with transaction.atomic():
                     stats.deleted += self._delete_missing("orders", seen, GONE_ERRORS["orders"])
             records.advance_watermark(state, committed_max, full=not incremental)
+
+
+def _newer(item: Any, watermark: datetime | None) -> bool:
+    modified = safe_gmt(item)
+    return watermark is None or (modified is not None and modified > watermark)

@@ -49,11 +49,13 @@ from sync.mappers.tags import tag_fields, tag_to_woo
 from sync.mappers.variations import VARIATION_FIELDS, variation_to_woo
 from sync.models import (
     ConflictStatus,
+    EntityType,
     ProductConflict,
     PushAction,
     PushEntity,
     PushOperation,
     PushStatus,
+    SyncLogStatus,
 )
 from sync.records import ItemError
 from sync.woo import (
@@ -180,6 +182,7 @@ def _fail(op: PushOperation, exc: BaseException) -> None:
             )
         ],
     )
+    _log(op, SyncLogStatus.FAILED, op.last_error)
 
 
 def _done(op: PushOperation, remote_modified=None, woo_id=None) -> None:
@@ -190,6 +193,29 @@ def _done(op: PushOperation, remote_modified=None, woo_id=None) -> None:
     if woo_id is not None:
         op.woo_id = woo_id
     op.save(update_fields=["status", "last_error", "completed_at", "remote_modified_at", "woo_id"])
+    _log(op, SyncLogStatus.SUCCESS)
+
+
+def _log(op: PushOperation, status: str, error: str | None = None) -> None:
+    """The operation's ``sync_logs`` row: success, failed, or pending for a conflict (attribute
+    terms log as attributes: the inventory's entity types have no term)."""
+    entity_type = EntityType.ATTRIBUTE if op.entity_type == PushEntity.ATTRIBUTE_TERM else op.entity_type
+    ended, started = op.completed_at or timezone.now(), op.last_attempt_at
+    records.log_entities(
+        op.store_id,
+        [
+            records.EntityLog(
+                entity_type=entity_type,
+                action=op.action,
+                status=status,
+                woo_id=op.woo_id,
+                entity_id=op.object_id,
+                error=error,
+                duration_ms=int((ended - started).total_seconds() * 1000) if started else None,
+                metadata={"source": "push", "push_id": str(op.pk), "attempts": op.attempts, "outcome": op.status},
+            )
+        ],
+    )
 
 
 def _modified(payload: dict) -> Any:
@@ -300,6 +326,7 @@ def _open_conflict(op: PushOperation, product: Product, remote: dict, diff: list
         op.status = PushStatus.CONFLICT
         op.last_error = f"changed in WooCommerce since the last sync: {', '.join(d['field'] for d in diff)}"
         op.save(update_fields=["status", "last_error"])
+        _log(op, SyncLogStatus.PENDING, op.last_error)  # pending: a person decides
 
 
 def _changed_remotely(product: Product, remote: dict) -> bool:
@@ -480,9 +507,13 @@ def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[P
     except TRANSIENT_ERRORS as exc:
         for op, _ in ready:
             op.refresh_from_db()
-            if op.status == PushStatus.RUNNING:
+            if op.status != PushStatus.RUNNING:
+                continue
+            if op.attempts >= settings.SYNC_PUSH_MAX_ATTEMPTS:
+                _fail(op, exc)  # for good: a sync_errors row and its sync_logs row
+            else:
                 op.last_error = str(exc)
-                op.status = PushStatus.PENDING if op.attempts < settings.SYNC_PUSH_MAX_ATTEMPTS else PushStatus.FAILED
+                op.status = PushStatus.PENDING
                 op.save(update_fields=["status", "last_error"])
     except WooError as exc:
         for op, _ in ready:

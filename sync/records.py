@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -120,6 +121,71 @@ def record_errors(store_id: Any, errors: list[ItemError], run_id: Any = None) ->
     return len(to_update) + len(to_create)
 
 
+# --- sync_logs per entity ---------------------------------------------------------------------
+
+# The table holding each entity type's rows: a log entry without a local id is given the id of the
+# row that now holds its woo_id (a webhook's delivery names only WooCommerce's id).
+_LOG_TABLES = {
+    "product": "products",
+    "variation": "product_variations",
+    "order": "orders",
+    "category": "store_categories",
+    "tag": "store_tags",
+    "brand": "store_brands",
+    "attribute": "store_attributes",
+}
+
+
+@dataclass
+class EntityLog:
+    """One ``sync_logs`` row about one entity written by a push or a webhook delivery."""
+
+    entity_type: str
+    action: str  # create | update | delete
+    status: str  # success | failed
+    woo_id: int | None = None
+    entity_id: Any = None
+    error: str | None = None
+    duration_ms: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def log_entities(store_id: Any, entries: list[EntityLog]) -> int:
+    """Insert one ``sync_logs`` row per entry in one statement; an entry without ``entity_id``
+    gets the local id of the row holding its ``woo_id``, looked up in the same statement."""
+    if not entries:
+        return 0
+    lookups = " ".join(
+        f"WHEN '{entity}' THEN (SELECT x.id::text FROM {table} x "  # noqa: S608 - code constants
+        "WHERE x.store_id = %s AND x.woo_id = e.woo_id)"
+        for entity, table in _LOG_TABLES.items()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO sync_logs (id, store_id, entity_type, entity_id, woo_id, action, status, duration_ms, "  # noqa: S608 - code constants
+            "metadata, created_at) "
+            f"SELECT uuid_v7(), %s, e.entity_type, coalesce(e.entity_id, CASE e.entity_type {lookups} END), "
+            "e.woo_id, e.action, e.status, e.duration_ms, e.metadata, now() "
+            "FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::int[], %s::jsonb[]) "
+            "AS e(entity_type, entity_id, woo_id, action, status, duration_ms, metadata)",
+            [
+                *[store_id] * len(_LOG_TABLES),
+                store_id,
+                [entry.entity_type for entry in entries],
+                [str(entry.entity_id) if entry.entity_id is not None else None for entry in entries],
+                [entry.woo_id for entry in entries],
+                [entry.action for entry in entries],
+                [entry.status for entry in entries],
+                [entry.duration_ms for entry in entries],
+                [
+                    json.dumps({**entry.metadata, **({"error": entry.error[:2000]} if entry.error else {})})
+                    for entry in entries
+                ],
+            ],
+        )
+        return cursor.rowcount
+
+
 def resolve_errors(store_id: Any, entity_type: str, woo_ids: Iterable[int]) -> int:
     """Mark the open errors of items that have now been written as resolved (one query)."""
     woo_ids = list(woo_ids)
@@ -209,6 +275,22 @@ def store_lock(store_id: Any) -> Iterator[bool]:
         if acquired:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+@contextlib.contextmanager
+def image_copy_lock(store_id: Any) -> Iterator[None]:
+    """The store's image-copy lock (session-level, advisory): one copy of a store's image files
+    at a time, independent of the pull lock so the next pull need not wait for the files. Waits
+    for a copy in progress (its downloads are bounded by their timeouts)."""
+    digest = hashlib.blake2b(f"storedesk.sync-images:{store_id}".encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 def store_lock_held(store_id: Any) -> bool:

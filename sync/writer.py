@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from config.db import uuid7
+from orders.customers import customers_refresh
 from sync import records, upsert
 from sync.mappers import MappingError
 from sync.mappers.common import gmt
@@ -24,6 +25,9 @@ from sync.mappers.products import product_attribute_rows, product_fields, produc
 from sync.mappers.variations import variation_fields
 from sync.models import EntityType, SyncError, open_push_guard
 from sync.records import ItemError
+
+# ``order_status_logs.changed_by`` of a change first seen by a pull (webhooks write the same).
+PULL_CHANGED_BY = "woocommerce"
 
 
 @dataclass
@@ -100,6 +104,10 @@ class Writer:
     """Writes pages of one store's objects; remembers what later steps need (variable
     products, new images) and records failed items in ``sync_errors``."""
 
+    # A pull writes the ``order_status_logs`` row of a status change it is the first to see; a
+    # webhook delivery logs its own (telling our pushes' echoes apart), a push's answer has none.
+    logs_order_status = False
+
     def __init__(self, store_id: Any, run_id: Any = None) -> None:
         self.store_id = store_id
         self.run_id = run_id
@@ -125,12 +133,16 @@ class Writer:
 
     def delete_rows(self, table: str, condition: str, params: list, entity_types: tuple[str, ...]) -> int:
         """Delete rows gone upstream (never one with an open push) and resolve their errors."""
+        # Orders also return their e-mail: their customers' summaries are recomputed.
+        returning = "t.woo_id, t.customer_email" if table == "orders" else "t.woo_id, NULL"
         deleted = upsert.fetch_all(
             f"DELETE FROM {table} t WHERE t.store_id = %s AND {condition} "  # noqa: S608 - code constants
-            f"AND {upsert.OPEN_PUSH_GUARD} RETURNING t.woo_id",
+            f"AND {upsert.OPEN_PUSH_GUARD} RETURNING {returning}",
             [self.store_id, *params],
         )
-        woo_ids = [woo_id for (woo_id,) in deleted]
+        woo_ids = [woo_id for woo_id, _email in deleted]
+        if table == "orders" and deleted:
+            customers_refresh(self.store_id, {email for _woo_id, email in deleted})
         for entity_type in entity_types:
             self._resolve(entity_type, woo_ids)
         return len(woo_ids)
@@ -182,7 +194,7 @@ class Writer:
                 attribute_rows = product_attribute_rows(item)
                 image_rows = product_image_rows(item)
             except MappingError as exc:
-                modified = _safe_gmt(item)
+                modified = safe_gmt(item)
                 error = self._item_error(
                     stats, EntityType.PRODUCT, item, exc, watermark_entity="products", modified_gmt=modified
                 )
@@ -371,6 +383,56 @@ class Writer:
                 )
         self._resolve(EntityType.VARIATION, [r["woo_id"] for r in rows] + done_parents)
 
+    def write_listed_variations(
+        self, items: list[dict], stats: EntityStats, seen: set[int], errors: list[ItemError]
+    ) -> datetime | None:
+        """Write variations of any parents, as ``GET /variations`` lists them (each names its
+        ``parent_id``; a parent's list may span pages, so nothing is removed here). A variation
+        whose parent is not here is an error. Returns the newest ``date_modified_gmt`` written."""
+        by_parent: dict[Any, list[dict]] = {}
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get("id"), int):
+                seen.add(item["id"])
+            by_parent.setdefault(item.get("parent_id") if isinstance(item, dict) else None, []).append(item)
+        parents = dict(
+            upsert.fetch_all(
+                "SELECT woo_id, id FROM products WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
+                [self.store_id, [p for p in by_parent if isinstance(p, int) and not isinstance(p, bool)]],
+            )
+        )
+        batch, failed = [], set()
+        for parent_woo_id, listed in by_parent.items():
+            if parent_woo_id in parents:
+                batch.append((parent_woo_id, parents[parent_woo_id], listed))
+                continue
+            for item in listed:
+                woo_id = item.get("id") if isinstance(item, dict) else None
+                failed.add(woo_id)
+                stats.failed += 1
+                errors.append(
+                    ItemError(
+                        EntityType.VARIATION,
+                        f"parent product {parent_woo_id} is not here",
+                        woo_id=woo_id,
+                        code="missing_parent",
+                        watermark_entity="variations",
+                        modified_gmt=safe_gmt(item),
+                        metadata={"parent": parent_woo_id},
+                    )
+                )
+        before = len(errors)
+        if batch:
+            self.write_variations(batch, stats, errors, complete=False)
+        failed |= {error.woo_id for error in errors[before:]}
+        return max(
+            (
+                modified
+                for item in items
+                if isinstance(item, dict) and item.get("id") not in failed and (modified := safe_gmt(item))
+            ),
+            default=None,
+        )
+
     def write_variation_items(self, parent_woo_id: int | None, items: list[dict], stats: EntityStats) -> None:
         """Write some variations of one product (not its full list: nothing is removed)."""
         found = upsert.fetch_all(
@@ -402,7 +464,7 @@ class Writer:
                 fields = order_fields(item)
             except MappingError as exc:
                 error = self._item_error(
-                    stats, EntityType.ORDER, item, exc, watermark_entity="orders", modified_gmt=_safe_gmt(item)
+                    stats, EntityType.ORDER, item, exc, watermark_entity="orders", modified_gmt=safe_gmt(item)
                 )
                 errors.append(error)
                 if error.woo_id is not None:
@@ -413,15 +475,32 @@ class Writer:
             seen.add(fields["woo_id"])
             rows.append({**fields, "store_id": self.store_id})
         with transaction.atomic():
-            here = {
-                woo_id
-                for (woo_id,) in upsert.fetch_all(
-                    "SELECT woo_id FROM orders WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
-                    [self.store_id, [r["woo_id"] for r in rows]],
+            woo_ids = [r["woo_id"] for r in rows]
+            if self.logs_order_status:
+                # The status changes come before the upsert, in the statement that reads which
+                # orders are here: the log and the rows it describes commit together.
+                found = upsert.fetch_all(
+                    "WITH incoming AS (SELECT * FROM unnest(%s::bigint[], %s::text[]) AS k(woo_id, status)), "  # noqa: S608 - a code constant
+                    "logged AS (INSERT INTO order_status_logs (id, store_id, order_id, old_status, new_status, "
+                    "changed_by, created_at) SELECT uuid_v7(), t.store_id, t.woo_id, t.status, k.status, %s, now() "
+                    "FROM orders t JOIN incoming k ON k.woo_id = t.woo_id WHERE t.store_id = %s "
+                    f"AND t.status IS DISTINCT FROM k.status AND {upsert.OPEN_PUSH_GUARD}) "
+                    "SELECT woo_id, customer_email FROM orders WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
+                    [woo_ids, [r["status"] for r in rows], PULL_CHANGED_BY, self.store_id, self.store_id, woo_ids],
                 )
-            }
+            else:
+                found = upsert.fetch_all(
+                    "SELECT woo_id, customer_email FROM orders WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
+                    [self.store_id, woo_ids],
+                )
+            previous_emails = dict(found)
             handler = self._row_error_handler(stats, "order", errors)
-            stats.add(split_upsert(upsert.ORDERS, rows, lambda r: r["woo_id"] not in here, on_row_error=handler))
+            stats.add(
+                split_upsert(upsert.ORDERS, rows, lambda r: r["woo_id"] not in previous_emails, on_row_error=handler)
+            )
+            # The customers of these orders (and of the e-mails they had before) are recomputed
+            # set-based, once per batch.
+            customers_refresh(self.store_id, {r["customer_email"] for r in rows} | set(previous_emails.values()))
         self._errors(errors)
         failed = {e.woo_id for e in errors}
         written = [r for r in rows if r["woo_id"] not in failed]
@@ -429,7 +508,8 @@ class Writer:
         return max((r["woo_modified_at"] for r in written if r["woo_modified_at"]), default=None)
 
 
-def _safe_gmt(item: Any) -> datetime | None:
+def safe_gmt(item: Any) -> datetime | None:
+    """An item's ``date_modified_gmt``, or None when it has none that reads."""
     try:
         return gmt(item.get("date_modified_gmt"), field="date_modified_gmt") if isinstance(item, dict) else None
     except MappingError:

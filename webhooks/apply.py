@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connection
 
 from orders.models import OrderStatusLog
+from orders.services import order_activity_refresh_queue
 from stores.models import Store
 from sync import woo
 from sync.mappers import MappingError
@@ -72,6 +73,7 @@ class RowResult:
     status: str | None  # applied | skipped, or None with ``error``
     outcome: str = ""
     error: Exception | None = None
+    entity_type: str | None = None  # what the delivery turned out to be (a product id may be a variation's)
 
     @property
     def permanent(self):
@@ -264,6 +266,7 @@ def apply_batch(store_id, rows, payloads=None):
         to_write["order" if item.kind == "order" else "product"].append(item.payload)
         written.append((item, local))
 
+    taxonomy_before = _taxonomy_here(store_id, [item for item, _ in written if item.kind == "product"])
     for entity, batch in to_write.items():
         if batch:
             stats = apply_payloads(store_id, entity, batch)
@@ -281,7 +284,7 @@ def apply_batch(store_id, rows, payloads=None):
             outcome = f"{item.kind} trashed"
         else:
             outcome = f"{item.kind} {'created' if local is None else 'updated'}"
-        results[item.row.pk] = RowResult(DeliveryStatus.APPLIED, outcome)
+        results[item.row.pk] = RowResult(DeliveryStatus.APPLIED, outcome, entity_type=item.kind)
         if item.kind == "order" and local is not None and not echo and item.fields["status"] != local[2]:
             logs.append(
                 OrderStatusLog(
@@ -294,7 +297,97 @@ def apply_batch(store_id, rows, payloads=None):
             )
     if logs:
         OrderStatusLog.objects.bulk_create(logs)
+    _log_taxonomy_changes(store_id, [item for item, _ in written if item.kind == "product"], taxonomy_before)
+    # An order delivery is how WooCommerce announces a refund: its notes and refunds follow.
+    orders_written = [item.row.resource_id for item, _local in written if item.kind == "order" and not item.deleted]
+    if orders_written:
+        order_activity_refresh_queue(store_id, orders_written)
     return results
+
+
+_TAXONOMIES = {"categories": "category", "tags": "tag", "brands": "brand"}
+
+
+def _taxonomy_here(store_id, items):
+    """{woo_id: {"categories": {ids}, "tags": ..., "brands": ...}} of the products about to be
+    written: one query."""
+    if not items:
+        return {}
+    rows = _fetch_all(
+        "SELECT woo_id, categories, tags, brands FROM products WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
+        [store_id, [item.row.resource_id for item in items]],
+    )
+    return {
+        woo_id: {name: _ref_ids(value) for name, value in zip(_TAXONOMIES, refs, strict=True)} for woo_id, *refs in rows
+    }
+
+
+def _ref_ids(value):
+    if isinstance(value, str):
+        value = json.loads(value)
+    return {ref.get("id") for ref in value or [] if isinstance(ref, dict)}
+
+
+def _log_taxonomy_changes(store_id, items, before):
+    """A ``taxonomy_sync_log`` ``webhook_update`` row per taxonomy whose assignments these
+    deliveries changed (a new product counts as created, a changed one as updated)."""
+    from sync.models import TaxonomySyncAction, TaxonomySyncLog
+
+    rows = []
+    for name, taxonomy in _TAXONOMIES.items():
+        created, updated = [], []
+        for item in items:
+            now = _ref_ids(item.fields.get(name))
+            old = before.get(item.row.resource_id)
+            if old is None:
+                if now:
+                    created.append(item.row.resource_id)
+            elif old[name] != now:
+                updated.append(item.row.resource_id)
+        if created or updated:
+            rows.append(
+                TaxonomySyncLog(
+                    store_id=store_id,
+                    taxonomy_type=taxonomy,
+                    action=TaxonomySyncAction.WEBHOOK_UPDATE,
+                    items_synced=len(created) + len(updated),
+                    items_created=len(created),
+                    items_updated=len(updated),
+                    items_failed=0,
+                    error_details={"products": sorted(created + updated)},
+                )
+            )
+    if rows:
+        TaxonomySyncLog.objects.bulk_create(rows)
+
+
+_ACTIONS = {"created": "create", "updated": "update", "deleted": "delete", "restored": "update"}
+
+
+def log_outcomes(store_id, outcomes):
+    """One ``sync_logs`` row per delivery applied or failed for good: ``outcomes`` is a list of
+    ``(row, result, status)`` with status ``success`` or ``failed``. One statement."""
+    from sync.records import EntityLog, log_entities
+
+    log_entities(
+        store_id,
+        [
+            EntityLog(
+                entity_type=result.entity_type or getattr(result.error, "entity_type", None) or row.resource,
+                action=_ACTIONS.get(row.event, "update"),
+                status=status,
+                woo_id=row.resource_id,
+                error=f"{type(result.error).__name__}: {result.error}" if result.error is not None else None,
+                metadata={
+                    "source": "webhook",
+                    "delivery_id": str(row.pk),
+                    "topic": row.topic,
+                    "outcome": result.outcome,
+                },
+            )
+            for row, result, status in outcomes
+        ],
+    )
 
 
 # --- deletions ----------------------------------------------------------------------------------
@@ -360,5 +453,5 @@ def apply_deleted(row, current):
             OrderStatusLog.objects.create(
                 store_id=store_id, order_woo_id=woo_id, old_status=status, new_status="trash", changed_by=CHANGED_BY
             )
-        return RowResult(DeliveryStatus.APPLIED, f"{kind} trashed")
+        return RowResult(DeliveryStatus.APPLIED, f"{kind} trashed", entity_type=kind)
     return RowResult(DeliveryStatus.SKIPPED, "not here (nothing to delete)")

@@ -335,10 +335,12 @@ def _record_results(rows, results):
     now = timezone.now()
     max_retries = webhook_setting("WEBHOOK_APPLY_MAX_RETRIES", 5)
     ids, statuses, outcomes, errors, queued, applied = [], [], [], [], [], []
-    retries, failures = {}, []
+    retries, failures, logged = {}, [], []
     for row in rows:
         result = results[row.pk]
         ids.append(row.pk)
+        if result.status == DeliveryStatus.APPLIED:
+            logged.append((row, result, "success"))
         if result.status is not None:
             statuses.append(result.status)
             outcomes.append(result.outcome)
@@ -369,6 +371,7 @@ def _record_results(rows, results):
             )
             error.code = "webhook_apply"
             failures.append(error)
+            logged.append((row, result, "failed"))
             logger.error("Webhook delivery %s failed for good after %d attempts: %s", row.pk, attempts, message)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -385,6 +388,8 @@ def _record_results(rows, results):
     if failures:
         store_id = rows[0].store_id
         record_errors(store_id, failures)
+    if logged:
+        appliers.log_outcomes(rows[0].store_id, logged)
     # A delivery that finally applied resolves the sync_errors its earlier failure left.
     resolved = [row for row in rows if results[row.pk].status is not None and row.attempts > 0]
     if resolved:

@@ -8,14 +8,12 @@ from django.urls import reverse
 
 from audit.models import AnomalyResponseAction, CredentialAccessLog
 from catalog.models import Product
-from config.testing import make
+from config.testing import PASSWORD, make
 from stores.models import Store, StoreRole, StoreUser
 from stores.services import store_create
 from sync.models import PushOperation
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "correct horse battery staple"  # the ``user`` fixture's
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def browser(monkeypatch):
 
 @pytest.fixture
 def sandbox():
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     # A little latency per request, so a pull lasts long enough to watch its progress bar.
     server = SandboxServer(products=40, orders=60, seed=11, keys=[KEYS], latency_ms=60).start()

@@ -26,7 +26,7 @@ VARIATIONS = 22
 
 @pytest.fixture
 def sandbox():
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     server = SandboxServer(products=60, orders=4, seed=23, keys=[KEYS]).start()
     yield server

@@ -83,10 +83,16 @@ def test_errors_are_explained_in_plain_words_and_can_be_retried(
     assert "Retrying Product #42" in client.get(response["Location"]).content.decode()
 
 
-def test_viewer_does_not_see_errors(client, store, viewer):
+def test_viewer_does_not_see_errors(client, store, viewer, manager):
     SyncError.objects.create(store=store, entity_type="order", woo_id=1, error_message="boom")
+    client.force_login(manager)
+    assert "boom" in client.get(url("sync_status", store)).content.decode()  # the error is on the page
+
     client.force_login(viewer)
-    page = client.get(url("sync_status", store)).content.decode()
+    response = client.get(url("sync_status", store))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A manager or an owner can start the first sync." in page  # the viewer's sync page
     assert "boom" not in page and 'id="errors"' not in page
 
 

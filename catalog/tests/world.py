@@ -16,7 +16,7 @@ from catalog.models import (
     StoreTag,
 )
 from config.db import uuid7
-from orders.models import Order
+from orders.models import Customer, Order, OrderExport
 from sync.models import ProductConflict, SyncError, SyncRun, SyncRunKind, SyncRunStatus
 
 
@@ -72,6 +72,10 @@ def make_dashboard_objects(store, offset=1000):
         line_items=[{"id": 1, "name": product.name, "product_id": offset + 1, "quantity": 1, "total": "120.00"}],
         woo_created_at=now,
     )
+    customer = Customer.objects.create(
+        store=store, email=f"customer{offset}@example.com", name="Test Customer", orders_count=1, total_spent=120
+    )
+    export = OrderExport.objects.create(store=store, requested_by=store.user, status="running", rows_total=10)
     run = SyncRun.objects.create(
         store=store,
         kind=SyncRunKind.INCREMENTAL,
@@ -97,6 +101,8 @@ def make_dashboard_objects(store, offset=1000):
         "attribute_id": attribute.pk,
         "term_id": term.pk,
         "order_id": order.pk,
+        "customer_id": customer.pk,
+        "export_id": export.pk,
         "run_id": run.pk,
         "error_id": error.pk,
     }

@@ -32,8 +32,8 @@ def shop(settings, tmp_path):
     """An app admin owning a store pulled from the sandbox (products, orders, a sync run)."""
     from sync.models import SyncRunKind
     from sync.runs import run_pull
-    from sync.sandbox import SandboxServer
     from sync.services import sync_run_queue
+    from woo_sandbox import SandboxServer
 
     settings.ALLOWED_HOSTS = ["*"]
     settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from audit.actor import audit_actor
-from catalog.tests.conftest import *  # noqa: F403 - the dashboard fixtures (owner, store, viewer...)
-from catalog.tests.conftest import make_order
+from config.testing import make_order
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db

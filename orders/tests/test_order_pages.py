@@ -10,8 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import profile_set_preferences
-from catalog.tests.conftest import *  # noqa: F403 - the dashboard fixtures (owner, store, viewer...)
-from catalog.tests.conftest import make_order, make_product
+from config.testing import make_order, make_product
 from orders.forms import ALLOWED_TRANSITIONS
 from orders.metrics import daily_series_for, order_kpis_for, top_products_for
 from orders.models import Order, OrderStatus, OrderStatusLog

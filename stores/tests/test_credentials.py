@@ -238,7 +238,7 @@ def test_rotate_reports_rows_no_key_can_read():
 
 @pytest.fixture(scope="module")
 def sandbox():
-    sandbox_module = pytest.importorskip("sync.sandbox")
+    sandbox_module = pytest.importorskip("woo_sandbox")
     server = sandbox_module.SandboxServer(products=3, orders=1, keys=[("ck_right_key", "cs_right_secret")]).start()
     yield server
     server.stop()

@@ -164,6 +164,19 @@ MATRIX.update(
         "orders:order_detail": store_page(GET, **_VIEW),
         "orders:order_status_change": store_page(POST, **_WRITE, data={"status": "completed"}),
         "orders:order_push_status": store_page(GET, **_VIEW),
+        "orders:order_export": store_page(GET, **_VIEW),
+        # An empty note is refused before anything is sent to WooCommerce (400, not a 500).
+        "orders:order_note_add": store_page(
+            POST, viewer=403, manager=400, owner=400, data={"note": "", "kind": "private"}
+        ),
+        # An export is its requester's (the store's owner here): anyone else gets a 404.
+        "orders:order_export_status": store_page(GET, viewer=404, manager=404, owner=200, admin=404),
+        # Not written yet (still running): a clear 404 for everyone.
+        "orders:order_export_download": store_page(GET, viewer=404, manager=404, owner=404, admin=404),
+        "orders:order_refund": store_page(GET, viewer=403, manager=200, owner=200),
+        # Customers are customer data: viewers never see them.
+        "orders:customer_list": store_page(GET, viewer=403, manager=200, owner=200),
+        "orders:customer_detail": store_page(GET, viewer=403, manager=200, owner=200),
         "sync:sync_status": store_page(GET, **_VIEW),
         "sync:sync_start": store_page(POST, **_WRITE, data={"kind": "incremental"}),
         "sync:sync_run_list": store_page(GET, **_VIEW),

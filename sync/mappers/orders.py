@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .common import MappingError, blank_to_none, gmt, money, require, text, woo_id
 
 # The ``orders`` columns a pull writes, with their SQL types (the upsert's inputs and what it
@@ -27,6 +29,8 @@ ORDER_COLUMNS = {
     "woo_modified_at": "timestamptz",
     "date_paid": "timestamptz",
     "date_completed": "timestamptz",
+    "refunded_total": "numeric",
+    "customer_woo_id": "bigint",
 }
 ORDER_FIELDS = tuple(ORDER_COLUMNS)
 
@@ -38,6 +42,16 @@ def customer_name(billing: dict, shipping: dict) -> str:
         if name.strip():
             return " ".join(name.split())
     return (billing.get("company") or shipping.get("company") or "").strip()
+
+
+def refunded_total(refunds) -> Decimal:
+    """The order's ``refunds`` list (``total`` is negative, "-10.00") as one positive amount."""
+    amount = Decimal(0)
+    for refund in refunds if isinstance(refunds, list) else []:
+        value = money(refund.get("total"), field="refunds.total") if isinstance(refund, dict) else None
+        if value is not None:
+            amount += abs(value)
+    return amount
 
 
 def order_fields(payload: dict) -> dict:
@@ -73,6 +87,8 @@ def order_fields(payload: dict) -> dict:
             "woo_modified_at": gmt(payload.get("date_modified_gmt"), field="date_modified_gmt"),
             "date_paid": gmt(payload.get("date_paid_gmt"), field="date_paid_gmt"),
             "date_completed": gmt(payload.get("date_completed_gmt"), field="date_completed_gmt"),
+            "refunded_total": refunded_total(payload.get("refunds")),
+            "customer_woo_id": payload.get("customer_id") if isinstance(payload.get("customer_id"), int) else 0,
         }
     except MappingError as exc:
         exc.woo_id = oid

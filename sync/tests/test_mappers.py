@@ -194,8 +194,12 @@ def test_category_list_is_ordered_parents_first():
 
 def test_batch_response_items():
     body = sample("products_batch_response.json")
-    for item in body["create"] + body["update"] + body["delete"]:
-        assert product_fields(item)["woo_id"] == item["id"]
+    mapped = {section: [(f["woo_id"], f["name"]) for f in map(product_fields, body[section])] for section in body}
+    assert mapped == {
+        "create": [(801, "Woo Single #1"), (804, "New Premium Quality")],
+        "update": [(799, "Ship Your Idea")],
+        "delete": [(794, "Premium Quality")],
+    }
 
 
 @pytest.mark.parametrize("name", ["error_rest_no_route.json", "error_term_invalid.json", "webhook.json"])

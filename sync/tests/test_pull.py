@@ -106,6 +106,9 @@ def test_faults_show_up_as_retries_and_errors_never_as_wrong_data(shop, sandbox,
     from sync.models import SyncError
 
     settings.SYNC_FETCH_IMAGES = False
+    # An older WooCommerce: a request per variable product, enough requests for the faults'
+    # rates to hit every kind of listing (the store-wide listing takes a few pages).
+    sandbox.set_woocommerce_version("9.9.0")
     sandbox.set_faults(
         rate_429=0.01,
         rate_500=0.02,

@@ -66,7 +66,7 @@ def test_progress_is_reported_while_the_pull_runs(shop, sandbox, manager):
     assert products["done"] == products["total"] == len(sandbox.data.products)
     summary = store_sync_summary(shop.pk, manager)
     assert summary["last_run"].pk == run.pk and summary["open_errors"] == 0 and summary["active_run"] is None
-    assert set(summary["watermarks"]) == {"products", "orders"}
+    assert set(summary["watermarks"]) == {"products", "variations", "orders"}
 
 
 def test_scheduler_queues_due_stores_once(shop, make_store, django_capture_on_commit_callbacks):

@@ -81,17 +81,65 @@ def test_429_after_the_retries_or_too_long_a_wait(sandbox):
     assert error.value.retry_after == 1.0 and error.value.status == 429
 
 
-@pytest.mark.parametrize(
-    ("fault", "code"),
-    [("html", "not_json"), ("captcha", "captcha"), ("redirect", "redirect")],
-)
-def test_non_json_answers_are_errors_never_data(sandbox, fault, code):
-    sandbox.set_faults(queue=[fault])
+def test_a_redirect_is_an_error_never_data(sandbox):
+    sandbox.set_faults(queue=["redirect"])
     with pytest.raises(WooNotWooCommerceError) as error:
         client(sandbox.url).get("products")
-    assert error.value.code == code
-    if fault == "redirect":
-        assert "wp-login.php" in error.value.data["location"]
+    assert error.value.code == "redirect"
+    assert "wp-login.php" in error.value.data["location"]
+
+
+@pytest.mark.parametrize(("fault", "code"), [("html", "html_page"), ("captcha", "captcha")])
+def test_a_web_page_instead_of_data_is_retried_like_a_5xx_then_named(sandbox, fault, code):
+    """A firewall or security plugin's challenge (200/202 text/html) often lets the next attempt
+    through; when it does not, the error says what happened in words a shop owner can act on."""
+    sandbox.set_faults(queue=[fault])
+    woo = client(sandbox.url)
+    answer = woo.get("products")
+    assert answer.status == 200 and isinstance(answer.data, list) and answer.data
+    assert woo.stats.retries == 1 and woo.stats.errors == {code: 1}
+
+    sandbox.reset_stats()
+    sandbox.set_faults(queue=[fault] * 3)
+    with pytest.raises(WooNotWooCommerceError) as error:
+        client(sandbox.url, max_retries=2).get("products")
+    assert error.value.code == code and error.value.attempts == 3
+    assert error.value.message == "the store answered with a web page instead of data (a firewall or security plugin?)"
+    assert sandbox.stats()["by_route"] == {"GET products": 3}
+
+
+def test_a_web_page_answering_a_post_is_not_sent_again(sandbox):
+    """The page may have come after WordPress acted: a POST is not repeated blindly."""
+    sandbox.set_faults(queue=["html"])
+    with pytest.raises(WooNotWooCommerceError) as error:
+        client(sandbox.url).post("products/tags", {"name": "Once"})
+    assert error.value.code == "html_page"
+    assert sandbox.stats()["by_route"] == {"POST products/tags": 1}
+
+
+def test_json_after_php_notices_is_read_with_one_warning_per_run(sandbox, caplog):
+    """A store with WP_DEBUG_DISPLAY on prints notices ahead of its answers, single requests and
+    list pages fetched in parallel alike: the data after them is read, and said once."""
+    expected = client(sandbox.url).fetch_all("products", {"status": "any", "orderby": "id", "order": "asc"})
+    sandbox.set_faults(rate_php_notice=1.0)
+    woo = client(sandbox.url, concurrency=4)
+    with caplog.at_level("WARNING", logger="sync.woo"):
+        assert woo.get("products/tags").status == 200
+        listed = woo.fetch_all("products", {"status": "any", "orderby": "id", "order": "asc"}, per_page=10)
+    assert [p["id"] for p in listed] == [p["id"] for p in expected]
+    assert woo.stats.retries == 0 and woo.stats.as_dict()["warnings"]["php_notices"] == woo.stats.requests
+    assert [r.message for r in caplog.records if "PHP notices" in r.message] == [
+        f"{sandbox.url} prints PHP notices ahead of its REST answers (WP_DEBUG_DISPLAY is on?); "
+        "the answers were read past them"
+    ]
+
+
+def test_php_notices_ahead_of_something_that_is_not_json_are_not_data():
+    from sync.woo.responses import _loads
+
+    with pytest.raises(ValueError):
+        _loads(b"<br />\n<b>Notice</b>:  x in <b>/a.php</b> on line <b>1</b><br />\n<html>oops</html>")
+    assert _loads(b"PHP Warning:  x in /a.php on line 3\nPHP Notice:  y in /b.php on line 9\n[1]") == ([1], True)
 
 
 def test_timeouts_are_retried_then_unreachable(sandbox):
@@ -160,7 +208,7 @@ def test_pages_are_fetched_in_parallel(sandbox):
 def test_pages_are_decoded_by_the_consuming_thread_and_a_broken_body_is_fetched_again(sandbox, monkeypatch):
     import threading
 
-    from sync.woo import client as woo_module
+    from sync.woo import responses as woo_module
 
     expected = [p["id"] for p in client(sandbox.url).fetch_all("orders", {"orderby": "id", "order": "asc"})]
     decoded_in, broken = set(), []
@@ -227,7 +275,7 @@ def tls_sandbox(sandbox, tmp_path):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     sandbox.stop()
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     srv = SandboxServer(products=5, orders=5, seed=3, keys=[API_KEY])
     srv._httpd.socket = context.wrap_socket(srv._httpd.socket, server_side=True)

@@ -21,7 +21,6 @@ Auth is the client's own: Basic over HTTPS, OAuth 1.0a (HMAC-SHA256) over plain 
 from __future__ import annotations
 
 import collections
-import json
 import logging
 import queue
 import random
@@ -57,6 +56,7 @@ from sync.woo.errors import (
 )
 from sync.woo.responses import (
     _NOT_JSON,
+    WEB_PAGE_MESSAGE,
     ClientStats,
     Page,
     WooResponse,
@@ -64,6 +64,7 @@ from sync.woo.responses import (
     _excerpt,
     _is_json,
     _json_body,
+    _loads,
     _Undecoded,
     parse_retry_after,
 )
@@ -353,6 +354,16 @@ class WooClient:
         finally:
             self.stats.add_request(time.monotonic() - t0)
 
+    def _notices_skipped(self) -> None:
+        """An answer was read past the PHP notices printed ahead of it: counted, and said once
+        per client (a run)."""
+        if self.stats.add_warning("php_notices"):
+            logger.warning(
+                "%s prints PHP notices ahead of its REST answers (WP_DEBUG_DISPLAY is on?); "
+                "the answers were read past them",
+                self.url,
+            )
+
     def _final(self, error: WooError) -> WooError:
         self.stats.add_error(error.code)
         return error
@@ -375,7 +386,9 @@ class WooClient:
                 attempts=attempt,
                 elapsed_ms=(time.monotonic() - started) * 1000,
             )
-        body = _json_body(response)
+        body, after_notices = _json_body(response)
+        if after_notices:
+            self._notices_skipped()
         code, message, data = _error_fields(body)
 
         if status == 429:
@@ -410,8 +423,20 @@ class WooClient:
             if "nonce" in (message or "").lower():
                 raise _Retry(error)  # a repeated OAuth nonce: the next attempt signs with a new one
             raise self._final(error)
-        if not _is_json(response):
+        if body is _NOT_JSON and not _is_json(response):
             captcha = response.headers.get("SG-Captcha") or "captcha" in response.text[:4000].lower()
+            if 200 <= status < 300 and "html" in response.headers.get("Content-Type", "").lower():
+                # A firewall or security plugin's challenge: often passed on the next attempt.
+                error = WooNotWooCommerceError(
+                    WEB_PAGE_MESSAGE,
+                    status=status,
+                    code="captcha" if captcha else "html_page",
+                    url=endpoint,
+                    data={"excerpt": _excerpt(response)},
+                )
+                if retry_unsent_only:
+                    raise self._final(error)
+                raise _Retry(error)
             kind = "a captcha/challenge page" if captcha else "a non-JSON page"
             raise self._final(
                 WooNotWooCommerceError(
@@ -475,10 +500,12 @@ class WooClient:
         if page.raw is None:
             return page
         try:
-            data = json.loads(page.raw)
+            data, after_notices = _loads(page.raw)
         except ValueError:
             self.stats.add_retry("invalid_json")
             return self._get_page(endpoint, params, page.number, per_page)
+        if after_notices:
+            self._notices_skipped()
         return self._list_page(endpoint, page.number, data, page.total, page.total_pages)
 
     def iter_pages(

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from sync.woo.client import WooClient
-from sync.woo.errors import WooClientError, WooError
+from sync.woo.errors import WooClientError, WooError, WooNotWooCommerceError
 from sync.woo.responses import Page
 
 ID_ORDER = {"orderby": "id", "order": "asc"}
@@ -70,6 +70,26 @@ def store_ping(client: WooClient) -> None:
     """The cheapest authenticated call: one product. Raises the typed error that explains why
     the store cannot be reached (address, credentials, TLS, not WooCommerce...)."""
     client.get("products", params={"per_page": 1})
+
+
+def woocommerce_version(client: WooClient) -> str | None:
+    """The store's WooCommerce version from ``GET /system_status`` (None when it does not say)."""
+    data = client.get("system_status", {"_fields": "environment"}).data
+    environment = data.get("environment") if isinstance(data, dict) else None
+    version = environment.get("version") if isinstance(environment, dict) else None
+    return str(version)[:40] if version else None
+
+
+def has_variations_listing(client: WooClient) -> bool:
+    """Whether the store lists every variation at ``GET /variations`` (WooCommerce 10.3+); an
+    older one answers ``404 rest_no_route``."""
+    try:
+        client.get("variations", {"per_page": 1, "_fields": "id"})
+    except WooNotWooCommerceError as exc:
+        if exc.code == "rest_no_route":
+            return False
+        raise
+    return True
 
 
 # --- products and variations ------------------------------------------------------------------
@@ -164,6 +184,26 @@ def variations_for_many(
     return client.fetch_many(jobs)
 
 
+def variations_pages(
+    client: WooClient,
+    *,
+    status: str,
+    modified_after: str | None = None,
+    include: Iterable[int] = (),
+    fields: Iterable[str] = (),
+    errors: str = "yield",
+) -> Iterator[Page]:
+    """The pages of ``GET /variations`` (every variation of the store, each with its
+    ``parent_id``), in id order, fetched in parallel like any listing. ``modified_after`` is a
+    GMT time; ``fields`` limits each item to those keys (``_fields``)."""
+    params = _dated_query(status, modified_after)
+    if include := ",".join(map(str, include)):
+        params["include"] = include
+    if fields := ",".join(fields):
+        params["_fields"] = fields
+    return client.iter_pages("variations", params, errors=errors)
+
+
 def variations_batch(
     client: WooClient, *, product_id: int, create: list[dict], update: list[tuple[int, dict]]
 ) -> list[dict]:
@@ -179,6 +219,53 @@ def variations_batch(
 
 def order_update_status(client: WooClient, *, order_id: int, status: str) -> dict:
     return client.put(f"orders/{order_id}", {"status": status}).data
+
+
+def order_fetch(client: WooClient, order_woo_id: int) -> dict:
+    """One order as WooCommerce holds it now."""
+    return client.get(f"orders/{int(order_woo_id)}").data
+
+
+# --- order notes and refunds (FACTS.md §11) ---------------------------------------------------
+
+
+def order_notes_list(client: WooClient, order_woo_id: int) -> list[dict]:
+    """Every note of an order (private, to the customer, and the system's), newest first."""
+    data = client.get(f"orders/{int(order_woo_id)}/notes", {"type": "any"}).data
+    return [note for note in data if isinstance(note, dict)] if isinstance(data, list) else []
+
+
+def order_note_create(client: WooClient, order_woo_id: int, note: str, *, to_customer: bool) -> dict:
+    """Add a note written by the API user; ``to_customer`` makes WooCommerce e-mail it to the customer."""
+    body = {"note": note, "customer_note": bool(to_customer), "added_by_user": True}
+    return client.post(f"orders/{int(order_woo_id)}/notes", body).data
+
+
+def order_refunds_list(client: WooClient, order_woo_id: int) -> list[dict]:
+    """Every refund of an order with its line items."""
+    return client.fetch_all(f"orders/{int(order_woo_id)}/refunds")
+
+
+def order_refund_create(
+    client: WooClient,
+    order_woo_id: int,
+    *,
+    amount: str,
+    reason: str,
+    line_items: list[dict],
+    api_refund: bool,
+    restock: bool,
+) -> dict:
+    """Create a refund. Both flags are always sent: WooCommerce defaults ``api_refund`` to true,
+    which would ask the payment gateway to return real money unless told otherwise."""
+    body = {
+        "amount": amount,
+        "reason": reason,
+        "line_items": line_items,
+        "api_refund": bool(api_refund),
+        "api_restock": bool(restock),
+    }
+    return client.post(f"orders/{int(order_woo_id)}/refunds", body).data
 
 
 # --- taxonomies -------------------------------------------------------------------------------
@@ -253,9 +340,15 @@ __all__ = [
     "attribute_terms_for_many",
     "attributes_list",
     "batch_item_error",
+    "has_variations_listing",
     "item_get",
     "list_by_ids",
     "list_pages",
+    "order_fetch",
+    "order_note_create",
+    "order_notes_list",
+    "order_refund_create",
+    "order_refunds_list",
     "order_update_status",
     "product_create",
     "product_delete",
@@ -270,7 +363,9 @@ __all__ = [
     "variations_batch",
     "variations_for_many",
     "variations_list",
+    "variations_pages",
     "webhook_create",
     "webhook_update",
     "webhooks_list",
+    "woocommerce_version",
 ]

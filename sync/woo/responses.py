@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import collections
 import email.utils
+import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -68,6 +70,8 @@ class ClientStats:
     downloads: int = 0
     retries: int = 0
     errors: dict[str, int] = field(default_factory=lambda: collections.defaultdict(int))
+    # Answers read in spite of something (PHP notices ahead of the JSON), by what.
+    warnings: dict[str, int] = field(default_factory=lambda: collections.defaultdict(int))
     request_seconds: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -86,6 +90,12 @@ class ClientStats:
             self.retries += 1
             self.errors[reason] += 1
 
+    def add_warning(self, reason: str) -> bool:
+        """Count one more; True the first time (the one to say out loud)."""
+        with self._lock:
+            self.warnings[reason] += 1
+            return self.warnings[reason] == 1
+
     def add_error(self, reason: str) -> None:
         with self._lock:
             self.errors[reason] += 1
@@ -98,6 +108,7 @@ class ClientStats:
                 "retries": self.retries,
                 "errors": dict(self.errors),
                 "request_seconds": round(self.request_seconds, 3),
+                **({"warnings": dict(self.warnings)} if self.warnings else {}),
             }
 
 
@@ -125,18 +136,49 @@ def _is_json(response: requests.Response) -> bool:
 
 
 _NOT_JSON = object()
+# What PHP prints ahead of a REST answer when a store displays its errors (WP_DEBUG_DISPLAY):
+# "<br />\n<b>Notice</b>:  Undefined index: x in <b>/path/file.php</b> on line <b>42</b><br />",
+# or the same as plain text ("PHP Warning:  ... on line 42"), one after another.
+_PHP_MESSAGE = re.compile(
+    rb"\s*(?:<br\s*/?>\s*)?(?:<b>)?(?:PHP )?(?:Notice|Warning|Deprecated|Strict Standards)(?:</b>)?:"
+    rb".*?\bon line\s*(?:<b>)?\d+(?:</b>)?(?:<br\s*/?>)?",
+    re.DOTALL | re.IGNORECASE,
+)
+# What a 2xx web page instead of data is recorded as.
+WEB_PAGE_MESSAGE = "the store answered with a web page instead of data (a firewall or security plugin?)"
 
 
-def _json_body(response: requests.Response) -> Any:
-    """The decoded body of a JSON answer, or ``_NOT_JSON`` (another content type, or a body
-    that does not parse). Decoded once per answer: a page of 100 orders takes milliseconds to
-    parse, with the GIL held, while the database thread waits for it."""
-    if not _is_json(response):
-        return _NOT_JSON
+def _after_php_messages(content: bytes) -> bytes | None:
+    """The body after the PHP notices printed ahead of it, or None when it starts with none."""
+    position = 0
+    while match := _PHP_MESSAGE.match(content, position):
+        position = match.end()
+    return content[position:] if position else None
+
+
+def _loads(content: bytes) -> tuple[Any, bool]:
+    """``(data, True when PHP notices ahead of the JSON were skipped)``; ValueError when the
+    body is not JSON, notices skipped or not."""
     try:
-        return response.json()
+        return json.loads(content), False
     except ValueError:
-        return _NOT_JSON
+        rest = _after_php_messages(content)
+        if rest is None:
+            raise
+        return json.loads(rest), True
+
+
+def _json_body(response: requests.Response) -> tuple[Any, bool]:
+    """The decoded body of a JSON answer, or ``_NOT_JSON`` (another content type, or a body
+    that does not parse), and whether PHP notices ahead of it were skipped (a store that printed
+    them before its headers went out answers ``text/html``). Decoded once per answer: a page of
+    100 orders takes milliseconds to parse, with the GIL held, while the database thread waits."""
+    if not _is_json(response) and not _PHP_MESSAGE.match(response.content):
+        return _NOT_JSON, False
+    try:
+        return _loads(response.content)
+    except ValueError:
+        return _NOT_JSON, False
 
 
 def _error_fields(body: Any) -> tuple[str | None, str | None, Any]:
@@ -152,6 +194,7 @@ def _excerpt(response: requests.Response, limit: int = 200) -> str:
 
 
 __all__ = [
+    "WEB_PAGE_MESSAGE",
     "Page",
     "WooResponse",
     "parse_retry_after",

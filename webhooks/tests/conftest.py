@@ -1,26 +1,24 @@
-"""Fixtures for the webhooks tests: users, a store with a webhook secret, signed deliveries."""
+"""Fixtures for the webhooks tests: a store with a webhook secret, signed deliveries (users and
+the rest of the store fixtures are the root conftest.py's)."""
 
+import functools
 import itertools
 import json
 
 import pytest
 from django.urls import reverse
 
-from accounts.services import user_create
-from stores.models import StoreRole, StoreUser
-from stores.services import store_create
+# API_KEY lives in config.testing; tests written before it moved import it from here.
+from config.testing import API_KEY  # noqa: F401
 from webhooks import inbox, receiving
 from webhooks.signing import sign
 
 SECRET = ">Zx3&b;X|~<x"  # byte-exact, HTML-looking: must work as is
-API_KEY = ("ck_webhooks_test_key_000000000000000000000", "cs_webhooks_test_secret_0000000000000000000")
-_emails = itertools.count(1)
 _deliveries = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
 def _speed_and_fresh_caches(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
     settings.SYNC_BACKOFF_MAX_SECONDS = 0.05
     receiving.forget_signing_keys()
@@ -31,43 +29,9 @@ def _speed_and_fresh_caches(settings):
 
 
 @pytest.fixture
-def make_user(db):
-    def make(email=None, **kwargs):
-        return user_create(email=email or f"hook-user-{next(_emails)}@example.com", password="x-Pass-9876", **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def owner(make_user):
-    return make_user(email="owner@example.com")
-
-
-@pytest.fixture
-def make_store(owner):
-    def make(url="http://127.0.0.1:9", secret=SECRET, name="Hook shop", key=API_KEY[0], api_secret=API_KEY[1]):
-        return store_create(actor=owner, name=name, url=url, api_key=key, api_secret=api_secret, webhook_secret=secret)
-
-    return make
-
-
-@pytest.fixture
-def store(make_store):
-    return make_store()
-
-
-@pytest.fixture
-def manager(make_user, store):
-    user = make_user(email="manager@example.com")
-    StoreUser.objects.create(store=store, user=user, role=StoreRole.MANAGER)
-    return user
-
-
-@pytest.fixture
-def viewer(make_user, store):
-    user = make_user(email="viewer@example.com")
-    StoreUser.objects.create(store=store, user=user, role=StoreRole.VIEWER)
-    return user
+def make_store(make_store):
+    """The shared make_store; a store here has the webhook secret SECRET unless told otherwise."""
+    return functools.partial(make_store, webhook_secret=SECRET)
 
 
 def php_json(payload):

@@ -15,11 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import redis
 import requests
 from django.db import connection
 
 from catalog.models import Product, ProductVariation
+from config.testing import API_KEY, IsolatedBroker
 from orders.models import Order, OrderStatusLog
 from sync.mappers.orders import order_fields
 from sync.mappers.products import PRODUCT_FIELDS, product_fields
@@ -29,11 +29,10 @@ from webhooks import inbox
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.signing import sign
 
-from .conftest import API_KEY, SECRET, receiver_url
+from .conftest import SECRET, receiver_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-BROKER = "redis://127.0.0.1:6379/13"
 TOTAL = 2000
 NEXT_STATUS = {
     "checkout-draft": "pending",
@@ -57,17 +56,13 @@ DERIVED = {"price", "sale_price", "stock_quantity", "stock_status"}
 
 @pytest.fixture
 def isolated_broker():
-    from config.celery import app
-
-    old = app.conf.broker_url
-    app.conf.broker_url = BROKER
+    """This test process's keys on the tests' broker, empty before and after."""
     inbox.reset_broker_connection()
     inbox.reset_enqueue_backoff()
-    client = redis.Redis.from_url(BROKER)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    app.conf.broker_url = old
+    broker = IsolatedBroker()
+    broker.flush()
+    yield broker
+    broker.flush()
     inbox.reset_broker_connection()
 
 
@@ -83,7 +78,7 @@ class Recorder:
         srv.data.listener = lambda topic, resource_id: self.events.append((topic, resource_id))
 
     def flush(self):
-        from sync.sandbox.text import wp_json_encode
+        from woo_sandbox.text import wp_json_encode
 
         events, self.events = self.events, []
         # Like Action Scheduler, one pending delivery per webhook and object: the events of one
@@ -158,10 +153,12 @@ def _database_url():
 
 
 def _start_worker(log_path):
+    from config.celery import app
+
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER,
+        "CELERY_BROKER_URL": app.conf.broker_url,  # and the same key prefix (settings)
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": os.environ.get("DEBUG", "true"),
         "SYNC_BACKOFF_BASE_SECONDS": "0.05",
@@ -237,7 +234,7 @@ def _assert_database_equals_sandbox(store, srv):
 def test_2000_deliveries_with_the_worker_stopped_are_applied_exactly_once(
     make_store, live_server, settings, isolated_broker, tmp_path
 ):
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     settings.SYNC_FETCH_IMAGES = False
     ticks = itertools.count(1_800_000_000)  # the shop's clock moves one second per reading
@@ -282,7 +279,7 @@ def test_2000_deliveries_with_the_worker_stopped_are_applied_exactly_once(
         assert WebhookDelivery.objects.filter(store=store).count() == TOTAL
         assert WebhookDelivery.objects.filter(store=store, status=DeliveryStatus.PENDING).count() == TOTAL
         # Queued, nobody consuming yet: one task per burst, not one per delivery.
-        messages = isolated_broker.llen("webhooks")
+        messages = isolated_broker.queue_length("webhooks")
         assert 1 <= messages < TOTAL // 10, messages
 
         process, log = _start_worker(tmp_path / "worker.log")

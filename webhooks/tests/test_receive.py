@@ -71,7 +71,7 @@ def test_signed_with_another_secret_is_401(store, post):
 
 def test_secret_stored_html_escaped_is_decoded_like_wordpress(make_store, post):
     # WooCommerce signs with wp_specialchars_decode(secret): a stored "a&amp;b" signs as "a&b".
-    store = make_store(secret="a&amp;b<c")
+    store = make_store(webhook_secret="a&amp;b<c")
     body = php_json(product_payload())
     signature = base64.b64encode(hmac.new(b"a&b<c", body, hashlib.sha256).digest()).decode()
     assert post(store, body, signature=signature).status_code == 200
@@ -260,7 +260,7 @@ def test_a_secret_changed_by_another_process_is_picked_up(store, post):
 
 
 def test_store_without_a_secret_rejects_everything(make_store, post):
-    store = make_store(secret=None)
+    store = make_store(webhook_secret=None)
     assert post(store, product_payload()).status_code == 401
 
 

@@ -6,10 +6,10 @@ import time
 from datetime import timedelta
 
 import pytest
-import redis
 from django.utils import timezone
 
 from catalog.models import Product
+from config.testing import IsolatedBroker
 from webhooks import inbox
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.tasks import webhook_deliveries_requeue_task
@@ -19,17 +19,18 @@ from .conftest import product_payload
 pytestmark = pytest.mark.django_db
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
-ISOLATED = "redis://127.0.0.1:6379/14"
 
 
 @pytest.fixture
-def broker():
+def broker(monkeypatch):
     """Point the Celery app at a URL for the test; put it back afterwards."""
     from config.celery import app
 
     old = app.conf.broker_url
 
     def use(url):
+        # Celery reads CELERY_BROKER_URL from the environment before its own setting.
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
         app.conf.broker_url = url
         inbox.reset_broker_connection()
         inbox.reset_enqueue_backoff()
@@ -41,6 +42,9 @@ def broker():
 def test_deliveries_are_accepted_with_redis_down_and_requeued_when_it_is_back(
     store, post, broker, django_capture_on_commit_callbacks
 ):
+    from config.celery import app
+
+    tests_broker_url = app.conf.broker_url
     broker(CLOSED_PORT)
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
@@ -56,15 +60,15 @@ def test_deliveries_are_accepted_with_redis_down_and_requeued_when_it_is_back(
     assert WebhookDelivery.objects.filter(queued_at__isnull=True).count() == 20
 
     # Redis is back: the beat job queues one task that drains the store's inbox.
-    broker(ISOLATED)
-    client = redis.Redis.from_url(ISOLATED)
-    client.flushdb()
+    broker(tests_broker_url)
+    isolated = IsolatedBroker()
+    isolated.flush()
     try:
         message = webhook_deliveries_requeue_task()
         assert message == "20 deliveries re-queued"
-        queued = [json.loads(raw) for raw in client.lrange("webhooks", 0, -1)]
+        queued = [json.loads(raw) for raw in isolated.messages("webhooks")]
     finally:
-        client.flushdb()
+        isolated.flush()
     assert len(queued) == 1
     first = queued[0]["headers"]["argsrepr"].strip("(),'")
     assert first == str(WebhookDelivery.objects.order_by("received_at").values_list("pk", flat=True).first())

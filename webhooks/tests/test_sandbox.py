@@ -7,6 +7,7 @@ import pytest
 
 from agents.models import AgentAlert
 from catalog.models import Product
+from config.testing import API_KEY
 from orders.models import Order, OrderStatusLog
 from stores import credentials
 from stores.models import Store
@@ -17,14 +18,14 @@ from webhooks import receiving, remote
 from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from webhooks.signing import sign
 
-from .conftest import API_KEY, SECRET, delivery_headers, php_json, receiver_url
+from .conftest import SECRET, delivery_headers, php_json, receiver_url
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def sandbox():
-    from sync.sandbox import SandboxServer
+    from woo_sandbox import SandboxServer
 
     srv = SandboxServer(products=12, orders=12, seed=5, keys=[API_KEY]).start()
     yield srv

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sync.sandbox.cli import add_arguments, run
+from woo_sandbox.cli import add_arguments, run
 
 
 class Command(BaseCommand):

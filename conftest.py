@@ -1,0 +1,95 @@
+"""Fixtures every app's tests share: users, a store with its members, fast password hashing.
+
+An app's ``tests/conftest.py`` keeps only what is its own, and may override ``store`` or
+``make_store`` to change their defaults (a fixture can ask for the one it overrides by name).
+Constants and row factories that tests import live in ``config/testing.py``.
+"""
+
+import itertools
+
+import pytest
+
+from accounts.models import AppRole
+from accounts.services import user_create, user_role_grant
+from config.testing import API_KEY, PASSWORD, UNREACHABLE_URL
+from stores.models import StoreRole, StoreUser
+from stores.services import store_create
+
+_emails = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s per password; no test is about the hasher's strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(email=None, password=PASSWORD, **user_create options) -> a new user."""
+
+    def make(email=None, password=PASSWORD, **kwargs):
+        return user_create(email=email or f"user-{next(_emails)}@example.com", password=password, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user(email="owner@example.com")
+
+
+@pytest.fixture
+def app_admin(make_user):
+    admin = make_user(email="admin@example.com")
+    user_role_grant(user=admin, role=AppRole.ADMIN)
+    return admin
+
+
+@pytest.fixture
+def make_store(owner):
+    """make_store(name=, url=, api_key=, api_secret=, members=[(user, role)], **store_create
+    options) -> a store of ``owner``; by default unreachable, so nothing calls out by accident."""
+
+    def make(name="Test shop", url=UNREACHABLE_URL, api_key=API_KEY[0], api_secret=API_KEY[1], members=(), **fields):
+        store = store_create(actor=owner, name=name, url=url, api_key=api_key, api_secret=api_secret, **fields)
+        for user, role in members:
+            StoreUser.objects.create(store=store, user=user, role=role)
+        return store
+
+    return make
+
+
+@pytest.fixture
+def store(make_store):
+    return make_store(name="Olive & Thyme")  # HTML-significant on purpose: pages must escape it
+
+
+@pytest.fixture
+def other_store(make_user):
+    """A store of someone else, shared with none of the fixtures' users."""
+    other = make_user(email="other@example.com")
+    return store_create(actor=other, name="Elsewhere", url=UNREACHABLE_URL, api_key="ck_o", api_secret="cs_o")
+
+
+def _member(make_user, store, email, role):
+    user = make_user(email=email)
+    StoreUser.objects.create(store=store, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def manager(make_user, store):
+    return _member(make_user, store, "manager@example.com", StoreRole.MANAGER)
+
+
+@pytest.fixture
+def viewer(make_user, store):
+    return _member(make_user, store, "viewer@example.com", StoreRole.VIEWER)
+
+
+@pytest.fixture
+def tz_middleware(settings):
+    middleware = "config.timezones.UserTimezoneMiddleware"
+    if middleware not in settings.MIDDLEWARE:
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, middleware]

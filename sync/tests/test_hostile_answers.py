@@ -1,0 +1,35 @@
+"""Pulls from stores that answer in hostile but common ways: a firewall's web page instead of
+data, PHP notices printed ahead of the JSON."""
+
+import pytest
+
+from sync.models import SyncError, SyncRunStatus
+from sync.tests.mirror import mirror_problems
+from sync.woo import WEB_PAGE_MESSAGE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_firewall_page_is_retried_and_then_recorded_in_words(shop, sandbox, pull, settings):
+    settings.SYNC_FETCH_IMAGES = False
+    sandbox.set_faults(queue=["html"])  # one challenge, passed on the next attempt
+    run = pull(shop, full=True, max_retries=2)
+    assert run.status == SyncRunStatus.SUCCESS and run.stats["client"]["retries"] == 1
+    assert mirror_problems(shop, sandbox) == []
+
+    sandbox.set_faults(rate_html=1.0)  # the firewall now challenges every request
+    run = pull(shop, max_retries=2)
+    assert run.status == SyncRunStatus.PARTIAL
+    error = SyncError.objects.filter(store=shop, resolved=False, error_code="html_page").first()
+    assert error is not None and WEB_PAGE_MESSAGE in error.error_message
+
+
+def test_a_store_printing_php_notices_is_pulled_whole_with_one_warning(shop, sandbox, pull, settings, caplog):
+    settings.SYNC_FETCH_IMAGES = False
+    sandbox.set_faults(rate_php_notice=1.0)
+    with caplog.at_level("WARNING", logger="sync.woo"):
+        run = pull(shop, full=True)
+    assert run.status == SyncRunStatus.SUCCESS
+    assert mirror_problems(shop, sandbox) == []
+    assert run.stats["client"]["warnings"]["php_notices"] == run.requests_made
+    assert len([r for r in caplog.records if "PHP notices" in r.message]) == 1

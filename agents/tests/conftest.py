@@ -3,27 +3,12 @@ app admin, and ``run(agent)`` that runs one agent and returns its execution-log 
 
 import pytest
 
-from accounts.models import AppRole
-from accounts.services import user_create, user_role_grant
-
-# The dashboard tests' users and stores (owner, store, manager, viewer, other_store).
-from catalog.tests.conftest import (  # noqa: F401 - fixtures
-    PASSWORD,
-    _fast_password_hashing,
-    manager,
-    other_store,
-    owner,
-    store,
-    viewer,
-)
-
 
 @pytest.fixture
-def admin(db):
-    user = user_create(email="admin@example.com", password=PASSWORD)
-    user_role_grant(user=user, role=AppRole.ADMIN)
-    user.refresh_from_db()
-    return user
+def admin(app_admin):
+    # The root conftest's app admin, with the is_staff the user_roles trigger set.
+    app_admin.refresh_from_db()
+    return app_admin
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from agents.models import AgentAlert, AgentExecutionLog, AgentInsight, Execution
 from agents.services import agent_run, insight_set_status
 from agents.tests.conftest import live
 from catalog.models import Product
-from catalog.tests.conftest import make_product
 from config.celery import app
+from config.testing import make_product
 
 pytestmark = pytest.mark.django_db
 

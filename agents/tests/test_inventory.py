@@ -8,7 +8,7 @@ import pytest
 from agents.models import AgentInsight, AgentStoreSettings, ExecutionStatus, InsightStatus
 from agents.tests.conftest import live
 from catalog.models import Product, ProductImage
-from catalog.tests.conftest import make_product
+from config.testing import make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from agents.tests.conftest import live
-from catalog.tests.conftest import CUSTOMER, make_order, make_product
+from config.testing import CUSTOMER, make_order, make_product
 
 pytestmark = pytest.mark.django_db
 

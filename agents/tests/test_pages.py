@@ -6,7 +6,7 @@ from django.utils import translation
 
 from agents.models import AgentStoreSettings, InsightStatus
 from agents.tests.conftest import live
-from catalog.tests.conftest import make_product
+from config.testing import make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from agents.models import AgentInsight, AgentStoreSettings, InsightStatus
 from agents.tests.conftest import live
-from catalog.tests.conftest import make_order, make_product
+from config.testing import make_order, make_product
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db

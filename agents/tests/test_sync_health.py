@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from agents.models import AgentInsight, InsightStatus
 from agents.tests.conftest import live
-from catalog.tests.conftest import make_product
+from config.testing import make_product
 from sync.models import PushOperation, SyncError, SyncRun, SyncState
 from webhooks.models import Webhook
 

@@ -5,8 +5,7 @@ import pytest
 from agents.models import AgentExecutionLog, ExecutionStatus
 from agents.tests.conftest import live
 from agents.triggers import on_webhook_disabled
-from catalog.tests.conftest import make_product
-from config.testing import celery_worker, wait_for
+from config.testing import celery_worker, make_product, wait_for
 from webhooks.models import Webhook
 
 

@@ -4,7 +4,10 @@
   ``update_agent_insights_updated_at()`` twin): a ``BEFORE UPDATE`` trigger on every inventory
   table that has ``updated_at``. An UPDATE that leaves ``updated_at`` as it was (raw SQL, a
   queryset ``update()`` without it, a BI tool) gets ``statement_timestamp()``; an UPDATE that sets
-  it (the ORM's ``auto_now``, the sync's upserts) keeps the value it wrote.
+  it (the ORM's ``auto_now``, the sync's upserts) keeps the value it wrote. Inside a Supabase
+  import (``storedesk.audit_history_import`` on, audit/0010) rows keep the source's timestamps,
+  even when a trigger of ours updates them (a work log recomputing its task's hours), or every
+  re-import would find those rows changed.
 
 Every PL/pgSQL function of ours already fixes its ``search_path`` (``audit/tests/
 test_database_rules.py`` keeps it so). ``uuid_v7()`` (0008, plain SQL) does not, on purpose: it
@@ -44,6 +47,9 @@ FUNCTION = """
 CREATE OR REPLACE FUNCTION update_updated_at_column() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
 BEGIN
+    IF current_setting('storedesk.audit_history_import', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
         NEW.updated_at := statement_timestamp();
     END IF;

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Product, ProductVariation, StoreAttribute, StoreCategory, StoreTag
-from catalog.tests.conftest import make_product, make_variation
 from catalog.tests.html_forms import form_data
+from config.testing import make_product, make_variation
 from sync.models import ProductConflict, PushAction, PushEntity, PushOperation
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import StoreAttribute, StoreAttributeTerm, StoreBrand, StoreCategory, StoreTag
-from catalog.tests.conftest import make_order, make_product, make_variation
+from config.testing import make_order, make_product, make_variation
 from orders.models import OrderStatusLog
 from sync.models import SyncError, SyncRun, SyncRunKind, SyncRunStatus
 

@@ -164,7 +164,7 @@ class Migration(migrations.Migration):
 # Orders per (store, status), kept by statement-level triggers with transition tables: one
 # grouped statement per write statement, whatever the number of rows (bulk upserts included).
 STATUS_COUNTS_SQL = """
-CREATE FUNCTION order_status_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION order_status_counts_apply() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO order_status_counts AS c (store_id, status, count)

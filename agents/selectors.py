@@ -17,7 +17,7 @@ from agents.models import AgentAlert, AgentExecutionLog, AgentInsight, AgentStor
 from config.db import Severity
 from stores.access import VIEW_INSIGHTS, VIEW_STORE
 
-# Alerts every member of the store sees (``webhooks.services.ALERT_AGENT_TYPE``).
+# Alerts every member of the store sees (``webhooks.remote.ALERT_AGENT_TYPE``).
 MEMBER_ALERT_TYPES = ("webhooks",)
 OPEN_STATUSES = (InsightStatus.NEW, InsightStatus.ACKNOWLEDGED, InsightStatus.IN_PROGRESS)
 STATUS_FILTERS = ("open", "all", *InsightStatus.values)

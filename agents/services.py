@@ -33,7 +33,10 @@ from agents.models import (
     ExecutionStatus,
     InsightStatus,
 )
-from agents.registry import all_agents, get_agent
+from agents.registry import agent_types, all_agents, get_agent
+from agents.selectors import alerts_for, can_see_insight
+from agents.triggers import RUN_TASK
+from config.celery import task_by_name
 from config.db import Severity
 from stores.access import CHANGE_STORE, RUN_AGENTS, access_for
 from stores.models import StoreRole, StoreUser
@@ -352,8 +355,6 @@ def alerts_email(alert_ids):
 
 
 def _require_insight_access(actor, insight):
-    from agents.selectors import can_see_insight
-
     if not can_see_insight(access_for(actor), insight):
         raise Http404("No such insight.")
 
@@ -398,8 +399,6 @@ def insight_set_status(*, actor, insight_id, status):
 
 def alerts_mark_read(*, actor, alert_ids=None):
     """Mark alerts read (the given ones, or every unread one the actor can see). Returns the count."""
-    from agents.selectors import alerts_for
-
     queryset = alerts_for(access_for(actor)).filter(is_read=False)
     if alert_ids is not None:
         queryset = queryset.filter(pk__in=alert_ids)
@@ -420,9 +419,6 @@ def store_agent_settings_save(*, actor, store_id, low_stock_threshold, sales_ban
 def agents_run_request(*, actor, store_id=None):
     """Queue a manual run (after commit): every store agent over one store (its owners, app
     admins), or every agent over everything (app admins). Returns the agent types queued."""
-    from agents.registry import agent_types
-    from agents.tasks import run_agents_task
-
     access = access_for(actor)
     if store_id is None:
         if not access.is_admin:
@@ -438,5 +434,6 @@ def agents_run_request(*, actor, store_id=None):
         "trigger": {"requested_by": str(actor.pk)},
     }
     # robust: a broker that is down is logged, never a 500 for the person who pressed the button.
-    transaction.on_commit(partial(run_agents_task.apply_async, kwargs=kwargs), robust=True)
+    # The task by its name: agents.tasks calls this module, it is not imported back.
+    transaction.on_commit(partial(task_by_name(RUN_TASK).apply_async, kwargs=kwargs), robust=True)
     return types

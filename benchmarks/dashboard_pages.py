@@ -159,7 +159,7 @@ def build(products, orders):
     from django.db import connection
 
     from accounts.services import user_create
-    from orders.services import customers_refresh
+    from orders.customers import customers_refresh
     from stores.models import Store
     from stores.services import store_create
 

@@ -190,7 +190,8 @@ def pull(store, kind):
     from django.db import connection
 
     from sync import upsert
-    from sync.pull import Puller, run_pull
+    from sync.pull import Puller
+    from sync.runs import run_pull
     from sync.services import sync_run_queue
 
     run = sync_run_queue(store.pk, kind=kind, enqueue=False)

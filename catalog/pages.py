@@ -1,28 +1,8 @@
-"""What every store page of the dashboard (catalog, orders, sync) puts in its context, so the
-site shell (``templates/base.html``) shows the store's tabs, breadcrumbs and title."""
+"""Small helpers of the dashboard's pages (htmx partials, safe ``next`` URLs, query strings); the
+store page itself is built by ``stores.pages``."""
 
 from django.http import QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
-
-from stores.access import access_for
-from stores.selectors import store_get
-
-
-def store_for(request, store_id, perm):
-    """``(access, store)``: 404 for a store the user may not see, 403 without ``perm``."""
-    access = access_for(request.user)
-    return access, store_get(access, store_id, perm)
-
-
-def page_context(store, access, active_tab, title, **extra):
-    return {
-        "store": store,
-        "access": access,
-        "store_perms": access.permissions(store.pk),
-        "active_tab": active_tab,
-        "title": title,
-        **extra,
-    }
 
 
 def htmx_target(request, target_id):

@@ -2,32 +2,36 @@
 
 A service checks the permission through ``stores.access`` (404 outside the user's scope, 403
 without ``stores.change_catalog``), saves the local row(s) with ``update_fields`` in one
-transaction, and hands the change to the sync app's push services (``sync.services``), which
-queue the push task on commit. Nothing here talks to WooCommerce.
+transaction, and hands the change to the sync app's push queue (``sync.services.push_enqueue`` and the
+product pushes), which queues the push task on commit. Categories, tags, brands, attributes and
+their terms are saved and deleted here too (``taxonomy_save``, ``taxonomy_delete``). Nothing here talks to WooCommerce.
 """
 
 import itertools
 import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Round
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.anomalies import check_mass_changes
+from catalog import models as catalog_models
 from catalog.edits import EditConflict, check_conflicts
 from catalog.models import Product, ProductAttribute, ProductVariation, StoreAttribute, term_refs_without
 from catalog.richtext import clean_html
 from catalog.selectors import sku_taken, variation_attributes_of
 from config.db import DataSource
-from stores.access import CHANGE_CATALOG, access_for, get_scoped_or_404
+from stores.access import CHANGE_CATALOG, VIEW_STORE, access_for, get_scoped_or_404
 from sync import services as sync_services
-from sync.models import PushAction
+from sync.models import OPEN_PUSH_STATUSES, PushAction, PushEntity, PushOperation
 
 # What the product form edits (all of them pushable: sync.mappers.products.PRODUCT_FIELDS).
 PRODUCT_EDITABLE_FIELDS = (
@@ -121,7 +125,7 @@ def product_create(*, actor, store_id, **values):
         product.save()
         # Re-check the scope after writing (the choke point decides, not the form).
         get_scoped_or_404(Product.objects.filter(pk=product.pk), access, CHANGE_CATALOG)
-        push = sync_services.product_push(product.pk, actor, action=PushAction.CREATE)
+        push = sync_services.product_push(product_id=product.pk, actor=actor, action=PushAction.CREATE)
     return product, push
 
 
@@ -152,7 +156,7 @@ def product_update(*, actor, store_id, product_id, base=None, **values):
         for name, value in changes.items():
             setattr(product, name, value)
         product.save(update_fields=[*changes, "updated_at"])
-        push = sync_services.product_push(product.pk, actor, fields=list(changes), base=known)
+        push = sync_services.product_push(product_id=product.pk, actor=actor, fields=list(changes), base=known)
     return product, push
 
 
@@ -167,7 +171,7 @@ def product_trash(*, actor, store_id, product_id):
             Product.objects.filter(pk=product.pk).update(status="trash", updated_at=timezone.now())
         push = None
     else:
-        push = sync_services.product_push(product.pk, actor, action=PushAction.DELETE)
+        push = sync_services.product_push(product_id=product.pk, actor=actor, action=PushAction.DELETE)
     check_mass_changes(actor.pk)
     return product, push
 
@@ -219,7 +223,11 @@ def variation_update(*, actor, store_id, product_id, variation_id, base=None, **
             changed.append("price")
         variation.save(update_fields=[*changed, "updated_at"])
         push = sync_services.product_push(
-            product_id, actor, fields=["variations"], variation_ids=[variation.pk], variation_fields=list(changes)
+            product_id=product_id,
+            actor=actor,
+            fields=["variations"],
+            variation_ids=[variation.pk],
+            variation_fields=list(changes),
         )
     return variation, push
 
@@ -299,7 +307,7 @@ def products_bulk_update(*, actor, store_id, product_ids, action, value=None, te
         changed_ids = list(targets.select_for_update().values_list("pk", flat=True))
         if changed_ids:
             Product.objects.filter(pk__in=changed_ids).update(**update, updated_at=timezone.now())
-            sync_services.products_push_bulk(changed_ids, actor, fields=fields)
+            sync_services.products_push_bulk(product_ids=changed_ids, actor=actor, fields=fields)
     if changed_ids:
         # The audit rows of the UPDATE are written: the mass-change rules (prices, deletes) for the actor.
         check_mass_changes(actor.pk)
@@ -371,7 +379,9 @@ def variation_create(*, actor, store_id, product_id, attributes, **values):
             stock_quantity=quantity,
             stock_status="outofstock" if quantity == 0 else "instock",
         )
-        push = sync_services.product_push(product.pk, actor, fields=["variations"], variation_ids=[variation.pk])
+        push = sync_services.product_push(
+            product_id=product.pk, actor=actor, fields=["variations"], variation_ids=[variation.pk]
+        )
     return variation, push
 
 
@@ -419,7 +429,10 @@ def variations_generate(*, actor, store_id, product_id, confirmed=False):
             for refs in combinations
         )
         push = sync_services.product_push(
-            product.pk, actor, fields=["variations"], variation_ids=[variation.pk for variation in created]
+            product_id=product.pk,
+            actor=actor,
+            fields=["variations"],
+            variation_ids=[variation.pk for variation in created],
         )
     return created, push
 
@@ -440,7 +453,7 @@ def variation_delete(*, actor, store_id, product_id, variation_id):
         push = None
         if woo_id:
             push = sync_services.product_push(
-                product_id, actor, fields=["variations"], deleted_variation_woo_ids=[woo_id]
+                product_id=product_id, actor=actor, fields=["variations"], deleted_variation_woo_ids=[woo_id]
             )
     return push
 
@@ -515,7 +528,7 @@ def product_attribute_set(
             )
         row.options, row.visible, row.variation = options, bool(visible), bool(variation)
         row.save()
-        return sync_services.product_push(product.pk, actor, fields=["attributes"])
+        return sync_services.product_push(product_id=product.pk, actor=actor, fields=["attributes"])
 
 
 def product_attribute_remove(*, actor, store_id, product_id, name, base=None):
@@ -531,11 +544,118 @@ def product_attribute_remove(*, actor, store_id, product_id, name, base=None):
         deleted, _rows = ProductAttribute.objects.filter(product=product, name=name).delete()
         if not deleted:
             return None
-        return sync_services.product_push(product.pk, actor, fields=["attributes"])
+        return sync_services.product_push(product_id=product.pk, actor=actor, fields=["attributes"])
 
 
 def _check_attributes_unchanged(rows, base):
     if base is not None and _attributes_state(rows) != base:
         raise EditConflict(
             {"attributes": {"mine": base, "current": _attributes_state(rows)}}, current=_attributes_state(rows)
+        )
+
+
+# --- taxonomies -------------------------------------------------------------------------------
+
+TAXONOMY_MODELS = {
+    PushEntity.CATEGORY: catalog_models.StoreCategory,
+    PushEntity.TAG: catalog_models.StoreTag,
+    PushEntity.BRAND: catalog_models.StoreBrand,
+    PushEntity.ATTRIBUTE: catalog_models.StoreAttribute,
+    PushEntity.ATTRIBUTE_TERM: catalog_models.StoreAttributeTerm,
+}
+TAXONOMY_EDITABLE = {
+    PushEntity.CATEGORY: ("name", "slug", "description", "parent_woo_id", "display", "menu_order", "image_url"),
+    PushEntity.TAG: ("name", "slug", "description"),
+    PushEntity.BRAND: ("name", "slug", "description", "logo_url"),
+    PushEntity.ATTRIBUTE: ("name", "slug", "type", "order_by", "has_archives"),
+    PushEntity.ATTRIBUTE_TERM: ("name", "slug", "description", "menu_order"),
+}
+
+
+def taxonomy_save(*, actor, kind, store_id=None, term_id=None, attribute_id=None, base=None, **values):
+    """Create (no ``term_id``) or edit a category, tag, brand, global attribute or attribute
+    term. An edit is saved locally at once (``sync_status`` "pending"); a new term is written
+    here when WooCommerce has answered with its id (``woo_id`` is required).
+
+    An edit's ``values`` are the changed fields only, and only those are sent; ``base`` is what
+    the person's form showed for them: a field changed meanwhile raises
+    :class:`catalog.edits.EditConflict`. Returns the queued push operation; None when the edit
+    changes nothing."""
+    if kind not in TAXONOMY_MODELS:
+        raise ValidationError(f"Unknown taxonomy {kind!r}.")
+    unknown = set(values) - set(TAXONOMY_EDITABLE[kind])
+    if unknown:
+        raise ValidationError(f"Cannot set {', '.join(sorted(unknown))} on a {kind}.")
+    model = TAXONOMY_MODELS[kind]
+    access = access_for(actor)
+    with transaction.atomic():
+        row = None
+        if term_id is not None:
+            row = model.objects.select_for_update().filter(pk=term_id).first()
+            if row is None or not access.can(VIEW_STORE, row.store_id):
+                raise Http404("No such term.")
+            store_id = row.store_id
+        access.require(CHANGE_CATALOG, store_id)
+        payload: dict[str, Any] = {"values": values}
+        if kind == PushEntity.ATTRIBUTE_TERM:
+            attribute_id = attribute_id or (row.attribute_id if row else None)
+            if not catalog_models.StoreAttribute.objects.filter(pk=attribute_id, store_id=store_id).exists():
+                raise ValidationError("The attribute does not belong to this store.")
+            payload["attribute_id"] = str(attribute_id)
+        if row is not None:
+            changes = check_conflicts(row, values, base)
+            if not changes:
+                return None
+            for name, value in changes.items():
+                setattr(row, name, value)
+            changed = list(changes)
+            if hasattr(row, "sync_status"):
+                row.sync_status = "pending"
+                changed.append("sync_status")
+            row.save(update_fields=[*changed, "updated_at"])
+            payload["values"] = changes
+        return sync_services.push_enqueue(
+            store_id=store_id,
+            entity_type=kind,
+            action=PushAction.UPDATE if row is not None else PushAction.CREATE,
+            actor=actor,
+            object_id=row.pk if row is not None else None,
+            woo_id=row.woo_id if row is not None else None,
+            payload=payload,
+        )
+
+
+def taxonomy_delete(*, actor, kind, term_id, store_id):
+    """Delete a category, tag, brand, global attribute or attribute term, in WooCommerce first.
+
+    The row stays here until WooCommerce confirms the delete (the push then removes it and takes
+    it off the products that had it), so a refused delete loses nothing. A term WooCommerce
+    never had is deleted here at once (None is returned)."""
+    if kind not in TAXONOMY_MODELS:
+        raise ValidationError(f"Unknown taxonomy {kind!r}.")
+    access = access_for(actor)
+    access.require(CHANGE_CATALOG, store_id)
+    with transaction.atomic():
+        row = TAXONOMY_MODELS[kind].objects.select_for_update().filter(pk=term_id, store_id=store_id).first()
+        if row is None:
+            raise Http404("No such term.")
+        if not row.woo_id:
+            row.delete()
+            return None
+        pending = PushOperation.objects.filter(
+            entity_type=kind, object_id=row.pk, action=PushAction.DELETE, status__in=OPEN_PUSH_STATUSES
+        ).first()
+        if pending is not None:
+            return pending
+        payload: dict[str, Any] = {"values": {"name": row.name}}
+        if kind == PushEntity.ATTRIBUTE_TERM:
+            payload["attribute_id"] = str(row.attribute_id)
+        return sync_services.push_enqueue(
+            store_id=store_id,
+            entity_type=kind,
+            action=PushAction.DELETE,
+            actor=actor,
+            object_id=row.pk,
+            woo_id=row.woo_id,
+            payload=payload,
         )

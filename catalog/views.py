@@ -2,7 +2,7 @@
 (images, variations with inline edits, attributes, taxonomy, sync state, conflicts, history),
 product create/edit, and the category, tag, brand and attribute pages.
 
-Each view resolves access (``catalog.pages.store_for``), calls one selector or service, and
+Each view resolves access (``stores.pages.store_for``), calls one selector or service, and
 renders. Writes need ``stores.change_catalog``; viewers get the same pages without controls.
 """
 
@@ -34,10 +34,11 @@ from catalog.forms import (
     VariationEditForm,
     VariationForm,
 )
-from catalog.pages import htmx_target, page_context, safe_next, store_for
+from catalog.pages import htmx_target, safe_next
 from catalog.presenters import product_links_out, product_rows
 from config.pagination import counted_page, window_page
 from stores.access import CHANGE_CATALOG, VIEW_STORE
+from stores.pages import page_context, store_for
 from sync import services as sync_services
 from sync.models import ConflictChoice, PushEntity, PushStatus
 
@@ -280,7 +281,7 @@ def product_repush(request, store_id, product_id):
     """Send the whole product again (after a failed push)."""
     access, store = store_for(request, store_id, CHANGE_CATALOG)
     product = selectors.product_get(access, store.pk, product_id)
-    sync_services.product_push(product.pk, request.user)
+    sync_services.product_push(product_id=product.pk, actor=request.user)
     messages.success(request, _("Sending “%(name)s” to WooCommerce again…") % {"name": product.name})
     return redirect("catalog:product_detail", store_id=store.pk, product_id=product.pk)
 
@@ -345,7 +346,9 @@ def conflict_resolve(request, store_id, product_id, conflict_id):
     if choice == ConflictChoice.MERGE:
         fields = {item["field"]: request.POST.get(f"field_{item['field']}", "theirs") for item in conflict.fields}
     try:
-        sync_services.product_conflict_resolve(conflict.pk, choice, request.user, fields=fields)
+        sync_services.product_conflict_resolve(
+            conflict_id=conflict.pk, choice=choice, actor=request.user, fields=fields
+        )
     except ValidationError as error:
         _errors_to_messages(request, error)
     else:
@@ -403,8 +406,8 @@ def _term_save(request, store, kind, form, **ids):
     values = form.values()
     base = {name: form.loaded_values.get(form.FIELD_OF.get(name, name)) for name in values}
     try:
-        op = sync_services.taxonomy_save(
-            kind, request.user, store_id=store.pk, **ids, base=base if form.instance else None, **values
+        op = services.taxonomy_save(
+            actor=request.user, kind=kind, store_id=store.pk, **ids, base=base if form.instance else None, **values
         )
     except EditConflict as conflict:
         form.show_conflict(conflict, TermForm.values_of(form.kind, conflict.current))
@@ -458,7 +461,7 @@ def taxonomy_delete(request, store_id, kind, term_id, attribute_id=None):
         term = selectors.term_get(access, store.pk, kind, term_id)
         back = cancel = reverse(f"catalog:{kind}_list", kwargs={"store_id": store.pk})
     if request.method == "POST":
-        op = sync_services.taxonomy_delete(kind, request.user, term_id=term.pk, store_id=store.pk)
+        op = services.taxonomy_delete(actor=request.user, kind=kind, term_id=term.pk, store_id=store.pk)
         if op is None:
             messages.success(request, _("“%(name)s” is deleted.") % {"name": term.name})
         else:

@@ -1,4 +1,5 @@
 import os
+from importlib import import_module
 
 from celery import Celery
 from kombu import Queue
@@ -16,3 +17,17 @@ app.conf.beat_schedule = {
     },
 }
 app.autodiscover_tasks()
+
+
+def task_by_name(task_name):
+    """The registered task ``task_name`` (``"<module>.<function>"``). Its module is imported on
+    first use: a web process does not import the tasks modules, and a module that a task calls
+    must not import that task's module back (an import cycle)."""
+    import_module(task_name.rpartition(".")[0])
+    return app.tasks[task_name]
+
+
+def queue_on_commit(task_name, *args):
+    """Queue the task ``task_name`` with ``args`` once the current transaction commits
+    (``delay_on_commit``)."""
+    task_by_name(task_name).delay_on_commit(*args)

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     name = "orders"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from orders import overview
+        from stores import hooks
+
+        # The store overview and the home page (stores) show what this app and its neighbours know.
+        hooks.store_overview.provide(overview.store_overview_for)
+        hooks.store_counts.provide(overview.store_counts_for)
+        hooks.stores_health.provide(overview.stores_health_for)

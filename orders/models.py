@@ -172,7 +172,7 @@ class OrderRefund(UUIDModel):
 class Customer(UUIDModel):
     """A store's customer as its orders show them (guests and registered alike, by billing e-mail).
 
-    A summary kept set-based by ``orders.services.customers_refresh`` after every orders upsert,
+    A summary kept set-based by ``orders.customers.customers_refresh`` after every orders upsert,
     so the customers pages never aggregate orders per view. Personal data: viewers never see it.
     """
 

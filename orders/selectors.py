@@ -13,9 +13,11 @@ from django.db.models import Count, F, Func, IntegerField, Q, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from catalog.models import Product
 from orders.masking import mask_value, orders_summary
 from orders.models import Order, OrderStatusLog
 from stores.access import VIEW_CUSTOMER_DATA, VIEW_ORDERS, get_scoped_or_404
+from sync.models import PushEntity, PushOperation
 
 # What a list page sorts by; customer columns only for those who may see customer data.
 ORDERINGS = ("-woo_created_at", "woo_created_at", "-total", "total", "status", "-status", "number", "-number")
@@ -172,8 +174,6 @@ def order_status_logs_for(access, store_id, order):
 
 def order_line_products_for(access, store_id, order):
     """``{woo product id: local product id}`` for the order's line items: one query."""
-    from catalog.models import Product
-
     woo_ids = set()
     for item in order.line_items if isinstance(order.line_items, list) else []:
         if isinstance(item, dict):
@@ -188,8 +188,6 @@ def order_line_products_for(access, store_id, order):
 
 def order_last_push_for(access, store_id, order):
     """The latest status push of the order (to show it going out and its result): one query."""
-    from sync.models import PushEntity, PushOperation
-
     access.require(VIEW_ORDERS, store_id)
     return (
         PushOperation.objects.filter(store_id=store_id, entity_type=PushEntity.ORDER, object_id=order.pk)

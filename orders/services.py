@@ -1,10 +1,13 @@
-"""Writes about orders: notes and refunds pushed to WooCommerce, and the customers summary.
+"""Every write of the orders app: a function per verb, acting for ``actor`` (or ``user``).
 
-Notes and refunds are sent to WooCommerce at once (through the adapter ``sync.woo``) because the
-person waits for the answer: WooCommerce decides whether a refund is possible. What WooCommerce
-answers is stored here (``order_notes``, ``order_refunds``) and the order is read back and written
-as a pull would, so its refunded amount, status and the customer's summary follow.
-(The status change still lives in ``sync.services.order_change_status``.)
+A service checks the permission through ``stores.access`` (404 outside the actor's scope, 403
+without the capability). A status change saves the local rows in one transaction and hands what
+WooCommerce must learn to the sync app's push queue (``sync.services.push_enqueue``), which sends
+it after commit. Notes and refunds are sent to WooCommerce at once (through the adapter
+``sync.woo``) because the person waits for the answer: WooCommerce decides whether a refund is
+possible. What WooCommerce answers is stored here (``order_notes``, ``order_refunds``) and the
+order is read back and written as a pull would, so its refunded amount, status and the
+customer's summary follow. The customers summary is recomputed here too.
 """
 
 import logging
@@ -12,21 +15,59 @@ from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from orders.models import Order, OrderNote, OrderRefund
+from orders.models import Order, OrderNote, OrderRefund, OrderStatus, OrderStatusLog
 from stores.access import CHANGE_ORDER_STATUS, VIEW_ORDERS, access_for
+from sync.models import PushAction, PushEntity
+from sync.services import push_enqueue
+
+
+def order_change_status(*, actor, order_id, new_status) -> OrderStatusLog | None:
+    """Change an order's status here and in WooCommerce (managers and owners); writes an
+    ``order_status_logs`` row (old, new, the actor's email) and queues the push, replacing a
+    status change not sent yet. None when nothing changes."""
+    new_status = (new_status or "").strip()
+    if new_status not in OrderStatus.values or new_status == OrderStatus.TRASH:
+        raise ValidationError(f"{new_status!r} is not an order status that can be set.")
+    access = access_for(actor)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None or not access.can(VIEW_ORDERS, order.store_id):
+            raise Http404("No such order.")
+        access.require(CHANGE_ORDER_STATUS, order.store_id)
+        old_status = order.status
+        if old_status == new_status:
+            return None
+        order.status = new_status
+        order.save(update_fields=["status", "updated_at"])
+        log = OrderStatusLog.objects.create(
+            store_id=order.store_id,
+            order_woo_id=order.woo_id,
+            old_status=old_status,
+            new_status=new_status,
+            changed_by=actor.email,
+        )
+        push_enqueue(
+            store_id=order.store_id,
+            entity_type=PushEntity.ORDER,
+            action=PushAction.UPDATE,
+            actor=actor,
+            object_id=order.pk,
+            woo_id=order.woo_id,
+            fields=["status"],
+            payload={"status": new_status, "old_status": old_status},
+            supersede_open=True,
+        )
+    return log
+
 
 logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
-# Statuses whose orders count as spent money (WooCommerce's paid statuses; a refunded order nets
-# to zero through its refunds). Trash and checkout drafts are not orders a customer placed.
-PAID_STATUSES = ("processing", "completed", "refunded")
-NOT_PLACED_STATUSES = ("trash", "checkout-draft")
 NOTE_MAX_LENGTH = 2000
 
 
@@ -313,54 +354,6 @@ def order_refresh(store_id, order_woo_id, client=None):
         return False
     apply_payloads(store_id, "order", [payload])
     return order_activity_refresh(store_id, order_woo_id, client)
-
-
-# --- customers summary ----------------------------------------------------------------------------
-
-_CUSTOMERS_UPSERT = """
-INSERT INTO customers (id, store_id, email, name, country, customer_woo_id, orders_count, total_spent,
-                       first_order_at, last_order_at, updated_at)
-SELECT gen_random_uuid(), o.store_id, lower(o.customer_email),
-       (array_agg(o.customer_name ORDER BY o.woo_created_at DESC NULLS LAST))[1],
-       coalesce((array_agg(o.billing->>'country' ORDER BY o.woo_created_at DESC NULLS LAST))[1], ''),
-       max(o.customer_woo_id), count(*),
-       coalesce(sum(o.total - o.refunded_total) FILTER (WHERE o.status = ANY(%(paid)s)), 0),
-       min(o.woo_created_at), max(o.woo_created_at), now()
-FROM orders o
-WHERE o.store_id = %(store)s AND o.customer_email IS NOT NULL AND o.customer_email <> ''
-  AND o.status <> ALL(%(not_placed)s) {emails}
-GROUP BY o.store_id, lower(o.customer_email)
-ON CONFLICT (store_id, email) DO UPDATE SET
-  name = EXCLUDED.name, country = EXCLUDED.country, customer_woo_id = EXCLUDED.customer_woo_id,
-  orders_count = EXCLUDED.orders_count, total_spent = EXCLUDED.total_spent,
-  first_order_at = EXCLUDED.first_order_at, last_order_at = EXCLUDED.last_order_at, updated_at = now()
-WHERE (customers.name, customers.country, customers.customer_woo_id, customers.orders_count,
-       customers.total_spent, customers.first_order_at, customers.last_order_at)
-  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.country, EXCLUDED.customer_woo_id, EXCLUDED.orders_count,
-       EXCLUDED.total_spent, EXCLUDED.first_order_at, EXCLUDED.last_order_at)
-"""
-
-_CUSTOMERS_PRUNE = """
-DELETE FROM customers c WHERE c.store_id = %(store)s {emails}
-AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.store_id = c.store_id AND lower(o.customer_email) = c.email
-                AND o.status <> ALL(%(not_placed)s))
-"""
-
-
-def customers_refresh(store_id, emails=None):
-    """Recompute the customers summary of ``emails`` (every customer when None) in two set-based
-    statements: one grouped upsert from the orders, one delete of customers left without orders."""
-    params = {"store": store_id, "paid": list(PAID_STATUSES), "not_placed": list(NOT_PLACED_STATUSES)}
-    if emails is not None:
-        emails = sorted({email.strip().lower() for email in emails if email and email.strip()})
-        if not emails:
-            return
-        params["emails"] = emails
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _CUSTOMERS_UPSERT.format(emails="AND lower(o.customer_email) = ANY(%(emails)s)" if emails else ""), params
-        )
-        cursor.execute(_CUSTOMERS_PRUNE.format(emails="AND c.email = ANY(%(emails)s)" if emails else ""), params)
 
 
 # --- large exports --------------------------------------------------------------------------------

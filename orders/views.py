@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from audit.presenters import history_entries
-from catalog.pages import htmx_target, page_context, store_for
+from catalog.pages import htmx_target
 from config.pagination import counted_page, total_of, window_page
-from orders import services as order_services
+from orders import services
 from orders.charts import build_chart
 from orders.forms import (
     DESTRUCTIVE_STATUSES,
@@ -61,7 +61,7 @@ from orders.selectors import (
     status_tabs_for,
 )
 from stores.access import CHANGE_ORDER_STATUS, VIEW_CUSTOMER_DATA, VIEW_ORDERS
-from sync import services as sync_services
+from stores.pages import page_context, store_for
 
 PER_PAGE = 50
 CUSTOMER_SORT_LABELS = (
@@ -206,7 +206,7 @@ def order_status_change(request, store_id, order_id):
     if form.is_valid():
         new_status = form.cleaned_data["status"]
         try:
-            sync_services.order_change_status(order.pk, new_status, request.user)
+            services.order_change_status(actor=request.user, order_id=order.pk, new_status=new_status)
         except ValidationError as error:
             form.add_error("status", error)
         else:
@@ -275,9 +275,7 @@ def order_note_add(request, store_id, order_id):
     if form.is_valid():
         to_customer = form.cleaned_data["kind"] == "customer"
         try:
-            order_services.order_note_add(
-                order.pk, form.cleaned_data["note"], to_customer=to_customer, user=request.user
-            )
+            services.order_note_add(order.pk, form.cleaned_data["note"], to_customer=to_customer, user=request.user)
         except ValidationError as error:
             form.add_error("note", error)
         else:
@@ -296,7 +294,7 @@ def order_refund(request, store_id, order_id):
     access, store = store_for(request, store_id, CHANGE_ORDER_STATUS)
     order = order_get(access, store.pk, order_id)
     refunds = order_refunds_for(access, store.pk, order)
-    lines = order_services.refundable_lines(order, refunds)
+    lines = services.refundable_lines(order, refunds)
     form = OrderRefundForm(request.POST or None, lines=lines)
     confirm_amount = None
     status = 200
@@ -306,7 +304,7 @@ def order_refund(request, store_id, order_id):
             data = form.cleaned_data
             try:
                 if data["confirmed"]:
-                    refund = order_services.order_refund_create(
+                    refund = services.order_refund_create(
                         order.pk,
                         user=request.user,
                         quantities=form.quantities(),
@@ -322,7 +320,7 @@ def order_refund(request, store_id, order_id):
                     )
                     url = reverse("orders:order_detail", kwargs={"store_id": store.pk, "order_id": order.pk})
                     return redirect(url + "#refunds")
-                _order, _lines, confirm_amount = order_services.order_refund_plan(
+                _order, _lines, confirm_amount = services.order_refund_plan(
                     order.pk, user=request.user, quantities=form.quantities(), amount=data["amount"]
                 )
                 status = 200
@@ -362,7 +360,7 @@ def order_export(request, store_id):
     known = known_list_total(filters, order_status_counts_map(access, store.pk))
     total = known if known is not None else total_of(orders, settings.ORDER_EXPORT_STREAM_LIMIT)[0]
     if total > settings.ORDER_EXPORT_STREAM_LIMIT:
-        export = order_services.order_export_start(request.user, store.pk, _list_query(request))
+        export = services.order_export_start(request.user, store.pk, _list_query(request))
         return redirect("orders:order_export_status", store_id=store.pk, export_id=export.pk)
     writer = csv.writer(_Echo())
     rows = order_export_rows_for(access, store.pk, filters)

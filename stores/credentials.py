@@ -5,6 +5,7 @@
 WooCommerce adapter, the webhook signature check, and an owner's logged reveal.
 """
 
+import secrets
 from dataclasses import dataclass
 from functools import cache
 
@@ -111,3 +112,8 @@ def get_store_credentials(*, user, store, ip_address=None, user_agent=None):
         api_secret=decrypt(store.api_secret),
         webhook_secret=decrypt(store.webhook_secret),
     )
+
+
+def generate_webhook_secret():
+    """A new webhook secret: 32 random bytes, URL-safe."""
+    return secrets.token_urlsafe(32)

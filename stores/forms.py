@@ -152,8 +152,10 @@ class GrantForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        # Its own ids: the invitation form on the same page has an email field too.
-        super().__init__(*args, auto_id="grant_%s", **kwargs)
+        # Its own ids: the invitation form on the same page has an email field too (the team
+        # page passes its own prefix, GRANT_FORM_IDS).
+        kwargs.setdefault("auto_id", "grant_%s")
+        super().__init__(*args, **kwargs)
 
 
 class StoreDeleteForm(forms.Form):

@@ -7,7 +7,6 @@ encrypted before they touch a model; ``sensitive_variables`` keeps them off Djan
 """
 
 import logging
-import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
@@ -19,7 +18,7 @@ from django.views.decorators.debug import sensitive_variables
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.anomalies import check_credential_reveals
-from stores import credentials
+from stores import credentials, hooks
 from stores.access import (
     CHANGE_STORE,
     DELETE_STORE,
@@ -106,7 +105,7 @@ class CredentialsChange(list):
 def store_credentials_set(*, actor, store, api_key="", api_secret="", webhook_secret="", client=None):
     """Replace credentials that were typed; an empty value keeps what is stored (write-only forms).
 
-    A new webhook secret is a rotation (``webhooks.services.store_webhook_secret_rotate``): the
+    A new webhook secret is a rotation (``webhooks.remote.store_webhook_secret_rotate``): the
     previous secret stays valid for ``WEBHOOK_SECRET_GRACE_SECONDS`` and the new one is set on the
     store's registered webhooks in WooCommerce (after the API keys typed with it are saved, so
     that call uses them). ``client`` is the WooCommerce client for that call (tests).
@@ -129,9 +128,7 @@ def store_credentials_set(*, actor, store, api_key="", api_secret="", webhook_se
             store.save(update_fields=fields)
         _ensure_in_scope(access, Store.objects.filter(pk=store.pk), MANAGE_CREDENTIALS, "pk")
     if webhook_secret:
-        from webhooks.services import store_webhook_secret_rotate  # webhooks imports this app
-
-        changed.webhooks = store_webhook_secret_rotate(
+        changed.webhooks = hooks.webhook_secret_rotation(
             actor=actor, store_id=store.pk, secret=webhook_secret, client=client
         )
         store.refresh_from_db(fields=["webhook_secret", "previous_webhook_secret", "webhook_secret_rotated_at"])
@@ -139,10 +136,6 @@ def store_credentials_set(*, actor, store, api_key="", api_secret="", webhook_se
     if changed:
         logger.info("store credentials changed", extra={"store_id": str(store.pk), "fields": list(changed)})
     return changed
-
-
-def generate_webhook_secret():
-    return secrets.token_urlsafe(32)
 
 
 @transaction.atomic
@@ -185,15 +178,12 @@ class ConnectionResult:
 
 
 def _connection_messages():
-    from sync.egress import REFUSED_EXPLANATION
-
     return {
         "success": _("Connected. The store answered with its products, so the keys work."),
         "auth": _("The store refused the keys (wrong consumer key or secret, or they lack read access)."),
         "unreachable": _("The store could not be reached (the address, DNS or network failed, or it timed out)."),
         "not_woocommerce": _("Something answered, but it is not the WooCommerce REST API (check the URL)."),
         "tls": _("The store's TLS certificate could not be verified."),
-        "refused": str(REFUSED_EXPLANATION),
         "rate_limited": _("The store is limiting requests right now; try again in a minute."),
         "server": _("The store answered with a server error; try again later."),
         "error": _("The test failed for an unexpected reason."),
@@ -201,36 +191,16 @@ def _connection_messages():
 
 
 def store_test_connection(*, actor, store):
-    """Call the store with its saved credentials and say plainly what happened."""
+    """Call the store with its saved credentials and say plainly what happened (the call itself
+    is the sync app's: ``hooks.connection_check``)."""
     access_for(actor).require(MANAGE_CREDENTIALS, store.pk)
-    from sync import woo  # the only module that talks to WooCommerce
-
-    messages = _connection_messages()
-    error_codes = (
-        (woo.WooAddressRefusedError, "refused"),
-        (woo.WooAuthError, "auth"),
-        (woo.WooTLSError, "tls"),
-        (woo.WooUnreachableError, "unreachable"),
-        (woo.WooNotWooCommerceError, "not_woocommerce"),
-        (woo.WooRateLimitedError, "rate_limited"),
-        (woo.WooServerError, "server"),
-    )
     try:
-        client = woo.WooClient(credentials.api_credentials(store), timeout=(5, 15), max_retries=0)
-        client.get("products", params={"per_page": 1})
+        code, detail = hooks.connection_check(store=store)
     except credentials.CredentialDecryptionError:
         return ConnectionResult(
             False, "error", _("The saved credentials cannot be decrypted with the configured keys.")
         )
-    except woo.WooError as exc:
-        for error_class, code in error_codes:
-            if isinstance(exc, error_class):
-                if code == "refused":  # which address, and why: the owner typed it
-                    return ConnectionResult(False, code, f"{messages[code]} ({exc.message})")
-                return ConnectionResult(False, code, messages[code])
-        logger.warning("test connection failed", extra={"store_id": str(store.pk), "error": type(exc).__name__})
-        return ConnectionResult(False, "error", messages["error"])
-    return ConnectionResult(True, "success", messages["success"])
+    return ConnectionResult(code == "success", code, detail or _connection_messages()[code])
 
 
 # --- memberships ------------------------------------------------------------------------------

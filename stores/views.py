@@ -21,8 +21,7 @@ from accounts.models import Invitation
 from accounts.selectors import invitations_pending_for
 from audit.presenters import history_entries
 from config.client_ip import client_ip
-from orders.overview import store_counts_for, store_overview_for, stores_health_for
-from stores import credentials, selectors, services
+from stores import credentials, hooks, selectors, services
 from stores.access import (
     CHANGE_STORE,
     DELETE_STORE,
@@ -46,7 +45,7 @@ from stores.forms import (
     invitation_offer_label,
 )
 from stores.models import StoreRole, StoreUserObjectPermission
-from stores.navigation import store_tabs
+from stores.pages import page_context
 
 SECRET_FIELDS = ("api_key", "api_secret", "webhook_secret", "password")
 
@@ -56,16 +55,7 @@ def _client_meta(request):
 
 
 def _store_context(request, store, active, **extra):
-    access = access_for(request.user)
-    return {
-        "store": store,
-        "access": access,
-        "store_perms": access.permissions(store.pk),
-        "store_role": access.role(store.pk),
-        "store_tabs": store_tabs(store, access, active),
-        "active_tab": active,
-        **extra,
-    }
+    return page_context(store, access_for(request.user), active, **extra)
 
 
 def _form_errors_to_messages(request, error):
@@ -80,7 +70,7 @@ def home(request):
     for store in stores:
         store.my_role = access.role(store.pk)
         store.my_role_label = StoreRole(store.my_role).label if store.my_role else ""
-    health = stores_health_for(access, stores)
+    health = hooks.stores_health(access, stores)
     return render(request, "stores/home.html", {"stores": stores, "access": access, "health": health})
 
 
@@ -101,7 +91,7 @@ def store_create(request):
             sync_interval_minutes=data["sync_interval_minutes"],
             api_key=data["api_key"],
             api_secret=data["api_secret"],
-            webhook_secret=data["webhook_secret"] or services.generate_webhook_secret(),
+            webhook_secret=data["webhook_secret"] or credentials.generate_webhook_secret(),
         )
         messages.success(request, _("“%(name)s” is connected. You are its owner.") % {"name": store.name})
         return redirect("stores:detail", store_id=store.pk)
@@ -113,14 +103,14 @@ def store_detail(request, store_id):
     access = access_for(request.user)
     store = selectors.store_get(access, store_id)
     # Estimated when a store is large (exact COUNT(*) of 500,000 orders costs tens of ms per visit).
-    counts = store_counts_for(access, store.pk)
+    counts = hooks.store_counts(access, store.pk)
     context = _store_context(
         request,
         store,
         "overview",
         counts=counts,
         can_view_orders=access.can(VIEW_ORDERS, store.pk),
-        overview=store_overview_for(access, store, request.user),
+        overview=hooks.store_overview(access, store, request.user),
         history=history_entries("stores", store.pk, access, store.pk, limit=20),
     )
     return render(request, "stores/detail.html", context)
@@ -167,7 +157,7 @@ def store_credentials(request, store_id):
     form = StoreCredentialsForm(request.POST or None, last4=last4)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        secret = services.generate_webhook_secret() if data["generate_webhook_secret"] else data["webhook_secret"]
+        secret = credentials.generate_webhook_secret() if data["generate_webhook_secret"] else data["webhook_secret"]
         changed = services.store_credentials_set(
             actor=request.user,
             store=store,

@@ -251,7 +251,18 @@ class PushStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# A push is open while it waits, runs or sits in a conflict: a pull leaves its object alone.
 OPEN_PUSH_STATUSES = (PushStatus.PENDING, PushStatus.RUNNING, PushStatus.CONFLICT)
+
+
+def open_push_guard(alias: str) -> str:
+    """The same rule in SQL: true when the row ``alias`` (a table with a uuid ``id``) has no open
+    push operation. ``alias`` is a code constant, never input."""
+    statuses = ", ".join(f"'{status}'" for status in OPEN_PUSH_STATUSES)
+    return (
+        "NOT EXISTS (SELECT 1 FROM sync_push_operations o "  # noqa: S608 - constants only
+        f"WHERE o.object_id = {alias}.id AND o.status IN ({statuses}))"
+    )
 
 
 class PushOperation(UUIDModel):

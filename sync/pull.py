@@ -33,21 +33,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
 from agents.triggers import on_sync_run_finished
 from audit.actor import SYSTEM_SYNC, audit_actor
 from stores.models import Store
-from sync import records, upsert
-from sync.images import NotAnImage, image_kind
+from sync import records, upsert, woo
 from sync.mappers import MappingError
 from sync.mappers.attributes import attribute_fields, attribute_term_fields
 from sync.mappers.brands import brand_fields
@@ -68,10 +64,9 @@ from sync.models import (
     TaxonomySyncLog,
     TaxonomyType,
 )
+from sync.pull_images import ImageSteps
 from sync.records import ItemError
 from sync.woo import (
-    MAX_PER_PAGE,
-    Page,
     WooAddressRefusedError,
     WooAuthError,
     WooClient,
@@ -79,11 +74,7 @@ from sync.woo import (
     WooNotWooCommerceError,
     WooPaginationError,
     WooTLSError,
-    WooUnreachableError,
     client_for,
-    has_variations_listing,
-    variations_pages,
-    woocommerce_version,
 )
 from sync.writer import EntityStats, Writer, latest, safe_gmt
 
@@ -105,7 +96,6 @@ TAXONOMY_LOG = {"categories": TaxonomyType.CATEGORY, "tags": TaxonomyType.TAG, "
 # Errors that stop the run: the store cannot be read at all (authentication, TLS), or it answers
 # the same page again and again (paging would never end).
 FATAL_ERRORS = (WooAddressRefusedError, WooAuthError, WooTLSError, WooPaginationError)
-ORDERED = {"orderby": "id", "order": "asc"}
 PROGRESS_INTERVAL_SECONDS = 0.5
 # Errors resolved when a product or an order turns out to be gone upstream.
 GONE_ERRORS = {"products": (EntityType.PRODUCT, EntityType.VARIATION), "orders": (EntityType.ORDER,)}
@@ -115,7 +105,7 @@ class PullAborted(Exception):
     """The store cannot be read at all (authentication, TLS): the run stops."""
 
 
-class Puller(Writer):
+class Puller(ImageSteps, Writer):
     """One run of one store. ``execute()`` is the whole life of a :class:`SyncRun`."""
 
     logs_order_status = True
@@ -345,22 +335,10 @@ class Puller(Writer):
     # -- listing helpers --------------------------------------------------------------------
 
     def _listing(
-        self, entity: str, stats: EntityStats, endpoint: str, params: dict, *, listing: str, total_offset: int = 0
+        self, entity: str, stats: EntityStats, pages: Iterable[woo.Page], *, listing: str, total_offset: int = 0
     ) -> Iterable[list[dict]]:
-        """Yield the items of each readable page; failed pages are recorded and mark the
-        listing incomplete."""
-        return self._listed(
-            entity,
-            stats,
-            self.client.iter_pages(endpoint, params, errors="yield"),
-            listing=listing,
-            total_offset=total_offset,
-        )
-
-    def _listed(
-        self, entity: str, stats: EntityStats, pages: Iterable[Page], *, listing: str, total_offset: int = 0
-    ) -> Iterable[list[dict]]:
-        """The items of each readable page of ``pages`` (see ``_listing``)."""
+        """Yield the items of each readable page (of an adapter listing asked to yield its
+        errors); failed pages are recorded and mark the listing incomplete."""
         for page in pages:
             if page.error is not None:
                 if isinstance(page.error, WooNotWooCommerceError) and page.error.code == "rest_no_route":
@@ -397,9 +375,12 @@ class Puller(Writer):
         if batch:
             yield batch
 
-    def _fetch_taxonomy(self, entity: str, stats: EntityStats, endpoint: str, mapper) -> tuple[list[dict], bool]:
+    def _fetch_taxonomy(
+        self, entity: str, stats: EntityStats, taxonomy: woo.Taxonomy, mapper
+    ) -> tuple[list[dict], bool]:
         rows, errors = [], []
-        for items in self._listing(entity, stats, endpoint, dict(ORDERED), listing=endpoint):
+        pages = woo.terms_pages(self.client, taxonomy=taxonomy, errors="yield")
+        for items in self._listing(entity, stats, pages, listing=str(taxonomy)):
             for item in items:
                 try:
                     rows.append({**mapper(item), "store_id": self.store_id})
@@ -422,7 +403,7 @@ class Puller(Writer):
     # -- taxonomies -------------------------------------------------------------------------
 
     def pull_categories(self, stats: EntityStats) -> None:
-        rows, complete = self._fetch_taxonomy("categories", stats, "products/categories", category_fields)
+        rows, complete = self._fetch_taxonomy("categories", stats, woo.Taxonomy.CATEGORY, category_fields)
         with transaction.atomic():
             if complete:
                 stats.deleted += self._delete_missing(
@@ -445,11 +426,11 @@ class Puller(Writer):
         self._resolve(EntityType.CATEGORY, [r["woo_id"] for r in rows])
 
     def pull_tags(self, stats: EntityStats) -> None:
-        self._simple_taxonomy("tags", stats, "products/tags", tag_fields, upsert.TAGS, "store_tags")
+        self._simple_taxonomy("tags", stats, woo.Taxonomy.TAG, tag_fields, upsert.TAGS, "store_tags")
 
     def pull_brands(self, stats: EntityStats) -> None:
         try:
-            self._simple_taxonomy("brands", stats, "products/brands", brand_fields, upsert.BRANDS, "store_brands")
+            self._simple_taxonomy("brands", stats, woo.Taxonomy.BRAND, brand_fields, upsert.BRANDS, "store_brands")
         except WooNotWooCommerceError as exc:
             if exc.code != "rest_no_route":
                 raise
@@ -458,8 +439,8 @@ class Puller(Writer):
             stats.complete = True
             stats.errors.clear()
 
-    def _simple_taxonomy(self, entity, stats, endpoint, mapper, table, table_name) -> None:
-        rows, complete = self._fetch_taxonomy(entity, stats, endpoint, mapper)
+    def _simple_taxonomy(self, entity, stats, taxonomy, mapper, table, table_name) -> None:
+        rows, complete = self._fetch_taxonomy(entity, stats, taxonomy, mapper)
         errors: list[ItemError] = []
         with transaction.atomic():
             if complete:
@@ -471,9 +452,7 @@ class Puller(Writer):
         self._resolve(LOG_ENTITY[entity], [r["woo_id"] for r in rows])
 
     def pull_attributes(self, stats: EntityStats) -> None:
-        # WooCommerce answers every global attribute at once (the endpoint has no paging).
-        response = self.client.get("products/attributes")
-        items = response.data if isinstance(response.data, list) else []
+        items = woo.attributes_list(self.client)
         stats.pages += 1
         stats.fetched += len(items)
         rows, errors = [], []
@@ -496,8 +475,7 @@ class Puller(Writer):
         )
         self._progress("attributes", total=len(local) or 0, done=0)
         # Terms of every attribute, fetched concurrently.
-        jobs = ((woo_id, f"products/attributes/{woo_id}/terms", dict(ORDERED)) for woo_id in local)
-        for attribute_woo_id, result in self.client.fetch_many(jobs):
+        for attribute_woo_id, result in woo.attribute_terms_for_many(self.client, local):
             self._progress("attributes", add=1)
             if isinstance(result, WooError):
                 if isinstance(result, FATAL_ERRORS):
@@ -534,28 +512,36 @@ class Puller(Writer):
 
     # -- products ---------------------------------------------------------------------------
 
-    def _dated_listings(self, watermark_entity: str):
-        """(listing name, params) for the live and the trashed items, filtered by the
-        watermark when the pull is incremental."""
-        state = records.sync_state(self.store_id, watermark_entity)
+    def _dated_listings(self, listing: woo.Listing):
+        """The watermark state, its moment, and (status, pages) for the live and the trashed
+        items, changed since the watermark when the pull is incremental."""
+        state = records.sync_state(self.store_id, str(listing))
         since = None if self.full else records.since(state)
-        base = dict(ORDERED)
-        if since is not None:
-            base.update(modified_after=to_gmt_string(since), dates_are_gmt="true")
-        return state, since, [("any", {**base, "status": "any"}), ("trash", {**base, "status": "trash"})]
+        modified_after = to_gmt_string(since) if since is not None else None
+        return (
+            state,
+            since,
+            [
+                (
+                    status,
+                    woo.list_pages(
+                        self.client, listing=listing, status=status, modified_after=modified_after, errors="yield"
+                    ),
+                )
+                for status in ("any", "trash")
+            ],
+        )
 
     def pull_products(self, stats: EntityStats) -> None:
-        state, since, listings = self._dated_listings("products")
+        state, since, listings = self._dated_listings(woo.Listing.PRODUCTS)
         incremental = since is not None
         open_errors = records.open_error_ids(self.store_id, EntityType.PRODUCT)
         seen: set[int] = set()
         committed_max: datetime | None = None
         offset = 0
-        for name, params in listings:
-            pages = self._listing(
-                "products", stats, "products", params, listing=f"products:{name}", total_offset=offset
-            )
-            for batch in self._batches(pages):
+        for status, pages in listings:
+            items = self._listing("products", stats, pages, listing=f"products:{status}", total_offset=offset)
+            for batch in self._batches(items):
                 committed_max = latest(committed_max, self.write_products(batch, stats, seen))
                 self._progress("products", done=len(seen))
             offset = self.run.progress["products"].get("total") or 0
@@ -571,16 +557,14 @@ class Puller(Writer):
 
     def _retry_by_id(self, entity: str, stats: EntityStats, woo_ids: list[int], seen: set[int]) -> None:
         """Fetch single items by id (open errors, reconciliation) and write them."""
-        endpoint = "products" if entity == "products" else "orders"
+        listing = woo.Listing(entity)
         writer = self.write_products if entity == "products" else self.write_orders
         items, gone = [], []
         try:
             for batch in upsert.chunked(woo_ids, 100):
                 found = []
                 for status in ("any", "trash"):
-                    found += self.client.fetch_all(
-                        endpoint, {"include": ",".join(map(str, batch)), "status": status, **ORDERED}
-                    )
+                    found += woo.list_by_ids(self.client, listing=listing, ids=batch, status=status)
                 items.extend(found)
                 found_ids = {item.get("id") for item in found}
                 gone.extend(woo_id for woo_id in batch if woo_id not in found_ids)
@@ -600,14 +584,11 @@ class Puller(Writer):
 
     # -- variations -------------------------------------------------------------------------
 
-    def _variation_jobs(self, products: dict[int, tuple[Any, str]]):
+    @staticmethod
+    def _variation_statuses(products: dict[int, tuple[Any, str]]):
         for woo_id, (_pid, status) in products.items():
             # A trashed product's variations are trashed with it; "any" excludes trash.
-            yield (
-                woo_id,
-                f"products/{woo_id}/variations",
-                {**ORDERED, "status": "trash" if status == "trash" else "any"},
-            )
+            yield woo_id, "trash" if status == "trash" else "any"
 
     def store_lists_variations(self, *, check: bool = False) -> bool:
         """Whether the store has ``GET /variations`` (WooCommerce 10.3+): asked once per store
@@ -616,14 +597,14 @@ class Puller(Writer):
         if store.variations_listing is not None and not check:
             return store.variations_listing
         try:
-            version = woocommerce_version(self.client)
+            version = woo.woocommerce_version(self.client)
         except WooError as exc:
             if isinstance(exc, FATAL_ERRORS) and not isinstance(exc, WooAuthError):
                 raise
             # system_status needs more than read access: the listing below says what matters.
             logger.info("store %s did not say its WooCommerce version: %s", self.store_id, exc.code)
             version = store.woocommerce_version
-        listing = has_variations_listing(self.client)
+        listing = woo.has_variations_listing(self.client)
         if (version, listing) != (store.woocommerce_version, store.variations_listing):
             Store.objects.filter(pk=store.pk).update(woocommerce_version=version, variations_listing=listing)
             store.woocommerce_version, store.variations_listing = version, listing
@@ -662,10 +643,10 @@ class Puller(Writer):
         # ones read again in the watermark's overlap.
         self.run.progress["variations"]["items"] = 0
         for status in ("any", "trash"):
-            pages = self._listed(
+            pages = self._listing(
                 "variations",
                 stats,
-                variations_pages(self.client, status=status, modified_after=modified_after),
+                woo.variations_pages(self.client, status=status, modified_after=modified_after),
                 listing=f"variations:{status}",
                 total_offset=offset,
             )
@@ -676,12 +657,12 @@ class Puller(Writer):
             offset = self.run.progress["variations"].get("total") or 0
         # Open errors outside the listed window are retried by id.
         retry = [woo_id for woo_id in open_errors if woo_id not in seen]
-        for chunk in upsert.chunked(retry, MAX_PER_PAGE):
+        for chunk in upsert.chunked(retry, woo.MAX_PER_PAGE):
             for status in ("any", "trash"):
-                for items in self._listed(
+                for items in self._listing(
                     "variations",
                     stats,
-                    variations_pages(self.client, status=status, include=chunk),
+                    woo.variations_pages(self.client, status=status, include=chunk),
                     listing=f"variations:retry:{status}",
                 ):
                     self.write_listed_variations(items, stats, seen, errors)
@@ -753,7 +734,7 @@ class Puller(Writer):
         buffered_rows = 0
         errors: list[ItemError] = []
         batch_rows = settings.SYNC_UPSERT_BATCH_ROWS
-        for product_woo_id, result in self.client.fetch_many(self._variation_jobs(products)):
+        for product_woo_id, result in woo.variations_for_many(self.client, self._variation_statuses(products)):
             self._progress("variations", add=1, items=0 if isinstance(result, WooError) else len(result))
             if isinstance(result, WooError):
                 if isinstance(result, FATAL_ERRORS):
@@ -783,96 +764,18 @@ class Puller(Writer):
             self.write_variations(buffer, stats, errors)
         self._errors(errors)
 
-    # -- images -----------------------------------------------------------------------------
-
-    def pull_images(self, stats: EntityStats) -> None:
-        """Copy new image files into the storage backend; keep the original URL when the
-        store's image URLs cannot be reached. An image that cannot be copied (a refused
-        address, a file that is not an image...) keeps its original URL and is a sync error."""
-        pending = list(dict.fromkeys(self.new_images))
-        self.new_images = []
-        if not settings.SYNC_FETCH_IMAGES:
-            stats.skipped = "SYNC_FETCH_IMAGES is off"
-            return
-        if not pending:
-            return
-        self._progress("images", total=len(pending), done=0)
-        # One probe first: an unreachable host keeps every original URL without N timeouts.
-        probe = self._copy_image(pending[0])
-        if isinstance(probe[2], WooUnreachableError):
-            stats.skipped = f"image URLs are not reachable ({probe[2]}); original URLs kept"
-            return
-        stored: list[tuple[Any, str]] = []
-        failures: list[tuple[Any, str, Exception]] = []
-
-        def collect(image_id: Any, url: str, result: str | Exception) -> None:
-            if isinstance(result, Exception):
-                failures.append((image_id, url, result))
-            else:
-                stats.fetched += 1
-                stored.append((image_id, result))
-
-        collect(*probe)
-        workers = settings.SYNC_IMAGE_CONCURRENCY or self.client.concurrency
-        stats.extra["concurrency"] = workers
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="woo-image") as pool:
-            for image_id, url, result in pool.map(self._copy_image, pending[1:]):
-                self._progress("images", add=1)
-                collect(image_id, url, result)
-                if len(stored) >= 2000:  # one UPDATE per 2,000 files
-                    stats.updated += self._save_storage_urls(stored)
-                    stored = []
-        stats.updated += self._save_storage_urls(stored)
-        if failures:
-            stats.failed += len(failures)
-            stats.errors.extend(f"{url}: {error}" for _, url, error in failures[:20])
-            stats.errors.append(f"{len(failures)} image(s) kept their original URL")
-            self._errors(
-                [
-                    ItemError.from_exception(
-                        LOG_ENTITY["images"],
-                        error,
-                        metadata={"listing": f"image {image_id}", "image_id": str(image_id), "url": url},
-                    )
-                    for image_id, url, error in failures
-                ]
-            )
-
-    def _copy_image(self, item: tuple[Any, str]) -> tuple[Any, str, str | WooError | NotAnImage]:
-        """Download one image and store it (in the pool's threads; only the database stays on the
-        run's thread): ``(image id, url, storage URL or the error)``."""
-        image_id, url = item
-        try:
-            content, content_type = self.client.download(url)
-            kind = image_kind(content, url=url, content_type=content_type)
-        except (WooError, NotAnImage) as exc:
-            return image_id, url, exc
-        # The name is ours: the row's id and the extension of the format the bytes are in.
-        name = default_storage.save(f"product-images/{self.store_id}/{image_id}{kind.extension}", ContentFile(content))
-        return image_id, url, default_storage.url(name)
-
-    def _save_storage_urls(self, stored: list[tuple[Any, str]]) -> int:
-        if not stored:
-            return 0
-        return upsert.execute(
-            "UPDATE product_images i SET storage_url = k.url, storage_source = 'storage', updated_at = now() "
-            "FROM unnest(%s::uuid[], %s::text[]) AS k(id, url) "
-            "WHERE i.id = k.id AND i.storage_url IS DISTINCT FROM k.url",
-            [[image_id for image_id, _ in stored], [url for _, url in stored]],
-        )
-
     # -- orders -----------------------------------------------------------------------------
 
     def pull_orders(self, stats: EntityStats) -> None:
-        state, since, listings = self._dated_listings("orders")
+        state, since, listings = self._dated_listings(woo.Listing.ORDERS)
         incremental = since is not None
         open_errors = records.open_error_ids(self.store_id, EntityType.ORDER)
         seen: set[int] = set()
         committed_max = None
         offset = 0
-        for name, params in listings:
-            pages = self._listing("orders", stats, "orders", params, listing=f"orders:{name}", total_offset=offset)
-            for batch in self._batches(pages):
+        for status, pages in listings:
+            items = self._listing("orders", stats, pages, listing=f"orders:{status}", total_offset=offset)
+            for batch in self._batches(items):
                 committed_max = latest(committed_max, self.write_orders(batch, stats, seen))
                 self._progress("orders", done=len(seen))
             offset = self.run.progress["orders"].get("total") or 0
@@ -889,17 +792,3 @@ class Puller(Writer):
 def _newer(item: Any, watermark: datetime | None) -> bool:
     modified = safe_gmt(item)
     return watermark is None or (modified is not None and modified > watermark)
-
-
-def run_pull(
-    run_id: Any, *, client: WooClient | None = None, on_progress: Callable[[SyncRun], None] | None = None
-) -> SyncRun:
-    """Execute a queued :class:`SyncRun` (full or incremental) in this process."""
-    run = SyncRun.objects.select_related("store").get(pk=run_id)
-    if run.status not in (SyncRunStatus.PENDING, SyncRunStatus.RUNNING):
-        return run
-    if run.kind == SyncRunKind.RECONCILE:
-        from sync.reconcile import Reconciler
-
-        return Reconciler(run, client=client, on_progress=on_progress).execute()
-    return Puller(run, client=client, on_progress=on_progress).execute()

@@ -39,7 +39,7 @@ from catalog.models import (
     term_refs_without,
 )
 from orders.models import Order
-from sync import records, upsert
+from sync import records, upsert, woo
 from sync.mappers import MappingError
 from sync.mappers.attributes import attribute_fields, attribute_term_fields, attribute_term_to_woo, attribute_to_woo
 from sync.mappers.brands import brand_fields, brand_to_woo
@@ -66,11 +66,7 @@ from sync.woo import (
     WooRateLimitedError,
     WooServerError,
     WooUnreachableError,
-    attribute_delete,
-    attribute_term_delete,
     client_for,
-    product_variations_batch,
-    term_delete,
 )
 from sync.writer import apply_payloads
 
@@ -366,14 +362,14 @@ def _push_product_update(op: PushOperation, client: WooClient) -> None:
         _push_product_create(op, client)
         return
     only = set(op.fields) if op.fields else None
-    remote = client.get(f"products/{product.woo_id}").data
+    remote = woo.product_get(client, product_id=product.woo_id)
     if not op.payload.get("force") and _changed_remotely(product, remote) and _overlapping_change(op, remote):
         diff = product_diff(product, remote, only)
         if diff:
             _open_conflict(op, product, remote, diff)
             return
     body = _body(product, only)
-    answer = client.put(f"products/{product.woo_id}", body).data if body else remote
+    answer = woo.product_update(client, product_id=product.woo_id, body=body) if body else remote
     _push_variations(op, client, product, answer)
     _record_product(op, product.pk, answer)
 
@@ -381,12 +377,7 @@ def _push_product_update(op: PushOperation, client: WooClient) -> None:
 def find_created_product(client: WooClient, product: Product) -> dict | None:
     """A product an earlier, timed-out attempt may have created: by SKU, else by name, and
     only if it carries our marker."""
-    params: dict[str, Any] = {"status": "any", "per_page": 100}
-    if product.sku:
-        params["sku"] = product.sku
-    else:
-        params["search"] = product.name[:100]
-    for item in client.get("products", params).data or []:
+    for item in woo.products_search(client, sku=product.sku or None, search=product.name[:100]):
         if isinstance(item, dict) and item.get("type") != "variation" and marker(item) == str(product.pk):
             return item
     return None
@@ -399,7 +390,7 @@ def _push_product_create(op: PushOperation, client: WooClient) -> None:
         # An earlier attempt may have reached the store (e.g. it timed out after the write).
         answer = find_created_product(client, product)
     if answer is None:
-        answer = client.post("products", _body(product, None, with_marker=True)).data
+        answer = woo.product_create(client, body=_body(product, None, with_marker=True))
     with transaction.atomic():
         # A pull may have brought the new product in before we recorded its id: same object.
         Product.objects.filter(store_id=op.store_id, woo_id=answer.get("id")).exclude(pk=product.pk).delete()
@@ -414,7 +405,7 @@ def _push_product_delete(op: PushOperation, client: WooClient) -> None:
     woo_id = op.woo_id
     if woo_id:
         try:
-            client.delete(f"products/{woo_id}", {"force": "true"} if force else None)
+            woo.product_delete(client, product_id=woo_id, force=force)
         except WooClientError as exc:
             # Already trashed (410) or already gone (404): the goal is reached.
             if exc.status not in (404, 410):
@@ -440,7 +431,7 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
     images = {v.pk: v.image for v in variations}
     existing = []
     if op.attempts > 1 and any(v.woo_id is None for v in variations):
-        existing = client.fetch_all(f"products/{product.woo_id}/variations", {"status": "any"})
+        existing = woo.variations_list(client, product_id=product.woo_id)
     by_marker = {marker(item): item for item in existing if marker(item)}
     # Per variation, the fields edited here: only those are sent to an existing variation.
     edited = op.payload.get("variation_fields") or {}
@@ -448,24 +439,27 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
     for variation in variations:
         fields = {name: getattr(variation, name) for name in VARIATION_FIELDS}
         if variation.woo_id and edited.get(str(variation.pk)) is not None:
-            update.append({"id": variation.woo_id, **variation_to_woo(fields, only=set(edited[str(variation.pk)]))})
+            update.append((variation.woo_id, variation_to_woo(fields, only=set(edited[str(variation.pk)]))))
             continue
         image = images[variation.pk]
         image_ref = {"woo_id": image.woo_id, "original_url": image.original_url} if image else None
-        body = variation_to_woo(fields, image=image_ref)
         if variation.woo_id:
-            update.append({"id": variation.woo_id, **body})
+            update.append((variation.woo_id, variation_to_woo(fields, image=image_ref)))
         elif str(variation.pk) in by_marker:
             adopted[variation.pk] = by_marker[str(variation.pk)]
         else:
-            create.append({**body, "meta_data": [{"key": "storedesk_id", "value": str(variation.pk)}]})
+            create.append(variation_to_woo(fields, image=image_ref, marker_value=str(variation.pk)))
     results: list[dict] = list(adopted.values())
     for start in range(0, max(len(create), len(update)), BATCH_LIMIT // 2):
-        body = {"create": create[start : start + BATCH_LIMIT // 2], "update": update[start : start + BATCH_LIMIT // 2]}
-        response = product_variations_batch(client, product_id=product.woo_id, **body)
-        for item in (response.get("create") or []) + (response.get("update") or []):
+        answered = woo.variations_batch(
+            client,
+            product_id=product.woo_id,
+            create=create[start : start + BATCH_LIMIT // 2],
+            update=update[start : start + BATCH_LIMIT // 2],
+        )
+        for item in answered:
             if isinstance(item, dict) and "error" in item:
-                raise PushFailed(f"variation {item.get('id')}: {item['error'].get('message')}")
+                raise PushFailed(f"variation {item.get('id')}: {woo.batch_item_error(item)}")
             results.append(item)
     by_pk = {str(v.pk): v for v in variations}
     now = timezone.now()
@@ -482,11 +476,11 @@ def _delete_variations(op: PushOperation, client: WooClient, product: Product) -
     """Variations deleted here (their rows are gone already), deleted in WooCommerce for good."""
     removed = [int(woo_id) for woo_id in op.payload.get("deleted_variation_woo_ids") or []]
     for start in range(0, len(removed), BATCH_LIMIT):
-        response = product_variations_batch(
-            client, product_id=product.woo_id, delete=removed[start : start + BATCH_LIMIT]
+        answered = woo.variations_delete(
+            client, product_id=product.woo_id, variation_ids=removed[start : start + BATCH_LIMIT]
         )
-        for item in response.get("delete") or []:
-            error = item.get("error") if isinstance(item, dict) else None
+        for item in answered:
+            error = item.get("error")
             # Already gone from WooCommerce is what was asked for.
             if error and not str(error.get("code", "")).endswith("_invalid_id"):
                 raise PushFailed(f"variation {item.get('id')}: {error.get('message')}")
@@ -504,8 +498,8 @@ def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[P
     if not ready:
         return ops
     try:
-        ids = ",".join(str(p.woo_id) for _, p in ready)
-        remote = {item["id"]: item for item in client.fetch_all("products", {"include": ids, "status": "any"})}
+        ids = [p.woo_id for _, p in ready]
+        remote = {item["id"]: item for item in woo.list_by_ids(client, listing=woo.Listing.PRODUCTS, ids=ids)}
         to_send: list[tuple[PushOperation, Product, dict]] = []
         for op, product in ready:
             current = remote.get(product.woo_id)
@@ -518,14 +512,12 @@ def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[P
                 if diff:
                     _open_conflict(op, product, current, diff)
                     continue
-            to_send.append((op, product, {"id": product.woo_id, **_body(product, only)}))
+            to_send.append((op, product, _body(product, only)))
         if to_send:
-            response = client.post("products/batch", {"update": [body for _, _, body in to_send]}).data or {}
-            answers = {item.get("id"): item for item in response.get("update") or [] if isinstance(item, dict)}
+            answers = woo.products_batch_update(client, updates=[(p.woo_id, body) for _, p, body in to_send])
             for op, product, _ in to_send:
                 answer = answers.get(product.woo_id)
-                if answer is None or "error" in answer:
-                    message = (answer or {}).get("error", {}).get("message", "no answer for this item")
+                if (message := woo.batch_item_error(answer)) is not None:
                     _fail(op, PushFailed(f"batch update of product {product.woo_id}: {message}"))
                 else:
                     _record_product(op, product.pk, answer)
@@ -556,7 +548,7 @@ def _push_order_status(op: PushOperation, client: WooClient) -> None:
     woo_id = op.woo_id or (order.woo_id if order else None)
     if woo_id is None:
         raise PushFailed("the order has no WooCommerce id")
-    answer = client.put(f"orders/{woo_id}", {"status": op.payload["status"]}).data
+    answer = woo.order_update_status(client, order_id=woo_id, status=op.payload["status"])
     remote_modified = _modified(answer)
     with transaction.atomic():
         _done(op, remote_modified)
@@ -567,19 +559,19 @@ def _push_order_status(op: PushOperation, client: WooClient) -> None:
 # --- taxonomies -------------------------------------------------------------------------------
 
 TAXONOMIES = {
-    PushEntity.CATEGORY: (StoreCategory, "products/categories", category_fields, category_to_woo, upsert.CATEGORIES),
-    PushEntity.TAG: (StoreTag, "products/tags", tag_fields, tag_to_woo, upsert.TAGS),
-    PushEntity.BRAND: (StoreBrand, "products/brands", brand_fields, brand_to_woo, upsert.BRANDS),
+    PushEntity.CATEGORY: (StoreCategory, woo.Taxonomy.CATEGORY, category_fields, category_to_woo, upsert.CATEGORIES),
+    PushEntity.TAG: (StoreTag, woo.Taxonomy.TAG, tag_fields, tag_to_woo, upsert.TAGS),
+    PushEntity.BRAND: (StoreBrand, woo.Taxonomy.BRAND, brand_fields, brand_to_woo, upsert.BRANDS),
     PushEntity.ATTRIBUTE: (
         StoreAttribute,
-        "products/attributes",
+        woo.Taxonomy.ATTRIBUTE,
         attribute_fields,
         attribute_to_woo,
         upsert.ATTRIBUTES,
     ),
     PushEntity.ATTRIBUTE_TERM: (
         StoreAttributeTerm,
-        "products/attributes/{attribute}/terms",
+        woo.Taxonomy.ATTRIBUTE_TERM,
         attribute_term_fields,
         attribute_term_to_woo,
         upsert.ATTRIBUTE_TERMS,
@@ -588,25 +580,20 @@ TAXONOMIES = {
 
 
 def _push_taxonomy(op: PushOperation, client: WooClient) -> None:
-    _model, endpoint, to_fields, to_woo, table = TAXONOMIES[op.entity_type]
+    _model, taxonomy, to_fields, to_woo, table = TAXONOMIES[op.entity_type]
     values = dict(op.payload.get("values") or {})
     extra: dict[str, Any] = {}
+    attribute_woo_id = None
     if op.entity_type == PushEntity.ATTRIBUTE_TERM:
         attribute = StoreAttribute.objects.get(pk=op.payload["attribute_id"], store_id=op.store_id)
-        endpoint = endpoint.format(attribute=attribute.woo_id)
+        attribute_woo_id = attribute.woo_id
         extra["attribute_id"] = attribute.pk
     body = to_woo(**values)
     if op.action == PushAction.CREATE:
-        try:
-            answer = client.post(endpoint, body).data
-        except WooClientError as exc:
-            # A retried create finds its own term: WooCommerce answers term_exists with its id.
-            existing = (exc.data or {}).get("resource_id") if isinstance(exc.data, dict) else None
-            if exc.code != "term_exists" or not existing:
-                raise
-            answer = client.get(f"{endpoint}/{existing}").data
+        # A retried create adopts the term its earlier attempt made (the adapter finds it).
+        answer = woo.term_create(client, taxonomy=taxonomy, body=body, attribute_id=attribute_woo_id)
     else:
-        answer = client.put(f"{endpoint}/{op.woo_id}", body).data
+        answer = woo.term_update(client, taxonomy=taxonomy, term_id=op.woo_id, body=body, attribute_id=attribute_woo_id)
     row = {**to_fields(answer), "store_id": op.store_id, **extra}
     if op.entity_type == PushEntity.CATEGORY:
         row.setdefault("parent_woo_id", None)
@@ -621,16 +608,13 @@ _TERM_COLUMN = {PushEntity.CATEGORY: "categories", PushEntity.TAG: "tags", PushE
 def _push_taxonomy_delete(op: PushOperation, client: WooClient) -> None:
     """Delete the term in WooCommerce for good, then here, with what WooCommerce does with it:
     off every product, a category's children moved up to its parent."""
-    model = TAXONOMIES[op.entity_type][0]
+    model, taxonomy = TAXONOMIES[op.entity_type][:2]
     row = model.objects.filter(pk=op.object_id, store_id=op.store_id).first()
+    attribute_woo_id = None
+    if op.entity_type == PushEntity.ATTRIBUTE_TERM:
+        attribute_woo_id = StoreAttribute.objects.get(pk=op.payload["attribute_id"], store_id=op.store_id).woo_id
     try:
-        if op.entity_type in _TERM_COLUMN:
-            term_delete(client, taxonomy=op.entity_type, term_id=op.woo_id)
-        elif op.entity_type == PushEntity.ATTRIBUTE:
-            attribute_delete(client, attribute_id=op.woo_id)
-        else:
-            attribute = StoreAttribute.objects.get(pk=op.payload["attribute_id"], store_id=op.store_id)
-            attribute_term_delete(client, attribute_id=attribute.woo_id, term_id=op.woo_id)
+        woo.term_delete(client, taxonomy=taxonomy, term_id=op.woo_id, attribute_id=attribute_woo_id)
     except WooClientError as exc:
         if exc.status != 404:  # already gone from WooCommerce: what was asked for
             raise

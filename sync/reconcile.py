@@ -18,15 +18,13 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from sync import upsert
+from sync import upsert, woo
 from sync.mappers.common import gmt
 from sync.models import EntityType, SyncState
-from sync.pull import GONE_ERRORS, ORDERED, Puller
+from sync.pull import GONE_ERRORS, Puller
 from sync.records import ItemError
-from sync.woo import MAX_PER_PAGE, Page, variations_pages
 from sync.writer import EntityStats
 
-ID_FIELDS = "id,status,date_modified_gmt"
 VARIATION_ID_FIELDS = ("id", "parent_id", "status", "date_modified_gmt")
 
 
@@ -34,7 +32,7 @@ class Reconciler(Puller):
     """Same life cycle and records as a pull; different products/variations/orders steps."""
 
     def _remote_index(
-        self, entity: str, stats: EntityStats, pages: Callable[[str], Iterable[Page]]
+        self, entity: str, stats: EntityStats, pages: Callable[[str], Iterable[woo.Page]]
     ) -> tuple[dict[int, tuple], list[dict]]:
         """woo_id -> (modified, status) for live and trashed items, ``pages(status)`` listing ids
         only; and the full objects when the server ignored ``_fields`` (they can be written
@@ -42,7 +40,7 @@ class Reconciler(Puller):
         index: dict[int, tuple] = {}
         full: list[dict] = []
         for status in ("any", "trash"):
-            for items in self._listed(entity, stats, pages(status), listing=f"{entity}:ids:{status}"):
+            for items in self._listing(entity, stats, pages(status), listing=f"{entity}:ids:{status}"):
                 for item in items:
                     if not isinstance(item, dict) or not isinstance(item.get("id"), int):
                         continue
@@ -69,8 +67,8 @@ class Reconciler(Puller):
         remote, full = self._remote_index(
             entity,
             stats,
-            lambda status: self.client.iter_pages(
-                entity, {**ORDERED, "status": status, "_fields": ID_FIELDS}, errors="yield"
+            lambda status: woo.list_pages(
+                self.client, listing=woo.Listing(entity), status=status, index_only=True, errors="yield"
             ),
         )
         if not stats.complete:
@@ -116,7 +114,7 @@ class Reconciler(Puller):
         remote, _ = self._remote_index(
             "variations",
             stats,
-            lambda status: variations_pages(self.client, status=status, fields=VARIATION_ID_FIELDS),
+            lambda status: woo.variations_pages(self.client, status=status, fields=VARIATION_ID_FIELDS),
         )
         if not stats.complete:
             return  # an incomplete list must not delete anything
@@ -126,10 +124,10 @@ class Reconciler(Puller):
         stats.fetched = len(remote)
         seen: set[int] = set()
         errors: list[ItemError] = []
-        for chunk in upsert.chunked(stale, MAX_PER_PAGE):
+        for chunk in upsert.chunked(stale, woo.MAX_PER_PAGE):
             for status in ("any", "trash"):
-                pages = variations_pages(self.client, status=status, include=chunk)
-                for items in self._listed("variations", stats, pages, listing=f"variations:by-id:{status}"):
+                pages = woo.variations_pages(self.client, status=status, include=chunk)
+                for items in self._listing("variations", stats, pages, listing=f"variations:by-id:{status}"):
                     self.write_listed_variations(items, stats, seen, errors)
         self._errors(errors)
         if stats.complete:

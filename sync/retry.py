@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from sync import upsert
+from sync import services, upsert, woo
 from sync.models import EntityType, SyncError
 from sync.records import ItemError, record_errors, resolve_errors
 from sync.woo import WooClientError, WooError, client_for
@@ -37,9 +37,9 @@ def retry_sync_error(error_id) -> str:
     stats = EntityStats()
     try:
         if error.entity_type in (EntityType.PRODUCT, EntityType.ORDER) and error.woo_id:
-            endpoint = f"{error.entity_type}s/{error.woo_id}"
+            listing = woo.Listing.PRODUCTS if error.entity_type == EntityType.PRODUCT else woo.Listing.ORDERS
             try:
-                payload = client_for(store).get(endpoint).data
+                payload = woo.item_get(client_for(store), listing=listing, item_id=error.woo_id)
             except WooClientError as exc:
                 if exc.status not in (404, 410):
                     raise
@@ -65,15 +65,13 @@ def retry_sync_error(error_id) -> str:
                 resolve_errors(store.pk, error.entity_type, [error.woo_id])
                 return "the product is gone"
             status = "trash" if found[0][1] == "trash" else "any"
-            items = client_for(store).fetch_all(f"products/{parent}/variations", {"status": status})
+            items = woo.variations_list(client_for(store), product_id=parent, status=status)
             errors: list[ItemError] = []
             writer.write_variations([(parent, found[0][0], items)], stats, errors)
             writer._errors(errors)
             if not errors:
                 resolve_errors(store.pk, error.entity_type, [error.woo_id, parent])
         else:
-            from sync import services
-
             SyncError.objects.filter(pk=error.pk).update(
                 retry_count=(error.retry_count or 0) + 1, last_retry_at=timezone.now()
             )

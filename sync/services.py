@@ -1,8 +1,12 @@
-"""Every sync action a view, a command or a task starts: pulls, pushes, conflicts, errors.
+"""Every sync action a view, a command or a task starts: pulls, pushes, conflicts, errors; and
+the push queue the apps that own a change call (``push_enqueue``: catalog's taxonomy saves,
+orders' status changes).
 
-Each service that acts for a user checks the permission through ``stores.access`` first (an
-object outside the user's scope is a 404, a missing capability a 403), writes in one
-transaction, and queues the work with ``delay_on_commit`` (the task receives ids only).
+Each service is keyword-only and acts for ``actor``: one that acts for a person checks the
+permission through ``stores.access`` first (an object outside the actor's scope is a 404, a
+missing capability a 403), writes in one transaction, and queues the work on commit by the
+task's name (``config.celery.queue_on_commit``; the task receives ids only, and ``sync.tasks``
+imports this module, never the reverse).
 """
 
 from __future__ import annotations
@@ -19,18 +23,12 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from catalog.edits import check_conflicts
 from catalog.models import (
     Product,
     ProductVariation,
-    StoreAttribute,
-    StoreAttributeTerm,
-    StoreBrand,
-    StoreCategory,
-    StoreTag,
 )
-from orders.models import Order, OrderStatus, OrderStatusLog
-from stores.access import CHANGE_CATALOG, CHANGE_ORDER_STATUS, RUN_SYNC, VIEW_ORDERS, VIEW_STORE, access_for
+from config.celery import queue_on_commit
+from stores.access import CHANGE_CATALOG, RUN_SYNC, VIEW_STORE, access_for
 from stores.models import Store
 from sync import records
 from sync.mappers.products import PRODUCT_FIELDS, product_fields
@@ -50,8 +48,15 @@ from sync.models import (
     SyncRunStatus,
 )
 from sync.pull import ENTITIES
+from sync.writer import apply_payloads
 
 logger = logging.getLogger(__name__)
+
+# The tasks that do the work, queued by name (they call these services: no import back).
+SYNC_STORE_TASK = "sync.tasks.sync_store_task"
+RETRY_ERROR_TASK = "sync.tasks.retry_sync_error_task"
+PUSH_TASK = "sync.tasks.push_task"
+BULK_PUSH_TASK = "sync.tasks.bulk_push_task"
 
 
 # --- pulls ------------------------------------------------------------------------------------
@@ -111,24 +116,22 @@ def sync_run_queue(
         except IntegrityError:
             return SyncRun.objects.get(store_id=store_id, status__in=ACTIVE_RUN_STATUSES)
         if enqueue:
-            from sync.tasks import sync_store_task
-
-            sync_store_task.delay_on_commit(str(run.pk))
+            queue_on_commit(SYNC_STORE_TASK, str(run.pk))
     return run
 
 
-def sync_start(store_id, user, full=False, entities=None) -> SyncRun:
+def sync_start(*, store_id, actor, full=False, entities=None) -> SyncRun:
     """ "Sync now" from the dashboard: an incremental (or full) pull of one store."""
-    access_for(user).require(RUN_SYNC, store_id)
+    access_for(actor).require(RUN_SYNC, store_id)
     kind = SyncRunKind.FULL if full else SyncRunKind.INCREMENTAL
-    return sync_run_queue(store_id, kind=kind, entities=entities, requested_by=user)
+    return sync_run_queue(store_id, kind=kind, entities=entities, requested_by=actor)
 
 
-def reconcile_start(store_id, user=None) -> SyncRun:
-    """Queue a reconciliation (id-list comparison) of a store; ``user`` needs RUN_SYNC."""
-    if user is not None:
-        access_for(user).require(RUN_SYNC, store_id)
-    return sync_run_queue(store_id, kind=SyncRunKind.RECONCILE, requested_by=user)
+def reconcile_start(*, store_id, actor=None) -> SyncRun:
+    """Queue a reconciliation (id-list comparison) of a store; ``actor`` needs RUN_SYNC."""
+    if actor is not None:
+        access_for(actor).require(RUN_SYNC, store_id)
+    return sync_run_queue(store_id, kind=SyncRunKind.RECONCILE, requested_by=actor)
 
 
 def stores_due_for_sync(now=None) -> list[Any]:
@@ -163,18 +166,16 @@ def reconcile_all_stores() -> list[SyncRun]:
 # --- errors -----------------------------------------------------------------------------------
 
 
-def sync_error_retry(error_id, user) -> SyncError:
+def sync_error_retry(*, error_id, actor) -> SyncError:
     """Retry one open ``sync_errors`` row now (managers and owners)."""
     error = SyncError.objects.filter(pk=error_id).first()
     if error is None:
         raise Http404("No such sync error.")
-    access = access_for(user)
+    access = access_for(actor)
     access.require(RUN_SYNC, error.store_id)
     if error.resolved:
         return error
-    from sync.tasks import retry_sync_error_task
-
-    retry_sync_error_task.delay_on_commit(str(error.pk))
+    queue_on_commit(RETRY_ERROR_TASK, str(error.pk))
     return error
 
 
@@ -182,10 +183,43 @@ def sync_error_retry(error_id, user) -> SyncError:
 
 
 def _queue_push(op: PushOperation) -> PushOperation:
-    from sync.tasks import push_task
-
-    push_task.delay_on_commit(str(op.pk))
+    queue_on_commit(PUSH_TASK, str(op.pk))
     return op
+
+
+def push_enqueue(
+    *,
+    store_id,
+    entity_type: str,
+    action: str,
+    actor,
+    object_id=None,
+    woo_id: int | None = None,
+    fields: list[str] | None = None,
+    payload: dict | None = None,
+    supersede_open: bool = False,
+) -> PushOperation:
+    """Queue one local change for WooCommerce; ``sync.tasks.push_task`` sends it after commit.
+
+    The app that owns the change (catalog, orders) has checked its permission and saved it; this
+    only records the operation. ``supersede_open`` cancels the object's operations not sent yet
+    first (a newer order status replaces an older one)."""
+    with transaction.atomic():
+        if supersede_open:
+            PushOperation.objects.filter(
+                entity_type=entity_type, object_id=object_id, status=PushStatus.PENDING
+            ).update(status=PushStatus.CANCELLED, completed_at=timezone.now(), last_error="superseded")
+        op = PushOperation.objects.create(
+            store_id=store_id,
+            entity_type=entity_type,
+            action=action,
+            object_id=object_id,
+            woo_id=woo_id,
+            fields=fields,
+            payload=payload or {},
+            requested_by=actor,
+        )
+        return _queue_push(op)
 
 
 def _open_push(entity_type, object_id) -> PushOperation | None:
@@ -197,9 +231,9 @@ def _open_push(entity_type, object_id) -> PushOperation | None:
 
 
 def product_push(
-    product_id,
-    user,
     *,
+    product_id,
+    actor,
     action=PushAction.UPDATE,
     fields=None,
     variation_ids=None,
@@ -222,7 +256,7 @@ def product_push(
     product = Product.objects.filter(pk=product_id).first()
     if product is None:
         raise Http404("No such product.")
-    access_for(user).require(CHANGE_CATALOG, product.store_id)
+    access_for(actor).require(CHANGE_CATALOG, product.store_id)
     if action not in PushAction.values:
         raise ValidationError(f"Unknown push action {action!r}.")
     if action == PushAction.UPDATE and not product.woo_id:
@@ -256,10 +290,11 @@ def product_push(
             }
             pending.save(update_fields=["fields", "payload"])
             return pending
-        op = PushOperation.objects.create(
+        return push_enqueue(
             store_id=product.store_id,
             entity_type=PushEntity.PRODUCT,
             action=action,
+            actor=actor,
             object_id=product.pk,
             woo_id=product.woo_id,
             fields=fields,
@@ -270,16 +305,14 @@ def product_push(
                 "force": bool(force_delete),
                 "deleted_variation_woo_ids": sorted(deleted_variation_woo_ids or []),
             },
-            requested_by=user,
         )
-        return _queue_push(op)
 
 
-def products_push_bulk(product_ids, user, *, fields=None) -> list[PushOperation]:
+def products_push_bulk(*, product_ids, actor, fields=None) -> list[PushOperation]:
     """A bulk edit already saved locally: one operation per product, sent through the batch
     endpoint (100 products per request) by one task."""
     products = list(Product.objects.filter(pk__in=list(product_ids)))
-    access = access_for(user)
+    access = access_for(actor)
     for store_id in {p.store_id for p in products}:
         access.require(CHANGE_CATALOG, store_id)
     fields = sorted(set(fields)) if fields else None
@@ -293,176 +326,25 @@ def products_push_bulk(product_ids, user, *, fields=None) -> list[PushOperation]
                     object_id=p.pk,
                     woo_id=p.woo_id,
                     fields=fields,
-                    requested_by=user,
+                    requested_by=actor,
                 )
                 for p in products
             ]
         )
-        from sync.tasks import bulk_push_task
-
-        bulk_push_task.delay_on_commit([str(op.pk) for op in ops])
+        queue_on_commit(BULK_PUSH_TASK, [str(op.pk) for op in ops])
     return ops
-
-
-TAXONOMY_MODELS = {
-    PushEntity.CATEGORY: StoreCategory,
-    PushEntity.TAG: StoreTag,
-    PushEntity.BRAND: StoreBrand,
-    PushEntity.ATTRIBUTE: StoreAttribute,
-    PushEntity.ATTRIBUTE_TERM: StoreAttributeTerm,
-}
-TAXONOMY_EDITABLE = {
-    PushEntity.CATEGORY: ("name", "slug", "description", "parent_woo_id", "display", "menu_order", "image_url"),
-    PushEntity.TAG: ("name", "slug", "description"),
-    PushEntity.BRAND: ("name", "slug", "description", "logo_url"),
-    PushEntity.ATTRIBUTE: ("name", "slug", "type", "order_by", "has_archives"),
-    PushEntity.ATTRIBUTE_TERM: ("name", "slug", "description", "menu_order"),
-}
-
-
-def taxonomy_save(
-    kind, user, *, store_id=None, term_id=None, attribute_id=None, base=None, **values
-) -> PushOperation | None:
-    """Create (no ``term_id``) or edit a category, tag, brand, global attribute or attribute
-    term. An edit is saved locally at once (``sync_status`` "pending"); a new term is written
-    here when WooCommerce has answered with its id (``woo_id`` is required).
-
-    An edit's ``values`` are the changed fields only, and only those are sent; ``base`` is what
-    the person's form showed for them: a field changed meanwhile raises
-    :class:`catalog.edits.EditConflict`. None when the edit changes nothing."""
-    if kind not in TAXONOMY_MODELS:
-        raise ValidationError(f"Unknown taxonomy {kind!r}.")
-    unknown = set(values) - set(TAXONOMY_EDITABLE[kind])
-    if unknown:
-        raise ValidationError(f"Cannot set {', '.join(sorted(unknown))} on a {kind}.")
-    model = TAXONOMY_MODELS[kind]
-    access = access_for(user)
-    with transaction.atomic():
-        row = None
-        if term_id is not None:
-            row = model.objects.select_for_update().filter(pk=term_id).first()
-            if row is None or not access.can(VIEW_STORE, row.store_id):
-                raise Http404("No such term.")
-            store_id = row.store_id
-        access.require(CHANGE_CATALOG, store_id)
-        payload: dict[str, Any] = {"values": values}
-        if kind == PushEntity.ATTRIBUTE_TERM:
-            attribute_id = attribute_id or (row.attribute_id if row else None)
-            if not StoreAttribute.objects.filter(pk=attribute_id, store_id=store_id).exists():
-                raise ValidationError("The attribute does not belong to this store.")
-            payload["attribute_id"] = str(attribute_id)
-        if row is not None:
-            changes = check_conflicts(row, values, base)
-            if not changes:
-                return None
-            for name, value in changes.items():
-                setattr(row, name, value)
-            changed = list(changes)
-            if hasattr(row, "sync_status"):
-                row.sync_status = "pending"
-                changed.append("sync_status")
-            row.save(update_fields=[*changed, "updated_at"])
-            payload["values"] = changes
-        op = PushOperation.objects.create(
-            store_id=store_id,
-            entity_type=kind,
-            action=PushAction.UPDATE if row is not None else PushAction.CREATE,
-            object_id=row.pk if row is not None else None,
-            woo_id=row.woo_id if row is not None else None,
-            payload=payload,
-            requested_by=user,
-        )
-        return _queue_push(op)
-
-
-def taxonomy_delete(kind, user, *, term_id, store_id) -> PushOperation | None:
-    """Delete a category, tag, brand, global attribute or attribute term, in WooCommerce first.
-
-    The row stays here until WooCommerce confirms the delete (the push then removes it and takes
-    it off the products that had it), so a refused delete loses nothing. A term WooCommerce
-    never had is deleted here at once (None is returned)."""
-    if kind not in TAXONOMY_MODELS:
-        raise ValidationError(f"Unknown taxonomy {kind!r}.")
-    access = access_for(user)
-    access.require(CHANGE_CATALOG, store_id)
-    with transaction.atomic():
-        row = TAXONOMY_MODELS[kind].objects.select_for_update().filter(pk=term_id, store_id=store_id).first()
-        if row is None:
-            raise Http404("No such term.")
-        if not row.woo_id:
-            row.delete()
-            return None
-        pending = PushOperation.objects.filter(
-            entity_type=kind, object_id=row.pk, action=PushAction.DELETE, status__in=OPEN_PUSH_STATUSES
-        ).first()
-        if pending is not None:
-            return pending
-        payload: dict[str, Any] = {"values": {"name": row.name}}
-        if kind == PushEntity.ATTRIBUTE_TERM:
-            payload["attribute_id"] = str(row.attribute_id)
-        op = PushOperation.objects.create(
-            store_id=store_id,
-            entity_type=kind,
-            action=PushAction.DELETE,
-            object_id=row.pk,
-            woo_id=row.woo_id,
-            payload=payload,
-            requested_by=user,
-        )
-        return _queue_push(op)
-
-
-def order_change_status(order_id, new_status, user) -> OrderStatusLog | None:
-    """Change an order's status here and in WooCommerce (managers and owners); writes an
-    ``order_status_logs`` row (old, new, the user's email). None when nothing changes."""
-    new_status = (new_status or "").strip()
-    if new_status not in OrderStatus.values or new_status == OrderStatus.TRASH:
-        raise ValidationError(f"{new_status!r} is not an order status that can be set.")
-    access = access_for(user)
-    with transaction.atomic():
-        order = Order.objects.select_for_update().filter(pk=order_id).first()
-        if order is None or not access.can(VIEW_ORDERS, order.store_id):
-            raise Http404("No such order.")
-        access.require(CHANGE_ORDER_STATUS, order.store_id)
-        old_status = order.status
-        if old_status == new_status:
-            return None
-        order.status = new_status
-        order.save(update_fields=["status", "updated_at"])
-        log = OrderStatusLog.objects.create(
-            store_id=order.store_id,
-            order_woo_id=order.woo_id,
-            old_status=old_status,
-            new_status=new_status,
-            changed_by=user.email,
-        )
-        PushOperation.objects.filter(
-            entity_type=PushEntity.ORDER, object_id=order.pk, status=PushStatus.PENDING
-        ).update(status=PushStatus.CANCELLED, completed_at=timezone.now(), last_error="superseded")
-        op = PushOperation.objects.create(
-            store_id=order.store_id,
-            entity_type=PushEntity.ORDER,
-            action=PushAction.UPDATE,
-            object_id=order.pk,
-            woo_id=order.woo_id,
-            fields=["status"],
-            payload={"status": new_status, "old_status": old_status},
-            requested_by=user,
-        )
-        _queue_push(op)
-    return log
 
 
 # --- conflicts --------------------------------------------------------------------------------
 
 
-def product_conflict_resolve(conflict_id, choice, user, fields=None) -> ProductConflict:
+def product_conflict_resolve(*, conflict_id, choice, actor, fields=None) -> ProductConflict:
     """A manager settles a conflict: "ours" pushes our values over WooCommerce's, "theirs"
     takes WooCommerce's values here, "merge" takes ``fields`` = {field: "ours"|"theirs"}
     (fields not named default to theirs)."""
     if choice not in ConflictChoice.values:
         raise ValidationError(f"Choose one of {', '.join(ConflictChoice.values)}.")
-    access = access_for(user)
+    access = access_for(actor)
     with transaction.atomic():
         conflict = (
             ProductConflict.objects.select_for_update(of=("self",))
@@ -513,23 +395,21 @@ def product_conflict_resolve(conflict_id, choice, user, fields=None) -> ProductC
         conflict.status = ConflictStatus.RESOLVED
         conflict.choice = choice
         conflict.resolution = sides
-        conflict.resolved_by = user
+        conflict.resolved_by = actor
         conflict.resolved_at = timezone.now()
         conflict.save(update_fields=["status", "choice", "resolution", "resolved_by", "resolved_at"])
     if not ours:
         # Nothing to send: bring the whole product (images, attributes...) in line with theirs.
-        from sync.writer import apply_payloads
-
         apply_payloads(conflict.store_id, "product", [conflict.theirs_payload])
     return conflict
 
 
-def push_operation_cancel(op_id, user) -> PushOperation:
+def push_operation_cancel(*, op_id, actor) -> PushOperation:
     """Drop a local change that has not been sent (or is stuck in a conflict)."""
     op = PushOperation.objects.filter(pk=op_id).first()
-    if op is None or not access_for(user).can(VIEW_STORE, op.store_id):
+    if op is None or not access_for(actor).can(VIEW_STORE, op.store_id):
         raise Http404("No such push.")
-    access_for(user).require(CHANGE_CATALOG, op.store_id)
+    access_for(actor).require(CHANGE_CATALOG, op.store_id)
     if op.status not in OPEN_PUSH_STATUSES or op.status == PushStatus.RUNNING:
         raise PermissionDenied
     op.status = PushStatus.CANCELLED

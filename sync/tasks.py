@@ -8,6 +8,12 @@ from celery import shared_task
 from django.conf import settings
 
 from audit.actor import SYSTEM_SYNC, audit_actor
+from audit.jobs import tracked_job
+from sync import services
+from sync.models import PushOperation, PushStatus, SyncRun
+from sync.push import PushRetryLater, execute_bulk_push, execute_push
+from sync.retry import retry_sync_error
+from sync.runs import run_pull
 
 logger = logging.getLogger(__name__)
 
@@ -17,9 +23,6 @@ def sync_store_task(run_id):
     """Execute a queued pull or reconciliation (``SyncRun``); a run that is not pending any
     more (already done, or picked up twice) is left alone, and so is one that no longer exists
     (its store was deleted while the message waited)."""
-    from sync.models import SyncRun
-    from sync.pull import run_pull
-
     try:
         with audit_actor.system(SYSTEM_SYNC):
             run = run_pull(run_id)
@@ -38,8 +41,6 @@ def sync_store_task(run_id):
 )
 def push_task(self, op_id):
     """Send one local change to WooCommerce; transient failures are retried with backoff."""
-    from sync.push import PushRetryLater, execute_push
-
     try:
         op = execute_push(op_id)
     except PushRetryLater as exc:
@@ -51,9 +52,6 @@ def push_task(self, op_id):
 @shared_task(name="sync.tasks.bulk_push_task", acks_late=True, ignore_result=True, bind=True)
 def bulk_push_task(self, op_ids):
     """A bulk product edit through the batch endpoint; what stays pending goes to single pushes."""
-    from sync.models import PushOperation, PushStatus
-    from sync.push import execute_bulk_push
-
     execute_bulk_push(op_ids)
     for op_id in PushOperation.objects.filter(pk__in=op_ids, status=PushStatus.PENDING).values_list("pk", flat=True):
         push_task.apply_async((str(op_id),), countdown=settings.SYNC_PUSH_RETRY_SECONDS)
@@ -61,8 +59,6 @@ def bulk_push_task(self, op_ids):
 
 @shared_task(name="sync.tasks.retry_sync_error_task", acks_late=True, ignore_result=True)
 def retry_sync_error_task(error_id):
-    from sync.retry import retry_sync_error
-
     with audit_actor.system(SYSTEM_SYNC):
         return retry_sync_error(error_id)
 
@@ -70,9 +66,6 @@ def retry_sync_error_task(error_id):
 @shared_task(name="sync.tasks.reconcile_all_stores", ignore_result=True)
 def reconcile_all_stores():
     """The daily reconciliation of every store (a scheduled job, see SCHEDULED_JOBS)."""
-    from audit.jobs import tracked_job
-    from sync import services
-
     with tracked_job("sync_reconcile") as job:
         runs = services.reconcile_all_stores()
         job.message = f"{len(runs)} reconciliation(s) queued"
@@ -82,7 +75,5 @@ def reconcile_all_stores():
 def queue_due_syncs(now=None):
     """Registered with the scheduler (``audit.jobs.register_due_work``): every minute, an
     incremental pull for each store whose ``sync_interval_minutes`` has passed."""
-    from sync import services
-
     runs = services.sync_due_stores(now=now)
     return f"{len(runs)} pull(s) queued" if runs else "nothing due"

@@ -25,6 +25,10 @@ from django.db import DatabaseError, connection, transaction
 from psycopg.copy import Copy, FileWriter
 from psycopg.types.json import Jsonb
 
+from sync.mappers.orders import ORDER_COLUMNS, ORDER_FIELDS
+from sync.mappers.products import PRODUCT_COLUMNS, PRODUCT_FIELDS
+from sync.models import open_push_guard
+
 logger = logging.getLogger(__name__)
 
 # Every table written here has a uuid ``id``. New rows get time-ordered ones unless the writer
@@ -33,10 +37,7 @@ logger = logging.getLogger(__name__)
 _NEW_ID = "uuid_v7()"
 
 # While a local change waits to be pushed (or sits in a conflict) a pull leaves the row alone.
-OPEN_PUSH_GUARD = (
-    "NOT EXISTS (SELECT 1 FROM sync_push_operations o "
-    "WHERE o.object_id = t.id AND o.status IN ('pending', 'running', 'conflict'))"
-)
+OPEN_PUSH_GUARD = open_push_guard("t")
 
 
 @dataclass(frozen=True)
@@ -426,25 +427,7 @@ PRODUCTS = Table(
         "id": "uuid",
         "store_id": "uuid",
         "woo_id": "bigint",
-        "name": "text",
-        "description": "text",
-        "short_description": "text",
-        "price": "numeric",
-        "sale_price": "numeric",
-        "stock_quantity": "integer",
-        "stock_status": "text",
-        "status": "text",
-        "type": "text",
-        "sku": "text",
-        "weight": "numeric",
-        "length": "numeric",
-        "width": "numeric",
-        "height": "numeric",
-        "categories": "jsonb",
-        "tags": "jsonb",
-        "brands": "jsonb",
-        "featured": "boolean",
-        "catalog_visibility": "text",
+        **PRODUCT_COLUMNS,
         "permalink": "text",
         "woo_created_at": "timestamptz",
         "woo_modified_at": "timestamptz",
@@ -458,31 +441,7 @@ PRODUCTS = Table(
         "featured": "COALESCE(u.featured, false)",
         "catalog_visibility": "COALESCE(u.catalog_visibility, 'visible')",
     },
-    compare=(
-        "name",
-        "description",
-        "short_description",
-        "price",
-        "sale_price",
-        "stock_quantity",
-        "stock_status",
-        "status",
-        "type",
-        "sku",
-        "weight",
-        "length",
-        "width",
-        "height",
-        "categories",
-        "tags",
-        "brands",
-        "featured",
-        "catalog_visibility",
-        "permalink",
-        "woo_created_at",
-        "woo_modified_at",
-        "featured_image_id",
-    ),
+    compare=(*PRODUCT_FIELDS, "permalink", "woo_created_at", "woo_modified_at", "featured_image_id"),
     touch=("synced_at",),
     insert_only=("source",),
     guard=OPEN_PUSH_GUARD,
@@ -608,57 +567,9 @@ VARIATIONS = Table(
 ORDERS = Table(
     name="orders",
     key=("store_id", "woo_id"),
-    inputs={
-        "store_id": "uuid",
-        "woo_id": "bigint",
-        "status": "text",
-        "total": "numeric",
-        "customer_name": "text",
-        "customer_email": "text",
-        "number": "text",
-        "currency": "text",
-        "customer_phone": "text",
-        "billing": "jsonb",
-        "shipping": "jsonb",
-        "line_items": "jsonb",
-        "payment_method": "text",
-        "payment_method_title": "text",
-        "discount_total": "numeric",
-        "shipping_total": "numeric",
-        "total_tax": "numeric",
-        "customer_note": "text",
-        "woo_created_at": "timestamptz",
-        "woo_modified_at": "timestamptz",
-        "date_paid": "timestamptz",
-        "date_completed": "timestamptz",
-        "refunded_total": "numeric",
-        "customer_woo_id": "bigint",
-    },
+    inputs={"store_id": "uuid", "woo_id": "bigint", **ORDER_COLUMNS},
     values={"synced_at": _NOW},
-    compare=(
-        "status",
-        "total",
-        "customer_name",
-        "customer_email",
-        "number",
-        "currency",
-        "customer_phone",
-        "billing",
-        "shipping",
-        "line_items",
-        "payment_method",
-        "payment_method_title",
-        "discount_total",
-        "shipping_total",
-        "total_tax",
-        "customer_note",
-        "woo_created_at",
-        "woo_modified_at",
-        "date_paid",
-        "date_completed",
-        "refunded_total",
-        "customer_woo_id",
-    ),
+    compare=ORDER_FIELDS,
     touch=("synced_at",),
     guard=OPEN_PUSH_GUARD,
 )

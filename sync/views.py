@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog.pages import page_context, safe_next, store_for
+from catalog.pages import safe_next
 from config.pagination import window_page
 from stores.access import RUN_SYNC, VIEW_STORE
+from stores.pages import page_context, store_for
 from sync import services
 from sync.dashboard_selectors import (
     entity_label,
@@ -87,7 +88,7 @@ def sync_start(request, store_id):
     back = reverse("sync:sync_status", kwargs={"store_id": store.pk})
     try:
         active_before = sync_run_active(store.pk, request.user)
-        run = services.sync_start(store.pk, request.user, full=full, entities=entities)
+        run = services.sync_start(store_id=store.pk, actor=request.user, full=full, entities=entities)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -142,7 +143,7 @@ def sync_error_retry(request, store_id, error_id):
     error = sync_error_get(error_id, request.user)
     if error.store_id != store.pk:
         raise Http404("No such error.")
-    services.sync_error_retry(error.pk, request.user)
+    services.sync_error_retry(error_id=error.pk, actor=request.user)
     if error.resolved:
         messages.info(request, _("This error was already resolved."))
     else:

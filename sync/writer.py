@@ -16,14 +16,14 @@ from django.conf import settings
 from django.db import transaction
 
 from config.db import uuid7
-from orders.services import customers_refresh
+from orders.customers import customers_refresh
 from sync import records, upsert
 from sync.mappers import MappingError
 from sync.mappers.common import gmt
 from sync.mappers.orders import order_fields
 from sync.mappers.products import product_attribute_rows, product_fields, product_image_rows
 from sync.mappers.variations import variation_fields
-from sync.models import EntityType, SyncError
+from sync.models import EntityType, SyncError, open_push_guard
 from sync.records import ItemError
 
 # ``order_status_logs.changed_by`` of a change first seen by a pull (webhooks write the same).
@@ -371,10 +371,8 @@ class Writer:
             # Variations gone from a product whose list was read completely are removed.
             if complete and existing:
                 stats.deleted += upsert.execute(
-                    "DELETE FROM product_variations v WHERE v.product_id = ANY(%s) "
-                    "AND v.woo_id <> ALL(%s::bigint[]) "
-                    "AND NOT EXISTS (SELECT 1 FROM sync_push_operations o WHERE o.object_id = v.id "
-                    "AND o.status IN ('pending', 'running', 'conflict'))",
+                    "DELETE FROM product_variations v WHERE v.product_id = ANY(%s) "  # noqa: S608 - constants
+                    "AND v.woo_id <> ALL(%s::bigint[]) AND " + open_push_guard("v"),
                     [list(existing), [r["woo_id"] for r in rows if r["product_id"] in existing] + kept],
                 )
             if existing:

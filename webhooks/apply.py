@@ -26,11 +26,19 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import connection
 
 from orders.models import OrderStatusLog
 from orders.services import order_activity_refresh_queue
+from stores.models import Store
+from sync import woo
 from sync.mappers import MappingError
+from sync.mappers.orders import order_fields
+from sync.mappers.products import product_fields
+from sync.mappers.variations import variation_fields
+from sync.woo import WooClientError, WooError, client_for
+from sync.writer import _variation_shape, apply_payloads
 from webhooks.models import DeliveryStatus
 
 logger = logging.getLogger(__name__)
@@ -124,11 +132,6 @@ def _payload(row):
 
 
 def _item(row, payload, deleted=False):
-    from sync.mappers.orders import order_fields
-    from sync.mappers.products import product_fields
-    from sync.mappers.variations import variation_fields
-    from sync.writer import _variation_shape
-
     if row.resource == "order":
         kind, mapper, shaped = "order", order_fields, payload
     elif payload.get("type") == "variation":
@@ -200,8 +203,6 @@ def apply_batch(store_id, rows, payloads=None):
     """Apply pending inbox rows of one store (non-deleted events, or deletions with the current
     object in ``payloads``). Returns ``{row id: RowResult}``; raises only for an unexpected error
     (the caller's transaction then rolls back and the rows are retried one by one)."""
-    from sync.writer import apply_payloads
-
     payloads = payloads or {}
     results, items = {}, []
     for row in rows:
@@ -395,17 +396,13 @@ def log_outcomes(store_id, outcomes):
 def fetch_current(store_id, resource, woo_id, *, client=None):
     """What WooCommerce holds now for a deleted object: its payload (a trashed object answers with
     status ``trash``), ``"gone"`` (404/410) or None (no answer: the caller decides)."""
-    from django.conf import settings
-
-    from stores.models import Store
-    from sync.woo import WooClientError, WooError, client_for
-
     if not getattr(settings, "WEBHOOK_VERIFY_DELETES", True):
         return None
     try:
         if client is None:
             client = client_for(Store.objects.get(pk=store_id), timeout=10, max_retries=1)
-        answer = client.get(f"{resource}s/{woo_id}").data
+        listing = woo.Listing.PRODUCTS if resource == "product" else woo.Listing.ORDERS
+        answer = woo.item_get(client, listing=listing, item_id=woo_id)
     except WooClientError as exc:
         if exc.status in (404, 410):
             return "gone"

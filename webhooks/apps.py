@@ -7,6 +7,11 @@ class WebhooksConfig(AppConfig):
 
     def ready(self):
         from audit.cleanup import CleanupJob, register_cleanup
+        from stores import hooks
+        from webhooks.remote import store_webhook_secret_rotate
+
+        # The credentials form (stores) starts the rotation this app owns.
+        hooks.webhook_secret_rotation.provide(store_webhook_secret_rotate)
 
         # Applied and skipped inbox rows expire; failed ones stay until retried or resolved.
         register_cleanup(

@@ -7,7 +7,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agents.models import AgentAlert
-from stores.access import MANAGE_WEBHOOKS, RUN_SYNC, VIEW_STORE
+from stores.access import MANAGE_WEBHOOKS, RUN_SYNC, VIEW_STORE, get_scoped_or_404
 from webhooks.models import (
     DeliveryStatus,
     Webhook,
@@ -17,7 +17,7 @@ from webhooks.models import (
     WebhookLogRateLimit,
     WebhookStatus,
 )
-from webhooks.services import ALERT_AGENT_TYPE
+from webhooks.remote import ALERT_AGENT_TYPE
 
 
 def _stat(field):
@@ -95,8 +95,6 @@ def webhook_page_permissions(access, store_id):
 
 
 def webhook_get(access, store_id, webhook_id, perm=MANAGE_WEBHOOKS):
-    from stores.access import get_scoped_or_404
-
     access.require(perm, store_id)
     return get_scoped_or_404(Webhook.objects.filter(store_id=store_id), access, perm, pk=webhook_id)
 

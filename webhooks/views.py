@@ -1,7 +1,7 @@
 """The public receiver and the store's webhooks page.
 
 The receiver reads at most ``WEBHOOK_MAX_BODY_BYTES + 1`` bytes itself (never ``request.body``)
-and hands the raw bytes to ``services.webhook_delivery_receive``; it answers every bad input with a
+and hands the raw bytes to ``receiving.webhook_delivery_receive``; it answers every bad input with a
 4xx and never a 500. The page is read-only for every member; registering, re-enabling and rotating
 are owner actions (``stores.manage_webhooks``), retrying a failed delivery needs ``stores.run_sync``.
 """
@@ -19,9 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from stores.access import MANAGE_WEBHOOKS, RUN_SYNC, VIEW_STORE, access_for
-from stores.navigation import store_tabs
-from stores.selectors import store_get
-from webhooks import selectors, services
+from stores.pages import page_context, store_for
+from webhooks import inbox, receiving, remote, selectors
 from webhooks.models import WebhookStatus
 from webhooks.presenters import with_topic_labels
 
@@ -53,7 +52,7 @@ def receive(request, store_id):
     try:
         limit = settings.WEBHOOK_MAX_BODY_BYTES
         body = _read_body(request, limit)
-        receipt = services.webhook_delivery_receive(
+        receipt = receiving.webhook_delivery_receive(
             store_id=store_id, headers=request.headers, body=body, too_large=body is None
         )
     except Exception:
@@ -69,35 +68,22 @@ def receive(request, store_id):
 # --- the webhooks page ----------------------------------------------------------------------------
 
 
-def _context(request, store, access, **extra):
-    return {
-        "store": store,
-        "access": access,
-        "store_perms": access.permissions(store.pk),
-        "store_role": access.role(store.pk),
-        "store_tabs": store_tabs(store, access, "webhooks"),
-        "active_tab": "webhooks",
-        "title": _("Webhooks"),
-        **extra,
-    }
-
-
 @login_required
 def webhook_list(request, store_id):
-    access = access_for(request.user)
-    store = store_get(access, store_id, VIEW_STORE)
+    access, store = store_for(request, store_id, VIEW_STORE)
     webhooks = with_topic_labels(list(selectors.webhooks_for(access, store_id)))
-    context = _context(
-        request,
+    context = page_context(
         store,
         access,
+        "webhooks",
+        _("Webhooks"),
         webhooks=webhooks,
         disabled_count=selectors.disabled_count(webhooks),
         alerts=selectors.webhook_alerts_for(access, store_id),
         logs=with_topic_labels(selectors.webhook_logs_for(access, store_id)),
         failed_deliveries=with_topic_labels(selectors.webhook_failed_deliveries_for(access, store_id)),
         summary=selectors.webhook_inbox_summary(access, store_id),
-        delivery_url=services.delivery_url(store_id),
+        delivery_url=remote.delivery_url(store_id),
         standard_topics=settings.WEBHOOK_STANDARD_TOPICS,
         missing_topics=selectors.missing_standard_topics(webhooks),
         statuses=WebhookStatus,
@@ -118,7 +104,7 @@ def _report(request, result, success, failure):
 @require_POST
 def webhook_register(request, store_id):
     access_for(request.user).require(MANAGE_WEBHOOKS, store_id)
-    result = services.store_webhooks_register(actor=request.user, store_id=store_id)
+    result = remote.store_webhooks_register(actor=request.user, store_id=store_id)
     count = len(result.created) + len(result.updated)
     _report(
         request,
@@ -134,7 +120,7 @@ def webhook_register(request, store_id):
 def webhook_reenable(request, store_id, webhook_id):
     access = access_for(request.user)
     selectors.webhook_get(access, store_id, webhook_id, MANAGE_WEBHOOKS)
-    result = services.webhook_reenable(actor=request.user, store_id=store_id, webhook_id=webhook_id)
+    result = remote.webhook_reenable(actor=request.user, store_id=store_id, webhook_id=webhook_id)
     _report(
         request,
         result,
@@ -148,7 +134,7 @@ def webhook_reenable(request, store_id, webhook_id):
 @require_POST
 def webhook_secret_rotate(request, store_id):
     access_for(request.user).require(MANAGE_WEBHOOKS, store_id)
-    result = services.store_webhook_secret_rotate(actor=request.user, store_id=store_id)
+    result = remote.store_webhook_secret_rotate(actor=request.user, store_id=store_id)
     _report(
         request,
         result,
@@ -162,7 +148,7 @@ def webhook_secret_rotate(request, store_id):
 @require_POST
 def webhook_refresh(request, store_id):
     access_for(request.user).require(MANAGE_WEBHOOKS, store_id)
-    summary = services.webhook_status_refresh(store_id=store_id)
+    summary = remote.webhook_status_refresh(store_id=store_id)
     if summary.get("errors"):
         messages.error(request, _("WooCommerce could not be asked for the webhooks' status."))
     else:
@@ -174,7 +160,7 @@ def webhook_refresh(request, store_id):
 @require_POST
 def webhook_delivery_retry(request, store_id, delivery_id):
     access_for(request.user).require(RUN_SYNC, store_id)
-    if services.webhook_delivery_retry(actor=request.user, store_id=store_id, delivery_id=delivery_id):
+    if inbox.webhook_delivery_retry(actor=request.user, store_id=store_id, delivery_id=delivery_id):
         messages.success(request, _("The delivery was queued again."))
     else:
         raise Http404("No such failed delivery.")
@@ -185,7 +171,7 @@ def webhook_delivery_retry(request, store_id, delivery_id):
 @require_POST
 def webhook_deliveries_retry_failed(request, store_id):
     access_for(request.user).require(RUN_SYNC, store_id)
-    count = services.webhook_deliveries_retry_failed(actor=request.user, store_id=store_id)
+    count = inbox.webhook_deliveries_retry_failed(actor=request.user, store_id=store_id)
     messages.success(
         request,
         ngettext("%(count)d delivery queued again.", "%(count)d deliveries queued again.", count) % {"count": count},
@@ -197,6 +183,6 @@ def webhook_deliveries_retry_failed(request, store_id):
 @require_POST
 def webhook_alert_dismiss(request, store_id, alert_id):
     access_for(request.user).require(VIEW_STORE, store_id)
-    if not services.webhook_alert_dismiss(actor=request.user, store_id=store_id, alert_id=alert_id):
+    if not remote.webhook_alert_dismiss(actor=request.user, store_id=store_id, alert_id=alert_id):
         raise Http404("No such alert.")
     return redirect("webhooks:webhook_list", store_id=store_id)

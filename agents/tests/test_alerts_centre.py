@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from agents.models import AgentAlert, AgentInsight
 from config.db import Severity
-from webhooks.services import ALERT_AGENT_TYPE
+from webhooks.remote import ALERT_AGENT_TYPE
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +138,7 @@ def test_the_bell_refreshes_itself(client, manager, alerts):
 def test_webhook_disabled_alerts_carry_their_store(store, client, viewer):
     """The webhooks service fills the new column, so members of the store see them here."""
     from webhooks.models import Webhook
-    from webhooks.services import _alert_disabled
+    from webhooks.remote import _alert_disabled
 
     hook = Webhook.objects.create(store=store, topic="order.created", delivery_url="https://x/", status="disabled")
     alert = _alert_disabled(store, hook, missing=False)

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def shop(sandbox, settings, tmp_path):  # noqa: F811 - sandbox is the imported fixture
     from sync.models import SyncRunKind
-    from sync.pull import run_pull
+    from sync.runs import run_pull
     from sync.services import sync_run_queue
 
     settings.ALLOWED_HOSTS = ["*"]

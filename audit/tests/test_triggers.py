@@ -238,7 +238,7 @@ def test_celery_tasks_write_as_their_apps_system_actor(store):
 
 def test_a_webhook_secret_rotation_records_neither_the_new_nor_the_previous_secret(user):
     from stores.services import store_create
-    from webhooks.services import store_webhook_secret_rotate
+    from webhooks.remote import store_webhook_secret_rotate
 
     store = store_create(
         actor=user, name="Rotating", url="http://127.0.0.1:9", api_key="ck", api_secret="cs", webhook_secret="wh-old"

@@ -15,7 +15,7 @@ from catalog.tests.test_browser_dashboard import ARTIFACTS, KEYS, new_page, sign
 from catalog.tests.test_browser_dashboard import browser as browser  # the Chromium fixture
 from catalog.tests.test_browser_dashboard import shop as shop  # a store on the sandbox below, pulled once
 from sync.models import SyncRunKind
-from sync.pull import run_pull
+from sync.runs import run_pull
 from sync.services import sync_run_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

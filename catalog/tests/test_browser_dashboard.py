@@ -59,7 +59,7 @@ def sandbox():
 def shop(sandbox, settings, tmp_path, eager_tasks):
     """An owner and a viewer, and a store connected to the sandbox, pulled once."""
     from sync.models import SyncRunKind
-    from sync.pull import run_pull
+    from sync.runs import run_pull
     from sync.services import sync_run_queue
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -156,7 +156,7 @@ def test_owner_journeys(browser, live_server, shop, sandbox, monkeypatch):
 
     # Run a sync: the "worker" (a thread here) pulls while the page polls the progress bar.
     from sync import tasks
-    from sync.pull import run_pull
+    from sync.runs import run_pull
 
     queued = []
     monkeypatch.setattr(tasks.sync_store_task, "delay_on_commit", lambda run_id: queued.append(run_id))

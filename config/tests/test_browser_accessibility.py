@@ -282,7 +282,7 @@ def _overflowing_tables(page):
 
 def test_lists_fit_a_1366_screen(browser, live_server, shop):
     """The product list's Modified column and the webhooks' Actions column are not clipped."""
-    from webhooks.services import store_webhooks_register
+    from webhooks.remote import store_webhooks_register
 
     base, store = live_server.url, shop["store"]
     assert store_webhooks_register(actor=shop["owner"], store_id=store.pk).ok

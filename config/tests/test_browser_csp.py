@@ -31,7 +31,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def shop(settings, tmp_path):
     """An app admin owning a store pulled from the sandbox (products, orders, a sync run)."""
     from sync.models import SyncRunKind
-    from sync.pull import run_pull
+    from sync.runs import run_pull
     from sync.services import sync_run_queue
     from woo_sandbox import SandboxServer
 

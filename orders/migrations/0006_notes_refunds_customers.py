@@ -206,7 +206,7 @@ DROP FUNCTION IF EXISTS order_status_counts_apply();
 
 def _build_customers(apps, schema_editor):
     """Customers of the orders already here (later kept up to date by every orders upsert)."""
-    from orders.services import customers_refresh
+    from orders.customers import customers_refresh
 
     for store_id in apps.get_model("stores", "Store").objects.values_list("pk", flat=True):
         customers_refresh(store_id)

@@ -13,7 +13,7 @@ from orders import services
 from orders.models import Customer, Order, OrderRefund
 from stores.models import StoreRole, StoreUser
 from sync.tests.conftest import *  # noqa: F403 - the sandbox fixtures (sandbox, shop, pull, make_user...)
-from sync.woo import client_for, order_refund_create
+from sync.woo import client_for, order_fetch, order_refund_create
 
 pytestmark = pytest.mark.django_db
 
@@ -255,7 +255,7 @@ def test_an_order_webhook_brings_a_refund_made_in_wordpress(
     order's refunded amount, and the refresh it queues brings the refund itself."""
     from stores import credentials
     from stores.models import Store
-    from webhooks import services as webhook_services
+    from webhooks import inbox
     from webhooks.models import WebhookDelivery
     from webhooks.tests.conftest import SECRET, delivery_headers, php_json
 
@@ -270,14 +270,14 @@ def test_an_order_webhook_brings_a_refund_made_in_wordpress(
         api_refund=False,
         restock=False,
     )
-    body = php_json(client_for(pulled).get(f"orders/{order.woo_id}").data)
+    body = php_json(order_fetch(client_for(pulled), order.woo_id))
     receiver = f"/webhooks/woocommerce/{pulled.pk}/"
     headers = delivery_headers(body, "order.updated")
     response = client.generic("POST", receiver, data=body, content_type="application/json", headers=headers)
     assert response.status_code == 200, response.content
     delivery = WebhookDelivery.objects.get(store=pulled)
     with django_capture_on_commit_callbacks(execute=True):
-        webhook_services.webhook_delivery_apply(delivery.pk)
+        inbox.webhook_delivery_apply(delivery.pk)
     order.refresh_from_db()
     assert order.refunded_total == Decimal("12.00")
     (refund,) = OrderRefund.objects.filter(store=pulled, order_woo_id=order.woo_id)

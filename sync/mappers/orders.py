@@ -6,30 +6,33 @@ from decimal import Decimal
 
 from .common import MappingError, blank_to_none, gmt, money, require, text, woo_id
 
-ORDER_FIELDS = (
-    "status",
-    "total",
-    "customer_name",
-    "customer_email",
-    "number",
-    "currency",
-    "customer_phone",
-    "billing",
-    "shipping",
-    "line_items",
-    "payment_method",
-    "payment_method_title",
-    "discount_total",
-    "shipping_total",
-    "total_tax",
-    "customer_note",
-    "woo_created_at",
-    "woo_modified_at",
-    "date_paid",
-    "date_completed",
-    "refunded_total",
-    "customer_woo_id",
-)
+# The ``orders`` columns a pull writes, with their SQL types (the upsert's inputs and what it
+# compares): declared once.
+ORDER_COLUMNS = {
+    "status": "text",
+    "total": "numeric",
+    "customer_name": "text",
+    "customer_email": "text",
+    "number": "text",
+    "currency": "text",
+    "customer_phone": "text",
+    "billing": "jsonb",
+    "shipping": "jsonb",
+    "line_items": "jsonb",
+    "payment_method": "text",
+    "payment_method_title": "text",
+    "discount_total": "numeric",
+    "shipping_total": "numeric",
+    "total_tax": "numeric",
+    "customer_note": "text",
+    "woo_created_at": "timestamptz",
+    "woo_modified_at": "timestamptz",
+    "date_paid": "timestamptz",
+    "date_completed": "timestamptz",
+    "refunded_total": "numeric",
+    "customer_woo_id": "bigint",
+}
+ORDER_FIELDS = tuple(ORDER_COLUMNS)
 
 
 def customer_name(billing: dict, shipping: dict) -> str:

@@ -18,28 +18,31 @@ from .common import (
     woo_id,
 )
 
-# Fields a pull writes on ``products`` (also what conflicts compare, field by field).
-PRODUCT_FIELDS = (
-    "name",
-    "description",
-    "short_description",
-    "price",
-    "sale_price",
-    "stock_quantity",
-    "stock_status",
-    "status",
-    "type",
-    "sku",
-    "weight",
-    "length",
-    "width",
-    "height",
-    "categories",
-    "tags",
-    "brands",
-    "featured",
-    "catalog_visibility",
-)
+# The ``products`` columns a pull writes from a product's fields, with their SQL types (the
+# upsert's inputs): declared once. Also what conflicts compare, field by field, and what a push
+# sends.
+PRODUCT_COLUMNS = {
+    "name": "text",
+    "description": "text",
+    "short_description": "text",
+    "price": "numeric",
+    "sale_price": "numeric",
+    "stock_quantity": "integer",
+    "stock_status": "text",
+    "status": "text",
+    "type": "text",
+    "sku": "text",
+    "weight": "numeric",
+    "length": "numeric",
+    "width": "numeric",
+    "height": "numeric",
+    "categories": "jsonb",
+    "tags": "jsonb",
+    "brands": "jsonb",
+    "featured": "boolean",
+    "catalog_visibility": "text",
+}
+PRODUCT_FIELDS = tuple(PRODUCT_COLUMNS)
 
 # Not underscored: WooCommerce hides "protected" (underscore) meta keys from the REST API.
 MARKER_KEY = "storedesk_id"
@@ -142,6 +145,12 @@ def variation_ids(payload: dict) -> list[int]:
     return [item for item in value if isinstance(item, int)] if isinstance(value, list) else []
 
 
+def marker_meta(value: str) -> list[dict]:
+    """``meta_data`` carrying the Storedesk id of an object created from here (a retried create
+    finds it by this marker)."""
+    return [{"key": MARKER_KEY, "value": value}]
+
+
 def marker(payload: dict) -> str | None:
     """The Storedesk id written into ``meta_data`` when a product is created from here."""
     for meta in payload.get("meta_data") or []:
@@ -217,5 +226,5 @@ def product_to_woo(
             for attribute in attributes
         ]
     if marker_value:
-        body["meta_data"] = [{"key": MARKER_KEY, "value": marker_value}]
+        body["meta_data"] = marker_meta(marker_value)
     return body

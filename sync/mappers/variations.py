@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from .common import MappingError, blank_to_none, decimal, gmt, image_src, integer, money, require, text, woo_id
+from .products import marker_meta
 
 
 def _sale_date(payload: dict, key: str) -> date | None:
@@ -92,7 +93,9 @@ def _amount(value: Decimal | None) -> str:
     return "" if value is None else format(value, "f")
 
 
-def variation_to_woo(fields: dict[str, Any], *, only: set[str] | None = None, image: dict | None = None) -> dict:
+def variation_to_woo(
+    fields: dict[str, Any], *, only: set[str] | None = None, image: dict | None = None, marker_value: str | None = None
+) -> dict:
     def wanted(name: str) -> bool:
         return (only is None or name in only) and name in fields
 
@@ -130,4 +133,6 @@ def variation_to_woo(fields: dict[str, Any], *, only: set[str] | None = None, im
         ]
     if image is not None:
         body["image"] = {"id": image["woo_id"]} if image.get("woo_id") else {"src": image["original_url"]}
+    if marker_value:
+        body["meta_data"] = marker_meta(marker_value)
     return body

@@ -38,7 +38,7 @@ def shop(make_store, sandbox):
 def pull():
     """pull(store, full=False, entities=None, **client options) -> the finished SyncRun."""
     from sync.models import SyncRunKind
-    from sync.pull import run_pull
+    from sync.runs import run_pull
     from sync.services import sync_run_queue
     from sync.woo import client_for
 

@@ -19,6 +19,8 @@ from catalog.models import (
     StoreTag,
 )
 from orders.models import Order
+from sync.mappers.orders import ORDER_FIELDS
+from sync.mappers.products import PRODUCT_FIELDS
 
 
 def _dt(value):
@@ -225,30 +227,7 @@ def mirror_problems(store, srv, *, images_fetched=None, structured=False):
         },
         {
             i: {
-                **{
-                    f: getattr(p, f)
-                    for f in (
-                        "name",
-                        "description",
-                        "short_description",
-                        "price",
-                        "sale_price",
-                        "stock_quantity",
-                        "stock_status",
-                        "status",
-                        "type",
-                        "sku",
-                        "weight",
-                        "length",
-                        "width",
-                        "height",
-                        "categories",
-                        "tags",
-                        "brands",
-                        "woo_created_at",
-                        "woo_modified_at",
-                    )
-                },
+                **{f: getattr(p, f) for f in (*PRODUCT_FIELDS, "woo_created_at", "woo_modified_at")},
                 "featured": p.featured_image.original_url if p.featured_image else None,
             }
             for i, p in local_products.items()
@@ -387,34 +366,7 @@ def mirror_problems(store, srv, *, images_fetched=None, structured=False):
             }
             for i, o in orders.items()
         },
-        {
-            o.woo_id: {
-                f: getattr(o, f)
-                for f in (
-                    "status",
-                    "total",
-                    "customer_name",
-                    "customer_email",
-                    "customer_phone",
-                    "number",
-                    "currency",
-                    "billing",
-                    "shipping",
-                    "line_items",
-                    "payment_method",
-                    "payment_method_title",
-                    "discount_total",
-                    "shipping_total",
-                    "total_tax",
-                    "customer_note",
-                    "woo_created_at",
-                    "woo_modified_at",
-                    "date_paid",
-                    "date_completed",
-                )
-            }
-            for o in Order.objects.filter(store=store)
-        },
+        {o.woo_id: {f: getattr(o, f) for f in ORDER_FIELDS} for o in Order.objects.filter(store=store)},
         problems,
     )
     return problems if structured else [message for _, _, message in problems]

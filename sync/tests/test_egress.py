@@ -256,7 +256,7 @@ def test_a_store_on_a_refused_address_fails_the_pull_with_the_reason(make_store,
 
 
 def test_webhook_registration_goes_through_the_same_guard(make_store, owner, serve):
-    from webhooks.services import store_webhooks_register
+    from webhooks.remote import store_webhooks_register
 
     fake_shop = serve("127.0.0.2", {})
     store = make_store(url=fake_shop.url(""))

@@ -3,6 +3,7 @@ rows for status changes only a pull saw, and a ``sync_logs`` row per pushed enti
 
 import pytest
 
+from orders import services as order_services
 from orders.models import Order, OrderStatusLog
 from stores.models import StoreRole, StoreUser
 from sync import services
@@ -45,7 +46,7 @@ def test_a_pushed_status_change_is_logged_once_and_its_push_has_a_sync_log(synce
     manager = make_user(email="manager@example.com")
     StoreUser.objects.create(store=synced, user=manager, role=StoreRole.MANAGER)
     order = Order.objects.filter(store=synced, status="processing").first()
-    services.order_change_status(order.pk, "completed", manager)
+    order_services.order_change_status(actor=manager, order_id=order.pk, new_status="completed")
     op = PushOperation.objects.get(object_id=order.pk)
     assert execute_push(op.pk).status == PushStatus.DONE
     pull(synced)
@@ -68,7 +69,7 @@ def test_a_failed_push_has_a_failed_sync_log_with_its_error(synced, sandbox, mak
     StoreUser.objects.create(store=synced, user=manager, role=StoreRole.MANAGER)
     order = Order.objects.filter(store=synced, status="processing").first()
     sandbox.delete_order(order.woo_id, force=True)
-    services.order_change_status(order.pk, "completed", manager)
+    order_services.order_change_status(actor=manager, order_id=order.pk, new_status="completed")
     op = PushOperation.objects.get(object_id=order.pk)
     assert execute_push(op.pk).status == PushStatus.FAILED
     log = SyncLog.objects.get(store=synced, metadata__source="push")
@@ -91,7 +92,7 @@ def test_a_bulk_push_logs_each_product_and_a_conflict_as_pending(synced, sandbox
     for product in products:
         product.price = Decimal("20.00")
         product.save(update_fields=["price", "updated_at"])
-    ops = services.products_push_bulk([p.pk for p in products], manager, fields=["price"])
+    ops = services.products_push_bulk(product_ids=[p.pk for p in products], actor=manager, fields=["price"])
     execute_bulk_push([op.pk for op in ops])
     logs = {log.entity_id: log for log in SyncLog.objects.filter(store=synced, metadata__source="push")}
     assert {pk: (log.status, log.metadata["outcome"]) for pk, log in logs.items()} == {

@@ -8,7 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from catalog import services as catalog_services
 from catalog.models import Product, ProductVariation, StoreCategory
+from orders import services as order_services
 from orders.models import Order, OrderStatusLog
 from stores.models import StoreRole, StoreUser
 from sync import services
@@ -59,7 +61,7 @@ def test_product_edit_is_pushed_and_its_echo_is_not_a_change(
     product.name = "Pushed name"
     product.save(update_fields=["price", "name", "updated_at"])
     with django_capture_on_commit_callbacks() as callbacks:
-        op = services.product_push(product.pk, manager, fields=["price", "name"])
+        op = services.product_push(product_id=product.pk, actor=manager, fields=["price", "name"])
     assert len(callbacks) == 1 and op.status == PushStatus.PENDING
     op = execute_push(op.pk)
     assert op.status == PushStatus.DONE, op.last_error
@@ -78,7 +80,7 @@ def test_conflict_when_woocommerce_changed_the_product_meanwhile(synced, sandbox
     sandbox.update_product(product.woo_id, name="Renamed in WooCommerce", regular_price="77.00")
     product.price = Decimal("55.00")
     product.save(update_fields=["price", "updated_at"])
-    op = execute_push(services.product_push(product.pk, manager, fields=["price"]).pk)
+    op = execute_push(services.product_push(product_id=product.pk, actor=manager, fields=["price"]).pk)
     assert op.status == PushStatus.CONFLICT
     assert _remote(sandbox, product)["regular_price"] == "77.00"  # not overwritten
     conflict = ProductConflict.objects.get(product=product, status=ConflictStatus.OPEN)
@@ -89,7 +91,9 @@ def test_conflict_when_woocommerce_changed_the_product_meanwhile(synced, sandbox
     assert [c.pk for c in services_conflicts(manager, synced)] == [conflict.pk]
 
     # The manager keeps our price and their name.
-    services.product_conflict_resolve(conflict.pk, "merge", manager, fields={"price": "ours", "name": "theirs"})
+    services.product_conflict_resolve(
+        conflict_id=conflict.pk, choice="merge", actor=manager, fields={"price": "ours", "name": "theirs"}
+    )
     op = execute_push(op.pk)
     assert op.status == PushStatus.DONE, op.last_error
     remote = _remote(sandbox, product)
@@ -112,13 +116,13 @@ def test_conflict_resolved_with_theirs_takes_woocommerce_values(synced, sandbox,
     sandbox.update_product(product.woo_id, regular_price="88.00")
     product.price = Decimal("11.00")
     product.save(update_fields=["price", "updated_at"])
-    op = execute_push(services.product_push(product.pk, manager, fields=["price"]).pk)
+    op = execute_push(services.product_push(product_id=product.pk, actor=manager, fields=["price"]).pk)
     conflict = ProductConflict.objects.get(product=product)
     # While the conflict is open, pulls leave our edit alone.
     pull(synced)
     product.refresh_from_db()
     assert product.price == Decimal("11.00")
-    services.product_conflict_resolve(conflict.pk, "theirs", manager)
+    services.product_conflict_resolve(conflict_id=conflict.pk, choice="theirs", actor=manager)
     op.refresh_from_db()
     assert op.status == PushStatus.CANCELLED
     product.refresh_from_db()
@@ -130,7 +134,7 @@ def test_create_retried_after_a_timeout_does_not_create_twice(synced, sandbox, m
     product = Product.objects.create(
         store=synced, name="Brand new thing", price=Decimal("9.90"), status="publish", sku="SD-NEW-1"
     )
-    op = services.product_push(product.pk, manager)
+    op = services.product_push(product_id=product.pk, actor=manager)
     assert op.action == "create"
     before = len(sandbox.data.products)
     sandbox.set_faults(queue=["timeout"], timeout_s=0.8)
@@ -152,7 +156,7 @@ def test_create_retried_after_a_timeout_does_not_create_twice(synced, sandbox, m
 
 def test_create_without_sku_is_found_by_its_marker(synced, sandbox, manager):
     product = Product.objects.create(store=synced, name="No SKU here", price=Decimal("1.00"), status="draft")
-    op = services.product_push(product.pk, manager)
+    op = services.product_push(product_id=product.pk, actor=manager)
     sandbox.set_faults(queue=["timeout"], timeout_s=0.8)
     with pytest.raises(PushRetryLater):
         execute_push(op.pk, client=client_for(synced, timeout=0.3))
@@ -166,7 +170,7 @@ def test_create_without_sku_is_found_by_its_marker(synced, sandbox, manager):
 
 def test_delete_trashes_in_woocommerce(synced, sandbox, manager):
     product = _simple(synced, sandbox)
-    op = execute_push(services.product_push(product.pk, manager, action="delete").pk)
+    op = execute_push(services.product_push(product_id=product.pk, actor=manager, action="delete").pk)
     assert op.status == PushStatus.DONE
     assert _remote(sandbox, product)["status"] == "trash"
     product.refresh_from_db()
@@ -177,7 +181,9 @@ def test_variation_edit_goes_through_the_batch_endpoint(synced, sandbox, manager
     variation = ProductVariation.objects.filter(store=synced, status="publish", product__status="publish").first()
     variation.regular_price = Decimal("42.00")
     variation.save(update_fields=["regular_price", "updated_at"])
-    op = services.product_push(variation.product_id, manager, fields=["name"], variation_ids=[variation.pk])
+    op = services.product_push(
+        product_id=variation.product_id, actor=manager, fields=["name"], variation_ids=[variation.pk]
+    )
     assert execute_push(op.pk).status == PushStatus.DONE
     assert sandbox.data.variations[variation.woo_id]["regular_price"] == "42.00"
     variation.refresh_from_db()
@@ -193,7 +199,9 @@ def test_bulk_edit_uses_batches_and_still_detects_conflicts(synced, sandbox, man
         product.price = Decimal("20.00")
         product.save(update_fields=["price", "sale_price", "updated_at"])
     sandbox.reset_stats()
-    ops = services.products_push_bulk([p.pk for p in products], manager, fields=["price", "sale_price"])
+    ops = services.products_push_bulk(
+        product_ids=[p.pk for p in products], actor=manager, fields=["price", "sale_price"]
+    )
     results = {op.object_id: op.status for op in execute_bulk_push([op.pk for op in ops])}
     assert results[products[0].pk] == PushStatus.CONFLICT
     assert all(results[p.pk] == PushStatus.DONE for p in products[1:])
@@ -204,7 +212,7 @@ def test_bulk_edit_uses_batches_and_still_detects_conflicts(synced, sandbox, man
 
 def test_order_status_change_is_logged_and_pushed(synced, sandbox, manager):
     order = Order.objects.filter(store=synced, status="processing").first()
-    log = services.order_change_status(order.pk, "completed", manager)
+    log = order_services.order_change_status(actor=manager, order_id=order.pk, new_status="completed")
     assert (log.old_status, log.new_status, log.changed_by) == ("processing", "completed", "manager@example.com")
     assert OrderStatusLog.objects.filter(store=synced, order_woo_id=order.woo_id).count() == 1
     op = PushOperation.objects.get(object_id=order.pk)
@@ -213,15 +221,17 @@ def test_order_status_change_is_logged_and_pushed(synced, sandbox, manager):
     assert remote["status"] == "completed"
     order.refresh_from_db()
     assert order.status == "completed" and order.woo_modified_at == gmt(remote["date_modified_gmt"], field="d")
-    assert services.order_change_status(order.pk, "completed", manager) is None  # no change, no log
+    assert (
+        order_services.order_change_status(actor=manager, order_id=order.pk, new_status="completed") is None
+    )  # no change, no log
 
 
 def test_taxonomy_create_and_edit(synced, sandbox, manager):
-    op = services.taxonomy_save("category", manager, store_id=synced.pk, name="Pushed category")
+    op = catalog_services.taxonomy_save(kind="category", actor=manager, store_id=synced.pk, name="Pushed category")
     assert execute_push(op.pk).status == PushStatus.DONE
     category = StoreCategory.objects.get(store=synced, name="Pushed category")
     assert sandbox.data.categories[category.woo_id]["name"] == "Pushed category"
-    op = services.taxonomy_save("category", manager, term_id=category.pk, name="Renamed category")
+    op = catalog_services.taxonomy_save(kind="category", actor=manager, term_id=category.pk, name="Renamed category")
     category.refresh_from_db()
     assert category.sync_status == "pending"
     assert execute_push(op.pk).status == PushStatus.DONE
@@ -233,18 +243,18 @@ def test_permissions(synced, sandbox, viewer, make_user):
     product = _simple(synced, sandbox)
     order = Order.objects.filter(store=synced).first()
     with pytest.raises(PermissionDenied):
-        services.product_push(product.pk, viewer)
+        services.product_push(product_id=product.pk, actor=viewer)
     with pytest.raises(PermissionDenied):
-        services.order_change_status(order.pk, "completed", viewer)
+        order_services.order_change_status(actor=viewer, order_id=order.pk, new_status="completed")
     with pytest.raises(PermissionDenied):
-        services.sync_start(synced.pk, viewer)
+        services.sync_start(store_id=synced.pk, actor=viewer)
     stranger = make_user()
     with pytest.raises(Http404):
-        services.product_push(product.pk, stranger)
+        services.product_push(product_id=product.pk, actor=stranger)
     with pytest.raises(Http404):
-        services.order_change_status(order.pk, "completed", stranger)
+        order_services.order_change_status(actor=stranger, order_id=order.pk, new_status="completed")
     with pytest.raises(Http404):
-        services.sync_start(synced.pk, stranger)
+        services.sync_start(store_id=synced.pk, actor=stranger)
 
 
 def test_a_shop_change_to_a_field_we_do_not_send_is_no_conflict_and_survives(synced, sandbox, manager):

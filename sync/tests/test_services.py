@@ -33,8 +33,8 @@ def _no_images(settings):
 
 def test_sync_now_queues_one_run_per_store(shop, manager, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        run = services.sync_start(shop.pk, manager, full=True)
-        again = services.sync_start(shop.pk, manager)
+        run = services.sync_start(store_id=shop.pk, actor=manager, full=True)
+        again = services.sync_start(store_id=shop.pk, actor=manager)
     assert again.pk == run.pk and run.kind == SyncRunKind.FULL and run.requested_by == manager
     assert len(callbacks) == 1  # one task queued, with the run's id
     progress = sync_run_progress(run.pk, manager)
@@ -53,7 +53,7 @@ def test_a_dead_run_does_not_block_the_store(shop, manager):
 
 
 def test_progress_is_reported_while_the_pull_runs(shop, sandbox, manager):
-    from sync.pull import run_pull
+    from sync.runs import run_pull
 
     run = services.sync_run_queue(shop.pk, kind=SyncRunKind.FULL, enqueue=False)
     seen = []
@@ -132,9 +132,9 @@ def test_sync_error_retry_service_checks_permission(shop, manager, viewer, djang
     StoreUser.objects.filter(user=viewer).update(store=shop)
     error = SyncError.objects.create(store=shop, entity_type="product", woo_id=1, error_message="x")
     with pytest.raises(PermissionDenied):
-        services.sync_error_retry(error.pk, viewer)
+        services.sync_error_retry(error_id=error.pk, actor=viewer)
     with django_capture_on_commit_callbacks() as callbacks:
-        services.sync_error_retry(error.pk, manager)
+        services.sync_error_retry(error_id=error.pk, actor=manager)
     assert len(callbacks) == 1
 
 

@@ -45,7 +45,7 @@ def test_last_successful_sync_line_is_refreshed_when_a_run_ends(client, shop, pu
     url = reverse("sync:sync_status", kwargs={"store_id": shop.pk})
     assert "has not been synced successfully yet" in client.get(url).content.decode()
     run = sync_run_queue(shop.pk, kind=SyncRunKind.INCREMENTAL, enqueue=False)
-    from sync.pull import run_pull
+    from sync.runs import run_pull
 
     run_pull(run.pk)
     # The progress panel's last poll (the run has just ended) also swaps the subtitle.

@@ -135,7 +135,7 @@ def test_json_after_php_notices_is_read_with_one_warning_per_run(sandbox, caplog
 
 
 def test_php_notices_ahead_of_something_that_is_not_json_are_not_data():
-    from sync.woo import _loads
+    from sync.woo.responses import _loads
 
     with pytest.raises(ValueError):
         _loads(b"<br />\n<b>Notice</b>:  x in <b>/a.php</b> on line <b>1</b><br />\n<html>oops</html>")
@@ -208,7 +208,7 @@ def test_pages_are_fetched_in_parallel(sandbox):
 def test_pages_are_decoded_by_the_consuming_thread_and_a_broken_body_is_fetched_again(sandbox, monkeypatch):
     import threading
 
-    from sync import woo as woo_module
+    from sync.woo import responses as woo_module
 
     expected = [p["id"] for p in client(sandbox.url).fetch_all("orders", {"orderby": "id", "order": "asc"})]
     decoded_in, broken = set(), []

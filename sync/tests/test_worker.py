@@ -4,6 +4,7 @@ import pytest
 
 from config.testing import celery_worker
 from config.testing import wait_for as _wait
+from orders import services as order_services
 from orders.models import Order
 from stores.models import StoreRole, StoreUser
 from sync import services
@@ -23,7 +24,7 @@ def test_sync_now_and_a_status_push_run_in_a_worker(shop, sandbox, make_user, wo
     manager = make_user(email="worker-manager@example.com")
     StoreUser.objects.create(store=shop, user=manager, role=StoreRole.MANAGER)
 
-    run = services.sync_start(shop.pk, manager, full=True)  # queued on commit (autocommit here)
+    run = services.sync_start(store_id=shop.pk, actor=manager, full=True)  # queued on commit (autocommit here)
     finished = _wait(lambda: not SyncRun.objects.get(pk=run.pk).is_active)
     run.refresh_from_db()
     assert finished, f"worker did not finish the run: {worker.stderr.read1(4000) if worker.poll() else run.status}"
@@ -31,7 +32,7 @@ def test_sync_now_and_a_status_push_run_in_a_worker(shop, sandbox, make_user, wo
     assert mirror_problems(shop, sandbox) == []
 
     order = Order.objects.filter(store=shop, status="processing").first()
-    services.order_change_status(order.pk, "on-hold", manager)
+    order_services.order_change_status(actor=manager, order_id=order.pk, new_status="on-hold")
     op = PushOperation.objects.get(object_id=order.pk)
     assert _wait(lambda: PushOperation.objects.get(pk=op.pk).status == PushStatus.DONE, timeout=30)
     assert sandbox.data.orders[order.woo_id]["status"] == "on-hold"

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 # API_KEY lives in config.testing; tests written before it moved import it from here.
 from config.testing import API_KEY  # noqa: F401
-from webhooks import services
+from webhooks import inbox, receiving
 from webhooks.signing import sign
 
 SECRET = ">Zx3&b;X|~<x"  # byte-exact, HTML-looking: must work as is
@@ -21,11 +21,11 @@ _deliveries = itertools.count(1)
 def _speed_and_fresh_caches(settings):
     settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
     settings.SYNC_BACKOFF_MAX_SECONDS = 0.05
-    services.forget_signing_keys()
-    services.reset_enqueue_backoff()
+    receiving.forget_signing_keys()
+    inbox.reset_enqueue_backoff()
     yield
-    services.forget_signing_keys()
-    services.reset_enqueue_backoff()
+    receiving.forget_signing_keys()
+    inbox.reset_enqueue_backoff()
 
 
 @pytest.fixture

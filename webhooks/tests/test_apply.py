@@ -7,7 +7,7 @@ from django.utils import timezone
 from catalog.models import Product, ProductVariation
 from orders.models import Order, OrderStatusLog
 from sync.models import PushOperation, PushStatus, SyncError
-from webhooks import services
+from webhooks import inbox
 from webhooks.models import DeliveryStatus, WebhookDelivery
 
 from .conftest import order_payload, product_payload
@@ -25,7 +25,7 @@ def deliver(store, post):
         assert response.status_code == 200, response.content
         new = WebhookDelivery.objects.exclude(pk__in=before).get()
         if apply:
-            services.webhook_delivery_apply(new.pk, client=_NoStore())
+            inbox.webhook_delivery_apply(new.pk, client=_NoStore())
             new.refresh_from_db()
         return new
 
@@ -66,7 +66,7 @@ def test_product_created_and_updated(store, deliver):
 
 def test_applying_twice_is_a_no_op(store, deliver):
     row = deliver(product_payload(), "product.created")
-    assert services.webhook_delivery_apply(row.pk).status == "done"
+    assert inbox.webhook_delivery_apply(row.pk).status == "done"
     row.refresh_from_db()
     assert row.attempts == 1
 
@@ -81,7 +81,7 @@ def test_an_older_delivery_never_overwrites_newer_data(store, deliver):
 def test_out_of_order_deliveries_end_with_the_newest(store, deliver):
     rows = [deliver(product_payload(name=f"v{n}", modified=f"2026-01-01T10:00:0{n}"), apply=False) for n in range(5)]
     for row in reversed(rows):
-        services.webhook_delivery_apply(row.pk)
+        inbox.webhook_delivery_apply(row.pk)
     assert Product.objects.get(woo_id=101).name == "v4"
     statuses = list(WebhookDelivery.objects.order_by("date_modified_gmt").values_list("status", flat=True))
     assert statuses == [DeliveryStatus.SKIPPED] * 4 + [DeliveryStatus.APPLIED]
@@ -90,8 +90,8 @@ def test_out_of_order_deliveries_end_with_the_newest(store, deliver):
 def test_same_second_versions_keep_the_later_arrival(store, deliver):
     first = deliver(product_payload(name="first"), apply=False)
     second = deliver(product_payload(name="second"), apply=False)
-    services.webhook_delivery_apply(second.pk)
-    services.webhook_delivery_apply(first.pk)
+    inbox.webhook_delivery_apply(second.pk)
+    inbox.webhook_delivery_apply(first.pk)
     assert Product.objects.get(woo_id=101).name == "second"
 
 
@@ -163,7 +163,7 @@ def test_deleted_uses_what_woocommerce_holds_now(store, deliver, post):
     deliver(product_payload(), "product.created")
     row = deliver({"id": 101}, "product.deleted", apply=False)
     trashed = product_payload(status="trash", modified="2026-01-03T00:00:00")
-    services.webhook_delivery_apply(row.pk, client=_Answers(trashed))
+    inbox.webhook_delivery_apply(row.pk, client=_Answers(trashed))
     row.refresh_from_db()
     assert (row.status, row.outcome) == (DeliveryStatus.APPLIED, "product trashed")
     product = Product.objects.get(woo_id=101)
@@ -184,7 +184,7 @@ def test_deleted_without_an_answer_marks_the_row_trashed(store, deliver):
 def test_deleted_when_gone_for_good(store, deliver):
     deliver(product_payload(), "product.created")
     row = deliver({"id": 101}, "product.deleted", apply=False)
-    services.webhook_delivery_apply(row.pk, client=_Answers(status=404))
+    inbox.webhook_delivery_apply(row.pk, client=_Answers(status=404))
     assert Product.objects.get(woo_id=101).status == "trash"
 
 
@@ -193,7 +193,7 @@ def test_a_deletion_older_than_what_we_hold_is_skipped(store, deliver):
     row = deliver({"id": 101}, "product.deleted", apply=False)
     # A restore modified after the deletion arrived was applied first.
     deliver(product_payload(modified=(timezone.now() + timezone.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")))
-    services.webhook_delivery_apply(row.pk, client=_NoStore())
+    inbox.webhook_delivery_apply(row.pk, client=_NoStore())
     row.refresh_from_db()
     assert row.status == DeliveryStatus.SKIPPED
     assert Product.objects.get(woo_id=101).status == "publish"
@@ -230,27 +230,27 @@ def test_variation_before_its_parent_is_retried_with_backoff(store, deliver, set
     settings.WEBHOOK_APPLY_MAX_RETRIES = 2
     variation = product_payload(woo_id=301, type="variation", parent_id=300, attributes=[])
     row = deliver(variation, apply=False)
-    result = services.webhook_delivery_apply(row.pk)
+    result = inbox.webhook_delivery_apply(row.pk)
     assert result.status == "pending" and result.retry_in is not None
     row.refresh_from_db()
     assert row.attempts == 1 and "parent product 300" in row.last_error and row.queued_at > timezone.now()
     deliver(product_payload(woo_id=300, type="variable"), "product.created")
-    assert services.webhook_delivery_apply(row.pk).status == DeliveryStatus.APPLIED
+    assert inbox.webhook_delivery_apply(row.pk).status == DeliveryStatus.APPLIED
     assert ProductVariation.objects.filter(woo_id=301).exists()
 
 
 def test_retries_run_out_into_sync_errors_and_the_retry_button_works(store, deliver, settings, owner):
     settings.WEBHOOK_APPLY_MAX_RETRIES = 2
     row = deliver(product_payload(woo_id=401, type="variation", parent_id=400, attributes=[]), apply=False)
-    results = [services.webhook_delivery_apply(row.pk) for _ in range(3)]
+    results = [inbox.webhook_delivery_apply(row.pk) for _ in range(3)]
     assert [r.status for r in results] == ["pending", "pending", "failed"]
     row.refresh_from_db()
     assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 3)
     error = SyncError.objects.get(store=store, woo_id=401, resolved=False)
     assert error.entity_type == "variation" and error.metadata["delivery_id"] == str(row.pk)
     deliver(product_payload(woo_id=400, type="variable"), "product.created")
-    assert services.webhook_delivery_retry(actor=owner, store_id=store.pk, delivery_id=row.pk)
-    assert services.webhook_delivery_apply(row.pk).status == DeliveryStatus.APPLIED
+    assert inbox.webhook_delivery_retry(actor=owner, store_id=store.pk, delivery_id=row.pk)
+    assert inbox.webhook_delivery_apply(row.pk).status == DeliveryStatus.APPLIED
     error.refresh_from_db()
     assert error.resolved
 
@@ -264,10 +264,10 @@ def test_a_payload_that_cannot_be_mapped_fails_at_once(store, deliver):
 
 def test_requeue_sends_rows_left_pending(store, deliver, monkeypatch):
     sent = []
-    monkeypatch.setattr("webhooks.services.enqueue_apply", lambda pk: sent.append(pk) or True)
+    monkeypatch.setattr("webhooks.inbox.enqueue_apply", lambda pk: sent.append(pk) or True)
     row = deliver(product_payload(), apply=False)
-    assert services.webhook_deliveries_requeue() == 0  # queued just now: not yet
+    assert inbox.webhook_deliveries_requeue() == 0  # queued just now: not yet
     WebhookDelivery.objects.filter(pk=row.pk).update(queued_at=timezone.now() - timezone.timedelta(minutes=10))
-    assert services.webhook_deliveries_requeue() == 1
+    assert inbox.webhook_deliveries_requeue() == 1
     assert sent == [row.pk]
-    assert services.webhook_deliveries_requeue() == 0
+    assert inbox.webhook_deliveries_requeue() == 0

@@ -6,7 +6,7 @@ import pytest
 
 from catalog.models import Product
 from sync.models import SyncLog, TaxonomySyncLog
-from webhooks import services
+from webhooks import inbox
 from webhooks.models import DeliveryStatus, WebhookDelivery
 
 from .conftest import order_payload, product_payload
@@ -20,7 +20,7 @@ def deliver(store, post):
         before = set(WebhookDelivery.objects.values_list("pk", flat=True))
         assert post(store, payload, topic).status_code == 200
         row = WebhookDelivery.objects.exclude(pk__in=before).get()
-        services.webhook_delivery_apply(row.pk)
+        inbox.webhook_delivery_apply(row.pk)
         row.refresh_from_db()
         return row
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from stores import credentials
 from stores.models import Store
 from stores.services import store_credentials_set
-from webhooks import services
+from webhooks import receiving, remote
 from webhooks.models import Webhook
 
 from .conftest import SECRET, product_payload
@@ -29,11 +29,12 @@ class FakeWoo:
         self.fail = fail
 
     def put(self, endpoint, data, **kwargs):
-        from sync.woo import WooServerError
+        from sync.woo import WooResponse, WooServerError
 
         if self.fail:
             raise WooServerError("down", status=503, url=endpoint)
         self.puts.append((endpoint, data))
+        return WooResponse(status=200, data={"id": int(endpoint.rsplit("/", 1)[1]), **data}, headers={})
 
 
 @pytest.fixture
@@ -65,14 +66,14 @@ def test_the_credentials_service_rotates_and_the_previous_secret_stays_valid(sto
     Store.objects.filter(pk=store.pk).update(
         webhook_secret_rotated_at=timezone.now() - timedelta(seconds=settings.WEBHOOK_SECRET_GRACE_SECONDS + 1)
     )
-    services.forget_signing_keys()
+    receiving.forget_signing_keys()
     assert post(store, product_payload(woo_id=3)).status_code == 401
     assert post(store, product_payload(woo_id=4), secret=NEW_SECRET).status_code == 200
 
 
 def test_a_secret_typed_in_the_form_goes_through_the_same_rotation(client, store, owner, hook, post, monkeypatch):
     woo = FakeWoo()
-    monkeypatch.setattr(services, "_client", lambda store, client: woo)
+    monkeypatch.setattr(remote, "_client", lambda store, client: woo)
     assert post(store, product_payload(woo_id=1)).status_code == 200  # the old keys are cached now
     client.force_login(owner)
     response = client.post(reverse("stores:credentials", kwargs={"store_id": store.pk}), {"webhook_secret": NEW_SECRET})
@@ -88,7 +89,7 @@ def test_a_secret_typed_in_the_form_goes_through_the_same_rotation(client, store
 def test_a_push_woocommerce_refused_is_reported_and_left_to_the_status_refresh(
     client, store, owner, hook, post, monkeypatch
 ):
-    monkeypatch.setattr(services, "_client", lambda store, client: FakeWoo(fail=True))
+    monkeypatch.setattr(remote, "_client", lambda store, client: FakeWoo(fail=True))
     client.force_login(owner)
     response = client.post(reverse("stores:credentials", kwargs={"store_id": store.pk}), {"webhook_secret": NEW_SECRET})
 
@@ -96,6 +97,6 @@ def test_a_push_woocommerce_refused_is_reported_and_left_to_the_status_refresh(
     assert any("retried automatically" in str(m) for m in get_messages(response.wsgi_request))
     stored = Store.objects.get(pk=store.pk)
     hook.refresh_from_db()
-    assert services._secret_outdated(stored, hook)  # webhook_status_refresh pushes it again
+    assert remote._secret_outdated(stored, hook)  # webhook_status_refresh pushes it again
     assert post(store, product_payload(woo_id=1), secret=NEW_SECRET).status_code == 200
     assert post(store, product_payload(woo_id=2)).status_code == 200

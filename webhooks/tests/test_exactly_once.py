@@ -25,7 +25,7 @@ from sync.mappers.orders import order_fields
 from sync.mappers.products import PRODUCT_FIELDS, product_fields
 from sync.mappers.variations import variation_fields
 from sync.models import SyncError
-from webhooks import services
+from webhooks import inbox
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.signing import sign
 
@@ -57,13 +57,13 @@ DERIVED = {"price", "sale_price", "stock_quantity", "stock_status"}
 @pytest.fixture
 def isolated_broker():
     """This test process's keys on the tests' broker, empty before and after."""
-    services.reset_broker_connection()
-    services.reset_enqueue_backoff()
+    inbox.reset_broker_connection()
+    inbox.reset_enqueue_backoff()
     broker = IsolatedBroker()
     broker.flush()
     yield broker
     broker.flush()
-    services.reset_broker_connection()
+    inbox.reset_broker_connection()
 
 
 class Recorder:
@@ -191,7 +191,7 @@ def _stop_worker(process, log):
 
 def _pull_baseline(store):
     from sync.models import SyncRunKind
-    from sync.pull import run_pull
+    from sync.runs import run_pull
     from sync.services import sync_run_queue
 
     run = sync_run_queue(store.pk, kind=SyncRunKind.FULL, enqueue=False)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from stores import credentials
 from stores.models import Store
-from webhooks import services
+from webhooks import logs, receiving, remote
 from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery, WebhookLog, WebhookLogRateLimit
 
 from .conftest import SECRET, delivery_headers, order_payload, php_json, product_payload, receiver_url
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def test_valid_delivery_is_stored_and_queued_on_commit(store, post, django_capture_on_commit_callbacks, monkeypatch):
     queued = []
-    monkeypatch.setattr("webhooks.services.enqueue_apply", queued.append)
+    monkeypatch.setattr("webhooks.inbox.enqueue_apply", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         response = post(store, product_payload(), "product.updated", webhook_id=42, delivery_id="abc")
     assert response.status_code == 200
@@ -189,7 +189,7 @@ def test_ping_before_the_webhook_is_recorded_is_remembered(store, client):
     ping = WebhookDelivery.objects.get()
     assert (ping.topic, ping.resource_id, ping.status) == ("ping", 34, DeliveryStatus.SKIPPED)
     hook = Webhook.objects.create(store=store, woo_webhook_id=34, topic="order.updated", delivery_url="x")
-    assert services._mark_verified_from_pings(store.pk) == 1
+    assert remote._mark_verified_from_pings(store.pk) == 1
     hook.refresh_from_db()
     assert hook.verified_at == ping.received_at
 
@@ -226,12 +226,12 @@ def test_cap_is_per_store(make_store, post, settings):
 
 def test_check_webhook_log_rate_limit_and_validate_webhook_log(store, settings):
     settings.WEBHOOK_LOG_CAP_PER_HOUR = 2
-    assert services.validate_webhook_log(store_id=store.pk, topic="order.created", status="success")
-    assert services.check_webhook_log_rate_limit(store.pk)
-    assert not services.validate_webhook_log(store_id=store.pk, topic="order.created", status="failed")
+    assert logs.validate_webhook_log(store_id=store.pk, topic="order.created", status="success")
+    assert logs.check_webhook_log_rate_limit(store.pk)
+    assert not logs.validate_webhook_log(store_id=store.pk, topic="order.created", status="failed")
     assert WebhookLog.objects.count() == 1
     with pytest.raises(ValueError):
-        services.validate_webhook_log(store_id=store.pk, topic="x", status="weird")
+        logs.validate_webhook_log(store_id=store.pk, topic="x", status="weird")
 
 
 def test_previous_secret_is_accepted_during_the_grace_period_only(store, post, settings):
@@ -240,13 +240,13 @@ def test_previous_secret_is_accepted_during_the_grace_period_only(store, post, s
         webhook_secret=credentials.encrypt("brand-new-secret"),
         webhook_secret_rotated_at=timezone.now(),
     )
-    services.forget_signing_keys()
+    receiving.forget_signing_keys()
     assert post(store, product_payload(woo_id=1)).status_code == 200
     assert post(store, product_payload(woo_id=2), secret="brand-new-secret").status_code == 200
     Store.objects.filter(pk=store.pk).update(
         webhook_secret_rotated_at=timezone.now() - timedelta(seconds=settings.WEBHOOK_SECRET_GRACE_SECONDS + 1)
     )
-    services.forget_signing_keys()
+    receiving.forget_signing_keys()
     assert post(store, product_payload(woo_id=3)).status_code == 401
     assert post(store, product_payload(woo_id=4), secret="brand-new-secret").status_code == 200
 
@@ -254,7 +254,7 @@ def test_previous_secret_is_accepted_during_the_grace_period_only(store, post, s
 def test_a_secret_changed_by_another_process_is_picked_up(store, post):
     assert post(store, product_payload(woo_id=1)).status_code == 200
     Store.objects.filter(pk=store.pk).update(webhook_secret=credentials.encrypt("changed elsewhere"))
-    entry = services._keys_cache[store.pk]
+    entry = receiving._keys_cache[store.pk]
     entry.loaded -= 5  # cached a while ago
     assert post(store, product_payload(woo_id=2), secret="changed elsewhere").status_code == 200
 
@@ -302,7 +302,7 @@ def test_a_burst_queues_one_apply_task_per_store(store, post, django_capture_on_
     from webhooks.models import WebhookApplyRequest
 
     queued = []
-    monkeypatch.setattr("webhooks.services.enqueue_apply", lambda pk: queued.append(pk) or True)
+    monkeypatch.setattr("webhooks.inbox.enqueue_apply", lambda pk: queued.append(pk) or True)
     with django_capture_on_commit_callbacks(execute=True):
         for n in range(5):
             post(store, product_payload(woo_id=n + 1))
@@ -320,7 +320,7 @@ def test_when_the_broker_refuses_the_next_delivery_tries_again(
     store, post, django_capture_on_commit_callbacks, monkeypatch
 ):
     attempts = []
-    monkeypatch.setattr("webhooks.services.enqueue_apply", lambda pk: attempts.append(pk) and False)
+    monkeypatch.setattr("webhooks.inbox.enqueue_apply", lambda pk: attempts.append(pk) and False)
     for n in (1, 2):
         with django_capture_on_commit_callbacks(execute=True):
             post(store, product_payload(woo_id=n))

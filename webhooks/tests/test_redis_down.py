@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from config.testing import IsolatedBroker
-from webhooks import services
+from webhooks import inbox
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.tasks import webhook_deliveries_requeue_task
 
@@ -32,8 +32,8 @@ def broker(monkeypatch):
         # Celery reads CELERY_BROKER_URL from the environment before its own setting.
         monkeypatch.setenv("CELERY_BROKER_URL", url)
         app.conf.broker_url = url
-        services.reset_broker_connection()
-        services.reset_enqueue_backoff()
+        inbox.reset_broker_connection()
+        inbox.reset_enqueue_backoff()
 
     yield use
     use(old)
@@ -56,7 +56,7 @@ def test_deliveries_are_accepted_with_redis_down_and_requeued_when_it_is_back(
 
     # Still down: the requeue job claims nothing it cannot send.
     later = timezone.now() + timedelta(minutes=10)
-    assert services.webhook_deliveries_requeue(now=later) == 0
+    assert inbox.webhook_deliveries_requeue(now=later) == 0
     assert WebhookDelivery.objects.filter(queued_at__isnull=True).count() == 20
 
     # Redis is back: the beat job queues one task that drains the store's inbox.
@@ -73,7 +73,7 @@ def test_deliveries_are_accepted_with_redis_down_and_requeued_when_it_is_back(
     first = queued[0]["headers"]["argsrepr"].strip("(),'")
     assert first == str(WebhookDelivery.objects.order_by("received_at").values_list("pk", flat=True).first())
     # What the worker then does with it: every row applied.
-    counts = services.webhook_deliveries_drain(first_id=first)
+    counts = inbox.webhook_deliveries_drain(first_id=first)
     assert counts == {"applied": 20}
     assert Product.objects.filter(store=store).count() == 20
     assert not WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).exists()
@@ -81,7 +81,7 @@ def test_deliveries_are_accepted_with_redis_down_and_requeued_when_it_is_back(
 
 def test_the_receiver_does_not_wait_for_a_dead_broker(store, post, broker, django_capture_on_commit_callbacks):
     broker(CLOSED_PORT)
-    services.reset_enqueue_backoff()
+    inbox.reset_enqueue_backoff()
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         assert post(store, product_payload()).status_code == 200

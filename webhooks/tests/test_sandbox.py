@@ -14,7 +14,7 @@ from stores.models import Store
 from sync.mappers.orders import order_fields
 from sync.mappers.products import product_fields
 from sync.models import SyncRun
-from webhooks import services
+from webhooks import receiving, remote
 from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from webhooks.signing import sign
 
@@ -70,7 +70,7 @@ def _wait(condition, timeout=15.0):
 
 
 def _register(owner, shop, sandbox):
-    result = services.store_webhooks_register(actor=owner, store_id=shop.pk)
+    result = remote.store_webhooks_register(actor=owner, store_id=shop.pk)
     assert result.ok, result.failed
     assert sandbox.wait_for_deliveries(15)
     return result
@@ -79,20 +79,22 @@ def _register(owner, shop, sandbox):
 def test_registration_creates_the_standard_set_and_the_pings_verify_it(owner, shop, sandbox, settings):
     result = _register(owner, shop, sandbox)
     assert sorted(result.created) == sorted(settings.WEBHOOK_STANDARD_TOPICS)
-    url = services.delivery_url(shop.pk)
+    url = remote.delivery_url(shop.pk)
     with sandbox.data.lock:
-        remote = {h["topic"]: dict(h) for h in sandbox.data.webhooks.values()}
-    assert set(remote) == set(settings.WEBHOOK_STANDARD_TOPICS)
-    assert all(h["delivery_url"] == url and h["secret"] == SECRET and h["status"] == "active" for h in remote.values())
+        on_store = {h["topic"]: dict(h) for h in sandbox.data.webhooks.values()}
+    assert set(on_store) == set(settings.WEBHOOK_STANDARD_TOPICS)
+    assert all(
+        h["delivery_url"] == url and h["secret"] == SECRET and h["status"] == "active" for h in on_store.values()
+    )
     hooks = {h.topic: h for h in Webhook.objects.filter(store=shop)}
-    assert {t: h.woo_webhook_id for t, h in hooks.items()} == {t: h["id"] for t, h in remote.items()}
+    assert {t: h.woo_webhook_id for t, h in hooks.items()} == {t: h["id"] for t, h in on_store.items()}
     # Every ping answered 200 (exactly 200 counts) and marked its webhook verified.
     pings = [d for d in sandbox.deliveries() if d["ping"]]
     assert len(pings) == 8 and all(d["status_code"] == 200 for d in pings)
-    services._mark_verified_from_pings(shop.pk)
+    remote._mark_verified_from_pings(shop.pk)
     assert all(h.verified_at for h in Webhook.objects.filter(store=shop))
     # Registering again adopts the existing webhooks instead of duplicating them.
-    again = services.store_webhooks_register(actor=owner, store_id=shop.pk)
+    again = remote.store_webhooks_register(actor=owner, store_id=shop.pk)
     assert again.ok and not again.created and len(again.updated) == 8
     assert len(sandbox.data.webhooks) == 8 and Webhook.objects.filter(store=shop).count() == 8
 
@@ -147,7 +149,7 @@ def test_a_webhook_woocommerce_disables_raises_one_alert_and_can_be_re_enabled(o
     # the 7th consecutive failure.
     good_token = Store.objects.values_list("webhook_secret", flat=True).get(pk=shop.pk)
     Store.objects.filter(pk=shop.pk).update(webhook_secret=credentials.encrypt("lost"))
-    services.forget_signing_keys()
+    receiving.forget_signing_keys()
     product_id = _simple_product(sandbox)
     for n in range(7):
         sandbox.update_product(product_id, name=f"Change {n}")
@@ -156,9 +158,9 @@ def test_a_webhook_woocommerce_disables_raises_one_alert_and_can_be_re_enabled(o
     with sandbox.data.lock:
         assert sandbox.data.webhooks[hook.woo_webhook_id]["status"] == "disabled"
     Store.objects.filter(pk=shop.pk).update(webhook_secret=good_token)
-    services.forget_signing_keys()
+    receiving.forget_signing_keys()
 
-    summary = services.webhook_status_refresh(store_id=shop.pk)
+    summary = remote.webhook_status_refresh(store_id=shop.pk)
     assert summary["disabled"] == 1
     hook.refresh_from_db()
     assert hook.status == "disabled" and hook.disabled_at is not None
@@ -166,7 +168,7 @@ def test_a_webhook_woocommerce_disables_raises_one_alert_and_can_be_re_enabled(o
     assert alert.metadata["webhook_id"] == str(hook.pk) and alert.severity == "high"
     assert SyncRun.objects.filter(store=shop, kind="incremental").exists()  # the gap is pulled
     # A second refresh raises no second alert.
-    assert services.webhook_status_refresh(store_id=shop.pk)["disabled"] == 0
+    assert remote.webhook_status_refresh(store_id=shop.pk)["disabled"] == 0
     assert AgentAlert.objects.filter(agent_type="webhooks").count() == 1
     # The page shows the alert with a re-enable button.
     client.force_login(owner)
@@ -174,7 +176,7 @@ def test_a_webhook_woocommerce_disables_raises_one_alert_and_can_be_re_enabled(o
     assert page.status_code == 200 and alert.title in page.content.decode()
     assert f"/stores/{shop.pk}/webhooks/{hook.pk}/reenable/" in page.content.decode()
 
-    result = services.webhook_reenable(actor=owner, store_id=shop.pk, webhook_id=hook.pk)
+    result = remote.webhook_reenable(actor=owner, store_id=shop.pk, webhook_id=hook.pk)
     assert result.ok
     with sandbox.data.lock:
         assert sandbox.data.webhooks[hook.woo_webhook_id]["status"] == "active"
@@ -188,7 +190,7 @@ def test_a_webhook_woocommerce_disables_raises_one_alert_and_can_be_re_enabled(o
 
 def test_rotating_the_secret_updates_woocommerce_and_keeps_a_grace_period(owner, shop, sandbox, client):
     _register(owner, shop, sandbox)
-    result = services.store_webhook_secret_rotate(actor=owner, store_id=shop.pk)
+    result = remote.store_webhook_secret_rotate(actor=owner, store_id=shop.pk)
     assert result.ok and len(result.updated) == 8
     shop.refresh_from_db()
     new_secret = credentials.webhook_secret(shop)
@@ -224,10 +226,10 @@ def test_a_rotation_woocommerce_missed_is_pushed_by_the_status_refresh(owner, sh
         raise WooServerError("down", status=503, url=endpoint)
 
     monkeypatch.setattr(WooClient, "put", failing_put)
-    result = services.store_webhook_secret_rotate(actor=owner, store_id=shop.pk)
+    result = remote.store_webhook_secret_rotate(actor=owner, store_id=shop.pk)
     assert not result.ok and len(result.failed) == 8
     monkeypatch.setattr(WooClient, "put", real_put)
-    summary = services.webhook_status_refresh(store_id=shop.pk)
+    summary = remote.webhook_status_refresh(store_id=shop.pk)
     assert summary["secrets"] == 8
     shop.refresh_from_db()
     with sandbox.data.lock:
@@ -248,7 +250,7 @@ def test_two_registrations_at_once_create_each_topic_once_in_the_shop(owner, sho
     def register():
         try:
             start.wait()
-            results.append(services.store_webhooks_register(actor=owner, store_id=shop.pk))
+            results.append(remote.store_webhooks_register(actor=owner, store_id=shop.pk))
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
         finally:
@@ -275,7 +277,7 @@ def test_a_webhook_deleted_in_the_shop_brings_the_register_button_back(client, o
     with sandbox.data.lock:
         deleted = min(sandbox.data.webhooks)
         topic = sandbox.data.webhooks.pop(deleted)["topic"]
-    services.webhook_status_refresh(store_id=shop.pk)
+    remote.webhook_status_refresh(store_id=shop.pk)
     page = client.get(page_url).content.decode()
     assert 'id="register-form"' in page
     client.post(f"/stores/{shop.pk}/webhooks/register/")

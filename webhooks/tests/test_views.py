@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agents.models import AgentAlert
-from webhooks import services
+from webhooks import remote
 from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery, WebhookDeliveryStats
 
 from .conftest import SECRET
@@ -30,7 +30,7 @@ def registered(store):
     for n, topic in enumerate(("product.updated", "order.updated"), start=1):
         hooks.append(
             Webhook.objects.create(
-                store=store, woo_webhook_id=n, topic=topic, delivery_url=services.delivery_url(store.pk)
+                store=store, woo_webhook_id=n, topic=topic, delivery_url=remote.delivery_url(store.pk)
             )
         )
         WebhookDeliveryStats.objects.create(store=store, woo_webhook_id=n, consecutive_failures=n, failure_count=n + 3)
@@ -68,7 +68,7 @@ def test_owner_sees_everything_and_the_owner_actions(client, owner, store, regis
         action_url("retry_delivery", store, delivery_id=failed_delivery.pk),
     ):
         assert url in content
-    assert services.delivery_url(store.pk) in content
+    assert remote.delivery_url(store.pk) in content
     assert "Product updated" in content and "RuntimeError: boom" in content
 
 
@@ -152,7 +152,7 @@ def test_page_costs_a_constant_number_of_queries(client, owner, store, registere
 
 def test_manager_retries_a_failed_delivery(client, manager, store, failed_delivery, monkeypatch):
     sent = []
-    monkeypatch.setattr("webhooks.services.enqueue_apply", sent.append)
+    monkeypatch.setattr("webhooks.inbox.enqueue_apply", sent.append)
     client.force_login(manager)
     response = client.post(action_url("retry_delivery", store, delivery_id=failed_delivery.pk))
     assert response.status_code == 302
@@ -167,13 +167,13 @@ def test_owner_actions_call_the_services(client, owner, store, registered, monke
     def fake(name):
         def call(**kwargs):
             calls.append((name, kwargs))
-            return services.WebhookActionResult(created=["product.created"])
+            return remote.WebhookActionResult(created=["product.created"])
 
         return call
 
-    monkeypatch.setattr(services, "store_webhooks_register", fake("register"))
-    monkeypatch.setattr(services, "store_webhook_secret_rotate", fake("rotate"))
-    monkeypatch.setattr(services, "webhook_reenable", fake("reenable"))
+    monkeypatch.setattr(remote, "store_webhooks_register", fake("register"))
+    monkeypatch.setattr(remote, "store_webhook_secret_rotate", fake("rotate"))
+    monkeypatch.setattr(remote, "webhook_reenable", fake("reenable"))
     client.force_login(owner)
     assert client.post(action_url("register", store)).status_code == 302
     assert client.post(action_url("rotate_secret", store)).status_code == 302
@@ -185,7 +185,7 @@ def test_owner_actions_call_the_services(client, owner, store, registered, monke
 
 
 def test_alerts_show_and_can_be_dismissed_by_a_member(client, viewer, store, registered):
-    alert = services._alert_disabled(store, registered[1], missing=False)
+    alert = remote._alert_disabled(store, registered[1], missing=False)
     client.force_login(viewer)
     content = client.get(page_url(store)).content.decode()
     assert html.escape(alert.title) in content or alert.title in content

@@ -7,7 +7,7 @@ import hashlib
 from agents.models import AgentAlert
 from config.db import Severity
 from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
-from webhooks.services import ALERT_AGENT_TYPE, ALERT_KIND_DISABLED
+from webhooks.remote import ALERT_AGENT_TYPE, ALERT_KIND_DISABLED
 
 
 def make_webhook_objects(store, offset):

@@ -65,7 +65,7 @@ class Command(BaseCommand):
                 with tracked_job(JOB_NAME) as job:
                     report = Importer(**importer_options).run()
                     if options["repoint_webhooks"]:
-                        from webhooks.services import imported_webhooks_repoint
+                        from webhooks.remote import imported_webhooks_repoint
 
                         for line in imported_webhooks_repoint():
                             report.note(line)

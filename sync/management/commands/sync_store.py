@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stores.models import Store
 from sync.models import SyncRun, SyncRunKind, SyncRunStatus
-from sync.pull import ENTITIES, run_pull
+from sync.pull import ENTITIES
+from sync.runs import run_pull
 from sync.selectors import sync_run_progress
 from sync.services import sync_run_queue
 

@@ -7,7 +7,7 @@ queued again. ``--apply-here`` applies them in this process instead (no broker, 
 from django.core.management.base import BaseCommand
 
 from audit.jobs import tracked_job
-from webhooks import services
+from webhooks import inbox
 from webhooks.models import DeliveryStatus, WebhookDelivery
 
 
@@ -28,9 +28,9 @@ class Command(BaseCommand):
             ):
                 firsts.setdefault(store_id, delivery_id)
             for delivery_id in firsts.values():
-                counts = services.webhook_deliveries_drain(first_id=delivery_id)
+                counts = inbox.webhook_deliveries_drain(first_id=delivery_id)
                 self.stdout.write(", ".join(f"{status} {count}" for status, count in sorted(counts.items())))
             return
         with tracked_job("webhook_deliveries_requeue") as job:
-            job.message = f"{services.webhook_deliveries_requeue(older_than_seconds=older_than)} deliveries re-queued"
+            job.message = f"{inbox.webhook_deliveries_requeue(older_than_seconds=older_than)} deliveries re-queued"
         self.stdout.write(job.message)

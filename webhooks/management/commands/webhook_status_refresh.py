@@ -7,7 +7,7 @@ pull, and a rotated secret that did not reach a webhook is set again."""
 from django.core.management.base import BaseCommand
 
 from audit.jobs import tracked_job
-from webhooks import services
+from webhooks import remote
 
 
 class Command(BaseCommand):
@@ -18,10 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, store=None, **options):
         if store:
-            summary = services.webhook_status_refresh(store_id=store)
+            summary = remote.webhook_status_refresh(store_id=store)
             self.stdout.write(", ".join(f"{key} {value}" for key, value in summary.items()))
             return
         with tracked_job("webhook_status_refresh") as job:
-            totals = services.webhook_status_refresh_all()
+            totals = remote.webhook_status_refresh_all()
             job.message = ", ".join(f"{key} {value}" for key, value in totals.items())
         self.stdout.write(job.message)

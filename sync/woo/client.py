@@ -1,11 +1,11 @@
-"""The WooCommerce adapter: the only module that imports the ``woocommerce`` client.
+"""The WooCommerce transport: the only module that imports the ``woocommerce`` client.
 
 The client (3.0.0) returns raw ``requests.Response`` objects, raises nothing, and opens a new
 connection per call. This module wraps every call with what the client leaves out:
 
 * timeouts, bounded retries with exponential backoff and jitter on 429, 5xx, timeouts and
   connection errors, honouring ``Retry-After``;
-* error translation into the typed errors below (a non-JSON answer is an error, never data);
+* error translation into the typed errors of ``errors.py`` (a non-JSON answer is an error, never data);
 * pagination (``X-WP-TotalPages`` when present, otherwise until a short or empty page), with
   bounded parallel page fetches and a guard against a server that repeats a page;
 * keep-alive: the client's module-level ``requests.request`` is routed through a per-thread
@@ -21,19 +21,15 @@ Auth is the client's own: Basic over HTTPS, OAuth 1.0a (HMAC-SHA256) over plain 
 from __future__ import annotations
 
 import collections
-import email.utils
-import json
 import logging
 import queue
 import random
-import re
 import secrets
 import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
@@ -43,7 +39,35 @@ import woocommerce.oauth
 from django.conf import settings
 from woocommerce import API
 
+from stores.credentials import api_credentials
 from sync import egress
+from sync.woo.errors import (
+    WooAddressRefusedError,
+    WooAuthError,
+    WooClientError,
+    WooError,
+    WooNotWooCommerceError,
+    WooPaginationError,
+    WooRateLimitedError,
+    WooServerError,
+    WooTLSError,
+    WooUnreachableError,
+    _Retry,
+)
+from sync.woo.responses import (
+    _NOT_JSON,
+    WEB_PAGE_MESSAGE,
+    ClientStats,
+    Page,
+    WooResponse,
+    _error_fields,
+    _excerpt,
+    _is_json,
+    _json_body,
+    _loads,
+    _Undecoded,
+    parse_retry_after,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,115 +79,6 @@ FETCH_MANY_AHEAD = 16
 # following it would re-send the credentials to wherever the store points.
 MAX_DOWNLOAD_REDIRECTS = 3
 USER_AGENT = "Storedesk-Sync/1.0 (WooCommerce-Python-REST-API/3.0.0)"
-
-
-# ---------------------------------------------------------------------------------------------
-# Errors. Another feature ("Test connection") relies on exactly these names.
-# ---------------------------------------------------------------------------------------------
-
-
-class WooError(Exception):
-    """Base of every error this adapter raises.
-
-    ``status`` is the HTTP status (None for transport errors), ``code``/``message`` the
-    WooCommerce error code and message when the answer carried one, ``attempts`` how many
-    requests were made, ``url`` the endpoint (never with credentials).
-    """
-
-    default_code = "woo_error"
-    retryable = False
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        url: str | None = None,
-        attempts: int = 1,
-        data: Any = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code or self.default_code
-        self.url = url
-        self.attempts = attempts
-        self.data = data
-        self.retry_after = retry_after
-
-    def __str__(self) -> str:
-        where = f" [{self.url}]" if self.url else ""
-        status = f"HTTP {self.status} " if self.status else ""
-        return f"{status}{self.code}: {self.message}{where}"
-
-
-class WooAuthError(WooError):
-    """401/403: the keys are wrong, revoked or lack the needed permission."""
-
-    default_code = "woocommerce_rest_authentication_error"
-
-
-class WooUnreachableError(WooError):
-    """Connection refused, DNS failure or timeouts, still failing after the retries."""
-
-    default_code = "unreachable"
-
-
-class WooNotWooCommerceError(WooError):
-    """The answer is not WooCommerce's REST API: HTML, a captcha, a redirect to a login page,
-    a body that is not JSON, or 404 ``rest_no_route``."""
-
-    default_code = "not_woocommerce"
-
-
-class WooTLSError(WooError):
-    """The TLS handshake failed (bad or self-signed certificate, wrong host name...)."""
-
-    default_code = "tls_error"
-
-
-class WooAddressRefusedError(WooError):
-    """The store's host (or an image URL) is on an address the guard refuses: loopback, a
-    private network, link-local (cloud metadata)... unless ``STORE_ALLOWED_NETWORKS`` allows
-    it; or the URL is not http(s). Nothing was sent to it, and retrying will not help."""
-
-    default_code = "address_refused"
-
-
-class WooRateLimitedError(WooError):
-    """429, still after the retries (or with a ``Retry-After`` longer than we wait)."""
-
-    default_code = "rate_limited"
-
-
-class WooServerError(WooError):
-    """5xx, still after the retries."""
-
-    default_code = "server_error"
-
-
-class WooClientError(WooError):
-    """Any other 4xx, with WooCommerce's code and message (e.g. 400 ``rest_invalid_param``,
-    404 ``woocommerce_rest_product_invalid_id``, 413 ``woocommerce_rest_request_entity_too_large``)."""
-
-    default_code = "client_error"
-
-
-class WooPaginationError(WooError):
-    """The server answered the same page twice: paging would loop, so the listing stops."""
-
-    default_code = "repeated_page"
-
-
-class _Retry(Exception):
-    """Internal: this attempt failed in a way worth retrying; carries the final error."""
-
-    def __init__(self, error: WooError, retry_after: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.retry_after = retry_after
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,193 +116,12 @@ woocommerce.oauth.OAuth.generate_nonce = staticmethod(_strong_nonce)
 
 
 # ---------------------------------------------------------------------------------------------
-# Responses and statistics
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class WooResponse:
-    status: int
-    data: Any
-    headers: Any
-    attempts: int = 1
-    elapsed_ms: float = 0.0
-
-    def _int_header(self, name: str) -> int | None:
-        value = self.headers.get(name)
-        try:
-            return int(value) if value not in (None, "") else None
-        except (TypeError, ValueError):
-            return None
-
-    @property
-    def total(self) -> int | None:
-        return self._int_header("X-WP-Total")
-
-    @property
-    def total_pages(self) -> int | None:
-        return self._int_header("X-WP-TotalPages")
-
-
-@dataclass
-class Page:
-    """One list page. ``error`` is set instead of ``items`` when the page could not be read
-    and the caller asked for errors to be yielded rather than raised. ``raw`` is the body of a
-    page fetched by a pool thread and not decoded yet (``iter_pages`` decodes it)."""
-
-    number: int
-    items: list[dict] | None
-    total: int | None = None
-    total_pages: int | None = None
-    error: WooError | None = None
-    raw: bytes | None = field(default=None, repr=False)
-
-
-class _Undecoded:
-    """The body of a successful JSON answer, left for the consuming thread to decode."""
-
-    __slots__ = ("content",)
-
-    def __init__(self, content: bytes) -> None:
-        self.content = content
-
-
-@dataclass
-class ClientStats:
-    requests: int = 0
-    downloads: int = 0
-    retries: int = 0
-    errors: dict[str, int] = field(default_factory=lambda: collections.defaultdict(int))
-    # Answers read in spite of something (PHP notices ahead of the JSON), by what.
-    warnings: dict[str, int] = field(default_factory=lambda: collections.defaultdict(int))
-    request_seconds: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add_request(self, seconds: float) -> None:
-        with self._lock:
-            self.requests += 1
-            self.request_seconds += seconds
-
-    def add_download(self, seconds: float) -> None:
-        with self._lock:
-            self.downloads += 1
-            self.request_seconds += seconds
-
-    def add_retry(self, reason: str) -> None:
-        with self._lock:
-            self.retries += 1
-            self.errors[reason] += 1
-
-    def add_warning(self, reason: str) -> bool:
-        """Count one more; True the first time (the one to say out loud)."""
-        with self._lock:
-            self.warnings[reason] += 1
-            return self.warnings[reason] == 1
-
-    def add_error(self, reason: str) -> None:
-        with self._lock:
-            self.errors[reason] += 1
-
-    def as_dict(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "requests": self.requests,
-                "downloads": self.downloads,
-                "retries": self.retries,
-                "errors": dict(self.errors),
-                "request_seconds": round(self.request_seconds, 3),
-                **({"warnings": dict(self.warnings)} if self.warnings else {}),
-            }
-
-
-# ---------------------------------------------------------------------------------------------
 # The client
 # ---------------------------------------------------------------------------------------------
 
 
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """``Retry-After`` as seconds: either delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment is None:
-        return None
-    return max(0.0, moment.timestamp() - (now if now is not None else time.time()))
-
-
-def _is_json(response: requests.Response) -> bool:
-    content_type = response.headers.get("Content-Type", "").lower()
-    return "json" in content_type
-
-
-_NOT_JSON = object()
-# What PHP prints ahead of a REST answer when a store displays its errors (WP_DEBUG_DISPLAY):
-# "<br />\n<b>Notice</b>:  Undefined index: x in <b>/path/file.php</b> on line <b>42</b><br />",
-# or the same as plain text ("PHP Warning:  ... on line 42"), one after another.
-_PHP_MESSAGE = re.compile(
-    rb"\s*(?:<br\s*/?>\s*)?(?:<b>)?(?:PHP )?(?:Notice|Warning|Deprecated|Strict Standards)(?:</b>)?:"
-    rb".*?\bon line\s*(?:<b>)?\d+(?:</b>)?(?:<br\s*/?>)?",
-    re.DOTALL | re.IGNORECASE,
-)
-# What a 2xx web page instead of data is recorded as.
-WEB_PAGE_MESSAGE = "the store answered with a web page instead of data (a firewall or security plugin?)"
-
-
-def _after_php_messages(content: bytes) -> bytes | None:
-    """The body after the PHP notices printed ahead of it, or None when it starts with none."""
-    position = 0
-    while match := _PHP_MESSAGE.match(content, position):
-        position = match.end()
-    return content[position:] if position else None
-
-
-def _loads(content: bytes) -> tuple[Any, bool]:
-    """``(data, True when PHP notices ahead of the JSON were skipped)``; ValueError when the
-    body is not JSON, notices skipped or not."""
-    try:
-        return json.loads(content), False
-    except ValueError:
-        rest = _after_php_messages(content)
-        if rest is None:
-            raise
-        return json.loads(rest), True
-
-
-def _json_body(response: requests.Response) -> tuple[Any, bool]:
-    """The decoded body of a JSON answer, or ``_NOT_JSON`` (another content type, or a body
-    that does not parse), and whether PHP notices ahead of it were skipped (a store that printed
-    them before its headers went out answers ``text/html``). Decoded once per answer: a page of
-    100 orders takes milliseconds to parse, with the GIL held, while the database thread waits."""
-    if not _is_json(response) and not _PHP_MESSAGE.match(response.content):
-        return _NOT_JSON, False
-    try:
-        return _loads(response.content)
-    except ValueError:
-        return _NOT_JSON, False
-
-
-def _error_fields(body: Any) -> tuple[str | None, str | None, Any]:
-    """WooCommerce's ``{"code","message","data"}`` from an error answer's body, if it has one."""
-    if isinstance(body, dict):
-        return body.get("code"), body.get("message"), body.get("data")
-    return None, None, None
-
-
-def _excerpt(response: requests.Response, limit: int = 200) -> str:
-    text = response.text[:limit] if response.content else ""
-    return " ".join(text.split())
 
 
 class WooClient:
@@ -951,175 +685,13 @@ def _refused(exc: Exception) -> bool:
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# Named operations: what the rest of Storedesk asks of WooCommerce, without REST paths or bodies.
-# ---------------------------------------------------------------------------------------------
-
-_TERM_PATHS = {"category": "products/categories", "tag": "products/tags", "brand": "products/brands"}
-# Terms and attributes cannot be trashed: WooCommerce refuses a delete without force=true.
-_FOR_GOOD = {"force": "true"}
-
-
-def term_delete(client: WooClient, *, taxonomy: str, term_id: int) -> dict:
-    """Delete a product category, tag or brand (``taxonomy``) for good; WooCommerce takes it
-    off every product (a category's children move up to its parent)."""
-    return client.delete(f"{_TERM_PATHS[taxonomy]}/{int(term_id)}", _FOR_GOOD).data
-
-
-def attribute_delete(client: WooClient, *, attribute_id: int) -> dict:
-    """Delete a global product attribute and its terms for good."""
-    return client.delete(f"products/attributes/{int(attribute_id)}", _FOR_GOOD).data
-
-
-def attribute_term_delete(client: WooClient, *, attribute_id: int, term_id: int) -> dict:
-    """Delete one term of a global attribute for good."""
-    return client.delete(f"products/attributes/{int(attribute_id)}/terms/{int(term_id)}", _FOR_GOOD).data
-
-
-def product_variations_batch(
-    client: WooClient,
-    *,
-    product_id: int,
-    create: Iterable[dict] = (),
-    update: Iterable[dict] = (),
-    delete: Iterable[int] = (),
-) -> dict:
-    """Create, update and delete (for good: batch deletes are forced) variations of one product in
-    one request; WooCommerce takes at most 100 items per request. Returns its answer, per item."""
-    body = {"create": list(create), "update": list(update), "delete": [int(i) for i in delete]}
-    if sum(len(items) for items in body.values()) > MAX_PER_PAGE:
-        raise ValueError("WooCommerce takes at most 100 items per batch request")
-    return client.post(f"products/{int(product_id)}/variations/batch", {k: v for k, v in body.items() if v}).data or {}
-
-
-def woocommerce_version(client: WooClient) -> str | None:
-    """The store's WooCommerce version from ``GET /system_status`` (None when it does not say)."""
-    data = client.get("system_status", {"_fields": "environment"}).data
-    environment = data.get("environment") if isinstance(data, dict) else None
-    version = environment.get("version") if isinstance(environment, dict) else None
-    return str(version)[:40] if version else None
-
-
-def has_variations_listing(client: WooClient) -> bool:
-    """Whether the store lists every variation at ``GET /variations`` (WooCommerce 10.3+); an
-    older one answers ``404 rest_no_route``."""
-    try:
-        client.get("variations", {"per_page": 1, "_fields": "id"})
-    except WooNotWooCommerceError as exc:
-        if exc.code == "rest_no_route":
-            return False
-        raise
-    return True
-
-
-def variations_pages(
-    client: WooClient,
-    *,
-    status: str,
-    modified_after: str | None = None,
-    include: Iterable[int] = (),
-    fields: Iterable[str] = (),
-    errors: str = "yield",
-) -> Iterator[Page]:
-    """The pages of ``GET /variations`` (every variation of the store, each with its
-    ``parent_id``), in id order, fetched in parallel like any listing. ``modified_after`` is a
-    GMT time; ``fields`` limits each item to those keys (``_fields``)."""
-    params: dict[str, Any] = {"orderby": "id", "order": "asc", "status": status}
-    if modified_after:
-        params.update(modified_after=modified_after, dates_are_gmt="true")
-    if include := ",".join(map(str, include)):
-        params["include"] = include
-    if fields := ",".join(fields):
-        params["_fields"] = fields
-    return client.iter_pages("variations", params, errors=errors)
-
-
-def webhook_set_delivery_url(client: WooClient, woo_webhook_id: int, url: str) -> Any:
-    """Point one WooCommerce webhook at ``url``; WooCommerce keeps its secret, topic and status."""
-    return client.put(f"webhooks/{woo_webhook_id}", {"delivery_url": url}).data
-
-
-# -- order notes and refunds (FACTS.md §11) ---------------------------------------------------
-
-
-def order_fetch(client: WooClient, order_woo_id: int) -> dict:
-    """One order as WooCommerce holds it now."""
-    return client.get(f"orders/{int(order_woo_id)}").data
-
-
-def order_notes_list(client: WooClient, order_woo_id: int) -> list[dict]:
-    """Every note of an order (private, to the customer, and the system's), newest first."""
-    data = client.get(f"orders/{int(order_woo_id)}/notes", {"type": "any"}).data
-    return [note for note in data if isinstance(note, dict)] if isinstance(data, list) else []
-
-
-def order_note_create(client: WooClient, order_woo_id: int, note: str, *, to_customer: bool) -> dict:
-    """Add a note written by the API user; ``to_customer`` makes WooCommerce e-mail it to the customer."""
-    body = {"note": note, "customer_note": bool(to_customer), "added_by_user": True}
-    return client.post(f"orders/{int(order_woo_id)}/notes", body).data
-
-
-def order_refunds_list(client: WooClient, order_woo_id: int) -> list[dict]:
-    """Every refund of an order with its line items."""
-    return client.fetch_all(f"orders/{int(order_woo_id)}/refunds")
-
-
-def order_refund_create(
-    client: WooClient,
-    order_woo_id: int,
-    *,
-    amount: str,
-    reason: str,
-    line_items: list[dict],
-    api_refund: bool,
-    restock: bool,
-) -> dict:
-    """Create a refund. Both flags are always sent: WooCommerce defaults ``api_refund`` to true,
-    which would ask the payment gateway to return real money unless told otherwise."""
-    body = {
-        "amount": amount,
-        "reason": reason,
-        "line_items": line_items,
-        "api_refund": bool(api_refund),
-        "api_restock": bool(restock),
-    }
-    return client.post(f"orders/{int(order_woo_id)}/refunds", body).data
-
-
 def client_for(store, **kwargs: Any) -> WooClient:
     """A client for a store's stored credentials (decrypted by ``stores.credentials``)."""
-    from stores.credentials import api_credentials
-
     return WooClient(api_credentials(store), **kwargs)
 
 
 __all__ = [
-    "has_variations_listing",
-    "variations_pages",
-    "webhook_set_delivery_url",
-    "woocommerce_version",
     "MAX_PER_PAGE",
-    "Page",
-    "WooAddressRefusedError",
-    "WooAuthError",
     "WooClient",
-    "WooClientError",
-    "WooError",
-    "WooNotWooCommerceError",
-    "WooPaginationError",
-    "WooRateLimitedError",
-    "WooResponse",
-    "WooServerError",
-    "WooTLSError",
-    "WooUnreachableError",
-    "attribute_delete",
-    "attribute_term_delete",
     "client_for",
-    "order_fetch",
-    "order_note_create",
-    "order_notes_list",
-    "order_refund_create",
-    "order_refunds_list",
-    "product_variations_batch",
-    "term_delete",
 ]

@@ -1,0 +1,15 @@
+"""The WooCommerce adapter: the only code that talks to a store.
+
+* ``operations`` names every remote operation the product uses (``product_update``,
+  ``order_update_status``, ``webhooks_list`` ...): the only place a REST path or an envelope
+  is spelled;
+* ``client`` is the transport (the ``woocommerce`` client with timeouts, retries, pagination,
+  keep-alive, the egress guard) and ``client_for(store)``;
+* ``errors`` the typed errors, ``responses`` what the transport answers.
+"""
+
+# The package's names are its modules' public names (each module's ``__all__``).
+from sync.woo.client import *  # noqa: F403
+from sync.woo.errors import *  # noqa: F403
+from sync.woo.operations import *  # noqa: F403
+from sync.woo.responses import *  # noqa: F403

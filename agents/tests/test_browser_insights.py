@@ -16,7 +16,6 @@ from catalog.tests.test_browser_dashboard import (
     sandbox,  # noqa: F401 - the fixture
     sign_in,
 )
-from config.celery import app
 from stores.models import StoreRole, StoreUser
 from stores.services import store_create
 from webhooks.models import Webhook
@@ -25,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def shop(sandbox, settings, tmp_path):  # noqa: F811 - sandbox is the imported fixture
+def shop(sandbox, settings, tmp_path, eager_tasks):  # noqa: F811 - sandbox is the imported fixture
     from sync.models import SyncRunKind
     from sync.runs import run_pull
     from sync.services import sync_run_queue
@@ -41,10 +40,8 @@ def shop(sandbox, settings, tmp_path):  # noqa: F811 - sandbox is the imported f
     StoreUser.objects.create(store=store, user=manager, role=StoreRole.MANAGER)
     run = sync_run_queue(store.pk, kind=SyncRunKind.FULL, enqueue=False)
     assert run_pull(run.pk).status in ("success", "partial")
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = True  # "Run the agents now" runs them in the request's thread
-    yield {"owner": owner, "store": store}
-    app.conf.task_always_eager = old
+    # eager_tasks: "Run the agents now" runs them in the request's thread.
+    return {"owner": owner, "store": store}
 
 
 def shot(page, name):

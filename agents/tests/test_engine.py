@@ -11,7 +11,6 @@ from agents.models import AgentAlert, AgentExecutionLog, AgentInsight, Execution
 from agents.services import agent_run, insight_set_status
 from agents.tests.conftest import live
 from catalog.models import Product
-from config.celery import app
 from config.testing import make_product
 
 pytestmark = pytest.mark.django_db
@@ -169,19 +168,14 @@ def test_escalation_raises_an_alert_once(store, run):
     assert [e["event"] for e in insight.metadata["history"]] == ["opened", "severity"]
 
 
-def test_triggers_run_the_agents_after_commit(store, django_capture_on_commit_callbacks):
+def test_triggers_run_the_agents_after_commit(store, django_capture_on_commit_callbacks, eager_tasks):
     import agents.tasks  # noqa: F401 - a worker has every task registered; the trigger resolves it by name
     from agents.triggers import on_sync_run_finished, on_webhook_disabled
 
     make_product(store, name="Minus", stock_quantity=-2)
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            on_sync_run_finished(store.pk, "run-1", "success")
-            on_webhook_disabled(store.pk, "hook-1")
-    finally:
-        app.conf.task_always_eager = old
+    with django_capture_on_commit_callbacks(execute=True):
+        on_sync_run_finished(store.pk, "run-1", "success")
+        on_webhook_disabled(store.pk, "hook-1")
     logs = AgentExecutionLog.objects.filter(execution_type="triggered").order_by("started_at")
     assert [log.agent_type for log in logs] == ["sync_health", "inventory", "sales", "sync_health"]
     assert logs[0].metadata["trigger"] == {"event": "sync_run_finished", "run_id": "run-1", "status": "success"}
@@ -189,17 +183,12 @@ def test_triggers_run_the_agents_after_commit(store, django_capture_on_commit_ca
     assert "negative_stock" in live("inventory", store)
 
 
-def test_a_failed_deployment_runs_the_projects_agent(django_capture_on_commit_callbacks):
+def test_a_failed_deployment_runs_the_projects_agent(django_capture_on_commit_callbacks, eager_tasks):
     import agents.tasks  # noqa: F401 - a worker has every task registered; the trigger resolves it by name
     from projects.services import deployment_record
 
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            deployment = deployment_record(version="9.9.9", environment="production", status="failed")
-    finally:
-        app.conf.task_always_eager = old
+    with django_capture_on_commit_callbacks(execute=True):
+        deployment = deployment_record(version="9.9.9", environment="production", status="failed")
     log = AgentExecutionLog.objects.get(execution_type="triggered")
     assert log.agent_type == "projects"
     assert log.metadata["trigger"] == {"event": "deployment_failed", "deployment_id": str(deployment.pk)}

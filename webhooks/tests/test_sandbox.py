@@ -33,17 +33,7 @@ def sandbox():
 
 
 @pytest.fixture
-def eager_celery():
-    from config.celery import app
-
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield app
-    app.conf.task_always_eager = old
-
-
-@pytest.fixture
-def shop(make_store, sandbox, live_server, settings, eager_celery):
+def shop(make_store, sandbox, live_server, settings, eager_tasks):
     settings.SITE_URL = live_server.url
     return make_store(url=sandbox.url, name="Sandbox shop")
 

@@ -10,7 +10,8 @@ from types import TracebackType
 from typing import Any
 
 from .auth import ApiKey, Authenticator
-from .catalog import PRODUCT_SCHEMA, VARIATION_SCHEMA, Catalog
+from .catalog import Catalog
+from .catalog_schema import PRODUCT_SCHEMA, VARIATION_SCHEMA
 from .clock import SiteClock
 from .data import generate
 from .errors import ApiError

@@ -22,6 +22,9 @@ from sync.models import PushEntity, PushOperation
 # What a list page sorts by; customer columns only for those who may see customer data.
 ORDERINGS = ("-woo_created_at", "woo_created_at", "-total", "total", "status", "-status", "number", "-number")
 CUSTOMER_ORDERINGS = ("customer_name", "-customer_name", "customer_email", "-customer_email")
+# Shorter terms search order numbers only: a trigram index cannot serve them, and "51" would
+# match every customer whose phone or e-mail contains it.
+CUSTOMER_SEARCH_MIN = 3
 
 
 def can_see_customer_data(access, store_id):
@@ -36,7 +39,7 @@ def orders_for(access, store_id, *, search="", status=None, ordering="-woo_creat
     """A store's orders for a list, an export or an htmx fragment: one query per page.
 
     ``search`` matches the order number or WooCommerce id for everyone, and the customer's name,
-    email and phone only for those who may see them.
+    email and phone only for those who may see them (terms of three characters or more).
     """
     access.require(VIEW_ORDERS, store_id)
     queryset = access.scope(Order.objects.filter(store_id=store_id), VIEW_ORDERS)
@@ -50,7 +53,7 @@ def orders_for(access, store_id, *, search="", status=None, ordering="-woo_creat
         condition = Q(number_key=number.upper())
         if number.isdigit() and len(number) < 19:
             condition |= Q(woo_id=int(number))
-        if can_see_customer_data(access, store_id):
+        if can_see_customer_data(access, store_id) and len(term) >= CUSTOMER_SEARCH_MIN:
             # Name, e-mail or phone containing the term (case-insensitive), on one trigram index.
             queryset = queryset.alias(customer_text=CustomerSearchText())
             condition |= Q(customer_text__contains=Upper(Value(term)))

@@ -50,7 +50,7 @@ def orders_for(access, store_id, *, search="", status=None, ordering="-woo_creat
         number = term.lstrip("#")
         # Each branch is an index: (store, upper(number)), (store, woo_id), the customer trigrams.
         queryset = queryset.alias(number_key=Upper("number"))
-        condition = Q(number_key=number.upper())
+        condition = Q(number_key=Upper(Value(number)))
         if number.isdigit() and len(number) < 19:
             condition |= Q(woo_id=int(number))
         if can_see_customer_data(access, store_id) and len(term) >= CUSTOMER_SEARCH_MIN:

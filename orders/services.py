@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, QueryDict
@@ -92,6 +93,10 @@ logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
 NOTE_MAX_LENGTH = 2000
+# An order page asks for its notes and refunds at most this often (seconds); an incremental pull
+# reads those of at most this many changed orders.
+ACTIVITY_REQUEST_EVERY = 60
+ACTIVITY_PULL_LIMIT = 100
 
 
 def _gmt(value):
@@ -331,7 +336,26 @@ def order_activity_refresh(store_id, order_woo_id, client=None):
         OrderRefund.objects.filter(store_id=store_id, order_woo_id=order_woo_id).exclude(
             woo_id__in=[r["id"] for r in refunds if isinstance(r, dict)]
         ).delete()
+        Order.objects.filter(store_id=store_id, woo_id=order_woo_id).update(activity_synced_at=timezone.now())
     return True
+
+
+def order_activity_refresh_request(store_id, order_woo_id):
+    """Queue a background read of an order's notes and refunds (the order page asks when they
+    are stale), at most once a minute per order and process. True when one was queued."""
+    if not cache.add(f"orders:activity:{store_id}:{order_woo_id}", True, timeout=ACTIVITY_REQUEST_EVERY):
+        return False
+    order_activity_refresh_queue(store_id, [order_woo_id])
+    return True
+
+
+def order_activity_after_pull(sender=None, *, store_id, woo_ids, **kwargs):
+    """An incremental pull wrote orders whose modified date changed (newest first): read the
+    notes and refunds of the newest ``ACTIVITY_PULL_LIMIT`` of them in the background; the
+    others are read when their page is opened. Full pulls do not call this (two requests per
+    order would double a first pull of a large shop)."""
+    if woo_ids:
+        order_activity_refresh_queue(store_id, list(woo_ids)[:ACTIVITY_PULL_LIMIT])
 
 
 def order_activity_refresh_queue(store_id, order_woo_ids):

@@ -42,7 +42,7 @@ from django.utils import timezone
 from agents.triggers import on_sync_run_finished
 from audit.actor import SYSTEM_SYNC, audit_actor
 from stores.models import Store
-from sync import records, upsert, woo
+from sync import records, signals, upsert, woo
 from sync.mappers import MappingError
 from sync.mappers.attributes import attribute_fields, attribute_term_fields
 from sync.mappers.brands import brand_fields
@@ -598,3 +598,6 @@ class Puller(VariationSteps, ImageSteps, Writer):
                 with transaction.atomic():
                     stats.deleted += self._delete_missing("orders", seen, GONE_ERRORS["orders"])
             records.advance_watermark(state, committed_max, full=not incremental)
+        if incremental and self.orders_modified:
+            newest = sorted(self.orders_modified, key=lambda pair: (pair[0] is not None, pair[0], pair[1]))[::-1]
+            signals.orders_modified.send(Puller, store_id=self.store_id, woo_ids=[woo_id for _at, woo_id in newest])

@@ -174,6 +174,7 @@ MATRIX.update(
         "orders:order_detail": store_page(GET, **_VIEW),
         "orders:order_status_change": store_page(POST, **_WRITE, data={"status": "completed"}),
         "orders:order_push_status": store_page(GET, **_VIEW),
+        "orders:order_activity": store_page(GET, **_VIEW),
         "orders:order_export": store_page(GET, **_VIEW),
         # An empty note is refused before anything is sent to WooCommerce (400, not a 500).
         "orders:order_note_add": store_page(

@@ -12,7 +12,8 @@ import copy
 import pytest
 
 from catalog.models import Product, StoreCategory, StoreTag
-from catalog.tests.test_browser_dashboard import ARTIFACTS, KEYS, new_page, sign_in
+from catalog.tests.test_browser_catalog_editing import sandbox as sandbox  # 30 products, pulled by `shop`
+from catalog.tests.test_browser_dashboard import ARTIFACTS, new_page, sign_in
 from catalog.tests.test_browser_dashboard import browser as browser  # the Chromium fixture
 from catalog.tests.test_browser_dashboard import shop as shop  # a store on the sandbox below, pulled once
 from sync.models import SyncRunKind
@@ -21,15 +22,6 @@ from sync.services import sync_run_queue
 from sync.woo import client_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def sandbox():
-    from woo_sandbox import SandboxServer
-
-    server = SandboxServer(products=12, orders=2, seed=23, keys=[KEYS]).start()
-    yield server
-    server.stop()
 
 
 def in_shop(sandbox, woo_id):
@@ -194,8 +186,8 @@ def test_hebrew_right_to_left_selects_and_editor(browser, live_server, shop, san
     assert "rtl" in wrapper.get_attribute("class")
 
     clear_choices(page, "categories")
-    pick(page, "categories", "כלי")
-    pick(page, "categories", "טקסטיל")
+    pick(page, "categories", "כלי מטב")
+    pick(page, "categories", "טקסטיל ל")
     page.keyboard.press("Escape")
     clear_choices(page, "tags")
     pick(page, "tags", "מבצע ק")
@@ -231,4 +223,34 @@ def test_hebrew_right_to_left_selects_and_editor(browser, live_server, shop, san
     page.click("details.description summary")
     page.screenshot(path=str(ARTIFACTS / "widgets-he-product.png"), full_page=True)
     assert page.locator(".description ol li").all_inner_texts() == ["כביסה קרה"]
+    assert page.problems == []
+
+
+def test_the_bulk_bars_term_is_searched_with_the_keyboard(browser, live_server, shop, sandbox):
+    base, store = live_server.url, shop["store"]
+    tag = StoreTag.objects.filter(store=store).order_by("-name").first()
+    page = watched_page(browser)
+    sign_in(page, base, "owner@example.com")
+    page.goto(f"{base}/stores/{store.pk}/products/")
+    rows = page.locator("#products tbody tr")
+    ticked = [rows.nth(n).get_attribute("data-product") for n in (0, 2)]
+    for product_id in ticked:
+        page.check(f"tr[data-product='{product_id}'] input[name=ids]")
+    page.select_option("#bulk-action", "term_add")
+    page.locator("#bulk_term-ts-control").focus()
+    page.keyboard.type(tag.name, delay=20)
+    page.locator("#bulk_term-ts-dropdown .option.active", has_text=tag.name).wait_for()
+    # The bar sticks to the bottom of the screen: the list opens above it, inside the window.
+    dropdown = page.locator("#bulk_term-ts-dropdown").bounding_box()
+    control = page.locator("#bulk_term-ts-control").locator("xpath=..").bounding_box()
+    assert dropdown["y"] + dropdown["height"] <= control["y"] + 1 and dropdown["y"] >= 0
+    page.screenshot(path=str(ARTIFACTS / "widgets-en-bulk-term.png"))
+    page.keyboard.press("Enter")
+    assert page.input_value("#bulk_term") == f"tag:{tag.woo_id}"
+    page.click("#bulk-form button[type=submit]:has-text('Apply to selected')")
+    with page.expect_navigation():
+        page.click("#confirm-dialog button[value=confirm]")
+
+    for woo_id in Product.objects.filter(pk__in=ticked).values_list("woo_id", flat=True):
+        assert tag.woo_id in [ref["id"] for ref in in_shop(sandbox, woo_id)["tags"]]
     assert page.problems == []

@@ -58,9 +58,14 @@
       // After a pick the search starts again, so the next term can be typed at once.
       settings.onItemAdd = function () { this.setTextboxValue(""); this.refreshOptions(false); };
     } else {
-      settings.allowEmptyOption = true;
+      // The chosen term gives way to what is typed (one line, no stale name beside the search).
+      settings.onType = function (query) { this.wrapper.classList.toggle("has-query", query !== ""); };
+      settings.onChange = function () { this.wrapper.classList.remove("has-query"); };
     }
     var ts = new window.TomSelect(select, settings);
+    // Tom Select points the label at its own input; the original (hidden) select keeps its name.
+    var fieldLabel = document.getElementById(select.id + "-ts-label");
+    if (fieldLabel) { select.setAttribute("aria-labelledby", fieldLabel.id); }
     // Code that enables or disables the original select (the bulk bar) reaches the widget too.
     new MutationObserver(function () {
       if (select.disabled !== ts.isDisabled) {

@@ -112,14 +112,25 @@ def test_a_description_formatted_with_the_editor_reaches_the_shop_and_shows(brow
     page.keyboard.press("Shift+Home")
     toolbar.get_by_role("button", name="Bulleted list").click()
     assert toolbar.get_by_role("button", name="Bulleted list").get_attribute("aria-pressed") == "true"
+    # "Washed" made a link: its address typed in the link bar, Enter applies (and does not save).
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("Shift+Control+ArrowRight")
+    toolbar.get_by_role("button", name="Link").click()
+    page.locator("#id_description-link").fill("example.com/care")
     page.screenshot(path=str(ARTIFACTS / "widgets-en-editor.png"), full_page=True)
+    page.locator("#id_description-link").press("Enter")
+    assert "/edit/" in page.url and page.locator("#id_description-link").is_hidden()
     with page.expect_navigation():
         page.click("#product-form button[type=submit]")
 
-    expected = "<p>Washed <b>linen</b></p><ul><li>Cold wash</li><li>Line dry</li></ul>"
+    expected = (
+        '<p><a href="https://example.com/care" rel="noopener noreferrer nofollow">Washed</a> <b>linen</b></p>'
+        "<ul><li>Cold wash</li><li>Line dry</li></ul>"
+    )
     assert in_shop(sandbox, product.woo_id)["description"] == expected
     page.click("details.description summary")
     assert page.locator(".description b", has_text="linen").is_visible()
+    assert page.locator(".description a", has_text="Washed").get_attribute("href") == "https://example.com/care"
     assert page.locator(".description ul li").all_inner_texts() == ["Cold wash", "Line dry"]
     page.screenshot(path=str(ARTIFACTS / "widgets-en-product.png"), full_page=True)
 
@@ -254,3 +265,23 @@ def test_the_bulk_bars_term_is_searched_with_the_keyboard(browser, live_server, 
     for woo_id in Product.objects.filter(pk__in=ticked).values_list("woo_id", flat=True):
         assert tag.woo_id in [ref["id"] for ref in in_shop(sandbox, woo_id)["tags"]]
     assert page.problems == []
+
+
+def test_without_scripts_the_plain_textarea_and_multi_select_still_save(browser, live_server, shop, sandbox):
+    base, store = live_server.url, shop["store"]
+    product = a_simple_product(store)
+    category = StoreCategory.objects.filter(store=store).exclude(name="Uncategorized").order_by("woo_id").first()
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, base, "owner@example.com")
+    page.goto(f"{base}/stores/{store.pk}/products/{product.pk}/edit/")
+    assert page.locator("#id_description").is_visible() and page.locator(".richtext").count() == 0
+    assert "Hold Ctrl" in page.inner_text("[data-select-hint]")
+    page.fill("#id_description", "<p>Plain <em>HTML</em></p>")
+    page.select_option("#id_categories", [str(category.woo_id)])
+    with page.expect_navigation():
+        page.click("#product-form button[type=submit]")
+    remote = in_shop(sandbox, product.woo_id)
+    assert remote["description"] == "<p>Plain <em>HTML</em></p>"
+    assert [ref["id"] for ref in remote["categories"]] == [category.woo_id]
+    context.close()

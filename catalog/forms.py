@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django import forms
 from django.core import signing
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from catalog.edits import EditConflict, same_value
@@ -18,6 +17,7 @@ from catalog.selectors import (
     ProductFilters,
 )
 from catalog.services import BULK_LIMIT, PRODUCT_EDITABLE_FIELDS
+from catalog.widgets import MarkedCheckbox, RichTextarea, SearchableSelectMultiple
 
 PRODUCT_STATUS_CHOICES = [
     ("publish", _("Published")),
@@ -272,34 +272,8 @@ class ProductFilterForm(forms.Form):
         )
 
 
-class _PostedWhenEmpty:
-    """A widget that browsers omit when nothing is chosen (a multi-select, a checkbox), with an
-    empty hidden input of the same name before it: a post without the name leaves the field
-    unchanged, a post with only the marker clears it."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        return format_html('<input type="hidden" name="{}" value="">', name) + super().render(
-            name, value, attrs, renderer
-        )
-
-    def value_omitted_from_data(self, data, files, name):
-        return name not in data
-
-
-class MarkedSelectMultiple(_PostedWhenEmpty, forms.SelectMultiple):
-    def value_from_datadict(self, data, files, name):
-        return [value for value in super().value_from_datadict(data, files, name) if value != ""]
-
-
-class MarkedCheckbox(_PostedWhenEmpty, forms.CheckboxInput):
-    def value_from_datadict(self, data, files, name):
-        # The checkbox follows its marker: checked posts ["", "on"].
-        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
-        return super().value_from_datadict({name: values[-1]} if values else {}, files, name)
-
-
 class TermMultipleChoiceField(forms.TypedMultipleChoiceField):
-    widget = MarkedSelectMultiple
+    widget = SearchableSelectMultiple
 
     def __init__(self, **kwargs):
         super().__init__(coerce=int, required=False, **kwargs)
@@ -343,10 +317,10 @@ class ProductForm(ChangesForm):
         label=_("Short description"),
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+        widget=RichTextarea(attrs={"rows": 3}),
     )
     description = forms.CharField(
-        label=_("Description"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"})
+        label=_("Description"), required=False, strip=False, widget=RichTextarea(attrs={"rows": 8})
     )
     categories = TermMultipleChoiceField(label=_("Categories"))
     tags = TermMultipleChoiceField(label=_("Tags"))

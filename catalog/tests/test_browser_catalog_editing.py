@@ -111,6 +111,9 @@ def test_variations_description_and_tag_journey(browser, live_server, shop, sand
 
     # A description with formatting: sent to the shop as HTML, shown formatted.
     page.goto(f"{product_url}edit/")
+    # The description's HTML itself, behind the editor's "Edit HTML" button.
+    toolbar = page.get_by_role("toolbar", name="Formatting: Description", exact=True)
+    toolbar.get_by_role("button", name="Edit HTML").click()
     page.fill("#id_description", "<p>Washed <strong>linen</strong></p><ul><li>Cold wash</li></ul>")
     with page.expect_navigation():
         page.click("#product-form button[type=submit]")

@@ -7,13 +7,15 @@ prices and stock (categories, tags and brands are the product's, left empty on i
 So a file edited in a spreadsheet comes back through the price and stock import
 (``catalog.imports``), which finds products and variations by SKU alike.
 
-The rows come from a server-side cursor in chunks of ``CHUNK_ROWS`` products, each chunk with
-one query for its variations: memory stays flat whatever the size of the store
+The rows come from a server-side cursor in chunks of ``CHUNK_ROWS`` products (plain tuples, no
+model instances), each chunk with one query for its variations: memory stays flat whatever the size of the store
 (``benchmarks/catalog_csv_export.py``). Viewers may export: a product holds no customer data.
 """
 
+from itertools import batched
+
 from django.conf import settings
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.http import QueryDict
 
 from catalog.forms import ProductFilterForm
@@ -42,9 +44,10 @@ EXPORT_HEADER = (
     "permalink",
 )
 # What the rows read: the header's columns of each (a product's regular price is its ``price``).
-PRODUCT_COLUMNS = ["store_id", *("price" if c == "regular_price" else c for c in EXPORT_HEADER if c != "parent_sku")]
+PRODUCT_COLUMNS = ["price" if c == "regular_price" else c for c in EXPORT_HEADER if c != "parent_sku"]
 _PRODUCT_ONLY = ("parent_sku", "name", "type", "categories", "tags", "brands", "permalink")
-VARIATION_COLUMNS = ["product_id", "attributes", *(c for c in EXPORT_HEADER if c not in _PRODUCT_ONLY)]
+VARIATION_COLUMNS = ["id", "product_id", "attributes", *(c for c in EXPORT_HEADER if c not in (*_PRODUCT_ONLY, "id"))]
+_TYPE = PRODUCT_COLUMNS.index("type")
 CHUNK_ROWS = 2000
 EXPORT_TASK = "catalog.tasks.product_export_task"
 
@@ -61,52 +64,33 @@ def _options(attributes):
 
 def product_export_rows_for(access, store_id, filters, chunk_rows=CHUNK_ROWS):
     """The export's rows (``EXPORT_HEADER``), products in the list's order, each variable
-    product followed by its variations; read in chunks from a server-side cursor."""
-    variations = ProductVariation.objects.only(*VARIATION_COLUMNS).order_by(
-        F("woo_id").asc(nulls_last=True), "created_at"
+    product followed by its variations; plain tuples read in chunks from a server-side cursor,
+    with one query per chunk for the variations of its variable products."""
+    products = filtered_products(access, store_id, filters).values_list(*PRODUCT_COLUMNS)
+    variations = ProductVariation.objects.values_list(*VARIATION_COLUMNS).order_by(
+        "product_id", F("woo_id").asc(nulls_last=True), "created_at"
     )
-    products = (
-        filtered_products(access, store_id, filters)
-        .only(*PRODUCT_COLUMNS)
-        .prefetch_related(Prefetch("variations", queryset=variations))
-    )
-    for product in products.iterator(chunk_size=chunk_rows):
-        yield [
-            product.pk,
-            product.sku,
-            None,
-            product.name,
-            product.type,
-            product.status,
-            product.price,
-            product.sale_price,
-            product.stock_status,
-            product.stock_quantity,
-            _names(product.categories),
-            _names(product.tags),
-            _names(product.brands),
-            product.woo_id,
-            product.permalink,
-        ]
-        for variation in product.variations.all():
-            options = _options(variation.attributes)
-            yield [
-                variation.pk,
-                variation.sku,
-                product.sku,
-                f"{product.name} – {options}" if options else product.name,
-                "variation",
-                variation.status,
-                variation.regular_price,
-                variation.sale_price,
-                variation.stock_status,
-                variation.stock_quantity,
-                None,
-                None,
-                None,
-                variation.woo_id,
-                None,
-            ]
+    for chunk in batched(products.iterator(chunk_size=chunk_rows), chunk_rows):
+        variable = [row[0] for row in chunk if row[_TYPE] == "variable"]
+        children = {}
+        for row in variations.filter(product_id__in=variable) if variable else ():
+            children.setdefault(row[1], []).append(row)
+        for row in chunk:
+            values = dict(zip(PRODUCT_COLUMNS, row, strict=True))
+            for name in ("categories", "tags", "brands"):
+                values[name] = _names(values[name])
+            values["regular_price"] = values.pop("price")
+            yield [values.get(name) for name in EXPORT_HEADER]
+            for child in children.get(row[0], ()):
+                yield _variation_row(dict(zip(VARIATION_COLUMNS, child, strict=True)), values)
+
+
+def _variation_row(variation, product):
+    options = _options(variation.pop("attributes"))
+    variation["parent_sku"] = product["sku"]
+    variation["name"] = f"{product['name']} – {options}" if options else product["name"]
+    variation["type"] = "variation"
+    return [variation.get(name) for name in EXPORT_HEADER]
 
 
 def product_export_size(access, store_id, filters, limit):

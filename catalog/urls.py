@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from catalog import taxonomy_views, variation_views, views
+from catalog import csv_views, taxonomy_views, variation_views, views
 
 app_name = "catalog"
 
@@ -10,6 +10,28 @@ urlpatterns = [
     path("<uuid:store_id>/products/", views.product_list, name="product_list"),
     path("<uuid:store_id>/products/bulk/", views.product_bulk, name="product_bulk"),
     path("<uuid:store_id>/products/new/", views.product_create, name="product_create"),
+    path("<uuid:store_id>/products/export.csv", csv_views.product_export, name="product_export"),
+    path(
+        "<uuid:store_id>/products/exports/<uuid:product_export_id>/",
+        csv_views.product_export_status,
+        name="product_export_status",
+    ),
+    path(
+        "<uuid:store_id>/products/exports/<uuid:product_export_id>/download/",
+        csv_views.product_export_download,
+        name="product_export_download",
+    ),
+    path("<uuid:store_id>/products/import/", csv_views.product_import, name="product_import"),
+    path(
+        "<uuid:store_id>/products/import/<uuid:import_id>/",
+        csv_views.product_import_preview,
+        name="product_import_preview",
+    ),
+    path(
+        "<uuid:store_id>/products/import/<uuid:import_id>/progress/",
+        csv_views.product_import_progress,
+        name="product_import_progress",
+    ),
     path("<uuid:store_id>/products/<uuid:product_id>/", views.product_detail, name="product_detail"),
     path("<uuid:store_id>/products/<uuid:product_id>/edit/", views.product_edit, name="product_edit"),
     path(

@@ -24,7 +24,15 @@ from catalog.forms import (
     ProductFilterForm,
     ProductForm,
 )
-from catalog.pages import PER_PAGE, apply_errors, errors_to_messages, htmx_target, safe_next, status_labels
+from catalog.pages import (
+    PER_PAGE,
+    apply_errors,
+    errors_to_messages,
+    htmx_target,
+    query_without,
+    safe_next,
+    status_labels,
+)
 from catalog.presenters import product_links_out, product_rows
 from catalog.variation_forms import VariationCreateForm, VariationForm
 from config.pagination import counted_page
@@ -60,12 +68,19 @@ def product_list(request, store_id):
         bulk_actions=BULK_ACTION_CHOICES,
         bulk_form=BulkActionForm(terms=terms),
         catalog_section="products",
+        export_url=_export_url(request, store),
         **status_labels(),
     )
     template = "catalog/product_list.html"
     if htmx_target(request, "product-results"):
         template += "#results"
     return render(request, template, context)
+
+
+def _export_url(request, store):
+    url = reverse("catalog:product_export", kwargs={"store_id": store.pk})
+    query = query_without(request, "page")
+    return f"{url}?{query}" if query else url
 
 
 @login_required

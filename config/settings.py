@@ -188,11 +188,12 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
-# Large order exports are written here by a worker and downloaded by whoever asked (never
-# under MEDIA_ROOT: they hold customer data). Web and workers must share it.
-ORDER_EXPORTS_DIR = env.path("ORDER_EXPORTS_DIR", default=BASE_DIR / "var" / "exports")
-# Orders lists longer than this are exported by a background job with a progress bar.
+# Large CSV exports (orders, products) are written here by a worker and downloaded by whoever
+# asked (never under MEDIA_ROOT: order exports hold customer data). Web and workers must share it.
+EXPORTS_DIR = env.path("EXPORTS_DIR", default=BASE_DIR / "var" / "exports")
+# Lists longer than these are exported by a background job with a progress bar.
 ORDER_EXPORT_STREAM_LIMIT = env.int("ORDER_EXPORT_STREAM_LIMIT", default=20000)
+PRODUCT_EXPORT_STREAM_LIMIT = env.int("PRODUCT_EXPORT_STREAM_LIMIT", default=10000)
 
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
 if STORAGE_BACKEND == "s3":
@@ -304,6 +305,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ROUTES = {
     "sync.tasks.*": {"queue": "sync"},
     "orders.tasks.*": {"queue": "sync"},
+    "catalog.tasks.*": {"queue": "sync"},
     "webhooks.tasks.webhook_delivery_apply_task": {"queue": "webhooks"},
     "webhooks.tasks.webhook_status_refresh_store_task": {"queue": "webhooks"},
     "agents.tasks.*": {"queue": "agents"},

@@ -1,10 +1,10 @@
-from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Coalesce, Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
 from config.db import TimestampedModel, UUIDModel, created_at, trigram_index
+from config.exports import ExportJob
 from stores.models import Store
 
 
@@ -230,35 +230,11 @@ class Customer(UUIDModel):
         return self.total_spent / self.orders_count if self.orders_count else 0
 
 
-class OrderExport(UUIDModel):
+class OrderExport(ExportJob):
     """A large CSV export of an order list, written by a worker for the person who asked
-    (masked for them as the list is); the file lives in ``ORDER_EXPORTS_DIR``."""
+    (masked for them as the list is); the file lives in ``EXPORTS_DIR`` (``config.exports``)."""
 
     store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="order_exports")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DB_CASCADE, related_name="+")
-    query = models.TextField(blank=True, default="")  # the list's filters, as its query string
-    status = models.TextField(default="pending")  # pending, running, done, failed
-    rows_total = models.IntegerField(default=0)
-    rows_done = models.IntegerField(default=0)
-    created_at = created_at()
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "order_exports"
-
-    def __str__(self):
-        return f"export {self.pk} ({self.status})"
-
-    @property
-    def finished(self):
-        return self.status in ("done", "failed")
-
-    @property
-    def percent(self):
-        if self.status == "done":
-            return 100
-        return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
-
-    @property
-    def file_name(self):
-        return f"{self.pk}.csv"

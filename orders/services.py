@@ -10,13 +10,10 @@ order is read back and written as a pull would, so its refunded amount, status a
 customer's summary follow. The customers summary is recomputed here too.
 """
 
-import csv
 import logging
 from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from pathlib import Path
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from config.celery import queue_on_commit, task_by_name
+from config.exports import write_export_file
 from config.pagination import total_of
 from orders.forms import OrderFilterForm
 from orders.models import Order, OrderExport, OrderNote, OrderRefund, OrderStatus, OrderStatusLog
@@ -390,8 +388,6 @@ def order_refresh(store_id, order_woo_id, client=None):
 
 # --- large exports --------------------------------------------------------------------------------
 
-EXPORT_PROGRESS_EVERY = 2000
-
 
 def order_export_start(user, store_id, query):
     """Queue a background CSV export of the order list filtered by ``query`` (its query string)."""
@@ -403,32 +399,12 @@ def order_export_start(user, store_id, query):
 
 def order_export_write(export_id):
     """Write the export's CSV (masked for its requester as the list is), counting progress."""
-    export = OrderExport.objects.select_related("requested_by").filter(pk=export_id, status="pending").first()
-    if export is None:
-        return None
-    access = access_for(export.requested_by)
-    store_id = export.store_id
-    form = OrderFilterForm(QueryDict(export.query), can_search_customers=can_see_customer_data(access, store_id))
-    filters = form.to_filters()
-    total, _exact = total_of(orders_list_for(access, store_id, filters))
-    OrderExport.objects.filter(pk=export.pk).update(status="running", rows_total=total)
-    directory = Path(settings.ORDER_EXPORTS_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
-    done = 0
-    try:
-        with open(directory / export.file_name, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(EXPORT_HEADER)
-            for row in order_export_rows_for(access, store_id, filters):
-                writer.writerow(row)
-                done += 1
-                if done % EXPORT_PROGRESS_EVERY == 0:
-                    OrderExport.objects.filter(pk=export.pk).update(rows_done=done)
-    except Exception:
-        logger.exception("Order export %s failed", export.pk)
-        OrderExport.objects.filter(pk=export.pk).update(status="failed", rows_done=done, finished_at=timezone.now())
-        raise
-    OrderExport.objects.filter(pk=export.pk).update(
-        status="done", rows_done=done, rows_total=max(total, done), finished_at=timezone.now()
-    )
-    return done
+
+    def build(export):
+        access = access_for(export.requested_by)
+        customers = can_see_customer_data(access, export.store_id)
+        filters = OrderFilterForm(QueryDict(export.query), can_search_customers=customers).to_filters()
+        total, _exact = total_of(orders_list_for(access, export.store_id, filters))
+        return total, EXPORT_HEADER, order_export_rows_for(access, export.store_id, filters)
+
+    return write_export_file(OrderExport, export_id, build)

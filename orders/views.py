@@ -7,17 +7,14 @@ without ``stores.view_customer_data``); the status change goes through the sync 
 """
 
 import contextlib
-import csv
 import time
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from audit.presenters import history_entries
 from catalog.pages import htmx_target
+from config.exports import export_download, stream_csv
 from config.pagination import counted_page, total_of, window_page
 from orders import services
 from orders.charts import build_chart
@@ -388,11 +386,6 @@ def order_refund(request, store_id, order_id):
 # --- export ----------------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def order_export(request, store_id):
     """The filtered list as CSV (masked for viewers, like the list): streamed row by row, or,
@@ -406,17 +399,7 @@ def order_export(request, store_id):
     if total > settings.ORDER_EXPORT_STREAM_LIMIT:
         export = services.order_export_start(request.user, store.pk, _list_query(request))
         return redirect("orders:order_export_status", store_id=store.pk, export_id=export.pk)
-    writer = csv.writer(_Echo())
-    rows = order_export_rows_for(access, store.pk, filters)
-
-    def stream():
-        yield writer.writerow(EXPORT_HEADER)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="orders-{store.pk}.csv"'
-    return response
+    return stream_csv(f"orders-{store.pk}.csv", EXPORT_HEADER, order_export_rows_for(access, store.pk, filters))
 
 
 @login_required
@@ -433,10 +416,7 @@ def order_export_status(request, store_id, export_id):
 def order_export_download(request, store_id, export_id):
     access, store = store_for(request, store_id, VIEW_ORDERS)
     export = order_export_get(access, request.user, store.pk, export_id)
-    path = Path(settings.ORDER_EXPORTS_DIR) / export.file_name
-    if export.status != "done" or not path.exists():
-        raise Http404("This export is not ready.")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"orders-{store.pk}.csv")
+    return export_download(export, f"orders-{store.pk}.csv")
 
 
 # --- customers ------------------------------------------------------------------------------------

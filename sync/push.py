@@ -117,7 +117,8 @@ def _run_claimed(op: PushOperation, client: WooClient | None) -> PushOperation:
 
 def execute_bulk_push(op_ids: list[Any], *, client: WooClient | None = None) -> list[PushOperation]:
     """Product updates through ``POST /products/batch``, 100 per request, with the same
-    conflict check as single pushes (one list request per 100 products). Transient failures
+    conflict check as single pushes (one list request per 100 products); the variations an
+    operation carries go through their product's variations batch. Transient failures
     leave the operations pending (the caller retries them)."""
     ops = [op for op in (_claim(op_id) for op_id in op_ids) if op is not None]
     done: list[PushOperation] = []
@@ -513,14 +514,20 @@ def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[P
                     _open_conflict(op, product, current, diff)
                     continue
             to_send.append((op, product, _body(product, only)))
-        if to_send:
-            answers = woo.products_batch_update(client, updates=[(p.woo_id, body) for _, p, body in to_send])
-            for op, product, _ in to_send:
-                answer = answers.get(product.woo_id)
-                if (message := woo.batch_item_error(answer)) is not None:
-                    _fail(op, PushFailed(f"batch update of product {product.woo_id}: {message}"))
-                else:
-                    _record_product(op, product.pk, answer)
+        updates = [(p.woo_id, body) for _, p, body in to_send if body]
+        answers = woo.products_batch_update(client, updates=updates) if updates else {}
+        for op, product, body in to_send:
+            # Only variations changed: the product as WooCommerce holds it is the answer.
+            answer = answers.get(product.woo_id) if body else remote[product.woo_id]
+            if (message := woo.batch_item_error(answer)) is not None:
+                _fail(op, PushFailed(f"batch update of product {product.woo_id}: {message}"))
+                continue
+            try:
+                _push_variations(op, client, product, answer)  # its variations batch, if it has any
+            except (PushFailed, WooClientError) as exc:
+                _fail(op, exc)
+                continue
+            _record_product(op, product.pk, answer)
     except TRANSIENT_ERRORS as exc:
         for op, _ in ready:
             op.refresh_from_db()

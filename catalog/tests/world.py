@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from catalog.models import (
     Product,
+    ProductExport,
+    ProductImport,
     ProductVariation,
     StoreAttribute,
     StoreAttributeTerm,
@@ -76,6 +78,8 @@ def make_dashboard_objects(store, offset=1000):
         store=store, email=f"customer{offset}@example.com", name="Test Customer", orders_count=1, total_spent=120
     )
     export = OrderExport.objects.create(store=store, requested_by=store.user, status="running", rows_total=10)
+    product_export = ProductExport.objects.create(store=store, requested_by=store.user, status="running", rows_total=10)
+    product_import = ProductImport.objects.create(store=store, requested_by=store.user, file_name="prices.csv")
     run = SyncRun.objects.create(
         store=store,
         kind=SyncRunKind.INCREMENTAL,
@@ -103,6 +107,8 @@ def make_dashboard_objects(store, offset=1000):
         "order_id": order.pk,
         "customer_id": customer.pk,
         "export_id": export.pk,
+        "product_export_id": product_export.pk,
+        "import_id": product_import.pk,
         "run_id": run.pk,
         "error_id": error.pk,
     }

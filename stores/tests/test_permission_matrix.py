@@ -136,6 +136,13 @@ MATRIX.update(
         "catalog:product_list": store_page(GET, **_VIEW),
         "catalog:product_bulk": store_page(POST, **_WRITE, data={"action": "status", "status": "draft"}),
         "catalog:product_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:product_export": store_page(GET, **_VIEW),
+        # A background export and an import are their requester's (the world's: the owner's).
+        "catalog:product_export_status": store_page(GET, viewer=404, manager=404, owner=200, admin=404),
+        "catalog:product_export_download": store_page(GET, viewer=404, manager=404, owner=404, admin=404),
+        "catalog:product_import": store_page(GET, **_EDIT_PAGE),
+        "catalog:product_import_preview": store_page(GET, viewer=403, manager=404, owner=200, admin=404),
+        "catalog:product_import_progress": store_page(GET, viewer=403, manager=404, owner=REDIRECT, admin=404),
         "catalog:product_detail": store_page(GET, **_VIEW),
         "catalog:product_edit": store_page(GET, **_EDIT_PAGE),
         "catalog:product_push_status": store_page(GET, **_VIEW),

@@ -247,7 +247,7 @@ def _body(product: Product, only: set[str] | None, *, with_marker: bool = False)
         images = list(
             ProductImage.objects.filter(product=product)
             .exclude(type="variation")
-            .values("woo_id", "original_url", "alt_text", "display_order")
+            .values("woo_id", "original_url", "alt_text", "description", "display_order")
         )
     if only is None or "attributes" in only:
         attributes = list(
@@ -447,7 +447,9 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
     for variation in variations:
         fields = {name: getattr(variation, name) for name in VARIATION_FIELDS}
         image = images[variation.pk]
-        image_ref = {"woo_id": image.woo_id, "original_url": image.original_url} if image else None
+        image_ref = (
+            {"woo_id": image.woo_id, "original_url": image.original_url, "name": image.description} if image else None
+        )
         if variation.woo_id and edited.get(str(variation.pk)) is not None:
             only = set(edited[str(variation.pk)])
             # An image chosen or taken away here: {} takes it off in WooCommerce.

@@ -206,6 +206,23 @@ def test_images_variations_description_and_tag_journey(browser, live_server, sho
     with he.expect_navigation():
         he.press(".image-manager .image-item:nth-child(1) input[name=alt]", "Enter")
     assert remote_images(sandbox, remote["id"])[0] == (terrace, "מרפסת בשקיעה")
+    # Upload a third image in Hebrew, then remove it (after the confirmation).
+    third = tmp_path / "jar.gif"
+    Image.new("RGB", (60, 60), (220, 200, 80)).save(third, format="GIF")
+    he.set_input_files("#id_images", str(third))
+    he.fill("#id_upload_alt", "צנצנת זיתים")
+    with he.expect_navigation():
+        he.click("#image-upload-form button[type=submit]")
+    jar = sandbox.data.sideloads[-1]["media_id"]
+    assert remote_images(sandbox, remote["id"]) == [
+        (terrace, "מרפסת בשקיעה"),
+        (olives, "Green olives in a bowl"),
+        (jar, "צנצנת זיתים"),
+    ]
+    shot(he, "images-he")
+    he.locator(".image-manager .image-item:nth-child(3) [data-remove-image]").click()
+    confirm(he)
+    assert [media_id for media_id, _alt in remote_images(sandbox, remote["id"])] == [terrace, olives]
     shot(he, "product-he")
     he.goto(f"{base}/stores/{store.pk}/products/{product.pk}/variations/{second.pk}/edit/")
     shot(he, "variation-edit-he")

@@ -113,9 +113,10 @@ def test_uploaded_images_are_downloaded_by_woocommerce_and_keep_their_rows(clien
     assert [item["src"].rsplit(".", 1)[1] for item in loads] == ["png", "jpg"]
     images = sandbox.get_product(remote["id"])["images"]
     assert images[0]["id"] == kept[0]  # the existing image kept its id (sent as {"id"})
-    assert [(image["alt"], image["src"].rsplit(".", 1)[1]) for image in images[1:]] == [
-        ("Olive bowl from above", "png"),
-        ("Olive bowl from above", "jpg"),
+    # Each named after the file the person chose (its title in the media library).
+    assert [(image["alt"], image["name"], image["src"].rsplit(".", 1)[1]) for image in images[1:]] == [
+        ("Olive bowl from above", "top", "png"),
+        ("Olive bowl from above", "side", "jpg"),
     ]
     with sandbox.data.lock:
         assert sandbox.data.media_files[images[1]["id"]][0] == png

@@ -1,10 +1,16 @@
 """Small helpers of the dashboard's pages (htmx partials, safe ``next`` URLs, query strings); the
 store page itself is built by ``stores.pages``."""
 
+from contextlib import contextmanager
+
 from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
+from catalog.edits import EditConflict
 from catalog.forms import CATALOG_VISIBILITY_LABELS, PRODUCT_STATUS_LABELS, PRODUCT_TYPE_LABELS, STOCK_STATUS_LABELS
 
 
@@ -54,3 +60,20 @@ def apply_errors(form, error):
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+@contextmanager
+def refusals_as_messages(request, conflict_message):
+    """A change refused by its service, told to the person as messages: a form token that is not
+    ours (out of date or tampered with), ``conflict_message`` for a change made meanwhile, and
+    the service's own validation messages."""
+    try:
+        yield
+    except signing.BadSignature:
+        messages.error(
+            request, _("This form is out of date or incomplete: reload the page and make your change again.")
+        )
+    except EditConflict:
+        messages.error(request, conflict_message)
+    except ValidationError as error:
+        errors_to_messages(request, error)

@@ -344,7 +344,9 @@ def product_pushes_for(access, store_id, product_id, limit=5):
 def product_detail_for(access, store_id, product_id):
     """Everything the product page shows: seven queries whatever the product's size."""
     product = product_get(access, store_id, product_id)
-    images = list(ProductImage.objects.filter(product=product).order_by("display_order", "id"))
+    images = list(
+        ProductImage.objects.filter(product=product).exclude(type="variation").order_by("display_order", "id")
+    )
     variations = list(
         ProductVariation.objects.filter(product=product)
         .select_related("image")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from catalog import csv_views, taxonomy_views, variation_views, views
+from catalog import csv_views, image_views, taxonomy_views, variation_views, views
 
 app_name = "catalog"
 
@@ -39,6 +39,13 @@ urlpatterns = [
     ),
     path("<uuid:store_id>/products/<uuid:product_id>/push-again/", views.product_repush, name="product_repush"),
     path("<uuid:store_id>/products/<uuid:product_id>/trash/", views.product_trash, name="product_trash"),
+    path("<uuid:store_id>/products/<uuid:product_id>/images/", image_views.images_upload, name="images_upload"),
+    path("<uuid:store_id>/products/<uuid:product_id>/images/order/", image_views.images_order, name="images_order"),
+    path(
+        "<uuid:store_id>/products/<uuid:product_id>/images/<uuid:image_id>/",
+        image_views.image_change,
+        name="image_change",
+    ),
     path(
         "<uuid:store_id>/products/<uuid:product_id>/attributes/",
         variation_views.product_attributes,

@@ -139,6 +139,7 @@ class VariationEditForm(_SaleBelowRegular, ChangesForm):
         "width",
         "height",
         "description",
+        "image_id",
     )
 
     sku = forms.CharField(
@@ -174,14 +175,32 @@ class VariationEditForm(_SaleBelowRegular, ChangesForm):
         label=_("Description"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"})
     )
 
+    image_id = forms.ChoiceField(label=_("Image"), required=False, widget=forms.RadioSelect)
+    image_file = forms.FileField(
+        label=_("Or upload an image"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or GIF. It becomes this variation's image, not part of the product's gallery."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+    )
+
     @classmethod
     def values_of(cls, variation):
-        return {name: getattr(variation, name) for name in cls.TRACKED}
+        values = {name: getattr(variation, name) for name in cls.TRACKED if name != "image_id"}
+        return {**values, "image_id": str(variation.image_id or "")}
 
-    def __init__(self, data=None, *, variation):
+    def __init__(self, data=None, files=None, *, variation, images=()):
         self.variation = variation
         original = self.values_of(variation)
-        super().__init__(data, initial=original, original=original, identity=variation.pk)
+        super().__init__(data, files=files, initial=original, original=original, identity=variation.pk)
+        # The product's images, and the variation's own one when it is not among them.
+        choices = {str(image.pk): image for image in images}
+        if variation.image_id and str(variation.image_id) not in choices and variation.image is not None:
+            choices[str(variation.image_id)] = variation.image
+        self.image_choices = choices
+        self.fields["image_id"].choices = [("", _("No image"))] + [
+            (key, image.alt_text or image.description or _("Image %(n)s") % {"n": index})
+            for index, (key, image) in enumerate(choices.items(), start=1)
+        ]
         keep_current_choice(self.fields["status"], variation.status, dict(VARIATION_STATUS_CHOICES))
         keep_current_choice(self.fields["stock_status"], variation.stock_status, STOCK_STATUS_LABELS)
         keep_current_choice(self.fields["backorders"], variation.backorders, dict(BACKORDER_CHOICES))

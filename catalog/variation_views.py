@@ -4,14 +4,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from catalog import selectors, services
+from catalog import images, selectors, services
 from catalog.edits import EditConflict
-from catalog.pages import apply_errors, errors_to_messages, status_labels
+from catalog.pages import apply_errors, errors_to_messages, refusals_as_messages, status_labels
 from catalog.variation_forms import ProductAttributeForm, VariationCreateForm, VariationEditForm, VariationForm
 from catalog.views import product_context
 from stores.access import CHANGE_CATALOG
@@ -130,18 +131,32 @@ def variation_edit(request, store_id, product_id, variation_id):
     """Every field of one variation; saving pushes the changed ones with its product."""
     access, store = store_for(request, store_id, CHANGE_CATALOG)
     variation = selectors.variation_get(access, store.pk, product_id, variation_id)
-    form = VariationEditForm(request.POST or None, variation=variation)
+    gallery = images.gallery_of(variation.product)
+    form = VariationEditForm(request.POST or None, request.FILES or None, variation=variation, images=gallery)
     if request.method == "POST" and form.is_valid():
         values = form.variation_values()
+        upload = form.cleaned_data.get("image_file")
+        if upload:
+            values.pop("image_id", None)  # the uploaded file is the variation's image
         try:
-            _saved, push = services.variation_update(
-                actor=request.user,
-                store_id=store.pk,
-                product_id=variation.product_id,
-                variation_id=variation.pk,
-                base=form.loaded_of(values),
-                **values,
-            )
+            with transaction.atomic():  # the fields and the uploaded image: one change, one push
+                _saved, push = services.variation_update(
+                    actor=request.user,
+                    store_id=store.pk,
+                    product_id=variation.product_id,
+                    variation_id=variation.pk,
+                    base=form.loaded_of(values),
+                    **values,
+                )
+                if upload:
+                    _saved, push = images.variation_image_upload(
+                        actor=request.user,
+                        store_id=store.pk,
+                        product_id=variation.product_id,
+                        variation_id=variation.pk,
+                        upload=upload,
+                        base=form.loaded_of(["image_id"]),
+                    )
         except EditConflict as conflict:
             form.show_conflict(conflict, VariationEditForm.values_of(conflict.current))
         except ValidationError as error:
@@ -160,6 +175,7 @@ def variation_edit(request, store_id, product_id, variation_id):
         "products",
         title,
         form=form,
+        upload_blocker=images.upload_blocker(store),
         variation=variation,
         product=variation.product,
         catalog_section="products",
@@ -178,7 +194,11 @@ def product_attributes(request, store_id, product_id):
     state = services.product_attributes_state(product)
     add_form = ProductAttributeForm(attributes=globals_, state=state, prefix="add")
     if request.method == "POST":
-        try:
+        conflict_message = _(
+            "Not saved: the attributes of this product changed since you opened this page. They are "
+            "shown as they are now; make your change again."
+        )
+        with refusals_as_messages(request, conflict_message):
             if request.POST.get("remove"):
                 base = signing.loads(request.POST.get("row-loaded", ""), salt=ProductAttributeForm.SALT)
                 services.product_attribute_remove(
@@ -199,20 +219,6 @@ def product_attributes(request, store_id, product_id):
             for errors in loaded.errors.values():
                 for error in errors:
                     messages.error(request, error)
-        except signing.BadSignature:
-            messages.error(
-                request, _("This form is out of date or incomplete: reload the page and make your change again.")
-            )
-        except EditConflict:
-            messages.error(
-                request,
-                _(
-                    "Not saved: the attributes of this product changed since you opened this page. They are "
-                    "shown as they are now; make your change again."
-                ),
-            )
-        except ValidationError as error:
-            errors_to_messages(request, error)
         state = services.product_attributes_state(product)
         rows = list(product.product_attributes.order_by("position", "name"))
     row_forms = [

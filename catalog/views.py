@@ -6,6 +6,7 @@ Each view resolves access (``stores.pages.store_for``), calls one selector or se
 renders. Writes need ``stores.change_catalog``; viewers get the same pages without controls.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.presenters import history_entries
-from catalog import selectors, services
+from catalog import images, selectors, services
 from catalog.edits import EditConflict
 from catalog.forms import (
     BULK_ACTION_CHOICES,
@@ -133,6 +134,13 @@ def product_context(request, access, store, detail, **extra):
         variation_forms.append((variation, VariationForm(variation=variation)))
     view_in_shop_url, edit_in_wordpress_url = product_links_out(product, store)
     varying = [attribute for attribute in detail.attributes if attribute.variation]
+    if can_edit:
+        extra.update(
+            images_loaded=images.sign_state(detail.images),
+            upload_blocker=images.upload_blocker(store),
+            upload_accept=images.ACCEPT,
+            upload_max_mb=f"{settings.PRODUCT_IMAGE_UPLOAD_MAX_BYTES / 1048576:g}",
+        )
     if product.type == "variable" and can_edit:
         extra.setdefault("variation_create_form", VariationCreateForm(attributes=varying))
         extra["missing_variations"] = len(services.missing_combinations(varying, detail.variations))

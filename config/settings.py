@@ -388,6 +388,8 @@ SYNC_IMAGE_TIMEOUT_SECONDS = env.float("SYNC_IMAGE_TIMEOUT_SECONDS", default=15.
 # Parallel image downloads per store after the data is written (0: the page concurrency).
 SYNC_IMAGE_CONCURRENCY = env.int("SYNC_IMAGE_CONCURRENCY", default=0)
 SYNC_IMAGE_MAX_BYTES = env.int("SYNC_IMAGE_MAX_BYTES", default=20 * 1024 * 1024)
+# The largest product image a person may upload (WooCommerce then downloads it from SITE_URL or S3).
+PRODUCT_IMAGE_UPLOAD_MAX_BYTES = env.int("PRODUCT_IMAGE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Open sync_errors are retried by the next runs up to this many times (then only by hand).
 SYNC_ERROR_MAX_RETRIES = env.int("SYNC_ERROR_MAX_RETRIES", default=10)
 # A pending/running run without a heartbeat for this long is considered dead.

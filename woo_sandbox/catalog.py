@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from operator import itemgetter
-from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import urlparse
 
 from .catalog_schema import (
     POST_ORDERBY,
@@ -19,6 +18,7 @@ from .catalog_schema import (
     VARIATION_STATUS_FILTER,
 )
 from .errors import ApiError, already_trashed, invalid_id
+from .media import attachment_from
 from .model import (
     PRODUCT_TYPES,
     STOCK_STATUSES,
@@ -26,7 +26,6 @@ from .model import (
     blank_variation,
     derive_priced,
     derive_product,
-    image,
     product_out,
     variation_as_product,
     variation_out,
@@ -57,6 +56,7 @@ class Catalog:
 
     def __init__(self, store: Store) -> None:
         self.s = store
+        self.local = threading.local()  # ``no_downloads``: set around the test helpers' writes
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -497,28 +497,8 @@ class Catalog:
         return list(refs.values())
 
     def image_from(self, value: dict[str, Any], stamp: tuple[str, str]) -> Record:
-        """An image given as ``{"id"}`` (existing attachment) or ``{"src"}`` (sideloaded)."""
-        media_id = parse_int(value.get("id")) or 0
-        if media_id:
-            if media_id not in self.s.media:
-                raise ApiError(400, "woocommerce_product_invalid_image_id", f"#{media_id} is an invalid image ID.")
-            img = dict(self.s.media[media_id])
-        elif value.get("src"):
-            src = str(value["src"])
-            if urlparse(src).scheme not in ("http", "https"):
-                raise ApiError(400, "woocommerce_product_image_upload_error", f"Error getting remote image {src}.")
-            # WooCommerce sideloads the file, so the stored src is on the shop, not the client's URL.
-            media_id = self.s.next_id("post")
-            img = image(
-                media_id, stamp, f"{self.s.base_url}/media/{media_id}.png", PurePosixPath(urlparse(src).path).stem
-            )
-        else:
-            raise ApiError(400, "woocommerce_product_invalid_image_id", "#0 is an invalid image ID.")
-        for key in ("name", "alt"):
-            if key in value:
-                img[key] = str(value[key])
-        self.s.media[media_id] = img
-        return img
+        """An image given as ``{"id"}`` (existing attachment) or ``{"src"}`` (downloaded)."""
+        return attachment_from(self.s, value, stamp, downloads=not getattr(self.local, "no_downloads", False))
 
     def find_term(self, attribute_id: int, option: str) -> Record | None:
         return self.s.attribute_term(attribute_id, option)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from catalog.models import (
     Product,
     ProductExport,
+    ProductImage,
     ProductImport,
     ProductVariation,
     StoreAttribute,
@@ -54,6 +55,9 @@ def make_dashboard_objects(store, offset=1000):
         )
         for woo_id, size, price in ((offset + 2, "S", Decimal("120.00")), (offset + 10, "M", Decimal("125.00")))
     )
+    image = ProductImage.objects.create(
+        store=store, product=product, original_url=f"https://shop.example.com/apron-{offset}.png", woo_id=offset + 11
+    )
     conflict = ProductConflict.objects.create(
         store=store,
         product=product,
@@ -98,6 +102,7 @@ def make_dashboard_objects(store, offset=1000):
     return {
         "product_id": product.pk,
         "variation_id": variation.pk,
+        "image_id": image.pk,
         "conflict_id": conflict.pk,
         "category_id": category.pk,
         "tag_id": tag.pk,

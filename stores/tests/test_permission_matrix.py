@@ -88,6 +88,13 @@ MATRIX = {
     "favicon": site_page(GET, anonymous=REDIRECT, member=REDIRECT, note="to the static icon"),
     "set_language": site_page(POST, anonymous=REDIRECT, member=REDIRECT, data={"language": "he", "next": "/"}),
     "invitation_accept": site_page(GET, anonymous=200, member=200, note="public one-time link"),
+    "uploaded_image": site_page(
+        GET,
+        anonymous=404,
+        member=404,
+        note="public (the shop downloads uploads from here); no file of that name exists",
+        url="/uploads/product-images/00000000-0000-0000-0000-000000000000/" + "0" * 32 + ".png",
+    ),
     # accounts
     "accounts:login": site_page(GET, anonymous=200, member=REDIRECT),
     "accounts:logout": site_page(POST, anonymous=LOGIN, member=LOGIN, note="signs out, back to the login page"),
@@ -153,6 +160,9 @@ MATRIX.update(
         "catalog:variations_generate": store_page(POST, **_WRITE),
         "catalog:variation_delete": store_page(POST, **_WRITE),
         "catalog:variation_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:images_upload": store_page(POST, **_WRITE),
+        "catalog:images_order": store_page(POST, **_WRITE),
+        "catalog:image_change": store_page(POST, **_WRITE, data={"action": "up"}),
         "catalog:product_attributes": store_page(GET, **_EDIT_PAGE),
         "catalog:conflict_resolve": store_page(POST, **_WRITE, data={"choice": "nonsense"}),
         "catalog:category_list": store_page(GET, **_VIEW),

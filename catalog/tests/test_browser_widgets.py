@@ -120,18 +120,25 @@ def test_a_description_formatted_with_the_editor_reaches_the_shop_and_shows(brow
     page.screenshot(path=str(ARTIFACTS / "widgets-en-editor.png"), full_page=True)
     page.locator("#id_description-link").press("Enter")
     assert "/edit/" in page.url and page.locator("#id_description-link").is_hidden()
+    # A last line after the list (Enter on an empty item leaves it), made a heading.
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Made in Portugal")
+    toolbar.get_by_role("button", name="Heading", exact=True).click()
     with page.expect_navigation():
         page.click("#product-form button[type=submit]")
 
     expected = (
         '<p><a href="https://example.com/care" rel="noopener noreferrer nofollow">Washed</a> <b>linen</b></p>'
-        "<ul><li>Cold wash</li><li>Line dry</li></ul>"
+        "<ul><li>Cold wash</li><li>Line dry</li></ul><h2>Made in Portugal</h2>"
     )
     assert in_shop(sandbox, product.woo_id)["description"] == expected
     page.click("details.description summary")
     assert page.locator(".description b", has_text="linen").is_visible()
     assert page.locator(".description a", has_text="Washed").get_attribute("href") == "https://example.com/care"
     assert page.locator(".description ul li").all_inner_texts() == ["Cold wash", "Line dry"]
+    assert page.locator(".description h2").inner_text() == "Made in Portugal"
     page.screenshot(path=str(ARTIFACTS / "widgets-en-product.png"), full_page=True)
 
     # Opened again, the description is in the editor as saved; Edit HTML shows its source.

@@ -12,7 +12,7 @@ import pytest
 
 from accounts.models import AppRole
 from accounts.services import user_create, user_role_grant
-from config.testing import API_KEY, ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, UNREACHABLE_URL
+from config.testing import API_KEY, ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, UNREACHABLE_URL, ShopClock
 from stores.models import StoreRole, StoreUser
 from stores.services import store_create
 
@@ -23,6 +23,12 @@ _emails = itertools.count(1)
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per password; no test is about the hasher's strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def shop_clock():
+    """The sandbox shop's clock, for a test that needs a later WooCommerce modified date."""
+    return ShopClock()
 
 
 @pytest.fixture

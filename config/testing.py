@@ -296,3 +296,18 @@ def self_signed_tls(directory):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     return context, str(cert_path)
+
+
+class ShopClock:
+    """The sandbox shop's clock: real time plus the seconds a test moved it on. WooCommerce's
+    modified dates have one-second steps; a test that needs a later one advances this clock
+    instead of sleeping a second."""
+
+    def __init__(self):
+        self.offset = 0.0
+
+    def __call__(self):
+        return time.time() + self.offset
+
+    def advance(self, seconds=1.0):
+        self.offset += seconds

@@ -42,10 +42,10 @@ def sha(content):
 
 
 @pytest.fixture
-def sandbox():
+def sandbox(shop_clock):
     from woo_sandbox import SandboxServer
 
-    server = SandboxServer(products=16, orders=0, seed=19, keys=[API_KEY]).start()
+    server = SandboxServer(products=16, orders=0, seed=19, keys=[API_KEY], clock=shop_clock).start()
     yield server
     server.stop()
 
@@ -200,12 +200,14 @@ def test_a_change_over_a_page_that_is_out_of_date_is_refused(client, synced, edi
 
 
 def test_images_changed_in_the_shop_meanwhile_open_a_conflict_instead_of_being_overwritten(
-    client, synced, editor, sandbox
+    client, synced, editor, sandbox, shop_clock
 ):
     remote, product = with_images(sandbox, synced, pull_count=2)
     rows = list(ProductImage.objects.filter(product=product).order_by("display_order"))
     token = loaded(client, synced, product)
-    # The shop owner changes an alt text in WordPress; no pull has brought it here yet.
+    # The shop owner changes an alt text in WordPress a second later (WooCommerce's dates have
+    # one-second steps); no pull has brought it here yet.
+    shop_clock.advance(1)
     images = sandbox.get_product(remote["id"])["images"]
     sandbox.update_product(remote["id"], images=[{"id": images[0]["id"], "alt": "Shop's alt"}, {"id": images[1]["id"]}])
     change = url("image_change", synced, product_id=product.pk, image_id=rows[1].pk)

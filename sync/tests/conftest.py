@@ -1,8 +1,6 @@
 """Fixtures for the sync tests: an in-process WooCommerce sandbox and a store connected to it
 (users and the unreachable ``store`` are the root conftest.py's)."""
 
-import time
-
 import pytest
 
 from config.testing import API_KEY
@@ -19,26 +17,6 @@ def fast_sync(settings, tmp_path):
     settings.SYNC_PAGE_CONCURRENCY = 4
     settings.SYNC_WATERMARK_OVERLAP_SECONDS = 300
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-class ShopClock:
-    """The sandbox shop's clock: real time plus the seconds a test moved it on. WooCommerce's
-    modified dates have one-second steps; a test that needs a later one advances this clock
-    instead of sleeping a second."""
-
-    def __init__(self):
-        self.offset = 0.0
-
-    def __call__(self):
-        return time.time() + self.offset
-
-    def advance(self, seconds=1.0):
-        self.offset += seconds
-
-
-@pytest.fixture
-def shop_clock():
-    return ShopClock()
 
 
 @pytest.fixture

@@ -13,6 +13,10 @@ request. The floors are the issues': list and detail pages under 100 ms (median)
 under 250 ms, the order list with its status counts and total, the customers list and a
 customer page under 60 ms (median; p95 under 100 ms); the ratio column is median / floor
 (below 1 is inside the floor).
+
+Row-level security (issue 15): every page is measured twice in the same run, requests
+alternating, as the web role under the policies ("RLS on", as in production) and as the
+connecting login, which bypasses them ("RLS off"); the last column is on / off (target <= 1.2).
 """
 
 import argparse
@@ -199,24 +203,39 @@ def build(products, orders):
     return Store.objects.get(pk=store.pk)
 
 
+def _rls(on):
+    """Requests run as ``storedesk_web`` under the policies (on), or as the owner login (off)."""
+    from config import rls
+
+    if not hasattr(rls, "_bench_enter"):
+        rls._bench_enter = rls.enter_web_request
+    rls.enter_web_request = rls._bench_enter if on else (lambda: rls._web.set(False))
+
+
 def measure(client, path, runs):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(3):
+    for on in (True, False, True, False):
+        _rls(on)
         response = client.get(path, secure=True)
         assert response.status_code == 200, (path, response.status_code)
-    timings = []
-    for _ in range(runs):
+    timings = {True: [], False: []}
+    for i in range(2 * runs):
+        on = i % 2 == 0
+        _rls(on)
         start = time.perf_counter()
         response = client.get(path, secure=True)
-        timings.append((time.perf_counter() - start) * 1000)
+        timings[on].append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200
+    _rls(True)
     with CaptureQueriesContext(connection) as captured:
         client.get(path, secure=True)
-    timings.sort()
-    p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
-    return statistics.median(timings), p95, len(captured)
+    results = {}
+    for on, values in timings.items():
+        values.sort()
+        results[on] = (statistics.median(values), values[max(0, round(0.95 * len(values)) - 1)])
+    return results, len(captured)
 
 
 def main():
@@ -282,12 +301,23 @@ def main():
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"\n{counts[0]:,} products, {counts[1]:,} orders; {args.runs} timed requests per page, DEBUG off")
     print(f"{os.cpu_count()} CPUs, load average {load} (other work on the machine slows every figure)\n")
-    header = f"{'page':40} {'median ms':>10} {'p95 ms':>8} {'floor ms':>9} {'ratio':>6} {'queries':>8}"
+    header = (
+        f"{'page':40} {'RLS on ms':>10} {'p95 ms':>8} {'RLS off ms':>10} {'p95 ms':>8} {'floor ms':>9}"
+        f" {'ratio':>6} {'queries':>8} {'on/off':>7}"
+    )
     print(header)
     print("-" * len(header))
+    worst = 0.0
     for label, path, floor in pages:
-        median, p95, queries = measure(client, path, args.runs)
-        print(f"{label:40} {median:10.1f} {p95:8.1f} {floor:9d} {median / floor:6.2f} {queries:8d}", flush=True)
+        results, queries = measure(client, path, args.runs)
+        (on, on95), (off, off95) = results[True], results[False]
+        worst = max(worst, on / off)
+        print(
+            f"{label:40} {on:10.1f} {on95:8.1f} {off:10.1f} {off95:8.1f} {floor:9d} {on / floor:6.2f} {queries:8d}"
+            f" {on / off:7.2f}",
+            flush=True,
+        )
+    print(f"\nworst RLS on/off ratio of a page: {worst:.2f} (target 1.2)")
 
 
 if __name__ == "__main__":

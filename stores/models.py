@@ -94,10 +94,13 @@ class Store(TimestampedModel):
         return self.name
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
-        # The default manager defers the credentials; reload every field this instance holds.
-        if fields is None and from_queryset is None:
-            deferred = self.get_deferred_fields()
-            fields = [f.attname for f in self._meta.concrete_fields if f.attname not in deferred]
+        # The default manager defers the credentials (and ``only()`` cannot undo a ``defer()``):
+        # reload from a plain queryset, every field this instance holds or the ones asked for.
+        if from_queryset is None:
+            from_queryset = models.QuerySet(type(self))
+            if fields is None:
+                deferred = self.get_deferred_fields()
+                fields = [f.attname for f in self._meta.concrete_fields if f.attname not in deferred]
         return super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
 

@@ -149,7 +149,7 @@ BEGIN
     INSERT INTO credential_access_logs (store_id, user_id, ip_address, user_agent)
     VALUES (
         p_store_id, me,
-        COALESCE(p_ip, CASE WHEN current_setting('storedesk.actor_ip', true) <> '' THEN current_setting('storedesk.actor_ip', true)::inet END),
+        host(COALESCE(p_ip, CASE WHEN current_setting('storedesk.actor_ip', true) <> '' THEN current_setting('storedesk.actor_ip', true)::inet END)),
         left(NULLIF(COALESCE(p_user_agent, current_setting('storedesk.actor_user_agent', true)), ''), 1000)
     );
     RETURN QUERY SELECT s.api_key, s.api_secret, s.webhook_secret FROM stores s WHERE s.id = p_store_id;
@@ -205,9 +205,9 @@ STORE_DATA = {
     "webhook_delivery_stats": ("view", "owner"),
     "webhook_apply_requests": ("view", "write"),
     "webhook_log_rate_limit": ("view", None),
-    # Agents: owners and managers (stores.view_insights).
+    # Agents: insights for owners and managers (stores.view_insights); alerts for every member.
     "agent_insights": ("write", "write"),
-    "agent_alerts": ("write", "write"),
+    "agent_alerts": ("view", "view"),  # the alerts centre: every member, who marks them read
     "agent_store_settings": ("view", "owner"),
 }
 
@@ -249,7 +249,8 @@ OTHER = {
     # Accounts
     "users": dict(read=OPEN, write=SELF_OR_SIGNING_IN, delete=ADMIN_ONLY),
     "profiles": dict(read=OPEN, write=SELF_OR_SIGNING_IN, delete=ADMIN_ONLY),
-    "user_roles": dict(read=ME_OR_ADMIN, write=ADMIN_ONLY),
+    # The team sees who is on it (the timesheet's person picker); others their own roles.
+    "user_roles": dict(read=f"(user_id = {ME} OR {TEAM})", write=ADMIN_ONLY),
     "users_groups": dict(read=ME_OR_ADMIN, write=ADMIN_ONLY),
     "users_user_permissions": dict(read=ME_OR_ADMIN, write=ADMIN_ONLY),
     # Audit: app admins read; the audit trigger (running as the writer) inserts; nobody on the
@@ -330,7 +331,8 @@ def _masked_json(column):
 
 # orders_summary, now every column of orders (viewers' order pages read it) and the acting user
 # of row-level security (web requests and grant_sql_access logins alike). Owned by the service
-# role, so it reads orders for everyone; its WHERE keeps each user to their stores. The service
+# role, so it reads orders for everyone; its WHERE keeps each user to their stores. Each helper
+# is a scalar sub-select (an initPlan: once per query; a join would call them for every row). The service
 # itself (workers, code outside a request) gets every row unmasked: orders.masking masks those
 # reads per user in Python, as before.
 VIEW = f"""
@@ -345,10 +347,9 @@ SELECT o.id, o.created_at, o.updated_at, o.woo_id, o.status, o.total,
        o.woo_created_at, o.woo_modified_at, o.date_paid, o.date_completed, o.synced_at, o.store_id,
        o.customer_woo_id, o.refunded_total
 FROM orders o
-CROSS JOIN (SELECT rls_is_admin() AS is_admin, rls_store_ids('view') AS view_ids,
-                   rls_store_ids('pii') AS pii_ids, rls_is_service() AS is_service) AS a
-CROSS JOIN LATERAL (SELECT a.is_service OR a.is_admin OR o.store_id = ANY (a.pii_ids) AS pii) AS p
-WHERE a.is_service OR a.is_admin OR o.store_id = ANY (a.view_ids);
+CROSS JOIN LATERAL (SELECT (SELECT rls_is_service()) OR (SELECT rls_is_admin())
+                           OR o.store_id = ANY ((SELECT rls_store_ids('pii'))::uuid[]) AS pii) AS p
+WHERE (SELECT rls_is_service()) OR (SELECT rls_is_admin()) OR o.store_id = ANY ((SELECT rls_store_ids('view'))::uuid[]);
 ALTER VIEW orders_summary OWNER TO {SERVICE_ROLE};
 GRANT SELECT ON orders_summary TO {WEB_ROLE}, {READER_ROLE};
 -- The inventory's other views answer with the caller's rows (security_invoker).

@@ -65,50 +65,18 @@ SYSTEM_ANOMALY = "anomaly"
 _SYSTEM_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
 _USER_AGENT_MAX = 512
 
+# Transaction control and session statements: no table is touched, no role matters.
+_CONTROL_PREFIXES = (
+    "savepoint", "release", "rollback", "commit", "begin", "start", "end", "set", "reset", "show",
+    "fetch", "move", "close", "discard", "listen", "unlisten", "notify", "deallocate", "vacuum", "checkpoint",
+)  # fmt: skip
 # Statements that never write rows of an audited table, or that cannot run inside a transaction
 # block (a multi-statement query is one): these are passed through untouched.
 _PASS_THROUGH_PREFIXES = (
-    "select",
-    "savepoint",
-    "release",
-    "rollback",
-    "commit",
-    "begin",
-    "start",
-    "end",
-    "set",
-    "reset",
-    "show",
-    "explain",
-    "declare",
-    "fetch",
-    "move",
-    "close",
-    "vacuum",
-    "analyze",
-    "checkpoint",
-    "discard",
-    "load",
-    "cluster",
-    "reindex",
-    "create",
-    "alter",
-    "drop",
-    "grant",
-    "revoke",
-    "comment",
-    "lock",
-    "listen",
-    "unlisten",
-    "notify",
-    "prepare",
-    "deallocate",
-    "refresh",
-    "truncate",
-    "security",
-    "call",
-    "copy",
-)
+    *_CONTROL_PREFIXES,
+    "select", "explain", "declare", "analyze", "load", "cluster", "reindex", "create", "alter", "drop",
+    "grant", "revoke", "comment", "lock", "prepare", "refresh", "truncate", "security", "call", "copy",
+)  # fmt: skip
 
 
 def _literal(value):
@@ -289,31 +257,6 @@ def _reads_rows(sql):
         return True
     head = sql.lstrip()[:12].lower()
     return head.startswith(("select", "explain")) or not head.startswith(_PASS_THROUGH_PREFIXES)
-
-
-# Transaction control and session statements: no table is touched, no role matters.
-_CONTROL_PREFIXES = (
-    "savepoint",
-    "release",
-    "rollback",
-    "commit",
-    "begin",
-    "start",
-    "end",
-    "set",
-    "reset",
-    "show",
-    "fetch",
-    "move",
-    "close",
-    "discard",
-    "listen",
-    "unlisten",
-    "notify",
-    "deallocate",
-    "vacuum",
-    "checkpoint",
-)
 
 
 def _touches_objects(sql):

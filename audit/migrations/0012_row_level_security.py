@@ -251,37 +251,46 @@ OTHER = {
     "profiles": dict(read=OPEN, write=SELF_OR_SIGNING_IN, delete=ADMIN_ONLY),
     # The team sees who is on it (the timesheet's person picker); others their own roles.
     "user_roles": dict(read=f"(user_id = {ME} OR {TEAM})", write=ADMIN_ONLY),
-    "users_groups": dict(read=ME_OR_ADMIN, write=ADMIN_ONLY),
-    "users_user_permissions": dict(read=ME_OR_ADMIN, write=ADMIN_ONLY),
     # Audit: app admins read; the audit trigger (running as the writer) inserts; nobody on the
     # web updates or deletes (retention is the service's cleanup job).
     "audit_logs": dict(read=ADMIN_ONLY, insert=OPEN, write=None, delete=None),
-    "anomaly_response_actions": dict(read=ADMIN_ONLY, write=ADMIN_ONLY),
-    "agent_execution_log": dict(read=ADMIN_ONLY, write=ADMIN_ONLY),
-    "scheduled_jobs": dict(read=ADMIN_ONLY, write=ADMIN_ONLY),
-    # The delivery tracker: the team.
-    "sprints": dict(read=TEAM_ONLY, write=TEAM_ONLY),
-    "tasks": dict(read=TEAM_ONLY, write=TEAM_ONLY),
-    "work_logs": dict(read=TEAM_ONLY, write=TEAM_ONLY),
-    "task_comments": dict(read=TEAM_ONLY, write=TEAM_ONLY),
-    "task_logs": dict(read=TEAM_ONLY, write=TEAM_ONLY),
-    "project_alerts": dict(read=TEAM_ONLY, write=TEAM_ONLY),
-    "bug_reports": dict(read=TEAM_ONLY, write=TEAM_ONLY),
-    "deployments": dict(read=TEAM_ONLY, write=TEAM_ONLY),
     # Django's and its libraries' tables: what the web needs, no store data.
     "django_session": dict(read=OPEN, write=OPEN, reader=False),
-    "django_content_type": dict(read=OPEN, write=ADMIN_ONLY),
-    "auth_permission": dict(read=OPEN, write=ADMIN_ONLY),
-    "auth_group": dict(read=OPEN, write=ADMIN_ONLY),
-    "auth_group_permissions": dict(read=OPEN, write=ADMIN_ONLY),
-    "django_admin_log": dict(read=ADMIN_ONLY, write=ADMIN_ONLY),
-    "guardian_userobjectpermission": dict(read=ME_OR_ADMIN, write=ADMIN_ONLY),
-    "guardian_groupobjectpermission": dict(read=ADMIN_ONLY, write=ADMIN_ONLY),
-    "axes_accessattempt": dict(read=OPEN, write=OPEN, reader=False),
-    "axes_accessattemptexpiration": dict(read=OPEN, write=OPEN, reader=False),
-    "axes_accessfailurelog": dict(read=OPEN, write=OPEN, reader=False),
-    "axes_accesslog": dict(read=OPEN, write=OPEN, reader=False),
 }
+_GROUPS = {
+    # One's own rows; app admins write.
+    ("users_groups", "users_user_permissions", "guardian_userobjectpermission"): dict(
+        read=ME_OR_ADMIN, write=ADMIN_ONLY
+    ),
+    # App admins only.
+    (
+        "anomaly_response_actions",
+        "agent_execution_log",
+        "scheduled_jobs",
+        "django_admin_log",
+        "guardian_groupobjectpermission",
+    ): dict(read=ADMIN_ONLY, write=ADMIN_ONLY),
+    # The delivery tracker: the team.
+    (
+        "sprints",
+        "tasks",
+        "work_logs",
+        "task_comments",
+        "task_logs",
+        "project_alerts",
+        "bug_reports",
+        "deployments",
+    ): dict(read=TEAM_ONLY, write=TEAM_ONLY),
+    # Everyone reads; app admins write.
+    ("django_content_type", "auth_permission", "auth_group", "auth_group_permissions"): dict(
+        read=OPEN, write=ADMIN_ONLY
+    ),
+    # Sign-in throttling, before anyone is signed in.
+    ("axes_accessattempt", "axes_accessattemptexpiration", "axes_accessfailurelog", "axes_accesslog"): dict(
+        read=OPEN, write=OPEN, reader=False
+    ),
+}
+OTHER.update({table: options for tables, options in _GROUPS.items() for table in tables})
 
 # The service role only (migrations' bookkeeping, the SQL logins' map).
 SERVICE_ONLY = ("django_migrations", "sql_access_logins")

@@ -6,12 +6,13 @@ Constants and row factories that tests import live in ``config/testing.py``.
 """
 
 import itertools
+from pathlib import Path
 
 import pytest
 
 from accounts.models import AppRole
 from accounts.services import user_create, user_role_grant
-from config.testing import API_KEY, PASSWORD, UNREACHABLE_URL
+from config.testing import API_KEY, ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, UNREACHABLE_URL
 from stores.models import StoreRole, StoreUser
 from stores.services import store_create
 
@@ -99,3 +100,20 @@ def eager_tasks():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = before
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright: one browser per test module and test process (a
+    launch costs seconds); each test opens its own context, so no cookie or page is shared."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's Chromium is not installed")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API keeps an event loop in this thread; the ORM calls are plain sync code.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_api.sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield instance
+            instance.close()

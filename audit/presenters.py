@@ -27,6 +27,7 @@ BOOKKEEPING_FIELDS = frozenset(
         "created_at",
         "updated_at",
         "synced_at",
+        "activity_synced_at",
         "woo_modified_at",
         "woo_created_at",
         "date_modified",

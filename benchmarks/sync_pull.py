@@ -5,9 +5,20 @@
                                              [--image-concurrency N] [--without-audit-triggers]
                                              [--db-runs 5] [--reuse-database]
 
+Everything issue 22 asks for comes out of one run with the defaults (10,000 products, ~29,000
+variations, 20,000 orders, 50 ms per request, concurrency 8):
+
+    .venv/bin/python benchmarks/sync_pull.py
+
+It takes about 6 minutes on an idle 2-core machine (an estimate: the run uses about 3 min 40 s
+of this process's CPU; on a shared machine at load ~20 it took 28 minutes). ``--no-images`` skips
+the 40,000 image files (about a minute idle). Every run's figures are printed, never only the
+best one; run it on an idle machine, the database figures follow the load.
+
 The sandbox runs in its own process (so this process is the worker being measured) with
 ``--latency-ms`` added to every API request (not to image files); the database is a separate
-one (``storedesk_bench_sync``, or ``BENCH_DATABASE_URL``). Phases:
+one (``storedesk_bench_sync``, or ``BENCH_DATABASE_URL`` naming ``storedesk_bench_sync_<suffix>``
+so that several people can run it at once). Phases:
 
 1. full pull of a fresh store, in its two parts: the API part (every entity: requests, wall
    time, database time, rows written per second of database time) and the image files, copied
@@ -42,6 +53,7 @@ always enabled first.
 """
 
 import argparse
+import gc
 import json
 import multiprocessing
 import os
@@ -113,21 +125,48 @@ class DbTimer:
             self.statements += 1
 
 
+class GcPauses:
+    """Time this process spends in Python's cyclic garbage collector (every thread stops)."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self.count = 0
+        self._started = None
+        gc.callbacks.append(self)
+
+    def __call__(self, phase, info):
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self._started is not None:
+            self.seconds += time.perf_counter() - self._started
+            self.count += 1
+            self._started = None
+
+    def close(self):
+        gc.callbacks.remove(self)
+
+
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def is_benchmark_database(name):
+    return name == "storedesk_bench_sync" or name.startswith("storedesk_bench_sync_")
+
+
 def drop_benchmark_database():
     """The database figure is for a freshly created database: drop this benchmark's own one
-    (never another: only ``storedesk_bench_sync``), ``setup()`` creates and migrates it again."""
+    (never another: only ``storedesk_bench_sync`` or ``storedesk_bench_sync_<suffix>``, so that
+    several people can run it side by side), ``setup()`` creates and migrates it again."""
     import psycopg
     from psycopg import sql
 
     parts = urlsplit(os.environ["BENCH_DATABASE_URL"])
-    if parts.path.lstrip("/") != "storedesk_bench_sync":
+    name = parts.path.lstrip("/")
+    if not is_benchmark_database(name):
         return
     with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier("storedesk_bench_sync")))
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def clean_database():
@@ -137,7 +176,7 @@ def clean_database():
 
     from stores.models import Store
 
-    if connection.settings_dict["NAME"] == "storedesk_bench_sync":
+    if is_benchmark_database(connection.settings_dict["NAME"]):
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE stores CASCADE")
     else:
@@ -363,24 +402,38 @@ def fresh_full_pulls(shop, count, results):
     from sync.models import SyncRunKind
 
     figures = results["full"]["db_runs_server_rows_per_s"]
+    process = results["full"]["db_runs_process_rows_per_s"]
     fetch_images, settings.SYNC_FETCH_IMAGES = settings.SYNC_FETCH_IMAGES, False
     try:
         for number in range(count):
             store = make_store(f"bench db {number} {time.time():.0f}", shop.url)
             run, wall, timer, phases = pull(store, SyncRunKind.FULL)
-            figures.append(round(api_figures(run, wall, timer, phases)[3]))
+            api_wall, api_db, api_rows, server_rate = api_figures(run, wall, timer, phases)
+            results["full"]["api_walls"].append(api_wall)
+            figures.append(round(server_rate))
+            process.append(round(api_rows / api_db) if api_db else 0)
+            print(
+                f"   full pull {number + 2}: {run.status}, {api_rows} rows, {figures[-1]:,} rows/s of PostgreSQL's "
+                f"time, {process[-1]:,} as this process sees it; API part {api_wall:.1f} s"
+            )
     finally:
         settings.SYNC_FETCH_IMAGES = fetch_images
-    lowest = min(figures)
+    lowest, lowest_process = min(figures), min(process)
     print(
         f"   database, {len(figures)} consecutive full pulls: {', '.join(f'{f:,}' for f in figures)} rows/s of "
-        f"PostgreSQL's time; lowest {lowest:,} (floor 15,000: {verdict(lowest >= 15_000)})"
+        f"PostgreSQL's time; lowest {lowest:,} (floor 15,000: {verdict(lowest >= 15_000)}; aim 25,000)"
+    )
+    print(
+        f"             as this process sees it: {', '.join(f'{f:,}' for f in process)} rows/s; "
+        f"lowest {lowest_process:,} (floor 15,000: {verdict(lowest_process >= 15_000)})"
     )
 
 
 def compare_with_fallback(args, results):
     """The same shop as an older WooCommerce (no ``GET /variations``): one request per variable
-    product for the variations. Its API part against the full pull's (at least 3x slower)."""
+    product for the variations. Its API part against the full pull's with ``/variations`` (at
+    least 3x slower): against the last of the consecutive full pulls, the one closest in time
+    (on a shared machine the load changes from one minute to the next), every one printed."""
     from django.conf import settings
 
     from sync.models import SyncRunKind
@@ -394,7 +447,8 @@ def compare_with_fallback(args, results):
         settings.SYNC_FETCH_IMAGES = fetch_images
         old.stop()
     api_wall = api_figures(run, wall, timer, phases)[0]
-    ours = results["full"]["api_wall"]
+    walls = results["full"]["api_walls"]
+    ours = walls[-1]
     ratio = api_wall / ours if ours else 0
     variations = run.stats["entities"]["variations"]
     print(
@@ -402,8 +456,9 @@ def compare_with_fallback(args, results):
         f"({variations['requests']} for variations, {variations['listing']}), API part {api_wall:.1f} s"
     )
     print(
-        f"   with /variations  {results['full']['api_requests']} requests, API part {ours:.1f} s: "
-        f"{ratio:.1f}x faster (target at least 3x: {verdict(ratio >= 3)})"
+        f"   with /variations  {results['full']['api_requests']} requests, API part {ours:.1f} s (the last full pull; "
+        f"all {len(walls)}: {', '.join(f'{w:.1f}' for w in walls)} s): {ratio:.1f}x faster "
+        f"(target at least 3x: {verdict(ratio >= 3)})"
     )
     results["fallback"] = {"requests": run.requests_made, "api_wall": api_wall, "ratio": ratio}
 
@@ -458,7 +513,11 @@ def run_phases(args):
         )
         store = make_store(f"bench {time.time():.0f}", shop.url)
 
-        run, wall, timer, phases = pull(store, SyncRunKind.FULL)
+        gc_pauses = GcPauses()
+        try:
+            run, wall, timer, phases = pull(store, SyncRunKind.FULL)
+        finally:
+            gc_pauses.close()
         client = run.stats["client"]
         api = run.requests_made
         images = run.stats["entities"].get("images", {})
@@ -487,10 +546,17 @@ def run_phases(args):
             f"({api_server:.1f} s executing; floor 15,000: {verdict(server_rows_per_s >= 15_000)})"
         )
         print(f"                     {rows_per_s:,.0f} rows/s of database time as this process sees it")
+        limit = api * latency / args.concurrency
         print(
-            f"   floor             1.5 x {api} x {latency:.3f} s / {args.concurrency} + {api_db:.1f} s "
-            f"= {bound:.1f} s;  API part {api_wall:.1f} s: {verdict(api_wall <= bound)}"
+            f"   latency limit     {api} x {latency:.3f} s / {args.concurrency} = {limit:.1f} s;  "
+            f"API part {api_wall:.1f} s = {api_wall / limit:.1f}x "
+            f"(target at most 1.5x: {verdict(api_wall <= 1.5 * limit)})"
         )
+        print(
+            f"   with the writes   1.5 x {limit:.1f} s + {api_db:.1f} s of database time = {bound:.1f} s;  "
+            f"API part {api_wall:.1f} s: {verdict(api_wall <= bound)}"
+        )
+        print(f"   Python GC pauses  {gc_pauses.seconds:.1f} s in {gc_pauses.count} collections during the run")
         if images.get("skipped"):
             print(f"   image files       skipped: {images['skipped']}")
         else:
@@ -527,6 +593,8 @@ def run_phases(args):
 
         print(f"   requests          {api} with /variations (target at most 1,000: {verdict(api <= 1_000)})")
         results["full"]["db_runs_server_rows_per_s"] = [round(server_rows_per_s)]
+        results["full"]["db_runs_process_rows_per_s"] = [round(rows_per_s)]
+        results["full"]["api_walls"] = [api_wall]
         fresh_full_pulls(shop, args.db_runs - 1, results)
         compare_with_fallback(args, results)
 

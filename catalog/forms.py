@@ -2,15 +2,11 @@
 query), so a submitted term is validated against the store's own terms."""
 
 import datetime
-import re
 import uuid
 from decimal import Decimal
-from urllib.parse import unquote
 
 from django import forms
 from django.core import signing
-from django.utils.html import format_html
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from catalog.edits import EditConflict, same_value
@@ -21,6 +17,7 @@ from catalog.selectors import (
     ProductFilters,
 )
 from catalog.services import BULK_LIMIT, PRODUCT_EDITABLE_FIELDS
+from catalog.widgets import MarkedCheckbox, RichTextarea, SearchableSelectMultiple
 
 PRODUCT_STATUS_CHOICES = [
     ("publish", _("Published")),
@@ -53,7 +50,7 @@ CATALOG_VISIBILITY_LABELS = dict(CATALOG_VISIBILITY_CHOICES)
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0")}
 
 
-def _money_field(label, **kwargs):
+def money_field(label, **kwargs):
     return forms.DecimalField(
         label=label,
         required=False,
@@ -275,34 +272,8 @@ class ProductFilterForm(forms.Form):
         )
 
 
-class _PostedWhenEmpty:
-    """A widget that browsers omit when nothing is chosen (a multi-select, a checkbox), with an
-    empty hidden input of the same name before it: a post without the name leaves the field
-    unchanged, a post with only the marker clears it."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        return format_html('<input type="hidden" name="{}" value="">', name) + super().render(
-            name, value, attrs, renderer
-        )
-
-    def value_omitted_from_data(self, data, files, name):
-        return name not in data
-
-
-class MarkedSelectMultiple(_PostedWhenEmpty, forms.SelectMultiple):
-    def value_from_datadict(self, data, files, name):
-        return [value for value in super().value_from_datadict(data, files, name) if value != ""]
-
-
-class MarkedCheckbox(_PostedWhenEmpty, forms.CheckboxInput):
-    def value_from_datadict(self, data, files, name):
-        # The checkbox follows its marker: checked posts ["", "on"].
-        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
-        return super().value_from_datadict({name: values[-1]} if values else {}, files, name)
-
-
 class TermMultipleChoiceField(forms.TypedMultipleChoiceField):
-    widget = MarkedSelectMultiple
+    widget = SearchableSelectMultiple
 
     def __init__(self, **kwargs):
         super().__init__(coerce=int, required=False, **kwargs)
@@ -324,8 +295,8 @@ class ProductForm(ChangesForm):
     )
     status = forms.ChoiceField(label=_("Status"), choices=PRODUCT_STATUS_CHOICES, initial="publish")
     type = forms.ChoiceField(label=_("Type"), choices=PRODUCT_TYPE_CHOICES, initial="simple")
-    price = _money_field(_("Regular price"))
-    sale_price = _money_field(_("Sale price"), help_text=_("Lower than the regular price; empty for no sale."))
+    price = money_field(_("Regular price"))
+    sale_price = money_field(_("Sale price"), help_text=_("Lower than the regular price; empty for no sale."))
     confirm_clear_price = forms.BooleanField(
         label=_("Yes, remove the price of this published product (it can no longer be bought)"), required=False
     )
@@ -346,18 +317,18 @@ class ProductForm(ChangesForm):
         label=_("Short description"),
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+        widget=RichTextarea(attrs={"rows": 3}),
     )
     description = forms.CharField(
-        label=_("Description"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"})
+        label=_("Description"), required=False, strip=False, widget=RichTextarea(attrs={"rows": 8})
     )
     categories = TermMultipleChoiceField(label=_("Categories"))
     tags = TermMultipleChoiceField(label=_("Tags"))
     brands = TermMultipleChoiceField(label=_("Brands"))
-    weight = _money_field(_("Weight"))
-    length = _money_field(_("Length"))
-    width = _money_field(_("Width"))
-    height = _money_field(_("Height"))
+    weight = money_field(_("Weight"))
+    length = money_field(_("Length"))
+    width = money_field(_("Width"))
+    height = money_field(_("Height"))
 
     @classmethod
     def values_of(cls, product):
@@ -435,54 +406,6 @@ class ProductForm(ChangesForm):
             else:
                 values[name] = data.get(name)
         return values
-
-
-class VariationForm(ChangesForm):
-    """Inline edit of one variation's prices and stock. Its prefix is the variation's full id, so
-    the inputs of every row belong to their own row's form."""
-
-    TRACKED = ("regular_price", "sale_price", "stock_quantity")
-
-    regular_price = _money_field(_("Regular price"))
-    sale_price = _money_field(_("Sale price"))
-    stock_quantity = forms.IntegerField(
-        label=_("Stock"),
-        required=False,
-        min_value=0,
-        max_value=10_000_000,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
-    )
-    confirm_clear_price = forms.BooleanField(label=_("Yes, remove the price"), required=False)
-
-    @staticmethod
-    def prefix_for(variation):
-        return f"v{variation.pk.hex}"
-
-    @classmethod
-    def values_of(cls, variation):
-        return {name: getattr(variation, name) for name in cls.TRACKED}
-
-    def __init__(self, data=None, *, variation):
-        self.variation = variation
-        original = self.values_of(variation)
-        super().__init__(
-            data, initial=original, original=original, identity=variation.pk, prefix=self.prefix_for(variation)
-        )
-        self.asks_price_confirmation = False
-
-    def clean(self):
-        data = super().clean()
-        regular, sale = data.get("regular_price"), data.get("sale_price")
-        if regular is not None and sale is not None and sale >= regular:
-            self.add_error("sale_price", _("Lower than the regular price."))
-        clears_price = not self.errors and "regular_price" in self.changed_fields() and regular is None
-        if clears_price and self.variation.status == "publish" and not data.get("confirm_clear_price"):
-            self.asks_price_confirmation = True
-            self.add_error("regular_price", _("Confirm that this variation's price should be removed."))
-        return data
-
-    def variation_values(self):
-        return {name: self.cleaned_data.get(name) for name in self.changed_fields()}
 
 
 BULK_ACTION_CHOICES = [
@@ -579,326 +502,3 @@ class BulkActionForm(forms.Form):
             names = self.terms.names({"category": "categories", "tag": "tags", "brand": "brands"}[kind])
             kwargs["term"] = (kind, int(woo_id), names.get(int(woo_id), "").strip(), "")
         return kwargs
-
-
-# --- taxonomies -------------------------------------------------------------------------------
-
-
-_SLUG = re.compile(r"^[-\w%]+$")
-
-
-def validate_woo_slug(value):
-    """A slug as WooCommerce stores it: letters, digits, "-" and "_", where non-ASCII letters may
-    come percent-encoded (``%d7%a9...`` is a Hebrew slug)."""
-    try:
-        decoded = unquote(value, errors="strict")
-    except UnicodeDecodeError:
-        decoded = None
-    if not _SLUG.match(value) or decoded is None or not re.match(r"^[-\w]+$", decoded):
-        raise forms.ValidationError(_("Enter a slug of letters, numbers, underscores or hyphens."), code="invalid_slug")
-
-
-class TermForm(ChangesForm):
-    """A category, tag, brand, global attribute or attribute term; fields per kind."""
-
-    TRACKED = (
-        "name",
-        "slug",
-        "description",
-        "parent",
-        "display",
-        "menu_order",
-        "image_url",
-        "logo_url",
-        "type",
-        "order_by",
-        "has_archives",
-    )
-    FIELD_OF = {"parent_woo_id": "parent"}
-
-    name = forms.CharField(label=_("Name"), max_length=200, strip=False)
-    slug = forms.CharField(
-        label=_("Slug"),
-        required=False,
-        max_length=200,
-        validators=[validate_woo_slug],
-        widget=forms.TextInput(attrs={"dir": "ltr"}),
-        help_text=_("The URL-friendly name. Leave empty to derive it from the name."),
-    )
-    description = forms.CharField(
-        label=_("Description"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    parent = forms.TypedChoiceField(label=_("Parent category"), required=False, coerce=int, empty_value=None)
-    display = forms.ChoiceField(
-        label=_("Display type"),
-        required=False,
-        choices=[
-            ("default", _("Default")),
-            ("products", _("Products")),
-            ("subcategories", _("Subcategories")),
-            ("both", _("Both")),
-        ],
-    )
-    menu_order = forms.IntegerField(label=_("Menu order"), required=False, min_value=0, max_value=100000)
-    image_url = forms.URLField(label=_("Image URL"), required=False, assume_scheme="https")
-    logo_url = forms.URLField(label=_("Logo URL"), required=False, assume_scheme="https")
-    type = forms.ChoiceField(label=_("Type"), required=False, choices=[("select", _("Select"))])
-    order_by = forms.ChoiceField(
-        label=_("Default sort order"),
-        required=False,
-        choices=[
-            ("menu_order", _("Custom ordering")),
-            ("name", _("Name")),
-            ("name_num", _("Name (numeric)")),
-            ("id", _("Term ID")),
-        ],
-    )
-    has_archives = forms.BooleanField(label=_("Enable archives"), required=False, widget=MarkedCheckbox)
-
-    FIELDS = {
-        "category": ("name", "slug", "parent", "description", "display", "menu_order", "image_url"),
-        "tag": ("name", "slug", "description"),
-        "brand": ("name", "slug", "description", "logo_url"),
-        "attribute": ("name", "slug", "type", "order_by", "has_archives"),
-        "attribute_term": ("name", "slug", "description", "menu_order"),
-    }
-
-    @classmethod
-    def values_of(cls, kind, instance):
-        """The term's values in the form's terms (``parent`` is the parent's WooCommerce id)."""
-        return {
-            name: getattr(instance, "parent_woo_id" if name == "parent" else name, None) for name in cls.FIELDS[kind]
-        }
-
-    def __init__(self, data=None, *, kind, instance=None, parent_choices=()):
-        self.kind = kind
-        self.instance = instance
-        original = self.values_of(kind, instance) if instance is not None else None
-        super().__init__(
-            data, initial=original or {}, original=original, identity=f"{kind}:{instance.pk if instance else ''}"
-        )
-        for name in list(self.fields):
-            if name not in (*self.FIELDS[kind], "loaded"):
-                del self.fields[name]
-        if "parent" in self.fields:
-            own = getattr(instance, "woo_id", None)
-            self.fields["parent"].choices = [("", _("None (top level)"))] + [
-                (woo_id, label) for woo_id, label in parent_choices if woo_id != own
-            ]
-        if instance is not None:
-            if "slug" in self.fields:
-                self.fields["slug"].required = True
-                self.fields["slug"].help_text = ""
-            for name in ("parent", "display", "type", "order_by"):
-                if name in self.fields:
-                    keep_current_choice(self.fields[name], original.get(name))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("name") is not None and not data["name"].strip():
-            self.add_error("name", _("Enter a name."))
-        return data
-
-    def values(self):
-        """The changed fields' values for ``taxonomy_save`` (every field for a new term)."""
-        changed = set(self.changed_fields())
-        data = {name: value for name, value in self.cleaned_data.items() if name in changed}
-        if "description" in data:
-            data["description"] = self.typed_text("description", data["description"]) or ""
-        if "parent" in data:
-            data["parent_woo_id"] = data.pop("parent")
-        if "slug" in data and not data["slug"]:
-            data["slug"] = slugify(self.cleaned_data["name"], allow_unicode=True) or None
-        for name in ("description", "image_url", "logo_url"):
-            if name in data and data[name] == "":
-                data[name] = None if name != "description" else ""
-        if "menu_order" in data and data["menu_order"] is None:
-            data["menu_order"] = 0
-        if "display" in data and not data["display"]:
-            data["display"] = "default"
-        if "type" in data and not data["type"]:
-            data["type"] = "select"
-        if "order_by" in data and not data["order_by"]:
-            data["order_by"] = "menu_order"
-        return data
-
-
-class _SaleBelowRegular:
-    """A form whose sale price must stay below its regular price."""
-
-    def clean(self):
-        data = super().clean()
-        regular, sale = data.get("regular_price"), data.get("sale_price")
-        if regular is not None and sale is not None and sale >= regular:
-            self.add_error("sale_price", _("The sale price must be lower than the regular price."))
-        return data
-
-
-class VariationCreateForm(_SaleBelowRegular, forms.Form):
-    """A new variation: one option per attribute used for variations ("any" allowed), its
-    prices, SKU and stock."""
-
-    regular_price = _money_field(_("Regular price"))
-    sale_price = _money_field(_("Sale price"))
-    sku = forms.CharField(
-        label=_("SKU"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
-    )
-    stock_quantity = forms.IntegerField(
-        label=_("Stock quantity"),
-        required=False,
-        min_value=0,
-        max_value=10_000_000,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
-    )
-
-    def __init__(self, data=None, *, attributes):
-        super().__init__(data, prefix="newvar")
-        self.attributes = list(attributes)
-        for index, attribute in enumerate(self.attributes):
-            self.fields[f"option_{index}"] = forms.ChoiceField(
-                label=attribute.name,
-                required=False,
-                choices=[("", _("Any %(attribute)s") % {"attribute": attribute.name})]
-                + [(option, option) for option in attribute.options],
-            )
-
-    def option_fields(self):
-        return [self[f"option_{index}"] for index in range(len(self.attributes))]
-
-    def service_kwargs(self):
-        data = self.cleaned_data
-        chosen = {attribute.name: data.get(f"option_{i}") or "" for i, attribute in enumerate(self.attributes)}
-        values = {name: data.get(name) for name in ("regular_price", "sale_price", "sku", "stock_quantity")}
-        return {"attributes": chosen, **values}
-
-
-BACKORDER_CHOICES = [
-    ("no", _("Do not allow")),
-    ("notify", _("Allow, but notify the customer")),
-    ("yes", _("Allow")),
-]
-VARIATION_STATUS_CHOICES = [("publish", _("Enabled")), ("private", _("Disabled"))]
-
-
-class VariationEditForm(_SaleBelowRegular, ChangesForm):
-    """Every field a shop edits on a variation; saves and pushes only the changed ones."""
-
-    TRACKED = (
-        "sku",
-        "status",
-        "regular_price",
-        "sale_price",
-        "date_on_sale_from",
-        "date_on_sale_to",
-        "stock_quantity",
-        "stock_status",
-        "backorders",
-        "weight",
-        "length",
-        "width",
-        "height",
-        "description",
-    )
-
-    sku = forms.CharField(
-        label=_("SKU"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
-    )
-    status = forms.ChoiceField(label=_("Status"), choices=VARIATION_STATUS_CHOICES)
-    regular_price = _money_field(_("Regular price"))
-    sale_price = _money_field(_("Sale price"))
-    date_on_sale_from = forms.DateField(
-        label=_("Sale starts"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_on_sale_to = forms.DateField(
-        label=_("Sale ends"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    stock_quantity = forms.IntegerField(
-        label=_("Stock quantity"),
-        required=False,
-        min_value=0,
-        max_value=10_000_000,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
-        help_text=_("Empty: WooCommerce does not count this variation's stock."),
-    )
-    stock_status = forms.ChoiceField(label=_("Stock status"), choices=STOCK_STATUS_CHOICES)
-    backorders = forms.ChoiceField(label=_("Backorders"), choices=BACKORDER_CHOICES)
-    weight = _money_field(_("Weight"))
-    length = _money_field(_("Length"))
-    width = _money_field(_("Width"))
-    height = _money_field(_("Height"))
-    description = forms.CharField(
-        label=_("Description"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"})
-    )
-
-    @classmethod
-    def values_of(cls, variation):
-        return {name: getattr(variation, name) for name in cls.TRACKED}
-
-    def __init__(self, data=None, *, variation):
-        self.variation = variation
-        original = self.values_of(variation)
-        super().__init__(data, initial=original, original=original, identity=variation.pk)
-        keep_current_choice(self.fields["status"], variation.status, dict(VARIATION_STATUS_CHOICES))
-        keep_current_choice(self.fields["stock_status"], variation.stock_status, STOCK_STATUS_LABELS)
-        keep_current_choice(self.fields["backorders"], variation.backorders, dict(BACKORDER_CHOICES))
-
-    def variation_values(self):
-        values = {}
-        for name in self.changed_fields():
-            value = self.cleaned_data.get(name)
-            values[name] = self.typed_text(name, value) or None if name == "description" else value
-        return values
-
-
-class ProductAttributeForm(forms.Form):
-    """Add or change one attribute of a product. ``loaded`` is the signed state of the product's
-    attributes the page showed, so a save over someone else's change is a conflict."""
-
-    SALT = "catalog.edit.ProductAttributeForm"
-
-    global_attribute = forms.TypedChoiceField(label=_("Attribute"), required=False, coerce=str, empty_value=None)
-    name = forms.CharField(label=_("Custom attribute name"), required=False, max_length=200)
-    options = forms.CharField(
-        label=_("Values"),
-        max_length=4000,
-        help_text=_("Separate values with “|”. For a global attribute, use the names of its terms."),
-        widget=forms.TextInput(attrs={"dir": "auto"}),
-    )
-    visible = forms.BooleanField(label=_("Visible on the product page"), required=False, initial=True)
-    variation = forms.BooleanField(label=_("Used for variations"), required=False)
-    loaded = forms.CharField(widget=forms.HiddenInput)
-
-    def __init__(self, data=None, *, attributes, state, prefix=None, initial=None, auto_id="id_%s"):
-        super().__init__(data, prefix=prefix, initial={**(initial or {}), "loaded": self.sign(state)}, auto_id=auto_id)
-        self.fields["global_attribute"].choices = [("", _("A custom attribute"))] + [
-            (str(attribute.pk), attribute.name) for attribute in attributes
-        ]
-
-    @classmethod
-    def sign(cls, state):
-        return signing.dumps(state, salt=cls.SALT, compress=True)
-
-    def clean_loaded(self):
-        try:
-            return signing.loads(self.cleaned_data["loaded"], salt=self.SALT)
-        except signing.BadSignature:
-            raise forms.ValidationError(
-                _("This form is out of date or incomplete: reload the page and make your change again.")
-            ) from None
-
-    def service_kwargs(self):
-        data = self.cleaned_data
-        return {
-            "global_attribute_id": data.get("global_attribute"),
-            "name": data.get("name") or "",
-            "options": data["options"].split("|"),
-            "visible": data.get("visible"),
-            "variation": data.get("variation"),
-            "base": data["loaded"],
-        }

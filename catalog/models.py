@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F
@@ -17,6 +18,7 @@ from config.db import (
     trigram_index,
     updated_at,
 )
+from config.exports import ExportJob
 from stores.models import Store
 
 
@@ -333,3 +335,36 @@ class StoreBrand(TaxonomyFields):
         db_table = "store_brands"
         ordering = ["name"]
         constraints = _taxonomy_constraints("store_brands")
+
+
+class ProductExport(ExportJob):
+    """A large CSV export of a product list (``catalog.exports``), for the person who asked."""
+
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="product_exports")
+
+    class Meta:
+        db_table = "product_exports"
+
+
+class ProductImport(UUIDModel):
+    """A CSV of price and stock changes by SKU (``catalog.imports``): checked, previewed to the
+    person who uploaded it (``rows`` as read, ``changes`` what they would change), then applied
+    once and pushed (``push_ids``: the push operations, for the progress page)."""
+
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="product_imports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DB_CASCADE, related_name="+")
+    file_name = models.TextField(blank=True, default="")
+    status = models.TextField(default="preview")  # preview, applied
+    rows = models.JSONField(default=list)  # [[line, sku, {column: text}], ...]
+    changes = models.JSONField(default=list)  # [{kind, id, product_id, sku, name, fields: {f: [old, new]}}]
+    unchanged = models.IntegerField(default=0)
+    without_sku = models.IntegerField(default=0)  # rows left out: no SKU to find them by
+    push_ids = models.JSONField(default=list)
+    created_at = created_at()
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "product_imports"
+
+    def __str__(self):
+        return f"import {self.pk} ({self.status})"

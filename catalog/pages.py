@@ -1,8 +1,17 @@
 """Small helpers of the dashboard's pages (htmx partials, safe ``next`` URLs, query strings); the
 store page itself is built by ``stores.pages``."""
 
+from contextlib import contextmanager
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from catalog.edits import EditConflict
+from catalog.forms import CATALOG_VISIBILITY_LABELS, PRODUCT_STATUS_LABELS, PRODUCT_TYPE_LABELS, STOCK_STATUS_LABELS
 
 
 def htmx_target(request, target_id):
@@ -19,8 +28,52 @@ def safe_next(request, fallback):
     return fallback
 
 
+PER_PAGE = 50
+
+
 def query_without(request, *names):
     params = request.GET.copy() if request.GET else QueryDict(mutable=True)
     for name in names:
         params.pop(name, None)
     return params.urlencode()
+
+
+def status_labels():
+    """The catalog's choice labels, for templates that show a product's or variation's state."""
+    return {
+        "status_labels": PRODUCT_STATUS_LABELS,
+        "type_labels": PRODUCT_TYPE_LABELS,
+        "stock_labels": STOCK_STATUS_LABELS,
+        "visibility_labels": CATALOG_VISIBILITY_LABELS,
+    }
+
+
+def errors_to_messages(request, error):
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def apply_errors(form, error):
+    """A service's ``ValidationError`` on the form: per field where the form has that field."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@contextmanager
+def refusals_as_messages(request, conflict_message):
+    """A change refused by its service, told to the person as messages: a form token that is not
+    ours (out of date or tampered with), ``conflict_message`` for a change made meanwhile, and
+    the service's own validation messages."""
+    try:
+        yield
+    except signing.BadSignature:
+        messages.error(
+            request, _("This form is out of date or incomplete: reload the page and make your change again.")
+        )
+    except EditConflict:
+        messages.error(request, conflict_message)
+    except ValidationError as error:
+        errors_to_messages(request, error)

@@ -160,6 +160,17 @@ def products_for(access, store_id, filters=ProductFilters()):
     Each row carries ``push_status``: the status of its open push, if a local change is on its
     way to WooCommerce (an index lookup per row inside the same query).
     """
+    return (
+        filtered_products(access, store_id, filters)
+        .select_related("featured_image")
+        .only(*PRODUCT_LIST_COLUMNS, "featured_image__original_url", "featured_image__storage_url")
+        .annotate(push_status=_open_push_status(), **_variation_price_range())
+    )
+
+
+def filtered_products(access, store_id, filters=ProductFilters()):
+    """The products of the list's filters, search and sort, without the list's extra columns
+    (the product list and its CSV export)."""
     products = access.scope(Product.objects.all(), VIEW_STORE).filter(store_id=store_id)
     if filters.q:
         products = products.filter(Q(name__icontains=filters.q) | Q(sku__icontains=filters.q))
@@ -188,12 +199,7 @@ def products_for(access, store_id, filters=ProductFilters()):
         # index instead and filtering as it goes is a gamble PostgreSQL's LIMIT estimate often loses
         # (matches bunched at the far end: "Linen ..." under L scans every A-K row first).
         ordering = SEARCH_SORTS.get(filters.sort, SEARCH_SORTS[DEFAULT_PRODUCT_SORT])
-    return (
-        products.select_related("featured_image")
-        .only(*PRODUCT_LIST_COLUMNS, "featured_image__original_url", "featured_image__storage_url")
-        .annotate(push_status=_open_push_status(), **_variation_price_range())
-        .order_by(*ordering)
-    )
+    return products.order_by(*ordering)
 
 
 def product_get(access, store_id, product_id):
@@ -338,7 +344,9 @@ def product_pushes_for(access, store_id, product_id, limit=5):
 def product_detail_for(access, store_id, product_id):
     """Everything the product page shows: seven queries whatever the product's size."""
     product = product_get(access, store_id, product_id)
-    images = list(ProductImage.objects.filter(product=product).order_by("display_order", "id"))
+    images = list(
+        ProductImage.objects.filter(product=product).exclude(type="variation").order_by("display_order", "id")
+    )
     variations = list(
         ProductVariation.objects.filter(product=product)
         .select_related("image")

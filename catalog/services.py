@@ -9,6 +9,7 @@ their terms are saved and deleted here too (``taxonomy_save``, ``taxonomy_delete
 
 import itertools
 import json
+import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -25,7 +26,14 @@ from django.utils.translation import gettext as _
 from audit.anomalies import check_mass_changes
 from catalog import models as catalog_models
 from catalog.edits import EditConflict, check_conflicts
-from catalog.models import Product, ProductAttribute, ProductVariation, StoreAttribute, term_refs_without
+from catalog.models import (
+    Product,
+    ProductAttribute,
+    ProductImage,
+    ProductVariation,
+    StoreAttribute,
+    term_refs_without,
+)
 from catalog.richtext import clean_html
 from catalog.selectors import sku_taken, variation_attributes_of
 from config.db import DataSource
@@ -70,6 +78,7 @@ VARIATION_EDITABLE_FIELDS = (
     "width",
     "height",
     "description",
+    "image_id",
 )
 # A bulk edit touches at most this many products per request (the push goes out 100 per batch).
 BULK_LIMIT = 500
@@ -201,6 +210,8 @@ def variation_update(*, actor, store_id, product_id, variation_id, base=None, **
             values["sku"] = (values["sku"] or "").strip() or None
         if "description" in values:
             values["description"] = clean_html(values["description"]) or None
+        if "image_id" in values:
+            values["image_id"], base = _variation_image(variation, values["image_id"], base)
         changes = check_conflicts(variation, values, base)
         if "sku" in changes:
             _check_sku(store_id, changes["sku"], exclude_id=variation.pk)
@@ -230,6 +241,24 @@ def variation_update(*, actor, store_id, product_id, variation_id, base=None, **
             variation_fields=list(changes),
         )
     return variation, push
+
+
+def _variation_image(variation, image_id, base):
+    """The chosen image (one of the product's, or none) as an id, and ``base`` with the id the
+    form showed in the same terms."""
+
+    def as_uuid(value):
+        try:
+            return uuid.UUID(str(value)) if value else None
+        except ValueError:
+            raise ValidationError({"image_id": _("Choose one of this product's images.")}) from None
+
+    chosen = as_uuid(image_id)
+    if chosen is not None and not ProductImage.objects.filter(pk=chosen, product_id=variation.product_id).exists():
+        raise ValidationError({"image_id": _("Choose one of this product's images.")})
+    if base is not None and "image_id" in base:
+        base = {**base, "image_id": as_uuid(base["image_id"])}
+    return chosen, base
 
 
 # --- bulk actions -----------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from django.http import Http404
 MAX_PAGE_NUMBER = 1_000_000
 # Beyond this many rows a total is PostgreSQL's estimate, not a count.
 EXACT_COUNT_LIMIT = 1000
+# An estimate this many times the limit is taken as it is, without counting.
+ESTIMATE_TRUSTED = 10
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,20 @@ def estimated_rows(queryset):
 
 def total_of(queryset, limit=EXACT_COUNT_LIMIT):
     """``(total, exact)``: an exact count when there are at most ``limit`` rows (the count stops
-    reading after ``limit + 1``), else PostgreSQL's estimate, never below ``limit``."""
-    capped = queryset.order_by()[: limit + 1].count()
+    reading after ``limit + 1``), else PostgreSQL's estimate, never below ``limit``.
+
+    The estimate comes first (an EXPLAIN reads no rows): when it is ten times the limit or more,
+    it is the answer and nothing is counted, since a capped count of a broad search still reads
+    thousands of rows to find ``limit + 1`` matches. Otherwise the capped count follows."""
+    # Only the keys: a list's annotations (subqueries per row) are not worth computing to count.
+    keys = queryset.order_by().values("pk")
+    estimate = estimated_rows(keys)
+    if estimate >= ESTIMATE_TRUSTED * limit:
+        return estimate, False
+    capped = keys[: limit + 1].count()
     if capped <= limit:
         return capped, True
-    return max(estimated_rows(queryset), limit + 1), False
+    return max(estimate, limit + 1), False
 
 
 def counted_page(queryset, page_number, per_page=50, *, known_total=None):

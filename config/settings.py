@@ -188,11 +188,12 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
-# Large order exports are written here by a worker and downloaded by whoever asked (never
-# under MEDIA_ROOT: they hold customer data). Web and workers must share it.
-ORDER_EXPORTS_DIR = env.path("ORDER_EXPORTS_DIR", default=BASE_DIR / "var" / "exports")
-# Orders lists longer than this are exported by a background job with a progress bar.
+# Large CSV exports (orders, products) are written here by a worker and downloaded by whoever
+# asked (never under MEDIA_ROOT: order exports hold customer data). Web and workers must share it.
+EXPORTS_DIR = env.path("EXPORTS_DIR", default=BASE_DIR / "var" / "exports")
+# Lists longer than these are exported by a background job with a progress bar.
 ORDER_EXPORT_STREAM_LIMIT = env.int("ORDER_EXPORT_STREAM_LIMIT", default=20000)
+PRODUCT_EXPORT_STREAM_LIMIT = env.int("PRODUCT_EXPORT_STREAM_LIMIT", default=10000)
 
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
 if STORAGE_BACKEND == "s3":
@@ -304,6 +305,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ROUTES = {
     "sync.tasks.*": {"queue": "sync"},
     "orders.tasks.*": {"queue": "sync"},
+    "catalog.tasks.*": {"queue": "sync"},
     "webhooks.tasks.webhook_delivery_apply_task": {"queue": "webhooks"},
     "webhooks.tasks.webhook_status_refresh_store_task": {"queue": "webhooks"},
     "agents.tasks.*": {"queue": "agents"},
@@ -386,6 +388,8 @@ SYNC_IMAGE_TIMEOUT_SECONDS = env.float("SYNC_IMAGE_TIMEOUT_SECONDS", default=15.
 # Parallel image downloads per store after the data is written (0: the page concurrency).
 SYNC_IMAGE_CONCURRENCY = env.int("SYNC_IMAGE_CONCURRENCY", default=0)
 SYNC_IMAGE_MAX_BYTES = env.int("SYNC_IMAGE_MAX_BYTES", default=20 * 1024 * 1024)
+# The largest product image a person may upload (WooCommerce then downloads it from SITE_URL or S3).
+PRODUCT_IMAGE_UPLOAD_MAX_BYTES = env.int("PRODUCT_IMAGE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Open sync_errors are retried by the next runs up to this many times (then only by hand).
 SYNC_ERROR_MAX_RETRIES = env.int("SYNC_ERROR_MAX_RETRIES", default=10)
 # A pending/running run without a heartbeat for this long is considered dead.

@@ -15,6 +15,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import redis
 from django.conf import settings
@@ -31,6 +32,11 @@ PASSWORD = "a-Long-enough-passw0rd"
 UNREACHABLE_URL = "http://127.0.0.1:9"
 # The REST API key of the shared ``store`` fixture, and of the sandbox shops tests start.
 API_KEY = ("ck_storedesk_test_key_00000000000000000000", "cs_storedesk_test_secret_0000000000000000")
+# Debian's Chromium, which the browser tests drive through Playwright (root conftest ``browser``);
+# their screenshots go to ARTIFACTS.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 class IsolatedBroker:
@@ -253,3 +259,40 @@ def make_order(store, **fields):
     }
     values.update(fields)
     return Order.objects.create(store=store, **values)
+
+
+def self_signed_tls(directory):
+    """A TLS server context with a new self-signed certificate for 127.0.0.1 (and localhost),
+    and the certificate's PEM file (a client trusts the server with ``verify=<that file>``)."""
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = timezone.now()
+    names = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = Path(directory) / "cert.pem", Path(directory) / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    key_path.write_bytes(private)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context, str(cert_path)

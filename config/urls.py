@@ -7,6 +7,7 @@ from django.templatetags.static import static as static_url
 from django.urls import include, path, re_path
 
 from accounts.views import invitation_accept, language_set
+from catalog.image_views import uploaded_image
 from config.health import healthz
 from config.media import media
 from config.rls import as_service
@@ -33,6 +34,8 @@ admin.site.admin_view = _admin_view_as_service
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
+    # Uploaded product images, public: WooCommerce downloads them from here (catalog.images).
+    path("uploads/product-images/<uuid:store_id>/<str:name>", uploaded_image, name="uploaded_image"),
     path("admin/", admin.site.urls),
     path("", home, name="home"),
     path("i18n/setlang/", language_set, name="set_language"),

@@ -13,3 +13,9 @@ class OrdersConfig(AppConfig):
         hooks.store_overview.provide(overview.store_overview_for)
         hooks.store_counts.provide(overview.store_counts_for)
         hooks.stores_health.provide(overview.stores_health_for)
+
+        # Orders an incremental pull found changed: their notes and refunds are read too.
+        from orders.services import order_activity_after_pull
+        from sync.signals import orders_modified
+
+        orders_modified.connect(order_activity_after_pull, dispatch_uid="orders.activity_after_pull")

@@ -1,5 +1,6 @@
 """Display values of order list rows, computed once in Python (see catalog.presenters)."""
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,3 +26,19 @@ def order_rows(orders, store):
         else:
             order.created_iso = order.created_short = None
     return orders
+
+
+def customer_rows(customers, store):
+    """Add ``url``, ``orders_text``, ``spent_html``, ``average_html`` and the two dates' text."""
+    base = reverse("orders:customer_list", kwargs={"store_id": store.pk})
+    dates = DateFormatter("SHORT_DATE_FORMAT")
+    for customer in customers:
+        customer.url = f"{base}{customer.pk}/"
+        customer.orders_text = intcomma(customer.orders_count)
+        customer.spent_html = money_html(customer.total_spent, store.currency)
+        customer.average_html = money_html(customer.average_order, store.currency)
+        for name in ("first_order_at", "last_order_at"):
+            value = getattr(customer, name)
+            text = dates(timezone.localtime(value), "SHORT_DATE_FORMAT") if value else "—"
+            setattr(customer, name.replace("_at", "_text"), text)
+    return customers

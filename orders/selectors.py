@@ -9,19 +9,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Func, IntegerField, Q, Sum
-from django.db.models.functions import Lower
+from django.db.models import Count, F, Func, IntegerField, Q, Sum, Value
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from catalog.models import Product
 from orders.masking import mask_value, orders_summary
-from orders.models import Order, OrderStatusLog
+from orders.models import CustomerSearchText, Order, OrderStatusLog
 from stores.access import VIEW_CUSTOMER_DATA, VIEW_ORDERS, get_scoped_or_404
 from sync.models import PushEntity, PushOperation
 
 # What a list page sorts by; customer columns only for those who may see customer data.
 ORDERINGS = ("-woo_created_at", "woo_created_at", "-total", "total", "status", "-status", "number", "-number")
 CUSTOMER_ORDERINGS = ("customer_name", "-customer_name", "customer_email", "-customer_email")
+# Shorter terms search order numbers only: a trigram index cannot serve them, and "51" would
+# match every customer whose phone or e-mail contains it.
+CUSTOMER_SEARCH_MIN = 3
 
 
 def can_see_customer_data(access, store_id):
@@ -36,7 +39,7 @@ def orders_for(access, store_id, *, search="", status=None, ordering="-woo_creat
     """A store's orders for a list, an export or an htmx fragment: one query per page.
 
     ``search`` matches the order number or WooCommerce id for everyone, and the customer's name,
-    email and phone only for those who may see them.
+    email and phone only for those who may see them (terms of three characters or more).
     """
     access.require(VIEW_ORDERS, store_id)
     queryset = access.scope(Order.objects.filter(store_id=store_id), VIEW_ORDERS)
@@ -44,13 +47,16 @@ def orders_for(access, store_id, *, search="", status=None, ordering="-woo_creat
         queryset = queryset.filter(status=status)
     term = (search or "").strip()
     if term:
-        condition = Q(number__iexact=term.lstrip("#"))
-        if term.lstrip("#").isdigit():
-            condition |= Q(woo_id=int(term.lstrip("#")))
-        if can_see_customer_data(access, store_id):
-            condition |= (
-                Q(customer_name__icontains=term) | Q(customer_email__icontains=term) | Q(customer_phone__icontains=term)
-            )
+        number = term.lstrip("#")
+        # Each branch is an index: (store, upper(number)), (store, woo_id), the customer trigrams.
+        queryset = queryset.alias(number_key=Upper("number"))
+        condition = Q(number_key=Upper(Value(number)))
+        if number.isdigit() and len(number) < 19:
+            condition |= Q(woo_id=int(number))
+        if can_see_customer_data(access, store_id) and len(term) >= CUSTOMER_SEARCH_MIN:
+            # Name, e-mail or phone containing the term (case-insensitive), on one trigram index.
+            queryset = queryset.alias(customer_text=CustomerSearchText())
+            condition |= Q(customer_text__contains=Upper(Value(term)))
         queryset = queryset.filter(condition)
     allowed = ORDERINGS + (CUSTOMER_ORDERINGS if can_see_customer_data(access, store_id) else ())
     if ordering not in allowed:
@@ -236,6 +242,22 @@ def known_list_total(filters, counts):
     if filters.status:
         return counts.get(filters.status, 0)
     return status_tabs_for(counts)[0]
+
+
+# Notes can be added in WooCommerce without changing the order's modified date: read them again
+# when the last read is older than this, even if the order did not change.
+ACTIVITY_MAX_AGE = timedelta(minutes=15)
+
+
+def order_activity_stale(order, now=None):
+    """Whether the order's notes and refunds should be read again from WooCommerce: never read,
+    the order changed since (``woo_modified_at`` after the read), or read too long ago."""
+    synced = order.activity_synced_at
+    if synced is None:
+        return True
+    if order.woo_modified_at is not None and order.woo_modified_at > synced:
+        return True
+    return synced < (now or timezone.now()) - ACTIVITY_MAX_AGE
 
 
 def order_notes_for(access, store_id, order):

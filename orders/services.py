@@ -14,16 +14,38 @@ import logging
 from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, QueryDict
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from orders.models import Order, OrderNote, OrderRefund, OrderStatus, OrderStatusLog
+from config.celery import queue_on_commit, task_by_name
+from config.exports import write_export_file
+from config.pagination import total_of
+from orders.forms import OrderFilterForm
+from orders.models import Order, OrderExport, OrderNote, OrderRefund, OrderStatus, OrderStatusLog
+from orders.selectors import EXPORT_HEADER, can_see_customer_data, order_export_rows_for, orders_list_for
 from stores.access import CHANGE_ORDER_STATUS, VIEW_ORDERS, access_for
+from stores.models import Store
 from sync.models import PushAction, PushEntity
 from sync.services import push_enqueue
+from sync.woo import (
+    WooError,
+    client_for,
+    order_fetch,
+    order_note_create,
+    order_notes_list,
+    order_refunds_list,
+)
+from sync.woo import order_refund_create as woo_refund_create
+from sync.writer import apply_payloads
+
+# The tasks of this app, queued by name (orders.tasks imports this module, not the reverse).
+ACTIVITY_REFRESH_TASK = "orders.tasks.order_activity_refresh_task"
+EXPORT_TASK = "orders.tasks.order_export_task"
 
 
 def order_change_status(*, actor, order_id, new_status) -> OrderStatusLog | None:
@@ -69,6 +91,10 @@ logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
 NOTE_MAX_LENGTH = 2000
+# An order page asks for its notes and refunds at most this often (seconds); an incremental pull
+# reads those of at most this many changed orders.
+ACTIVITY_REQUEST_EVERY = 60
+ACTIVITY_PULL_LIMIT = 100
 
 
 def _gmt(value):
@@ -90,8 +116,6 @@ def _order_for_change(user, order_id):
 
 
 def _client(order):
-    from sync.woo import client_for
-
     return client_for(order.store)
 
 
@@ -133,8 +157,6 @@ def _store_notes(store_id, order_woo_id, notes):
 
 def order_note_add(order_id, text, *, to_customer, user):
     """Add a private note, or a note to the customer (WooCommerce e-mails it), to an order."""
-    from sync.woo import WooError, order_note_create
-
     order = _order_for_change(user, order_id)
     text = (text or "").strip()
     if not text:
@@ -272,9 +294,6 @@ def order_refund_create(order_id, *, user, quantities=None, amount=None, reason=
     Refused with a clear message when it exceeds what is left to refund. Returns the stored
     ``OrderRefund``.
     """
-    from sync.woo import WooError
-    from sync.woo import order_refund_create as woo_refund_create
-
     order, lines, amount = order_refund_plan(order_id, user=user, quantities=quantities, amount=amount)
     try:
         answer = woo_refund_create(
@@ -302,9 +321,6 @@ def order_refund_create(order_id, *, user, quantities=None, amount=None, reason=
 def order_activity_refresh(store_id, order_woo_id, client=None):
     """Read an order's notes and refunds from WooCommerce and store them (refunds deleted there
     are deleted here). Returns False when WooCommerce could not be reached."""
-    from stores.models import Store
-    from sync.woo import WooError, client_for, order_notes_list, order_refunds_list
-
     try:
         client = client or client_for(Store.objects.get(pk=store_id))
         notes = order_notes_list(client, order_woo_id)
@@ -318,19 +334,37 @@ def order_activity_refresh(store_id, order_woo_id, client=None):
         OrderRefund.objects.filter(store_id=store_id, order_woo_id=order_woo_id).exclude(
             woo_id__in=[r["id"] for r in refunds if isinstance(r, dict)]
         ).delete()
+        Order.objects.filter(store_id=store_id, woo_id=order_woo_id).update(activity_synced_at=timezone.now())
     return True
+
+
+def order_activity_refresh_request(store_id, order_woo_id):
+    """Queue a background read of an order's notes and refunds (the order page asks when they
+    are stale), at most once a minute per order and process. True when one was queued."""
+    if not cache.add(f"orders:activity:{store_id}:{order_woo_id}", True, timeout=ACTIVITY_REQUEST_EVERY):
+        return False
+    order_activity_refresh_queue(store_id, [order_woo_id])
+    return True
+
+
+def order_activity_after_pull(sender=None, *, store_id, woo_ids, **kwargs):
+    """An incremental pull wrote orders whose modified date changed (newest first): read the
+    notes and refunds of the newest ``ACTIVITY_PULL_LIMIT`` of them in the background; the
+    others are read when their page is opened. Full pulls do not call this (two requests per
+    order would double a first pull of a large shop)."""
+    if woo_ids:
+        order_activity_refresh_queue(store_id, list(woo_ids)[:ACTIVITY_PULL_LIMIT])
 
 
 def order_activity_refresh_queue(store_id, order_woo_ids):
     """After the current transaction, queue a refresh of these orders' notes and refunds (an
     order webhook fires for a refund or a note's status change). Best effort: a broker that is
     down is logged, and the next delivery or the order page's next action catches up."""
-    from orders.tasks import order_activity_refresh_task
 
     def send():
         for woo_id in sorted(set(order_woo_ids)):
             try:
-                order_activity_refresh_task.delay(str(store_id), woo_id)
+                task_by_name(ACTIVITY_REFRESH_TASK).delay(str(store_id), woo_id)
             except Exception:
                 logger.warning("Could not queue the notes refresh of order %s", woo_id, exc_info=True)
                 return
@@ -342,10 +376,6 @@ def order_refresh(store_id, order_woo_id, client=None):
     """Read an order, its notes and its refunds from WooCommerce and write them as a pull would
     (the order's refunded amount and status, the customer's summary). Returns False when
     WooCommerce could not be reached; the next pull or webhook catches up."""
-    from stores.models import Store
-    from sync.woo import WooError, client_for, order_fetch
-    from sync.writer import apply_payloads
-
     try:
         client = client or client_for(Store.objects.get(pk=store_id))
         payload = order_fetch(client, order_woo_id)
@@ -358,60 +388,23 @@ def order_refresh(store_id, order_woo_id, client=None):
 
 # --- large exports --------------------------------------------------------------------------------
 
-EXPORT_PROGRESS_EVERY = 2000
-
 
 def order_export_start(user, store_id, query):
     """Queue a background CSV export of the order list filtered by ``query`` (its query string)."""
-    from orders.models import OrderExport
-    from orders.tasks import order_export_task
-
     access_for(user).require(VIEW_ORDERS, store_id)
     export = OrderExport.objects.create(store_id=store_id, requested_by=user, query=query[:2000])
-    order_export_task.delay_on_commit(str(export.pk))
+    queue_on_commit(EXPORT_TASK, str(export.pk))
     return export
 
 
 def order_export_write(export_id):
     """Write the export's CSV (masked for its requester as the list is), counting progress."""
-    import csv
-    from pathlib import Path
 
-    from django.conf import settings
-    from django.http import QueryDict
-    from django.utils import timezone
+    def build(export):
+        access = access_for(export.requested_by)
+        customers = can_see_customer_data(access, export.store_id)
+        filters = OrderFilterForm(QueryDict(export.query), can_search_customers=customers).to_filters()
+        total, _exact = total_of(orders_list_for(access, export.store_id, filters))
+        return total, EXPORT_HEADER, order_export_rows_for(access, export.store_id, filters)
 
-    from config.pagination import total_of
-    from orders.forms import OrderFilterForm
-    from orders.models import OrderExport
-    from orders.selectors import EXPORT_HEADER, can_see_customer_data, order_export_rows_for, orders_list_for
-
-    export = OrderExport.objects.select_related("requested_by").filter(pk=export_id, status="pending").first()
-    if export is None:
-        return None
-    access = access_for(export.requested_by)
-    store_id = export.store_id
-    form = OrderFilterForm(QueryDict(export.query), can_search_customers=can_see_customer_data(access, store_id))
-    filters = form.to_filters()
-    total, _exact = total_of(orders_list_for(access, store_id, filters))
-    OrderExport.objects.filter(pk=export.pk).update(status="running", rows_total=total)
-    directory = Path(settings.ORDER_EXPORTS_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
-    done = 0
-    try:
-        with open(directory / export.file_name, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(EXPORT_HEADER)
-            for row in order_export_rows_for(access, store_id, filters):
-                writer.writerow(row)
-                done += 1
-                if done % EXPORT_PROGRESS_EVERY == 0:
-                    OrderExport.objects.filter(pk=export.pk).update(rows_done=done)
-    except Exception:
-        logger.exception("Order export %s failed", export.pk)
-        OrderExport.objects.filter(pk=export.pk).update(status="failed", rows_done=done, finished_at=timezone.now())
-        raise
-    OrderExport.objects.filter(pk=export.pk).update(
-        status="done", rows_done=done, rows_total=max(total, done), finished_at=timezone.now()
-    )
-    return done
+    return write_export_file(OrderExport, export_id, build)

@@ -21,6 +21,7 @@ urlpatterns = [
         name="order_export_download",
     ),
     path("<uuid:store_id>/orders/<uuid:order_id>/notes/", views.order_note_add, name="order_note_add"),
+    path("<uuid:store_id>/orders/<uuid:order_id>/activity/", views.order_activity, name="order_activity"),
     path("<uuid:store_id>/orders/<uuid:order_id>/refund/", views.order_refund, name="order_refund"),
     path("<uuid:store_id>/customers/", views.customer_list, name="customer_list"),
     path("<uuid:store_id>/customers/<uuid:customer_id>/", views.customer_detail, name="customer_detail"),

@@ -7,16 +7,14 @@ without ``stores.view_customer_data``); the status change goes through the sync 
 """
 
 import contextlib
-import csv
+import time
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from audit.presenters import history_entries
 from catalog.pages import htmx_target
+from config.exports import export_download, stream_csv
 from config.pagination import counted_page, total_of, window_page
 from orders import services
 from orders.charts import build_chart
@@ -38,7 +37,7 @@ from orders.forms import (
     allowed_transitions,
 )
 from orders.metrics import CHART_DAYS, daily_series_for, top_products_for
-from orders.presenters import order_rows
+from orders.presenters import customer_rows, order_rows
 from orders.selectors import (
     CUSTOMER_SORTS,
     EXPORT_HEADER,
@@ -48,6 +47,7 @@ from orders.selectors import (
     customer_orders_for,
     customers_for,
     known_list_total,
+    order_activity_stale,
     order_export_get,
     order_export_rows_for,
     order_get,
@@ -157,11 +157,28 @@ def _line_items(order, products):
     return items, subtotal
 
 
+def _activity_context(access, store, order, note_form=None):
+    """What the notes and refunds sections show (the order page, and the poll that refreshes them)."""
+    can_change = access.can(CHANGE_ORDER_STATUS, store.pk)
+    refunds = order_refunds_for(access, store.pk, order)
+    return {
+        "masked": getattr(order, "customer_data_masked", False),
+        "notes": order_notes_for(access, store.pk, order),
+        "note_form": note_form or (OrderNoteForm() if can_change else None),
+        "refunds": refunds,
+        "refunded": sum((refund.amount for refund in refunds), Decimal(0)),
+    }
+
+
+def _activity_poll_url(store, order, since, tries):
+    url = reverse("orders:order_activity", kwargs={"store_id": store.pk, "order_id": order.pk})
+    return f"{url}?{urlencode({'since': f'{since:.3f}', 'try': tries})}"
+
+
 def _order_context(request, access, store, order, form=None, note_form=None):
     products = order_line_products_for(access, store.pk, order)
     items, subtotal = _line_items(order, products)
     can_change = access.can(CHANGE_ORDER_STATUS, store.pk)
-    refunds = order_refunds_for(access, store.pk, order)
     return page_context(
         store,
         access,
@@ -177,11 +194,7 @@ def _order_context(request, access, store, order, form=None, note_form=None):
         status_form=form or (OrderStatusForm(current=order.status) if can_change else None),
         transitions=allowed_transitions(order.status),
         destructive=DESTRUCTIVE_STATUSES,
-        masked=getattr(order, "customer_data_masked", False),
-        notes=order_notes_for(access, store.pk, order),
-        note_form=note_form or (OrderNoteForm() if can_change else None),
-        refunds=refunds,
-        refunded=sum((refund.amount for refund in refunds), Decimal(0)),
+        **_activity_context(access, store, order, note_form),
         can_refund=can_change and order.status not in ("refunded", "trash", "checkout-draft"),
         edit_in_wordpress=wordpress_edit_url(store, order),
         customer_id=customer_id_for_order(access, store.pk, order),
@@ -194,7 +207,36 @@ def _order_context(request, access, store, order, form=None, note_form=None):
 def order_detail(request, store_id, order_id):
     access, store = store_for(request, store_id, VIEW_ORDERS)
     order = order_get(access, store.pk, order_id)
-    return render(request, "orders/order_detail.html", _order_context(request, access, store, order))
+    context = _order_context(request, access, store, order)
+    if order_activity_stale(order):
+        # Shown as they are now; a worker reads them from WooCommerce and the page polls for them.
+        services.order_activity_refresh_request(store.pk, order.woo_id)
+        context["activity_poll"] = _activity_poll_url(store, order, time.time(), 0)
+    return render(request, "orders/order_detail.html", context)
+
+
+# The order page polls for its notes and refunds every 2 s, this many times at most.
+ACTIVITY_POLLS = 15
+
+
+@login_required
+def order_activity(request, store_id, order_id):
+    """The order's notes and refunds once the background read has brought them (htmx polls):
+    the poll line again while they have not arrived, then both sections, swapped in place."""
+    access, store = store_for(request, store_id, VIEW_ORDERS)
+    order = order_get(access, store.pk, order_id)
+    try:
+        since = float(request.GET.get("since", ""))
+        tries = int(request.GET.get("try", ""))
+    except ValueError:
+        since, tries = 0.0, ACTIVITY_POLLS
+    arrived = order.activity_synced_at is not None and order.activity_synced_at.timestamp() >= since
+    context = {"store": store, "order": order, **_activity_context(access, store, order)}
+    if not arrived and tries < ACTIVITY_POLLS:
+        context["activity_poll"] = _activity_poll_url(store, order, since, tries + 1)
+    else:
+        context["activity_timed_out"] = not arrived
+    return render(request, "orders/_activity.html", context)
 
 
 @login_required
@@ -344,11 +386,6 @@ def order_refund(request, store_id, order_id):
 # --- export ----------------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def order_export(request, store_id):
     """The filtered list as CSV (masked for viewers, like the list): streamed row by row, or,
@@ -362,17 +399,7 @@ def order_export(request, store_id):
     if total > settings.ORDER_EXPORT_STREAM_LIMIT:
         export = services.order_export_start(request.user, store.pk, _list_query(request))
         return redirect("orders:order_export_status", store_id=store.pk, export_id=export.pk)
-    writer = csv.writer(_Echo())
-    rows = order_export_rows_for(access, store.pk, filters)
-
-    def stream():
-        yield writer.writerow(EXPORT_HEADER)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="orders-{store.pk}.csv"'
-    return response
+    return stream_csv(f"orders-{store.pk}.csv", EXPORT_HEADER, order_export_rows_for(access, store.pk, filters))
 
 
 @login_required
@@ -389,10 +416,7 @@ def order_export_status(request, store_id, export_id):
 def order_export_download(request, store_id, export_id):
     access, store = store_for(request, store_id, VIEW_ORDERS)
     export = order_export_get(access, request.user, store.pk, export_id)
-    path = Path(settings.ORDER_EXPORTS_DIR) / export.file_name
-    if export.status != "done" or not path.exists():
-        raise Http404("This export is not ready.")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"orders-{store.pk}.csv")
+    return export_download(export, f"orders-{store.pk}.csv")
 
 
 # --- customers ------------------------------------------------------------------------------------
@@ -404,8 +428,17 @@ def customer_list(request, store_id):
     q = (request.GET.get("q") or "").strip()[:100]
     sort = request.GET.get("sort") if request.GET.get("sort") in CUSTOMER_SORTS else "last"
     page = counted_page(customers_for(access, store.pk, search=q, sort=sort), request.GET.get("page"), PER_PAGE)
+    customer_rows(page.rows, store)
     context = page_context(
-        store, access, "customers", _("Customers"), page=page, q=q, sort=sort, sorts=CUSTOMER_SORT_LABELS
+        store,
+        access,
+        "customers",
+        _("Customers"),
+        page=page,
+        q=q,
+        sort=sort,
+        sorts=CUSTOMER_SORT_LABELS,
+        txt_guest=_("Guest"),
     )
     template = "orders/customer_list.html"
     if htmx_target(request, "customer-results"):

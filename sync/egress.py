@@ -118,6 +118,26 @@ def refusal(host: str, address: str) -> AddressRefused | None:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def address_kind(host: str) -> str | None:
+    """What kind of non-public address ``host`` is or resolves to (the first such address), None
+    when every address is public. A name that does not resolve here is "unresolvable". Used to
+    tell whether a shop on the internet can reach an address of ours (cached per process)."""
+    host = (host or "").strip("[]")
+    try:
+        addresses = [ipaddress.ip_address(host.split("%", 1)[0])]
+    except ValueError:
+        try:
+            addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in socket.getaddrinfo(host, None)]
+        except (OSError, UnicodeError):
+            return "unresolvable"
+    for ip in addresses:
+        kind = _kind(_unwrapped(ip))
+        if kind is not None:
+            return kind
+    return None
+
+
 class SchemeRefused(AddressRefused):
     """The URL is not http or https (``file:``, ``ftp:``, ``gopher:``...)."""
 

@@ -4,7 +4,7 @@ A run walks the entities in dependency order (``ENTITIES``): categories (parents
 children), tags, brands, global attributes and their terms, products (every status, trashed
 ones included; their attributes and images come in the same payload), variations (the store-wide
 ``GET /variations`` of WooCommerce 10.3+ when the store has it, each variable product's list
-otherwise: ``store_lists_variations``), orders; then, in a phase of its own, image files. A full
+otherwise: ``sync.pull_variations``), orders; then, in a phase of its own, image files. A full
 pull lists everything and removes what no longer exists upstream; an incremental pull asks for
 what changed since the entity's watermark (minus an overlap), and for what was trashed since then.
 Every page is written with one set-based upsert per table.
@@ -34,7 +34,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -43,7 +42,7 @@ from django.utils import timezone
 from agents.triggers import on_sync_run_finished
 from audit.actor import SYSTEM_SYNC, audit_actor
 from stores.models import Store
-from sync import records, upsert, woo
+from sync import records, signals, upsert, woo
 from sync.mappers import MappingError
 from sync.mappers.attributes import attribute_fields, attribute_term_fields
 from sync.mappers.brands import brand_fields
@@ -65,18 +64,15 @@ from sync.models import (
     TaxonomyType,
 )
 from sync.pull_images import ImageSteps
+from sync.pull_variations import FATAL_ERRORS, VariationSteps
 from sync.records import ItemError
 from sync.woo import (
-    WooAddressRefusedError,
-    WooAuthError,
     WooClient,
     WooError,
     WooNotWooCommerceError,
-    WooPaginationError,
-    WooTLSError,
     client_for,
 )
-from sync.writer import EntityStats, Writer, latest, safe_gmt
+from sync.writer import EntityStats, Writer, latest
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +89,6 @@ LOG_ENTITY = {
     "orders": EntityType.ORDER,
 }
 TAXONOMY_LOG = {"categories": TaxonomyType.CATEGORY, "tags": TaxonomyType.TAG, "brands": TaxonomyType.BRAND}
-# Errors that stop the run: the store cannot be read at all (authentication, TLS), or it answers
-# the same page again and again (paging would never end).
-FATAL_ERRORS = (WooAddressRefusedError, WooAuthError, WooTLSError, WooPaginationError)
 PROGRESS_INTERVAL_SECONDS = 0.5
 # Errors resolved when a product or an order turns out to be gone upstream.
 GONE_ERRORS = {"products": (EntityType.PRODUCT, EntityType.VARIATION), "orders": (EntityType.ORDER,)}
@@ -105,7 +98,7 @@ class PullAborted(Exception):
     """The store cannot be read at all (authentication, TLS): the run stops."""
 
 
-class Puller(ImageSteps, Writer):
+class Puller(VariationSteps, ImageSteps, Writer):
     """One run of one store. ``execute()`` is the whole life of a :class:`SyncRun`."""
 
     logs_order_status = True
@@ -582,188 +575,6 @@ class Puller(ImageSteps, Writer):
                     "products" if entity == "products" else "orders", "t.woo_id = ANY(%s)", [gone], GONE_ERRORS[entity]
                 )
 
-    # -- variations -------------------------------------------------------------------------
-
-    @staticmethod
-    def _variation_statuses(products: dict[int, tuple[Any, str]]):
-        for woo_id, (_pid, status) in products.items():
-            # A trashed product's variations are trashed with it; "any" excludes trash.
-            yield woo_id, "trash" if status == "trash" else "any"
-
-    def store_lists_variations(self, *, check: bool = False) -> bool:
-        """Whether the store has ``GET /variations`` (WooCommerce 10.3+): asked once per store
-        and remembered on it with its WooCommerce version; ``check`` asks again."""
-        store = self.store
-        if store.variations_listing is not None and not check:
-            return store.variations_listing
-        try:
-            version = woo.woocommerce_version(self.client)
-        except WooError as exc:
-            if isinstance(exc, FATAL_ERRORS) and not isinstance(exc, WooAuthError):
-                raise
-            # system_status needs more than read access: the listing below says what matters.
-            logger.info("store %s did not say its WooCommerce version: %s", self.store_id, exc.code)
-            version = store.woocommerce_version
-        listing = woo.has_variations_listing(self.client)
-        if (version, listing) != (store.woocommerce_version, store.variations_listing):
-            Store.objects.filter(pk=store.pk).update(woocommerce_version=version, variations_listing=listing)
-            store.woocommerce_version, store.variations_listing = version, listing
-        return listing
-
-    def pull_variations(self, stats: EntityStats) -> None:
-        if self.store_lists_variations():
-            stats.extra["listing"] = "store-wide"
-            try:
-                self.list_variations(stats)
-                return
-            except WooNotWooCommerceError as exc:
-                if exc.code != "rest_no_route":
-                    raise
-                self.forget_variations_listing()  # the store went back to an older WooCommerce
-        stats.extra["listing"] = "per-product"
-        self.pull_variations_per_product(stats)
-
-    def forget_variations_listing(self) -> None:
-        Store.objects.filter(pk=self.store.pk).update(variations_listing=False)
-        self.store.variations_listing = False
-
-    def list_variations(self, stats: EntityStats) -> None:
-        """Every variation (or, incrementally, those modified since the watermark) through
-        ``GET /variations``, in parallel pages like products and orders; a full listing removes
-        the variations it no longer contains."""
-        state = records.sync_state(self.store_id, "variations")
-        since = None if self.full else records.since(state)
-        open_errors = records.open_error_ids(self.store_id, EntityType.VARIATION)
-        modified_after = to_gmt_string(since) if since is not None else None
-        seen: set[int] = set()
-        errors: list[ItemError] = []
-        committed_max: datetime | None = None
-        offset = 0
-        # What the sync page reports as stored: the variations new since the last pull, not the
-        # ones read again in the watermark's overlap.
-        self.run.progress["variations"]["items"] = 0
-        for status in ("any", "trash"):
-            pages = self._listing(
-                "variations",
-                stats,
-                woo.variations_pages(self.client, status=status, modified_after=modified_after),
-                listing=f"variations:{status}",
-                total_offset=offset,
-            )
-            for batch in self._batches(pages):
-                committed_max = latest(committed_max, self.write_listed_variations(batch, stats, seen, errors))
-                new = sum(1 for item in batch if _newer(item, state.watermark if since is not None else None))
-                self._progress("variations", done=len(seen), items=new)
-            offset = self.run.progress["variations"].get("total") or 0
-        # Open errors outside the listed window are retried by id.
-        retry = [woo_id for woo_id in open_errors if woo_id not in seen]
-        for chunk in upsert.chunked(retry, woo.MAX_PER_PAGE):
-            for status in ("any", "trash"):
-                for items in self._listing(
-                    "variations",
-                    stats,
-                    woo.variations_pages(self.client, status=status, include=chunk),
-                    listing=f"variations:retry:{status}",
-                ):
-                    self.write_listed_variations(items, stats, seen, errors)
-        self._errors(errors)
-        if stats.complete:
-            if since is None:
-                with transaction.atomic():
-                    stats.deleted += self.delete_missing_variations(seen)
-                self.resolve_variation_errors_but(errors)
-            records.advance_watermark(state, committed_max, full=since is None)
-
-    def resolve_variation_errors_but(self, errors: list[ItemError]) -> None:
-        """After a complete store-wide listing, every open variation error is settled but those
-        this run recorded again (an error left by the per-product way names a product)."""
-        SyncError.objects.filter(store_id=self.store_id, entity_type=EntityType.VARIATION, resolved=False).exclude(
-            woo_id__in=[error.woo_id for error in errors if error.woo_id is not None]
-        ).update(resolved=True, resolved_at=timezone.now())
-
-    def delete_missing_variations(self, listed: Iterable[int]) -> int:
-        """Remove the variations a complete store-wide listing no longer contains, and the
-        variation images nothing points at any more."""
-        deleted = self._delete_missing("product_variations", listed, (EntityType.VARIATION,))
-        if deleted:
-            self.delete_orphan_variation_images()
-        return deleted
-
-    def delete_orphan_variation_images(self) -> None:
-        upsert.execute(
-            "DELETE FROM product_images i WHERE i.store_id = %s AND i.type = 'variation' "
-            "AND NOT EXISTS (SELECT 1 FROM product_variations v WHERE v.image_id = i.id)",
-            [self.store_id],
-        )
-
-    def pull_variations_per_product(self, stats: EntityStats) -> None:
-        """A store without ``GET /variations``: each variable product's list, concurrently."""
-        products = dict(self.variable_products)
-        listed_products = "products" in self.entities
-        if not listed_products:
-            # Without a products step in this run every variable product is due.
-            products = self.all_variable_products()
-        # Products whose variations failed before are retried (an error names the product).
-        parents = {
-            (error.metadata or {}).get("parent") or woo_id
-            for woo_id, error in records.open_error_ids(self.store_id, EntityType.VARIATION).items()
-        }
-        missing = [woo_id for woo_id in parents if woo_id not in products]
-        if missing:
-            for woo_id, pid, status in upsert.fetch_all(
-                "SELECT woo_id, id, status FROM products WHERE store_id = %s AND woo_id = ANY(%s)",
-                [self.store_id, missing],
-            ):
-                products[woo_id] = (pid, status)
-        self.fetch_variations(products, stats)
-
-    def all_variable_products(self) -> dict[int, tuple[Any, str]]:
-        """woo_id -> (local id, status) of every variable product here without an open push."""
-        rows = upsert.fetch_all(
-            "SELECT t.woo_id, t.id, t.status FROM products t WHERE t.store_id = %s AND t.type = 'variable' "  # noqa: S608 - a code constant
-            f"AND t.woo_id IS NOT NULL AND {upsert.OPEN_PUSH_GUARD}",
-            [self.store_id],
-        )
-        return {woo_id: (pid, status) for woo_id, pid, status in rows}
-
-    def fetch_variations(self, products: dict[int, tuple[Any, str]], stats: EntityStats) -> None:
-        """Fetch and write the variations of ``products`` (woo_id -> (local id, status))."""
-        self._progress("variations", total=len(products), done=0)
-        self.run.progress["variations"]["items"] = 0
-        buffer: list[tuple[int, Any, list[dict]]] = []
-        buffered_rows = 0
-        errors: list[ItemError] = []
-        batch_rows = settings.SYNC_UPSERT_BATCH_ROWS
-        for product_woo_id, result in woo.variations_for_many(self.client, self._variation_statuses(products)):
-            self._progress("variations", add=1, items=0 if isinstance(result, WooError) else len(result))
-            if isinstance(result, WooError):
-                if isinstance(result, FATAL_ERRORS):
-                    raise result
-                stats.complete = False
-                stats.failed += 1
-                stats.errors.append(str(result))
-                errors.append(
-                    ItemError.from_exception(
-                        EntityType.VARIATION,
-                        result,
-                        woo_id=product_woo_id,
-                        watermark_entity="products",
-                        modified_gmt=self.product_modified.get(product_woo_id),
-                        metadata={"parent": product_woo_id},
-                    )
-                )
-                continue
-            stats.pages += 1
-            stats.fetched += len(result)
-            buffer.append((product_woo_id, products[product_woo_id][0], result))
-            buffered_rows += len(result)
-            if buffered_rows >= batch_rows:
-                self.write_variations(buffer, stats, errors)
-                buffer, buffered_rows = [], 0
-        if buffer:
-            self.write_variations(buffer, stats, errors)
-        self._errors(errors)
-
     # -- orders -----------------------------------------------------------------------------
 
     def pull_orders(self, stats: EntityStats) -> None:
@@ -787,8 +598,6 @@ class Puller(ImageSteps, Writer):
                 with transaction.atomic():
                     stats.deleted += self._delete_missing("orders", seen, GONE_ERRORS["orders"])
             records.advance_watermark(state, committed_max, full=not incremental)
-
-
-def _newer(item: Any, watermark: datetime | None) -> bool:
-    modified = safe_gmt(item)
-    return watermark is None or (modified is not None and modified > watermark)
+        if incremental and self.orders_modified:
+            newest = sorted(self.orders_modified, key=lambda pair: (pair[0] is not None, pair[0], pair[1]))[::-1]
+            signals.orders_modified.send(Puller, store_id=self.store_id, woo_ids=[woo_id for _at, woo_id in newest])

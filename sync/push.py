@@ -58,6 +58,7 @@ from sync.models import (
     PushStatus,
     SyncLogStatus,
 )
+from sync.push_images import adopt_sent_images, adopt_variation_images, images_changed_remotely, images_diff
 from sync.records import ItemError
 from sync.woo import (
     WooClient,
@@ -117,7 +118,8 @@ def _run_claimed(op: PushOperation, client: WooClient | None) -> PushOperation:
 
 def execute_bulk_push(op_ids: list[Any], *, client: WooClient | None = None) -> list[PushOperation]:
     """Product updates through ``POST /products/batch``, 100 per request, with the same
-    conflict check as single pushes (one list request per 100 products). Transient failures
+    conflict check as single pushes (one list request per 100 products); the variations an
+    operation carries go through their product's variations batch. Transient failures
     leave the operations pending (the caller retries them)."""
     ops = [op for op in (_claim(op_id) for op_id in op_ids) if op is not None]
     done: list[PushOperation] = []
@@ -246,7 +248,7 @@ def _body(product: Product, only: set[str] | None, *, with_marker: bool = False)
         images = list(
             ProductImage.objects.filter(product=product)
             .exclude(type="variation")
-            .values("woo_id", "original_url", "alt_text", "display_order")
+            .values("woo_id", "original_url", "alt_text", "description", "display_order")
         )
     if only is None or "attributes" in only:
         attributes = list(
@@ -304,6 +306,8 @@ def _record_product(op: PushOperation, product_id: Any, answer: dict) -> None:
     remote_modified = _modified(answer)
     with transaction.atomic():
         _done(op, remote_modified, woo_id=answer.get("id"))
+        if not op.fields or "images" in op.fields:
+            adopt_sent_images(product_id, answer)
         Product.objects.filter(pk=product_id).update(
             woo_id=answer.get("id"), woo_modified_at=remote_modified, synced_at=timezone.now()
         )
@@ -346,6 +350,8 @@ def _overlapping_change(op: PushOperation, remote: dict) -> bool:
     base = op.payload.get("base")
     if not base:
         return True
+    if images_changed_remotely(base.get("images"), remote):
+        return True
     theirs = product_fields(remote)
     for name, before in base.items():
         if name not in theirs:
@@ -365,6 +371,8 @@ def _push_product_update(op: PushOperation, client: WooClient) -> None:
     remote = woo.product_get(client, product_id=product.woo_id)
     if not op.payload.get("force") and _changed_remotely(product, remote) and _overlapping_change(op, remote):
         diff = product_diff(product, remote, only)
+        if only is None or "images" in only:
+            diff += images_diff(product.pk, remote)
         if diff:
             _open_conflict(op, product, remote, diff)
             return
@@ -436,13 +444,22 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
     # Per variation, the fields edited here: only those are sent to an existing variation.
     edited = op.payload.get("variation_fields") or {}
     create, update, adopted = [], [], {}
+    sent_images = {}
     for variation in variations:
         fields = {name: getattr(variation, name) for name in VARIATION_FIELDS}
-        if variation.woo_id and edited.get(str(variation.pk)) is not None:
-            update.append((variation.woo_id, variation_to_woo(fields, only=set(edited[str(variation.pk)]))))
-            continue
         image = images[variation.pk]
-        image_ref = {"woo_id": image.woo_id, "original_url": image.original_url} if image else None
+        image_ref = (
+            {"woo_id": image.woo_id, "original_url": image.original_url, "name": image.description} if image else None
+        )
+        if variation.woo_id and edited.get(str(variation.pk)) is not None:
+            only = set(edited[str(variation.pk)])
+            # An image chosen or taken away here: {} takes it off in WooCommerce.
+            chosen = (image_ref or {}) if "image_id" in only else None
+            sent_images[variation.woo_id] = image if chosen else None
+            update.append((variation.woo_id, variation_to_woo(fields, only=only, image=chosen)))
+            continue
+        if variation.woo_id:
+            sent_images[variation.woo_id] = image
         if variation.woo_id:
             update.append((variation.woo_id, variation_to_woo(fields, image=image_ref)))
         elif str(variation.pk) in by_marker:
@@ -461,6 +478,7 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
             if isinstance(item, dict) and "error" in item:
                 raise PushFailed(f"variation {item.get('id')}: {woo.batch_item_error(item)}")
             results.append(item)
+    adopt_variation_images(sent_images, {item.get("id"): item for item in results if isinstance(item, dict)})
     by_pk = {str(v.pk): v for v in variations}
     now = timezone.now()
     for item in results:
@@ -513,14 +531,20 @@ def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[P
                     _open_conflict(op, product, current, diff)
                     continue
             to_send.append((op, product, _body(product, only)))
-        if to_send:
-            answers = woo.products_batch_update(client, updates=[(p.woo_id, body) for _, p, body in to_send])
-            for op, product, _ in to_send:
-                answer = answers.get(product.woo_id)
-                if (message := woo.batch_item_error(answer)) is not None:
-                    _fail(op, PushFailed(f"batch update of product {product.woo_id}: {message}"))
-                else:
-                    _record_product(op, product.pk, answer)
+        updates = [(p.woo_id, body) for _, p, body in to_send if body]
+        answers = woo.products_batch_update(client, updates=updates) if updates else {}
+        for op, product, body in to_send:
+            # Only variations changed: the product as WooCommerce holds it is the answer.
+            answer = answers.get(product.woo_id) if body else remote[product.woo_id]
+            if (message := woo.batch_item_error(answer)) is not None:
+                _fail(op, PushFailed(f"batch update of product {product.woo_id}: {message}"))
+                continue
+            try:
+                _push_variations(op, client, product, answer)  # its variations batch, if it has any
+            except (PushFailed, WooClientError) as exc:
+                _fail(op, exc)
+                continue
+            _record_product(op, product.pk, answer)
     except TRANSIENT_ERRORS as exc:
         for op, _ in ready:
             op.refresh_from_db()

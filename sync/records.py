@@ -283,7 +283,14 @@ def image_copy_lock(store_id: Any) -> Iterator[None]:
     at a time, independent of the pull lock so the next pull need not wait for the files. Waits
     for a copy in progress (its downloads are bounded by their timeouts)."""
     digest = hashlib.blake2b(f"storedesk.sync-images:{store_id}".encode(), digest_size=8).digest()
-    key = int.from_bytes(digest, "big", signed=True)
+    with advisory_lock(int.from_bytes(digest, "big", signed=True)):
+        yield
+
+
+@contextlib.contextmanager
+def advisory_lock(key: int) -> Iterator[None]:
+    """Wait for, then hold, the session-level PostgreSQL advisory lock ``key`` (``lock_key``);
+    released on exit, or by PostgreSQL if the process's connection dies."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [key])
     try:

@@ -313,26 +313,42 @@ def product_push(
 def products_push_bulk(*, product_ids, actor, fields=None) -> list[PushOperation]:
     """A bulk edit already saved locally: one operation per product, sent through the batch
     endpoint (100 products per request) by one task."""
-    products = list(Product.objects.filter(pk__in=list(product_ids)))
-    access = access_for(actor)
-    for store_id in {p.store_id for p in products}:
-        access.require(CHANGE_CATALOG, store_id)
     fields = sorted(set(fields)) if fields else None
-    with transaction.atomic():
-        ops = PushOperation.objects.bulk_create(
-            [
-                PushOperation(
-                    store_id=p.store_id,
-                    entity_type=PushEntity.PRODUCT,
-                    action=PushAction.UPDATE if p.woo_id else PushAction.CREATE,
-                    object_id=p.pk,
-                    woo_id=p.woo_id,
-                    fields=fields,
-                    requested_by=actor,
-                )
-                for p in products
-            ]
+    return products_push_batch(changes=[(product_id, fields, None) for product_id in product_ids], actor=actor)
+
+
+def products_push_batch(*, changes, actor) -> list[PushOperation]:
+    """Changes already saved locally, each ``(product id, product fields, {variation id: its
+    fields})`` (fields None: all of them; no variations: None), sent by one task: the products
+    through the batch endpoint (100 per request), each product's variations through its
+    variations batch endpoint."""
+    changes = list(changes)
+    products = {str(p.pk): p for p in Product.objects.filter(pk__in=[change[0] for change in changes])}
+    access = access_for(actor)
+    for store_id in {p.store_id for p in products.values()}:
+        access.require(CHANGE_CATALOG, store_id)
+    ops = []
+    for product_id, fields, variations in changes:
+        product = products.get(str(product_id))
+        if product is None:
+            continue
+        variations = {str(pk): sorted(names) for pk, names in (variations or {}).items()}
+        payload = {"variation_ids": sorted(variations), "variation_fields": variations} if variations else {}
+        fields = [*(fields or []), "variations"] if variations else fields
+        ops.append(
+            PushOperation(
+                store_id=product.store_id,
+                entity_type=PushEntity.PRODUCT,
+                action=PushAction.UPDATE if product.woo_id else PushAction.CREATE,
+                object_id=product.pk,
+                woo_id=product.woo_id,
+                fields=sorted(set(fields)) if fields else None,
+                payload=payload,
+                requested_by=actor,
+            )
         )
+    with transaction.atomic():
+        ops = PushOperation.objects.bulk_create(ops)
         queue_on_commit(BULK_PUSH_TASK, [str(op.pk) for op in ops])
     return ops
 

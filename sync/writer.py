@@ -117,6 +117,7 @@ class Writer:
         self.created_products: set[Any] = set()
         self.new_images: list[tuple[Any, str]] = []  # (row id, original_url) still without a file
         self.product_modified: dict[int, datetime | None] = {}
+        self.orders_modified: list[tuple[datetime | None, int]] = []  # (modified, woo_id) written
         self._open_error_cache: dict[str, set[int]] = {}
 
     def _of_created_product(self, row: dict) -> bool:
@@ -485,15 +486,18 @@ class Writer:
                     "changed_by, created_at) SELECT uuid_v7(), t.store_id, t.woo_id, t.status, k.status, %s, now() "
                     "FROM orders t JOIN incoming k ON k.woo_id = t.woo_id WHERE t.store_id = %s "
                     f"AND t.status IS DISTINCT FROM k.status AND {upsert.OPEN_PUSH_GUARD}) "
-                    "SELECT woo_id, customer_email FROM orders WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
+                    "SELECT woo_id, customer_email, woo_modified_at FROM orders WHERE store_id = %s "
+                    "AND woo_id = ANY(%s::bigint[])",
                     [woo_ids, [r["status"] for r in rows], PULL_CHANGED_BY, self.store_id, self.store_id, woo_ids],
                 )
             else:
                 found = upsert.fetch_all(
-                    "SELECT woo_id, customer_email FROM orders WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
+                    "SELECT woo_id, customer_email, woo_modified_at FROM orders "
+                    "WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
                     [self.store_id, woo_ids],
                 )
-            previous_emails = dict(found)
+            previous_emails = {woo_id: email for woo_id, email, _modified in found}
+            previous_modified = {woo_id: modified for woo_id, _email, modified in found}
             handler = self._row_error_handler(stats, "order", errors)
             stats.add(
                 split_upsert(upsert.ORDERS, rows, lambda r: r["woo_id"] not in previous_emails, on_row_error=handler)
@@ -505,6 +509,12 @@ class Writer:
         failed = {e.woo_id for e in errors}
         written = [r for r in rows if r["woo_id"] not in failed]
         self._resolve(EntityType.ORDER, [r["woo_id"] for r in written])
+        # New orders and orders whose modified date moved: their notes and refunds may have too.
+        self.orders_modified.extend(
+            (r["woo_modified_at"], r["woo_id"])
+            for r in written
+            if r["woo_id"] not in previous_modified or previous_modified[r["woo_id"]] != r["woo_modified_at"]
+        )
         return max((r["woo_modified_at"] for r in written if r["woo_modified_at"]), default=None)
 
 

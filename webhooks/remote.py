@@ -27,7 +27,7 @@ from config.rls import as_service
 from stores import credentials
 from stores.access import MANAGE_WEBHOOKS, VIEW_STORE, access_for
 from stores.models import Store
-from sync.records import lock_key
+from sync.records import advisory_lock, lock_key
 from sync.woo import WooError, client_for, webhook_create, webhook_update, webhooks_list
 from webhooks.logs import webhook_setting
 from webhooks.models import (
@@ -122,14 +122,8 @@ def _registration_lock(store_id):
     """One registration per store at a time, across processes (a PostgreSQL advisory lock): the
     second one waits, then finds the first one's webhooks in the shop and adopts them instead of
     creating every topic twice."""
-    key = lock_key(f"webhooks-register:{store_id}")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
-    try:
+    with advisory_lock(lock_key(f"webhooks-register:{store_id}")):
         yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 @sensitive_variables("secret", "fields")

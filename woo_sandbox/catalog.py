@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
+import threading
+from collections.abc import Iterator
 from operator import itemgetter
-from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import urlparse
 
+from .catalog_schema import (
+    POST_ORDERBY,
+    PRODUCT_ORDERBY,
+    PRODUCT_SCHEMA,
+    PRODUCT_SORT_KEYS,
+    PRODUCT_STATUS_FILTER,
+    VARIATION_SCHEMA,
+    VARIATION_SORT_KEYS,
+    VARIATION_STATUS_FILTER,
+)
 from .errors import ApiError, already_trashed, invalid_id
+from .media import attachment_from
 from .model import (
-    BACKORDERS,
-    PRODUCT_STATUSES,
     PRODUCT_TYPES,
     STOCK_STATUSES,
-    VARIATION_STATUSES,
     blank_product,
     blank_variation,
     derive_priced,
     derive_product,
-    image,
     product_out,
     variation_as_product,
     variation_out,
@@ -29,7 +34,6 @@ from .model import (
 from .params import (
     Args,
     Collection,
-    FieldSpec,
     Page,
     apply_common_filters,
     as_list,
@@ -46,92 +50,13 @@ from .text import slugify, to_decimal
 
 Record = dict[str, Any]
 
-_COMMON_SCHEMA: dict[str, FieldSpec] = {
-    "description": "string",
-    "sku": "string",
-    "regular_price": "string",
-    "sale_price": "string",
-    "date_on_sale_from": "date|null",
-    "date_on_sale_from_gmt": "date|null",
-    "date_on_sale_to": "date|null",
-    "date_on_sale_to_gmt": "date|null",
-    "virtual": "boolean",
-    "downloadable": "boolean",
-    "tax_status": ("enum", ("taxable", "shipping", "none")),
-    "tax_class": "string",
-    "manage_stock": "boolean",
-    "stock_quantity": "integer|null",
-    "stock_status": ("enum", STOCK_STATUSES),
-    "backorders": ("enum", BACKORDERS),
-    "weight": "string",
-    "dimensions": "object",
-    "shipping_class": "string",
-    "menu_order": "integer",
-    "meta_data": "array",
-}
-PRODUCT_SCHEMA: dict[str, FieldSpec] = {
-    **_COMMON_SCHEMA,
-    "name": "string",
-    "slug": "string",
-    "type": ("enum", PRODUCT_TYPES),
-    "status": ("enum", PRODUCT_STATUSES),
-    "featured": "boolean",
-    "catalog_visibility": ("enum", ("visible", "catalog", "search", "hidden")),
-    "short_description": "string",
-    "external_url": "string",
-    "button_text": "string",
-    "sold_individually": "boolean",
-    "reviews_allowed": "boolean",
-    "upsell_ids": "array",
-    "cross_sell_ids": "array",
-    "grouped_products": "array",
-    "parent_id": "integer",
-    "purchase_note": "string",
-    "categories": "array",
-    "tags": "array",
-    "brands": "array",
-    "images": "array",
-    "attributes": "array",
-    "default_attributes": "array",
-}
-VARIATION_SCHEMA: dict[str, FieldSpec] = {
-    **_COMMON_SCHEMA,
-    "status": ("enum", VARIATION_STATUSES),
-    "image": "object|null",
-    "attributes": "array",
-}
-
-PRODUCT_ORDERBY = ("date", "id", "include", "title", "slug", "modified", "price", "popularity", "rating")
-POST_ORDERBY = ("date", "id", "include", "title", "slug", "modified")
-PRODUCT_STATUS_FILTER = ("any", "future", "trash", "draft", "pending", "private", "publish")
-VARIATION_STATUS_FILTER = ("any", "trash", "draft", "pending", "private", "publish")
-
-PRODUCT_SORT_KEYS: dict[str, Callable[[Record], Any]] = {
-    # WP_Query adds ID as tie-breaker for date/modified (WC_REST_CRUD_Controller).
-    "date": itemgetter("date_created_gmt", "id"),
-    "modified": itemgetter("date_modified_gmt", "id"),
-    "id": itemgetter("id"),
-    "title": lambda r: r["name"].casefold(),
-    "slug": itemgetter("slug"),
-    "price": lambda r: to_decimal(r["price"]) or Decimal(0),
-    "popularity": itemgetter("total_sales"),
-    "rating": itemgetter("average_rating"),
-}
-# Variations have no title or slug of their own; their post_title is derived from the parent.
-VARIATION_SORT_KEYS: dict[str, Callable[[Record], Any]] = {
-    "date": itemgetter("date_created_gmt", "id"),
-    "modified": itemgetter("date_modified_gmt", "id"),
-    "id": itemgetter("id"),
-    "title": itemgetter("menu_order", "id"),
-    "slug": itemgetter("menu_order", "id"),
-}
-
 
 class Catalog:
     """Product and variation endpoints over a :class:`Store`."""
 
     def __init__(self, store: Store) -> None:
         self.s = store
+        self.local = threading.local()  # ``no_downloads``: set around the test helpers' writes
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -420,10 +345,7 @@ class Catalog:
     def _set_status(self, product_id: int, status: str) -> None:
         """Trash or untrash a product, cascading to its variations like WC_Post_Data does."""
         old = self.s.products[product_id]
-        if status == "trash":
-            self.s.trashed_status[product_id] = old["status"]
-        rec = dict(old, status=status)
-        rec["date_modified"], rec["date_modified_gmt"] = self.s.clock.stamp(old["date_modified_gmt"])
+        rec = self._status_changed(product_id, old, status)
         for variation_id in self.s.children.get(product_id, []):
             variation = self.s.variations[variation_id]
             if status == "trash" and variation["status"] != "trash":
@@ -435,12 +357,17 @@ class Catalog:
 
     def _set_variation_status(self, variation_id: int, status: str) -> None:
         old = self.s.variations[variation_id]
-        if status == "trash":
-            self.s.trashed_status[variation_id] = old["status"]
-        rec = dict(old, status=status)
-        rec["date_modified"], rec["date_modified_gmt"] = self.s.clock.stamp(old["date_modified_gmt"])
+        rec = self._status_changed(variation_id, old, status)
         self.s.variations[variation_id] = rec
         self.s.reindex_sku(old, rec)
+
+    def _status_changed(self, item_id: int, old: Record, status: str) -> Record:
+        """A copy of ``old`` with ``status``, modified now; a trashed item remembers its status."""
+        if status == "trash":
+            self.s.trashed_status[item_id] = old["status"]
+        rec = dict(old, status=status)
+        rec["date_modified"], rec["date_modified_gmt"] = self.s.clock.stamp(old["date_modified_gmt"])
+        return rec
 
     def _forget_variation(self, variation_id: int) -> None:
         rec = self.s.variations.pop(variation_id)
@@ -570,28 +497,8 @@ class Catalog:
         return list(refs.values())
 
     def image_from(self, value: dict[str, Any], stamp: tuple[str, str]) -> Record:
-        """An image given as ``{"id"}`` (existing attachment) or ``{"src"}`` (sideloaded)."""
-        media_id = parse_int(value.get("id")) or 0
-        if media_id:
-            if media_id not in self.s.media:
-                raise ApiError(400, "woocommerce_product_invalid_image_id", f"#{media_id} is an invalid image ID.")
-            img = dict(self.s.media[media_id])
-        elif value.get("src"):
-            src = str(value["src"])
-            if urlparse(src).scheme not in ("http", "https"):
-                raise ApiError(400, "woocommerce_product_image_upload_error", f"Error getting remote image {src}.")
-            # WooCommerce sideloads the file, so the stored src is on the shop, not the client's URL.
-            media_id = self.s.next_id("post")
-            img = image(
-                media_id, stamp, f"{self.s.base_url}/media/{media_id}.png", PurePosixPath(urlparse(src).path).stem
-            )
-        else:
-            raise ApiError(400, "woocommerce_product_invalid_image_id", "#0 is an invalid image ID.")
-        for key in ("name", "alt"):
-            if key in value:
-                img[key] = str(value[key])
-        self.s.media[media_id] = img
-        return img
+        """An image given as ``{"id"}`` (existing attachment) or ``{"src"}`` (downloaded)."""
+        return attachment_from(self.s, value, stamp, downloads=not getattr(self.local, "no_downloads", False))
 
     def find_term(self, attribute_id: int, option: str) -> Record | None:
         return self.s.attribute_term(attribute_id, option)
@@ -616,10 +523,7 @@ class Catalog:
 
     def _product_attributes(self, values: list[Any]) -> list[Record]:
         attributes = []
-        for value in values:
-            if not isinstance(value, dict):
-                continue
-            attribute_id = parse_int(value.get("id")) or 0
+        for value, attribute_id in _attribute_entries(values):
             options = [str(o).strip() for o in as_list(value.get("options", []))]
             if attribute_id:
                 if attribute_id not in self.s.attributes:
@@ -644,10 +548,7 @@ class Catalog:
 
     def _default_attributes(self, values: list[Any]) -> list[Record]:
         defaults = []
-        for value in values:
-            if not isinstance(value, dict):
-                continue
-            attribute_id = parse_int(value.get("id")) or 0
+        for value, attribute_id in _attribute_entries(values):
             option = str(value.get("option", ""))
             if attribute_id in self.s.attributes:
                 term = self.find_term(attribute_id, option)
@@ -669,10 +570,7 @@ class Catalog:
             (a["id"], a["name"].casefold() if not a["id"] else ""): a for a in parent["attributes"] if a["variation"]
         }
         chosen = []
-        for value in values:
-            if not isinstance(value, dict):
-                continue
-            attribute_id = parse_int(value.get("id")) or 0
+        for value, attribute_id in _attribute_entries(values):
             key = (attribute_id, "" if attribute_id else str(value.get("name", "")).casefold())
             if key not in usable:
                 continue
@@ -703,6 +601,13 @@ class Catalog:
 def _manage_stock_parent(body: dict[str, Any]) -> dict[str, Any]:
     # Variations accept manage_stock="parent", meaning "not managed here".
     return {**body, "manage_stock": False} if body.get("manage_stock") == "parent" else body
+
+
+def _attribute_entries(values: list[Any]) -> Iterator[tuple[dict[str, Any], int]]:
+    """The objects of an attributes list with their attribute id (0: a custom attribute)."""
+    for value in values:
+        if isinstance(value, dict):
+            yield value, parse_int(value.get("id")) or 0
 
 
 def descendants(table: dict[int, Record], ids: list[int]) -> set[int]:

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
@@ -224,14 +225,16 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     # --- media and pages ---------------------------------------------------------------
 
     def _media(self, app: SandboxServer, path: str) -> Response:
-        stem = path.removeprefix("/media/").removesuffix(".png")
+        stem = PurePosixPath(path.removeprefix("/media/")).stem
         media_id = int(stem) if stem.isdigit() else 0
         with app.data.lock:
             known = media_id in app.data.media
+            stored = app.data.media_files.get(media_id)
         app.request_stats.count(f"{self.command} media/{{id}}.png", 200 if known else 404, None)
         if not known:
             return html_response(404, "Not Found", "No such image.")
-        return Response(200, png(media_id), [("Content-Type", "image/png"), ("Cache-Control", "max-age=31536000")])
+        content, content_type = stored or (png(media_id), "image/png")
+        return Response(200, content, [("Content-Type", content_type), ("Cache-Control", "max-age=31536000")])
 
     def _page(self, path: str) -> Response:
         if path in ("/", ""):

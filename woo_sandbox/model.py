@@ -46,6 +46,31 @@ def image(media_id: int, dates: tuple[str, str], src: str, name: str = "", alt: 
     }
 
 
+# A new product's and a new variation's SKU, prices and sale dates (in WooCommerce's key order).
+_BLANK_PRICES: dict[str, Any] = {
+    "sku": "",
+    "price": "",
+    "regular_price": "",
+    "sale_price": "",
+    "date_on_sale_from": None,
+    "date_on_sale_from_gmt": None,
+    "date_on_sale_to": None,
+    "date_on_sale_to_gmt": None,
+}
+
+# ... and their tax and stock settings.
+_BLANK_STOCK: dict[str, Any] = {
+    "tax_status": "taxable",
+    "tax_class": "",
+    "manage_stock": False,
+    "stock_quantity": None,
+    "stock_status": "instock",
+    "backorders": "no",
+    "backorders_allowed": False,
+    "backordered": False,
+}
+
+
 def blank_product(product_id: int, created: tuple[str, str]) -> dict[str, Any]:
     local, gmt = created
     return {
@@ -63,14 +88,7 @@ def blank_product(product_id: int, created: tuple[str, str]) -> dict[str, Any]:
         "catalog_visibility": "visible",
         "description": "",
         "short_description": "",
-        "sku": "",
-        "price": "",
-        "regular_price": "",
-        "sale_price": "",
-        "date_on_sale_from": None,
-        "date_on_sale_from_gmt": None,
-        "date_on_sale_to": None,
-        "date_on_sale_to_gmt": None,
+        **_BLANK_PRICES,
         "price_html": "",
         "on_sale": False,
         "purchasable": False,
@@ -82,14 +100,7 @@ def blank_product(product_id: int, created: tuple[str, str]) -> dict[str, Any]:
         "download_expiry": -1,
         "external_url": "",
         "button_text": "",
-        "tax_status": "taxable",
-        "tax_class": "",
-        "manage_stock": False,
-        "stock_quantity": None,
-        "stock_status": "instock",
-        "backorders": "no",
-        "backorders_allowed": False,
-        "backordered": False,
+        **_BLANK_STOCK,
         "sold_individually": False,
         "weight": "",
         "dimensions": {"length": "", "width": "", "height": ""},
@@ -128,14 +139,7 @@ def blank_variation(variation_id: int, created: tuple[str, str]) -> dict[str, An
         "date_modified_gmt": gmt,
         "description": "",
         "permalink": "",
-        "sku": "",
-        "price": "",
-        "regular_price": "",
-        "sale_price": "",
-        "date_on_sale_from": None,
-        "date_on_sale_from_gmt": None,
-        "date_on_sale_to": None,
-        "date_on_sale_to_gmt": None,
+        **_BLANK_PRICES,
         "on_sale": False,
         "status": "publish",
         "purchasable": False,
@@ -144,14 +148,7 @@ def blank_variation(variation_id: int, created: tuple[str, str]) -> dict[str, An
         "downloads": [],
         "download_limit": -1,
         "download_expiry": -1,
-        "tax_status": "taxable",
-        "tax_class": "",
-        "manage_stock": False,
-        "stock_quantity": None,
-        "stock_status": "instock",
-        "backorders": "no",
-        "backorders_allowed": False,
-        "backordered": False,
+        **_BLANK_STOCK,
         "weight": "",
         "dimensions": {"length": "", "width": "", "height": ""},
         "shipping_class": "",

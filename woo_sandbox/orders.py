@@ -8,7 +8,8 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from .catalog import POST_ORDERBY, Catalog
+from .catalog import Catalog
+from .catalog_schema import POST_ORDERBY
 from .errors import ApiError, already_trashed, invalid_id
 from .model import ORDER_STATUSES, STOCK_REDUCING_STATUSES, blank_address, blank_order, order_out
 from .order_extras import OrderExtras

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import PRODUCT_SCHEMA, VARIATION_SCHEMA, Catalog
+from .catalog import Catalog
+from .catalog_schema import PRODUCT_SCHEMA, VARIATION_SCHEMA
 from .errors import ApiError, no_route
 from .orders import ORDER_SCHEMA, Orders
 from .params import Args, FieldSpec, Page, coerce_body, parse_int

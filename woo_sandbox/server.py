@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import time
@@ -10,7 +11,8 @@ from types import TracebackType
 from typing import Any
 
 from .auth import ApiKey, Authenticator
-from .catalog import PRODUCT_SCHEMA, VARIATION_SCHEMA, Catalog
+from .catalog import Catalog
+from .catalog_schema import PRODUCT_SCHEMA, VARIATION_SCHEMA
 from .clock import SiteClock
 from .data import generate
 from .errors import ApiError
@@ -185,10 +187,22 @@ class SandboxServer:
         return self.catalog.get_product(product_id)
 
     def create_product(self, **fields: Any) -> dict[str, Any]:
-        return self.catalog.create_product(coerce_body(fields, PRODUCT_SCHEMA))
+        with self._in_admin():
+            return self.catalog.create_product(coerce_body(fields, PRODUCT_SCHEMA))
 
     def update_product(self, product_id: int, **fields: Any) -> dict[str, Any]:
-        return self.catalog.update_product(product_id, coerce_body(fields, PRODUCT_SCHEMA))
+        with self._in_admin():
+            return self.catalog.update_product(product_id, coerce_body(fields, PRODUCT_SCHEMA))
+
+    @contextlib.contextmanager
+    def _in_admin(self):
+        """A change made "in the shop's admin": an image ``src`` names a file of its media library
+        (nothing is downloaded, unlike a ``src`` sent through the REST API)."""
+        self.catalog.local.no_downloads = True
+        try:
+            yield
+        finally:
+            self.catalog.local.no_downloads = False
 
     def trash_product(self, product_id: int) -> dict[str, Any]:
         return self.catalog.delete_product(product_id, force=False)
@@ -200,10 +214,12 @@ class SandboxServer:
         return self.catalog.delete_product(product_id, force=force)
 
     def create_variation(self, product_id: int, **fields: Any) -> dict[str, Any]:
-        return self.catalog.create_variation(product_id, coerce_body(fields, VARIATION_SCHEMA))
+        with self._in_admin():
+            return self.catalog.create_variation(product_id, coerce_body(fields, VARIATION_SCHEMA))
 
     def update_variation(self, product_id: int, variation_id: int, **fields: Any) -> dict[str, Any]:
-        return self.catalog.update_variation(product_id, variation_id, coerce_body(fields, VARIATION_SCHEMA))
+        with self._in_admin():
+            return self.catalog.update_variation(product_id, variation_id, coerce_body(fields, VARIATION_SCHEMA))
 
     def delete_variation(self, product_id: int, variation_id: int, force: bool = True) -> dict[str, Any]:
         return self.catalog.delete_variation(product_id, variation_id, force=force)

@@ -47,6 +47,8 @@ class Store:
         self.terms: dict[int, dict[str, Any]] = {}  # attribute terms
         self.term_attribute: dict[int, int] = {}  # attribute term id -> attribute id
         self.media: dict[int, dict[str, Any]] = {}  # image attachments by id
+        self.media_files: dict[int, tuple[bytes, str]] = {}  # sideloaded files: (bytes, content type)
+        self.sideloads: list[dict[str, Any]] = []  # every file downloaded from a client's src URL
         self.webhooks: dict[int, dict[str, Any]] = {}
         self.order_notes: dict[int, list[dict[str, Any]]] = {}  # order id -> notes (comments)
         self.refunds: dict[int, list[dict[str, Any]]] = {}  # order id -> shop_order_refund posts

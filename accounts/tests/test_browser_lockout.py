@@ -4,7 +4,7 @@
 import pytest
 
 from stores.tests.helpers import PASSWORD, make_user
-from stores.tests.test_browser_team import browser, new_page  # noqa: F401 - the browser fixture
+from stores.tests.test_browser_team import new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +17,7 @@ def try_login(page, base, email, password):
     page.wait_for_load_state()
 
 
-def test_locked_pair_and_a_colleague_from_the_same_address(browser, live_server, settings):  # noqa: F811
+def test_locked_pair_and_a_colleague_from_the_same_address(browser, live_server, settings):
     settings.ALLOWED_HOSTS = ["*"]
     base = live_server.url
     make_user("victim@example.com")

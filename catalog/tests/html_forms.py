@@ -59,7 +59,8 @@ def form_data(html, form_id):
             if attrs.get("type") in ("submit", "button", "reset"):
                 continue
             checkable = attrs.get("type") in ("checkbox", "radio")
-            data.append((attrs["name"], attrs.get("value") or ("on" if checkable else "")))
+            value = attrs.get("value")  # value="" posts "", no value attribute posts "on"
+            data.append((attrs["name"], value if value is not None else ("on" if checkable else "")))
         elif control["tag"] == "textarea":
             text = control["text"][1:] if control["text"].startswith("\n") else control["text"]
             data.append((attrs["name"], text))

@@ -1,18 +1,21 @@
-"""Issue 19 in Chromium against the WooCommerce sandbox: generate variations for two attributes,
-edit one, delete one, change a description's formatting, delete a tag; each checked in the shop.
-Screenshots (English and Hebrew) go to test-artifacts/catalog-editing-*.png.
+"""Issue 19 in Chromium against the WooCommerce sandbox: upload two images, reorder them (drag and
+keyboard), set alt text, generate variations for two attributes, edit one (with its image),
+delete one, change a description's formatting, delete a tag; each checked in the shop (which
+downloads the uploaded files from the live server, as WooCommerce does). Screenshots (English and
+Hebrew) go to test-artifacts/catalog-editing-*.png.
 
 Pushes run eagerly (on commit, in the request), so the sandbox holds the result when the page
 has answered.
 """
 
 import copy
+import hashlib
 
 import pytest
+from PIL import Image
 
 from catalog.models import Product, ProductVariation, StoreTag
 from catalog.tests.test_browser_dashboard import ARTIFACTS, KEYS, new_page, sign_in
-from catalog.tests.test_browser_dashboard import browser as browser  # the Chromium fixture
 from catalog.tests.test_browser_dashboard import shop as shop  # a store on the sandbox below, pulled once
 from sync.models import SyncRunKind
 from sync.runs import run_pull
@@ -43,14 +46,29 @@ def remote_variations(sandbox, product_id):
         }
 
 
+def image_files(tmp_path):
+    """Two real images: a PNG and a JPEG, each a different colour."""
+    files = []
+    for name, fmt, colour in (("terrace.png", "PNG", (196, 120, 60)), ("olives.jpg", "JPEG", (90, 130, 60))):
+        path = tmp_path / name
+        Image.new("RGB", (120, 90), colour).save(path, format=fmt)
+        files.append(path)
+    return files
+
+
+def remote_images(sandbox, product_id):
+    return [(image["id"], image["alt"]) for image in sandbox.get_product(product_id)["images"]]
+
+
 def confirm(page):
     """Answer the confirmation dialog of a destructive form with yes."""
     with page.expect_navigation():
         page.click("#confirm-dialog [data-confirm-ok]")
 
 
-def test_variations_description_and_tag_journey(browser, live_server, shop, sandbox):
+def test_images_variations_description_and_tag_journey(browser, live_server, shop, sandbox, settings, tmp_path):
     base, store = live_server.url, shop["store"]
+    settings.SITE_URL = base  # the shop downloads uploaded images from here
     remote = sandbox.create_product(
         name="Linen shirt",
         type="variable",
@@ -68,6 +86,39 @@ def test_variations_description_and_tag_journey(browser, live_server, shop, sand
     page = new_page(browser)
     sign_in(page, base, "owner@example.com")
     page.goto(product_url)
+
+    # Upload two images: the shop downloads both from us and has exactly their bytes.
+    files = image_files(tmp_path)
+    assert page.locator("#upload-blocked").count() == 0
+    page.set_input_files("#id_images", [str(path) for path in files])
+    with page.expect_navigation():
+        page.click("#image-upload-form button[type=submit]")
+    assert [item["sha256"] for item in sandbox.data.sideloads] == [
+        hashlib.sha256(path.read_bytes()).hexdigest() for path in files
+    ]
+    terrace, olives = (item["media_id"] for item in sandbox.data.sideloads)
+    assert [media_id for media_id, _alt in remote_images(sandbox, remote["id"])] == [terrace, olives]
+    assert "WooCommerce accepted the change." in page.inner_text("#push-status")
+    items = page.locator(".image-manager .image-item")
+    assert items.count() == 2
+    shot(page, "images-uploaded-en")
+
+    # Reorder by dragging the second image above the first: the olives become the featured image.
+    with page.expect_navigation():
+        page.drag_and_drop(
+            ".image-manager .image-item:nth-child(2) .image-handle",
+            ".image-manager .image-item:nth-child(1) .image-handle",
+        )
+    assert [media_id for media_id, _alt in remote_images(sandbox, remote["id"])] == [olives, terrace]
+    assert page.locator(".image-manager .image-item").first.locator(".pill", has_text="Featured image").is_visible()
+
+    # Alt text on the featured image.
+    page.fill(".image-manager .image-item:nth-child(1) input[name=alt]", "Green olives in a bowl")
+    with page.expect_navigation():
+        page.click(".image-manager .image-item:nth-child(1) .image-alt-form button[type=submit]")
+    assert remote_images(sandbox, remote["id"])[0] == (olives, "Green olives in a bowl")
+    shot(page, "images-en")
+
     assert "4 combinations" in page.inner_text("#generate-variations-form")
     with page.expect_navigation():
         page.click("#generate-variations-form button[type=submit]")
@@ -90,6 +141,8 @@ def test_variations_description_and_tag_journey(browser, live_server, shop, sand
     page.fill("#id_date_on_sale_to", "2027-03-31")
     page.select_option("#id_backorders", "notify")
     page.fill("#id_weight", "0.3")
+    # The variation's image: one of the product's (the terrace, now the second image).
+    page.locator(".variation-images label").nth(2).click()
     shot(page, "variation-edit-en")
     with page.expect_navigation():
         page.click("#variation-form button[type=submit]")
@@ -101,6 +154,7 @@ def test_variations_description_and_tag_journey(browser, live_server, shop, sand
         "notify",
     )
     assert edited["date_on_sale_from"].startswith("2027-03-01") and edited["weight"] == "0.30"
+    assert edited["image"]["id"] == terrace and len(sandbox.data.sideloads) == 2  # by id: nothing downloaded
 
     # Delete the third row's variation (after the confirmation).
     third = ProductVariation.objects.get(pk=rows.nth(2).get_attribute("id").removeprefix("variation-"))
@@ -112,6 +166,9 @@ def test_variations_description_and_tag_journey(browser, live_server, shop, sand
 
     # A description with formatting: sent to the shop as HTML, shown formatted.
     page.goto(f"{product_url}edit/")
+    # The description's HTML itself, behind the editor's "Edit HTML" button.
+    toolbar = page.get_by_role("toolbar", name="Formatting: Description", exact=True)
+    toolbar.get_by_role("button", name="Edit HTML").click()
     page.fill("#id_description", "<p>Washed <strong>linen</strong></p><ul><li>Cold wash</li></ul>")
     with page.expect_navigation():
         page.click("#product-form button[type=submit]")
@@ -142,6 +199,32 @@ def test_variations_description_and_tag_journey(browser, live_server, shop, sand
     he.goto(product_url)
     assert he.locator("html").get_attribute("dir") == "rtl"
     assert he.locator("#add-variations-title").is_visible()
+    # The keyboard way: "Move down" on the featured image, then a Hebrew alt text.
+    he.focus(".image-manager .image-item:nth-child(1) button[value=down]")
+    with he.expect_navigation():
+        he.keyboard.press("Enter")
+    assert [media_id for media_id, _alt in remote_images(sandbox, remote["id"])] == [terrace, olives]
+    he.fill(".image-manager .image-item:nth-child(1) input[name=alt]", "מרפסת בשקיעה")
+    with he.expect_navigation():
+        he.press(".image-manager .image-item:nth-child(1) input[name=alt]", "Enter")
+    assert remote_images(sandbox, remote["id"])[0] == (terrace, "מרפסת בשקיעה")
+    # Upload a third image in Hebrew, then remove it (after the confirmation).
+    third = tmp_path / "jar.gif"
+    Image.new("RGB", (60, 60), (220, 200, 80)).save(third, format="GIF")
+    he.set_input_files("#id_images", str(third))
+    he.fill("#id_upload_alt", "צנצנת זיתים")
+    with he.expect_navigation():
+        he.click("#image-upload-form button[type=submit]")
+    jar = sandbox.data.sideloads[-1]["media_id"]
+    assert remote_images(sandbox, remote["id"]) == [
+        (terrace, "מרפסת בשקיעה"),
+        (olives, "Green olives in a bowl"),
+        (jar, "צנצנת זיתים"),
+    ]
+    shot(he, "images-he")
+    he.locator(".image-manager .image-item:nth-child(3) [data-remove-image]").click()
+    confirm(he)
+    assert [media_id for media_id, _alt in remote_images(sandbox, remote["id"])] == [terrace, olives]
     shot(he, "product-he")
     he.goto(f"{base}/stores/{store.pk}/products/{product.pk}/variations/{second.pk}/edit/")
     shot(he, "variation-edit-he")

@@ -11,38 +11,21 @@ reads right to left.
 import re
 import threading
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from accounts.services import user_create
 from catalog.models import Product
+from config.testing import ARTIFACTS
 from orders.models import Order
 from stores.models import StoreRole, StoreUser
 from stores.services import store_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "a-Long-enough-passw0rd"
 KEYS = ("ck_dashboard_browser_00000000000000000000000", "cs_dashboard_browser_00000000000000000000000")
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's Chromium is not installed")
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls here are plain sync code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

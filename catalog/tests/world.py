@@ -8,6 +8,9 @@ from django.utils import timezone
 
 from catalog.models import (
     Product,
+    ProductExport,
+    ProductImage,
+    ProductImport,
     ProductVariation,
     StoreAttribute,
     StoreAttributeTerm,
@@ -52,6 +55,9 @@ def make_dashboard_objects(store, offset=1000):
         )
         for woo_id, size, price in ((offset + 2, "S", Decimal("120.00")), (offset + 10, "M", Decimal("125.00")))
     )
+    image = ProductImage.objects.create(
+        store=store, product=product, original_url=f"https://shop.example.com/apron-{offset}.png", woo_id=offset + 11
+    )
     conflict = ProductConflict.objects.create(
         store=store,
         product=product,
@@ -76,6 +82,8 @@ def make_dashboard_objects(store, offset=1000):
         store=store, email=f"customer{offset}@example.com", name="Test Customer", orders_count=1, total_spent=120
     )
     export = OrderExport.objects.create(store=store, requested_by=store.user, status="running", rows_total=10)
+    product_export = ProductExport.objects.create(store=store, requested_by=store.user, status="running", rows_total=10)
+    product_import = ProductImport.objects.create(store=store, requested_by=store.user, file_name="prices.csv")
     run = SyncRun.objects.create(
         store=store,
         kind=SyncRunKind.INCREMENTAL,
@@ -94,6 +102,7 @@ def make_dashboard_objects(store, offset=1000):
     return {
         "product_id": product.pk,
         "variation_id": variation.pk,
+        "image_id": image.pk,
         "conflict_id": conflict.pk,
         "category_id": category.pk,
         "tag_id": tag.pk,
@@ -103,6 +112,8 @@ def make_dashboard_objects(store, offset=1000):
         "order_id": order.pk,
         "customer_id": customer.pk,
         "export_id": export.pk,
+        "product_export_id": product_export.pk,
+        "import_id": product_import.pk,
         "run_id": run.pk,
         "error_id": error.pk,
     }

@@ -1,4 +1,4 @@
 # The browser tests' world (Chromium through Playwright, the sandbox shop): the dashboard tests' fixtures, not copies.
-from catalog.tests.test_browser_dashboard import browser, sandbox, shop  # noqa: F401
+from catalog.tests.test_browser_dashboard import sandbox, shop  # noqa: F401
 
 STOREDESK_APPS = {"accounts", "stores", "catalog", "orders", "webhooks", "sync", "projects", "agents", "audit"}

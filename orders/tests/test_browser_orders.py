@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 
 from catalog.tests.test_browser_dashboard import ARTIFACTS, KEYS, new_page, sign_in
-from catalog.tests.test_browser_dashboard import browser as browser  # the Chromium fixture
 from catalog.tests.test_browser_dashboard import shop as shop  # a store on the sandbox below, pulled once
 from orders.models import Order
 

@@ -300,7 +300,7 @@ def test_a_large_export_runs_in_the_background_masked_for_a_viewer(
     client, pulled, viewer, settings, tmp_path, django_capture_on_commit_callbacks, eager_tasks
 ):
     settings.ORDER_EXPORT_STREAM_LIMIT = 10
-    settings.ORDER_EXPORTS_DIR = str(tmp_path / "exports")
+    settings.EXPORTS_DIR = str(tmp_path / "exports")
     client.force_login(viewer)
     with django_capture_on_commit_callbacks(execute=True):
         started = client.get(url("order_export", pulled), {"status": "completed"})

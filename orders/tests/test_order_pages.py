@@ -91,6 +91,24 @@ def test_viewer_search_matches_numbers_only_manager_also_customers(client, store
     assert "data-order=" in client.get(url("order_list", store) + "?q=Dana").content.decode()
 
 
+def test_search_by_number_ignores_case_and_short_terms_search_numbers_only(client, store, manager):
+    """Numbers match whatever their case; customer fields need three characters (a trigram index
+    serves them), so "51" finds order 51, not every customer whose phone contains 51."""
+    prefixed = make_order(store, number="WC-7731", customer_name="Noa Cohen", customer_phone="050-5100000")
+    other = make_order(store, number="51", customer_name="Yossi Azulay", customer_phone="052-0000000")
+    client.force_login(manager)
+
+    def found(term):
+        html = client.get(url("order_list", store), {"q": term}).content.decode()
+        return {pk for pk in (prefixed.pk, other.pk) if f'data-order="{pk}"' in html}
+
+    assert found("wc-7731") == {prefixed.pk}
+    assert found("51") == {other.pk}
+    assert found("#51") == {other.pk}
+    assert found("510") == {prefixed.pk}  # three digits: the phone matches
+    assert found("a co") == {prefixed.pk} and found("COHEN") == {prefixed.pk}
+
+
 def test_date_filters_use_the_users_days(client, store, manager):
     late_evening = datetime(2026, 3, 1, 23, 30, tzinfo=JERUSALEM)  # 21:30 UTC the same day
     after_midnight = datetime(2026, 3, 2, 0, 30, tzinfo=JERUSALEM)  # still March 1st in UTC

@@ -8,12 +8,12 @@ import pytest
 from django.core import mail
 
 from stores.tests.helpers import make_store, make_user
-from stores.tests.test_browser_team import browser, flash, new_page, sign_in  # noqa: F401 - fixture
+from stores.tests.test_browser_team import flash, new_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_grant_to_a_non_member_is_an_invitation_accepted_by_the_grantee(browser, live_server, settings):  # noqa: F811
+def test_grant_to_a_non_member_is_an_invitation_accepted_by_the_grantee(browser, live_server, settings):
     settings.ALLOWED_HOSTS = ["*"]
     base = live_server.url
     owner = make_user("owner@example.com")

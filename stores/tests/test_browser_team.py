@@ -4,33 +4,15 @@ invitee's next page load), revokes an invitation through the confirmation dialog
 leave the store without an owner. Screenshots go to test-artifacts/."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.core import mail
 
+from config.testing import ARTIFACTS
 from stores.models import StoreRole, StoreUser
 from stores.tests.helpers import PASSWORD, make_store, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's Chromium is not installed")
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls below are plain sync code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def new_page(browser):

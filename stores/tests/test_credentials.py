@@ -1,24 +1,19 @@
 """Credentials: encrypted at rest, write-only in forms, never in HTML, logs, audit rows or the
 admin; revealed only after the password, with a log row; rotatable; testable against the store."""
 
-import datetime
 import http.server
 import logging
-import ssl
 import threading
 
 import pytest
-from cryptography import x509
 from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
 from audit.models import CredentialAccessLog
+from config.testing import self_signed_tls
 from stores import credentials
 from stores.models import Store
 from stores.services import store_test_connection
@@ -268,27 +263,8 @@ def html_server():
 
 @pytest.fixture
 def self_signed_server(tmp_path):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    context, _cert = self_signed_tls(tmp_path)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HtmlHandler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

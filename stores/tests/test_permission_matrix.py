@@ -88,6 +88,13 @@ MATRIX = {
     "favicon": site_page(GET, anonymous=REDIRECT, member=REDIRECT, note="to the static icon"),
     "set_language": site_page(POST, anonymous=REDIRECT, member=REDIRECT, data={"language": "he", "next": "/"}),
     "invitation_accept": site_page(GET, anonymous=200, member=200, note="public one-time link"),
+    "uploaded_image": site_page(
+        GET,
+        anonymous=404,
+        member=404,
+        note="public (the shop downloads uploads from here); no file of that name exists",
+        url="/uploads/product-images/00000000-0000-0000-0000-000000000000/" + "0" * 32 + ".png",
+    ),
     # accounts
     "accounts:login": site_page(GET, anonymous=200, member=REDIRECT),
     "accounts:logout": site_page(POST, anonymous=LOGIN, member=LOGIN, note="signs out, back to the login page"),
@@ -136,6 +143,13 @@ MATRIX.update(
         "catalog:product_list": store_page(GET, **_VIEW),
         "catalog:product_bulk": store_page(POST, **_WRITE, data={"action": "status", "status": "draft"}),
         "catalog:product_create": store_page(GET, **_EDIT_PAGE),
+        "catalog:product_export": store_page(GET, **_VIEW),
+        # A background export and an import are their requester's (the world's: the owner's).
+        "catalog:product_export_status": store_page(GET, viewer=404, manager=404, owner=200, admin=404),
+        "catalog:product_export_download": store_page(GET, viewer=404, manager=404, owner=404, admin=404),
+        "catalog:product_import": store_page(GET, **_EDIT_PAGE),
+        "catalog:product_import_preview": store_page(GET, viewer=403, manager=404, owner=200, admin=404),
+        "catalog:product_import_progress": store_page(GET, viewer=403, manager=404, owner=REDIRECT, admin=404),
         "catalog:product_detail": store_page(GET, **_VIEW),
         "catalog:product_edit": store_page(GET, **_EDIT_PAGE),
         "catalog:product_push_status": store_page(GET, **_VIEW),
@@ -146,6 +160,9 @@ MATRIX.update(
         "catalog:variations_generate": store_page(POST, **_WRITE),
         "catalog:variation_delete": store_page(POST, **_WRITE),
         "catalog:variation_edit": store_page(GET, **_EDIT_PAGE),
+        "catalog:images_upload": store_page(POST, **_WRITE),
+        "catalog:images_order": store_page(POST, **_WRITE),
+        "catalog:image_change": store_page(POST, **_WRITE, data={"action": "up"}),
         "catalog:product_attributes": store_page(GET, **_EDIT_PAGE),
         "catalog:conflict_resolve": store_page(POST, **_WRITE, data={"choice": "nonsense"}),
         "catalog:category_list": store_page(GET, **_VIEW),
@@ -174,6 +191,7 @@ MATRIX.update(
         "orders:order_detail": store_page(GET, **_VIEW),
         "orders:order_status_change": store_page(POST, **_WRITE, data={"status": "completed"}),
         "orders:order_push_status": store_page(GET, **_VIEW),
+        "orders:order_activity": store_page(GET, **_VIEW),
         "orders:order_export": store_page(GET, **_VIEW),
         # An empty note is refused before anything is sent to WooCommerce (400, not a 500).
         "orders:order_note_add": store_page(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .common import MappingError, integer, require, text, woo_id
+from .common import MappingError, integer, require, term_body, term_fields, text, woo_id
 
 
 def attribute_fields(payload: dict) -> dict:
@@ -22,11 +22,7 @@ def attribute_fields(payload: dict) -> dict:
 
 def attribute_term_fields(payload: dict) -> dict:
     return {
-        "woo_id": woo_id(payload),
-        "name": require(payload, "name", str),
-        "slug": require(payload, "slug", str),
-        "description": text(payload, "description"),
-        "count": integer(payload.get("count", 0), field="count") or 0,
+        **term_fields(payload),
         "menu_order": integer(payload.get("menu_order", 0), field="menu_order") or 0,
     }
 
@@ -40,9 +36,7 @@ def attribute_to_woo(
     has_archives: bool | None = None,
 ) -> dict:
     """The body for the fields given (an update sends only the changed ones)."""
-    body: dict = {} if name is None else {"name": name}
-    if slug:
-        body["slug"] = slug
+    body = term_body(name=name, slug=slug)
     if type:
         body["type"] = type
     if order_by:
@@ -60,11 +54,7 @@ def attribute_term_to_woo(
     menu_order: int | None = None,
 ) -> dict:
     """The body for the fields given (an update sends only the changed ones)."""
-    body: dict = {} if name is None else {"name": name}
-    if slug:
-        body["slug"] = slug
-    if description is not None:
-        body["description"] = description
+    body = term_body(name=name, slug=slug, description=description)
     if menu_order is not None:
         body["menu_order"] = menu_order
     return body

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from .common import NOT_GIVEN, image_src, integer, require, term_image, text, woo_id
+from .common import NOT_GIVEN, image_src, term_body, term_fields, term_image
 
 
 def brand_fields(payload: dict) -> dict:
-    return {
-        "woo_id": woo_id(payload),
-        "name": require(payload, "name", str),
-        "slug": require(payload, "slug", str),
-        "description": text(payload, "description"),
-        "logo_url": image_src(payload.get("image")),
-        "count": integer(payload.get("count", 0), field="count") or 0,
-    }
+    return {**term_fields(payload), "logo_url": image_src(payload.get("image"))}
 
 
 def brand_to_woo(
@@ -24,13 +17,7 @@ def brand_to_woo(
     logo_url: str | None = NOT_GIVEN,
 ) -> dict:
     """The body for the fields given (an update sends only the changed ones)."""
-    body: dict = {}
-    if name is not None:
-        body["name"] = name
-    if slug:
-        body["slug"] = slug
-    if description is not None:
-        body["description"] = description
+    body = term_body(name=name, slug=slug, description=description)
     if logo_url is not NOT_GIVEN:
         body["image"] = term_image(logo_url)
     return body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import NOT_GIVEN, MappingError, image_src, integer, require, term_image, text, woo_id
+from .common import NOT_GIVEN, MappingError, image_src, integer, term_body, term_fields, term_image, text
 
 
 def category_fields(payload: dict) -> dict:
@@ -10,12 +10,8 @@ def category_fields(payload: dict) -> dict:
     if not isinstance(parent, int):
         raise MappingError("parent is not an id", field="parent", woo_id=payload.get("id"))
     return {
-        "woo_id": woo_id(payload),
-        "name": require(payload, "name", str),
-        "slug": require(payload, "slug", str),
-        "description": text(payload, "description"),
+        **term_fields(payload),
         "parent_woo_id": parent or None,
-        "count": integer(payload.get("count", 0), field="count") or 0,
         "image_url": image_src(payload.get("image")),
         "display": text(payload, "display", "default") or "default",
         "menu_order": integer(payload.get("menu_order", 0), field="menu_order") or 0,
@@ -52,13 +48,7 @@ def category_to_woo(
     image_url: str | None = NOT_GIVEN,
 ) -> dict:
     """The body for the fields given (an update sends only the changed ones)."""
-    body: dict = {}
-    if name is not None:
-        body["name"] = name
-    if slug:
-        body["slug"] = slug
-    if description is not None:
-        body["description"] = description
+    body = term_body(name=name, slug=slug, description=description)
     if parent_woo_id is not NOT_GIVEN:
         body["parent"] = parent_woo_id or 0
     if display:

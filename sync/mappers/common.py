@@ -151,3 +151,25 @@ def term_image(image_url: str | None) -> dict | list:
     """A term's new image for WooCommerce: sideloaded from its URL; ``[]`` removes it.
     An unchanged image is never sent (WooCommerce would upload a duplicate)."""
     return {"src": image_url} if image_url else []
+
+
+def term_fields(payload: dict) -> dict:
+    """The columns every WooCommerce term has (categories, tags, brands, attribute terms)."""
+    return {
+        "woo_id": woo_id(payload),
+        "name": require(payload, "name", str),
+        "slug": require(payload, "slug", str),
+        "description": text(payload, "description"),
+        "count": integer(payload.get("count", 0), field="count") or 0,
+    }
+
+
+def term_body(*, name: str | None, slug: str | None, description: str | None = None) -> dict:
+    """The part of a term's update body every term has, for the fields given (an update sends
+    only the changed ones; an empty slug is left for WooCommerce to derive)."""
+    body: dict = {} if name is None else {"name": name}
+    if slug:
+        body["slug"] = slug
+    if description is not None:
+        body["description"] = description
+    return body

@@ -214,6 +214,8 @@ def product_to_woo(
         for item, image in zip(body["images"], sorted(images, key=lambda i: i.get("display_order", 0)), strict=True):
             if image.get("alt_text"):
                 item["alt"] = image["alt_text"]
+            if "src" in item and image.get("description"):
+                item["name"] = image["description"]  # the new attachment's title: the uploaded file's name
     if attributes is not None and (only is None or "attributes" in only):
         body["attributes"] = [
             {

@@ -132,7 +132,12 @@ def variation_to_woo(
             for ref in fields["attributes"] or []
         ]
     if image is not None:
-        body["image"] = {"id": image["woo_id"]} if image.get("woo_id") else {"src": image["original_url"]}
+        # {} takes the variation's image off (WooCommerce's set_image_id('')).
+        body["image"] = (
+            {"id": image["woo_id"]} if image.get("woo_id") else {"src": image["original_url"]} if image else {}
+        )
+        if "src" in body["image"] and image.get("name"):
+            body["image"]["name"] = image["name"]
     if marker_value:
         body["meta_data"] = marker_meta(marker_value)
     return body

@@ -1,9 +1,13 @@
 """Fixtures for the sync tests: an in-process WooCommerce sandbox and a store connected to it
 (users and the unreachable ``store`` are the root conftest.py's)."""
 
+import time
+
 import pytest
 
 from config.testing import API_KEY
+from stores.models import StoreRole, StoreUser
+from sync.models import SyncRunStatus
 
 
 @pytest.fixture(autouse=True)
@@ -17,13 +21,33 @@ def fast_sync(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+class ShopClock:
+    """The sandbox shop's clock: real time plus the seconds a test moved it on. WooCommerce's
+    modified dates have one-second steps; a test that needs a later one advances this clock
+    instead of sleeping a second."""
+
+    def __init__(self):
+        self.offset = 0.0
+
+    def __call__(self):
+        return time.time() + self.offset
+
+    def advance(self, seconds=1.0):
+        self.offset += seconds
+
+
 @pytest.fixture
-def sandbox():
+def shop_clock():
+    return ShopClock()
+
+
+@pytest.fixture
+def sandbox(shop_clock):
     """A small shop: 60 products (about a third variable, some with more than 10 variations),
     80 orders, every status, trashed objects. In-process, over real HTTP (OAuth 1.0a)."""
     from woo_sandbox import SandboxServer
 
-    srv = SandboxServer(products=60, orders=80, seed=7, keys=[API_KEY]).start()
+    srv = SandboxServer(products=60, orders=80, seed=7, keys=[API_KEY], clock=shop_clock).start()
     yield srv
     srv.stop()
 
@@ -32,6 +56,22 @@ def sandbox():
 def shop(make_store, sandbox):
     """A store connected to the sandbox."""
     return make_store(url=sandbox.url, name="Sandbox shop")
+
+
+@pytest.fixture
+def manager(make_user, shop):
+    """A manager of the sandbox shop (the root conftest's manager belongs to the unreachable store)."""
+    user = make_user(email="manager@example.com")
+    StoreUser.objects.create(store=shop, user=user, role=StoreRole.MANAGER)
+    return user
+
+
+@pytest.fixture
+def synced(shop, pull, settings):
+    """The sandbox shop, pulled in full once (without image files)."""
+    settings.SYNC_FETCH_IMAGES = False
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    return shop
 
 
 @pytest.fixture

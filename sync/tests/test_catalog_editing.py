@@ -17,17 +17,10 @@ from catalog.models import (
 )
 from catalog.tests.test_catalog_pages import page_form
 from stores.models import StoreRole, StoreUser
-from sync.models import ProductConflict, PushOperation, PushStatus, SyncRunStatus
+from sync.models import ProductConflict, PushOperation, PushStatus
 from sync.push import execute_push
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def synced(shop, pull, settings):
-    settings.SYNC_FETCH_IMAGES = False
-    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
-    return shop
 
 
 @pytest.fixture

@@ -13,13 +13,6 @@ from sync.push import execute_push
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def synced(shop, pull, settings):
-    settings.SYNC_FETCH_IMAGES = False
-    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
-    return shop
-
-
 def test_a_status_change_seen_only_by_a_pull_is_logged(synced, sandbox, pull):
     orders = [o for o in sandbox.data.orders.values() if o["status"] == "processing"]
     changed, touched = orders[0], orders[1]
@@ -77,8 +70,7 @@ def test_a_failed_push_has_a_failed_sync_log_with_its_error(synced, sandbox, mak
     assert log.metadata["error"]
 
 
-def test_a_bulk_push_logs_each_product_and_a_conflict_as_pending(synced, sandbox, make_user):
-    import time
+def test_a_bulk_push_logs_each_product_and_a_conflict_as_pending(synced, sandbox, make_user, shop_clock):
     from decimal import Decimal
 
     from catalog.models import Product
@@ -87,7 +79,7 @@ def test_a_bulk_push_logs_each_product_and_a_conflict_as_pending(synced, sandbox
     manager = make_user(email="manager@example.com")
     StoreUser.objects.create(store=synced, user=manager, role=StoreRole.MANAGER)
     products = list(Product.objects.filter(store=synced, type="simple", status="publish").order_by("woo_id")[:3])
-    time.sleep(1.01)
+    shop_clock.advance(1)
     sandbox.update_product(products[0].woo_id, regular_price="1.11")  # changed there meanwhile
     for product in products:
         product.price = Decimal("20.00")

@@ -15,7 +15,7 @@ from orders.models import Order, OrderStatusLog
 from stores.models import StoreRole, StoreUser
 from sync import services
 from sync.mappers.common import gmt
-from sync.models import ConflictStatus, ProductConflict, PushOperation, PushStatus, SyncRunStatus
+from sync.models import ConflictStatus, ProductConflict, PushOperation, PushStatus
 from sync.push import PushRetryLater, execute_bulk_push, execute_push
 from sync.woo import client_for
 
@@ -23,24 +23,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def manager(make_user, shop):
-    user = make_user(email="manager@example.com")
-    StoreUser.objects.create(store=shop, user=user, role=StoreRole.MANAGER)
-    return user
-
-
-@pytest.fixture
 def viewer(make_user, shop):
     user = make_user(email="viewer@example.com")
     StoreUser.objects.create(store=shop, user=user, role=StoreRole.VIEWER)
     return user
-
-
-@pytest.fixture
-def synced(shop, sandbox, pull, settings):
-    settings.SYNC_FETCH_IMAGES = False
-    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
-    return shop
 
 
 def _simple(store, sandbox):
@@ -74,9 +60,9 @@ def test_product_edit_is_pushed_and_its_echo_is_not_a_change(
     assert pull(synced).rows_written == 0
 
 
-def test_conflict_when_woocommerce_changed_the_product_meanwhile(synced, sandbox, manager):
+def test_conflict_when_woocommerce_changed_the_product_meanwhile(synced, sandbox, manager, shop_clock):
     product = _simple(synced, sandbox)
-    time.sleep(1.01)  # WooCommerce dates have one-second resolution
+    shop_clock.advance(1)  # WooCommerce dates have one-second resolution
     sandbox.update_product(product.woo_id, name="Renamed in WooCommerce", regular_price="77.00")
     product.price = Decimal("55.00")
     product.save(update_fields=["price", "updated_at"])
@@ -110,9 +96,9 @@ def services_conflicts(user, store):
     return list(product_conflicts_for(user, store_id=store.pk))
 
 
-def test_conflict_resolved_with_theirs_takes_woocommerce_values(synced, sandbox, manager, pull):
+def test_conflict_resolved_with_theirs_takes_woocommerce_values(synced, sandbox, manager, pull, shop_clock):
     product = _simple(synced, sandbox)
-    time.sleep(1.01)
+    shop_clock.advance(1)
     sandbox.update_product(product.woo_id, regular_price="88.00")
     product.price = Decimal("11.00")
     product.save(update_fields=["price", "updated_at"])
@@ -190,9 +176,9 @@ def test_variation_edit_goes_through_the_batch_endpoint(synced, sandbox, manager
     assert variation.woo_modified_at == gmt(sandbox.data.variations[variation.woo_id]["date_modified_gmt"], field="d")
 
 
-def test_bulk_edit_uses_batches_and_still_detects_conflicts(synced, sandbox, manager):
+def test_bulk_edit_uses_batches_and_still_detects_conflicts(synced, sandbox, manager, shop_clock):
     products = list(Product.objects.filter(store=synced, type="simple", status="publish").order_by("woo_id")[:4])
-    time.sleep(1.01)
+    shop_clock.advance(1)
     sandbox.update_product(products[0].woo_id, regular_price="1.11")
     for product in products:
         product.sale_price = None
@@ -257,11 +243,11 @@ def test_permissions(synced, sandbox, viewer, make_user):
         services.sync_start(store_id=synced.pk, actor=stranger)
 
 
-def test_a_shop_change_to_a_field_we_do_not_send_is_no_conflict_and_survives(synced, sandbox, manager):
+def test_a_shop_change_to_a_field_we_do_not_send_is_no_conflict_and_survives(synced, sandbox, manager, shop_clock):
     from catalog.services import product_update
 
     product = _simple(synced, sandbox)
-    time.sleep(1.01)  # WooCommerce's modified time has one-second steps
+    shop_clock.advance(1)  # WooCommerce's modified time has one-second steps
     sandbox.update_product(product.woo_id, stock_quantity=3, manage_stock=True)
     _product, op = product_update(
         actor=manager, store_id=synced.pk, product_id=product.pk, base={"name": product.name}, name="Ours"
@@ -272,11 +258,11 @@ def test_a_shop_change_to_a_field_we_do_not_send_is_no_conflict_and_survives(syn
     assert product.stock_quantity == 3  # the answer brought the shop's stock in
 
 
-def test_a_field_changed_in_the_shop_and_here_is_a_conflict(synced, sandbox, manager):
+def test_a_field_changed_in_the_shop_and_here_is_a_conflict(synced, sandbox, manager, shop_clock):
     from catalog.services import product_update
 
     product = _simple(synced, sandbox)
-    time.sleep(1.01)
+    shop_clock.advance(1)
     sandbox.update_product(product.woo_id, regular_price="77.70", sale_price="")
     _product, op = product_update(
         actor=manager,

@@ -19,13 +19,6 @@ from sync.tests.mirror import mirror_problems
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def manager(make_user, shop):
-    user = make_user(email="manager@example.com")
-    StoreUser.objects.create(store=shop, user=user, role=StoreRole.MANAGER)
-    return user
-
-
 @pytest.fixture(autouse=True)
 def _no_images(settings):
     settings.SYNC_FETCH_IMAGES = False

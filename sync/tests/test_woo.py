@@ -1,15 +1,10 @@
 """The adapter against the sandbox's fault injection, over real HTTP with the real client."""
 
-import datetime
-import ssl
 import time
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from config.testing import self_signed_tls
 from stores.credentials import ApiCredentials
 from sync.tests.conftest import API_KEY
 from sync.woo import (
@@ -250,37 +245,14 @@ def test_retry_after_parsing():
 @pytest.fixture
 def tls_sandbox(sandbox, tmp_path):
     """The sandbox behind TLS with a self-signed certificate (the client then uses Basic auth)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_path, key_path)
+    context, cert_path = self_signed_tls(tmp_path)
     sandbox.stop()
     from woo_sandbox import SandboxServer
 
     srv = SandboxServer(products=5, orders=5, seed=3, keys=[API_KEY])
     srv._httpd.socket = context.wrap_socket(srv._httpd.socket, server_side=True)
     srv.start()
-    yield f"https://127.0.0.1:{srv.port}", str(cert_path)
+    yield f"https://127.0.0.1:{srv.port}", cert_path
     srv.stop()
 
 

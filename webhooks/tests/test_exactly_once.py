@@ -28,22 +28,13 @@ from sync.models import SyncError
 from webhooks import inbox
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.signing import sign
+from woo_sandbox.mutate import NEXT_ORDER_STATUS
 
 from .conftest import SECRET, receiver_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 TOTAL = 2000
-NEXT_STATUS = {
-    "checkout-draft": "pending",
-    "pending": "processing",
-    "processing": "completed",
-    "on-hold": "processing",
-    "completed": "refunded",
-    "failed": "pending",
-    "cancelled": "pending",
-    "refunded": "completed",
-}
 WEBHOOK_IDS = {
     f"{resource}.{event}": n
     for n, (resource, event) in enumerate(
@@ -132,7 +123,7 @@ def _shop_activity(srv, recorder, rng):
         elif roll < 0.85:
             order_id = rng.choice(orders)
             status = srv.get_order(order_id)["status"]
-            srv.update_order(order_id, status=NEXT_STATUS.get(status, "processing"))
+            srv.update_order(order_id, status=NEXT_ORDER_STATUS.get(status, "processing"))
         elif roll < 0.89 and fresh:
             once_trashed.add(srv.trash_product(rng.choice(fresh))["id"])
         elif roll < 0.92 and trashed:

@@ -20,7 +20,9 @@ def favicon(request):
     return redirect(static_url("img/favicon.ico"), permanent=True)
 
 
-_admin_view = admin.site.admin_view
+# Once per process: a re-import of this module (a test reloading the URLconf) must not wrap the
+# wrapper again (it would call itself).
+_admin_view = getattr(admin.site.admin_view, "storedesk_unwrapped", admin.site.admin_view)
 
 
 def _admin_view_as_service(view, cacheable=False):
@@ -29,6 +31,7 @@ def _admin_view_as_service(view, cacheable=False):
     return _admin_view(as_service()(view), cacheable)
 
 
+_admin_view_as_service.storedesk_unwrapped = _admin_view
 admin.site.admin_view = _admin_view_as_service
 
 urlpatterns = [

@@ -11,7 +11,6 @@ from catalog.tests.test_browser_dashboard import (
     ARTIFACTS,
     KEYS,
     PASSWORD,
-    browser,  # noqa: F401 - the fixture
     new_page,
     sandbox,  # noqa: F401 - the fixture
     sign_in,
@@ -48,7 +47,7 @@ def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"agents-{name}.png"), full_page=True)
 
 
-def test_owner_runs_reads_and_acknowledges(browser, live_server, shop):  # noqa: F811
+def test_owner_runs_reads_and_acknowledges(browser, live_server, shop):
     import agents.tasks  # noqa: F401 - registered in this process, as in a worker
 
     base, store = live_server.url, shop["store"]

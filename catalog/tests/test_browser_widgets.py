@@ -14,7 +14,6 @@ import pytest
 from catalog.models import Product, StoreCategory, StoreTag
 from catalog.tests.test_browser_catalog_editing import sandbox as sandbox  # 30 products, pulled by `shop`
 from catalog.tests.test_browser_dashboard import ARTIFACTS, new_page, sign_in
-from catalog.tests.test_browser_dashboard import browser as browser  # the Chromium fixture
 from catalog.tests.test_browser_dashboard import shop as shop  # a store on the sandbox below, pulled once
 from sync.models import SyncRunKind
 from sync.runs import run_pull

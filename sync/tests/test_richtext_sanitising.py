@@ -9,7 +9,6 @@ from catalog.richtext import clean_html, display_html
 from catalog.tests.test_catalog_pages import page_form
 from sync.tests.test_catalog_editing import editor as editor  # a manager signed in to the synced store
 from sync.tests.test_catalog_editing import pushed, simple_products, url
-from sync.tests.test_catalog_editing import synced as synced  # the sandbox store, pulled
 
 # What the editor's toolbar makes (static/js/widgets.js over Squire): paragraphs, bold, italic,
 # two heading levels, both lists, a quote and a link.

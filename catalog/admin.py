@@ -3,7 +3,9 @@ from django.contrib import admin
 from catalog.models import (
     Product,
     ProductAttribute,
+    ProductExport,
     ProductImage,
+    ProductImport,
     ProductVariation,
     StoreAttribute,
     StoreAttributeTerm,
@@ -11,6 +13,7 @@ from catalog.models import (
     StoreCategory,
     StoreTag,
 )
+from config.admin import ReadOnlyModelAdmin
 
 
 class StoreScopedAdmin(admin.ModelAdmin):
@@ -112,3 +115,18 @@ class StoreTagAdmin(TaxonomyAdmin):
 @admin.register(StoreBrand)
 class StoreBrandAdmin(TaxonomyAdmin):
     pass
+
+
+@admin.register(ProductExport)
+class ProductExportAdmin(ReadOnlyModelAdmin):
+    list_display = ["pk", "store", "requested_by", "status", "rows_done", "rows_total", "created_at"]
+    list_select_related = ["store", "requested_by"]
+    list_filter = ["store", "status"]
+
+
+@admin.register(ProductImport)
+class ProductImportAdmin(ReadOnlyModelAdmin):
+    list_display = ["pk", "store", "requested_by", "status", "file_name", "created_at", "applied_at"]
+    list_select_related = ["store", "requested_by"]
+    list_filter = ["store", "status"]
+    exclude = ["rows", "changes", "push_ids"]  # the file's rows: large, and shown on the import page

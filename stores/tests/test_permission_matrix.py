@@ -407,7 +407,7 @@ def _check_all(world, key, entry, route):
     for role in ROLES:
         for target in ("own", "other"):
             target_key = world.own_store_key(role) if target == "own" else world.other_store_key(role)
-            url = url_for(key, route, _kwargs_for(world, target_key))
+            url = entry.url or url_for(key, route, _kwargs_for(world, target_key))
             client = _client_for(world, role)
             # Each request's writes are rolled back, so every role sees the same world.
             with transaction.atomic():

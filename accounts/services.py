@@ -18,7 +18,7 @@ from accounts.models import Invitation, Profile, User, UserRole
 from audit.actor import audit_actor_becomes
 from stores.access import GRANTABLE_PERMISSIONS, MANAGE_MEMBERS, access_for, forget_access
 from stores.forms import invitation_offer_label
-from stores.models import StoreRole, StoreUser
+from stores.models import StoreRole, StoreUser, without_credentials
 from stores.services import store_membership_add, store_permission_add
 
 
@@ -198,7 +198,9 @@ def invitation_create(*, actor, store, email, role=None, permission=None, accept
 
 def _send_invitation_email(invitation_id, url):
 
-    invitation = Invitation.objects.select_related("store", "invited_by__profile").get(pk=invitation_id)
+    invitation = without_credentials(Invitation.objects.select_related("store", "invited_by__profile")).get(
+        pk=invitation_id
+    )
     context = {
         "invitation": invitation,
         "url": url,
@@ -231,7 +233,7 @@ def invitation_for_token(token, *, lock=False):
 
     if not token or len(token) > 200:
         raise InvitationInvalid
-    queryset = Invitation.objects.select_related("store")
+    queryset = without_credentials(Invitation.objects.select_related("store"))
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     invitation = queryset.filter(token_hash=_token_hash(token)).first()

@@ -18,6 +18,7 @@ from accounts import services
 from accounts.forms import AcceptInvitationForm, EmailAuthenticationForm, ProfileForm, SetOrResetPasswordForm
 from accounts.models import User
 from accounts.selectors import profile_get
+from config.rls import as_service
 from stores.forms import invitation_offer_label
 from stores.models import StoreRole
 
@@ -126,6 +127,7 @@ def language_set(request):
 @never_cache
 @sensitive_post_parameters("new_password1", "new_password2")
 @require_http_methods(["GET", "POST"])
+@as_service()  # authorised by the one-time token, not by the visitor's rows (config/rls.py)
 def invitation_accept(request, token):
     """The one-time link from an invitation email."""
     try:

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from agents.models import AgentAlert, AgentExecutionLog, AgentInsight, AgentStoreSettings, InsightStatus
 from config.db import Severity
 from stores.access import VIEW_INSIGHTS, VIEW_STORE
+from stores.models import without_credentials
 
 # Alerts every member of the store sees (``webhooks.remote.ALERT_AGENT_TYPE``).
 MEMBER_ALERT_TYPES = ("webhooks",)
@@ -72,7 +73,11 @@ def open_insights_for_store(access, store_id, limit=5):
 
 def insight_get(access, insight_id, store_id=None):
     """One insight the user may see, of that store (or app-wide when ``store_id`` is None); else 404."""
-    insight = AgentInsight.objects.select_related("acknowledged_by", "store").filter(pk=insight_id).first()
+    insight = (
+        without_credentials(AgentInsight.objects.select_related("acknowledged_by", "store"))
+        .filter(pk=insight_id)
+        .first()
+    )
     if insight is None or str(insight.store_id or "") != str(store_id or "") or not can_see_insight(access, insight):
         raise Http404("No such insight.")
     return insight
@@ -105,7 +110,9 @@ def alerts_for(access, *, store_id=None, severity="", source="", unread=False):
 
 
 def alerts_page(access, **filters):
-    return list(alerts_for(access, **filters).select_related("store", "insight", "read_by")[:PAGE_LIMIT])
+    return list(
+        without_credentials(alerts_for(access, **filters).select_related("store", "insight", "read_by"))[:PAGE_LIMIT]
+    )
 
 
 def unread_alert_count(access):

@@ -46,6 +46,7 @@ from functools import cached_property
 import psycopg
 from django.db import transaction
 
+from config import rls
 from config.client_ip import client_ip
 
 SETTING_USER_ID = "storedesk.actor_user_id"
@@ -64,50 +65,18 @@ SYSTEM_ANOMALY = "anomaly"
 _SYSTEM_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
 _USER_AGENT_MAX = 512
 
+# Transaction control and session statements: no table is touched, no role matters.
+_CONTROL_PREFIXES = (
+    "savepoint", "release", "rollback", "commit", "begin", "start", "end", "set", "reset", "show",
+    "fetch", "move", "close", "discard", "listen", "unlisten", "notify", "deallocate", "vacuum", "checkpoint",
+)  # fmt: skip
 # Statements that never write rows of an audited table, or that cannot run inside a transaction
 # block (a multi-statement query is one): these are passed through untouched.
 _PASS_THROUGH_PREFIXES = (
-    "select",
-    "savepoint",
-    "release",
-    "rollback",
-    "commit",
-    "begin",
-    "start",
-    "end",
-    "set",
-    "reset",
-    "show",
-    "explain",
-    "declare",
-    "fetch",
-    "move",
-    "close",
-    "vacuum",
-    "analyze",
-    "checkpoint",
-    "discard",
-    "load",
-    "cluster",
-    "reindex",
-    "create",
-    "alter",
-    "drop",
-    "grant",
-    "revoke",
-    "comment",
-    "lock",
-    "listen",
-    "unlisten",
-    "notify",
-    "prepare",
-    "deallocate",
-    "refresh",
-    "truncate",
-    "security",
-    "call",
-    "copy",
-)
+    *_CONTROL_PREFIXES,
+    "select", "explain", "declare", "analyze", "load", "cluster", "reindex", "create", "alter", "drop",
+    "grant", "revoke", "comment", "lock", "prepare", "refresh", "truncate", "security", "call", "copy",
+)  # fmt: skip
 
 
 def _literal(value):
@@ -159,6 +128,16 @@ class Actor:
     def prefix(self):
         """The prefix for a statement executed without parameters."""
         return self.set_sql + "; "
+
+    @cached_property
+    def web_prefix(self):
+        """Run the statement as the web role, for this actor (row-level security, config/rls.py)."""
+        return self.set_sql.replace("SELECT ", f"SELECT set_config('role', '{rls.WEB_ROLE}', true), ", 1) + "; "
+
+    @cached_property
+    def service_prefix(self):
+        """Back to the connecting (service) login after web statements in the same transaction."""
+        return self.set_sql.replace("SELECT ", "SELECT set_config('role', 'none', true), ", 1) + "; "
 
     @cached_property
     def prefix_escaped(self):
@@ -272,6 +251,21 @@ def _is_write(sql):
     return not head.startswith(_PASS_THROUGH_PREFIXES)
 
 
+def _reads_rows(sql):
+    """Statements that read or write rows, which row-level security applies to."""
+    if not isinstance(sql, str):
+        return True
+    head = sql.lstrip()[:12].lower()
+    return head.startswith(("select", "explain")) or not head.startswith(_PASS_THROUGH_PREFIXES)
+
+
+def _touches_objects(sql):
+    """Reads, writes and DDL: they must run as the service login once a web role was set."""
+    if not isinstance(sql, str):
+        return True
+    return not sql.lstrip()[:12].lower().startswith(_CONTROL_PREFIXES)
+
+
 def _advance_to_last_result(result, raw_cursor):
     # The prefix's SELECT is the first result; callers expect the statement's own result.
     while raw_cursor.nextset():
@@ -279,12 +273,57 @@ def _advance_to_last_result(result, raw_cursor):
     return result
 
 
+def _resolve(value):
+    if value is None:
+        return None
+    return value.resolve() if isinstance(value, _LazyActor) else value
+
+
+# The connection attribute that says a web role may have been set in the open transaction.
+_ROLE_SET = "_storedesk_rls_role_set"
+
+
+def _execute_with(prefix, set_sql, execute, sql, params, many, context):
+    raw = context["cursor"].cursor
+    if not many and isinstance(sql, str) and isinstance(raw, psycopg.ClientCursor) and not getattr(raw, "name", None):
+        prefixed = (prefix if params is None else prefix.replace("%", "%%")) + sql
+        return _advance_to_last_result(execute(prefixed, params, many, context), raw)
+    # Fallback: a separate set_config in the same transaction (one extra round trip).
+    connection = context["connection"]
+    if connection.get_autocommit():
+        with transaction.atomic(using=connection.alias):
+            raw.connection.execute(set_sql)
+            return execute(sql, params, many, context)
+    raw.connection.execute(set_sql)
+    return execute(sql, params, many, context)
+
+
 def audit_execute_wrapper(execute, sql, params, many, context):
+    """Every statement of a web request runs as ``storedesk_web`` with the user's id; writes carry
+    the audit actor; a transaction that ran web statements is switched back before service code."""
+    raw = context["cursor"].cursor
+    connection = context["connection"]
+    status = raw.connection.info.transaction_status
+    if status == psycopg.pq.TransactionStatus.INERROR:
+        # The statement will fail anyway; don't add a second error.
+        return execute(sql, params, many, context)
+    if status == psycopg.pq.TransactionStatus.IDLE:
+        # No transaction open: nothing set earlier can linger.
+        setattr(connection, _ROLE_SET, False)
+    value = _current.get()
+    if rls.web_role_active() and _reads_rows(sql):
+        actor = _resolve(value) or NO_ACTOR
+        if not actor.is_system:
+            setattr(connection, _ROLE_SET, True)
+            return _execute_with(actor.web_prefix, actor.web_prefix[:-2], execute, sql, params, many, context)
+    role_set = status == psycopg.pq.TransactionStatus.INTRANS and getattr(connection, _ROLE_SET, False)
+    if role_set and not _is_write(sql):
+        if not _touches_objects(sql):
+            return execute(sql, params, many, context)
+        actor = _resolve(value) or NO_ACTOR
+        return _execute_with(actor.service_prefix, actor.service_prefix[:-2], execute, sql, params, many, context)
     if not _is_write(sql):
         return execute(sql, params, many, context)
-    value = _current.get()
-    raw = context["cursor"].cursor
-    status = raw.connection.info.transaction_status
     if value is None:
         if status != psycopg.pq.TransactionStatus.INTRANS:
             # Autocommit, or a transaction this statement starts: no earlier actor can linger.
@@ -292,21 +331,9 @@ def audit_execute_wrapper(execute, sql, params, many, context):
         # Inside a transaction where an actor may have been set before: clear it.
         actor = NO_ACTOR
     else:
-        actor = value.resolve() if isinstance(value, _LazyActor) else value
-    if status == psycopg.pq.TransactionStatus.INERROR:
-        # The statement will fail anyway; don't add a second error.
-        return execute(sql, params, many, context)
-    if not many and isinstance(sql, str) and isinstance(raw, psycopg.ClientCursor) and not getattr(raw, "name", None):
-        prefixed = (actor.prefix if params is None else actor.prefix_escaped) + sql
-        return _advance_to_last_result(execute(prefixed, params, many, context), raw)
-    # Fallback: a separate set_config in the same transaction (one extra round trip).
-    connection = context["connection"]
-    if connection.get_autocommit():
-        with transaction.atomic(using=connection.alias):
-            raw.connection.execute(actor.set_sql)
-            return execute(sql, params, many, context)
-    raw.connection.execute(actor.set_sql)
-    return execute(sql, params, many, context)
+        actor = _resolve(value)
+    prefix = actor.service_prefix if role_set else actor.prefix
+    return _execute_with(prefix, prefix[:-2], execute, sql, params, many, context)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,14 +351,16 @@ def system_actor_for_task(task_name):
 
 def on_task_prerun(task_id=None, task=None, **kwargs):
     token = _current.set(Actor.system(system_actor_for_task(getattr(task, "name", ""))))
-    _task_tokens[task_id] = token
+    _task_tokens[task_id] = (token, rls.as_service_for_task())
 
 
 def on_task_postrun(task_id=None, **kwargs):
-    token = _task_tokens.pop(task_id, None)
-    if token is not None:
+    tokens = _task_tokens.pop(task_id, None)
+    if tokens is not None:
+        token, role_token = tokens
         try:
             _current.reset(token)
+            rls.leave(role_token)
         except ValueError:  # set in another context (should not happen): fall back to clearing
             _current.set(None)
 

@@ -46,6 +46,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from audit.models import AnomalyActionStatus, AnomalyActionType, AnomalyResponseAction, AnomalySeverity
+from config.rls import as_service
 
 logger = logging.getLogger("storedesk.security")
 
@@ -477,8 +478,9 @@ def _guarded(rule, **subject):
     """Run one rule for one subject; never let detection break the caller's own work."""
     try:
         now = timezone.now()
-        # A savepoint: a failing rule must not poison the caller's transaction.
-        with transaction.atomic():
+        # A savepoint: a failing rule must not poison the caller's transaction. The rules read
+        # the whole audit trail and respond (e.g. suspend a user): the service role's work.
+        with as_service(), transaction.atomic():
             return [a for a in (respond(d, now=now) for d in rule(now, **subject)) if a]
     except Exception:
         logger.exception("Anomaly check %s(%s) failed", rule.__name__, subject)

@@ -1,6 +1,8 @@
-"""Makes the request's user (with IP address and user agent) the audit actor of its writes."""
+"""Makes the request's user (with IP address and user agent) the audit actor of its writes, and
+the user PostgreSQL's row-level security checks every statement of the request against."""
 
 from audit import actor
+from config import rls
 
 
 class AuditActorMiddleware:
@@ -11,7 +13,10 @@ class AuditActorMiddleware:
 
     def __call__(self, request):
         token = actor.set_request_actor(request)
+        # Row-level security: the request's statements run as the web role, for its user.
+        role_token = rls.enter_web_request()
         try:
             return self.get_response(request)
         finally:
+            rls.leave(role_token)
             actor.reset(token)

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from audit.models import AnomalyResponseAction, AuditLog
 from config.pagination import WindowPage, page_of, parse_page_number
+from config.rls import as_service
 from stores.access import VIEW_CUSTOMER_DATA, VIEW_ORDERS, VIEW_STORE
 
 CRITICAL_CATEGORIES = ("delete", "credentials", "store", "membership", "app_role")
@@ -166,7 +167,9 @@ def history_for(table_name, record_id, access, store_id, *, limit=100):
         logs = logs.filter(Q(new_data__store_id=str(store_id)) | Q(old_data__store_id=str(store_id)))
     elif str(record_id) != str(store_id):
         return []
-    entries = list(logs[:limit])
+    # audit_logs are the app admins' under row-level security; this object's trail was scoped above.
+    with as_service():
+        entries = list(logs[:limit])
     if table_name == "orders" and not access.can(VIEW_CUSTOMER_DATA, store_id):
         for entry in entries:
             entry.old_data = _mask_customer_data(entry.old_data)

@@ -10,6 +10,7 @@ from accounts.views import invitation_accept, language_set
 from catalog.image_views import uploaded_image
 from config.health import healthz
 from config.media import media
+from config.rls import as_service
 from stores.views import home
 from webhooks import urls as webhooks_urls
 
@@ -18,6 +19,20 @@ def favicon(request):
     """Browsers ask for /favicon.ico on pages without a <link rel=icon> (JSON, admin, files)."""
     return redirect(static_url("img/favicon.ico"), permanent=True)
 
+
+# Once per process: a re-import of this module (a test reloading the URLconf) must not wrap the
+# wrapper again (it would call itself).
+_admin_view = getattr(admin.site.admin_view, "storedesk_unwrapped", admin.site.admin_view)
+
+
+def _admin_view_as_service(view, cacheable=False):
+    """The admin is the app admins' (checked by ``admin_view`` first, as the web role); its pages
+    run as the service role, which may name the store's credential columns in its joins."""
+    return _admin_view(as_service()(view), cacheable)
+
+
+_admin_view_as_service.storedesk_unwrapped = _admin_view
+admin.site.admin_view = _admin_view_as_service
 
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),

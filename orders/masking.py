@@ -12,8 +12,10 @@ never leave PostgreSQL for such a user:
 - a masked queryset refuses to filter, sort, group, aggregate or select on a personal column,
   so a viewer cannot probe customer data through search, filters or counts either.
 
-The PostgreSQL view ``orders_summary`` (orders migration 0003) applies the same rule in SQL for
-reporting tools.
+
+Masked querysets read ``FROM orders_summary`` (the view, audit migration 0012) instead of
+``orders``: row-level security lets viewers read no ``orders`` row, and the view masks the same
+columns in the database by the same rule, for reporting tools too.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -21,6 +23,7 @@ from django.db.models import Case, F, Func, JSONField, Q, QuerySet, TextField, V
 from django.db.models.expressions import Col
 from django.db.models.query import ModelIterable
 from django.db.models.sql import Query
+from django.db.models.sql.datastructures import BaseTable
 
 from orders.models import Order
 from stores.access import VIEW_CUSTOMER_DATA
@@ -113,9 +116,19 @@ def assert_no_customer_data_probe(query):
             raise CustomerDataProbe("Customer data is masked here: it cannot be filtered, sorted or selected.")
 
 
+SUMMARY_VIEW = "orders_summary"
+
+
 class MaskedQuery(Query):
+    """Reads ``FROM orders_summary orders``: the view masks in the database, whatever this
+    query's own annotations do, and row-level security lets viewers read nothing else."""
+
     def get_compiler(self, using=None, connection=None, elide_empty=True):
         assert_no_customer_data_probe(self)
+        self.get_initial_alias()
+        for alias, table in list(self.alias_map.items()):
+            if isinstance(table, BaseTable) and table.table_name == Order._meta.db_table:
+                self.alias_map[alias] = BaseTable(SUMMARY_VIEW, alias)
         return super().get_compiler(using=using, connection=connection, elide_empty=elide_empty)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditLog
+from config.rls import as_service
 from projects.burndown import burndown_days
 from projects.models import (
     BugReport,
@@ -143,9 +144,12 @@ def task_logs_for(task, level=""):
 
 def task_history_for(task):
     """The task's changes from the audit trail (``tasks`` is audited), newest first."""
-    return list(
-        AuditLog.objects.filter(table_name="tasks", record_id=task.pk).order_by("-created_at", "-id")[:HISTORY_LIMIT]
-    )
+    with as_service():  # audit_logs are the app admins' under row-level security; the team sees its tasks'
+        return list(
+            AuditLog.objects.filter(table_name="tasks", record_id=task.pk).order_by("-created_at", "-id")[
+                :HISTORY_LIMIT
+            ]
+        )
 
 
 def task_page_for(task, log_level=""):

@@ -11,6 +11,11 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, connection, transaction
+from django.views.decorators.debug import sensitive_variables
+
+from config import rls
 
 
 class CredentialDecryptionError(Exception):
@@ -58,6 +63,17 @@ def last4(token):
     return plaintext[-4:] if plaintext else ""
 
 
+def tokens(store, *fields):
+    """The encrypted credential columns of ``store`` (system use). The web role may not read them
+    (row-level security, config/rls.py), so a store loaded without them is read again by the
+    service role, for callers that checked the permission first."""
+    deferred = store.get_deferred_fields()
+    if not any(name in deferred for name in fields):
+        return tuple(getattr(store, name) for name in fields)
+    with rls.as_service():
+        return type(store)._base_manager.filter(pk=store.pk).values_list(*fields).get()
+
+
 @dataclass(frozen=True)
 class ApiCredentials:
     url: str
@@ -70,12 +86,13 @@ class ApiCredentials:
 
 def api_credentials(store):
     """Plaintext API credentials for the WooCommerce adapter (system use, not logged)."""
-    return ApiCredentials(url=store.url, consumer_key=decrypt(store.api_key), consumer_secret=decrypt(store.api_secret))
+    api_key, api_secret = tokens(store, "api_key", "api_secret")
+    return ApiCredentials(url=store.url, consumer_key=decrypt(api_key), consumer_secret=decrypt(api_secret))
 
 
 def webhook_secret(store):
     """The store's webhook secret in plaintext, for signature checks (system use)."""
-    return decrypt(store.webhook_secret)
+    return decrypt(tokens(store, "webhook_secret")[0])
 
 
 @dataclass(frozen=True)
@@ -88,30 +105,36 @@ class RevealedCredentials:
         return "RevealedCredentials(api_key='…', api_secret='…', webhook_secret='…')"
 
 
-def log_credential_access(*, user, store, ip_address=None, user_agent=None):
-    """The inventory's ``log_credential_access(store_id, ip, user_agent)``: one row per reveal."""
-    from audit.models import CredentialAccessLog
-
-    return CredentialAccessLog.objects.create(
-        store=store, user=user, ip_address=ip_address or None, user_agent=(user_agent or "")[:1000] or None
-    )
-
-
+@sensitive_variables("row")
 def get_store_credentials(*, user, store, ip_address=None, user_agent=None):
     """The inventory's ``get_store_credentials(store_id)``: owner-only plaintext, always logged.
 
     The caller (``stores.services.store_credentials_reveal``) has checked the permission and the
-    re-entered password; the log row is written in the same transaction as the read.
+    re-entered password. The tokens come from the SQL function ``get_store_credentials()``
+    (audit migration 0012): it checks again that the acting user owns the store (the web role
+    cannot read the credential columns at all) and writes the ``credential_access_logs`` row in
+    the same statement. Outside a request the acting user is passed in the same transaction.
     """
     from stores.access import MANAGE_CREDENTIALS, access_for
 
     access_for(user).require(MANAGE_CREDENTIALS, store.pk)
-    log_credential_access(user=user, store=store, ip_address=ip_address, user_agent=user_agent)
-    return RevealedCredentials(
-        api_key=decrypt(store.api_key),
-        api_secret=decrypt(store.api_secret),
-        webhook_secret=decrypt(store.webhook_secret),
-    )
+    params = [store.pk, ip_address or None, (user_agent or "")[:1000] or None]
+    sql = "SELECT api_key, api_secret, webhook_secret FROM get_store_credentials(%s, %s, %s)"
+    if not rls.web_role_active():
+        # One statement string, so nothing can run between the setting and the call.
+        sql = "SELECT set_config('storedesk.actor_user_id', %s, true); " + sql
+        params.insert(0, str(user.pk))
+    with transaction.atomic(), connection.cursor() as cursor:
+        try:
+            cursor.execute(sql, params)
+        except DatabaseError as exc:
+            raise PermissionDenied("Only an owner of the store may read its credentials.") from exc
+        while cursor.cursor.nextset():
+            pass
+        row = cursor.fetchone()
+    if row is None:
+        raise PermissionDenied("No such store.")
+    return RevealedCredentials(api_key=decrypt(row[0]), api_secret=decrypt(row[1]), webhook_secret=decrypt(row[2]))
 
 
 def generate_webhook_secret():

@@ -15,6 +15,23 @@ class StoreRole(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
+# Row-level security (config/rls.py): the web role has no SELECT on these columns, so every
+# ``stores`` read leaves them out unless it asks for them (workers do, through the service role).
+CREDENTIAL_FIELDS = ("api_key", "api_secret", "webhook_secret", "previous_webhook_secret")
+
+
+def without_credentials(queryset, path="store"):
+    """Defer the credential columns of a ``select_related(path)`` store."""
+    return queryset.defer(*(f"{path}__{name}" for name in CREDENTIAL_FIELDS))
+
+
+class StoreManager(models.Manager):
+    """Loads stores without their credential columns; reading one loads it on first access."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer(*CREDENTIAL_FIELDS)
+
+
 class Store(TimestampedModel):
     """``stores``. ``api_key``, ``api_secret`` and ``webhook_secret`` hold MultiFernet tokens
     (``stores.credentials``), never plaintext; nothing outside that module reads them."""
@@ -54,9 +71,12 @@ class Store(TimestampedModel):
         help_text=_("How often beat queues an incremental pull of this store (0 = never)."),
     )
 
+    objects = StoreManager()
+
     class Meta:
         db_table = "stores"
         ordering = ["name"]
+        base_manager_name = "objects"
         # Store capabilities beyond view/change/delete; roles map onto them in stores.access.
         permissions = [
             ("view_orders", "Can see the store's orders (customer data masked)"),
@@ -72,6 +92,16 @@ class Store(TimestampedModel):
 
     def __str__(self):
         return self.name
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        # The default manager defers the credentials (and ``only()`` cannot undo a ``defer()``):
+        # reload from a plain queryset, every field this instance holds or the ones asked for.
+        if from_queryset is None:
+            from_queryset = models.QuerySet(type(self))
+            if fields is None:
+                deferred = self.get_deferred_fields()
+                fields = [f.attname for f in self._meta.concrete_fields if f.attname not in deferred]
+        return super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
 
 class StoreUser(TimestampedModel):

@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_variables
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.anomalies import check_credential_reveals
+from config.rls import as_service
 from stores import credentials, hooks
 from stores.access import (
     CHANGE_STORE,
@@ -131,7 +132,8 @@ def store_credentials_set(*, actor, store, api_key="", api_secret="", webhook_se
         changed.webhooks = hooks.webhook_secret_rotation(
             actor=actor, store_id=store.pk, secret=webhook_secret, client=client
         )
-        store.refresh_from_db(fields=["webhook_secret", "previous_webhook_secret", "webhook_secret_rotated_at"])
+        with as_service():  # the credential columns; MANAGE_CREDENTIALS was required above (config/rls.py)
+            store.refresh_from_db(fields=["webhook_secret", "previous_webhook_secret", "webhook_secret_rotated_at"])
         changed += ["webhook_secret", "previous_webhook_secret", "webhook_secret_rotated_at"]
     if changed:
         logger.info("store credentials changed", extra={"store_id": str(store.pk), "fields": list(changed)})

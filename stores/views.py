@@ -136,9 +136,12 @@ def store_settings(request, store_id):
 
 def _last4_of(store):
     return {
-        "api_key": credentials.last4(store.api_key),
-        "api_secret": credentials.last4(store.api_secret),
-        "webhook_secret": credentials.last4(store.webhook_secret),
+        name: credentials.last4(token)
+        for name, token in zip(
+            ("api_key", "api_secret", "webhook_secret"),
+            credentials.tokens(store, "api_key", "api_secret", "webhook_secret"),
+            strict=True,
+        )
     }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from stores.access import RUN_SYNC, VIEW_STORE, access_for, get_scoped_or_404
+from stores.models import without_credentials
 from sync.models import (
     ACTIVE_RUN_STATUSES,
     OPEN_PUSH_STATUSES,
@@ -28,11 +29,15 @@ def _scoped(queryset: QuerySet, user, perm: str, store_id=None) -> QuerySet:
 
 
 def sync_runs_for(user, *, store_id=None) -> QuerySet:
-    return _scoped(SyncRun.objects.select_related("store", "requested_by"), user, VIEW_STORE, store_id)
+    return _scoped(
+        without_credentials(SyncRun.objects.select_related("store", "requested_by")), user, VIEW_STORE, store_id
+    )
 
 
 def sync_run_get(run_id, user) -> SyncRun:
-    return get_scoped_or_404(SyncRun.objects.select_related("store"), access_for(user), VIEW_STORE, pk=run_id)
+    return get_scoped_or_404(
+        without_credentials(SyncRun.objects.select_related("store")), access_for(user), VIEW_STORE, pk=run_id
+    )
 
 
 def sync_run_active(store_id, user) -> SyncRun | None:
@@ -102,7 +107,7 @@ def sync_run_progress(run_id, user=None) -> dict[str, Any]:
 
 
 def sync_errors_for(user, *, store_id=None, resolved=False) -> QuerySet:
-    queryset = _scoped(SyncError.objects.select_related("store"), user, RUN_SYNC, store_id)
+    queryset = _scoped(without_credentials(SyncError.objects.select_related("store")), user, RUN_SYNC, store_id)
     return queryset if resolved is None else queryset.filter(resolved=resolved)
 
 
@@ -115,13 +120,18 @@ def sync_logs_for(user, *, store_id=None) -> QuerySet:
 
 
 def product_conflicts_for(user, *, store_id=None, status=ConflictStatus.OPEN) -> QuerySet:
-    queryset = _scoped(ProductConflict.objects.select_related("product", "store"), user, VIEW_STORE, store_id)
+    queryset = _scoped(
+        without_credentials(ProductConflict.objects.select_related("product", "store")), user, VIEW_STORE, store_id
+    )
     return queryset if status is None else queryset.filter(status=status)
 
 
 def product_conflict_get(conflict_id, user) -> ProductConflict:
     return get_scoped_or_404(
-        ProductConflict.objects.select_related("product", "store", "push"), access_for(user), VIEW_STORE, pk=conflict_id
+        without_credentials(ProductConflict.objects.select_related("product", "store", "push")),
+        access_for(user),
+        VIEW_STORE,
+        pk=conflict_id,
     )
 
 

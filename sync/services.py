@@ -28,6 +28,7 @@ from catalog.models import (
     ProductVariation,
 )
 from config.celery import queue_on_commit
+from config.rls import as_service
 from stores.access import CHANGE_CATALOG, RUN_SYNC, VIEW_STORE, access_for
 from stores.models import Store
 from sync import records
@@ -91,7 +92,8 @@ def sync_run_queue(
     """
     entities = _clean_entities(entities)
     with transaction.atomic():
-        store = Store.objects.select_for_update().get(pk=store_id)  # serialises concurrent requests
+        with as_service():  # the lock only: a manager may sync, not update the store row
+            store = Store.objects.select_for_update().get(pk=store_id)  # serialises concurrent requests
         active = SyncRun.objects.filter(store_id=store_id, status__in=ACTIVE_RUN_STATUSES).first()
         if active is not None:
             if not _is_stale(active):

@@ -25,6 +25,7 @@ from django.db import DatabaseError, connection, transaction
 from psycopg.copy import Copy, FileWriter
 from psycopg.types.json import Jsonb
 
+from config.rls import as_service
 from sync.mappers.orders import ORDER_COLUMNS, ORDER_FIELDS
 from sync.mappers.products import PRODUCT_COLUMNS, PRODUCT_FIELDS
 from sync.models import open_push_guard
@@ -159,6 +160,7 @@ class UpsertResult:
 RowErrorHandler = Callable[[dict, Exception], None]
 
 
+@as_service()  # the sync's writer: WooCommerce's data, whoever's request asked for it (config/rls.py)
 def upsert(
     table: Table,
     rows: Sequence[dict],
@@ -218,8 +220,10 @@ def _stage(table: Table, rows: Sequence[dict]) -> None:
     connection.ensure_connection()
     data = _encode(table, rows)
     with connection.connection.cursor() as cursor:
-        # One round trip (no parameters: the simple protocol takes both statements at once).
-        cursor.execute(f"{table.stage_sql()}; TRUNCATE {table.stage}")
+        # One round trip (no parameters: the simple protocol takes the statements at once). This
+        # cursor bypasses Django's execute wrapper: back to the service login (row-level security)
+        # in case a web statement set a role earlier in this transaction.
+        cursor.execute(f"SELECT set_config('role', 'none', true); {table.stage_sql()}; TRUNCATE {table.stage}")
         with cursor.copy(table.copy_sql()) as copy:
             copy.write(data)
 

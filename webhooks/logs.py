@@ -10,6 +10,7 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
+from config import rls
 from webhooks.models import (
     WebhookLogStatus,
 )
@@ -43,6 +44,11 @@ def fetchone_prepared(sql, params):
         raw = django_cursor.cursor.connection
         try:
             with psycopg.Cursor(raw) as cursor:
+                if connection.in_atomic_block and not rls.web_role_active():
+                    # This cursor bypasses Django's execute wrapper: back to the service login in
+                    # case a web statement set a role earlier in this transaction (row-level
+                    # security). In autocommit mode (the receiver's usual case) nothing lingers.
+                    cursor.execute("SELECT set_config('role', 'none', true)")
                 cursor.execute(sql, params, prepare=True)
                 return cursor.fetchone()
         except psycopg.Error:

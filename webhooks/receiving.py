@@ -28,6 +28,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from audit.actor import SYSTEM_WEBHOOK, audit_actor
 from audit.anomalies import record_invalid_webhook_signature
+from config.rls import as_service
 from stores import credentials
 from stores.models import Store
 from sync.mappers import MappingError
@@ -77,11 +78,12 @@ _keys_lock = threading.Lock()
 @sensitive_variables("current", "previous")
 def _load_keys(store_id):
     """The HMAC keys a delivery for the store may be signed with, or None for an unknown store."""
-    row = (
-        Store.objects.filter(pk=store_id)
-        .values_list("webhook_secret", "previous_webhook_secret", "webhook_secret_rotated_at")
-        .first()
-    )
+    with as_service():  # the web role may not read secrets; the receiver checks the signature
+        row = (
+            Store.objects.filter(pk=store_id)
+            .values_list("webhook_secret", "previous_webhook_secret", "webhook_secret_rotated_at")
+            .first()
+        )
     if row is None:
         return None
     token, previous_token, rotated_at = row

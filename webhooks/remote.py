@@ -23,6 +23,7 @@ from agents.models import AgentAlert
 from agents.triggers import on_webhook_disabled
 from audit.actor import SYSTEM_WEBHOOK, audit_actor
 from config.db import Severity
+from config.rls import as_service
 from stores import credentials
 from stores.access import MANAGE_WEBHOOKS, VIEW_STORE, access_for
 from stores.models import Store
@@ -109,7 +110,8 @@ def _store_secret(actor, store):
         return secret
     secret = credentials.generate_webhook_secret()
     Store.objects.filter(pk=store.pk).update(webhook_secret=credentials.encrypt(secret), updated_at=timezone.now())
-    store.webhook_secret = Store.objects.values_list("webhook_secret", flat=True).get(pk=store.pk)
+    with as_service():
+        store.webhook_secret = Store.objects.values_list("webhook_secret", flat=True).get(pk=store.pk)
     forget_signing_keys(store.pk)
     logger.info("Store %s had no webhook secret; one was generated.", store.pk)
     return secret
@@ -423,7 +425,7 @@ def store_webhook_secret_rotate(*, actor, store_id, secret=None, client=None):
         secret = credentials.generate_webhook_secret()
     with audit_actor(actor), transaction.atomic():
         store = Store.objects.select_for_update().get(pk=store_id)
-        store.previous_webhook_secret = store.webhook_secret
+        store.previous_webhook_secret = credentials.tokens(store, "webhook_secret")[0]
         store.webhook_secret = credentials.encrypt(secret)
         store.webhook_secret_rotated_at = timezone.now()
         store.save(

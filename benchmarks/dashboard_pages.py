@@ -21,9 +21,16 @@ than the wall-clock figures). The floors are the issues': list and detail pages 
 (median), the overview under 250 ms, the order list with its status counts and total, the
 customers list and a customer page under 60 ms (median; p95 under 100 ms); the ratio column is
 median / floor (below 1 is inside the floor).
+
+Row-level security: every page is measured twice in the same run, as the product runs (each
+statement as ``storedesk_web`` for the signed-in user, the policies applied) and with the web role
+never entered (the statements run as the ``DATABASE_URL`` login, which bypasses the policies when
+it is a superuser, as here: the product before row-level security). The "RLS x" column is median
+on / median off; the security issue's floor is 1.2.
 """
 
 import argparse
+import contextlib
 import hashlib
 import os
 import secrets
@@ -329,6 +336,19 @@ def measure(client, path, runs, explain_ms=None):
     return statistics.median(timings), p95, statistics.median(cpu), len(queries)
 
 
+@contextlib.contextmanager
+def rls_bypassed():
+    """Requests whose statements never switch to the web role (see the module's docstring)."""
+    from config import rls
+
+    enter = rls.enter_web_request
+    rls.enter_web_request = rls.as_service_for_task
+    try:
+        yield
+    finally:
+        rls.enter_web_request = enter
+
+
 def pages_of(store, owner_client, viewer_client):
     from datetime import timedelta
 
@@ -423,15 +443,24 @@ def main():
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"\n{counts[0]:,} products, {counts[1]:,} orders; {args.runs} timed requests per page, DEBUG off")
     print(f"{os.cpu_count()} CPUs, load average {load} (other work on the machine slows every figure)\n")
-    header = f"{'page':44} {'median ms':>10} {'p95 ms':>8} {'floor ms':>9} {'ratio':>6} {'queries':>8} {'cpu ms':>7}"
+    header = (
+        f"{'page':44} {'median ms':>10} {'p95 ms':>8} {'floor ms':>9} {'ratio':>6} {'queries':>8} {'cpu ms':>7}"
+        f" {'RLS off ms':>11} {'RLS x':>6}"
+    )
     print(header)
     print("-" * len(header))
+    worst = 0.0
     for label, client, path, floor in pages:
         median, p95, cpu, queries = measure(client, path, args.runs, args.explain)
+        with rls_bypassed():
+            median_off = measure(client, path, args.runs)[0]
+        worst = max(worst, median / median_off)
         print(
-            f"{label:44} {median:10.1f} {p95:8.1f} {floor:9d} {median / floor:6.2f} {queries:8d} {cpu:7.1f}",
+            f"{label:44} {median:10.1f} {p95:8.1f} {floor:9d} {median / floor:6.2f} {queries:8d} {cpu:7.1f}"
+            f" {median_off:11.1f} {median / median_off:6.2f}",
             flush=True,
         )
+    print(f"\nrow-level security: the slowest page is {worst:.2f}x its time without it (floor 1.2x)")
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"\nload average at the end: {load}")
 

@@ -10,14 +10,17 @@ class AgentsConfig(AppConfig):
         from django.conf import settings
 
         from agents.registry import all_agents, job_name
+        from agents.services import security_alert_create
         from agents.triggers import on_deployment_failed
-        from audit.jobs import register_job
+        from audit import anomalies, jobs
         from projects.hooks import on_deployment_failed as projects_on_deployment_failed
 
         projects_on_deployment_failed(on_deployment_failed)
+        # Security anomalies (audit) land in the admins' alert feed.
+        anomalies.register_notifier(security_alert_create)
 
         for agent in all_agents():
-            register_job(
+            jobs.register_job(
                 job_name(agent.agent_type),
                 f"agents.tasks.{job_name(agent.agent_type)}",
                 settings.AGENTS_INTERVAL_SECONDS,

@@ -437,3 +437,14 @@ def agents_run_request(*, actor, store_id=None):
     # The task by its name: agents.tasks calls this module, it is not imported back.
     transaction.on_commit(partial(task_by_name(RUN_TASK).apply_async, kwargs=kwargs), robust=True)
     return types
+
+
+def security_alert_create(anomaly_id, detection):
+    """audit's in-app notifier for an anomaly: an alert in the admins' feed (agent "security")."""
+    AgentAlert.objects.create(
+        agent_type="security",
+        title=f"Security anomaly: {detection.rule.replace('_', ' ')}",
+        message=detection.summary,
+        severity=detection.level,
+        metadata={"anomaly_id": anomaly_id, "rule": detection.rule, "subject": detection.subject},
+    )

@@ -20,17 +20,15 @@ Rules (thresholds and windows are the ``ANOMALY_*`` settings):
     deleted. Critical above the ``*_CRITICAL_*`` settings (0 = never): the user is suspended.
     Services doing bulk work may call ``check_mass_changes(user_id)``; the schedule covers the rest.
 ``invalid_webhook_signatures``
-    A burst of deliveries with an invalid signature for one store, read from ``webhook_logs``
-    rows with ``status='failed'`` and an ``error_message`` containing "signature"
-    (``INVALID_SIGNATURE_MESSAGE``). The webhooks receiver writes that row as it does for every
-    rejected delivery, then calls ``record_invalid_webhook_signature(store_id)``.
+    A burst of deliveries with an invalid signature for one store: the webhooks app's rule
+    (``webhooks/anomalies.py``), added with ``register_rule``.
 
 Each detection is an anomaly (``anomaly_id`` = ``<rule>:<subject>:<UTC time>``) answered with
 ``anomaly_response_actions`` rows: ``log_created`` (the application log) and
-``notification_sent`` (in-app, see ``register_notifier``) always, ``email_sent`` (the app admins)
-from severity high, ``user_suspended`` for critical ones only. Each row records its status and
-error. A subject is answered once per window, unless it escalates to a higher level. Admins see,
-acknowledge and undo suspensions on /audit/anomalies/.
+``notification_sent`` (the notifiers, see ``register_notifier``: the agents put an alert in their
+feed) always, ``email_sent`` (the app admins) from severity high, ``user_suspended`` for critical
+ones only. Each row records its status and error. A subject is answered once per window, unless it
+escalates to a higher level. Admins see, acknowledge and undo suspensions on /audit/anomalies/.
 """
 
 import logging
@@ -49,8 +47,6 @@ from audit.models import AnomalyActionStatus, AnomalyActionType, AnomalyResponse
 from config.rls import as_service
 
 logger = logging.getLogger("storedesk.security")
-
-INVALID_SIGNATURE_MESSAGE = "invalid signature"
 
 LEVEL_MEDIUM, LEVEL_HIGH, LEVEL_CRITICAL = "medium", "high", "critical"
 _LEVEL_RANK = {LEVEL_MEDIUM: 1, LEVEL_HIGH: 2, LEVEL_CRITICAL: 3}
@@ -258,64 +254,32 @@ def rule_mass_price_changes(now, user_id=None):
     )
 
 
-def rule_invalid_webhook_signatures(now, store_id=None):
-    from stores.models import Store
-    from webhooks.models import WebhookLog, WebhookLogStatus
-
-    threshold = _setting("ANOMALY_INVALID_SIGNATURES", 20)
-    window = _setting("ANOMALY_INVALID_SIGNATURES_WINDOW_MINUTES", 10)
-    logs = WebhookLog.objects.filter(
-        received_at__gte=now - timedelta(minutes=window),
-        status=WebhookLogStatus.FAILED,
-        error_message__icontains="signature",
-    )
-    if store_id is not None:
-        logs = logs.filter(store_id=store_id)
-    rows = list(logs.values("store_id").annotate(n=Count("id")).filter(n__gte=threshold))
-    names = dict(Store.objects.filter(pk__in=[row["store_id"] for row in rows]).values_list("pk", "name"))
-    return [
-        Detection(
-            rule="invalid_webhook_signatures",
-            subject=str(row["store_id"]),
-            level=LEVEL_HIGH if row["n"] >= 5 * threshold else LEVEL_MEDIUM,
-            count=row["n"],
-            threshold=threshold,
-            window_minutes=window,
-            summary=f"{row['n']} webhook deliveries with an invalid signature for store "
-            f"{names.get(row['store_id'])} in {window} minutes",
-            details={"store_id": str(row["store_id"]), "store_name": names.get(row["store_id"])},
-        )
-        for row in rows
-    ]
-
-
+# The apps above add their own rules in ``AppConfig.ready`` (``register_rule``): webhooks adds
+# ``invalid_webhook_signatures``.
 RULES = {
     "failed_logins": rule_failed_logins,
     "credential_reveals": rule_credential_reveals,
     "mass_deletes": rule_mass_deletes,
     "mass_price_changes": rule_mass_price_changes,
-    "invalid_webhook_signatures": rule_invalid_webhook_signatures,
 }
+
+
+def register_rule(name):
+    """Decorator: add ``rule(now, **subject) -> [Detection]`` to the scheduled rules as ``name``."""
+
+    def register(rule):
+        RULES[name] = rule
+        return rule
+
+    return register
 
 
 # ---------------------------------------------------------------------------------------------
 # Responses
 
 
-def _notify_in_app(anomaly_id, detection):
-    """Default notifier: an alert in the admins' alert feed (``agent_alerts``, agent "security")."""
-    from agents.models import AgentAlert
-
-    AgentAlert.objects.create(
-        agent_type="security",
-        title=f"Security anomaly: {detection.rule.replace('_', ' ')}",
-        message=detection.summary,
-        severity=detection.level,
-        metadata={"anomaly_id": anomaly_id, "rule": detection.rule, "subject": detection.subject},
-    )
-
-
-_notifiers = [_notify_in_app]
+# The in-app alert (agents fill it in) and any other channel, e.g. a chat webhook.
+_notifiers = []
 
 
 def register_notifier(func):
@@ -474,7 +438,7 @@ def detect(rule_names=None, now=None):
     return created
 
 
-def _guarded(rule, **subject):
+def run_rule(rule, **subject):
     """Run one rule for one subject; never let detection break the caller's own work."""
     try:
         now = timezone.now()
@@ -495,23 +459,17 @@ def on_user_login_failed(sender, credentials, request=None, **kwargs):
     """``user_login_failed`` receiver (connected in ``AuditConfig.ready``)."""
     username = credentials.get("username") or credentials.get(get_user_model().USERNAME_FIELD)
     if username:
-        _guarded(rule_failed_logins, username=str(username))
+        run_rule(rule_failed_logins, username=str(username))
 
 
 def check_credential_reveals(user_id):
     """Call right after writing a ``CredentialAccessLog`` row for ``user_id``."""
-    return _guarded(rule_credential_reveals, user_id=user_id)
+    return run_rule(rule_credential_reveals, user_id=user_id)
 
 
 def check_mass_changes(user_id):
     """Call after a bulk delete or bulk price change made by ``user_id``."""
-    return _guarded(rule_mass_deletes, user_id=user_id) + _guarded(rule_mass_price_changes, user_id=user_id)
-
-
-def record_invalid_webhook_signature(store_id):
-    """Call from the webhooks receiver after it logged a delivery rejected for its signature
-    (``webhook_logs`` row, status ``failed``, ``error_message`` containing "signature")."""
-    return _guarded(rule_invalid_webhook_signatures, store_id=store_id)
+    return run_rule(rule_mass_deletes, user_id=user_id) + run_rule(rule_mass_price_changes, user_id=user_id)
 
 
 # ---------------------------------------------------------------------------------------------

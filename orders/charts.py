@@ -14,20 +14,10 @@ from django.utils import formats
 from django.utils.translation import get_language_bidi
 
 from catalog.templatetags.dashboard import format_money
+from config.charts import nice_ceiling
 
 WIDTH, HEIGHT = 760, 240
 PAD_TOP, PAD_BOTTOM, PAD_SIDE = 16, 28, 56
-
-
-def _nice_ceiling(value):
-    """The smallest "nice" number (1, 2, 2.5, 5 x 10^n) at or above ``value``."""
-    if value <= 0:
-        return 1
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
 
 
 @dataclass
@@ -55,7 +45,7 @@ def build_chart(points, currency, days):
     chart = Chart(days=days, rtl=rtl, points=points)
     if not points:
         return chart
-    max_revenue = _nice_ceiling(float(max((p.revenue for p in points), default=0)))
+    max_revenue = nice_ceiling(float(max((p.revenue for p in points), default=0)))
     # Whole orders on the right axis: a ceiling that splits into four whole steps.
     max_orders = max(4, math.ceil(max((p.orders for p in points), default=0) / 4) * 4)
     plot_w = chart.plot_right - chart.plot_left

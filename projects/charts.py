@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils.translation import get_language_bidi
 
-from orders.charts import _nice_ceiling
+from config.charts import nice_ceiling
 
 WIDTH, HEIGHT = 640, 220
 PAD_TOP, PAD_BOTTOM, PAD_SIDE = 14, 26, 44
@@ -52,7 +52,7 @@ def build_burndown(total, days):
     if not days or total <= 0:
         return chart
     chart.empty = False
-    maximum = _nice_ceiling(float(max(total, max(day.remaining for day in days))))
+    maximum = nice_ceiling(float(max(total, max(day.remaining for day in days))))
     span = chart.plot_right - chart.plot_left
     steps = max(len(days) - 1, 1)
 
@@ -90,7 +90,7 @@ def build_velocity(sprints):
     if not sprints:
         return chart
     chart.empty = False
-    maximum = _nice_ceiling(float(max(max(s.committed, s.completed) for s in sprints) or 1))
+    maximum = nice_ceiling(float(max(max(s.committed, s.completed) for s in sprints) or 1))
     slot = (chart.plot_right - chart.plot_left) / len(sprints)
     width = min(slot * 0.35, 48)
 

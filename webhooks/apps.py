@@ -8,6 +8,7 @@ class WebhooksConfig(AppConfig):
     def ready(self):
         from audit.cleanup import CleanupJob, register_cleanup
         from stores import hooks
+        from webhooks import anomalies  # noqa: F401  (registers the invalid-signature rule with audit)
         from webhooks.remote import store_webhook_secret_rotate
 
         # The credentials form (stores) starts the rotation this app owns.

@@ -27,13 +27,13 @@ from django.utils.datastructures import CaseInsensitiveMapping
 from django.views.decorators.debug import sensitive_variables
 
 from audit.actor import SYSTEM_WEBHOOK, audit_actor
-from audit.anomalies import record_invalid_webhook_signature
 from config.rls import as_service
 from stores import credentials
 from stores.models import Store
 from sync.mappers import MappingError
 from sync.mappers.common import gmt
 from webhooks import inbox, signing
+from webhooks.anomalies import record_invalid_webhook_signature
 from webhooks.logs import BUCKET_CTE, fetchone_prepared, log_cap, webhook_setting, write_log
 from webhooks.models import (
     WebhookApplyRequest,

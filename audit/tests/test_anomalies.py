@@ -16,6 +16,7 @@ from audit.models import AnomalyResponseAction, CredentialAccessLog
 from catalog.models import Product
 from config.testing import make
 from stores.models import Store
+from webhooks.anomalies import INVALID_SIGNATURE_MESSAGE, record_invalid_webhook_signature
 from webhooks.models import WebhookLog
 
 pytestmark = pytest.mark.django_db
@@ -156,11 +157,11 @@ def test_mass_price_changes_by_a_user_but_not_by_the_sync(thresholds, user, stor
 
 def test_a_burst_of_invalid_webhook_signatures(thresholds, store, run_responses):
     for _ in range(2):
-        make(WebhookLog, store=store, status="failed", error_message=anomalies.INVALID_SIGNATURE_MESSAGE)
+        make(WebhookLog, store=store, status="failed", error_message=INVALID_SIGNATURE_MESSAGE)
     make(WebhookLog, store=store, status="failed", error_message="payload too large")
-    assert run_responses(anomalies.record_invalid_webhook_signature, store.pk) == []
+    assert run_responses(record_invalid_webhook_signature, store.pk) == []
     make(WebhookLog, store=store, status="failed", error_message="Invalid signature (X-WC-Webhook-Signature)")
-    (anomaly_id,) = run_responses(anomalies.record_invalid_webhook_signature, store.pk)
+    (anomaly_id,) = run_responses(record_invalid_webhook_signature, store.pk)
     actions = _actions(anomaly_id)
     assert set(actions) == {"log_created", "notification_sent"}
     assert actions["log_created"].metadata["store_id"] == str(store.pk)

@@ -1,10 +1,11 @@
-"""App roles (``user_roles``): the one place that answers "does this user have role X?".
+"""App roles (``user_roles``): "does this user have role X?" (the inventory's ``has_role``).
 
 ``users.is_staff`` and ``users.is_superuser`` are kept equal to "has the ``admin`` role" by
 PostgreSQL triggers (migration ``accounts.0004``), whoever writes ``user_roles``: the services,
 the Django admin, raw SQL or an import with COPY. The admin check therefore reads the user row
 that authentication loads anyway: no extra query per request, and a grant or revocation applies
-from the person's next request.
+from the person's next request. Pages ask ``stores.access`` (``access.is_admin``,
+``access.app_roles``), which reads the same flag and rows in the query it makes anyway.
 """
 
 from accounts.models import AppRole, UserRole
@@ -17,7 +18,3 @@ def has_role(user, role):
     if role == AppRole.ADMIN:
         return user.is_staff
     return UserRole.objects.filter(user=user, role=role).exists()
-
-
-def is_app_admin(user):
-    return has_role(user, AppRole.ADMIN)

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.roles import is_app_admin
 from audit import anomalies, selectors
 from audit.forms import ActivityFilterForm
 from audit.presenters import (
@@ -29,8 +28,7 @@ from stores.selectors import store_choices_for
 def staff_only(view):
     @wraps(view)
     def inner(request, *args, **kwargs):
-        user = request.user
-        if not is_app_admin(user):
+        if not access_for(request.user).is_admin:
             raise Http404
         return view(request, *args, **kwargs)
 

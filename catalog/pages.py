@@ -1,5 +1,5 @@
-"""Small helpers of the dashboard's pages (htmx partials, safe ``next`` URLs, query strings); the
-store page itself is built by ``stores.pages``."""
+"""Small helpers of the dashboard's pages (htmx partials, query strings); the store page itself is
+built by ``stores.pages``, safe ``next`` URLs are checked by ``config.input.safe_next``."""
 
 from contextlib import contextmanager
 
@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from catalog.edits import EditConflict
@@ -18,14 +17,6 @@ def htmx_target(request, target_id):
     """True for an htmx request that swaps the element ``#target_id`` (a partial render)."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and htmx.target == target_id
-
-
-def safe_next(request, fallback):
-    """A ``next`` URL from the form if it is on this site, else ``fallback``."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
 
 
 PER_PAGE = 50

@@ -31,11 +31,11 @@ from catalog.pages import (
     errors_to_messages,
     htmx_target,
     query_without,
-    safe_next,
     status_labels,
 )
 from catalog.presenters import product_links_out, product_rows
 from catalog.variation_forms import VariationCreateForm, VariationForm
+from config.input import safe_next
 from config.pagination import counted_page
 from stores.access import CHANGE_CATALOG, VIEW_STORE
 from stores.pages import page_context, store_for

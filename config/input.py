@@ -13,6 +13,7 @@ import re
 
 from django.http import QueryDict
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 QUERY_VALUE_MAX_CHARS = 1000
@@ -48,3 +49,11 @@ class InputMiddleware:
         if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
             request.POST = _cleaned(request.POST)
         return self.get_response(request)
+
+
+def safe_next(request, fallback):
+    """A ``next`` URL from the form if it is on this site, else ``fallback``."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback

@@ -19,7 +19,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import UUIDField, Value
 from django.http import Http404
 
-from accounts.roles import is_app_admin
 from stores.models import StoreRole, StoreUser, StoreUserObjectPermission
 
 VIEW_STORE = "stores.view_store"
@@ -54,7 +53,7 @@ ROLE_RANK = {StoreRole.VIEWER: 1, StoreRole.MANAGER: 2, StoreRole.OWNER: 3}
 VIEW_PROJECTS = "projects.view_projects"
 WORK_ON_PROJECTS = "projects.work_on_projects"  # tasks, bugs, comments, one's own work logs
 MANAGE_PROJECTS = "projects.manage_projects"  # sprints' lifecycle, deployments, others' work logs
-TEAM_APP_ROLE = "user"  # accounts.AppRole.USER (not imported: accounts.models imports this app)
+TEAM_APP_ROLE = "user"  # accounts.AppRole.USER (accounts is built on this app)
 TEAM_PROJECT_PERMISSIONS = frozenset({VIEW_PROJECTS, WORK_ON_PROJECTS})
 ALL_PROJECT_PERMISSIONS = TEAM_PROJECT_PERMISSIONS | {MANAGE_PROJECTS}
 
@@ -133,16 +132,15 @@ ANONYMOUS_ACCESS = StoreAccess()
 
 def load_access(user):
     """Two queries: the user's memberships with their app roles, and their direct guardian grants on
-    stores (one for app admins)."""
-    from accounts.models import UserRole
-
+    stores (one for app admins). The user model is the foundation this app builds on (through
+    ``settings.AUTH_USER_MODEL``, as every Django app does): its ``app_roles`` relation and its
+    ``is_staff`` flag, which PostgreSQL triggers keep equal to having the ``admin`` app role
+    (``accounts.roles``)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS_ACCESS
     # App roles come back as rows without a store.
     app_roles_rows = (
-        UserRole.objects.filter(user=user)
-        .annotate(no_store=Value(None, output_field=UUIDField()))
-        .values_list("no_store", "role")
+        user.app_roles.all().annotate(no_store=Value(None, output_field=UUIDField())).values_list("no_store", "role")
     )
     roles, app_roles = {}, set()
     for store_id, role in (
@@ -152,7 +150,7 @@ def load_access(user):
             app_roles.add(role)
         else:
             roles[store_id] = role
-    if is_app_admin(user):
+    if user.is_staff:
         # App admins may do everything; their own memberships still name their role on a store.
         return StoreAccess(is_admin=True, signed_in=True, roles=roles, app_roles=frozenset(app_roles))
     grants = {}

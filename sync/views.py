@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog.pages import safe_next
+from config.input import safe_next
 from config.pagination import window_page
 from stores.access import RUN_SYNC, VIEW_STORE
 from stores.pages import page_context, store_for

@@ -2,7 +2,6 @@
 
 from django import template
 
-from accounts.roles import is_app_admin
 from stores.access import access_for
 from stores.navigation import store_tabs as _store_tabs
 from stores.selectors import store_choices_for
@@ -23,7 +22,7 @@ def sidebar_stores(context):
         "stores": store_choices_for(access),
         "can_connect": access.can_connect_stores,
         "current_store_id": getattr(current, "pk", None),
-        "is_admin": is_app_admin(user),
+        "is_admin": access.is_admin,
     }
 
 

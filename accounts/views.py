@@ -4,6 +4,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
@@ -16,11 +17,15 @@ from django.views.i18n import set_language
 
 from accounts import services
 from accounts.forms import AcceptInvitationForm, EmailAuthenticationForm, ProfileForm, SetOrResetPasswordForm
-from accounts.models import User
-from accounts.selectors import profile_get
+from accounts.models import Invitation, User
+from accounts.selectors import invitations_pending_for, profile_get
 from config.rls import as_service
-from stores.forms import invitation_offer_label
-from stores.models import StoreRole
+from stores import selectors as store_selectors
+from stores import services as store_services
+from stores.access import MANAGE_MEMBERS, VIEW_STORE, access_for
+from stores.forms import PERMISSION_LABELS, ROLE_HELP, GrantForm, InvitationForm, RoleForm, invitation_offer_label
+from stores.models import StoreRole, StoreUserObjectPermission
+from stores.pages import errors_to_messages, page_context
 
 
 def locked_out(request, original_response=None, credentials=None):
@@ -188,3 +193,172 @@ def invitation_accept(request, token):
         "login_url": f"{reverse('accounts:login')}?next={request.path}",
     }
     return render(request, "accounts/invitation_accept.html", context)
+
+
+# --- a store's team: members, invitations and grants (the ``stores:team`` pages) -----------------
+
+
+def _team_context(request, store, **forms):
+    access = access_for(request.user)
+    members = list(store_selectors.store_members_for(access, store.pk))
+    owner_count = sum(1 for m in members if m.role == StoreRole.OWNER)
+    for member in members:
+        member.is_last_owner = member.role == StoreRole.OWNER and owner_count == 1
+        member.is_me = member.user_id == request.user.pk
+    invitations = list(invitations_pending_for(access, store.pk))
+    for invitation in invitations:
+        invitation.offer_label = invitation_offer_label(invitation)
+    grants = list(store_selectors.store_grants_for(access, store.pk))
+    for grant in grants:
+        perm = f"{grant.permission.content_type.app_label}.{grant.permission.codename}"
+        grant.label = PERMISSION_LABELS.get(perm, perm)
+    return page_context(
+        store,
+        access,
+        "team",
+        members=members,
+        invitations=invitations,
+        grants=grants,
+        invite_form=forms.get("invite_form") or InvitationForm(),
+        grant_form=forms.get("grant_form") or GrantForm(),
+        role_choices=StoreRole.choices,
+        role_help=ROLE_HELP,
+    )
+
+
+@login_required
+def store_team(request, store_id):
+    store = store_selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
+    return render(request, "stores/team.html", _team_context(request, store))
+
+
+@login_required
+@require_POST
+def store_invite(request, store_id):
+    store = store_selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation, _token = services.invitation_create(
+                actor=request.user,
+                store=store,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                accept_url_for=lambda token: request.build_absolute_uri(
+                    reverse("invitation_accept", kwargs={"token": token})
+                ),
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            return redirect("stores:team", store_id=store.pk)
+    return render(request, "stores/team.html", _team_context(request, store, invite_form=form), status=400)
+
+
+def _membership_or_404(request, store, membership_id):
+    return store_selectors.store_membership_get(access_for(request.user), store.pk, membership_id)
+
+
+@login_required
+@require_POST
+def store_member_role(request, store_id, membership_id):
+    store = store_selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
+    membership = _membership_or_404(request, store, membership_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+        return redirect("stores:team", store_id=store.pk)
+    try:
+        store_services.store_membership_set_role(
+            actor=request.user, store=store, membership_id=membership.pk, role=form.cleaned_data["role"]
+        )
+    except ValidationError as error:
+        errors_to_messages(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(email)s is now %(role)s.")
+            % {"email": membership.user.email, "role": StoreRole(form.cleaned_data["role"]).label},
+        )
+    if not access_for(request.user).can(VIEW_STORE, store.pk):
+        return redirect("home")
+    if not access_for(request.user).can(MANAGE_MEMBERS, store.pk):
+        return redirect("stores:detail", store_id=store.pk)
+    return redirect("stores:team", store_id=store.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def store_member_remove(request, store_id, membership_id):
+    store = store_selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
+    membership = _membership_or_404(request, store, membership_id)
+    if request.method == "POST":
+        try:
+            store_services.store_membership_remove(actor=request.user, store=store, membership_id=membership.pk)
+        except ValidationError as error:
+            errors_to_messages(request, error)
+            return redirect("stores:team", store_id=store.pk)
+        messages.success(request, _("%(email)s was removed from the store.") % {"email": membership.user.email})
+        if membership.user_id == request.user.pk:
+            return redirect("home")
+        return redirect("stores:team", store_id=store.pk)
+    context = page_context(store, access_for(request.user), "team", membership=membership)
+    return render(request, "stores/member_remove.html", context)
+
+
+@login_required
+@require_POST
+def store_invitation_revoke(request, store_id, invitation_id):
+    store = store_selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
+    try:
+        invitation = services.invitation_revoke(actor=request.user, store=store, invitation_id=invitation_id)
+    except Invitation.DoesNotExist as exc:
+        raise Http404 from exc
+    messages.success(request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email})
+    return redirect("stores:team", store_id=store.pk)
+
+
+@login_required
+@require_POST
+def store_grant(request, store_id):
+    store = store_selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
+    """A member gets the permission at once; anyone else, account or not, is sent an invitation
+    to accept, and the answer is the same for both (the form tells nothing about accounts)."""
+    form = GrantForm(request.POST)
+    if form.is_valid():
+        email, perm = form.cleaned_data["email"], form.cleaned_data["permission"]
+        member = store_selectors.store_member_by_email(access_for(request.user), store.pk, email)
+        try:
+            if member is not None:
+                store_services.store_grant_permission(actor=request.user, store=store, user=member.user, perm=perm)
+                message = _("Permission granted to %(email)s.")
+            else:
+                services.invitation_create(
+                    actor=request.user,
+                    store=store,
+                    email=email,
+                    permission=perm,
+                    accept_url_for=lambda token: request.build_absolute_uri(
+                        reverse("invitation_accept", kwargs={"token": token})
+                    ),
+                )
+                message = _("%(email)s was sent an invitation: the permission applies once they accept it.")
+        except ValidationError as error:
+            form.add_error("permission", error)
+        else:
+            messages.success(request, message % {"email": email.lower()})
+            return redirect("stores:team", store_id=store.pk)
+    return render(request, "stores/team.html", _team_context(request, store, grant_form=form), status=400)
+
+
+@login_required
+@require_POST
+def store_grant_revoke(request, store_id, grant_id):
+    store = store_selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
+    try:
+        grant = store_services.store_grant_revoke_by_id(actor=request.user, store=store, grant_id=grant_id)
+    except StoreUserObjectPermission.DoesNotExist as exc:
+        raise Http404 from exc
+    messages.success(request, _("Permission revoked from %(email)s.") % {"email": grant.user.email})
+    return redirect("stores:team", store_id=store.pk)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from catalog.edits import EditConflict
 from catalog.forms import CATALOG_VISIBILITY_LABELS, PRODUCT_STATUS_LABELS, PRODUCT_TYPE_LABELS, STOCK_STATUS_LABELS
+from stores.pages import errors_to_messages
 
 
 def htmx_target(request, target_id):
@@ -37,11 +38,6 @@ def status_labels():
         "stock_labels": STOCK_STATUS_LABELS,
         "visibility_labels": CATALOG_VISIBILITY_LABELS,
     }
-
-
-def errors_to_messages(request, error):
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def apply_errors(form, error):

@@ -6,11 +6,13 @@ from django.shortcuts import redirect
 from django.templatetags.static import static as static_url
 from django.urls import include, path, re_path
 
+from accounts import urls as accounts_urls
 from accounts.views import invitation_accept, language_set
 from catalog.image_views import uploaded_image
 from config.health import healthz
 from config.media import media
 from config.rls import as_service
+from stores import urls as stores_urls
 from stores.views import home
 from webhooks import urls as webhooks_urls
 
@@ -44,7 +46,7 @@ urlpatterns = [
     path("i18n/setlang/", language_set, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("invitations/<str:token>/accept/", invitation_accept, name="invitation_accept"),
-    path("stores/", include("stores.urls")),
+    path("stores/", include((stores_urls.urlpatterns + accounts_urls.store_team_urlpatterns, "stores"))),
     path("stores/", include("catalog.urls")),
     path("stores/", include("orders.urls")),
     path("stores/", include("sync.urls")),

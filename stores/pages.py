@@ -6,6 +6,8 @@ shell (``templates/base.html``: the store's tabs, breadcrumbs and title) needs f
     return render(request, "orders/order_list.html", page_context(store, access, "orders", _("Orders"), page=page))
 """
 
+from django.contrib import messages
+
 from stores.access import VIEW_STORE, access_for
 from stores.selectors import store_get
 
@@ -30,3 +32,9 @@ def page_context(store, access, active_tab, title=None, **extra):
     if title is not None:
         context["title"] = title
     return {**context, **extra}
+
+
+def errors_to_messages(request, error):
+    """A service's ``ValidationError`` as error messages on the next page."""
+    for message in error.messages:
+        messages.error(request, message)

@@ -8,17 +8,12 @@ right after the password was typed again.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services as account_services
-from accounts.models import Invitation
-from accounts.selectors import invitations_pending_for
 from audit.presenters import history_entries
 from config.client_ip import client_ip
 from stores import credentials, hooks, selectors, services
@@ -26,26 +21,18 @@ from stores.access import (
     CHANGE_STORE,
     DELETE_STORE,
     MANAGE_CREDENTIALS,
-    MANAGE_MEMBERS,
     VIEW_ORDERS,
-    VIEW_STORE,
     access_for,
 )
 from stores.forms import (
-    PERMISSION_LABELS,
-    ROLE_HELP,
-    GrantForm,
-    InvitationForm,
     PasswordConfirmForm,
-    RoleForm,
     StoreCreateForm,
     StoreCredentialsForm,
     StoreDeleteForm,
     StoreSettingsForm,
-    invitation_offer_label,
 )
-from stores.models import StoreRole, StoreUserObjectPermission
-from stores.pages import page_context
+from stores.models import StoreRole
+from stores.pages import errors_to_messages, page_context
 
 SECRET_FIELDS = ("api_key", "api_secret", "webhook_secret", "password")
 
@@ -56,11 +43,6 @@ def _client_meta(request):
 
 def _store_context(request, store, active, **extra):
     return page_context(store, access_for(request.user), active, **extra)
-
-
-def _form_errors_to_messages(request, error):
-    for message in error.messages:
-        messages.error(request, message)
 
 
 @login_required
@@ -127,7 +109,7 @@ def store_settings(request, store_id):
         try:
             services.store_update(actor=request.user, store=store, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_to_messages(request, error)
+            errors_to_messages(request, error)
         else:
             messages.success(request, _("Settings saved."))
             return redirect("stores:settings", store_id=store.pk)
@@ -236,175 +218,6 @@ def store_credential_log(request, store_id):
     return render(
         request, "stores/credential_log.html", _store_context(request, store, "credential_log", entries=entries)
     )
-
-
-# --- team -------------------------------------------------------------------------------------
-
-
-def _team_context(request, store, **forms):
-    access = access_for(request.user)
-    members = list(selectors.store_members_for(access, store.pk))
-    owner_count = sum(1 for m in members if m.role == StoreRole.OWNER)
-    for member in members:
-        member.is_last_owner = member.role == StoreRole.OWNER and owner_count == 1
-        member.is_me = member.user_id == request.user.pk
-    invitations = list(invitations_pending_for(access, store.pk))
-    for invitation in invitations:
-        invitation.offer_label = invitation_offer_label(invitation)
-    grants = list(selectors.store_grants_for(access, store.pk))
-    for grant in grants:
-        perm = f"{grant.permission.content_type.app_label}.{grant.permission.codename}"
-        grant.label = PERMISSION_LABELS.get(perm, perm)
-    return _store_context(
-        request,
-        store,
-        "team",
-        members=members,
-        invitations=invitations,
-        grants=grants,
-        invite_form=forms.get("invite_form") or InvitationForm(),
-        grant_form=forms.get("grant_form") or GrantForm(),
-        role_choices=StoreRole.choices,
-        role_help=ROLE_HELP,
-    )
-
-
-@login_required
-def store_team(request, store_id):
-    store = selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
-    return render(request, "stores/team.html", _team_context(request, store))
-
-
-@login_required
-@require_POST
-def store_invite(request, store_id):
-    store = selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
-    form = InvitationForm(request.POST)
-    if form.is_valid():
-        try:
-            invitation, _token = account_services.invitation_create(
-                actor=request.user,
-                store=store,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                accept_url_for=lambda token: request.build_absolute_uri(
-                    reverse("invitation_accept", kwargs={"token": token})
-                ),
-            )
-        except ValidationError as error:
-            form.add_error("email", error)
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
-            return redirect("stores:team", store_id=store.pk)
-    return render(request, "stores/team.html", _team_context(request, store, invite_form=form), status=400)
-
-
-def _membership_or_404(request, store, membership_id):
-    return selectors.store_membership_get(access_for(request.user), store.pk, membership_id)
-
-
-@login_required
-@require_POST
-def store_member_role(request, store_id, membership_id):
-    store = selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
-    membership = _membership_or_404(request, store, membership_id)
-    form = RoleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a role."))
-        return redirect("stores:team", store_id=store.pk)
-    try:
-        services.store_membership_set_role(
-            actor=request.user, store=store, membership_id=membership.pk, role=form.cleaned_data["role"]
-        )
-    except ValidationError as error:
-        _form_errors_to_messages(request, error)
-    else:
-        messages.success(
-            request,
-            _("%(email)s is now %(role)s.")
-            % {"email": membership.user.email, "role": StoreRole(form.cleaned_data["role"]).label},
-        )
-    if not access_for(request.user).can(VIEW_STORE, store.pk):
-        return redirect("home")
-    if not access_for(request.user).can(MANAGE_MEMBERS, store.pk):
-        return redirect("stores:detail", store_id=store.pk)
-    return redirect("stores:team", store_id=store.pk)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def store_member_remove(request, store_id, membership_id):
-    store = selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
-    membership = _membership_or_404(request, store, membership_id)
-    if request.method == "POST":
-        try:
-            services.store_membership_remove(actor=request.user, store=store, membership_id=membership.pk)
-        except ValidationError as error:
-            _form_errors_to_messages(request, error)
-            return redirect("stores:team", store_id=store.pk)
-        messages.success(request, _("%(email)s was removed from the store.") % {"email": membership.user.email})
-        if membership.user_id == request.user.pk:
-            return redirect("home")
-        return redirect("stores:team", store_id=store.pk)
-    context = _store_context(request, store, "team", membership=membership)
-    return render(request, "stores/member_remove.html", context)
-
-
-@login_required
-@require_POST
-def store_invitation_revoke(request, store_id, invitation_id):
-    store = selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
-    try:
-        invitation = account_services.invitation_revoke(actor=request.user, store=store, invitation_id=invitation_id)
-    except Invitation.DoesNotExist as exc:
-        raise Http404 from exc
-    messages.success(request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email})
-    return redirect("stores:team", store_id=store.pk)
-
-
-@login_required
-@require_POST
-def store_grant(request, store_id):
-    store = selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
-    """A member gets the permission at once; anyone else, account or not, is sent an invitation
-    to accept, and the answer is the same for both (the form tells nothing about accounts)."""
-    form = GrantForm(request.POST)
-    if form.is_valid():
-        email, perm = form.cleaned_data["email"], form.cleaned_data["permission"]
-        member = selectors.store_member_by_email(access_for(request.user), store.pk, email)
-        try:
-            if member is not None:
-                services.store_grant_permission(actor=request.user, store=store, user=member.user, perm=perm)
-                message = _("Permission granted to %(email)s.")
-            else:
-                account_services.invitation_create(
-                    actor=request.user,
-                    store=store,
-                    email=email,
-                    permission=perm,
-                    accept_url_for=lambda token: request.build_absolute_uri(
-                        reverse("invitation_accept", kwargs={"token": token})
-                    ),
-                )
-                message = _("%(email)s was sent an invitation: the permission applies once they accept it.")
-        except ValidationError as error:
-            form.add_error("permission", error)
-        else:
-            messages.success(request, message % {"email": email.lower()})
-            return redirect("stores:team", store_id=store.pk)
-    return render(request, "stores/team.html", _team_context(request, store, grant_form=form), status=400)
-
-
-@login_required
-@require_POST
-def store_grant_revoke(request, store_id, grant_id):
-    store = selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
-    try:
-        grant = services.store_grant_revoke_by_id(actor=request.user, store=store, grant_id=grant_id)
-    except StoreUserObjectPermission.DoesNotExist as exc:
-        raise Http404 from exc
-    messages.success(request, _("Permission revoked from %(email)s.") % {"email": grant.user.email})
-    return redirect("stores:team", store_id=store.pk)
 
 
 @login_required

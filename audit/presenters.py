@@ -13,11 +13,15 @@ the rows, each loaded once for all of them.
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from audit.actor import SYSTEM_PREFIX
+from audit.selectors import history_for
+from config.money import format_money
+from stores.models import Store, StoreRole
 
 # Written by the sync and the database itself on every save: never worth a line.
 BOOKKEEPING_FIELDS = frozenset(
@@ -145,6 +149,20 @@ ACTION_WORDS = {
 MAX_CHANGES = 8
 TEXT_LIMIT = 80
 
+# What the apps above know about their own tables, filled in from their ``AppConfig.ready``
+# (``register_table``): the words for a row's ``status`` and how to name one of its rows.
+_STATUS_LABELS = {}  # table -> {value: label}
+_OBJECT_NAMES = {}  # table -> function(row data) -> str
+
+
+def register_table(table, *, status_labels=None, object_name=None):
+    """Word ``table``'s rows in the trail: ``status_labels`` ({value: label}) and
+    ``object_name(data) -> str`` (without it, the row's ``name``)."""
+    if status_labels is not None:
+        _STATUS_LABELS[table] = status_labels
+    if object_name is not None:
+        _OBJECT_NAMES[table] = object_name
+
 
 @dataclass
 class Change:
@@ -203,12 +221,10 @@ def _get(row, name, default=None):
     return row.get(name, default) if isinstance(row, dict) else getattr(row, name, default)
 
 
-def _plain(value, currency=None, field_name=""):
+def _plain(value, currency=None, field_name="", table=""):
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if field_name in MONEY_FIELDS:
-        from catalog.templatetags.dashboard import format_money
-
         try:
             return format_money(Decimal(str(value)), currency)
         except (InvalidOperation, ValueError):
@@ -216,11 +232,9 @@ def _plain(value, currency=None, field_name=""):
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if field_name == "role":
-        from stores.models import StoreRole
-
         return str(StoreRole(value).label) if value in StoreRole.values else str(value)
     if field_name == "status":
-        return _status_label(value)
+        return str(_STATUS_LABELS.get(table, {}).get(value, value))
     if isinstance(value, list):
         names = [str(item.get("name") or item.get("option") or "") for item in value if isinstance(item, dict)]
         if names and all(names):
@@ -230,13 +244,6 @@ def _plain(value, currency=None, field_name=""):
         return _("details")
     text = str(value)
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
-
-
-def _status_label(value):
-    from catalog.forms import PRODUCT_STATUS_LABELS
-    from orders.forms import STATUS_LABELS
-
-    return str(STATUS_LABELS.get(value) or PRODUCT_STATUS_LABELS.get(value) or value)
 
 
 def _changes(table, action, old, new, changed_fields, currency):
@@ -260,8 +267,8 @@ def _changes(table, action, old, new, changed_fields, currency):
             Change(
                 name,
                 label,
-                _plain((old or {}).get(name), currency, name),
-                _plain((new or {}).get(name), currency, name),
+                _plain((old or {}).get(name), currency, name, table),
+                _plain((new or {}).get(name), currency, name, table),
             )
         )
     return shown[:MAX_CHANGES], hidden
@@ -277,10 +284,8 @@ def _object_name(table, data, people):
         return people.get(str(data.get("user_id")), ("", ""))[0]
     if table in ("profiles", "user_roles"):
         return people.get(str(data.get("user_id") or data.get("id")), ("", ""))[0]
-    if table == "webhooks":
-        from webhooks.presenters import topic_label
-
-        return str(topic_label(data.get("topic")))
+    if table in _OBJECT_NAMES:
+        return _OBJECT_NAMES[table](data)
     return data.get("name") or ""
 
 
@@ -340,8 +345,6 @@ def actor_labels(rows):
 
 def _people(rows):
     """{user id: (name, e-mail)} of the actors and the people the rows are about: one query."""
-    from accounts.models import User
-
     ids = set()
     for row in rows:
         if _get(row, "user_id"):
@@ -355,7 +358,8 @@ def _people(rows):
     if not ids:
         return {}
     users = (
-        User.objects.filter(pk__in=ids)
+        get_user_model()
+        .objects.filter(pk__in=ids)
         .select_related("profile")
         .only("id", "email", "profile__first_name", "profile__last_name")
     )
@@ -364,8 +368,6 @@ def _people(rows):
 
 def _stores(rows):
     """{store id: (name, currency)}: one query."""
-    from stores.models import Store
-
     ids = set()
     for row in rows:
         data = _get(row, "new_data") or _get(row, "old_data") or {}
@@ -444,8 +446,6 @@ def group_sync_noise(entries):
 
 def history_entries(table_name, record_id, access, store_id, *, limit=20):
     """An object's History card: its audit rows in words, automatic runs folded."""
-    from audit.selectors import history_for
-
     return group_sync_noise(
         present(history_for(table_name, record_id, access, store_id, limit=limit), show_store=False)
     )

@@ -1,10 +1,12 @@
 """Reads of the audit trail: the two audit views (app admins only), an object's history, anomalies."""
 
 from collections import OrderedDict
+from datetime import datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Max, Q
 from django.http import Http404
+from django.utils import timezone
 
 from audit.models import AnomalyResponseAction, AuditLog
 from config.pagination import WindowPage, page_of, parse_page_number
@@ -94,10 +96,6 @@ def activity_for(
     """The audit log, newest first, filtered by store, person (an e-mail, or a system actor such
     as ``system:sync``), kind of object, action and days (``date``s in the active time zone).
     App admins only. One query per page."""
-    from datetime import datetime, time, timedelta
-
-    from django.utils import timezone
-
     logs = AuditLog.objects.order_by("-created_at", "-id")
     if store_id:
         store_id = str(store_id)
@@ -122,10 +120,6 @@ def activity_for(
 
 def activity_people():
     """E-mails of people who changed something in the last 30 days (the person filter): one query."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     since = timezone.now() - timedelta(days=30)
     return list(
         AuditLog.objects.filter(created_at__gte=since, user__isnull=False)
@@ -139,12 +133,21 @@ def activity_people():
 # An object's history
 
 
-def _mask_customer_data(data):
-    from orders.masking import PII_FIELDS, mask_value
+# Tables whose rows carry customer data: table -> (its customer fields, the function that masks a
+# value), filled in by the app that owns the table from its ``AppConfig.ready`` (orders: orders).
+_CUSTOMER_DATA = {}
 
+
+def register_customer_data(table, *, fields, mask):
+    """Mask ``fields`` of ``table``'s rows with ``mask(value)`` for people without
+    ``view_customer_data`` on the store."""
+    _CUSTOMER_DATA[table] = (frozenset(fields), mask)
+
+
+def _mask_customer_data(data, fields, mask):
     if not data:
         return data
-    return {key: (mask_value(value) if key in PII_FIELDS else value) for key, value in data.items()}
+    return {key: (mask(value) if key in fields else value) for key, value in data.items()}
 
 
 def history_for(table_name, record_id, access, store_id, *, limit=100):
@@ -170,10 +173,11 @@ def history_for(table_name, record_id, access, store_id, *, limit=100):
     # audit_logs are the app admins' under row-level security; this object's trail was scoped above.
     with as_service():
         entries = list(logs[:limit])
-    if table_name == "orders" and not access.can(VIEW_CUSTOMER_DATA, store_id):
+    if table_name in _CUSTOMER_DATA and not access.can(VIEW_CUSTOMER_DATA, store_id):
+        fields, mask = _CUSTOMER_DATA[table_name]
         for entry in entries:
-            entry.old_data = _mask_customer_data(entry.old_data)
-            entry.new_data = _mask_customer_data(entry.new_data)
+            entry.old_data = _mask_customer_data(entry.old_data, fields, mask)
+            entry.new_data = _mask_customer_data(entry.new_data, fields, mask)
             entry.customer_data_masked = True
     return entries
 

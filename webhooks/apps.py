@@ -7,9 +7,14 @@ class WebhooksConfig(AppConfig):
 
     def ready(self):
         from audit.cleanup import CleanupJob, register_cleanup
+        from audit.presenters import register_table
         from stores import hooks
         from webhooks import anomalies  # noqa: F401  (registers the invalid-signature rule with audit)
+        from webhooks.presenters import topic_label
         from webhooks.remote import store_webhook_secret_rotate
+
+        # The audit trail names a webhook by its topic.
+        register_table("webhooks", object_name=lambda data: str(topic_label(data.get("topic"))))
 
         # The credentials form (stores) starts the rotation this app owns.
         hooks.webhook_secret_rotation.provide(store_webhook_secret_rotate)

@@ -9,9 +9,9 @@ Rules (thresholds and windows are the ``ANOMALY_*`` settings):
     victim, and axes already locks the attacker out.
 ``credential_reveals``
     One user revealing the API credentials of many stores in a short time
-    (``credential_access_logs``). ``stores`` code calls ``check_credential_reveals(user_id)``
-    right after logging a reveal; the schedule catches anything else. Critical above
-    ``ANOMALY_CREDENTIAL_REVEAL_CRITICAL_STORES``: the user is suspended.
+    (``credential_access_logs``). ``stores`` calls ``check_credential_reveals(user_id)`` (its
+    ``hooks.credential_reveal_check``) right after logging a reveal; the schedule catches anything
+    else. Critical above ``ANOMALY_CREDENTIAL_REVEAL_CRITICAL_STORES``: the user is suspended.
 ``mass_deletes`` / ``mass_price_changes``
     One user deleting many rows, or changing many prices, in a short time, read from
     ``audit_logs`` (so ORM, bulk and raw SQL changes all count). Only users count: system actors

@@ -10,7 +10,8 @@ class AuditConfig(AppConfig):
         from django.db import connections
         from django.db.backends.signals import connection_created
 
-        from audit import actor, anomalies
+        from audit import actor, anomalies, presenters, selectors
+        from stores import hooks
 
         # Every connection passes the audit actor to the triggers (audit/actor.py).
         connection_created.connect(actor.install, dispatch_uid="audit.actor.install")
@@ -23,3 +24,7 @@ class AuditConfig(AppConfig):
         task_postrun.connect(actor.on_task_postrun, dispatch_uid="audit.actor.task_postrun", weak=False)
         # Repeated failed logins are checked as they happen (and again on schedule).
         user_login_failed.connect(anomalies.on_user_login_failed, dispatch_uid="audit.anomalies.login_failed")
+        # The store pages (stores) show what this app keeps: reveals, the store's history.
+        hooks.credential_reveal_check.provide(anomalies.check_credential_reveals)
+        hooks.credential_access_log.provide(selectors.credential_access_logs_for)
+        hooks.history.provide(presenters.history_entries)

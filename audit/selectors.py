@@ -8,10 +8,10 @@ from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
 
-from audit.models import AnomalyResponseAction, AuditLog
+from audit.models import AnomalyResponseAction, AuditLog, CredentialAccessLog
 from config.pagination import WindowPage, page_of, parse_page_number
 from config.rls import as_service
-from stores.access import VIEW_CUSTOMER_DATA, VIEW_ORDERS, VIEW_STORE
+from stores.access import MANAGE_CREDENTIALS, VIEW_CUSTOMER_DATA, VIEW_ORDERS, VIEW_STORE
 
 CRITICAL_CATEGORIES = ("delete", "credentials", "store", "membership", "app_role")
 AUDITED_TABLES = (
@@ -180,6 +180,18 @@ def history_for(table_name, record_id, access, store_id, *, limit=100):
             entry.new_data = _mask_customer_data(entry.new_data, fields, mask)
             entry.customer_data_masked = True
     return entries
+
+
+def credential_access_logs_for(access, store_id):
+    """Who revealed this store's credentials, newest first (owners and app admins): one query.
+    The store's credential log page (``stores.hooks.credential_access_log``)."""
+    access.require(MANAGE_CREDENTIALS, store_id)
+    return (
+        CredentialAccessLog.objects.filter(store_id=store_id)
+        .select_related("user")
+        .only("id", "accessed_at", "ip_address", "user_agent", "store_id", "user__id", "user__email")
+        .order_by("-accessed_at", "-pk")
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """What the apps built on ``stores`` provide to it, so that ``stores`` imports none of them.
 
-``stores`` is a lower layer: catalog, orders, sync and webhooks import it, never the reverse.
+``stores`` is the lowest layer: every other app imports it, never the reverse.
 Where a stores page or service needs what a higher app knows, it calls a slot here, and that
 app fills the slot in its ``AppConfig.ready()``:
 
@@ -45,3 +45,9 @@ connection_check = Slot("the store connection check (sync)")
 store_overview = Slot("the store overview figures (orders)")
 store_counts = Slot("the store size figures (orders)")
 stores_health = Slot("the home page's store health (orders)")
+# audit: the anomaly check after a reveal of a store's credentials, ``(user_id) -> [anomaly ids]``
+# (never raises); who revealed them, ``(access, store_id) -> queryset``; an object's History card,
+# ``(table_name, record_id, access, store_id, *, limit) -> entries``.
+credential_reveal_check = Slot("the credential-reveal anomaly check (audit)")
+credential_access_log = Slot("the credential access log (audit)")
+history = Slot("an object's history card (audit)")

@@ -8,7 +8,6 @@ Every list is a fixed number of queries whatever its length.
 from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from audit.models import CredentialAccessLog
 from stores.access import MANAGE_CREDENTIALS, MANAGE_MEMBERS, VIEW_STORE
 from stores.models import Store, StoreRole, StoreUser, StoreUserObjectPermission
 
@@ -114,15 +113,4 @@ def store_grants_for(access, store_id):
         StoreUserObjectPermission.objects.filter(content_object_id=store_id)
         .select_related("user", "permission", "permission__content_type")
         .order_by("user__email", "permission__codename")
-    )
-
-
-def credential_access_logs_for(access, store_id):
-    """Who revealed this store's credentials, newest first (owners and app admins): one query."""
-    access.require(MANAGE_CREDENTIALS, store_id)
-    return (
-        CredentialAccessLog.objects.filter(store_id=store_id)
-        .select_related("user")
-        .only("id", "accessed_at", "ip_address", "user_agent", "store_id", "user__id", "user__email")
-        .order_by("-accessed_at", "-pk")
     )

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from guardian.shortcuts import assign_perm, remove_perm
 
-from audit.anomalies import check_credential_reveals
 from config.rls import as_service
 from stores import credentials, hooks
 from stores.access import (
@@ -168,7 +167,7 @@ def store_credentials_reveal(*, actor, store, password, request=None, ip_address
         revealed = credentials.get_store_credentials(
             user=actor, store=store, ip_address=ip_address, user_agent=user_agent
         )
-    check_credential_reveals(actor.pk)  # never raises: detection cannot break the reveal
+    hooks.credential_reveal_check(actor.pk)  # never raises: detection cannot break the reveal
     return revealed
 
 

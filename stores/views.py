@@ -14,7 +14,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.presenters import history_entries
 from config.client_ip import client_ip
 from stores import credentials, hooks, selectors, services
 from stores.access import (
@@ -93,7 +92,7 @@ def store_detail(request, store_id):
         counts=counts,
         can_view_orders=access.can(VIEW_ORDERS, store.pk),
         overview=hooks.store_overview(access, store, request.user),
-        history=history_entries("stores", store.pk, access, store.pk, limit=20),
+        history=hooks.history("stores", store.pk, access, store.pk, limit=20),
     )
     return render(request, "stores/detail.html", context)
 
@@ -214,7 +213,7 @@ def store_test_connection(request, store_id):
 def store_credential_log(request, store_id):
     access = access_for(request.user)
     store = selectors.store_get(access, store_id, MANAGE_CREDENTIALS)
-    entries = selectors.credential_access_logs_for(access, store_id)[:200]
+    entries = hooks.credential_access_log(access, store_id)[:200]
     return render(
         request, "stores/credential_log.html", _store_context(request, store, "credential_log", entries=entries)
     )

@@ -6,18 +6,21 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from accounts import hooks as account_hooks
         from audit.cleanup import CleanupJob, register_cleanup
         from audit.presenters import register_table
         from stores import hooks
         from webhooks import anomalies  # noqa: F401  (registers the invalid-signature rule with audit)
         from webhooks.presenters import topic_label
-        from webhooks.remote import store_webhook_secret_rotate
+        from webhooks.remote import imported_webhooks_repoint, store_webhook_secret_rotate
 
         # The audit trail names a webhook by its topic.
         register_table("webhooks", object_name=lambda data: str(topic_label(data.get("topic"))))
 
         # The credentials form (stores) starts the rotation this app owns.
         hooks.webhook_secret_rotation.provide(store_webhook_secret_rotate)
+        # import_supabase (accounts) repoints the imported webhooks at this installation.
+        account_hooks.imported_webhooks_repoint.provide(imported_webhooks_repoint)
 
         # Applied and skipped inbox rows expire; failed ones stay until retried or resolved.
         register_cleanup(

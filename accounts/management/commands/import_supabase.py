@@ -6,6 +6,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts import hooks
 from accounts.supabase_import.credentials import CredentialsUnreadable
 from accounts.supabase_import.loader import ImportCheckFailed
 from accounts.supabase_import.report import JOB_NAME
@@ -65,9 +66,7 @@ class Command(BaseCommand):
                 with tracked_job(JOB_NAME) as job:
                     report = Importer(**importer_options).run()
                     if options["repoint_webhooks"]:
-                        from webhooks.remote import imported_webhooks_repoint
-
-                        for line in imported_webhooks_repoint():
+                        for line in hooks.imported_webhooks_repoint():
                             report.note(line)
                     job.message = report.summary()
         except (SourceError, CredentialsUnreadable, ImportCheckFailed, FileNotFoundError) as exc:

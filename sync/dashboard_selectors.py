@@ -24,7 +24,6 @@ from sync.models import (
     SyncRunStatus,
 )
 from sync.selectors import sync_errors_for, sync_runs_for
-from webhooks.models import Webhook, WebhookStatus
 
 SUCCESSFUL_RUNS = (SyncRunStatus.SUCCESS, SyncRunStatus.PARTIAL)
 PULL_KINDS = (SyncRunKind.FULL, SyncRunKind.INCREMENTAL)
@@ -134,9 +133,10 @@ class StoreHealth:
     last_success_at: object
     active_status: str | None
     open_errors: int
-    webhooks_active: int
-    webhooks_inactive: int
     interval_minutes: int
+    # Counted for the webhooks app (``register_health_count``), in the same query.
+    webhooks_active: int = 0
+    webhooks_inactive: int = 0
 
     @property
     def lag(self):
@@ -165,6 +165,16 @@ def _count(model, **filters):
     return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n"), output_field=IntegerField()), Value(0))
 
 
+# StoreHealth field -> (model, filters): rows of the apps above about each store, counted in the
+# health query; webhooks registers its active and inactive webhooks in its ``AppConfig.ready``.
+_HEALTH_COUNTS = {}
+
+
+def register_health_count(name, model, **filters):
+    """Count each store's ``model`` rows matching ``filters`` into ``StoreHealth.<name>``."""
+    _HEALTH_COUNTS[name] = (model, filters)
+
+
 def store_health_for(access, store_ids):
     """``{store_id: StoreHealth}``: one query for all the stores."""
     store_ids = [pk for pk in store_ids if access.can(VIEW_STORE, pk)]
@@ -184,20 +194,11 @@ def store_health_for(access, store_ids):
             last_success_at=Subquery(last_success),
             active_status=Subquery(active),
             open_errors=_count(SyncError, resolved=False),
-            webhooks_active=_count(Webhook, status=WebhookStatus.ACTIVE),
-            webhooks_inactive=_count(Webhook, status__in=(WebhookStatus.PAUSED, WebhookStatus.DISABLED)),
+            **{name: _count(model, **filters) for name, (model, filters) in _HEALTH_COUNTS.items()},
         )
-        .values_list(
-            "pk",
-            "last_success_at",
-            "active_status",
-            "open_errors",
-            "webhooks_active",
-            "webhooks_inactive",
-            "sync_interval_minutes",
-        )
+        .values("pk", "last_success_at", "active_status", "open_errors", "sync_interval_minutes", *_HEALTH_COUNTS)
     )
-    return {row[0]: StoreHealth(*row[1:]) for row in rows}
+    return {row.pop("pk"): StoreHealth(interval_minutes=row.pop("sync_interval_minutes"), **row) for row in rows}
 
 
 def recent_runs_for(user, store_id, limit=5):

@@ -10,9 +10,15 @@ class WebhooksConfig(AppConfig):
         from audit.cleanup import CleanupJob, register_cleanup
         from audit.presenters import register_table
         from stores import hooks
+        from sync.dashboard_selectors import register_health_count
         from webhooks import anomalies  # noqa: F401  (registers the invalid-signature rule with audit)
+        from webhooks.models import Webhook, WebhookStatus
         from webhooks.presenters import topic_label
         from webhooks.remote import imported_webhooks_repoint, store_webhook_secret_rotate
+
+        # The stores' health (sync) counts their webhooks that deliver and those that do not.
+        register_health_count("webhooks_active", Webhook, status=WebhookStatus.ACTIVE)
+        register_health_count("webhooks_inactive", Webhook, status__in=(WebhookStatus.PAUSED, WebhookStatus.DISABLED))
 
         # The audit trail names a webhook by its topic.
         register_table("webhooks", object_name=lambda data: str(topic_label(data.get("topic"))))

@@ -8,10 +8,12 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from audit import presenters
         from audit import selectors as audit_selectors
-        from orders import overview
+        from orders import customers, overview, services
         from orders.forms import STATUS_LABELS
         from orders.masking import PII_FIELDS, mask_value
         from stores import hooks
+        from sync import signals as sync_signals
+        from webhooks import signals as webhooks_signals
 
         # The store overview and the home page (stores) show what this app and its neighbours know.
         hooks.store_overview.provide(overview.store_overview_for)
@@ -22,8 +24,18 @@ class OrdersConfig(AppConfig):
         presenters.register_table("orders", status_labels=STATUS_LABELS)
         audit_selectors.register_customer_data("orders", fields=PII_FIELDS, mask=mask_value)
 
-        # Orders an incremental pull found changed: their notes and refunds are read too.
-        from orders.services import order_activity_after_pull
-        from sync.signals import orders_modified
-
-        orders_modified.connect(order_activity_after_pull, dispatch_uid="orders.activity_after_pull")
+        # Orders an incremental pull found changed, or a webhook delivered: their notes and refunds
+        # are read too; status changes WooCommerce announced are logged; the customers of orders the
+        # sync wrote are recomputed.
+        sync_signals.orders_modified.connect(
+            services.order_activity_after_pull, dispatch_uid="orders.activity_after_pull"
+        )
+        sync_signals.order_customers_changed.connect(
+            customers.customers_after_orders_written, dispatch_uid="orders.customers_after_orders_written"
+        )
+        webhooks_signals.orders_delivered.connect(
+            services.order_activity_after_delivery, dispatch_uid="orders.activity_after_delivery"
+        )
+        webhooks_signals.order_statuses_changed.connect(
+            services.order_status_changes_record, dispatch_uid="orders.status_changes_record"
+        )

@@ -56,3 +56,9 @@ def customers_refresh(store_id, emails=None):
             _CUSTOMERS_UPSERT.format(emails="AND lower(o.customer_email) = ANY(%(emails)s)" if emails else ""), params
         )
         cursor.execute(_CUSTOMERS_PRUNE.format(emails="AND c.email = ANY(%(emails)s)" if emails else ""), params)
+
+
+def customers_after_orders_written(sender=None, *, store_id, emails, **kwargs):
+    """``sync.signals.order_customers_changed`` receiver: the sync wrote or deleted orders of
+    these customers."""
+    customers_refresh(store_id, emails)

@@ -356,6 +356,21 @@ def order_activity_after_pull(sender=None, *, store_id, woo_ids, **kwargs):
         order_activity_refresh_queue(store_id, list(woo_ids)[:ACTIVITY_PULL_LIMIT])
 
 
+def order_activity_after_delivery(sender=None, *, store_id, woo_ids, **kwargs):
+    """``webhooks.signals.orders_delivered`` receiver: an order delivery is how WooCommerce
+    announces a refund, so the notes and refunds of these orders are read again."""
+    order_activity_refresh_queue(store_id, woo_ids)
+
+
+def order_status_changes_record(sender=None, *, store_id, changes, changed_by, **kwargs):
+    """``webhooks.signals.order_statuses_changed`` receiver: one ``order_status_logs`` row per
+    ``(woo_id, old_status, new_status)`` WooCommerce announced."""
+    OrderStatusLog.objects.bulk_create(
+        OrderStatusLog(store_id=store_id, order_woo_id=woo_id, old_status=old, new_status=new, changed_by=changed_by)
+        for woo_id, old, new in changes
+    )
+
+
 def order_activity_refresh_queue(store_id, order_woo_ids):
     """After the current transaction, queue a refresh of these orders' notes and refunds (an
     order webhook fires for a refund or a note's status change). Best effort: a broker that is

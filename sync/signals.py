@@ -3,8 +3,13 @@
 ``orders_modified``: an incremental pull wrote orders that are new or whose modified date
 changed; ``store_id`` and ``woo_ids`` (newest first). The orders app reads their notes and
 refunds, which the orders listing does not carry.
+
+``order_customers_changed``: orders were written or deleted (a pull, a webhook delivery); the
+orders app recomputes the summaries of these customers (``store_id``, ``emails``), in the same
+transaction.
 """
 
 from django.dispatch import Signal
 
 orders_modified = Signal()
+order_customers_changed = Signal()

@@ -16,8 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from config.db import uuid7
-from orders.customers import customers_refresh
-from sync import records, upsert
+from sync import records, signals, upsert
 from sync.mappers import MappingError
 from sync.mappers.common import gmt
 from sync.mappers.orders import order_fields
@@ -143,7 +142,9 @@ class Writer:
         )
         woo_ids = [woo_id for woo_id, _email in deleted]
         if table == "orders" and deleted:
-            customers_refresh(self.store_id, {email for _woo_id, email in deleted})
+            signals.order_customers_changed.send(
+                Writer, store_id=self.store_id, emails={email for _woo_id, email in deleted}
+            )
         for entity_type in entity_types:
             self._resolve(entity_type, woo_ids)
         return len(woo_ids)
@@ -504,7 +505,8 @@ class Writer:
             )
             # The customers of these orders (and of the e-mails they had before) are recomputed
             # set-based, once per batch.
-            customers_refresh(self.store_id, {r["customer_email"] for r in rows} | set(previous_emails.values()))
+            emails = {r["customer_email"] for r in rows} | set(previous_emails.values())
+            signals.order_customers_changed.send(Writer, store_id=self.store_id, emails=emails)
         self._errors(errors)
         failed = {e.woo_id for e in errors}
         written = [r for r in rows if r["woo_id"] not in failed]

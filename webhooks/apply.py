@@ -12,8 +12,9 @@ per batch of deliveries. What webhooks add on top:
 * ``*.deleted`` bodies are only ``{"id": N}``: WooCommerce is asked what it holds now (a trashed
   object answers with status ``trash``) and that is applied; without an answer the row is marked
   ``trash`` unless we already hold something newer than the delivery;
-* an order whose status changed writes ``order_status_logs`` (``changed_by = 'woocommerce'``),
-  except for the echo of our own push (the push logged it already);
+* an order whose status changed is announced (``webhooks.signals``): the orders app writes
+  ``order_status_logs`` (``changed_by = 'woocommerce'``), except for the echo of our own push (the
+  push logged it already);
 * echoes of our pushes (``sync_push_operations`` done with the same remote modified time) are
   recognised; nothing is ever pushed back from here.
 """
@@ -29,8 +30,6 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import connection
 
-from orders.models import OrderStatusLog
-from orders.services import order_activity_refresh_queue
 from stores.models import Store
 from sync import woo
 from sync.mappers import MappingError
@@ -39,6 +38,7 @@ from sync.mappers.products import product_fields
 from sync.mappers.variations import variation_fields
 from sync.woo import WooClientError, WooError, client_for
 from sync.writer import _variation_shape, apply_payloads
+from webhooks import signals
 from webhooks.models import DeliveryStatus
 
 logger = logging.getLogger(__name__)
@@ -274,7 +274,7 @@ def apply_batch(store_id, rows, payloads=None):
                 # The writer recorded the failed items in sync_errors; retry them one by one.
                 raise RuntimeError(f"the sync writer could not write {stats.failed} {entity}(s)")
 
-    logs = []
+    status_changes = []
     for item, local in written:
         entity = "order" if item.kind == "order" else "product"
         echo = item.modified is not None and (entity, item.row.resource_id, item.modified) in echoes
@@ -286,22 +286,14 @@ def apply_batch(store_id, rows, payloads=None):
             outcome = f"{item.kind} {'created' if local is None else 'updated'}"
         results[item.row.pk] = RowResult(DeliveryStatus.APPLIED, outcome, entity_type=item.kind)
         if item.kind == "order" and local is not None and not echo and item.fields["status"] != local[2]:
-            logs.append(
-                OrderStatusLog(
-                    store_id=store_id,
-                    order_woo_id=item.row.resource_id,
-                    old_status=local[2],
-                    new_status=item.fields["status"],
-                    changed_by=CHANGED_BY,
-                )
-            )
-    if logs:
-        OrderStatusLog.objects.bulk_create(logs)
+            status_changes.append((item.row.resource_id, local[2], item.fields["status"]))
+    if status_changes:
+        signals.order_statuses_changed.send(__name__, store_id=store_id, changes=status_changes, changed_by=CHANGED_BY)
     _log_taxonomy_changes(store_id, [item for item, _ in written if item.kind == "product"], taxonomy_before)
     # An order delivery is how WooCommerce announces a refund: its notes and refunds follow.
     orders_written = [item.row.resource_id for item, _local in written if item.kind == "order" and not item.deleted]
     if orders_written:
-        order_activity_refresh_queue(store_id, orders_written)
+        signals.orders_delivered.send(__name__, store_id=store_id, woo_ids=orders_written)
     return results
 
 
@@ -450,8 +442,8 @@ def apply_deleted(row, current):
                 [pk],
             )
         if kind == "order":
-            OrderStatusLog.objects.create(
-                store_id=store_id, order_woo_id=woo_id, old_status=status, new_status="trash", changed_by=CHANGED_BY
+            signals.order_statuses_changed.send(
+                __name__, store_id=store_id, changes=[(woo_id, status, "trash")], changed_by=CHANGED_BY
             )
         return RowResult(DeliveryStatus.APPLIED, f"{kind} trashed", entity_type=kind)
     return RowResult(DeliveryStatus.SKIPPED, "not here (nothing to delete)")

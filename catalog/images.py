@@ -30,9 +30,9 @@ from django.utils.translation import gettext as _
 from catalog import services
 from catalog.edits import EditConflict
 from catalog.models import Product, ProductImage, ProductVariation
+from catalog.push import product_push
 from config.db import DataSource
 from stores.access import CHANGE_CATALOG, access_for, get_scoped_or_404
-from sync import services as sync_services
 from sync.egress import address_kind
 from sync.images import NotAnImage, image_kind
 
@@ -154,7 +154,7 @@ def _save_order(product, rows, *, actor, before):
         product.save(update_fields=["featured_image", "updated_at"])
     # What we last knew of the shop's images: the push refuses to overwrite a change made there.
     known = [[row.woo_id, row.alt_text or ""] for row in before if row.woo_id]
-    return sync_services.product_push(product_id=product.pk, actor=actor, fields=["images"], base={"images": known})
+    return product_push(product_id=product.pk, actor=actor, fields=["images"], base={"images": known})
 
 
 # --- the changes --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@
 3. ``import_apply`` computes the changes again under row locks. If they differ from the signed
    ones (the catalog changed since the preview), nothing is saved: the import keeps the new
    changes and :class:`StalePreview` says so, for a new preview. Otherwise the changes are saved
-   in one transaction and pushed by one task (``sync.services.products_push_batch``: products
+   in one transaction and pushed by one task (``catalog.push.products_push_batch``: products
    through the batch endpoint, 100 per request; variations through their product's variations
    batch).
 
@@ -34,9 +34,9 @@ from django.utils.translation import gettext as _
 from audit.anomalies import check_mass_changes
 from catalog.exports import EXPORT_HEADER
 from catalog.models import Product, ProductImport, ProductVariation
+from catalog.push import products_push_batch
 from config.exports import unsafe_cell
 from stores.access import CHANGE_CATALOG, access_for, get_scoped_or_404
-from sync import services as sync_services
 from sync.models import PushOperation, PushStatus
 
 logger = logging.getLogger(__name__)
@@ -382,7 +382,7 @@ def import_apply(*, actor, store_id, import_id, token):
             stale.errors = errors
         else:
             stale = None
-            ops = sync_services.products_push_batch(changes=_save(store_id, changes), actor=actor) if changes else []
+            ops = products_push_batch(changes=_save(store_id, changes), actor=actor) if changes else []
             product_import.status = "applied"
             product_import.applied_at = timezone.now()
             product_import.push_ids = [str(op.pk) for op in ops]

@@ -2,9 +2,10 @@
 
 A service checks the permission through ``stores.access`` (404 outside the user's scope, 403
 without ``stores.change_catalog``), saves the local row(s) with ``update_fields`` in one
-transaction, and hands the change to the sync app's push queue (``sync.services.push_enqueue`` and the
-product pushes), which queues the push task on commit. Categories, tags, brands, attributes and
-their terms are saved and deleted here too (``taxonomy_save``, ``taxonomy_delete``). Nothing here talks to WooCommerce.
+transaction, and hands the change to the push queue (``catalog.push`` for products, sync's
+``sync.services.push_enqueue`` for taxonomies), which queues the push task on commit.
+Categories, tags, brands, attributes and their terms are saved and deleted here too
+(``taxonomy_save``, ``taxonomy_delete``). Nothing here talks to WooCommerce.
 """
 
 import itertools
@@ -34,6 +35,7 @@ from catalog.models import (
     StoreAttribute,
     term_refs_without,
 )
+from catalog.push import product_push, products_push_bulk
 from catalog.richtext import clean_html
 from catalog.selectors import sku_taken, variation_attributes_of
 from config.db import DataSource
@@ -134,7 +136,7 @@ def product_create(*, actor, store_id, **values):
         product.save()
         # Re-check the scope after writing (the choke point decides, not the form).
         get_scoped_or_404(Product.objects.filter(pk=product.pk), access, CHANGE_CATALOG)
-        push = sync_services.product_push(product_id=product.pk, actor=actor, action=PushAction.CREATE)
+        push = product_push(product_id=product.pk, actor=actor, action=PushAction.CREATE)
     return product, push
 
 
@@ -165,7 +167,7 @@ def product_update(*, actor, store_id, product_id, base=None, **values):
         for name, value in changes.items():
             setattr(product, name, value)
         product.save(update_fields=[*changes, "updated_at"])
-        push = sync_services.product_push(product_id=product.pk, actor=actor, fields=list(changes), base=known)
+        push = product_push(product_id=product.pk, actor=actor, fields=list(changes), base=known)
     return product, push
 
 
@@ -180,7 +182,7 @@ def product_trash(*, actor, store_id, product_id):
             Product.objects.filter(pk=product.pk).update(status="trash", updated_at=timezone.now())
         push = None
     else:
-        push = sync_services.product_push(product_id=product.pk, actor=actor, action=PushAction.DELETE)
+        push = product_push(product_id=product.pk, actor=actor, action=PushAction.DELETE)
     check_mass_changes(actor.pk)
     return product, push
 
@@ -233,7 +235,7 @@ def variation_update(*, actor, store_id, product_id, variation_id, base=None, **
             variation.price = effective
             changed.append("price")
         variation.save(update_fields=[*changed, "updated_at"])
-        push = sync_services.product_push(
+        push = product_push(
             product_id=product_id,
             actor=actor,
             fields=["variations"],
@@ -336,7 +338,7 @@ def products_bulk_update(*, actor, store_id, product_ids, action, value=None, te
         changed_ids = list(targets.select_for_update().values_list("pk", flat=True))
         if changed_ids:
             Product.objects.filter(pk__in=changed_ids).update(**update, updated_at=timezone.now())
-            sync_services.products_push_bulk(product_ids=changed_ids, actor=actor, fields=fields)
+            products_push_bulk(product_ids=changed_ids, actor=actor, fields=fields)
     if changed_ids:
         # The audit rows of the UPDATE are written: the mass-change rules (prices, deletes) for the actor.
         check_mass_changes(actor.pk)
@@ -408,9 +410,7 @@ def variation_create(*, actor, store_id, product_id, attributes, **values):
             stock_quantity=quantity,
             stock_status="outofstock" if quantity == 0 else "instock",
         )
-        push = sync_services.product_push(
-            product_id=product.pk, actor=actor, fields=["variations"], variation_ids=[variation.pk]
-        )
+        push = product_push(product_id=product.pk, actor=actor, fields=["variations"], variation_ids=[variation.pk])
     return variation, push
 
 
@@ -457,7 +457,7 @@ def variations_generate(*, actor, store_id, product_id, confirmed=False):
             )
             for refs in combinations
         )
-        push = sync_services.product_push(
+        push = product_push(
             product_id=product.pk,
             actor=actor,
             fields=["variations"],
@@ -481,7 +481,7 @@ def variation_delete(*, actor, store_id, product_id, variation_id):
         variation.delete()
         push = None
         if woo_id:
-            push = sync_services.product_push(
+            push = product_push(
                 product_id=product_id, actor=actor, fields=["variations"], deleted_variation_woo_ids=[woo_id]
             )
     return push
@@ -557,7 +557,7 @@ def product_attribute_set(
             )
         row.options, row.visible, row.variation = options, bool(visible), bool(variation)
         row.save()
-        return sync_services.product_push(product_id=product.pk, actor=actor, fields=["attributes"])
+        return product_push(product_id=product.pk, actor=actor, fields=["attributes"])
 
 
 def product_attribute_remove(*, actor, store_id, product_id, name, base=None):
@@ -573,7 +573,7 @@ def product_attribute_remove(*, actor, store_id, product_id, name, base=None):
         deleted, _rows = ProductAttribute.objects.filter(product=product, name=name).delete()
         if not deleted:
             return None
-        return sync_services.product_push(product_id=product.pk, actor=actor, fields=["attributes"])
+        return product_push(product_id=product.pk, actor=actor, fields=["attributes"])
 
 
 def _check_attributes_unchanged(rows, base):

@@ -34,12 +34,12 @@ from catalog.pages import (
     status_labels,
 )
 from catalog.presenters import product_links_out, product_rows
+from catalog.push import product_conflict_resolve, product_push
 from catalog.variation_forms import VariationCreateForm, VariationForm
 from config.input import safe_next
 from config.pagination import counted_page
 from stores.access import CHANGE_CATALOG, VIEW_STORE
 from stores.pages import page_context, store_for
-from sync import services as sync_services
 from sync.models import ConflictChoice, PushStatus
 
 # --- product list -----------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def product_repush(request, store_id, product_id):
     """Send the whole product again (after a failed push)."""
     access, store = store_for(request, store_id, CHANGE_CATALOG)
     product = selectors.product_get(access, store.pk, product_id)
-    sync_services.product_push(product_id=product.pk, actor=request.user)
+    product_push(product_id=product.pk, actor=request.user)
     messages.success(request, _("Sending “%(name)s” to WooCommerce again…") % {"name": product.name})
     return redirect("catalog:product_detail", store_id=store.pk, product_id=product.pk)
 
@@ -286,9 +286,7 @@ def conflict_resolve(request, store_id, product_id, conflict_id):
     if choice == ConflictChoice.MERGE:
         fields = {item["field"]: request.POST.get(f"field_{item['field']}", "theirs") for item in conflict.fields}
     try:
-        sync_services.product_conflict_resolve(
-            conflict_id=conflict.pk, choice=choice, actor=request.user, fields=fields
-        )
+        product_conflict_resolve(conflict_id=conflict.pk, choice=choice, actor=request.user, fields=fields)
     except ValidationError as error:
         errors_to_messages(request, error)
     else:

@@ -1,6 +1,7 @@
-"""Every sync action a view, a command or a task starts: pulls, pushes, conflicts, errors; and
-the push queue the apps that own a change call (``push_enqueue``: catalog's taxonomy saves,
-orders' status changes).
+"""Every sync action a view, a command or a task starts: pulls, pushes, errors; and the push
+queue the apps that own a change call (``push_enqueue``, ``push_enqueue_batch``,
+``push_pending_for``, ``push_after_conflict``: catalog's product and taxonomy saves and its
+conflict resolution, orders' status changes).
 
 Each service is keyword-only and acts for ``actor``: one that acts for a person checks the
 permission through ``stores.access`` first (an object outside the actor's scope is a 404, a
@@ -11,36 +12,24 @@ imports this module, never the reverse).
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from catalog.models import (
-    Product,
-    ProductVariation,
-)
 from config.celery import queue_on_commit
 from config.rls import as_service
 from stores.access import CHANGE_CATALOG, RUN_SYNC, VIEW_STORE, access_for
 from stores.models import Store
 from sync import records
-from sync.mappers.products import PRODUCT_FIELDS, product_fields
 from sync.models import (
     ACTIVE_RUN_STATUSES,
     OPEN_PUSH_STATUSES,
-    ConflictChoice,
-    ConflictStatus,
-    ProductConflict,
-    PushAction,
-    PushEntity,
     PushOperation,
     PushStatus,
     SyncError,
@@ -49,7 +38,6 @@ from sync.models import (
     SyncRunStatus,
 )
 from sync.pull import ENTITIES
-from sync.writer import apply_payloads
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +212,8 @@ def push_enqueue(
         return _queue_push(op)
 
 
-def _open_push(entity_type, object_id) -> PushOperation | None:
+def push_pending_for(*, entity_type, object_id) -> PushOperation | None:
+    """The object's oldest operation not sent yet (a change the caller may fold into it)."""
     return (
         PushOperation.objects.filter(entity_type=entity_type, object_id=object_id, status=PushStatus.PENDING)
         .order_by("created_at")
@@ -232,194 +221,32 @@ def _open_push(entity_type, object_id) -> PushOperation | None:
     )
 
 
-def product_push(
-    *,
-    product_id,
-    actor,
-    action=PushAction.UPDATE,
-    fields=None,
-    variation_ids=None,
-    force_delete=False,
-    base=None,
-    variation_fields=None,
-    deleted_variation_woo_ids=None,
-) -> PushOperation:
-    """Send a local product change to WooCommerce (managers and owners).
-
-    Call it after saving the local edit. ``fields`` names the changed ``products`` columns
-    (plus "images", "attributes"); empty means all. ``base`` holds those fields' values before
-    the edit (what we last knew of the shop): the push refuses to overwrite a field the shop
-    changed since. ``variation_ids`` lists local variations to create or update with it, and
-    ``variation_fields`` the variation fields changed (all when not given);
-    ``deleted_variation_woo_ids`` variations deleted here, to delete in WooCommerce. A product without
-    ``woo_id`` is created. ``action="delete"`` trashes it in WooCommerce (``force_delete``
-    deletes it for good).
-    """
-    product = Product.objects.filter(pk=product_id).first()
-    if product is None:
-        raise Http404("No such product.")
-    access_for(actor).require(CHANGE_CATALOG, product.store_id)
-    if action not in PushAction.values:
-        raise ValidationError(f"Unknown push action {action!r}.")
-    if action == PushAction.UPDATE and not product.woo_id:
-        action = PushAction.CREATE
-    fields = sorted(set(fields)) if fields else None
-    variation_ids = [str(v) for v in variation_ids or []]
-    if variation_ids and ProductVariation.objects.filter(pk__in=variation_ids).exclude(product=product).exists():
-        raise ValidationError("Those variations belong to another product.")
-    base = json.loads(json.dumps(base, cls=DjangoJSONEncoder)) if base else {}
-    # Per variation, the fields to send; None: all of them.
-    sent_fields = sorted(set(variation_fields)) if variation_fields else None
-    per_variation = dict.fromkeys(variation_ids, sent_fields)
-    with transaction.atomic():
-        pending = _open_push(PushEntity.PRODUCT, product.pk) if action == PushAction.UPDATE else None
-        if pending is not None and pending.action == PushAction.UPDATE:
-            # Not sent yet: fold this change into it (the earlier base of a field stays the base).
-            pending.fields = None if pending.fields is None or fields is None else sorted({*pending.fields, *fields})
-            earlier = pending.payload.get("variation_fields") or {}
-            for variation_id in pending.payload.get("variation_ids", []):
-                before = earlier.get(variation_id)
-                mine = per_variation.get(variation_id, [])
-                per_variation[variation_id] = None if before is None or mine is None else sorted({*before, *mine})
-            pending.payload = {
-                **pending.payload,
-                "variation_ids": sorted({*pending.payload.get("variation_ids", []), *variation_ids}),
-                "variation_fields": per_variation,
-                "base": {**base, **(pending.payload.get("base") or {})},
-                "deleted_variation_woo_ids": sorted(
-                    {*pending.payload.get("deleted_variation_woo_ids", []), *(deleted_variation_woo_ids or [])}
-                ),
-            }
-            pending.save(update_fields=["fields", "payload"])
-            return pending
-        return push_enqueue(
-            store_id=product.store_id,
-            entity_type=PushEntity.PRODUCT,
-            action=action,
-            actor=actor,
-            object_id=product.pk,
-            woo_id=product.woo_id,
-            fields=fields,
-            payload={
-                "variation_ids": variation_ids,
-                "variation_fields": per_variation,
-                "base": base,
-                "force": bool(force_delete),
-                "deleted_variation_woo_ids": sorted(deleted_variation_woo_ids or []),
-            },
-        )
-
-
-def products_push_bulk(*, product_ids, actor, fields=None) -> list[PushOperation]:
-    """A bulk edit already saved locally: one operation per product, sent through the batch
-    endpoint (100 products per request) by one task."""
-    fields = sorted(set(fields)) if fields else None
-    return products_push_batch(changes=[(product_id, fields, None) for product_id in product_ids], actor=actor)
-
-
-def products_push_batch(*, changes, actor) -> list[PushOperation]:
-    """Changes already saved locally, each ``(product id, product fields, {variation id: its
-    fields})`` (fields None: all of them; no variations: None), sent by one task: the products
-    through the batch endpoint (100 per request), each product's variations through its
-    variations batch endpoint."""
-    changes = list(changes)
-    products = {str(p.pk): p for p in Product.objects.filter(pk__in=[change[0] for change in changes])}
-    access = access_for(actor)
-    for store_id in {p.store_id for p in products.values()}:
-        access.require(CHANGE_CATALOG, store_id)
-    ops = []
-    for product_id, fields, variations in changes:
-        product = products.get(str(product_id))
-        if product is None:
-            continue
-        variations = {str(pk): sorted(names) for pk, names in (variations or {}).items()}
-        payload = {"variation_ids": sorted(variations), "variation_fields": variations} if variations else {}
-        fields = [*(fields or []), "variations"] if variations else fields
-        ops.append(
-            PushOperation(
-                store_id=product.store_id,
-                entity_type=PushEntity.PRODUCT,
-                action=PushAction.UPDATE if product.woo_id else PushAction.CREATE,
-                object_id=product.pk,
-                woo_id=product.woo_id,
-                fields=sorted(set(fields)) if fields else None,
-                payload=payload,
-                requested_by=actor,
-            )
-        )
+def push_enqueue_batch(*, operations, actor) -> list[PushOperation]:
+    """Queue several local changes (``push_enqueue``'s keywords, one dict each) sent by one task:
+    product updates go through the batch endpoint (100 products per request)."""
+    ops = [PushOperation(requested_by=actor, **{"payload": {}, **operation}) for operation in operations]
     with transaction.atomic():
         ops = PushOperation.objects.bulk_create(ops)
         queue_on_commit(BULK_PUSH_TASK, [str(op.pk) for op in ops])
     return ops
 
 
-# --- conflicts --------------------------------------------------------------------------------
-
-
-def product_conflict_resolve(*, conflict_id, choice, actor, fields=None) -> ProductConflict:
-    """A manager settles a conflict: "ours" pushes our values over WooCommerce's, "theirs"
-    takes WooCommerce's values here, "merge" takes ``fields`` = {field: "ours"|"theirs"}
-    (fields not named default to theirs)."""
-    if choice not in ConflictChoice.values:
-        raise ValidationError(f"Choose one of {', '.join(ConflictChoice.values)}.")
-    access = access_for(actor)
-    with transaction.atomic():
-        conflict = (
-            ProductConflict.objects.select_for_update(of=("self",))
-            .select_related("push")
-            .filter(pk=conflict_id)
-            .first()
-        )
-        if conflict is None or not access.can(VIEW_STORE, conflict.store_id):
-            raise Http404("No such conflict.")
-        access.require(CHANGE_CATALOG, conflict.store_id)
-        if conflict.status != ConflictStatus.OPEN:
-            raise ValidationError("This conflict is already resolved.")
-        differing = [item["field"] for item in conflict.fields]
-        if choice == ConflictChoice.OURS:
-            sides = dict.fromkeys(differing, "ours")
-        elif choice == ConflictChoice.THEIRS:
-            sides = dict.fromkeys(differing, "theirs")
-        else:
-            bad = {k: v for k, v in (fields or {}).items() if k not in differing or v not in ("ours", "theirs")}
-            if bad:
-                raise ValidationError(f"Invalid field choices: {bad}.")
-            sides = {name: (fields or {}).get(name, "theirs") for name in differing}
-        ours = sorted(name for name, side in sides.items() if side == "ours")
-        theirs = [name for name, side in sides.items() if side == "theirs"]
-
-        # WooCommerce's values for the fields we give up, and its modified time as the new base.
-        remote = product_fields(conflict.theirs_payload)
-        product = Product.objects.select_for_update().get(pk=conflict.product_id)
-        for name in theirs:
-            if name in PRODUCT_FIELDS:
-                setattr(product, name, remote[name])
-        product.woo_modified_at = remote["woo_modified_at"]
-        product.save(update_fields=[*[n for n in theirs if n in PRODUCT_FIELDS], "woo_modified_at", "updated_at"])
-
-        push = conflict.push
-        if push is not None and push.status == PushStatus.CONFLICT:
-            if ours:
-                push.status = PushStatus.PENDING
-                push.fields = ours
-                push.payload = {**push.payload, "force": True}
-                push.last_error = None
-                push.save(update_fields=["status", "fields", "payload", "last_error"])
-                _queue_push(push)
-            else:
-                push.status = PushStatus.CANCELLED
-                push.completed_at = timezone.now()
-                push.save(update_fields=["status", "completed_at"])
-        conflict.status = ConflictStatus.RESOLVED
-        conflict.choice = choice
-        conflict.resolution = sides
-        conflict.resolved_by = actor
-        conflict.resolved_at = timezone.now()
-        conflict.save(update_fields=["status", "choice", "resolution", "resolved_by", "resolved_at"])
-    if not ours:
-        # Nothing to send: bring the whole product (images, attributes...) in line with theirs.
-        apply_payloads(conflict.store_id, "product", [conflict.theirs_payload])
-    return conflict
+def push_after_conflict(*, push, fields) -> None:
+    """A conflict on ``push`` was settled: send ``fields`` (ours) over the shop's changes, or,
+    with none left to send, cancel it. A push no longer waiting on the conflict is left alone."""
+    if push is None or push.status != PushStatus.CONFLICT:
+        return
+    if fields:
+        push.status = PushStatus.PENDING
+        push.fields = fields
+        push.payload = {**push.payload, "force": True}
+        push.last_error = None
+        push.save(update_fields=["status", "fields", "payload", "last_error"])
+        _queue_push(push)
+    else:
+        push.status = PushStatus.CANCELLED
+        push.completed_at = timezone.now()
+        push.save(update_fields=["status", "completed_at"])
 
 
 def push_operation_cancel(*, op_id, actor) -> PushOperation:

@@ -3,10 +3,10 @@ rows for status changes only a pull saw, and a ``sync_logs`` row per pushed enti
 
 import pytest
 
+from catalog import push as catalog_push
 from orders import services as order_services
 from orders.models import Order, OrderStatusLog
 from stores.models import StoreRole, StoreUser
-from sync import services
 from sync.models import PushOperation, PushStatus, SyncLog, SyncRunStatus
 from sync.push import execute_push
 
@@ -84,7 +84,7 @@ def test_a_bulk_push_logs_each_product_and_a_conflict_as_pending(synced, sandbox
     for product in products:
         product.price = Decimal("20.00")
         product.save(update_fields=["price", "updated_at"])
-    ops = services.products_push_bulk(product_ids=[p.pk for p in products], actor=manager, fields=["price"])
+    ops = catalog_push.products_push_bulk(product_ids=[p.pk for p in products], actor=manager, fields=["price"])
     execute_bulk_push([op.pk for op in ops])
     logs = {log.entity_id: log for log in SyncLog.objects.filter(store=synced, metadata__source="push")}
     assert {pk: (log.status, log.metadata["outcome"]) for pk, log in logs.items()} == {

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from catalog import push as catalog_push
 from catalog import services as catalog_services
 from catalog.models import Product, ProductVariation, StoreCategory
 from orders import services as order_services
@@ -47,7 +48,7 @@ def test_product_edit_is_pushed_and_its_echo_is_not_a_change(
     product.name = "Pushed name"
     product.save(update_fields=["price", "name", "updated_at"])
     with django_capture_on_commit_callbacks() as callbacks:
-        op = services.product_push(product_id=product.pk, actor=manager, fields=["price", "name"])
+        op = catalog_push.product_push(product_id=product.pk, actor=manager, fields=["price", "name"])
     assert len(callbacks) == 1 and op.status == PushStatus.PENDING
     op = execute_push(op.pk)
     assert op.status == PushStatus.DONE, op.last_error
@@ -66,7 +67,7 @@ def test_conflict_when_woocommerce_changed_the_product_meanwhile(synced, sandbox
     sandbox.update_product(product.woo_id, name="Renamed in WooCommerce", regular_price="77.00")
     product.price = Decimal("55.00")
     product.save(update_fields=["price", "updated_at"])
-    op = execute_push(services.product_push(product_id=product.pk, actor=manager, fields=["price"]).pk)
+    op = execute_push(catalog_push.product_push(product_id=product.pk, actor=manager, fields=["price"]).pk)
     assert op.status == PushStatus.CONFLICT
     assert _remote(sandbox, product)["regular_price"] == "77.00"  # not overwritten
     conflict = ProductConflict.objects.get(product=product, status=ConflictStatus.OPEN)
@@ -77,7 +78,7 @@ def test_conflict_when_woocommerce_changed_the_product_meanwhile(synced, sandbox
     assert [c.pk for c in services_conflicts(manager, synced)] == [conflict.pk]
 
     # The manager keeps our price and their name.
-    services.product_conflict_resolve(
+    catalog_push.product_conflict_resolve(
         conflict_id=conflict.pk, choice="merge", actor=manager, fields={"price": "ours", "name": "theirs"}
     )
     op = execute_push(op.pk)
@@ -102,13 +103,13 @@ def test_conflict_resolved_with_theirs_takes_woocommerce_values(synced, sandbox,
     sandbox.update_product(product.woo_id, regular_price="88.00")
     product.price = Decimal("11.00")
     product.save(update_fields=["price", "updated_at"])
-    op = execute_push(services.product_push(product_id=product.pk, actor=manager, fields=["price"]).pk)
+    op = execute_push(catalog_push.product_push(product_id=product.pk, actor=manager, fields=["price"]).pk)
     conflict = ProductConflict.objects.get(product=product)
     # While the conflict is open, pulls leave our edit alone.
     pull(synced)
     product.refresh_from_db()
     assert product.price == Decimal("11.00")
-    services.product_conflict_resolve(conflict_id=conflict.pk, choice="theirs", actor=manager)
+    catalog_push.product_conflict_resolve(conflict_id=conflict.pk, choice="theirs", actor=manager)
     op.refresh_from_db()
     assert op.status == PushStatus.CANCELLED
     product.refresh_from_db()
@@ -120,7 +121,7 @@ def test_create_retried_after_a_timeout_does_not_create_twice(synced, sandbox, m
     product = Product.objects.create(
         store=synced, name="Brand new thing", price=Decimal("9.90"), status="publish", sku="SD-NEW-1"
     )
-    op = services.product_push(product_id=product.pk, actor=manager)
+    op = catalog_push.product_push(product_id=product.pk, actor=manager)
     assert op.action == "create"
     before = len(sandbox.data.products)
     sandbox.set_faults(queue=["timeout"], timeout_s=0.8)
@@ -142,7 +143,7 @@ def test_create_retried_after_a_timeout_does_not_create_twice(synced, sandbox, m
 
 def test_create_without_sku_is_found_by_its_marker(synced, sandbox, manager):
     product = Product.objects.create(store=synced, name="No SKU here", price=Decimal("1.00"), status="draft")
-    op = services.product_push(product_id=product.pk, actor=manager)
+    op = catalog_push.product_push(product_id=product.pk, actor=manager)
     sandbox.set_faults(queue=["timeout"], timeout_s=0.8)
     with pytest.raises(PushRetryLater):
         execute_push(op.pk, client=client_for(synced, timeout=0.3))
@@ -156,7 +157,7 @@ def test_create_without_sku_is_found_by_its_marker(synced, sandbox, manager):
 
 def test_delete_trashes_in_woocommerce(synced, sandbox, manager):
     product = _simple(synced, sandbox)
-    op = execute_push(services.product_push(product_id=product.pk, actor=manager, action="delete").pk)
+    op = execute_push(catalog_push.product_push(product_id=product.pk, actor=manager, action="delete").pk)
     assert op.status == PushStatus.DONE
     assert _remote(sandbox, product)["status"] == "trash"
     product.refresh_from_db()
@@ -167,7 +168,7 @@ def test_variation_edit_goes_through_the_batch_endpoint(synced, sandbox, manager
     variation = ProductVariation.objects.filter(store=synced, status="publish", product__status="publish").first()
     variation.regular_price = Decimal("42.00")
     variation.save(update_fields=["regular_price", "updated_at"])
-    op = services.product_push(
+    op = catalog_push.product_push(
         product_id=variation.product_id, actor=manager, fields=["name"], variation_ids=[variation.pk]
     )
     assert execute_push(op.pk).status == PushStatus.DONE
@@ -185,7 +186,7 @@ def test_bulk_edit_uses_batches_and_still_detects_conflicts(synced, sandbox, man
         product.price = Decimal("20.00")
         product.save(update_fields=["price", "sale_price", "updated_at"])
     sandbox.reset_stats()
-    ops = services.products_push_bulk(
+    ops = catalog_push.products_push_bulk(
         product_ids=[p.pk for p in products], actor=manager, fields=["price", "sale_price"]
     )
     results = {op.object_id: op.status for op in execute_bulk_push([op.pk for op in ops])}
@@ -229,14 +230,14 @@ def test_permissions(synced, sandbox, viewer, make_user):
     product = _simple(synced, sandbox)
     order = Order.objects.filter(store=synced).first()
     with pytest.raises(PermissionDenied):
-        services.product_push(product_id=product.pk, actor=viewer)
+        catalog_push.product_push(product_id=product.pk, actor=viewer)
     with pytest.raises(PermissionDenied):
         order_services.order_change_status(actor=viewer, order_id=order.pk, new_status="completed")
     with pytest.raises(PermissionDenied):
         services.sync_start(store_id=synced.pk, actor=viewer)
     stranger = make_user()
     with pytest.raises(Http404):
-        services.product_push(product_id=product.pk, actor=stranger)
+        catalog_push.product_push(product_id=product.pk, actor=stranger)
     with pytest.raises(Http404):
         order_services.order_change_status(actor=stranger, order_id=order.pk, new_status="completed")
     with pytest.raises(Http404):

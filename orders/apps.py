@@ -11,14 +11,20 @@ class OrdersConfig(AppConfig):
         from orders import customers, overview, services
         from orders.forms import STATUS_LABELS
         from orders.masking import PII_FIELDS, mask_value
+        from orders.push_executors import order_status_push
         from stores import hooks
         from sync import signals as sync_signals
+        from sync.models import PushAction, PushEntity
+        from sync.push import register_executor
         from webhooks import signals as webhooks_signals
 
         # The store overview and the home page (stores) show what this app and its neighbours know.
         hooks.store_overview.provide(overview.store_overview_for)
         hooks.store_counts.provide(overview.store_counts_for)
         hooks.stores_health.provide(overview.stores_health_for)
+
+        # The push queue (sync) sends an order's status change with this app's executor.
+        register_executor(PushEntity.ORDER, PushAction.UPDATE, order_status_push)
 
         # The audit trail words an order's status, and masks its customer data for viewers.
         presenters.register_table("orders", status_labels=STATUS_LABELS)

@@ -6,37 +6,6 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from accounts import hooks as account_hooks
-        from audit.cleanup import CleanupJob, register_cleanup
-        from audit.presenters import register_table
-        from stores import hooks
-        from sync.dashboard_selectors import register_health_count
-        from webhooks import anomalies  # noqa: F401  (registers the invalid-signature rule with audit)
-        from webhooks.models import Webhook, WebhookStatus
-        from webhooks.presenters import topic_label
-        from webhooks.remote import imported_webhooks_repoint, store_webhook_secret_rotate
+        from webhooks import registrations
 
-        # The stores' health (sync) counts their webhooks that deliver and those that do not.
-        register_health_count("webhooks_active", Webhook, status=WebhookStatus.ACTIVE)
-        register_health_count("webhooks_inactive", Webhook, status__in=(WebhookStatus.PAUSED, WebhookStatus.DISABLED))
-
-        # The audit trail names a webhook by its topic.
-        register_table("webhooks", object_name=lambda data: str(topic_label(data.get("topic"))))
-
-        # The credentials form (stores) starts the rotation this app owns.
-        hooks.webhook_secret_rotation.provide(store_webhook_secret_rotate)
-        # import_supabase (accounts) repoints the imported webhooks at this installation.
-        account_hooks.imported_webhooks_repoint.provide(imported_webhooks_repoint)
-
-        # Applied and skipped inbox rows expire; failed ones stay until retried or resolved.
-        register_cleanup(
-            CleanupJob(
-                "webhook_deliveries",
-                table="webhook_deliveries",
-                time_column="received_at",
-                retention_key="webhook_deliveries",
-                default_days=14,
-                where="status IN ('applied', 'skipped')",
-                description="applied webhook deliveries (the inbox)",
-            )
-        )
+        registrations.register()

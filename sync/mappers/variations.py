@@ -21,24 +21,27 @@ def _sale_date(payload: dict, key: str) -> date | None:
         raise MappingError(f"{key} is not a date", field=key) from None
 
 
-VARIATION_FIELDS = (
-    "sku",
-    "price",
-    "regular_price",
-    "sale_price",
-    "stock_quantity",
-    "stock_status",
-    "attributes",
-    "status",
-    "description",
-    "weight",
-    "length",
-    "width",
-    "height",
-    "backorders",
-    "date_on_sale_from",
-    "date_on_sale_to",
-)
+# The ``product_variations`` columns a pull writes from a variation's fields, with their SQL types
+# (the upsert's inputs): declared once. Also what a push sends.
+VARIATION_COLUMNS = {
+    "sku": "text",
+    "price": "numeric",
+    "regular_price": "numeric",
+    "sale_price": "numeric",
+    "stock_quantity": "integer",
+    "stock_status": "text",
+    "attributes": "jsonb",
+    "status": "text",
+    "description": "text",
+    "weight": "numeric",
+    "length": "numeric",
+    "width": "numeric",
+    "height": "numeric",
+    "backorders": "text",
+    "date_on_sale_from": "date",
+    "date_on_sale_to": "date",
+}
+VARIATION_FIELDS = tuple(VARIATION_COLUMNS)
 
 
 def variation_fields(payload: dict) -> dict:

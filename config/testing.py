@@ -1,5 +1,6 @@
 """Test support shared by every app (the fixtures themselves are in the root ``conftest.py``): a
-generic row maker for any model, row factories, and a real Celery worker.
+generic row maker for any model, row factories, a real Celery worker and other background
+processes.
 
 ``make(Model, **overrides)`` fills every required column with a valid, unique value and creates
 required parents on the way, so tests state only what matters to them. ``make_product``,
@@ -8,6 +9,7 @@ required parents on the way, so tests state only what matters to them. ``make_pr
 
 import itertools
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -187,6 +189,29 @@ def celery_worker(queues, **environment):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def background_process(command, log_path, *, env, stop_timeout=30):
+    """``command`` (a server or a prefork worker) running in a session of its own, its output in
+    ``log_path``; on exit it is asked to stop (SIGTERM: a graceful shutdown of its children), and
+    its whole process group is killed if it has not after ``stop_timeout`` seconds."""
+    from django.conf import settings
+
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter's tools and fixed arguments
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=stop_timeout)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=10)
 
 
 def make_product(store, **fields):

@@ -7,7 +7,6 @@ import pytest
 
 from agents.models import AgentAlert
 from catalog.models import Product
-from config.testing import API_KEY
 from orders.models import Order, OrderStatusLog
 from stores import credentials
 from stores.models import Store
@@ -24,12 +23,8 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def sandbox():
-    from woo_sandbox import SandboxServer
-
-    srv = SandboxServer(products=12, orders=12, seed=5, keys=[API_KEY]).start()
-    yield srv
-    srv.stop()
+def sandbox(start_sandbox):
+    return start_sandbox(products=12, orders=12, seed=5)
 
 
 @pytest.fixture

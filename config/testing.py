@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -145,14 +146,25 @@ def _parent_for(field, overrides):
     return make(related)
 
 
-def wait_for(predicate, timeout=60.0):
-    """Poll ``predicate`` until it is true (True) or ``timeout`` seconds pass (False)."""
+def wait_for(predicate, timeout=60.0, interval=0.2):
+    """Poll ``predicate`` every ``interval`` seconds until it is true (True) or ``timeout``
+    seconds pass (False)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.2)
+        time.sleep(interval)
     return False
+
+
+def run_at_once(*targets, timeout=60):
+    """Run each of ``targets`` in a thread of its own, all started together (a race); returns
+    when every one has finished or ``timeout`` seconds have passed for it."""
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
 
 
 @contextmanager

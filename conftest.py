@@ -32,6 +32,25 @@ def shop_clock():
 
 
 @pytest.fixture
+def start_sandbox():
+    """Starts WooCommerce sandbox shops (``start_sandbox(products=..., seed=...)``: the options of
+    ``woo_sandbox.SandboxServer``; the shared ``API_KEY`` unless ``keys`` are given), in process
+    over real HTTP, and stops them after the test."""
+    from woo_sandbox import SandboxServer
+
+    servers = []
+
+    def start(**options):
+        options.setdefault("keys", [API_KEY])
+        servers.append(SandboxServer(**options).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
 def make_user(db):
     """make_user(email=None, password=PASSWORD, **user_create options) -> a new user."""
 

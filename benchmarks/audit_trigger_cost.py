@@ -21,34 +21,33 @@ from _benchdb import setup
 
 FLOOR = 2.0
 
-COLUMNS = {
-    "woo_id": "bigint",
-    "name": "text",
-    "description": "text",
-    "short_description": "text",
-    "price": "numeric",
-    "sale_price": "numeric",
-    "stock_quantity": "integer",
-    "status": "text",
-    "type": "text",
-    "sku": "text",
-    "categories": "text",
-    "tags": "text",
-    "brands": "text",
-    "stock_status": "text",
-    "woo_modified_at": "timestamptz",
-}
 JSON_COLUMNS = {"categories", "tags", "brands"}
-COMPARED = [c for c in COLUMNS if c != "woo_id"]
+# The rows leave out the product's flags and measures.
+LEFT_OUT = {"featured", "catalog_visibility", "weight", "length", "width", "height"}
+
+
+def columns():
+    """The written columns and their SQL types: the product columns a pull writes
+    (``sync.mappers.products``) that these rows have, the JSON ones sent as text and cast."""
+    from sync.mappers.products import PRODUCT_COLUMNS
+
+    written = {name: kind for name, kind in PRODUCT_COLUMNS.items() if name not in LEFT_OUT}
+    return {
+        "woo_id": "bigint",
+        **{name: "text" if name in JSON_COLUMNS else kind for name, kind in written.items()},
+        "woo_modified_at": "timestamptz",
+    }
 
 
 def upsert_sql():
-    names = list(COLUMNS)
+    types = columns()
+    names = list(types)
+    compared = names[1:]  # all but woo_id
     select = ", ".join(f"u.{c}::jsonb" if c in JSON_COLUMNS else f"u.{c}" for c in names)
-    arrays = ", ".join(f"%s::{kind}[]" for kind in COLUMNS.values())
-    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in COMPARED)
-    old = ", ".join(f"t.{c}" for c in COMPARED)
-    new = ", ".join(f"EXCLUDED.{c}" for c in COMPARED)
+    arrays = ", ".join(f"%s::{kind}[]" for kind in types.values())
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in compared)
+    old = ", ".join(f"t.{c}" for c in compared)
+    new = ", ".join(f"EXCLUDED.{c}" for c in compared)
     return (
         f"INSERT INTO products AS t (store_id, {', '.join(names)}, source, synced_at, created_at, updated_at) "
         f"SELECT %s, {select}, 'woo', now(), now(), now() "
@@ -86,8 +85,8 @@ def rows(count, version):
     return data
 
 
-def params(store_id, batch):
-    return [store_id, *([row[column] for row in batch] for column in COLUMNS)]
+def params(store_id, batch, names):
+    return [store_id, *([row[column] for row in batch] for column in names)]
 
 
 def set_triggers(enabled):
@@ -113,10 +112,11 @@ def timed_upsert(sql, store_id, data, batch_rows):
 
     from audit.actor import audit_actor
 
+    names = list(columns())
     started = time.perf_counter()
     with audit_actor.system("sync"), transaction.atomic(), connection.cursor() as cursor:
         for offset in range(0, len(data), batch_rows):
-            cursor.execute(sql, params(store_id, data[offset : offset + batch_rows]))
+            cursor.execute(sql, params(store_id, data[offset : offset + batch_rows], names))
     return time.perf_counter() - started
 
 

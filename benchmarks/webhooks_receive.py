@@ -22,9 +22,7 @@ import asyncio
 import json
 import multiprocessing
 import os
-import signal
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -177,25 +175,6 @@ def _env():
     return {**os.environ, "DJANGO_SETTINGS_MODULE": "webhooks_settings", "PYTHONPATH": str(BASE_DIR / "benchmarks")}
 
 
-def _start(command, log_name):
-    log = open(Path("/tmp") / log_name, "w")  # noqa: SIM115 - closed in _stop
-    process = subprocess.Popen(
-        command, cwd=BASE_DIR, env=_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    return process, log
-
-
-def _stop(process, log):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)  # the main process: a graceful shutdown of its workers
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    log.close()
-
-
 def _wait_until_up(port, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -235,6 +214,7 @@ def main():
     from django.db.models import Count
 
     from accounts.services import user_create
+    from config.testing import background_process
     from stores.models import Store
     from stores.services import store_create
     from webhooks.models import DeliveryStatus, WebhookDelivery
@@ -282,17 +262,14 @@ def main():
     ]
     if args.threads:
         command += ["--worker-class", "gthread", "--threads", str(args.threads)]
-    web, web_log = _start(command, "storedesk-bench-gunicorn.log")
     server = f"gunicorn -w {args.web_workers} " + (f"(gthread, {args.threads} threads)" if args.threads else "(sync)")
     bare_path = f"/webhooks/bench-bare/{store.pk}/"  # under webhooks/: exempt from the HTTPS redirect too
     bare_requests = [_request(bare_path, *item) for item in bodies[args.warmup : args.warmup + args.requests // 2]]
-    try:
+    with background_process(command, "/tmp/storedesk-bench-gunicorn.log", env=_env(), stop_timeout=20):
         _wait_until_up(port)
         _run_load(port, requests[: args.warmup], args.concurrency)
         bare_latencies, bare_statuses, bare_elapsed = _run_load(port, bare_requests, args.concurrency)
         latencies, statuses, elapsed = _run_load(port, requests[args.warmup :], args.concurrency)
-    finally:
-        _stop(web, web_log)
     broker.delete("bench-bare")
     bare_rate = bare_statuses.get(200, 0) / bare_elapsed
     accepted = statuses.get(200, 0)
@@ -316,37 +293,18 @@ def main():
     print(f"  receiver / bare view: {rate / bare_rate:.2f}x the throughput", flush=True)
 
     celery = str(Path(sys.executable).with_name("celery"))
-    worker, worker_log = _start(
-        [
-            celery,
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "webhooks",
-            "-c",
-            str(args.apply_concurrency),
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"bench-{os.getpid()}@%h",
-        ],
-        "storedesk-bench-worker.log",
-    )
-    started = time.monotonic()
+    command = [celery, "-A", "config", "worker", "-Q", "webhooks", "-c", str(args.apply_concurrency)]
+    command += ["--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    command += ["-n", f"bench-{os.getpid()}@%h"]
     pending = WebhookDelivery.objects.filter(store=store, status=DeliveryStatus.PENDING)
-    try:
+    with background_process(command, "/tmp/storedesk-bench-worker.log", env=_env(), stop_timeout=20) as worker:
+        started = time.monotonic()
         while pending.exists():
             if time.monotonic() - started > 600 or worker.poll() is not None:
                 print("  worker stopped or took too long; see /tmp/storedesk-bench-worker.log")
                 break
             time.sleep(0.2)
         wall = time.monotonic() - started
-    finally:
-        _stop(worker, worker_log)
     rows = WebhookDelivery.objects.filter(store=store)
     first = rows.order_by("applied_at").values_list("applied_at", flat=True).first()
     last = rows.order_by("-applied_at").values_list("applied_at", flat=True).first()

@@ -1,5 +1,6 @@
 """Test support shared by every app (the fixtures themselves are in the root ``conftest.py``): a
-generic row maker for any model, row factories, and a real Celery worker.
+generic row maker for any model, row factories, a real Celery worker and other background
+processes.
 
 ``make(Model, **overrides)`` fills every required column with a valid, unique value and creates
 required parents on the way, so tests state only what matters to them. ``make_product``,
@@ -8,8 +9,10 @@ required parents on the way, so tests state only what matters to them. ``make_pr
 
 import itertools
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -143,14 +146,25 @@ def _parent_for(field, overrides):
     return make(related)
 
 
-def wait_for(predicate, timeout=60.0):
-    """Poll ``predicate`` until it is true (True) or ``timeout`` seconds pass (False)."""
+def wait_for(predicate, timeout=60.0, interval=0.2):
+    """Poll ``predicate`` every ``interval`` seconds until it is true (True) or ``timeout``
+    seconds pass (False)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.2)
+        time.sleep(interval)
     return False
+
+
+def run_at_once(*targets, timeout=60):
+    """Run each of ``targets`` in a thread of its own, all started together (a race); returns
+    when every one has finished or ``timeout`` seconds have passed for it."""
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
 
 
 @contextmanager
@@ -187,6 +201,29 @@ def celery_worker(queues, **environment):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def background_process(command, log_path, *, env, stop_timeout=30):
+    """``command`` (a server or a prefork worker) running in a session of its own, its output in
+    ``log_path``; on exit it is asked to stop (SIGTERM: a graceful shutdown of its children), and
+    its whole process group is killed if it has not after ``stop_timeout`` seconds."""
+    from django.conf import settings
+
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter's tools and fixed arguments
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=stop_timeout)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=10)
 
 
 def make_product(store, **fields):

@@ -39,20 +39,21 @@ def encrypt(plaintext):
 
 
 def decrypt(token):
-    if token is None:
-        return None
-    try:
-        return _fernet().decrypt(token.encode()).decode()
-    except InvalidToken as exc:
-        raise CredentialDecryptionError("A stored credential cannot be decrypted with the configured keys.") from exc
+    return _with_keys("decrypt", token)
 
 
 def rotate(token):
     """Re-encrypt a token with the newest key (``MultiFernet.rotate``)."""
+    return _with_keys("rotate", token)
+
+
+def _with_keys(operation, token):
+    """``MultiFernet.<operation>`` on a stored token (None stays None); a token none of the
+    configured keys opens raises ``CredentialDecryptionError``."""
     if token is None:
         return None
     try:
-        return _fernet().rotate(token.encode()).decode()
+        return getattr(_fernet(), operation)(token.encode()).decode()
     except InvalidToken as exc:
         raise CredentialDecryptionError("A stored credential cannot be decrypted with the configured keys.") from exc
 

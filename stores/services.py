@@ -212,6 +212,18 @@ def _locked_memberships(store_id):
     return list(StoreUser.objects.select_for_update().filter(store_id=store_id).order_by("pk"))
 
 
+def _member_to_manage(actor, store, membership_id):
+    """The actor's access (checked: may manage members), the store's memberships (locked) and the
+    one named by ``membership_id``; ``StoreUser.DoesNotExist`` when it is not this store's."""
+    access = access_for(actor)
+    access.require(MANAGE_MEMBERS, store.pk)
+    memberships = _locked_memberships(store.pk)
+    membership = next((m for m in memberships if m.pk == membership_id), None)
+    if membership is None:
+        raise StoreUser.DoesNotExist
+    return access, memberships, membership
+
+
 def _check_keeps_an_owner(memberships, *, changing, new_role=None):
     owners = [m for m in memberships if m.role == StoreRole.OWNER]
     if changing.role == StoreRole.OWNER and new_role != StoreRole.OWNER and len(owners) <= 1:
@@ -223,12 +235,7 @@ def store_membership_set_role(*, actor, store, membership_id, role):
     """Change a member's role. The last owner cannot step down."""
     if role not in StoreRole.values:
         raise ValidationError(_("Unknown role."), code="invalid_role")
-    access = access_for(actor)
-    access.require(MANAGE_MEMBERS, store.pk)
-    memberships = _locked_memberships(store.pk)
-    membership = next((m for m in memberships if m.pk == membership_id), None)
-    if membership is None:
-        raise StoreUser.DoesNotExist
+    access, memberships, membership = _member_to_manage(actor, store, membership_id)
     if membership.role == role:
         return membership
     _check_keeps_an_owner(memberships, changing=membership, new_role=role)
@@ -243,12 +250,7 @@ def store_membership_set_role(*, actor, store, membership_id, role):
 @transaction.atomic
 def store_membership_remove(*, actor, store, membership_id):
     """Remove a member (their per-store grants go too). The last owner cannot be removed."""
-    access = access_for(actor)
-    access.require(MANAGE_MEMBERS, store.pk)
-    memberships = _locked_memberships(store.pk)
-    membership = next((m for m in memberships if m.pk == membership_id), None)
-    if membership is None:
-        raise StoreUser.DoesNotExist
+    access, memberships, membership = _member_to_manage(actor, store, membership_id)
     _check_keeps_an_owner(memberships, changing=membership)
     _ensure_in_scope(access, StoreUser.objects.filter(pk=membership.pk), MANAGE_MEMBERS)
     StoreUserObjectPermission.objects.filter(content_object_id=store.pk, user_id=membership.user_id).delete()

@@ -226,20 +226,24 @@ class SyncState(UUIDModel):
         return f"{self.entity} @ {self.watermark}"
 
 
-class PushEntity(models.TextChoices):
-    PRODUCT = "product", _("Product")
-    ORDER = "order", _("Order")
-    CATEGORY = "category", _("Category")
-    TAG = "tag", _("Tag")
-    BRAND = "brand", _("Brand")
-    ATTRIBUTE = "attribute", _("Attribute")
-    ATTRIBUTE_TERM = "attribute_term", _("Attribute term")
+def _choices_from(name, base, *, without=(), extra=()):
+    """A ``TextChoices`` called ``name`` with ``base``'s members but ``without`` (same values and
+    labels), then ``extra`` ``(NAME, value, label)`` members."""
+    members = [(member.name, (member.value, member.label)) for member in base if member not in without]
+    members += [(member, (value, label)) for member, value, label in extra]
+    return models.TextChoices(name, members, module=__name__)
 
 
-class PushAction(models.TextChoices):
-    CREATE = "create", _("Create")
-    UPDATE = "update", _("Update")
-    DELETE = "delete", _("Delete")
+# What a push carries: the synced entities, but variations (pushed with their product), and
+# attribute terms.
+PushEntity = _choices_from(
+    "PushEntity",
+    EntityType,
+    without=(EntityType.VARIATION,),
+    extra=[("ATTRIBUTE_TERM", "attribute_term", _("Attribute term"))],
+)
+# What a push does: a sync's actions but the sync itself.
+PushAction = _choices_from("PushAction", SyncAction, without=(SyncAction.SYNC,))
 
 
 class PushStatus(models.TextChoices):

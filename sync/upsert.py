@@ -26,8 +26,9 @@ from psycopg.copy import Copy, FileWriter
 from psycopg.types.json import Jsonb
 
 from config.rls import as_service
-from sync.mappers.orders import ORDER_COLUMNS, ORDER_FIELDS
-from sync.mappers.products import PRODUCT_COLUMNS, PRODUCT_FIELDS
+from sync.mappers.orders import ORDER_COLUMNS
+from sync.mappers.products import PRODUCT_COLUMNS
+from sync.mappers.variations import VARIATION_COLUMNS
 from sync.models import open_push_guard
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,9 @@ class Table:
     ``inputs`` are the per-row values (name -> PostgreSQL type); ``values`` maps each written
     column to its SQL expression (default ``u.<column>``); ``compare`` are the columns whose
     change makes an update; ``touch`` are set on a real update but never compared (``synced_at``);
-    ``insert_only`` are written only when the row is created (``source``). ``returning`` are the
+    ``insert_only`` are written only when the row is created (``source``); ``stage_only`` inputs
+    only feed a ``values`` expression. ``compare`` defaults to every other written column but the
+    key. ``returning`` are the
     columns the caller needs of each written row; without any, the statement answers only the
     two counts (no row travels back). ``insert_only_rows`` makes a row that exists already stay
     as it is (``ON CONFLICT DO NOTHING``). ``label`` names the staging table when two writes into
@@ -60,7 +63,7 @@ class Table:
     key: tuple[str, ...]
     inputs: dict[str, str]
     values: dict[str, str] = field(default_factory=dict)
-    compare: tuple[str, ...] = ()
+    compare: tuple[str, ...] | None = None
     touch: tuple[str, ...] = ()
     insert_only: tuple[str, ...] = ()
     guard: str | None = None
@@ -68,6 +71,19 @@ class Table:
     updated_at: bool = True
     insert_only_rows: bool = False
     label: str | None = None
+    stage_only: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.compare is None:
+            # Unless said otherwise, every written column that is neither key, touched nor
+            # insert-only is compared: the column lists are declared once, in ``inputs``/``values``.
+            passive = {"id", *self.key, *self.touch, *self.insert_only, *self.stage_only}
+            derived = (
+                ()
+                if self.insert_only_rows
+                else tuple(dict.fromkeys(c for c in (*self.inputs, *self.values) if c not in passive))
+            )
+            object.__setattr__(self, "compare", derived)
 
     def expression(self, column: str) -> str:
         if column == "id":
@@ -300,17 +316,45 @@ def chunked(items: Iterable, size: int) -> Iterable[list]:
 _WOO = "'woo'"
 _NOW = "now()"
 
-CATEGORIES = Table(
-    name="store_categories",
-    key=("store_id", "woo_id"),
+# The fields every WooCommerce taxonomy term has (categories, tags, brands, attribute terms).
+_TERM_INPUTS = {"name": "text", "slug": "text", "description": "text", "count": "integer"}
+# A pulled category, tag or brand is in step with WooCommerce again.
+_TERM_SYNCED = {"sync_status": "'synced'", "sync_error": "NULL::text", "last_synced_at": _NOW}
+_STORE_WOO_KEY = ("store_id", "woo_id")
+_STORE_WOO_INPUTS = {"store_id": "uuid", "woo_id": "bigint"}
+
+
+def _pulled(
+    name: str,
+    *,
+    inputs: dict[str, str],
+    key: tuple[str, ...] = _STORE_WOO_KEY,
+    values: dict[str, str] | None = None,
+    touch: tuple[str, ...] = (),
+    guard: str | None = OPEN_PUSH_GUARD,
+    **options: Any,
+) -> Table:
+    """A table the pull fills from WooCommerce: a new row records where it came from
+    (``source``), every real update when it was last seen (``synced_at``, never compared); by
+    default a row waiting for a push is left alone."""
+    return Table(
+        name=name,
+        key=key,
+        inputs=inputs,
+        values={"source": _WOO, "synced_at": _NOW, **(values or {})},
+        touch=("synced_at", *touch),
+        insert_only=("source",),
+        guard=guard,
+        **options,
+    )
+
+
+CATEGORIES = _pulled(
+    "store_categories",
     inputs={
-        "store_id": "uuid",
-        "woo_id": "bigint",
-        "name": "text",
-        "slug": "text",
-        "description": "text",
+        **_STORE_WOO_INPUTS,
+        **_TERM_INPUTS,
         "parent_woo_id": "bigint",
-        "count": "integer",
         "image_url": "text",
         "display": "text",
         "menu_order": "integer",
@@ -319,75 +363,26 @@ CATEGORIES = Table(
         # Parents are written in earlier statements (by depth), so this finds them.
         "parent_id": "(SELECT p.id FROM store_categories p WHERE p.store_id = u.store_id "
         "AND p.woo_id = u.parent_woo_id)",
-        "sync_status": "'synced'",
-        "sync_error": "NULL::text",
-        "source": _WOO,
-        "synced_at": _NOW,
-        "last_synced_at": _NOW,
+        **_TERM_SYNCED,
     },
-    compare=(
-        "name",
-        "slug",
-        "description",
-        "parent_woo_id",
-        "parent_id",
-        "count",
-        "image_url",
-        "display",
-        "menu_order",
-        "sync_status",
-        "sync_error",
-    ),
-    touch=("synced_at", "last_synced_at"),
-    insert_only=("source",),
-    guard=OPEN_PUSH_GUARD,
+    touch=("last_synced_at",),
 )
 
-TAGS = Table(
-    name="store_tags",
-    key=("store_id", "woo_id"),
-    inputs={
-        "store_id": "uuid",
-        "woo_id": "bigint",
-        "name": "text",
-        "slug": "text",
-        "description": "text",
-        "count": "integer",
-    },
-    values={
-        "sync_status": "'synced'",
-        "sync_error": "NULL::text",
-        "source": _WOO,
-        "synced_at": _NOW,
-        "last_synced_at": _NOW,
-    },
-    compare=("name", "slug", "description", "count", "sync_status", "sync_error"),
-    touch=("synced_at", "last_synced_at"),
-    insert_only=("source",),
-    guard=OPEN_PUSH_GUARD,
+TAGS = _pulled(
+    "store_tags", inputs={**_STORE_WOO_INPUTS, **_TERM_INPUTS}, values=_TERM_SYNCED, touch=("last_synced_at",)
 )
 
 BRANDS = Table(
     name="store_brands",
-    key=("store_id", "woo_id"),
-    inputs={
-        "store_id": "uuid",
-        "woo_id": "bigint",
-        "name": "text",
-        "slug": "text",
-        "description": "text",
-        "logo_url": "text",
-        "count": "integer",
-    },
-    values={"sync_status": "'synced'", "sync_error": "NULL::text", "last_synced_at": _NOW},
-    compare=("name", "slug", "description", "logo_url", "count", "sync_status", "sync_error"),
+    key=_STORE_WOO_KEY,
+    inputs={**_STORE_WOO_INPUTS, **_TERM_INPUTS, "logo_url": "text"},
+    values=_TERM_SYNCED,
     touch=("last_synced_at",),
     guard=OPEN_PUSH_GUARD,
 )
 
-ATTRIBUTES = Table(
-    name="store_attributes",
-    key=("store_id", "woo_id"),
+ATTRIBUTES = _pulled(
+    "store_attributes",
     inputs={
         "store_id": "uuid",
         "woo_id": "integer",
@@ -397,62 +392,35 @@ ATTRIBUTES = Table(
         "order_by": "text",
         "has_archives": "boolean",
     },
-    values={"source": _WOO, "synced_at": _NOW},
-    compare=("name", "slug", "type", "order_by", "has_archives"),
-    touch=("synced_at",),
-    insert_only=("source",),
-    guard=OPEN_PUSH_GUARD,
 )
 
-ATTRIBUTE_TERMS = Table(
-    name="store_attribute_terms",
+ATTRIBUTE_TERMS = _pulled(
+    "store_attribute_terms",
     key=("store_id", "attribute_id", "woo_id"),
-    inputs={
-        "store_id": "uuid",
-        "attribute_id": "uuid",
-        "woo_id": "integer",
-        "name": "text",
-        "slug": "text",
-        "description": "text",
-        "count": "integer",
-        "menu_order": "integer",
-    },
-    values={"source": _WOO, "synced_at": _NOW},
-    compare=("name", "slug", "description", "count", "menu_order"),
-    touch=("synced_at",),
-    insert_only=("source",),
-    guard=OPEN_PUSH_GUARD,
+    inputs={"store_id": "uuid", "attribute_id": "uuid", "woo_id": "integer", **_TERM_INPUTS, "menu_order": "integer"},
 )
 
-PRODUCTS = Table(
-    name="products",
-    key=("store_id", "woo_id"),
+PRODUCTS = _pulled(
+    "products",
+    # The writer chooses ids for new rows (so images can be linked in the same pass).
     inputs={
         "id": "uuid",
-        "store_id": "uuid",
-        "woo_id": "bigint",
+        **_STORE_WOO_INPUTS,
         **PRODUCT_COLUMNS,
         "permalink": "text",
         "woo_created_at": "timestamptz",
         "woo_modified_at": "timestamptz",
         "featured_image_id": "uuid",
     },
-    # The writer chooses ids for new rows (so images can be linked in the same pass).
     values={
-        "source": _WOO,
-        "synced_at": _NOW,
         # Rows from before these flags were mapped (queued webhook deliveries) keep the defaults.
         "featured": "COALESCE(u.featured, false)",
         "catalog_visibility": "COALESCE(u.catalog_visibility, 'visible')",
     },
-    compare=(*PRODUCT_FIELDS, "permalink", "woo_created_at", "woo_modified_at", "featured_image_id"),
-    touch=("synced_at",),
-    insert_only=("source",),
-    guard=OPEN_PUSH_GUARD,
 )
 
-PRODUCT_ATTRIBUTES = Table(
-    name="product_attributes",
+PRODUCT_ATTRIBUTES = _pulled(
+    "product_attributes",
     key=("product_id", "name"),
     inputs={
         "store_id": "uuid",
@@ -467,12 +435,8 @@ PRODUCT_ATTRIBUTES = Table(
     values={
         "global_attribute_id": "(SELECT a.id FROM store_attributes a WHERE a.store_id = u.store_id "
         "AND a.woo_id = u.woo_id AND u.woo_id > 0)",
-        "source": _WOO,
-        "synced_at": _NOW,
     },
-    compare=("store_id", "options", "variation", "visible", "position", "woo_id", "global_attribute_id"),
-    touch=("synced_at",),
-    insert_only=("source",),
+    guard=None,
 )
 
 # A variation's image that is not in its product's gallery gets a row of its own; one that is
@@ -488,8 +452,8 @@ VARIATION_IMAGES = Table(
     returning=("id", "original_url"),
 )
 
-PRODUCT_IMAGES = Table(
-    name="product_images",
+PRODUCT_IMAGES = _pulled(
+    "product_images",
     key=("product_id", "original_url"),
     inputs={
         "id": "uuid",
@@ -502,78 +466,32 @@ PRODUCT_IMAGES = Table(
         "display_order": "integer",
         "type": "text",
     },
-    values={"source": _WOO, "synced_at": _NOW},
-    compare=("store_id", "woo_id", "alt_text", "description", "display_order", "type"),
-    touch=("synced_at",),
-    insert_only=("source",),
+    guard=None,
     returning=("id", "original_url", "storage_url"),
 )
 
-VARIATIONS = Table(
-    name="product_variations",
-    key=("store_id", "woo_id"),
+VARIATIONS = _pulled(
+    "product_variations",
     inputs={
-        "store_id": "uuid",
+        **_STORE_WOO_INPUTS,
         "product_id": "uuid",
-        "woo_id": "bigint",
-        "sku": "text",
-        "price": "numeric",
-        "regular_price": "numeric",
-        "sale_price": "numeric",
-        "stock_quantity": "integer",
-        "stock_status": "text",
-        "attributes": "jsonb",
-        "status": "text",
+        **VARIATION_COLUMNS,
         "woo_modified_at": "timestamptz",
         "image_src": "text",
-        "description": "text",
-        "weight": "numeric",
-        "length": "numeric",
-        "width": "numeric",
-        "height": "numeric",
-        "backorders": "text",
-        "date_on_sale_from": "date",
-        "date_on_sale_to": "date",
     },
+    stage_only=("image_src",),
     values={
         "image_id": "(SELECT i.id FROM product_images i WHERE i.product_id = u.product_id "
         "AND i.original_url = u.image_src)",
-        "source": _WOO,
-        "synced_at": _NOW,
         "backorders": "COALESCE(u.backorders, 'no')",
     },
-    compare=(
-        "product_id",
-        "sku",
-        "price",
-        "regular_price",
-        "sale_price",
-        "stock_quantity",
-        "stock_status",
-        "attributes",
-        "status",
-        "woo_modified_at",
-        "image_id",
-        "description",
-        "weight",
-        "length",
-        "width",
-        "height",
-        "backorders",
-        "date_on_sale_from",
-        "date_on_sale_to",
-    ),
-    touch=("synced_at",),
-    insert_only=("source",),
-    guard=OPEN_PUSH_GUARD,
 )
 
 ORDERS = Table(
     name="orders",
-    key=("store_id", "woo_id"),
-    inputs={"store_id": "uuid", "woo_id": "bigint", **ORDER_COLUMNS},
+    key=_STORE_WOO_KEY,
+    inputs={**_STORE_WOO_INPUTS, **ORDER_COLUMNS},
     values={"synced_at": _NOW},
-    compare=ORDER_FIELDS,
     touch=("synced_at",),
     guard=OPEN_PUSH_GUARD,
 )

@@ -102,13 +102,18 @@ def sync_start(request, store_id):
     return redirect(back)
 
 
+def _of_store(store, record, not_found):
+    """``record`` (a run, an error) when it is ``store``'s: an id from another store is a 404."""
+    if record.store_id != store.pk:
+        raise Http404(not_found)
+    return record
+
+
 @login_required
 def sync_progress(request, store_id, run_id):
     """The progress panel of one run, polled every second by htmx until the run ends."""
     access, store = store_for(request, store_id, VIEW_STORE)
-    run = sync_run_get(run_id, request.user)
-    if run.store_id != store.pk:
-        raise Http404("No such run.")
+    run = _of_store(store, sync_run_get(run_id, request.user), "No such run.")
     progress = sync_run_progress(run.pk, request.user)
     context = {"store": store, **_progress_context(progress)}
     context["can_run"] = access.can(RUN_SYNC, store.pk)
@@ -140,9 +145,7 @@ def sync_error_list(request, store_id):
 @require_POST
 def sync_error_retry(request, store_id, error_id):
     access, store = store_for(request, store_id, RUN_SYNC)
-    error = sync_error_get(error_id, request.user)
-    if error.store_id != store.pk:
-        raise Http404("No such error.")
+    error = _of_store(store, sync_error_get(error_id, request.user), "No such error.")
     services.sync_error_retry(error_id=error.pk, actor=request.user)
     if error.resolved:
         messages.info(request, _("This error was already resolved."))

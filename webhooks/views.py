@@ -94,12 +94,14 @@ def webhook_list(request, store_id):
     return render(request, "webhooks/webhook_list.html", context)
 
 
-def _report(request, result, success, failure):
+def _report(request, store_id, result, success, failure):
+    """Back to the webhook list, saying ``success`` or ``failure`` with the first reasons."""
     if result.ok:
         messages.success(request, success)
     else:
         details = "; ".join(f"{what}: {why}" for what, why in result.failed[:5])
         messages.error(request, f"{failure} {details}")
+    return redirect("webhooks:webhook_list", store_id=store_id)
 
 
 @login_required
@@ -108,13 +110,13 @@ def webhook_register(request, store_id):
     access_for(request.user).require(MANAGE_WEBHOOKS, store_id)
     result = remote.store_webhooks_register(actor=request.user, store_id=store_id)
     count = len(result.created) + len(result.updated)
-    _report(
+    return _report(
         request,
+        store_id,
         result,
         ngettext("%(count)d webhook registered.", "%(count)d webhooks registered.", count) % {"count": count},
         _("Some webhooks could not be registered."),
     )
-    return redirect("webhooks:webhook_list", store_id=store_id)
 
 
 @login_required
@@ -123,13 +125,13 @@ def webhook_reenable(request, store_id, webhook_id):
     access = access_for(request.user)
     selectors.webhook_get(access, store_id, webhook_id, MANAGE_WEBHOOKS)
     result = remote.webhook_reenable(actor=request.user, store_id=store_id, webhook_id=webhook_id)
-    _report(
+    return _report(
         request,
+        store_id,
         result,
         _("The webhook is active again; an incremental pull fills the gap."),
         _("The webhook could not be re-enabled."),
     )
-    return redirect("webhooks:webhook_list", store_id=store_id)
 
 
 @login_required
@@ -137,13 +139,13 @@ def webhook_reenable(request, store_id, webhook_id):
 def webhook_secret_rotate(request, store_id):
     access_for(request.user).require(MANAGE_WEBHOOKS, store_id)
     result = remote.store_webhook_secret_rotate(actor=request.user, store_id=store_id)
-    _report(
+    return _report(
         request,
+        store_id,
         result,
         _("The webhook secret was rotated; deliveries signed with the previous one are accepted for a while."),
         _("The secret was rotated, but some webhooks could not be updated (retried automatically):"),
     )
-    return redirect("webhooks:webhook_list", store_id=store_id)
 
 
 @login_required

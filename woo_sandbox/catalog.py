@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -132,28 +133,30 @@ class Catalog:
                 return variation_as_product(variation, parent, self.s.api)
         raise invalid_id("product")
 
-    def list_variations(self, product_id: int, params: dict[str, Any]) -> Page:
+    def _variations_query(self, params: dict[str, Any]) -> Callable[[list[Record]], Page]:
+        """The variations collection's parameters, checked (a 400 before the lock is taken); the
+        answer filters and pages a list of variation records by them."""
         args = Args(params, self.s.clock)
         coll = collection_args(args, POST_ORDERBY)
         status = args.enum("status", VARIATION_STATUS_FILTER, "any")
         skus = set(args.strings("sku"))
         args.check()
+        return partial(_variations_page, coll=coll, status=status, skus=skus)
+
+    def list_variations(self, product_id: int, params: dict[str, Any]) -> Page:
+        page_of = self._variations_query(params)
         with self.s.lock:
             records = [self.s.variations[v] for v in self.s.children.get(product_id, [])]
-            page = _variations_page(records, coll, status, skus)
+            page = page_of(records)
             page.items = [variation_out(r, product_id, self.s.api) for r in page.items]
         return page
 
     def list_all_variations(self, params: dict[str, Any]) -> Page:
         """``GET /variations`` (WooCommerce 10.3+): every variation of the shop, whatever its
         parent, with the per-product collection's parameters; each item names its ``parent_id``."""
-        args = Args(params, self.s.clock)
-        coll = collection_args(args, POST_ORDERBY)
-        status = args.enum("status", VARIATION_STATUS_FILTER, "any")
-        skus = set(args.strings("sku"))
-        args.check()
+        page_of = self._variations_query(params)
         with self.s.lock:
-            page = _variations_page(list(self.s.variations.values()), coll, status, skus)
+            page = page_of(list(self.s.variations.values()))
             parents = self.s.variation_parent
             page.items = [
                 {**variation_out(r, parents[r["id"]], self.s.api), "parent_id": parents[r["id"]]} for r in page.items

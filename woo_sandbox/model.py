@@ -298,23 +298,21 @@ def _href(url: str) -> list[dict[str, str]]:
     return [{"href": url}]
 
 
+def with_links(rec: dict[str, Any], collection: str, **related: str | None) -> dict[str, Any]:
+    """``rec`` with WooCommerce's ``_links``: itself and ``collection`` (the collection's absolute
+    URL), then each ``related`` URL that is set (``up``, ``customer``)."""
+    links = {"self": _href(f"{collection}/{rec['id']}"), "collection": _href(collection)}
+    links.update((rel, _href(url)) for rel, url in related.items() if url)
+    return {**rec, "_links": links}
+
+
 def product_out(rec: dict[str, Any], api: str) -> dict[str, Any]:
-    out = dict(rec)
-    links = {"self": _href(f"{api}/products/{rec['id']}"), "collection": _href(f"{api}/products")}
-    if rec["parent_id"]:
-        links["up"] = _href(f"{api}/products/{rec['parent_id']}")
-    out["_links"] = links
-    return out
+    parent_id = rec["parent_id"]
+    return with_links(rec, f"{api}/products", up=f"{api}/products/{parent_id}" if parent_id else None)
 
 
 def variation_out(rec: dict[str, Any], parent_id: int, api: str) -> dict[str, Any]:
-    out = dict(rec)
-    out["_links"] = {
-        "self": _href(f"{api}/products/{parent_id}/variations/{rec['id']}"),
-        "collection": _href(f"{api}/products/{parent_id}/variations"),
-        "up": _href(f"{api}/products/{parent_id}"),
-    }
-    return out
+    return with_links(rec, f"{api}/products/{parent_id}/variations", up=f"{api}/products/{parent_id}")
 
 
 def variation_as_product(rec: dict[str, Any], parent: dict[str, Any], api: str) -> dict[str, Any]:
@@ -341,22 +339,14 @@ def variation_as_product(rec: dict[str, Any], parent: dict[str, Any], api: str) 
 
 
 def order_out(rec: dict[str, Any], api: str) -> dict[str, Any]:
-    out = dict(rec)
-    links = {"self": _href(f"{api}/orders/{rec['id']}"), "collection": _href(f"{api}/orders")}
-    if rec["customer_id"]:
-        links["customer"] = _href(f"{api}/customers/{rec['customer_id']}")
-    out["_links"] = links
-    return out
+    customer_id = rec["customer_id"]
+    return with_links(rec, f"{api}/orders", customer=f"{api}/customers/{customer_id}" if customer_id else None)
 
 
 def term_out(rec: dict[str, Any], collection: str) -> dict[str, Any]:
     """Categories, tags, brands and attribute terms; ``collection`` is the absolute collection URL."""
-    out = dict(rec)
-    links = {"self": _href(f"{collection}/{rec['id']}"), "collection": _href(collection)}
-    if rec.get("parent"):
-        links["up"] = _href(f"{collection}/{rec['parent']}")
-    out["_links"] = links
-    return out
+    parent = rec.get("parent")
+    return with_links(rec, collection, up=f"{collection}/{parent}" if parent else None)
 
 
 WEBHOOK_FIELDS = (
@@ -376,6 +366,4 @@ WEBHOOK_FIELDS = (
 
 
 def webhook_out(rec: dict[str, Any], api: str) -> dict[str, Any]:
-    out = {key: rec[key] for key in WEBHOOK_FIELDS}
-    out["_links"] = {"self": _href(f"{api}/webhooks/{rec['id']}"), "collection": _href(f"{api}/webhooks")}
-    return out
+    return with_links({key: rec[key] for key in WEBHOOK_FIELDS}, f"{api}/webhooks")

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError
+from .model import with_links
 from .params import Args, Page, collection_args, paginate, parse_bool, parse_int
 from .text import money, to_decimal
 
@@ -250,14 +251,8 @@ class OrderExtras:
         return self._with_links(order_id, "refunds", refund)
 
     def _with_links(self, order_id: int, collection: str, record: Record) -> Record:
-        base = f"{self.s.api}/orders/{order_id}"
-        out = dict(record)
-        out["_links"] = {
-            "self": [{"href": f"{base}/{collection}/{record['id']}"}],
-            "collection": [{"href": f"{base}/{collection}"}],
-            "up": [{"href": base}],
-        }
-        return out
+        order = f"{self.s.api}/orders/{order_id}"
+        return with_links(record, f"{order}/{collection}", up=order)
 
     def _order(self, order_id: int) -> Record:
         order = self.s.orders.get(order_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from .catalog import Catalog
@@ -12,7 +13,7 @@ from .catalog_schema import PRODUCT_SCHEMA, VARIATION_SCHEMA
 from .errors import ApiError, no_route
 from .orders import ORDER_SCHEMA, Orders
 from .params import Args, FieldSpec, Page, coerce_body, parse_int
-from .taxonomy import ATTRIBUTE_SCHEMA, BRANDS, CATEGORIES, TAGS, TERM_SCHEMA, Taxonomies, Taxonomy
+from .taxonomy import ATTRIBUTE_SCHEMA, BRANDS, CATEGORIES, TAGS, TERM_SCHEMA, Taxonomies
 from .webhooks import WEBHOOK_SCHEMA, Webhooks
 
 BATCH_LIMIT = 100  # woocommerce_rest_batch_items_limit
@@ -219,44 +220,53 @@ class Router:
 
         self._add(name, {"batch": (EDITABLE, batch, "batch")})
 
-    def _products(self, catalog: Catalog) -> None:
-        self._collection(
-            "products", lambda r, i: catalog.list_products(r.params), lambda r, i: catalog.create_product(_body(r))
-        )
+    def _resource(
+        self,
+        path: str,
+        schema: dict[str, FieldSpec],
+        service: Any,
+        noun: str,
+        *,
+        parent: str | None = None,
+        bound: tuple[Any, ...] = (),
+        paged: bool = True,
+    ) -> None:
+        """One resource's routes, served by ``service``'s ``list_<noun>s``, ``create_<noun>``,
+        ``get_<noun>``, ``update_<noun>`` and ``delete_<noun>``: the paged collection at ``path``
+        (unless not ``paged``), ``path/batch`` and ``path/{id}``. Each handler is given ``bound``
+        first, then the parent's id when ``path`` has one (``parent`` names its placeholder)."""
+
+        def handler(name: str) -> Callable[..., Any]:
+            return partial(getattr(service, name), *bound)
+
+        create, get, update, delete = (handler(f"{verb}_{noun}") for verb in ("create", "get", "update", "delete"))
+
+        def lead(ids: dict[str, int]) -> tuple[int, ...]:
+            return (ids[parent],) if parent else ()
+
+        if paged:
+            list_ = handler(f"list_{noun}s")
+            self._collection(path, lambda r, i: list_(*lead(i), r.params), lambda r, i: create(*lead(i), _body(r)))
         self._batch(
-            "products/batch",
-            PRODUCT_SCHEMA,
-            lambda ids, body: catalog.create_product(body),
-            lambda ids, item_id, body: catalog.update_product(item_id, body),
-            lambda ids, item_id: catalog.delete_product(item_id, force=True),
+            f"{path}/batch",
+            schema,
+            lambda ids, body: create(*lead(ids), body),
+            lambda ids, item_id, body: update(*lead(ids), item_id, body),
+            lambda ids, item_id: delete(*lead(ids), item_id, force=True),
         )
         self._item(
-            "products/{id}",
-            lambda r, i: catalog.get_product(i["id"]),
-            lambda r, i: catalog.update_product(i["id"], _body(r)),
-            lambda r, i: catalog.delete_product(i["id"], _force(r)),
+            f"{path}/{{id}}",
+            lambda r, i: get(*lead(i), i["id"]),
+            lambda r, i: update(*lead(i), i["id"], _body(r)),
+            lambda r, i: delete(*lead(i), i["id"], force=_force(r)),
         )
-        self._collection(
-            "products/{product_id}/variations",
-            lambda r, i: catalog.list_variations(i["product_id"], r.params),
-            lambda r, i: catalog.create_variation(i["product_id"], _body(r)),
-        )
+
+    def _products(self, catalog: Catalog) -> None:
+        self._resource("products", PRODUCT_SCHEMA, catalog, "product")
+        self._resource("products/{product_id}/variations", VARIATION_SCHEMA, catalog, "variation", parent="product_id")
         self._add(
             "variations",
             {"list": (("GET",), lambda r, i: _page(catalog.list_all_variations(r.params)), "list")},
-        )
-        self._batch(
-            "products/{product_id}/variations/batch",
-            VARIATION_SCHEMA,
-            lambda ids, body: catalog.create_variation(ids["product_id"], body),
-            lambda ids, item_id, body: catalog.update_variation(ids["product_id"], item_id, body),
-            lambda ids, item_id: catalog.delete_variation(ids["product_id"], item_id, force=True),
-        )
-        self._item(
-            "products/{product_id}/variations/{id}",
-            lambda r, i: catalog.get_variation(i["product_id"], i["id"]),
-            lambda r, i: catalog.update_variation(i["product_id"], i["id"], _body(r)),
-            lambda r, i: catalog.delete_variation(i["product_id"], i["id"], _force(r)),
         )
 
     def _taxonomies(self, terms: Taxonomies) -> None:
@@ -272,77 +282,15 @@ class Router:
                 ),
             },
         )
-        self._batch(
-            "products/attributes/batch",
-            ATTRIBUTE_SCHEMA,
-            lambda ids, body: terms.create_attribute(body),
-            lambda ids, item_id, body: terms.update_attribute(item_id, body),
-            lambda ids, item_id: terms.delete_attribute(item_id, force=True),
-        )
-        self._item(
-            "products/attributes/{id}",
-            lambda r, i: terms.get_attribute(i["id"]),
-            lambda r, i: terms.update_attribute(i["id"], _body(r)),
-            lambda r, i: terms.delete_attribute(i["id"], _force(r)),
-        )
-        self._collection(
-            "products/attributes/{attribute_id}/terms",
-            lambda r, i: terms.list_attribute_terms(i["attribute_id"], r.params),
-            lambda r, i: terms.create_attribute_term(i["attribute_id"], _body(r)),
-        )
-        self._batch(
-            "products/attributes/{attribute_id}/terms/batch",
-            TERM_SCHEMA,
-            lambda ids, body: terms.create_attribute_term(ids["attribute_id"], body),
-            lambda ids, item_id, body: terms.update_attribute_term(ids["attribute_id"], item_id, body),
-            lambda ids, item_id: terms.delete_attribute_term(ids["attribute_id"], item_id, force=True),
-        )
-        self._item(
-            "products/attributes/{attribute_id}/terms/{id}",
-            lambda r, i: terms.get_attribute_term(i["attribute_id"], i["id"]),
-            lambda r, i: terms.update_attribute_term(i["attribute_id"], i["id"], _body(r)),
-            lambda r, i: terms.delete_attribute_term(i["attribute_id"], i["id"], _force(r)),
+        self._resource("products/attributes", ATTRIBUTE_SCHEMA, terms, "attribute", paged=False)
+        self._resource(
+            "products/attributes/{attribute_id}/terms", TERM_SCHEMA, terms, "attribute_term", parent="attribute_id"
         )
         for taxonomy in (CATEGORIES, TAGS, BRANDS):
-            self._taxonomy(terms, taxonomy)
-
-    def _taxonomy(self, terms: Taxonomies, taxonomy: Taxonomy) -> None:
-        self._collection(
-            taxonomy.path,
-            lambda r, i: terms.list_terms(taxonomy, r.params),
-            lambda r, i: terms.create_term(taxonomy, _body(r)),
-        )
-        self._batch(
-            taxonomy.path + "/batch",
-            TERM_SCHEMA,
-            lambda ids, body: terms.create_term(taxonomy, body),
-            lambda ids, item_id, body: terms.update_term(taxonomy, item_id, body),
-            lambda ids, item_id: terms.delete_term(taxonomy, item_id, force=True),
-        )
-        self._item(
-            taxonomy.path + "/{id}",
-            lambda r, i: terms.get_term(taxonomy, i["id"]),
-            lambda r, i: terms.update_term(taxonomy, i["id"], _body(r)),
-            lambda r, i: terms.delete_term(taxonomy, i["id"], _force(r)),
-        )
+            self._resource(taxonomy.path, TERM_SCHEMA, terms, "term", bound=(taxonomy,))
 
     def _orders(self, orders: Orders) -> None:
-        self._collection(
-            "orders", lambda r, i: orders.list_orders(r.params), lambda r, i: orders.create_order(_body(r))
-        )
-        self._batch(
-            "orders/batch",
-            ORDER_SCHEMA,
-            lambda ids, body: orders.create_order(body),
-            lambda ids, item_id, body: orders.update_order(item_id, body),
-            lambda ids, item_id: orders.delete_order(item_id, force=True),
-        )
-        self._item(
-            "orders/{id}",
-            lambda r, i: orders.get_order(i["id"]),
-            lambda r, i: orders.update_order(i["id"], _body(r)),
-            lambda r, i: orders.delete_order(i["id"], _force(r)),
-        )
+        self._resource("orders", ORDER_SCHEMA, orders, "order")
         # Notes are listed whole (no paging), like WC_REST_Order_Notes_Controller.
         self._add(
             "orders/{order_id}/notes",
@@ -368,22 +316,7 @@ class Router:
         )
 
     def _webhooks(self, webhooks: Webhooks) -> None:
-        self._collection(
-            "webhooks", lambda r, i: webhooks.list_webhooks(r.params), lambda r, i: webhooks.create_webhook(_body(r))
-        )
-        self._batch(
-            "webhooks/batch",
-            WEBHOOK_SCHEMA,
-            lambda ids, body: webhooks.create_webhook(body),
-            lambda ids, item_id, body: webhooks.update_webhook(item_id, body),
-            lambda ids, item_id: webhooks.delete_webhook(item_id, force=True),
-        )
-        self._item(
-            "webhooks/{id}",
-            lambda r, i: webhooks.get_webhook(i["id"]),
-            lambda r, i: webhooks.update_webhook(i["id"], _body(r)),
-            lambda r, i: webhooks.delete_webhook(i["id"], _force(r)),
-        )
+        self._resource("webhooks", WEBHOOK_SCHEMA, webhooks, "webhook")
 
     def _created(self, collection: str, item: dict[str, Any]) -> ApiResult:
         return ApiResult(201, item, location=f"{self.api_url}/{collection}/{item['id']}")

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit import jobs
 from audit.models import JobStatus, ScheduledJob
+from config.testing import run_at_once
 
 SCHEDULE = {
     "cleanup_logs": ("audit.tasks.cleanup_logs", 86400, "maintenance"),
@@ -158,11 +159,7 @@ def test_two_dispatchers_at_once_queue_each_job_once(schedule, sent, heartbeats)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=dispatch) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(dispatch, dispatch)
     assert sorted(name for queued in results for name in queued) == ["cleanup_logs", "often"]
     assert sorted(sent) == [("audit.tasks.cleanup_logs", "maintenance"), ("audit.tasks.often", "agents")]
 

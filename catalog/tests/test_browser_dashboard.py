@@ -29,13 +29,9 @@ KEYS = ("ck_dashboard_browser_00000000000000000000000", "cs_dashboard_browser_00
 
 
 @pytest.fixture
-def sandbox():
-    from woo_sandbox import SandboxServer
-
+def sandbox(start_sandbox):
     # A little latency per request, so a pull lasts long enough to watch its progress bar.
-    server = SandboxServer(products=40, orders=60, seed=11, keys=[KEYS], latency_ms=60).start()
-    yield server
-    server.stop()
+    return start_sandbox(products=40, orders=60, seed=11, keys=[KEYS], latency_ms=60)
 
 
 @pytest.fixture

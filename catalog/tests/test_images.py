@@ -15,7 +15,6 @@ from PIL import Image
 
 from catalog.models import Product, ProductImage, ProductVariation
 from catalog.tests.test_catalog_pages import page_form
-from config.testing import API_KEY
 from stores.models import StoreRole, StoreUser
 from sync.models import ProductConflict, PushOperation, PushStatus, SyncRunKind, SyncRunStatus
 from sync.push import execute_push
@@ -42,12 +41,8 @@ def sha(content):
 
 
 @pytest.fixture
-def sandbox(shop_clock):
-    from woo_sandbox import SandboxServer
-
-    server = SandboxServer(products=16, orders=0, seed=19, keys=[API_KEY], clock=shop_clock).start()
-    yield server
-    server.stop()
+def sandbox(start_sandbox, shop_clock):
+    return start_sandbox(products=16, orders=0, seed=19, clock=shop_clock)
 
 
 @pytest.fixture

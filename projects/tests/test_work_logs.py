@@ -5,11 +5,13 @@ completed_at / resolved_at follow the status."""
 import threading
 import time
 from decimal import Decimal
+from functools import partial
 
 import psycopg
 import pytest
 from django.db import connection
 
+from config.testing import run_at_once
 from projects import services
 from projects.models import Task, WorkLog
 from projects.task_log_handler import django_conninfo
@@ -104,11 +106,7 @@ def test_two_connections_writing_logs_of_one_task_at_once_never_lose_hours():
                     if round_number % 5 == 0:
                         conn.execute("DELETE FROM work_logs WHERE id = %s", [log_id])
 
-    threads = [threading.Thread(target=hammer, args=(seed,)) for seed in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    run_at_once(partial(hammer, 1), partial(hammer, 2))
     actual, total = hours_and_sum(item.pk)
     assert actual == total
     assert WorkLog.objects.filter(task=item).count() == 2 + 2 * 20

@@ -1,5 +1,6 @@
 import threading
 import time
+from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,6 +9,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from accounts.models import User
+from config.testing import run_at_once
 from stores import credentials
 from stores.access import CHANGE_CATALOG, MANAGE_MEMBERS, RUN_SYNC, VIEW_STORE, access_for, load_access
 from stores.models import Store, StoreRole, StoreUser, StoreUserObjectPermission
@@ -122,14 +124,9 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner():
         finally:
             connection.close()
 
-    threads = [
-        threading.Thread(target=demote, args=(owner_a, membership_b.pk, True)),
-        threading.Thread(target=demote, args=(owner_b, membership_a.pk, False)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    run_at_once(
+        partial(demote, owner_a, membership_b.pk, True), partial(demote, owner_b, membership_a.pk, False), timeout=10
+    )
     assert sorted(outcomes.values()) == ["last owner", "ok"]
     assert StoreUser.objects.filter(store=store, role=StoreRole.OWNER).count() == 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 # NUMERIC(10,2): values must stay below 10^8.
 MONEY_LIMIT = Decimal("100000000")
 TWO_PLACES = Decimal("0.01")
+DIMENSIONS = ("length", "width", "height")
 
 
 class MappingError(ValueError):
@@ -73,6 +75,42 @@ def decimal(value: Any, *, field: str, places: Decimal | None = None, limit: Dec
 def money(value: Any, *, field: str) -> Decimal | None:
     """A NUMERIC(10,2) column (products, orders)."""
     return decimal(value, field=field, places=TWO_PLACES, limit=MONEY_LIMIT)
+
+
+def measures(payload: dict, dimensions: dict) -> dict:
+    """A product's or variation's weight and dimensions (``dimensions``: its checked object)."""
+    values = {"weight": money(payload.get("weight"), field="weight")}
+    values.update((side, money(dimensions.get(side), field=f"dimensions.{side}")) for side in DIMENSIONS)
+    return values
+
+
+def amount(value: Decimal | None) -> str:
+    """A decimal as WooCommerce takes one in a request body: a plain string, "" for none."""
+    return "" if value is None else format(value, "f")
+
+
+def sent(fields: dict[str, Any], only: set[str] | None) -> Callable[[str], bool]:
+    """Whether a request body carries a field: it is in ``fields`` and in ``only`` (None: all)."""
+    return lambda name: (only is None or name in only) and name in fields
+
+
+def stock_body(fields: dict[str, Any], wanted: Callable[[str], bool]) -> dict:
+    """The stock members of a product's or variation's request body (no quantity: not managed)."""
+    if not wanted("stock_quantity"):
+        return {}
+    quantity = fields["stock_quantity"]
+    return {"manage_stock": False} if quantity is None else {"manage_stock": True, "stock_quantity": quantity}
+
+
+def measures_body(fields: dict[str, Any], wanted: Callable[[str], bool]) -> dict:
+    """The weight and dimensions members of a product's or variation's request body."""
+    body: dict[str, Any] = {}
+    if wanted("weight"):
+        body["weight"] = amount(fields["weight"])
+    dimensions = {side: amount(fields[side]) for side in DIMENSIONS if wanted(side)}
+    if dimensions:
+        body["dimensions"] = dimensions
+    return body
 
 
 def integer(value: Any, *, field: str) -> int | None:

@@ -3,17 +3,21 @@ and the reverse, local product -> request body for ``POST/PUT /products``."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from .common import (
     MappingError,
+    amount,
     blank_to_none,
     gmt,
     integer,
+    measures,
+    measures_body,
     money,
     refs,
     require,
+    sent,
+    stock_body,
     text,
     woo_id,
 )
@@ -66,10 +70,7 @@ def product_fields(payload: dict) -> dict:
             "status": require(payload, "status", str),
             "type": require(payload, "type", str),
             "sku": blank_to_none(text(payload, "sku")),
-            "weight": money(payload.get("weight"), field="weight"),
-            "length": money(dimensions.get("length"), field="dimensions.length"),
-            "width": money(dimensions.get("width"), field="dimensions.width"),
-            "height": money(dimensions.get("height"), field="dimensions.height"),
+            **measures(payload, dimensions),
             "categories": refs(payload, "categories"),
             "tags": refs(payload, "tags"),
             "brands": refs(payload, "brands"),
@@ -159,10 +160,6 @@ def marker(payload: dict) -> str | None:
     return None
 
 
-def _amount(value: Decimal | None) -> str:
-    return "" if value is None else format(value, "f")
-
-
 def product_to_woo(
     fields: dict[str, Any],
     *,
@@ -177,10 +174,7 @@ def product_to_woo(
     the fields that changed. Categories, tags and brands are sent as ``[{"id": N}]``; images
     as ``{"id"}`` when WooCommerce already has them, ``{"src"}`` otherwise.
     """
-
-    def wanted(name: str) -> bool:
-        return (only is None or name in only) and name in fields
-
+    wanted = sent(fields, only)
     body: dict[str, Any] = {}
     for name in ("name", "description", "short_description", "status", "type", "stock_status", "catalog_visibility"):
         if wanted(name) and fields[name] is not None:
@@ -190,19 +184,11 @@ def product_to_woo(
     if wanted("sku"):
         body["sku"] = fields["sku"] or ""
     if wanted("price"):
-        body["regular_price"] = _amount(fields["price"])
+        body["regular_price"] = amount(fields["price"])
     if wanted("sale_price"):
-        body["sale_price"] = _amount(fields["sale_price"])
-    if wanted("stock_quantity"):
-        quantity = fields["stock_quantity"]
-        body["manage_stock"] = quantity is not None
-        if quantity is not None:
-            body["stock_quantity"] = quantity
-    if wanted("weight"):
-        body["weight"] = _amount(fields["weight"])
-    dimensions = {name: _amount(fields[name]) for name in ("length", "width", "height") if wanted(name)}
-    if dimensions:
-        body["dimensions"] = dimensions
+        body["sale_price"] = amount(fields["sale_price"])
+    body.update(stock_body(fields, wanted))
+    body.update(measures_body(fields, wanted))
     for name in ("categories", "tags", "brands"):
         if wanted(name):
             body[name] = [{"id": ref["id"]} for ref in fields[name] or [] if isinstance(ref, dict) and ref.get("id")]

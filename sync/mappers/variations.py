@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from .common import MappingError, blank_to_none, decimal, gmt, image_src, integer, money, require, text, woo_id
+from .common import (
+    MappingError,
+    amount,
+    blank_to_none,
+    decimal,
+    gmt,
+    image_src,
+    integer,
+    measures,
+    measures_body,
+    require,
+    sent,
+    stock_body,
+    text,
+    woo_id,
+)
 from .products import marker_meta
 
 
@@ -21,24 +35,27 @@ def _sale_date(payload: dict, key: str) -> date | None:
         raise MappingError(f"{key} is not a date", field=key) from None
 
 
-VARIATION_FIELDS = (
-    "sku",
-    "price",
-    "regular_price",
-    "sale_price",
-    "stock_quantity",
-    "stock_status",
-    "attributes",
-    "status",
-    "description",
-    "weight",
-    "length",
-    "width",
-    "height",
-    "backorders",
-    "date_on_sale_from",
-    "date_on_sale_to",
-)
+# The ``product_variations`` columns a pull writes from a variation's fields, with their SQL types
+# (the upsert's inputs): declared once. Also what a push sends.
+VARIATION_COLUMNS = {
+    "sku": "text",
+    "price": "numeric",
+    "regular_price": "numeric",
+    "sale_price": "numeric",
+    "stock_quantity": "integer",
+    "stock_status": "text",
+    "attributes": "jsonb",
+    "status": "text",
+    "description": "text",
+    "weight": "numeric",
+    "length": "numeric",
+    "width": "numeric",
+    "height": "numeric",
+    "backorders": "text",
+    "date_on_sale_from": "date",
+    "date_on_sale_to": "date",
+}
+VARIATION_FIELDS = tuple(VARIATION_COLUMNS)
 
 
 def variation_fields(payload: dict) -> dict:
@@ -73,10 +90,7 @@ def variation_fields(payload: dict) -> dict:
             "attributes": refs,
             "status": require(payload, "status", str),
             "description": blank_to_none(text(payload, "description")),
-            "weight": money(payload.get("weight"), field="weight"),
-            "length": money(dimensions.get("length"), field="dimensions.length"),
-            "width": money(dimensions.get("width"), field="dimensions.width"),
-            "height": money(dimensions.get("height"), field="dimensions.height"),
+            **measures(payload, dimensions),
             "backorders": text(payload, "backorders", "no") or "no",
             "date_on_sale_from": _sale_date(payload, "date_on_sale_from"),
             "date_on_sale_to": _sale_date(payload, "date_on_sale_to"),
@@ -89,36 +103,23 @@ def variation_fields(payload: dict) -> dict:
         raise
 
 
-def _amount(value: Decimal | None) -> str:
-    return "" if value is None else format(value, "f")
-
-
 def variation_to_woo(
     fields: dict[str, Any], *, only: set[str] | None = None, image: dict | None = None, marker_value: str | None = None
 ) -> dict:
-    def wanted(name: str) -> bool:
-        return (only is None or name in only) and name in fields
-
+    wanted = sent(fields, only)
     body: dict[str, Any] = {}
     if wanted("sku"):
         body["sku"] = fields["sku"] or ""
     for name in ("regular_price", "sale_price"):
         if wanted(name):
-            body[name] = _amount(fields[name])
-    if wanted("stock_quantity"):
-        body["manage_stock"] = fields["stock_quantity"] is not None
-        if fields["stock_quantity"] is not None:
-            body["stock_quantity"] = fields["stock_quantity"]
+            body[name] = amount(fields[name])
+    body.update(stock_body(fields, wanted))
     for name in ("stock_status", "status", "backorders"):
         if wanted(name) and fields[name]:
             body[name] = fields[name]
     if wanted("description"):
         body["description"] = fields["description"] or ""
-    if wanted("weight"):
-        body["weight"] = _amount(fields["weight"])
-    dimensions = {name: _amount(fields[name]) for name in ("length", "width", "height") if wanted(name)}
-    if dimensions:
-        body["dimensions"] = dimensions
+    body.update(measures_body(fields, wanted))
     # A sale runs from the start of its first day to the end of its last (WooCommerce's own).
     if wanted("date_on_sale_from"):
         start = fields["date_on_sale_from"]

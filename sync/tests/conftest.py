@@ -3,7 +3,6 @@
 
 import pytest
 
-from config.testing import API_KEY
 from stores.models import StoreRole, StoreUser
 from sync.models import SyncRunStatus
 
@@ -20,14 +19,10 @@ def fast_sync(settings, tmp_path):
 
 
 @pytest.fixture
-def sandbox(shop_clock):
+def sandbox(start_sandbox, shop_clock):
     """A small shop: 60 products (about a third variable, some with more than 10 variations),
     80 orders, every status, trashed objects. In-process, over real HTTP (OAuth 1.0a)."""
-    from woo_sandbox import SandboxServer
-
-    srv = SandboxServer(products=60, orders=80, seed=7, keys=[API_KEY], clock=shop_clock).start()
-    yield srv
-    srv.stop()
+    return start_sandbox(products=60, orders=80, seed=7, clock=shop_clock)
 
 
 @pytest.fixture

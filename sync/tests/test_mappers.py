@@ -23,6 +23,7 @@ from sync.mappers.products import (
 )
 from sync.mappers.tags import tag_fields
 from sync.mappers.variations import variation_fields, variation_to_woo
+from sync.tests.rows import product_fields_row
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "woocommerce" / "samples"
 if not SAMPLES.is_dir():  # the repository may be checked out elsewhere
@@ -55,34 +56,20 @@ def test_every_sample_is_covered():
 
 def test_simple_product():
     fields = product_fields(sample("product.json"))
-    assert fields == {
-        "woo_id": 794,
-        "name": "Premium Quality",
-        "description": sample("product.json")["description"],
-        "short_description": sample("product.json")["short_description"],
-        "price": Decimal("21.99"),
-        "sale_price": None,
-        "stock_quantity": None,
-        "stock_status": "instock",
-        "status": "publish",
-        "type": "simple",
-        "sku": None,
-        "weight": None,
-        "length": None,
-        "width": None,
-        "height": None,
-        "categories": [
+    assert fields == product_fields_row(
+        794,
+        name="Premium Quality",
+        description=sample("product.json")["description"],
+        short_description=sample("product.json")["short_description"],
+        price=Decimal("21.99"),
+        categories=[
             {"id": 9, "name": "Clothing", "slug": "clothing"},
             {"id": 14, "name": "T-shirts", "slug": "t-shirts"},
         ],
-        "tags": [],
-        "brands": [],
-        "featured": False,
-        "catalog_visibility": "visible",
-        "permalink": "https://example.com/product/premium-quality-19/",
-        "woo_created_at": datetime(2017, 3, 23, 20, 1, 14, tzinfo=UTC),
-        "woo_modified_at": datetime(2017, 3, 23, 20, 1, 14, tzinfo=UTC),
-    }
+        permalink="https://example.com/product/premium-quality-19/",
+        woo_created_at=datetime(2017, 3, 23, 20, 1, 14, tzinfo=UTC),
+        woo_modified_at=datetime(2017, 3, 23, 20, 1, 14, tzinfo=UTC),
+    )
     assert product_attribute_rows(sample("product.json")) == []
     images = product_image_rows(sample("product.json"))
     assert [(i["woo_id"], i["type"], i["display_order"]) for i in images] == [(792, "featured", 0), (793, "gallery", 1)]

@@ -132,7 +132,7 @@ def test_sync_error_retry_service_checks_permission(shop, manager, viewer, djang
 
 
 def test_connect_store_and_sync_store_commands(sandbox, db):
-    from sync.tests.conftest import API_KEY
+    from config.testing import API_KEY
 
     out = StringIO()
     args = [

@@ -8,34 +8,12 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Product
 from sync import upsert
+from sync.tests.rows import product_fields_row
 
 
 def _row(store, woo_id, **overrides):
-    row = {
-        "store_id": store.pk,
-        "woo_id": woo_id,
-        "name": f"P{woo_id}",
-        "description": "",
-        "short_description": "",
-        "price": Decimal("10.00"),
-        "sale_price": None,
-        "stock_quantity": None,
-        "stock_status": "instock",
-        "status": "publish",
-        "type": "simple",
-        "sku": None,
-        "weight": None,
-        "length": None,
-        "width": None,
-        "height": None,
-        "categories": [{"id": 1, "name": "A", "slug": "a"}],
-        "tags": [],
-        "brands": [],
-        "woo_created_at": None,
-        "woo_modified_at": None,
-    }
-    row.update(overrides)
-    return row
+    fields = {"price": Decimal("10.00"), "categories": [{"id": 1, "name": "A", "slug": "a"}], **overrides}
+    return {"store_id": store.pk, **product_fields_row(woo_id, **fields)}
 
 
 def _versions(store):

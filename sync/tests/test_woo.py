@@ -4,9 +4,8 @@ import time
 
 import pytest
 
-from config.testing import self_signed_tls
+from config.testing import API_KEY, self_signed_tls
 from stores.credentials import ApiCredentials
-from sync.tests.conftest import API_KEY
 from sync.woo import (
     WooAuthError,
     WooClient,

@@ -7,8 +7,6 @@ import hashlib
 import itertools
 import os
 import random
-import signal
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +17,7 @@ import requests
 from django.db import connection
 
 from catalog.models import Product, ProductVariation
-from config.testing import API_KEY, IsolatedBroker
+from config.testing import API_KEY, IsolatedBroker, background_process
 from orders.models import Order, OrderStatusLog
 from sync.mappers.orders import order_fields
 from sync.mappers.products import PRODUCT_FIELDS, product_fields
@@ -143,7 +141,7 @@ def _database_url():
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _start_worker(log_path):
+def _worker(log_path):
     from config.celery import app
 
     env = {
@@ -157,27 +155,7 @@ def _start_worker(log_path):
     celery = Path(sys.executable).with_name("celery")
     command = [str(celery), "-A", "config", "worker", "-Q", "webhooks", "-c", "2", "--loglevel", "WARNING"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"webhooks-test-{os.getpid()}@%h"]
-    log = open(log_path, "w")  # noqa: SIM115 - closed with the worker
-    process = subprocess.Popen(
-        command,
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    return process, log
-
-
-def _stop_worker(process, log):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)  # the main process: a warm shutdown of its pool
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    log.close()
+    return background_process(command, log_path, env=env)
 
 
 def _pull_baseline(store):
@@ -273,17 +251,14 @@ def test_2000_deliveries_with_the_worker_stopped_are_applied_exactly_once(
         messages = isolated_broker.queue_length("webhooks")
         assert 1 <= messages < TOTAL // 10, messages
 
-        process, log = _start_worker(tmp_path / "worker.log")
         started = time.monotonic()
-        try:
+        with _worker(tmp_path / "worker.log") as process:
             deadline = started + 300
             while time.monotonic() < deadline:
                 if not WebhookDelivery.objects.filter(store=store, status=DeliveryStatus.PENDING).exists():
                     break
                 assert process.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
                 time.sleep(0.5)
-        finally:
-            _stop_worker(process, log)
         worker_log = (tmp_path / "worker.log").read_text()
         rows = WebhookDelivery.objects.filter(store=store)
         assert not rows.filter(status=DeliveryStatus.PENDING).exists(), worker_log[-3000:]

@@ -1,13 +1,11 @@
 """Against the WooCommerce sandbox over real HTTP: registration (with its ping), real signed
 deliveries to the running product, a webhook WooCommerce disables, re-enabling, rotation."""
 
-import time
-
 import pytest
 
 from agents.models import AgentAlert
 from catalog.models import Product
-from config.testing import API_KEY
+from config.testing import run_at_once, wait_for
 from orders.models import Order, OrderStatusLog
 from stores import credentials
 from stores.models import Store
@@ -24,12 +22,8 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def sandbox():
-    from woo_sandbox import SandboxServer
-
-    srv = SandboxServer(products=12, orders=12, seed=5, keys=[API_KEY]).start()
-    yield srv
-    srv.stop()
+def sandbox(start_sandbox):
+    return start_sandbox(products=12, orders=12, seed=5)
 
 
 @pytest.fixture
@@ -50,13 +44,8 @@ def _order(sandbox, status):
         return min(oid for oid, o in sandbox.data.orders.items() if o["status"] == status)
 
 
-def _wait(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
+def _wait(condition):
+    return wait_for(condition, timeout=15.0, interval=0.05)
 
 
 def _register(owner, shop, sandbox):
@@ -246,11 +235,7 @@ def test_two_registrations_at_once_create_each_topic_once_in_the_shop(owner, sho
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=register) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_at_once(register, register)
     assert not errors and len(results) == 2 and all(result.ok for result in results)
     with sandbox.data.lock:
         topics = [hook["topic"] for hook in sandbox.data.webhooks.values()]

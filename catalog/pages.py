@@ -62,6 +62,26 @@ def apply_errors(form, error):
         form.add_error(None, error)
 
 
+def save_or_show_refusal(request, form, save, *, values_of, saved_message):
+    """Run ``save`` (a service call that returns ``(object, push)``) for an edit form. A refused
+    save is shown on the form (a change made meanwhile with both values, the service's validation
+    errors) and gives False; a save tells the person what follows (nothing changed, or
+    ``saved_message`` while the push goes out) and gives True."""
+    try:
+        _saved, push = save()
+    except EditConflict as conflict:
+        form.show_conflict(conflict, values_of(conflict.current))
+        return False
+    except ValidationError as error:
+        apply_errors(form, error)
+        return False
+    if push is None:
+        messages.info(request, _("Nothing changed."))
+    else:
+        messages.success(request, saved_message)
+    return True
+
+
 @contextmanager
 def refusals_as_messages(request, conflict_message):
     """A change refused by its service, told to the person as messages: a form token that is not

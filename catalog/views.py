@@ -6,6 +6,8 @@ Each view resolves access (``stores.pages.store_for``), calls one selector or se
 renders. Writes need ``stores.change_catalog``; viewers get the same pages without controls.
 """
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.presenters import history_entries
 from catalog import images, selectors, services
-from catalog.edits import EditConflict
 from catalog.forms import (
     BULK_ACTION_CHOICES,
     BulkActionForm,
@@ -32,6 +33,7 @@ from catalog.pages import (
     htmx_target,
     query_without,
     safe_next,
+    save_or_show_refusal,
     status_labels,
 )
 from catalog.presenters import product_links_out, product_rows
@@ -233,19 +235,16 @@ def product_edit(request, store_id, product_id):
     form = ProductForm(request.POST or None, terms=terms, product=product)
     if request.method == "POST" and form.is_valid():
         values = form.product_values()
-        try:
-            product, push = services.product_update(
-                actor=request.user, store_id=store.pk, product_id=product.pk, base=form.loaded_of(values), **values
-            )
-        except EditConflict as conflict:
-            form.show_conflict(conflict, ProductForm.values_of(conflict.current))
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            if push is None:
-                messages.info(request, _("Nothing changed."))
-            else:
-                messages.success(request, _("Saved. Sending the change to WooCommerce…"))
+        save = partial(
+            services.product_update,
+            actor=request.user,
+            store_id=store.pk,
+            product_id=product.pk,
+            base=form.loaded_of(values),
+            **values,
+        )
+        saved_message = _("Saved. Sending the change to WooCommerce…")
+        if save_or_show_refusal(request, form, save, values_of=ProductForm.values_of, saved_message=saved_message):
             return redirect("catalog:product_detail", store_id=store.pk, product_id=product.pk)
     status = 400 if request.method == "POST" else 200
     context = _product_form_context(request, access, store, form, product)

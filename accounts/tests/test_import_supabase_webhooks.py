@@ -23,12 +23,8 @@ OLD_URL = "http://127.0.0.1:9/functions/v1/woo-webhook"
 
 
 @pytest.fixture
-def sandbox():
-    from woo_sandbox import SandboxServer
-
-    server = SandboxServer(products=2, orders=2, seed=3, keys=[KEYS]).start()
-    yield server
-    server.stop()
+def sandbox(make_sandbox):
+    return make_sandbox(products=2, orders=2, seed=3, keys=[KEYS])
 
 
 @pytest.fixture

@@ -25,12 +25,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def sandbox():
-    from woo_sandbox import SandboxServer
-
-    server = SandboxServer(products=30, orders=2, seed=19, keys=[KEYS]).start()
-    yield server
-    server.stop()
+def sandbox(make_sandbox):
+    return make_sandbox(products=30, orders=2, seed=19, keys=[KEYS])
 
 
 def shot(page, name):

@@ -24,12 +24,8 @@ VARIATIONS = 22
 
 
 @pytest.fixture
-def sandbox():
-    from woo_sandbox import SandboxServer
-
-    server = SandboxServer(products=60, orders=4, seed=23, keys=[KEYS]).start()
-    yield server
-    server.stop()
+def sandbox(make_sandbox):
+    return make_sandbox(products=60, orders=4, seed=23, keys=[KEYS])
 
 
 def pull(store):

@@ -42,12 +42,8 @@ def sha(content):
 
 
 @pytest.fixture
-def sandbox(shop_clock):
-    from woo_sandbox import SandboxServer
-
-    server = SandboxServer(products=16, orders=0, seed=19, keys=[API_KEY], clock=shop_clock).start()
-    yield server
-    server.stop()
+def sandbox(make_sandbox, shop_clock):
+    return make_sandbox(products=16, orders=0, seed=19, keys=[API_KEY], clock=shop_clock)
 
 
 @pytest.fixture

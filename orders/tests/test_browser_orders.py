@@ -19,12 +19,8 @@ TEXTS = {
 
 
 @pytest.fixture
-def sandbox():
-    from woo_sandbox import SandboxServer
-
-    server = SandboxServer(products=30, orders=30, seed=29, keys=[KEYS]).start()
-    yield server
-    server.stop()
+def sandbox(make_sandbox):
+    return make_sandbox(products=30, orders=30, seed=29, keys=[KEYS])
 
 
 def shot(page, name):

@@ -46,6 +46,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from audit.models import AnomalyActionStatus, AnomalyActionType, AnomalyResponseAction, AnomalySeverity
+from config.registry import Callbacks
 from config.rls import as_service
 
 logger = logging.getLogger("storedesk.security")
@@ -315,19 +316,16 @@ def _notify_in_app(anomaly_id, detection):
     )
 
 
-_notifiers = [_notify_in_app]
+_notifiers = Callbacks(_notify_in_app)
 
 
 def register_notifier(func):
     """Add ``func(anomaly_id, detection)`` to the in-app notifications (e.g. a chat webhook)."""
-    if func not in _notifiers:
-        _notifiers.append(func)
-    return func
+    return _notifiers.register(func)
 
 
 def unregister_notifier(func):
-    if func in _notifiers:
-        _notifiers.remove(func)
+    _notifiers.unregister(func)
 
 
 def _admin_recipients():
@@ -358,7 +356,7 @@ def _do_log(row, detection):
 
 
 def _do_notify(row, detection):
-    for notifier in list(_notifiers):
+    for notifier in _notifiers:
         notifier(row.anomaly_id, detection)
 
 

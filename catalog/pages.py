@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,14 @@ def htmx_target(request, target_id):
     """True for an htmx request that swaps the element ``#target_id`` (a partial render)."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and htmx.target == target_id
+
+
+def render_list(request, template, context, results_id):
+    """A list page, or only its ``#results`` partial when htmx swaps the element ``#results_id``
+    (a search, a filter, another page)."""
+    if htmx_target(request, results_id):
+        template += "#results"
+    return render(request, template, context)
 
 
 def safe_next(request, fallback):
@@ -63,12 +72,12 @@ def apply_errors(form, error):
 
 
 def save_or_show_refusal(request, form, save, *, values_of, saved_message):
-    """Run ``save`` (a service call that returns ``(object, push)``) for an edit form. A refused
-    save is shown on the form (a change made meanwhile with both values, the service's validation
-    errors) and gives False; a save tells the person what follows (nothing changed, or
-    ``saved_message`` while the push goes out) and gives True."""
+    """Run ``save`` (a service call that returns the push it queued, None when nothing changed)
+    for an edit form. A refused save is shown on the form (a change made meanwhile with both
+    values, the service's validation errors) and gives False; a save tells the person what
+    follows (nothing changed, or ``saved_message`` while the push goes out) and gives True."""
     try:
-        _saved, push = save()
+        push = save()
     except EditConflict as conflict:
         form.show_conflict(conflict, values_of(conflict.current))
         return False

@@ -29,6 +29,18 @@ def _back_to_product(store, product_id):
     return redirect("catalog:product_detail", store_id=store.pk, product_id=product_id)
 
 
+def _variation_update(request, store, variation, form, values):
+    """Save ``values`` of a variation form over what the form showed; ``(variation, push)``."""
+    return services.variation_update(
+        actor=request.user,
+        store_id=store.pk,
+        product_id=variation.product_id,
+        variation_id=variation.pk,
+        base=form.loaded_of(values),
+        **values,
+    )
+
+
 @login_required
 @require_POST
 def variation_update(request, store_id, product_id, variation_id):
@@ -40,14 +52,7 @@ def variation_update(request, store_id, product_id, variation_id):
     if form.is_valid():
         values = form.variation_values()
         try:
-            saved, push = services.variation_update(
-                actor=request.user,
-                store_id=store.pk,
-                product_id=variation.product_id,
-                variation_id=variation.pk,
-                base=form.loaded_of(values),
-                **values,
-            )
+            saved, push = _variation_update(request, store, variation, form, values)
         except EditConflict as conflict:
             variation = conflict.current
             form.show_conflict(conflict, VariationForm.values_of(variation))
@@ -147,16 +152,9 @@ def variation_edit(request, store_id, product_id, variation_id):
 
         def save():
             with transaction.atomic():  # the fields and the uploaded image: one change, one push
-                saved = services.variation_update(
-                    actor=request.user,
-                    store_id=store.pk,
-                    product_id=variation.product_id,
-                    variation_id=variation.pk,
-                    base=form.loaded_of(values),
-                    **values,
-                )
+                _variation, push = _variation_update(request, store, variation, form, values)
                 if upload:
-                    saved = images.variation_image_upload(
+                    _variation, push = images.variation_image_upload(
                         actor=request.user,
                         store_id=store.pk,
                         product_id=variation.product_id,
@@ -164,7 +162,7 @@ def variation_edit(request, store_id, product_id, variation_id):
                         upload=upload,
                         base=form.loaded_of(["image_id"]),
                     )
-            return saved
+            return push
 
         saved_message = _("Variation saved. Sending it to WooCommerce…")
         if save_or_show_refusal(

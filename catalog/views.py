@@ -6,8 +6,6 @@ Each view resolves access (``stores.pages.store_for``), calls one selector or se
 renders. Writes need ``stores.change_catalog``; viewers get the same pages without controls.
 """
 
-from functools import partial
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,8 +28,8 @@ from catalog.pages import (
     PER_PAGE,
     apply_errors,
     errors_to_messages,
-    htmx_target,
     query_without,
+    render_list,
     safe_next,
     save_or_show_refusal,
     status_labels,
@@ -74,10 +72,7 @@ def product_list(request, store_id):
         export_url=_export_url(request, store),
         **status_labels(),
     )
-    template = "catalog/product_list.html"
-    if htmx_target(request, "product-results"):
-        template += "#results"
-    return render(request, template, context)
+    return render_list(request, "catalog/product_list.html", context, "product-results")
 
 
 def _export_url(request, store):
@@ -235,14 +230,13 @@ def product_edit(request, store_id, product_id):
     form = ProductForm(request.POST or None, terms=terms, product=product)
     if request.method == "POST" and form.is_valid():
         values = form.product_values()
-        save = partial(
-            services.product_update,
-            actor=request.user,
-            store_id=store.pk,
-            product_id=product.pk,
-            base=form.loaded_of(values),
-            **values,
-        )
+
+        def save():
+            _product, push = services.product_update(
+                actor=request.user, store_id=store.pk, product_id=product.pk, base=form.loaded_of(values), **values
+            )
+            return push
+
         saved_message = _("Saved. Sending the change to WooCommerce…")
         if save_or_show_refusal(request, form, save, values_of=ProductForm.values_of, saved_message=saved_message):
             return redirect("catalog:product_detail", store_id=store.pk, product_id=product.pk)

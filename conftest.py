@@ -98,20 +98,49 @@ def other_store(make_user):
     return store_create(actor=other, name="Elsewhere", url=UNREACHABLE_URL, api_key="ck_o", api_secret="cs_o")
 
 
-def _member(make_user, store, email, role):
-    user = make_user(email=email)
-    StoreUser.objects.create(store=store, user=user, role=role)
-    return user
+@pytest.fixture
+def make_member(make_user):
+    """make_member(store, role, email=None) -> a new user with ``role`` in ``store``."""
+
+    def make(store, role, email=None):
+        user = make_user(email=email)
+        StoreUser.objects.create(store=store, user=user, role=role)
+        return user
+
+    return make
 
 
 @pytest.fixture
-def manager(make_user, store):
-    return _member(make_user, store, "manager@example.com", StoreRole.MANAGER)
+def manager(make_member, store):
+    return make_member(store, StoreRole.MANAGER, "manager@example.com")
 
 
 @pytest.fixture
-def viewer(make_user, store):
-    return _member(make_user, store, "viewer@example.com", StoreRole.VIEWER)
+def viewer(make_member, store):
+    return make_member(store, StoreRole.VIEWER, "viewer@example.com")
+
+
+@pytest.fixture
+def make_live_shop(make_store, settings, tmp_path):
+    """make_live_shop(server, keys, members=[(user, role)]) -> ``owner``'s store on the sandbox
+    ``server``, pulled in full once, for a test that drives a browser through the live server
+    (any host, media in tmp_path, no image files fetched, quick retries)."""
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SYNC_FETCH_IMAGES = False
+    settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
+
+    def make(server, keys, members=()):
+        from sync.models import SyncRunKind
+        from sync.runs import run_pull
+        from sync.services import sync_run_queue
+
+        store = make_store(name="Olive & Thyme", url=server.url, api_key=keys[0], api_secret=keys[1], members=members)
+        run = sync_run_queue(store.pk, kind=SyncRunKind.FULL, enqueue=False)
+        assert run_pull(run.pk).status in ("success", "partial")
+        return store
+
+    return make
 
 
 @pytest.fixture

@@ -3,13 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import InsightStatus
 from config.db import Severity
+from config.forms import FilterForm
 
 
 def _choices(all_label, choices):
     return [("", all_label), *choices]
 
 
-class InsightFilterForm(forms.Form):
+class InsightFilterForm(FilterForm):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -18,18 +19,17 @@ class InsightFilterForm(forms.Form):
     severity = forms.ChoiceField(label=_("Severity"), required=False, choices=_choices(_("Any"), Severity.choices))
     agent = forms.ChoiceField(label=_("Agent"), required=False)
 
+    UNFILTERED = {"status": "open"}
+
     def __init__(self, *args, agents=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agent"].choices = _choices(_("Any"), [(a.agent_type, a.label) for a in agents])
 
-    def filters(self):
-        if not self.is_valid():
-            return {"status": "open"}
-        data = self.cleaned_data
+    def filters_of(self, data):
         return {"status": data["status"] or "open", "severity": data["severity"], "agent_type": data["agent"]}
 
 
-class AlertFilterForm(forms.Form):
+class AlertFilterForm(FilterForm):
     store = forms.ChoiceField(label=_("Store"), required=False)
     severity = forms.ChoiceField(label=_("Severity"), required=False, choices=_choices(_("Any"), Severity.choices))
     source = forms.ChoiceField(label=_("Source"), required=False)
@@ -41,10 +41,7 @@ class AlertFilterForm(forms.Form):
         labels = source_labels or {}
         self.fields["source"].choices = _choices(_("Any"), [(s, labels.get(s, s)) for s in sources])
 
-    def filters(self):
-        if not self.is_valid():
-            return {}
-        data = self.cleaned_data
+    def filters_of(self, data):
         return {
             "store_id": data["store"] or None,
             "severity": data["severity"],

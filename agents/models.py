@@ -1,8 +1,7 @@
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.db import Severity, UUIDModel, choices_check, created_at, updated_at
+from config.db import Severity, UUIDModel, choices_check, created_at, updated_at, user_reference
 
 
 class InsightStatus(models.TextChoices):
@@ -35,14 +34,7 @@ class AgentInsight(UUIDModel):
         choices=InsightStatus.choices, default=InsightStatus.NEW, db_default=InsightStatus.NEW, null=True, blank=True
     )
     # The inventory declares these references without ON DELETE, i.e. NO ACTION.
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        related_name="acknowledged_insights",
-        db_column="acknowledged_by",
-    )
+    acknowledged_by = user_reference("acknowledged_insights", "acknowledged_by", on_delete=models.DO_NOTHING)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = created_at(null=True)
@@ -86,14 +78,7 @@ class AgentAlert(UUIDModel):
     insight = models.ForeignKey(AgentInsight, null=True, blank=True, on_delete=models.DB_CASCADE, related_name="alerts")
     metadata = models.JSONField(default=dict, db_default={}, null=True, blank=True)
     is_read = models.BooleanField(default=False, db_default=False, null=True, blank=True)
-    read_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        related_name="read_agent_alerts",
-        db_column="read_by",
-    )
+    read_by = user_reference("read_agent_alerts", "read_by", on_delete=models.DO_NOTHING)
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = created_at(null=True)
     # Additive: the store the alert is about (NULL: app-wide, app admins only), so the alerts

@@ -19,6 +19,7 @@ from agents.models import InsightStatus
 from agents.presenters import alert_view, insight_url, insight_view
 from agents.registry import all_agents
 from agents.services import TRANSITIONS
+from catalog.pages import render_list
 from stores.access import CHANGE_STORE, RUN_AGENTS, VIEW_INSIGHTS, access_for
 from stores.navigation import store_tabs
 from stores.selectors import store_choices_for, store_get
@@ -75,10 +76,7 @@ def _insights_context(request, access, store=None):
 
 
 def _render_insights(request, context):
-    template = "agents/insight_list.html"
-    if request.htmx and request.htmx.target == "insight-results":
-        template += "#results"
-    return render(request, template, context)
+    return render_list(request, "agents/insight_list.html", context, "insight-results")
 
 
 @login_required
@@ -218,10 +216,7 @@ def alert_list(request):
         "alerts": [alert_view(a, labels) for a in selectors.alerts_page(access, **filters)],
         "title": _("Alerts"),
     }
-    template = "agents/alert_list.html"
-    if request.htmx and request.htmx.target == "alert-results":
-        template += "#results"
-    return render(request, template, context)
+    return render_list(request, "agents/alert_list.html", context, "alert-results")
 
 
 def _back(request, fallback="agents:alerts"):

@@ -32,6 +32,10 @@ class AnomalyResponseActionAdmin(ReadOnlyModelAdmin):
     search_fields = ["anomaly_id", "target_email"]
 
 
+# What staff change on a scheduled job; the rest of its row is the dispatcher's.
+SCHEDULED_JOB_EDITABLE = ["enabled", "interval_seconds"]
+
+
 @admin.register(ScheduledJob)
 class ScheduledJobAdmin(admin.ModelAdmin):
     """Jobs come from settings.SCHEDULED_JOBS (the dispatcher adds their rows); staff change the
@@ -47,7 +51,7 @@ class ScheduledJobAdmin(admin.ModelAdmin):
         "last_duration_ms",
         "short_message",
     ]
-    list_editable = ["enabled", "interval_seconds"]
+    list_editable = SCHEDULED_JOB_EDITABLE
     list_filter = ["enabled", "last_status", "queue"]
     search_fields = ["name", "task"]
     actions = ["run_now"]
@@ -65,18 +69,7 @@ class ScheduledJobAdmin(admin.ModelAdmin):
         "last_duration_ms",
         "last_message",
     ]
-    readonly_fields = [
-        "name",
-        "task",
-        "queue",
-        "default_interval_seconds",
-        "last_queued_at",
-        "last_started_at",
-        "last_finished_at",
-        "last_status",
-        "last_duration_ms",
-        "last_message",
-    ]
+    readonly_fields = [name for name in fields if name not in SCHEDULED_JOB_EDITABLE]
 
     def has_add_permission(self, request, obj=None):
         return False

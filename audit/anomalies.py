@@ -44,6 +44,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from audit.models import AnomalyActionStatus, AnomalyActionType, AnomalyResponseAction, AnomalySeverity
+from config.registry import Callbacks
 from config.rls import as_service
 
 logger = logging.getLogger("storedesk.security")
@@ -279,19 +280,16 @@ def register_rule(name):
 
 
 # The in-app alert (agents fill it in) and any other channel, e.g. a chat webhook.
-_notifiers = []
+_notifiers = Callbacks()
 
 
 def register_notifier(func):
     """Add ``func(anomaly_id, detection)`` to the in-app notifications (e.g. a chat webhook)."""
-    if func not in _notifiers:
-        _notifiers.append(func)
-    return func
+    return _notifiers.register(func)
 
 
 def unregister_notifier(func):
-    if func in _notifiers:
-        _notifiers.remove(func)
+    _notifiers.unregister(func)
 
 
 def _admin_recipients():
@@ -322,7 +320,7 @@ def _do_log(row, detection):
 
 
 def _do_notify(row, detection):
-    for notifier in list(_notifiers):
+    for notifier in _notifiers:
         notifier(row.anomaly_id, detection)
 
 

@@ -3,9 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.presenters import ACTION_WORDS, SYSTEM_ACTORS, TABLE_KINDS
 from audit.selectors import AUDITED_TABLES
+from config.forms import FilterForm
 
 
-class ActivityFilterForm(forms.Form):
+class ActivityFilterForm(FilterForm):
     """The activity log's filters: store, person, kind of object, kind of change, days."""
 
     store = forms.ChoiceField(label=_("Store"), required=False)
@@ -27,10 +28,7 @@ class ActivityFilterForm(forms.Form):
         self.fields["table"].choices = everything + [(table, TABLE_KINDS[table]) for table in AUDITED_TABLES]
         self.fields["action"].choices = everything + list(ACTION_WORDS.items())
 
-    def filters(self):
-        if not self.is_valid():
-            return {}
-        data = self.cleaned_data
+    def filters_of(self, data):
         return {
             "store_id": data["store"] or None,
             "actor": data["actor"] or None,

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import JobStatus, ScheduledJob
+from config.registry import Callbacks
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ STALE_INTERVALS = 3
 STALE_MIN_SECONDS = 900
 MESSAGE_MAX = 2000
 
-_due_work = []
+_due_work = Callbacks()
 _registered_jobs = {}
 
 
@@ -53,14 +54,11 @@ def register_due_work(func):
     due RETURNING``) and queues tasks on commit; what it returns is logged. An exception in one
     callable is logged and does not stop the others or the jobs.
     """
-    if func not in _due_work:
-        _due_work.append(func)
-    return func
+    return _due_work.register(func)
 
 
 def unregister_due_work(func):
-    if func in _due_work:
-        _due_work.remove(func)
+    _due_work.unregister(func)
 
 
 def configured_jobs():
@@ -155,7 +153,7 @@ def dispatch_due_jobs(now=None):
         for name, task, queue in claimed:
             transaction.on_commit(lambda n=name, t=task, q=queue: _send(n, t, q))
     due_work = {}
-    for func in list(_due_work):
+    for func in _due_work:
         label = getattr(func, "__qualname__", repr(func))
         try:
             due_work[label] = func(now=now)

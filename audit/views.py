@@ -42,6 +42,22 @@ def _querystring(request, **changes):
     return query.urlencode()
 
 
+def _audit_page(request, template, tab, title, page, **context):
+    """An audit page: its tab, a page of rows and the query strings of the pages around it."""
+    return render(
+        request,
+        template,
+        {
+            "title": title,
+            "active_audit_tab": tab,
+            "page": page,
+            "next_query": _querystring(request, page=page.number + 1),
+            "previous_query": _querystring(request, page=page.number - 1),
+            **context,
+        },
+    )
+
+
 @require_GET
 @staff_only
 def activity(request):
@@ -52,18 +68,14 @@ def activity(request):
         people=selectors.activity_people(),
     )
     page = selectors.activity_for(**form.filters(), page=request.GET.get("page"))
-    return render(
+    return _audit_page(
         request,
         "audit/activity.html",
-        {
-            "title": _("Activity log"),
-            "active_audit_tab": "log",
-            "page": page,
-            "entries": group_sync_noise(present(page.rows)),
-            "form": form,
-            "next_query": _querystring(request, page=page.number + 1),
-            "previous_query": _querystring(request, page=page.number - 1),
-        },
+        "log",
+        _("Activity log"),
+        page,
+        entries=group_sync_noise(present(page.rows)),
+        form=form,
     )
 
 
@@ -77,23 +89,17 @@ def critical_changes(request):
         "actor": (request.GET.get("actor") or "").strip(),
     }
     page = selectors.critical_changes_for(**filters, page=request.GET.get("page"))
-    return render(
+    return _audit_page(
         request,
         "audit/critical_changes.html",
-        {
-            "title": _("Critical changes"),
-            "active_audit_tab": "critical",
-            "page": page,
-            "entries": present(page.rows),
-            "filters": filters,
-            "categories": [
-                (category, CRITICAL_CATEGORY_LABELS[category]) for category in selectors.CRITICAL_CATEGORIES
-            ],
-            "tables": [(table, TABLE_KINDS[table]) for table in selectors.AUDITED_TABLES],
-            "actions": list(ACTION_WORDS.items()),
-            "next_query": _querystring(request, page=page.number + 1),
-            "previous_query": _querystring(request, page=page.number - 1),
-        },
+        "critical",
+        _("Critical changes"),
+        page,
+        entries=present(page.rows),
+        filters=filters,
+        categories=[(category, CRITICAL_CATEGORY_LABELS[category]) for category in selectors.CRITICAL_CATEGORIES],
+        tables=[(table, TABLE_KINDS[table]) for table in selectors.AUDITED_TABLES],
+        actions=list(ACTION_WORDS.items()),
     )
 
 
@@ -103,18 +109,14 @@ def user_activity(request):
     filters = {"search": (request.GET.get("q") or "").strip(), "order": request.GET.get("order") or "last"}
     page = selectors.user_activity_for(**filters, page=request.GET.get("page"))
     actor_labels(page.rows)
-    return render(
+    return _audit_page(
         request,
         "audit/user_activity.html",
-        {
-            "title": _("User activity"),
-            "active_audit_tab": "activity",
-            "page": page,
-            "filters": filters,
-            "orderings": selectors.ACTIVITY_ORDERINGS,
-            "next_query": _querystring(request, page=page.number + 1),
-            "previous_query": _querystring(request, page=page.number - 1),
-        },
+        "activity",
+        _("User activity"),
+        page,
+        filters=filters,
+        orderings=selectors.ACTIVITY_ORDERINGS,
     )
 
 
@@ -123,18 +125,8 @@ def user_activity(request):
 def anomaly_list(request):
     filters = {"state": request.GET.get("state") or "", "rule": request.GET.get("rule") or ""}
     page = selectors.anomalies_for(**filters, page=request.GET.get("page"))
-    return render(
-        request,
-        "audit/anomalies.html",
-        {
-            "title": _("Anomalies"),
-            "active_audit_tab": "anomalies",
-            "page": page,
-            "filters": filters,
-            "rules": list(anomalies.RULES),
-            "next_query": _querystring(request, page=page.number + 1),
-            "previous_query": _querystring(request, page=page.number - 1),
-        },
+    return _audit_page(
+        request, "audit/anomalies.html", "anomalies", _("Anomalies"), page, filters=filters, rules=list(anomalies.RULES)
     )
 
 

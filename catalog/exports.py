@@ -21,8 +21,7 @@ from django.http import QueryDict
 from catalog.forms import ProductFilterForm
 from catalog.models import ProductExport, ProductVariation
 from catalog.selectors import filtered_products, term_choices_for
-from config.celery import queue_on_commit
-from config.exports import write_export_file
+from config.exports import queue_export, write_export_file
 from config.pagination import total_of
 from stores.access import VIEW_STORE, access_for, get_scoped_or_404
 
@@ -114,9 +113,7 @@ def filters_of(access, store_id, query):
 def product_export_start(user, store_id, query):
     """Queue a background export of the product list filtered by ``query`` (its query string)."""
     access_for(user).require(VIEW_STORE, store_id)
-    export = ProductExport.objects.create(store_id=store_id, requested_by=user, query=query[:2000])
-    queue_on_commit(EXPORT_TASK, str(export.pk))
-    return export
+    return queue_export(ProductExport, EXPORT_TASK, user=user, store_id=store_id, query=query)
 
 
 def product_export_write(export_id):

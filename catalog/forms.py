@@ -60,6 +60,28 @@ def money_field(label, **kwargs):
     )
 
 
+def sku_field(**kwargs):
+    return forms.CharField(
+        label=_("SKU"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+        **kwargs,
+    )
+
+
+def stock_quantity_field(label, **kwargs):
+    """Empty: WooCommerce does not count the stock."""
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=10_000_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
+        **kwargs,
+    )
+
+
 def keep_current_choice(field, value, labels=None):
     """A value the shop holds that ``field`` does not offer (trash, future, a newer WooCommerce
     option...) stays a choice: shown, kept on save, changed only when the person picks another."""
@@ -285,14 +307,7 @@ class ProductForm(ChangesForm):
 
     # strip=False: an untouched name keeps its exact text (trailing spaces included).
     name = forms.CharField(label=_("Name"), max_length=400, strip=False, widget=forms.TextInput(attrs={"dir": "auto"}))
-    sku = forms.CharField(
-        label=_("SKU"),
-        required=False,
-        strip=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
-        help_text=_("Unique in the store. Leave empty if you don't use SKUs."),
-    )
+    sku = sku_field(strip=False, help_text=_("Unique in the store. Leave empty if you don't use SKUs."))
     status = forms.ChoiceField(label=_("Status"), choices=PRODUCT_STATUS_CHOICES, initial="publish")
     type = forms.ChoiceField(label=_("Type"), choices=PRODUCT_TYPE_CHOICES, initial="simple")
     price = money_field(_("Regular price"))
@@ -300,13 +315,8 @@ class ProductForm(ChangesForm):
     confirm_clear_price = forms.BooleanField(
         label=_("Yes, remove the price of this published product (it can no longer be bought)"), required=False
     )
-    stock_quantity = forms.IntegerField(
-        label=_("Stock quantity"),
-        required=False,
-        min_value=0,
-        max_value=10_000_000,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
-        help_text=_("Empty: WooCommerce does not count this product's stock."),
+    stock_quantity = stock_quantity_field(
+        _("Stock quantity"), help_text=_("Empty: WooCommerce does not count this product's stock.")
     )
     stock_status = forms.ChoiceField(label=_("Stock status"), choices=STOCK_STATUS_CHOICES, initial="instock")
     catalog_visibility = forms.ChoiceField(

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from catalog.edits import EditConflict
@@ -18,6 +19,14 @@ def htmx_target(request, target_id):
     """True for an htmx request that swaps the element ``#target_id`` (a partial render)."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and htmx.target == target_id
+
+
+def render_list(request, template, context, results_id):
+    """A list page, or only its ``#results`` partial when htmx swaps the element ``#results_id``
+    (a search, a filter, another page)."""
+    if htmx_target(request, results_id):
+        template += "#results"
+    return render(request, template, context)
 
 
 PER_PAGE = 50
@@ -47,6 +56,26 @@ def apply_errors(form, error):
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def save_or_show_refusal(request, form, save, *, values_of, saved_message):
+    """Run ``save`` (a service call that returns the push it queued, None when nothing changed)
+    for an edit form. A refused save is shown on the form (a change made meanwhile with both
+    values, the service's validation errors) and gives False; a save tells the person what
+    follows (nothing changed, or ``saved_message`` while the push goes out) and gives True."""
+    try:
+        push = save()
+    except EditConflict as conflict:
+        form.show_conflict(conflict, values_of(conflict.current))
+        return False
+    except ValidationError as error:
+        apply_errors(form, error)
+        return False
+    if push is None:
+        messages.info(request, _("Nothing changed."))
+    else:
+        messages.success(request, saved_message)
+    return True
 
 
 @contextmanager

@@ -65,16 +65,17 @@ PRODUCT_EDITABLE_FIELDS = (
     "featured",
     "catalog_visibility",
 )
+# What the variation form edits, in the form's order.
 VARIATION_EDITABLE_FIELDS = (
-    "regular_price",
-    "sale_price",
-    "stock_quantity",
-    "stock_status",
     "sku",
     "status",
-    "backorders",
+    "regular_price",
+    "sale_price",
     "date_on_sale_from",
     "date_on_sale_to",
+    "stock_quantity",
+    "stock_status",
+    "backorders",
     "weight",
     "length",
     "width",
@@ -187,6 +188,16 @@ def product_trash(*, actor, store_id, product_id):
     return product, push
 
 
+def _variation_for_update(access, store_id, product_id, variation_id):
+    """The variation, locked for the rest of the transaction; 404 outside the actor's catalog scope."""
+    return get_scoped_or_404(
+        ProductVariation.objects.select_for_update().filter(store_id=store_id, product_id=product_id),
+        access,
+        CHANGE_CATALOG,
+        pk=variation_id,
+    )
+
+
 def variation_update(*, actor, store_id, product_id, variation_id, base=None, **values):
     """Edit of one variation (inline prices and stock, or every field), pushed with its product.
 
@@ -200,12 +211,7 @@ def variation_update(*, actor, store_id, product_id, variation_id, base=None, **
     access = access_for(actor)
     access.require(CHANGE_CATALOG, store_id)
     with transaction.atomic():
-        variation = get_scoped_or_404(
-            ProductVariation.objects.select_for_update().filter(store_id=store_id, product_id=product_id),
-            access,
-            CHANGE_CATALOG,
-            pk=variation_id,
-        )
+        variation = _variation_for_update(access, store_id, product_id, variation_id)
         if "stock_quantity" in values and values["stock_quantity"] is not None and "stock_status" not in values:
             values["stock_status"] = "instock" if values["stock_quantity"] > 0 else "outofstock"
         if "sku" in values:
@@ -471,12 +477,7 @@ def variation_delete(*, actor, store_id, product_id, variation_id):
     access = access_for(actor)
     access.require(CHANGE_CATALOG, store_id)
     with transaction.atomic():
-        variation = get_scoped_or_404(
-            ProductVariation.objects.select_for_update().filter(store_id=store_id, product_id=product_id),
-            access,
-            CHANGE_CATALOG,
-            pk=variation_id,
-        )
+        variation = _variation_for_update(access, store_id, product_id, variation_id)
         woo_id = variation.woo_id
         variation.delete()
         push = None

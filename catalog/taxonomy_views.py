@@ -1,8 +1,9 @@
 """The category, tag, brand and attribute pages: lists, forms, deletes."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,8 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from catalog import selectors, services
-from catalog.edits import EditConflict
-from catalog.pages import PER_PAGE, apply_errors, htmx_target
+from catalog.pages import PER_PAGE, render_list, save_or_show_refusal
 from catalog.taxonomy_forms import TermForm
 from config.pagination import window_page
 from stores.access import CHANGE_CATALOG, VIEW_STORE
@@ -55,37 +55,30 @@ def taxonomy_list(request, store_id, kind):
     sort = request.GET.get("sort") or "name"
     page = window_page(selectors.terms_for(access, store.pk, kind, q=q, sort=sort), request.GET.get("page"), PER_PAGE)
     context = _taxonomy_context(store, access, kind, KIND_LABELS[kind][0], page=page, q=q, sort=sort, pending=pending)
-    template = "catalog/term_list.html"
-    if htmx_target(request, "term-results"):
-        template += "#results"
-    return render(request, template, context)
+    return render_list(request, "catalog/term_list.html", context, "term-results")
 
 
 def _term_save(request, store, kind, form, **ids):
     """Save the form's changes; False when they were refused (the form shows why)."""
     values = form.values()
     base = {name: form.loaded_values.get(form.FIELD_OF.get(name, name)) for name in values}
-    try:
-        op = services.taxonomy_save(
-            actor=request.user, kind=kind, store_id=store.pk, **ids, base=base if form.instance else None, **values
-        )
-    except EditConflict as conflict:
-        form.show_conflict(conflict, TermForm.values_of(form.kind, conflict.current))
-        return False
-    except ValidationError as error:
-        apply_errors(form, error)
-        return False
-    if op is None:
-        messages.info(request, _("Nothing changed."))
-    elif form.instance is not None:
-        messages.success(request, _("Saved. Sending the change to WooCommerce…"))
+    if form.instance is not None:
+        saved_message = _("Saved. Sending the change to WooCommerce…")
     else:
-        messages.success(
-            request,
-            _("“%(name)s” is being created in WooCommerce; it appears here when WooCommerce confirms it.")
-            % {"name": form.cleaned_data["name"]},
-        )
-    return True
+        saved_message = _(
+            "“%(name)s” is being created in WooCommerce; it appears here when WooCommerce confirms it."
+        ) % {"name": form.cleaned_data["name"]}
+    save = partial(
+        services.taxonomy_save,
+        actor=request.user,
+        kind=kind,
+        store_id=store.pk,
+        **ids,
+        base=base if form.instance else None,
+        **values,
+    )
+    values_of = partial(TermForm.values_of, form.kind)
+    return save_or_show_refusal(request, form, save, values_of=values_of, saved_message=saved_message)
 
 
 def taxonomy_form(request, store_id, kind, term_id=None):

@@ -10,7 +10,10 @@ from catalog.forms import (
     ChangesForm,
     keep_current_choice,
     money_field,
+    sku_field,
+    stock_quantity_field,
 )
+from catalog.services import VARIATION_EDITABLE_FIELDS
 
 
 class VariationForm(ChangesForm):
@@ -21,13 +24,7 @@ class VariationForm(ChangesForm):
 
     regular_price = money_field(_("Regular price"))
     sale_price = money_field(_("Sale price"))
-    stock_quantity = forms.IntegerField(
-        label=_("Stock"),
-        required=False,
-        min_value=0,
-        max_value=10_000_000,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
-    )
+    stock_quantity = stock_quantity_field(_("Stock"))
     confirm_clear_price = forms.BooleanField(label=_("Yes, remove the price"), required=False)
 
     @staticmethod
@@ -78,19 +75,8 @@ class VariationCreateForm(_SaleBelowRegular, forms.Form):
 
     regular_price = money_field(_("Regular price"))
     sale_price = money_field(_("Sale price"))
-    sku = forms.CharField(
-        label=_("SKU"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
-    )
-    stock_quantity = forms.IntegerField(
-        label=_("Stock quantity"),
-        required=False,
-        min_value=0,
-        max_value=10_000_000,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
-    )
+    sku = sku_field()
+    stock_quantity = stock_quantity_field(_("Stock quantity"))
 
     def __init__(self, data=None, *, attributes):
         super().__init__(data, prefix="newvar")
@@ -124,30 +110,9 @@ VARIATION_STATUS_CHOICES = [("publish", _("Enabled")), ("private", _("Disabled")
 class VariationEditForm(_SaleBelowRegular, ChangesForm):
     """Every field a shop edits on a variation; saves and pushes only the changed ones."""
 
-    TRACKED = (
-        "sku",
-        "status",
-        "regular_price",
-        "sale_price",
-        "date_on_sale_from",
-        "date_on_sale_to",
-        "stock_quantity",
-        "stock_status",
-        "backorders",
-        "weight",
-        "length",
-        "width",
-        "height",
-        "description",
-        "image_id",
-    )
+    TRACKED = VARIATION_EDITABLE_FIELDS
 
-    sku = forms.CharField(
-        label=_("SKU"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
-    )
+    sku = sku_field()
     status = forms.ChoiceField(label=_("Status"), choices=VARIATION_STATUS_CHOICES)
     regular_price = money_field(_("Regular price"))
     sale_price = money_field(_("Sale price"))
@@ -157,13 +122,8 @@ class VariationEditForm(_SaleBelowRegular, ChangesForm):
     date_on_sale_to = forms.DateField(
         label=_("Sale ends"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    stock_quantity = forms.IntegerField(
-        label=_("Stock quantity"),
-        required=False,
-        min_value=0,
-        max_value=10_000_000,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
-        help_text=_("Empty: WooCommerce does not count this variation's stock."),
+    stock_quantity = stock_quantity_field(
+        _("Stock quantity"), help_text=_("Empty: WooCommerce does not count this variation's stock.")
     )
     stock_status = forms.ChoiceField(label=_("Stock status"), choices=STOCK_STATUS_CHOICES)
     backorders = forms.ChoiceField(label=_("Backorders"), choices=BACKORDER_CHOICES)

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog import images, selectors, services
 from catalog.edits import EditConflict
-from catalog.pages import apply_errors, errors_to_messages, refusals_as_messages, status_labels
+from catalog.pages import (
+    apply_errors,
+    errors_to_messages,
+    refusals_as_messages,
+    save_or_show_refusal,
+    status_labels,
+)
 from catalog.variation_forms import ProductAttributeForm, VariationCreateForm, VariationEditForm, VariationForm
 from catalog.views import product_context
 from stores.access import CHANGE_CATALOG
@@ -21,6 +27,18 @@ from stores.pages import page_context, store_for
 
 def _back_to_product(store, product_id):
     return redirect("catalog:product_detail", store_id=store.pk, product_id=product_id)
+
+
+def _variation_update(request, store, variation, form, values):
+    """Save ``values`` of a variation form over what the form showed; ``(variation, push)``."""
+    return services.variation_update(
+        actor=request.user,
+        store_id=store.pk,
+        product_id=variation.product_id,
+        variation_id=variation.pk,
+        base=form.loaded_of(values),
+        **values,
+    )
 
 
 @login_required
@@ -34,14 +52,7 @@ def variation_update(request, store_id, product_id, variation_id):
     if form.is_valid():
         values = form.variation_values()
         try:
-            saved, push = services.variation_update(
-                actor=request.user,
-                store_id=store.pk,
-                product_id=variation.product_id,
-                variation_id=variation.pk,
-                base=form.loaded_of(values),
-                **values,
-            )
+            saved, push = _variation_update(request, store, variation, form, values)
         except EditConflict as conflict:
             variation = conflict.current
             form.show_conflict(conflict, VariationForm.values_of(variation))
@@ -138,18 +149,12 @@ def variation_edit(request, store_id, product_id, variation_id):
         upload = form.cleaned_data.get("image_file")
         if upload:
             values.pop("image_id", None)  # the uploaded file is the variation's image
-        try:
+
+        def save():
             with transaction.atomic():  # the fields and the uploaded image: one change, one push
-                _saved, push = services.variation_update(
-                    actor=request.user,
-                    store_id=store.pk,
-                    product_id=variation.product_id,
-                    variation_id=variation.pk,
-                    base=form.loaded_of(values),
-                    **values,
-                )
+                _variation, push = _variation_update(request, store, variation, form, values)
                 if upload:
-                    _saved, push = images.variation_image_upload(
+                    _variation, push = images.variation_image_upload(
                         actor=request.user,
                         store_id=store.pk,
                         product_id=variation.product_id,
@@ -157,15 +162,12 @@ def variation_edit(request, store_id, product_id, variation_id):
                         upload=upload,
                         base=form.loaded_of(["image_id"]),
                     )
-        except EditConflict as conflict:
-            form.show_conflict(conflict, VariationEditForm.values_of(conflict.current))
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            if push is None:
-                messages.info(request, _("Nothing changed."))
-            else:
-                messages.success(request, _("Variation saved. Sending it to WooCommerce…"))
+            return push
+
+        saved_message = _("Variation saved. Sending it to WooCommerce…")
+        if save_or_show_refusal(
+            request, form, save, values_of=VariationEditForm.values_of, saved_message=saved_message
+        ):
             return _back_to_product(store, variation.product_id)
     options = ", ".join(ref.get("option") or _("any") for ref in variation.attributes or [])
     title = _("Variation %(options)s") % {"options": options or f"#{variation.woo_id or ''}"}

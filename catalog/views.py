@@ -18,7 +18,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.presenters import history_entries
 from catalog import images, selectors, services
-from catalog.edits import EditConflict
 from catalog.forms import (
     BULK_ACTION_CHOICES,
     BulkActionForm,
@@ -29,8 +28,9 @@ from catalog.pages import (
     PER_PAGE,
     apply_errors,
     errors_to_messages,
-    htmx_target,
     query_without,
+    render_list,
+    save_or_show_refusal,
     status_labels,
 )
 from catalog.presenters import product_links_out, product_rows
@@ -72,10 +72,7 @@ def product_list(request, store_id):
         export_url=_export_url(request, store),
         **status_labels(),
     )
-    template = "catalog/product_list.html"
-    if htmx_target(request, "product-results"):
-        template += "#results"
-    return render(request, template, context)
+    return render_list(request, "catalog/product_list.html", context, "product-results")
 
 
 def _export_url(request, store):
@@ -233,19 +230,15 @@ def product_edit(request, store_id, product_id):
     form = ProductForm(request.POST or None, terms=terms, product=product)
     if request.method == "POST" and form.is_valid():
         values = form.product_values()
-        try:
-            product, push = services.product_update(
+
+        def save():
+            _product, push = services.product_update(
                 actor=request.user, store_id=store.pk, product_id=product.pk, base=form.loaded_of(values), **values
             )
-        except EditConflict as conflict:
-            form.show_conflict(conflict, ProductForm.values_of(conflict.current))
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            if push is None:
-                messages.info(request, _("Nothing changed."))
-            else:
-                messages.success(request, _("Saved. Sending the change to WooCommerce…"))
+            return push
+
+        saved_message = _("Saved. Sending the change to WooCommerce…")
+        if save_or_show_refusal(request, form, save, values_of=ProductForm.values_of, saved_message=saved_message):
             return redirect("catalog:product_detail", store_id=store.pk, product_id=product.pk)
     status = 400 if request.method == "POST" else 200
     context = _product_form_context(request, access, store, form, product)

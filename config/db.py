@@ -10,6 +10,7 @@ import os
 import time
 import uuid
 
+from django.conf import settings
 from django.contrib.postgres.functions import RandomUUID
 from django.db import models
 from django.db.models.functions import Now
@@ -48,6 +49,19 @@ def created_at(null=False):
 
 def updated_at(null=False):
     return models.DateTimeField(auto_now=True, db_default=Now(), null=null)
+
+
+def user_reference(related_name, column, on_delete=models.DB_SET_NULL):
+    """An optional reference to a user, in the inventory's column ``column`` (``assigned_to``,
+    ``read_by``...: named for the role, not ``<name>_id``)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=on_delete,
+        related_name=related_name,
+        db_column=column,
+    )
 
 
 def choices_check(field_name, choices, *, table, nullable=False):

@@ -20,6 +20,7 @@ from django.db import models
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 
+from config.celery import queue_on_commit
 from config.db import UUIDModel, created_at
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,14 @@ class ExportJob(UUIDModel):
     @property
     def path(self):
         return Path(settings.EXPORTS_DIR) / self.file_name
+
+
+def queue_export(model, task_name, *, user, store_id, query):
+    """A pending export of ``model`` for ``user`` of the list filtered by ``query`` (its query
+    string); its task ``task_name`` is queued when the transaction commits."""
+    export = model.objects.create(store_id=store_id, requested_by=user, query=query[:2000])
+    queue_on_commit(task_name, str(export.pk))
+    return export
 
 
 def write_export_file(model, export_id, build):

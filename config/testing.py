@@ -146,6 +146,19 @@ def _parent_for(field, overrides):
     return make(related)
 
 
+def finished_background_export(client, start_url, query, capture_on_commit_callbacks):
+    """Ask for an export too large to stream (the test lowered its stream limit), run its task as
+    the request commits, and check that the progress page offers the file. Returns the progress
+    page's URL and the export's id."""
+    with capture_on_commit_callbacks(execute=True):
+        started = client.get(start_url, query)
+    assert started.status_code == 302
+    progress_url = started["Location"]
+    progress = client.get(progress_url).content.decode()
+    assert 'id="export-download"' in progress and 'aria-valuenow="100"' in progress
+    return progress_url, progress_url.rstrip("/").rsplit("/", 1)[1]
+
+
 def wait_for(predicate, timeout=60.0, interval=0.2):
     """Poll ``predicate`` every ``interval`` seconds until it is true (True) or ``timeout``
     seconds pass (False)."""

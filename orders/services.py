@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from config.celery import queue_on_commit, task_by_name
-from config.exports import write_export_file
+from config.celery import task_by_name
+from config.exports import queue_export, write_export_file
 from config.pagination import total_of
 from orders.forms import OrderFilterForm
 from orders.models import Order, OrderExport, OrderNote, OrderRefund, OrderStatus, OrderStatusLog
@@ -407,9 +407,7 @@ def order_refresh(store_id, order_woo_id, client=None):
 def order_export_start(user, store_id, query):
     """Queue a background CSV export of the order list filtered by ``query`` (its query string)."""
     access_for(user).require(VIEW_ORDERS, store_id)
-    export = OrderExport.objects.create(store_id=store_id, requested_by=user, query=query[:2000])
-    queue_on_commit(EXPORT_TASK, str(export.pk))
-    return export
+    return queue_export(OrderExport, EXPORT_TASK, user=user, store_id=store_id, query=query)
 
 
 def order_export_write(export_id):

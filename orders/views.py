@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from audit.presenters import history_entries
-from catalog.pages import htmx_target
+from catalog.pages import render_list
 from config.exports import export_download, stream_csv
 from config.pagination import counted_page, total_of, window_page
 from orders import services
@@ -103,10 +103,7 @@ def order_list(request, store_id):
         can_see_customers=customers,
         txt_masked=_("Hidden: your role does not include customer data"),
     )
-    template = "orders/order_list.html"
-    if htmx_target(request, "order-results"):
-        template += "#results"
-    return render(request, template, context)
+    return render_list(request, "orders/order_list.html", context, "order-results")
 
 
 def _tab_query(request):
@@ -203,10 +200,15 @@ def _order_context(request, access, store, order, form=None, note_form=None):
     )
 
 
+def _order_for(request, store_id, order_id, perm):
+    """An order page's access, store and order: 404 outside the user's stores, 403 without ``perm``."""
+    access, store = store_for(request, store_id, perm)
+    return access, store, order_get(access, store.pk, order_id)
+
+
 @login_required
 def order_detail(request, store_id, order_id):
-    access, store = store_for(request, store_id, VIEW_ORDERS)
-    order = order_get(access, store.pk, order_id)
+    access, store, order = _order_for(request, store_id, order_id, VIEW_ORDERS)
     context = _order_context(request, access, store, order)
     if order_activity_stale(order):
         # Shown as they are now; a worker reads them from WooCommerce and the page polls for them.
@@ -223,8 +225,7 @@ ACTIVITY_POLLS = 15
 def order_activity(request, store_id, order_id):
     """The order's notes and refunds once the background read has brought them (htmx polls):
     the poll line again while they have not arrived, then both sections, swapped in place."""
-    access, store = store_for(request, store_id, VIEW_ORDERS)
-    order = order_get(access, store.pk, order_id)
+    access, store, order = _order_for(request, store_id, order_id, VIEW_ORDERS)
     try:
         since = float(request.GET.get("since", ""))
         tries = int(request.GET.get("try", ""))
@@ -242,8 +243,7 @@ def order_activity(request, store_id, order_id):
 @login_required
 @require_POST
 def order_status_change(request, store_id, order_id):
-    access, store = store_for(request, store_id, CHANGE_ORDER_STATUS)
-    order = order_get(access, store.pk, order_id)
+    access, store, order = _order_for(request, store_id, order_id, CHANGE_ORDER_STATUS)
     form = OrderStatusForm(request.POST, current=order.status)
     if form.is_valid():
         new_status = form.cleaned_data["status"]
@@ -268,8 +268,7 @@ def order_status_change(request, store_id, order_id):
 @login_required
 def order_push_status(request, store_id, order_id):
     """The status push panel of the order page, polled by htmx while the push is on its way."""
-    access, store = store_for(request, store_id, VIEW_ORDERS)
-    order = order_get(access, store.pk, order_id)
+    access, store, order = _order_for(request, store_id, order_id, VIEW_ORDERS)
     context = {
         "store": store,
         "order": order,
@@ -311,8 +310,7 @@ def top_products(request, store_id):
 @login_required
 @require_POST
 def order_note_add(request, store_id, order_id):
-    access, store = store_for(request, store_id, CHANGE_ORDER_STATUS)
-    order = order_get(access, store.pk, order_id)
+    access, store, order = _order_for(request, store_id, order_id, CHANGE_ORDER_STATUS)
     form = OrderNoteForm(request.POST)
     if form.is_valid():
         to_customer = form.cleaned_data["kind"] == "customer"
@@ -333,8 +331,7 @@ def order_note_add(request, store_id, order_id):
 @login_required
 def order_refund(request, store_id, order_id):
     """The refund form; a first POST states the amount and asks to confirm, the second refunds."""
-    access, store = store_for(request, store_id, CHANGE_ORDER_STATUS)
-    order = order_get(access, store.pk, order_id)
+    access, store, order = _order_for(request, store_id, order_id, CHANGE_ORDER_STATUS)
     refunds = order_refunds_for(access, store.pk, order)
     lines = services.refundable_lines(order, refunds)
     form = OrderRefundForm(request.POST or None, lines=lines)
@@ -440,10 +437,7 @@ def customer_list(request, store_id):
         sorts=CUSTOMER_SORT_LABELS,
         txt_guest=_("Guest"),
     )
-    template = "orders/customer_list.html"
-    if htmx_target(request, "customer-results"):
-        template += "#results"
-    return render(request, template, context)
+    return render_list(request, "orders/customer_list.html", context, "customer-results")
 
 
 @login_required

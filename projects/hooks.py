@@ -15,26 +15,25 @@ Callbacks run after the transaction that recorded the failure commits, with the 
 
 import logging
 
+from config.registry import Callbacks
+
 logger = logging.getLogger(__name__)
 
-_deployment_failed = []
+_deployment_failed = Callbacks()
 
 
 def on_deployment_failed(callback):
     """Register ``callback(deployment_id)``; usable as a decorator. Registering twice is a no-op."""
-    if callback not in _deployment_failed:
-        _deployment_failed.append(callback)
-    return callback
+    return _deployment_failed.register(callback)
 
 
 def remove_deployment_failed_listener(callback):
-    if callback in _deployment_failed:
-        _deployment_failed.remove(callback)
+    _deployment_failed.unregister(callback)
 
 
 def deployment_failed(deployment_id):
     """Call every listener with the failed deployment's id."""
-    for callback in list(_deployment_failed):
+    for callback in _deployment_failed:
         try:
             callback(deployment_id)
         except Exception:

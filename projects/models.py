@@ -3,7 +3,16 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.db import CurrentDate, Severity, TimestampedModel, UUIDModel, choices_check, created_at, today
+from config.db import (
+    CurrentDate,
+    Severity,
+    TimestampedModel,
+    UUIDModel,
+    choices_check,
+    created_at,
+    today,
+    user_reference,
+)
 
 
 class SprintStatus(models.TextChoices):
@@ -88,17 +97,6 @@ def _profile_fk(related_name, column):
     )
 
 
-def _user_fk(related_name, column, on_delete=models.DB_SET_NULL):
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=on_delete,
-        related_name=related_name,
-        db_column=column,
-    )
-
-
 class Sprint(TimestampedModel):
     name = models.TextField()
     description = models.TextField(null=True, blank=True)
@@ -128,7 +126,7 @@ class Task(TimestampedModel):
     priority = models.TextField(choices=Severity.choices, default=Severity.MEDIUM, db_default=Severity.MEDIUM)
     estimated_hours = models.DecimalField(null=True, blank=True)
     actual_hours = models.DecimalField(default=0, db_default=0, null=True, blank=True)
-    assigned_to = _user_fk("assigned_tasks", "assigned_to")
+    assigned_to = user_reference("assigned_tasks", "assigned_to")
     created_by = _profile_fk("tasks_created", "created_by")
     related_files = ArrayField(models.TextField(), null=True, blank=True)
     tags = ArrayField(models.TextField(), null=True, blank=True)
@@ -262,7 +260,7 @@ class BugReport(TimestampedModel):
     reporter = models.ForeignKey(
         "accounts.Profile", null=True, blank=True, on_delete=models.DB_SET_NULL, related_name="bug_reports"
     )
-    assigned_to = _user_fk("assigned_bugs", "assigned_to")
+    assigned_to = user_reference("assigned_bugs", "assigned_to")
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -53,6 +53,7 @@ FINISHED_DEPLOYMENT = (DeploymentStatus.SUCCESS, DeploymentStatus.FAILED, Deploy
 # One lock for "which sprint is active", so two starts at once cannot both win.
 _ACTIVE_SPRINT_LOCK = 0x5EED_0001
 
+SPRINT_FIELDS = ("name", "description", "start_date", "end_date")
 TASK_FIELDS = (
     "sprint",
     "title",
@@ -84,11 +85,14 @@ def _require(actor, perm):
 
 
 def _assign(instance, fields, allowed):
+    """``instance`` (a new, unsaved one or one being edited) with ``fields`` set; a field not
+    ``allowed`` is a programming error."""
     unknown = set(fields) - set(allowed)
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
     for name, value in fields.items():
         setattr(instance, name, value)
+    return instance
 
 
 # --- sprints ------------------------------------------------------------------------------------
@@ -98,9 +102,7 @@ def _assign(instance, fields, allowed):
 def sprint_save(*, actor, sprint=None, **fields):
     """Create (``sprint=None``) or edit a sprint's name, description and dates."""
     _require(actor, MANAGE_PROJECTS)
-    if sprint is None:
-        sprint = Sprint(created_by_id=actor.pk)
-    _assign(sprint, fields, ("name", "description", "start_date", "end_date"))
+    sprint = _assign(sprint or Sprint(created_by_id=actor.pk), fields, SPRINT_FIELDS)
     if sprint.end_date <= sprint.start_date:
         raise ValidationError(_("A sprint ends after it starts."))
     sprint.save()
@@ -170,9 +172,7 @@ def sprint_cancel(*, actor, sprint):
 def task_save(*, actor, task=None, **fields):
     """Create (``task=None``) or edit a task. ``completed_at`` follows ``status`` (database trigger)."""
     _require(actor, WORK_ON_PROJECTS)
-    if task is None:
-        task = Task(created_by_id=actor.pk)
-    _assign(task, fields, TASK_FIELDS)
+    task = _assign(task or Task(created_by_id=actor.pk), fields, TASK_FIELDS)
     task.save()
     task.refresh_from_db(fields=["completed_at", "actual_hours"])
     alerts.refresh(alerts.TASK_RULES)
@@ -276,9 +276,7 @@ def work_log_delete(*, actor, work_log):
 def bug_save(*, actor, bug=None, **fields):
     """Report (``bug=None``) or edit a bug. A critical or blocker bug raises its alert at once."""
     _require(actor, WORK_ON_PROJECTS)
-    if bug is None:
-        bug = BugReport(reporter_id=actor.pk)
-    _assign(bug, fields, BUG_FIELDS)
+    bug = _assign(bug or BugReport(reporter_id=actor.pk), fields, BUG_FIELDS)
     bug.save()
     alerts.refresh([AlertType.BUG_CRITICAL])
     return bug

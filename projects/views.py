@@ -91,6 +91,14 @@ def _form_page(request, section, title, form, cancel_url, template="projects/for
     return render(request, template, _context(request, section, title, form=form, cancel_url=cancel_url))
 
 
+def _create_or_edit_page(request, kind, form, obj, create_title, edit_title):
+    """The form page that creates a ``kind`` (``obj`` None) or edits ``obj``, in the ``kind``'s
+    section; cancelling goes back to the list or to the object."""
+    if obj is None:
+        return _form_page(request, f"{kind}s", create_title, form, reverse(f"projects:{kind}_list"))
+    return _form_page(request, f"{kind}s", edit_title, form, reverse(f"projects:{kind}_detail", args=[obj.pk]))
+
+
 def _task_url(task_id, anchor):
     return reverse("projects:task_detail", kwargs={"task_id": task_id}) + "#" + anchor
 
@@ -365,17 +373,9 @@ def sprint_list(request):
 
 @require_http_methods(["GET", "POST"])
 @project_view(MANAGE_PROJECTS)
-def sprint_create(request):
-    return _sprint_form(request, None)
-
-
-@require_http_methods(["GET", "POST"])
-@project_view(MANAGE_PROJECTS)
-def sprint_edit(request, sprint_id):
-    return _sprint_form(request, _get(Sprint, sprint_id))
-
-
-def _sprint_form(request, sprint):
+def sprint_form(request, sprint_id=None):
+    """A new sprint (``sprint_create``), or ``sprint_id``'s (``sprint_edit``)."""
+    sprint = _get(Sprint, sprint_id) if sprint_id else None
     form = SprintForm(request.POST or None, instance=sprint)
     if request.method == "POST" and form.is_valid():
         try:
@@ -385,9 +385,7 @@ def _sprint_form(request, sprint):
         else:
             messages.success(request, _("Sprint “%(name)s” saved.") % {"name": sprint.name})
             return redirect("projects:sprint_detail", sprint_id=sprint.pk)
-    title = _("New sprint") if sprint is None else _("Edit sprint")
-    cancel = reverse("projects:sprint_list") if sprint is None else reverse("projects:sprint_detail", args=[sprint.pk])
-    return _form_page(request, "sprints", title, form, cancel)
+    return _create_or_edit_page(request, "sprint", form, sprint, _("New sprint"), _("Edit sprint"))
 
 
 @require_GET
@@ -495,25 +493,15 @@ def bug_list(request):
 
 @require_http_methods(["GET", "POST"])
 @project_view(WORK_ON_PROJECTS)
-def bug_create(request):
-    return _bug_form(request, None)
-
-
-@require_http_methods(["GET", "POST"])
-@project_view(WORK_ON_PROJECTS)
-def bug_edit(request, bug_id):
-    return _bug_form(request, _get(selectors.bug_get, bug_id))
-
-
-def _bug_form(request, bug):
+def bug_form(request, bug_id=None):
+    """A new bug report (``bug_create``), or ``bug_id``'s (``bug_edit``)."""
+    bug = _get(selectors.bug_get, bug_id) if bug_id else None
     form = BugForm(request.POST or None, instance=bug, people=selectors.team_members())
     if request.method == "POST" and form.is_valid():
         bug = services.bug_save(actor=request.user, bug=bug, **form.changes())
         messages.success(request, _("Bug “%(title)s” saved.") % {"title": bug.title})
         return redirect("projects:bug_detail", bug_id=bug.pk)
-    title = _("Report a bug") if bug is None else _("Edit bug")
-    cancel = reverse("projects:bug_list") if bug is None else reverse("projects:bug_detail", args=[bug.pk])
-    return _form_page(request, "bugs", title, form, cancel)
+    return _create_or_edit_page(request, "bug", form, bug, _("Report a bug"), _("Edit bug"))
 
 
 @require_GET

@@ -28,3 +28,14 @@ def live(agent_type, of_store=None):
 
     rows = AgentInsight.objects.filter(agent_type=agent_type, resolved_at__isnull=True, store=of_store)
     return {row.cause: row for row in rows}
+
+
+def out_of_stock_share(store, out, of):
+    """Published products of ``store``: ``out`` of them out of stock ("Gone 0"...), the rest of
+    ``of`` in stock ("Here 0"...)."""
+    from config.testing import make_product
+
+    for i in range(out):
+        make_product(store, name=f"Gone {i}", stock_status="outofstock", stock_quantity=0)
+    for i in range(of - out):
+        make_product(store, name=f"Here {i}")

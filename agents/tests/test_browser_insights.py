@@ -5,40 +5,25 @@ the alerts centre follow. Screenshots: test-artifacts/agents-*.png."""
 
 import pytest
 
-from accounts.services import user_create
 from agents.models import AgentAlert, AgentInsight, InsightStatus
 from catalog.tests.test_browser_dashboard import (
     ARTIFACTS,
     KEYS,
-    PASSWORD,
     new_page,
     sandbox,  # noqa: F401 - the fixture
     sign_in,
 )
-from stores.models import StoreRole, StoreUser
-from stores.services import store_create
+from stores.models import StoreRole
 from webhooks.models import Webhook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def shop(sandbox, settings, tmp_path, eager_tasks):  # noqa: F811 - sandbox is the imported fixture
-    from sync.models import SyncRunKind
-    from sync.runs import run_pull
-    from sync.services import sync_run_queue
-
-    settings.ALLOWED_HOSTS = ["*"]
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.SYNC_FETCH_IMAGES = False
-    settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
+def shop(sandbox, make_live_shop, owner, make_user, settings, eager_tasks):  # noqa: F811 - sandbox is the imported fixture
     settings.AGENTS_LLM_URL = ""
-    owner = user_create(email="owner@example.com", password=PASSWORD)
-    manager = user_create(email="manager@example.com", password=PASSWORD)
-    store = store_create(actor=owner, name="Olive & Thyme", url=sandbox.url, api_key=KEYS[0], api_secret=KEYS[1])
-    StoreUser.objects.create(store=store, user=manager, role=StoreRole.MANAGER)
-    run = sync_run_queue(store.pk, kind=SyncRunKind.FULL, enqueue=False)
-    assert run_pull(run.pk).status in ("success", "partial")
+    manager = make_user(email="manager@example.com")
+    store = make_live_shop(sandbox, KEYS, members=[(manager, StoreRole.MANAGER)])
     # eager_tasks: "Run the agents now" runs them in the request's thread.
     return {"owner": owner, "store": store}
 

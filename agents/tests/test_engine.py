@@ -9,7 +9,7 @@ from agents import registry
 from agents.base import STORE_SCOPE, Agent, Finding, text
 from agents.models import AgentAlert, AgentExecutionLog, AgentInsight, ExecutionStatus, InsightStatus
 from agents.services import agent_run, insight_set_status
-from agents.tests.conftest import live
+from agents.tests.conftest import live, out_of_stock_share
 from catalog.models import Product
 from config.testing import make_product
 
@@ -152,10 +152,7 @@ def test_a_dismissed_insight_stays_quiet_until_its_cause_clears(store, owner, ru
 
 
 def test_escalation_raises_an_alert_once(store, run):
-    for i in range(2):
-        make_product(store, name=f"Gone {i}", stock_status="outofstock", stock_quantity=0)
-    for i in range(10):
-        make_product(store, name=f"Here {i}")
+    out_of_stock_share(store, out=2, of=12)
     run("inventory")
     insight = live("inventory", store)["out_of_stock"]
     assert insight.severity == "medium" and not insight.alerts.exists()

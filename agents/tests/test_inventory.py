@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from agents.models import AgentInsight, AgentStoreSettings, ExecutionStatus, InsightStatus
-from agents.tests.conftest import live
+from agents.tests.conftest import live, out_of_stock_share
 from catalog.models import Product, ProductImage
 from config.testing import make_product
 
@@ -144,10 +144,7 @@ def test_a_run_over_one_store_leaves_the_others_alone(store, other_store, run):
 
 
 def test_many_out_of_stock_products_are_high(store, run):
-    for i in range(4):
-        make_product(store, name=f"Gone {i}", stock_status="outofstock", stock_quantity=0)
-    for i in range(6):
-        make_product(store, name=f"Here {i}")
+    out_of_stock_share(store, out=4, of=10)
     run("inventory")
     insight = live("inventory", store)["out_of_stock"]
     assert insight.severity == "high"  # 40% of the published catalog

@@ -15,16 +15,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from accounts.services import user_create
 from catalog.models import Product
-from config.testing import ARTIFACTS
+from config.testing import ARTIFACTS, PASSWORD
 from orders.models import Order
-from stores.models import StoreRole, StoreUser
-from stores.services import store_create
+from stores.models import StoreRole
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-Long-enough-passw0rd"
 KEYS = ("ck_dashboard_browser_00000000000000000000000", "cs_dashboard_browser_00000000000000000000000")
 
 
@@ -35,22 +32,10 @@ def sandbox(start_sandbox):
 
 
 @pytest.fixture
-def shop(sandbox, settings, tmp_path, eager_tasks):
+def shop(sandbox, make_live_shop, owner, make_user, eager_tasks):
     """An owner and a viewer, and a store connected to the sandbox, pulled once."""
-    from sync.models import SyncRunKind
-    from sync.runs import run_pull
-    from sync.services import sync_run_queue
-
-    settings.ALLOWED_HOSTS = ["*"]
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.SYNC_FETCH_IMAGES = False
-    settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
-    owner = user_create(email="owner@example.com", password=PASSWORD)
-    viewer = user_create(email="viewer@example.com", password=PASSWORD)
-    store = store_create(actor=owner, name="Olive & Thyme", url=sandbox.url, api_key=KEYS[0], api_secret=KEYS[1])
-    StoreUser.objects.create(store=store, user=viewer, role=StoreRole.VIEWER)
-    run = sync_run_queue(store.pk, kind=SyncRunKind.FULL, enqueue=False)
-    assert run_pull(run.pk).status in ("success", "partial")
+    viewer = make_user(email="viewer@example.com")
+    store = make_live_shop(sandbox, KEYS, members=[(viewer, StoreRole.VIEWER)])
     return {"owner": owner, "viewer": viewer, "store": store}
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from catalog import imports
 from catalog.models import Product, ProductImport, ProductVariation
+from config.testing import finished_background_export
 from stores.models import StoreRole, StoreUser
 from sync.models import PushOperation
 from sync.tests.conftest import *  # noqa: F403 - the sandbox fixtures (sandbox, shop, pull, fast_sync)
@@ -121,13 +122,10 @@ def test_a_large_export_runs_in_the_background_for_its_requester_only(
     settings.PRODUCT_EXPORT_STREAM_LIMIT = 10
     settings.EXPORTS_DIR = str(tmp_path / "exports")
     client.force_login(viewer)
-    with django_capture_on_commit_callbacks(execute=True):
-        started = client.get(url("product_export", synced), {"stock_status": "instock"})
-    assert started.status_code == 302
-    progress = client.get(started["Location"]).content.decode()
-    assert 'id="export-download"' in progress and 'aria-valuenow="100"' in progress
-    export_id = started["Location"].rstrip("/").rsplit("/", 1)[1]
-    poll = client.get(started["Location"], headers={"HX-Request": "true"}).content.decode()
+    progress_url, export_id = finished_background_export(
+        client, url("product_export", synced), {"stock_status": "instock"}, django_capture_on_commit_callbacks
+    )
+    poll = client.get(progress_url, headers={"HX-Request": "true"}).content.decode()
     assert poll.lstrip().startswith("<section") and "export-download" in poll
     download = client.get(url("product_export_download", synced, product_export_id=export_id))
     rows = csv_rows(download)
@@ -138,7 +136,7 @@ def test_a_large_export_runs_in_the_background_for_its_requester_only(
     assert len(rows) - len(products) == variations.count()
     # Someone else's export does not exist for them, not even for a manager of the store.
     client.force_login(manager)
-    assert client.get(started["Location"]).status_code == 404
+    assert client.get(progress_url).status_code == 404
     assert client.get(url("product_export_download", synced, product_export_id=export_id)).status_code == 404
 
 

@@ -18,6 +18,7 @@ from accounts.models import AppRole
 from accounts.services import user_role_grant
 from catalog.models import Product
 from catalog.tests.test_browser_dashboard import ARTIFACTS, sign_in
+from config.tests.browser_pages import store_page_urls
 from orders.models import Order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -95,16 +96,7 @@ def _pages(base, store, delivery=None):
     order = Order.objects.filter(store=store).order_by("-woo_created_at")[2]
     root = f"{base}/stores/{store.pk}"
     pages = {
-        "home": f"{base}/",
-        "overview": f"{root}/",
-        "products": f"{root}/products/",
-        "product": f"{root}/products/{product.pk}/",
-        "product-edit": f"{root}/products/{product.pk}/edit/",
-        "orders": f"{root}/orders/",
-        "order": f"{root}/orders/{order.pk}/",
-        "sync": f"{root}/sync/",
-        "webhooks": f"{root}/webhooks/",
-        "team": f"{root}/team/",
+        **store_page_urls(base, store, product, order),
         "settings": f"{root}/settings/",
         "activity-log": f"{base}/audit/activity/",
         "critical-changes": f"{base}/audit/critical-changes/",

@@ -6,15 +6,15 @@ the dashboard tests' Chromium (see conftest.py)."""
 import pytest
 
 from accounts.models import AppRole
-from accounts.services import user_create, user_role_grant
+from accounts.services import user_role_grant
 from catalog.models import Product
 from catalog.tests.test_browser_dashboard import ARTIFACTS
+from config.testing import PASSWORD
+from config.tests.browser_pages import store_page_urls
 from orders.models import Order
-from stores.services import store_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-Long-enough-passw0rd"
 KEYS = ("ck_csp_browser_000000000000000000000000000", "cs_csp_browser_000000000000000000000000000")
 
 # Records what the page's CSP blocked (the event fires in the page; Chromium also logs it).
@@ -28,24 +28,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def shop(settings, tmp_path):
+def shop(start_sandbox, make_live_shop, owner):
     """An app admin owning a store pulled from the sandbox (products, orders, a sync run)."""
-    from sync.models import SyncRunKind
-    from sync.runs import run_pull
-    from sync.services import sync_run_queue
-    from woo_sandbox import SandboxServer
-
-    settings.ALLOWED_HOSTS = ["*"]
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.SYNC_FETCH_IMAGES = False
-    server = SandboxServer(products=12, orders=15, seed=5, keys=[KEYS]).start()
-    owner = user_create(email="admin-owner@example.com", password=PASSWORD)
     user_role_grant(user=owner, role=AppRole.ADMIN)
-    store = store_create(actor=owner, name="Olive & Thyme", url=server.url, api_key=KEYS[0], api_secret=KEYS[1])
-    run = sync_run_queue(store.pk, kind=SyncRunKind.FULL, enqueue=False)
-    assert run_pull(run.pk).status in ("success", "partial")
-    yield store
-    server.stop()
+    return make_live_shop(start_sandbox(products=12, orders=15, seed=5, keys=[KEYS]), KEYS)
 
 
 def test_main_pages_work_under_the_csp_without_violations(browser, live_server, shop):
@@ -60,7 +46,7 @@ def test_main_pages_work_under_the_csp_without_violations(browser, live_server, 
 
     page.goto(f"{base}/accounts/login/")
     violations = [f"login: {v}" for v in page.evaluate("window.__cspViolations")]
-    page.fill("input[name=username]", "admin-owner@example.com")
+    page.fill("input[name=username]", "owner@example.com")
     page.fill("input[name=password]", PASSWORD)
     page.click("main form button[type=submit]")
     page.wait_for_url(f"{base}/")
@@ -70,17 +56,8 @@ def test_main_pages_work_under_the_csp_without_violations(browser, live_server, 
     order = list(Order.objects.filter(store=store).order_by("-woo_created_at"))[3]
     s = f"{base}/stores/{store.pk}"
     pages = {
-        "home": f"{base}/",
-        "store": f"{s}/",
-        "products": f"{s}/products/",
-        "product": f"{s}/products/{product.pk}/",
-        "product-edit": f"{s}/products/{product.pk}/edit/",
-        "orders": f"{s}/orders/",
-        "order": f"{s}/orders/{order.pk}/",
-        "sync": f"{s}/sync/",
+        **store_page_urls(base, store, product, order),
         "sync-runs": f"{s}/sync/runs/",
-        "webhooks": f"{s}/webhooks/",
-        "team": f"{s}/team/",
         "credentials": f"{s}/credentials/",
         "audit": f"{base}/audit/critical-changes/",
         "anomalies": f"{base}/audit/anomalies/",

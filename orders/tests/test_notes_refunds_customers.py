@@ -9,9 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from config.testing import finished_background_export
 from orders import services
 from orders.models import Customer, Order, OrderRefund
-from stores.models import StoreRole, StoreUser
 from sync.tests.conftest import *  # noqa: F403 - the sandbox fixtures (sandbox, shop, pull, make_user...)
 from sync.woo import client_for, order_fetch, order_refund_create
 
@@ -24,20 +24,10 @@ def pulled(shop, pull):
     return shop
 
 
-def member(make_user, store, role, email):
-    user = make_user(email=email)
-    StoreUser.objects.create(store=store, user=user, role=role)
-    return user
-
-
 @pytest.fixture
-def manager(make_user, pulled):
-    return member(make_user, pulled, StoreRole.MANAGER, "manager@example.com")
-
-
-@pytest.fixture
-def viewer(make_user, pulled):
-    return member(make_user, pulled, StoreRole.VIEWER, "viewer@example.com")
+def store(pulled):
+    """The store the shared ``manager`` and ``viewer`` fixtures are members of: the pulled shop."""
+    return pulled
 
 
 def url(name, store, **kwargs):
@@ -302,12 +292,9 @@ def test_a_large_export_runs_in_the_background_masked_for_a_viewer(
     settings.ORDER_EXPORT_STREAM_LIMIT = 10
     settings.EXPORTS_DIR = str(tmp_path / "exports")
     client.force_login(viewer)
-    with django_capture_on_commit_callbacks(execute=True):
-        started = client.get(url("order_export", pulled), {"status": "completed"})
-    assert started.status_code == 302
-    progress = client.get(started["Location"]).content.decode()
-    assert 'id="export-download"' in progress and 'aria-valuenow="100"' in progress
-    export_id = started["Location"].rstrip("/").rsplit("/", 1)[1]
+    _progress_url, export_id = finished_background_export(
+        client, url("order_export", pulled), {"status": "completed"}, django_capture_on_commit_callbacks
+    )
     download = client.get(url("order_export_download", pulled, export_id=export_id))
     text = b"".join(download.streaming_content).decode()
     lines = text.strip().splitlines()

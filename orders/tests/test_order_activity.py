@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Order, OrderNote, OrderRefund
-from orders.tests.test_notes_refunds_customers import member
 from orders.tests.test_notes_refunds_customers import pulled as pulled  # a store on the sandbox, orders pulled
 from stores.models import StoreRole
 from sync.tests.conftest import *  # noqa: F403 - the sandbox fixtures (sandbox, shop, pull, make_user...)
@@ -42,9 +41,9 @@ def refund_in_the_shop(store, order, amount):
 
 
 def test_a_stale_order_page_reads_notes_and_refunds_in_the_background_and_polls_for_them(
-    client, pulled, make_user, django_capture_on_commit_callbacks, eager_tasks
+    client, pulled, make_member, django_capture_on_commit_callbacks, eager_tasks
 ):
-    owner = member(make_user, pulled, StoreRole.OWNER, "owner-activity@example.com")
+    owner = make_member(pulled, StoreRole.OWNER, "owner-activity@example.com")
     order = Order.objects.filter(store=pulled, status="completed", total__gt=30).order_by("woo_id")[2]
     assert order.activity_synced_at is None  # a full pull does not read notes
     order_note_create(client_for(pulled), order.woo_id, "Left at the neighbour's", to_customer=False)
@@ -77,8 +76,8 @@ def test_a_stale_order_page_reads_notes_and_refunds_in_the_background_and_polls_
     assert "Left at the neighbour&#x27;s" in page
 
 
-def test_the_poll_keeps_polling_then_gives_up_when_no_worker_answers(client, pulled, make_user):
-    owner = member(make_user, pulled, StoreRole.OWNER, "owner-poll@example.com")
+def test_the_poll_keeps_polling_then_gives_up_when_no_worker_answers(client, pulled, make_member):
+    owner = make_member(pulled, StoreRole.OWNER, "owner-poll@example.com")
     order = Order.objects.filter(store=pulled).order_by("woo_id")[5]
     client.force_login(owner)
     page = client.get(order_url(pulled, order)).content.decode()  # queued on commit: never sent here
@@ -92,9 +91,9 @@ def test_the_poll_keeps_polling_then_gives_up_when_no_worker_answers(client, pul
 
 
 def test_a_viewer_polls_refunds_masked_and_never_sees_notes(
-    client, pulled, make_user, django_capture_on_commit_callbacks, eager_tasks
+    client, pulled, make_member, django_capture_on_commit_callbacks, eager_tasks
 ):
-    viewer = member(make_user, pulled, StoreRole.VIEWER, "viewer-activity@example.com")
+    viewer = make_member(pulled, StoreRole.VIEWER, "viewer-activity@example.com")
     order = Order.objects.filter(store=pulled, status="processing", total__gt=30).order_by("woo_id")[1]
     order_note_create(client_for(pulled), order.woo_id, "Customer called about the parcel", to_customer=False)
     refund_in_the_shop(pulled, order, "3.00")
@@ -108,8 +107,8 @@ def test_a_viewer_polls_refunds_masked_and_never_sees_notes(
     assert "3.00" in answer[answer.index('id="refunds"') :]
 
 
-def test_an_order_changed_in_the_shop_is_stale_again(client, pulled, make_user):
-    owner = member(make_user, pulled, StoreRole.OWNER, "owner-stale@example.com")
+def test_an_order_changed_in_the_shop_is_stale_again(client, pulled, make_member):
+    owner = make_member(pulled, StoreRole.OWNER, "owner-stale@example.com")
     order = Order.objects.filter(store=pulled).order_by("woo_id")[9]
     now = timezone.now()
     Order.objects.filter(pk=order.pk).update(activity_synced_at=now, woo_modified_at=now - timezone.timedelta(hours=1))

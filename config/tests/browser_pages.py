@@ -1,0 +1,19 @@
+"""The dashboard pages a browser test walks through, by name."""
+
+
+def store_page_urls(base, store, product, order):
+    """A store's main pages (the home page first), with ``product`` and ``order`` as the detail
+    pages; a test adds the pages of its own concern."""
+    root = f"{base}/stores/{store.pk}"
+    return {
+        "home": f"{base}/",
+        "overview": f"{root}/",
+        "products": f"{root}/products/",
+        "product": f"{root}/products/{product.pk}/",
+        "product-edit": f"{root}/products/{product.pk}/edit/",
+        "orders": f"{root}/orders/",
+        "order": f"{root}/orders/{order.pk}/",
+        "sync": f"{root}/sync/",
+        "webhooks": f"{root}/webhooks/",
+        "team": f"{root}/team/",
+    }

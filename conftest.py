@@ -9,6 +9,7 @@ import itertools
 from pathlib import Path
 
 import pytest
+from pytest_django.plugin import blocking_manager_key
 
 from accounts.models import AppRole
 from accounts.services import user_create, user_role_grant
@@ -17,6 +18,57 @@ from stores.models import StoreRole, StoreUser
 from stores.services import store_create
 
 _emails = itertools.count(1)
+_CLONES = "storedesk_test_db_clones"  # the worker ids whose test database the controller copied
+_clones_key = pytest.StashKey[list]()
+
+
+# Test databases under pytest-xdist: migrating costs the same in every worker, so the controller
+# brings one test database up to date (created on a fresh machine or with --create-db, migrated
+# otherwise) and copies it for each worker with CREATE DATABASE ... TEMPLATE (Django's
+# clone_test_db); a worker then uses its copy as an existing database. With -n 0 nothing here runs.
+@pytest.hookimpl(tryfirst=True)  # before xdist's own sessionstart starts the workers
+def pytest_sessionstart(session):
+    config = session.config
+    workers = len(config.getoption("tx", None) or ())
+    if hasattr(config, "workerinput") or not workers or config.option.collectonly:
+        return
+    if config.getoption("nomigrations", False):
+        return  # each worker builds its tables from the models, as pytest-django does
+    from django.db import connections
+
+    keep = config.getoption("reuse_db") and not config.getoption("create_db")
+    clones = [f"gw{index}" for index in range(workers)]  # xdist's worker ids
+    with config.stash[blocking_manager_key].unblock():
+        for alias in connections:
+            creation = connections[alias].creation
+            name = connections[alias].settings_dict["NAME"]
+            creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep)
+            for worker_id in clones:
+                creation.clone_test_db(suffix=worker_id, verbosity=0)
+            creation.destroy_test_db(old_database_name=name, verbosity=0, keepdb=True)  # only disconnects
+    config.stash[_clones_key] = clones
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    node.workerinput[_CLONES] = node.config.stash.get(_clones_key, [])
+
+
+def _has_clone(config):
+    workerinput = getattr(config, "workerinput", {})
+    return workerinput.get("workerid") in workerinput.get(_CLONES, ())
+
+
+@pytest.fixture(scope="session")
+def django_db_createdb(request):
+    """pytest-django's --create-db, except in a worker whose database was just copied for it."""
+    return request.config.getoption("create_db") and not _has_clone(request.config)
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request):
+    """pytest-django's --reuse-db; a copied worker database is used as it is and kept."""
+    return request.config.getoption("reuse_db") or _has_clone(request.config)
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,10 @@ it to the user in ``sql_access_logins``. Row-level security (audit migration 001
 through ``session_user``, which a login cannot change, so the login sees exactly the user's
 stores, orders only where they may see customer data, and the masked ``orders_summary`` view;
 it cannot write anything. ``revoke_sql_access(user)`` ends its sessions and drops it.
+
+The password never reaches the server: ``CREATE``/``ALTER ROLE`` carry its SCRAM-SHA-256 verifier,
+computed here by libpq (``PQencryptPasswordConn``), so server logs, ``pg_stat_statements`` and
+``pg_stat_activity`` see only the verifier, from which the password cannot be recovered.
 """
 
 import secrets
@@ -50,20 +54,27 @@ def connection_url(login, password):
     return f"postgres://{quote(login, safe='')}:{quote(password, safe='')}@{host}:{port}/{quote(db['NAME'], safe='')}"
 
 
+def scram_verifier(login, password):
+    """The SCRAM-SHA-256 verifier of ``password`` (RFC 5802/7677, random salt), computed client-side."""
+    connection.ensure_connection()
+    return connection.connection.pgconn.encrypt_password(password.encode(), login.encode(), b"scram-sha-256").decode()
+
+
 def grant_sql_access(user):
     """Create or rotate the user's login; returns it with its password (shown once)."""
     login = login_name(user)
     password = secrets.token_urlsafe(24)
+    verifier = sql.Literal(scram_verifier(login, password))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [login])
         rotated = cursor.fetchone() is not None
         if rotated:
-            statement = _quoted("ALTER ROLE {} WITH LOGIN PASSWORD {}", sql.Identifier(login), sql.Literal(password))
+            statement = _quoted("ALTER ROLE {} WITH LOGIN PASSWORD {}", sql.Identifier(login), verifier)
         else:
             statement = _quoted(
                 "CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}",
                 sql.Identifier(login),
-                sql.Literal(password),
+                verifier,
                 sql.Identifier(READER_ROLE),
             )
         try:

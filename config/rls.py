@@ -29,7 +29,10 @@ import contextvars
 WEB_ROLE = "storedesk_web"
 SERVICE_ROLE = "storedesk_service"
 READER_ROLE = "storedesk_reader"
-ROLES = (WEB_ROLE, SERVICE_ROLE, READER_ROLE)
+# The owner of the masked view orders_summary: a role with no rights of its own, whose policy on
+# orders (summary_read) is each caller's stores (audit migration 0013).
+SUMMARY_ROLE = "storedesk_summary"
+ROLES = (WEB_ROLE, SERVICE_ROLE, READER_ROLE, SUMMARY_ROLE)
 
 # ---------------------------------------------------------------------------------------------
 # Which role the running code's statements take
@@ -78,6 +81,49 @@ def as_service_for_task():
 
 # ---------------------------------------------------------------------------------------------
 # SQL for migrations
+
+
+def ensure_roles_sql(roles):
+    """Create the NOLOGIN ``roles`` that are missing and make the migrating login a member of each
+    (with ADMIN OPTION). A login that may not create roles gets an error whose hint names the
+    statements an administrator runs once (README, "Row-level security")."""
+    names = ", ".join(roles[:-1]) + f" and {roles[-1]}" if len(roles) > 1 else roles[0]
+    admin_sql = " ".join(f"CREATE ROLE {role} NOLOGIN;" for role in roles)
+    admin_sql += f"\nGRANT {', '.join(roles)} TO <the DATABASE_URL user> WITH ADMIN OPTION;"
+    array = ", ".join(f"'{role}'" for role in roles)
+    hint = f"""'An administrator runs once: '
+                        || replace($admin${admin_sql}$admin$, '<the DATABASE_URL user>', quote_ident(current_user))
+                        || ' Then run migrate again (see README, "Row-level security").'"""
+    return f"""
+DO $roles$
+DECLARE
+    r text;
+    may_create boolean := (SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user);
+BEGIN
+    FOREACH r IN ARRAY ARRAY[{array}] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+            IF NOT may_create THEN
+                RAISE EXCEPTION USING
+                    MESSAGE = 'Row-level security needs the database roles {names}, and this login ('
+                              || current_user || ') may not create roles.',
+                    HINT = {hint};
+            END IF;
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL;  -- created meanwhile by a parallel migrate (roles are cluster-wide)
+            END;
+        END IF;
+        -- A superuser may SET ROLE to anything; any other login must be a member.
+        IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+           AND NOT pg_has_role(current_user, r, 'MEMBER') THEN
+            EXECUTE format('GRANT %I TO %I WITH ADMIN OPTION', r, current_user);
+        END IF;
+    END LOOP;
+END
+$roles$;
+"""  # noqa: S608 - role names from this module's constants
+
 
 ADMIN = "(SELECT rls_is_admin())"
 TEAM = "(SELECT rls_is_team())"

@@ -239,6 +239,21 @@ def background_process(command, log_path, *, env, stop_timeout=30):
                     process.wait(timeout=10)
 
 
+@contextmanager
+def web_request_of(user):
+    """What AuditActorMiddleware sets for a request of ``user``: every statement as the web role
+    for the user (row-level security, config/rls.py), writes attributed to them."""
+    from audit.actor import audit_actor
+    from config import rls
+
+    token = rls.enter_web_request()
+    try:
+        with audit_actor(user):
+            yield
+    finally:
+        rls.leave(token)
+
+
 def make_product(store, **fields):
     from catalog.models import Product
 

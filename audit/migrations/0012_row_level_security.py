@@ -16,40 +16,13 @@ from config.rls import (
     WEB_ROLE,
     drop_policies_sql,
     enable_sql,
+    ensure_roles_sql,
     store_scoped_policies,
     stores_where,
     table_policies,
 )
 
-ADMIN_SQL = f"""CREATE ROLE {WEB_ROLE} NOLOGIN; CREATE ROLE {SERVICE_ROLE} NOLOGIN; CREATE ROLE {READER_ROLE} NOLOGIN;
-GRANT {WEB_ROLE}, {SERVICE_ROLE}, {READER_ROLE} TO <the DATABASE_URL user> WITH ADMIN OPTION;"""
-
-ROLES = f"""
-DO $roles$
-DECLARE
-    r text;
-    may_create boolean := (SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user);
-BEGIN
-    FOREACH r IN ARRAY ARRAY['{WEB_ROLE}', '{SERVICE_ROLE}', '{READER_ROLE}'] LOOP
-        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
-            IF NOT may_create THEN
-                RAISE EXCEPTION 'Row-level security needs the database roles {WEB_ROLE}, {SERVICE_ROLE} and {READER_ROLE}, and this login (%) may not create roles.', current_user
-                    USING HINT = 'An administrator runs once: ' || replace($admin${ADMIN_SQL}$admin$, '<the DATABASE_URL user>', quote_ident(current_user)) || ' Then run migrate again (see README, "Row-level security").';
-            END IF;
-            BEGIN
-                EXECUTE format('CREATE ROLE %I NOLOGIN', r);
-            EXCEPTION WHEN duplicate_object OR unique_violation THEN
-                NULL;  -- created meanwhile by a parallel migrate (roles are cluster-wide)
-            END;
-        END IF;
-        -- A superuser may SET ROLE to anything; any other login must be a member.
-        IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-           AND NOT pg_has_role(current_user, r, 'MEMBER') THEN
-            EXECUTE format('GRANT %I TO %I WITH ADMIN OPTION', r, current_user);
-        END IF;
-    END LOOP;
-END
-$roles$;
+ROLES = ensure_roles_sql((WEB_ROLE, SERVICE_ROLE, READER_ROLE)) + f"""
 GRANT USAGE ON SCHEMA public TO {WEB_ROLE}, {SERVICE_ROLE}, {READER_ROLE};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {WEB_ROLE}, {SERVICE_ROLE};
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {WEB_ROLE}, {SERVICE_ROLE};

@@ -12,11 +12,14 @@ from audit.actor import audit_actor
 from audit.tests.utils import audit_rows
 from catalog.models import Product
 from config.testing import make
+from stores.models import StoreRole, StoreUser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_orm_save_in_a_view_records_the_request_user_ip_and_agent(client, audit_urls, user, store):
+    # The write runs as the web role for the request's user, who must be the store's member.
+    StoreUser.objects.create(store=store, user=user, role=StoreRole.OWNER)
     product = make(Product, store=store, name="Mug")
     client.force_login(user)
     response = client.post(
@@ -39,9 +42,20 @@ def test_orm_save_in_a_view_records_the_request_user_ip_and_agent(client, audit_
     assert audit_rows("products", product.pk, action="UPDATE")[-1].user_email is None
 
 
-def test_anonymous_request_records_ip_without_user(client, audit_urls, store):
+def test_the_web_role_write_is_the_users_own(client, audit_urls, make_user, store):
+    # Row-level security applies to the view above: a user without the store can't touch it.
     product = make(Product, store=store, name="Mug")
-    client.post(f"/_test/products/{product.pk}/rename/", {"name": "Cup"}, REMOTE_ADDR="not-an-ip")
+    client.force_login(make_user(email="outsider@example.com"))
+    assert client.post(f"/_test/products/{product.pk}/rename/", {"name": "Cup"}).status_code == 404
+    assert audit_rows("products", product.pk, action="UPDATE") == []
+
+
+def test_anonymous_request_records_ip_without_user(client, audit_urls, store):
+    # Nobody signed in: only a service write (a webhook, a token link) can happen; no user, and an
+    # address that is not one is left out.
+    product = make(Product, store=store, name="Mug")
+    response = client.post(f"/_test/products/{product.pk}/rename-as-service/", {"name": "Cup"}, REMOTE_ADDR="not-an-ip")
+    assert response.status_code == 200
     (row,) = audit_rows("products", product.pk, action="UPDATE")
     assert (row.user_id, row.user_email, row.ip_address) == (None, None, None)
 

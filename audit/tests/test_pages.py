@@ -1,6 +1,7 @@
 """The admin-only audit pages (views over audit_critical_changes / audit_user_activity, anomalies)
 and ``history_for``, the object history the product, order and store pages show."""
 
+import json
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -16,7 +17,7 @@ from audit.actor import audit_actor
 from audit.models import AuditLog, CredentialAccessLog
 from audit.selectors import critical_changes_for, history_for, user_activity_for
 from catalog.models import Product
-from config.testing import make
+from config.testing import make, web_request_of
 from orders.models import Order
 from stores.access import load_access
 from stores.models import Store, StoreUser
@@ -145,10 +146,14 @@ def order_history(user, store):
     return order
 
 
-def _member(store, role):
+def _member_user(store, role):
     member = user_create(email=f"{role}-{uuid.uuid4().hex[:6]}@example.com")
     StoreUser.objects.create(store=store, user=member, role=role)
-    return load_access(member)
+    return member
+
+
+def _member(store, role):
+    return load_access(_member_user(store, role))
 
 
 def test_history_masks_customer_data_for_viewers(store, order_history):
@@ -189,3 +194,36 @@ def test_history_of_a_product_and_a_store(user, store):
     assert [e.action for e in history_for("stores", store.pk, viewer, store.pk)] == ["INSERT"]
     with pytest.raises(ValueError):
         history_for("profiles", user.pk, viewer, store.pk)
+
+
+def _history_rows(table_name, record_id, store_id):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT action, new_data::text FROM store_audit_history(%s, %s, %s, 100)", [table_name, record_id, store_id]
+        )
+        return [(action, json.loads(data)) for action, data in cursor.fetchall()]
+
+
+def test_the_database_keeps_a_requests_history_to_the_users_store_and_masks_it(user, store, order_history):
+    # As the web role, the history comes from store_audit_history() (audit_logs are the app
+    # admins'): it checks the store and masks on its own, whatever Python asked before.
+    viewer = _member_user(store, "viewer")
+    manager = _member_user(store, "manager")
+    other_store = make(Store, user=user)
+    outsider = _member_user(other_store, "owner")
+    with web_request_of(viewer):
+        assert history_for("orders", order_history.pk, load_access(viewer), store.pk)[0].action == "UPDATE"
+        rows = _history_rows("orders", order_history.pk, store.pk)
+        assert [action for action, _ in rows] == ["UPDATE", "INSERT"]
+        assert rows[0][1]["customer_email"] == "XXXX" and rows[0][1]["billing"]["city"] == "XXXX"
+        assert "dana" not in str(rows).lower()
+        assert [action for action, _ in _history_rows("stores", store.pk, store.pk)] == ["INSERT"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM audit_logs")
+            assert cursor.fetchone() == (0,)  # the table itself: app admins only
+    with web_request_of(manager):
+        assert _history_rows("orders", order_history.pk, store.pk)[0][1]["customer_email"] == "dana.c@example.com"
+    with web_request_of(outsider):
+        assert _history_rows("orders", order_history.pk, store.pk) == []
+        # Through a store of their own, another store's object: nothing either.
+        assert _history_rows("orders", order_history.pk, other_store.pk) == []

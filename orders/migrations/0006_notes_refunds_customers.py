@@ -17,6 +17,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('orders', '0005_drop_redundant_indexes'),
         ('stores', '0004_grant_permission_related_names'),
+        ('catalog', '0001_initial'),  # the pg_trgm extension of customers_name_trgm
     ]
 
     operations = [

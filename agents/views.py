@@ -19,9 +19,9 @@ from agents.models import InsightStatus
 from agents.presenters import alert_view, insight_url, insight_view
 from agents.registry import all_agents
 from agents.services import TRANSITIONS
-from catalog.pages import render_list
 from stores.access import CHANGE_STORE, RUN_AGENTS, VIEW_INSIGHTS, access_for
 from stores.navigation import store_tabs
+from stores.pages import render_list
 from stores.selectors import store_choices_for, store_get
 
 # The buttons of an insight's page, in the order of the workflow.

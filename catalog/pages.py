@@ -7,27 +7,11 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from catalog.edits import EditConflict
 from catalog.forms import CATALOG_VISIBILITY_LABELS, PRODUCT_STATUS_LABELS, PRODUCT_TYPE_LABELS, STOCK_STATUS_LABELS
 from stores.pages import errors_to_messages
-
-
-def htmx_target(request, target_id):
-    """True for an htmx request that swaps the element ``#target_id`` (a partial render)."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and htmx.target == target_id
-
-
-def render_list(request, template, context, results_id):
-    """A list page, or only its ``#results`` partial when htmx swaps the element ``#results_id``
-    (a search, a filter, another page)."""
-    if htmx_target(request, results_id):
-        template += "#results"
-    return render(request, template, context)
-
 
 PER_PAGE = 50
 

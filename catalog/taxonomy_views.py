@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from catalog import selectors, services
-from catalog.pages import PER_PAGE, render_list, save_or_show_refusal
+from catalog.pages import PER_PAGE, save_or_show_refusal
 from catalog.taxonomy_forms import TermForm
 from config.pagination import window_page
 from stores.access import CHANGE_CATALOG, VIEW_STORE
-from stores.pages import page_context, store_for
+from stores.pages import page_context, render_list, store_for
 from sync.models import PushEntity
 
 KIND_LABELS = {

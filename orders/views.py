@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from audit.presenters import history_entries
-from catalog.pages import render_list
 from config.exports import export_download, stream_csv
 from config.pagination import counted_page, total_of, window_page
 from orders import services
@@ -61,7 +60,7 @@ from orders.selectors import (
     status_tabs_for,
 )
 from stores.access import CHANGE_ORDER_STATUS, VIEW_CUSTOMER_DATA, VIEW_ORDERS
-from stores.pages import page_context, store_for
+from stores.pages import page_context, render_list, store_for
 
 PER_PAGE = 50
 CUSTOMER_SORT_LABELS = (

@@ -7,6 +7,7 @@ shell (``templates/base.html``: the store's tabs, breadcrumbs and title) needs f
 """
 
 from django.contrib import messages
+from django.shortcuts import render
 
 from stores.access import VIEW_STORE, access_for
 from stores.selectors import store_get
@@ -38,3 +39,17 @@ def errors_to_messages(request, error):
     """A service's ``ValidationError`` as error messages on the next page."""
     for message in error.messages:
         messages.error(request, message)
+
+
+def htmx_target(request, target_id):
+    """True for an htmx request that swaps the element ``#target_id`` (a partial render)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and htmx.target == target_id
+
+
+def render_list(request, template, context, results_id):
+    """A list page, or only its ``#results`` partial when htmx swaps the element ``#results_id``
+    (a search, a filter, another page)."""
+    if htmx_target(request, results_id):
+        template += "#results"
+    return render(request, template, context)

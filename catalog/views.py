@@ -29,7 +29,6 @@ from catalog.pages import (
     apply_errors,
     errors_to_messages,
     query_without,
-    render_list,
     save_or_show_refusal,
     status_labels,
 )
@@ -39,7 +38,7 @@ from catalog.variation_forms import VariationCreateForm, VariationForm
 from config.input import safe_next
 from config.pagination import counted_page
 from stores.access import CHANGE_CATALOG, VIEW_STORE
-from stores.pages import page_context, store_for
+from stores.pages import page_context, render_list, store_for
 from sync.models import ConflictChoice, PushStatus
 
 # --- product list -----------------------------------------------------------------------------

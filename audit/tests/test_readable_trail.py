@@ -15,9 +15,11 @@ from django.utils import timezone
 from accounts.services import invitation_create, user_create
 from audit.actor import audit_actor
 from audit.models import AuditLog
+from audit.presenters import present
 from catalog.models import Product
 from config.testing import make
 from stores.models import Store, StoreUser
+from webhooks.presenters import topic_label
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +165,25 @@ def test_the_activity_log_costs_the_same_queries_for_one_row_and_for_fifty(clien
         html = client.get(ACTIVITY).content.decode()
     assert html.count("data-audit-entry") >= 40
     assert len(many) == len(one)
+
+
+def _status_change(table, old, new, **data):
+    row = {"id": 1, "table_name": table, "action": "UPDATE", "record_id": "r", "user_email": "system:sync"}
+    return {**row, "old_data": {"status": old, **data}, "new_data": {"status": new, **data}}
+
+
+def test_each_app_words_its_own_rows_through_the_registries():
+    """Status words and object names come from the app that owns the table (registered in its
+    AppConfig.ready): a product's "pending" is not an order's."""
+    product, order, webhook = present(
+        [
+            _status_change("products", "pending", "publish", name="Mug"),
+            _status_change("orders", "pending", "processing", number="1001"),
+            _status_change("webhooks", "active", "disabled", topic="order.created"),
+        ]
+    )
+    assert product.changes[0].sentence == "Status changed from Pending review to Published"
+    assert order.changes[0].sentence == "Status changed from Pending payment to Processing"
+    assert order.title == "#1001"
+    assert webhook.title == str(topic_label("order.created")) != "order.created"
+    assert webhook.changes[0].sentence == "Status changed from active to disabled"

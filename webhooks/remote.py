@@ -343,27 +343,22 @@ def _push_secret(store, woo, hook):
 
 def _alert_disabled(store, hook, *, missing):
     if missing:
-        title = _("The “%(topic)s” webhook of %(store)s no longer exists in WooCommerce") % {
-            "topic": hook.topic,
-            "store": store.name,
-        }
+        title = _("The “%(topic)s” webhook of %(store)s no longer exists in WooCommerce")
         message = _(
             "WooCommerce no longer has this webhook, so it sends no more %(topic)s events. Register the "
             "webhooks again on the Webhooks page; an incremental pull has been queued to fill the gap."
-        ) % {"topic": hook.topic}
+        )
     else:
-        title = _("WooCommerce disabled the “%(topic)s” webhook of %(store)s") % {
-            "topic": hook.topic,
-            "store": store.name,
-        }
+        title = _("WooCommerce disabled the “%(topic)s” webhook of %(store)s")
         message = _(
             "WooCommerce disables a webhook after repeated failed deliveries and then stops sending it. "
             "Re-enable it on the Webhooks page; an incremental pull has been queued to fill the gap."
         )
+    names = {"topic": hook.topic, "store": store.name}
     return AgentAlert.objects.create(
         agent_type=ALERT_AGENT_TYPE,
-        title=title,
-        message=message,
+        title=title % names,
+        message=message % names,
         severity=Severity.HIGH,
         store=store,
         metadata={

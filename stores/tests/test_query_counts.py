@@ -24,6 +24,14 @@ def queries_for(client, url):
     return len(captured), response
 
 
+def _owner_on(client, page):
+    """A store's owner, signed in, and the url of the store's ``page``."""
+    owner = make_user("owner@example.com")
+    store = make_store(owner, "Shop")
+    client.force_login(owner)
+    return owner, store, reverse(page, kwargs={"store_id": store.pk})
+
+
 def one_and_many(client, url, add_rows):
     """The page's HTML with one row and with ``MANY`` (``add_rows(numbers)`` adds the rows so
     numbered), checking that both cost the same number of queries."""
@@ -54,10 +62,7 @@ def test_home_store_list(client, role):
 
 
 def test_team_page_members_invitations_and_grants(client):
-    owner = make_user("owner@example.com")
-    store = make_store(owner, "Team")
-    client.force_login(owner)
-    url = reverse("stores:team", kwargs={"store_id": store.pk})
+    owner, store, url = _owner_on(client, "stores:team")
 
     def add_rows(numbers):
         for index in numbers:
@@ -71,10 +76,7 @@ def test_team_page_members_invitations_and_grants(client):
 
 
 def test_credential_log(client):
-    owner = make_user("owner@example.com")
-    store = make_store(owner, "Logged")
-    client.force_login(owner)
-    url = reverse("stores:credential_log", kwargs={"store_id": store.pk})
+    owner, store, url = _owner_on(client, "stores:credential_log")
 
     def add_rows(numbers):
         CredentialAccessLog.objects.bulk_create(

@@ -21,14 +21,9 @@ FORM = {
 }
 
 
-def _signed_in(client, user):
-    client.force_login(user)
-    return client
-
-
 def test_by_default_everyone_signed_in_may_connect_a_store(client):
     user = make_user("someone@example.com")
-    _signed_in(client, user)
+    client.force_login(user)
     assert reverse("stores:create") in client.get(reverse("home")).content.decode()
     response = client.post(reverse("stores:create"), FORM)
     assert response.status_code == 302
@@ -39,7 +34,7 @@ def test_admins_only_keeps_other_users_out_of_the_connect_form(client, settings)
     settings.STORE_CONNECT = "admins"
     user = make_user("someone@example.com")
     make_store(make_user("admin@example.com", admin=True), "Admin's shop")
-    _signed_in(client, user)
+    client.force_login(user)
 
     assert client.get(reverse("stores:create")).status_code == 403
     assert client.post(reverse("stores:create"), FORM).status_code == 403
@@ -52,7 +47,7 @@ def test_admins_only_keeps_other_users_out_of_the_connect_form(client, settings)
 def test_admins_only_still_lets_app_admins_connect(client, settings):
     settings.STORE_CONNECT = "admins"
     admin = make_user("admin@example.com", admin=True)
-    _signed_in(client, admin)
+    client.force_login(admin)
     assert client.get(reverse("stores:create")).status_code == 200
     assert client.post(reverse("stores:create"), FORM).status_code == 302
     assert Store.objects.filter(name="Corner shop", memberships__user=admin).exists()

@@ -1,4 +1,5 @@
-"""Fixtures every app's tests share: users, a store with its members, fast password hashing.
+"""Fixtures every app's tests share: users, a store with its members, fast password hashing,
+WooCommerce sandbox shops and the pulled store a browser test drives, Chromium.
 
 An app's ``tests/conftest.py`` keeps only what is its own, and may override ``store`` or
 ``make_store`` to change their defaults (a fixture can ask for the one it overrides by name).
@@ -6,6 +7,7 @@ Constants and row factories that tests import live in ``config/testing.py``.
 """
 
 import itertools
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -107,16 +109,8 @@ def make_sandbox():
     over real HTTP; stopped after the test."""
     from woo_sandbox import SandboxServer
 
-    servers = []
-
-    def make(**options):
-        server = SandboxServer(**options).start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+    with ExitStack() as running:
+        yield lambda **options: running.enter_context(SandboxServer(**options))
 
 
 @pytest.fixture

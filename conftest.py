@@ -1,4 +1,5 @@
-"""Fixtures every app's tests share: users, a store with its members, fast password hashing.
+"""Fixtures every app's tests share: users, a store with its members, fast password hashing,
+WooCommerce sandbox shops and the pulled store a browser test drives, Chromium.
 
 An app's ``tests/conftest.py`` keeps only what is its own, and may override ``store`` or
 ``make_store`` to change their defaults (a fixture can ask for the one it overrides by name).
@@ -6,6 +7,7 @@ Constants and row factories that tests import live in ``config/testing.py``.
 """
 
 import itertools
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -90,16 +92,8 @@ def start_sandbox():
     over real HTTP, and stops them after the test."""
     from woo_sandbox import SandboxServer
 
-    servers = []
-
-    def start(**options):
-        options.setdefault("keys", [API_KEY])
-        servers.append(SandboxServer(**options).start())
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.stop()
+    with ExitStack() as running:
+        yield lambda **options: running.enter_context(SandboxServer(**{"keys": [API_KEY], **options}))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import itertools
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 from pytest_django.plugin import blocking_manager_key
 
 from accounts.models import AppRole
@@ -101,10 +102,13 @@ def _is_superuser(connection):
         return cursor.fetchone()[0]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Real hashing costs ~0.3 s per password; no test is about the hasher's strength.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    # Real hashing costs ~0.3 s per password; no test is about the hasher's strength (the tests of
+    # the hashers themselves set the project's list back). For the whole session, so the users a
+    # module-scoped fixture makes (before any test's own fixtures run) are fast to make too.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 from pytest_django.plugin import blocking_manager_key
 
 from accounts.models import AppRole
@@ -73,10 +74,43 @@ def django_db_keepdb(request):
     return request.config.getoption("reuse_db") or _has_clone(request.config)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Real hashing costs ~0.3 s per password; no test is about the hasher's strength.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_delete():
+    """After each transactional test (live server, browser) Django empties every table with one
+    TRUNCATE of all ~70 tables, which costs seconds on a busy machine, as each table gets new files.
+    The few rows a test leaves are deleted instead, with triggers and foreign-key checks off
+    (``session_replication_role = replica``) so the audit and counting triggers neither refuse
+    nor write. Only a superuser may turn triggers off and is sure to see every row through
+    row-level security; for any other login, and to reset sequences, Django's TRUNCATE stays."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(ops, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade or not tables or not _is_superuser(ops.connection):
+            return truncate(ops, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        # Django runs these in one transaction, so the setting ends with it.
+        deletes = [f"DELETE FROM {ops.quote_name(table)}" for table in tables]  # noqa: S608 - Django's table names
+        return ["SET LOCAL session_replication_role = replica", *deletes]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        yield
+
+
+def _is_superuser(connection):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    # Real hashing costs ~0.3 s per password; no test is about the hasher's strength (the tests of
+    # the hashers themselves set the project's list back). For the whole session, so the users a
+    # module-scoped fixture makes (before any test's own fixtures run) are fast to make too.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture

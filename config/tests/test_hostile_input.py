@@ -23,8 +23,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import path, reverse
 
-from stores.tests.helpers import build_world
 from stores.tests.test_permission_matrix import GET, MATRIX, _kwargs_for, entry_for, project_urls, url_for
+from stores.tests.test_permission_matrix import world as world  # built once per module
 
 pytestmark = pytest.mark.django_db
 
@@ -75,16 +75,6 @@ def _role_for(key):
     return "owner"
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """One world for the module, in a transaction rolled back at its end; each test runs in a
-    savepoint inside it (pytest-django's ``db``), so no test's writes reach the next."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        world = build_world()
-        yield world, _kwargs_for(world, "A")
-        transaction.set_rollback(True)
-
-
 class _HostileProbe:
     """Sends hostile queries to one page and collects what went wrong."""
 
@@ -120,8 +110,7 @@ class _HostileProbe:
 
 @pytest.mark.parametrize("key,route", list(_get_pages()), ids=[key for key, _ in _get_pages()])
 def test_hostile_query_values_never_cause_a_server_error_nor_echo_as_markup(world, key, route):
-    world, kwargs = world
-    url = url_for(key, route, kwargs)
+    url = url_for(key, route, _kwargs_for(world, "A"))
     client = Client(raise_request_exception=False)
     client.force_login(world.users[_role_for(key)])
     server_error = (
@@ -157,7 +146,6 @@ def test_without_debug_a_failing_page_never_shows_the_debug_page(settings):
 def test_control_characters_are_stripped_from_form_values(world):
     from accounts.models import Profile
 
-    world, _kwargs = world
     owner = world.users["owner"]
     client = Client(raise_request_exception=False)
     client.force_login(owner)
@@ -170,7 +158,6 @@ def test_control_characters_are_stripped_from_form_values(world):
 
 
 def test_an_over_long_query_value_is_a_clear_400_page(world):
-    world, _kwargs = world
     client = Client()
     client.force_login(world.users["owner"])
     url = reverse("catalog:tag_list", kwargs={"store_id": world.stores["A"].pk})
@@ -181,7 +168,6 @@ def test_an_over_long_query_value_is_a_clear_400_page(world):
 
 
 def test_page_numbers_past_the_end_or_absurd_are_404_and_garbage_is_page_one(world):
-    world, _kwargs = world
     client = Client()
     client.force_login(world.users["owner"])
     url = reverse("catalog:tag_list", kwargs={"store_id": world.stores["A"].pk})

@@ -328,6 +328,20 @@ def _kwargs_for(world, target_key):
     }
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The world, built once per test module with the objects of every URL parameter in both
+    stores, in a transaction rolled back at the module's end. Each test runs in a savepoint inside
+    it (pytest-django's ``db``) and each request rolls its own writes back, so every test and role
+    sees the same world. For modules of non-transactional tests only."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        world = build_world()
+        for store_key in world.stores:
+            _kwargs_for(world, store_key)  # made now, so no test's rolled-back savepoint takes them away
+        yield world
+        transaction.set_rollback(True)
+
+
 def _walk(patterns, namespace=None, prefix=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -436,20 +450,18 @@ SITE_URLS = [key for key, namespace, _route, _ in project_urls() if namespace !=
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", SITE_URLS)
-def test_permission_matrix(key):
+def test_permission_matrix(world, key):
     rows = {row[0]: row for row in project_urls()}
     _key, namespace, route, _pattern = rows[key]
     entry = entry_for(key, namespace)
     assert entry is not None, f"{key} has no permission-matrix entry"
-    world = build_world()
     failures = _check_all(world, key, entry, route)
     assert not failures, "\n".join(failures)
 
 
 @pytest.mark.django_db
-def test_admin_site_is_for_app_admins_only():
+def test_admin_site_is_for_app_admins_only(world):
     """Every admin changelist and the index: app admins only; others go to the admin login."""
-    world = build_world()
     urls = [reverse("admin:index")] + [
         reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         for model in admin.site._registry
@@ -466,9 +478,8 @@ def test_admin_site_is_for_app_admins_only():
 
 
 @pytest.mark.django_db
-def test_objects_of_another_store_under_your_store_are_404():
+def test_objects_of_another_store_under_your_store_are_404(world):
     """Mixing ids: store A's URL with store B's membership, invitation or grant is a 404."""
-    world = build_world()
     client = _client_for(world, "owner")
     store_a = world.stores["A"].pk
     cases = [

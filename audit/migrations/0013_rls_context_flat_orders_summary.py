@@ -37,7 +37,26 @@ UNROLE = f"REVOKE USAGE ON SCHEMA public FROM {SUMMARY_ROLE};\n"
 # Tables the context is computed from: a write to one of them in a transaction forgets it.
 CONTEXT_TABLES = ("users", "user_roles", "store_users", "store_user_object_permissions", "auth_permission")
 
-FUNCTIONS = f"""
+# The readers of the context: (signature, result, the element of rls_context() and its type).
+# kind: view, write, pii or owner (anything else: NULL, which matches no store).
+_STORE_SET = "4 OPERATOR(pg_catalog.+) pg_catalog.array_position(ARRAY['view', 'write', 'pii', 'owner'], kind)"
+_READERS = (
+    ("rls_user_id()", "uuid", "2", "pg_catalog.uuid"),
+    ("rls_is_admin()", "boolean", "3", "pg_catalog.bool"),
+    ("rls_is_team()", "boolean", "4", "pg_catalog.bool"),
+    ("rls_store_ids(kind text)", "uuid[]", _STORE_SET, "pg_catalog.uuid[]"),
+)
+# Security invokers without a SET clause (which costs a settings save and restore per call); every
+# name, type and operator is schema-qualified, so a caller's search_path cannot change what they do.
+READERS = "".join(
+    f"CREATE OR REPLACE FUNCTION {signature} RETURNS {result}\n"
+    f"LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$\n"
+    f"BEGIN\n    RETURN (public.rls_context())[{element}]::{cast};\nEND\n$fn$;\n\n"
+    for signature, result, element, cast in _READERS
+)
+
+FUNCTIONS = (
+    f"""
 -- [actor setting, user id, admin, team, view, write, pii, owner store ids] as text; kept as the
 -- array's text form (NULL survives).
 CREATE FUNCTION rls_context() RETURNS text[]
@@ -100,38 +119,9 @@ BEGIN
 END
 $fn$;
 
--- The readers of the context. Security invokers without a SET clause (which costs a settings
--- save and restore per call); every name, type and operator is schema-qualified, so a caller's
--- search_path cannot change what they do.
-CREATE OR REPLACE FUNCTION rls_user_id() RETURNS uuid
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
-BEGIN
-    RETURN (public.rls_context())[2]::pg_catalog.uuid;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION rls_is_admin() RETURNS boolean
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
-BEGIN
-    RETURN (public.rls_context())[3]::pg_catalog.bool;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION rls_is_team() RETURNS boolean
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
-BEGIN
-    RETURN (public.rls_context())[4]::pg_catalog.bool;
-END
-$fn$;
-
--- kind: view, write, pii or owner (anything else: NULL, which matches no store).
-CREATE OR REPLACE FUNCTION rls_store_ids(kind text) RETURNS uuid[]
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
-BEGIN
-    RETURN (public.rls_context())[4 OPERATOR(pg_catalog.+) pg_catalog.array_position(ARRAY['view', 'write', 'pii', 'owner'], kind)]::pg_catalog.uuid[];
-END
-$fn$;
-
+"""
+    + READERS
+    + f"""
 -- Whether the caller is the service (its current role, not the session's).
 CREATE OR REPLACE FUNCTION rls_is_service() RETURNS boolean
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
@@ -160,10 +150,12 @@ BEGIN
     RETURN NULL;
 END
 $fn$;
-""" + "".join(
-    f"CREATE TRIGGER rls_forget_context AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
-    "FOR EACH STATEMENT EXECUTE FUNCTION rls_forget_context();\n"
-    for table in CONTEXT_TABLES
+"""
+    + "".join(
+        f"CREATE TRIGGER rls_forget_context AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION rls_forget_context();\n"
+        for table in CONTEXT_TABLES
+    )
 )
 
 _OLD_HELPERS = re.findall(

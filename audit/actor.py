@@ -131,8 +131,11 @@ class Actor:
 
     @cached_property
     def web_prefix(self):
-        """Run the statement as the web role, for this actor (row-level security, config/rls.py)."""
-        return self.set_sql.replace("SELECT ", f"SELECT set_config('role', '{rls.WEB_ROLE}', true), ", 1) + "; "
+        """Run the statement as the web role, for this actor (row-level security, config/rls.py),
+        its policies reading the actor's rights computed once, here (``rls_remember_context()``,
+        after the settings: a select list is evaluated in order)."""
+        web = self.set_sql.replace("SELECT ", f"SELECT set_config('role', '{rls.WEB_ROLE}', true), ", 1)
+        return web + ", rls_remember_context(); "
 
     @cached_property
     def service_prefix(self):

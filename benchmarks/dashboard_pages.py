@@ -298,12 +298,19 @@ def explain(queries, threshold):
     from django.db import connection
 
     for ms, sql, params in queries:
-        if ms < threshold or not sql.lstrip().upper().startswith("SELECT"):
+        # A web statement arrives prefixed with its settings (audit/actor.py): keep them, explain the rest.
+        prefix, statement = "", sql
+        if sql.startswith("SELECT set_config("):
+            prefix, statement = sql.split("; ", 1)
+            prefix += "; "
+        if ms < threshold or not statement.lstrip().upper().startswith("SELECT"):
             continue
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            cursor.execute(prefix + "EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
+            while cursor.cursor.nextset():
+                pass
             plan = "\n".join("      " + row[0] for row in cursor.fetchall())
-        print(f"    {ms:.1f} ms  {sql[:240]}\n{plan}")
+        print(f"    {ms:.1f} ms  {statement[:240]}\n{plan}")
 
 
 def measure(client, path, runs, explain_ms=None):

@@ -5,7 +5,8 @@ The roles (created by ``audit/migrations/0012_row_level_security.py``):
 - ``storedesk_web``: every statement a web request issues runs as this role, with the signed-in
   user's id in ``storedesk.actor_user_id``. Both are set with ``set_config(..., true)`` in the
   same round trip as the statement (``audit.actor``), so they are transaction-local and never
-  outlive it on a persistent connection.
+  outlive it on a persistent connection; so is the user's rights computed there once for the
+  statement's policies (``rls_remember_context()``, audit migration 0013).
 - ``storedesk_service``: workers, beat, management commands, migrations and any code outside a
   request run as the ``DATABASE_URL`` login itself, which is a member of this role (so its
   policies apply to it even when the login is not a superuser). Nothing is switched for them:
@@ -13,6 +14,8 @@ The roles (created by ``audit/migrations/0012_row_level_security.py``):
   true)`` before the service's next statement.
 - ``storedesk_reader``: the group of the SQL logins ``manage.py grant_sql_access`` makes for BI
   tools; each login is mapped to one user (``sql_access_logins``) and sees what they see.
+- ``storedesk_summary``: owns the masked view ``orders_summary``; its policy on ``orders``
+  (``summary_read``) keeps each caller of the view to their stores.
 
 Inside a request, code that must act as the system (the webhook receiver, a token-authorised
 invitation, an owner's credential change after the Python permission check) says so with

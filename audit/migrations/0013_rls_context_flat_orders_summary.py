@@ -2,14 +2,16 @@
 can flatten (issue 15's speed floor). See docs/schema-notes.md, "Row-level security".
 
 - ``rls_context()`` computes the acting user's identity, admin and team flags and the four store
-  sets in one go. For the application's login (a member of ``storedesk_web``) it keeps them in the
-  transaction-local setting ``storedesk.rls_context``, keyed by ``storedesk.actor_user_id``, so each
-  statement (autocommit) or transaction computes them once, however many policies ask;
-  ``rls_user_id()``, ``rls_is_admin()``, ``rls_is_team()`` and ``rls_store_ids(kind)`` read it.
-  A write to a table they are computed from forgets it (``rls_forget_context`` triggers). Any
-  other login (``grant_sql_access``) could set that setting itself, so for it the cache is never
-  read: it computes every time. The functions are PL/pgSQL, whose plans are kept per session
-  (SQL functions were planned again in every statement).
+  sets in one go. The web statements' prefix (``audit/actor.py``) keeps them, for the
+  application's login (a member of ``storedesk_web``), in the transaction-local setting
+  ``storedesk.rls_context`` keyed by ``storedesk.actor_user_id`` (``rls_remember_context()``), so
+  each statement computes them once however many policies ask, and an ``atomic()`` block once;
+  ``rls_user_id()``, ``rls_is_admin()``, ``rls_is_team()`` and ``rls_store_ids(kind)`` read it and
+  are parallel safe (a parallel query may set no setting, so they never write it). A write to a
+  table they are computed from forgets it (``rls_forget_context`` triggers). Any other login
+  (``grant_sql_access``) could set that setting itself, so for it the cache is never read: it
+  computes every time. The functions are PL/pgSQL, whose plans are kept per session (SQL
+  functions were planned again in every statement).
 - ``orders_summary`` was a ``security_barrier`` view, which PostgreSQL never flattens: the outer
   ``ORDER BY ... LIMIT`` of the viewers' order list could not use an index and the masking ran for
   every order of the table. It is now a plain view owned by ``storedesk_summary``, a role with no
@@ -35,11 +37,30 @@ UNROLE = f"REVOKE USAGE ON SCHEMA public FROM {SUMMARY_ROLE};\n"
 # Tables the context is computed from: a write to one of them in a transaction forgets it.
 CONTEXT_TABLES = ("users", "user_roles", "store_users", "store_user_object_permissions", "auth_permission")
 
-FUNCTIONS = f"""
+# The readers of the context: (signature, result, the element of rls_context() and its type).
+# kind: view, write, pii or owner (anything else: NULL, which matches no store).
+_STORE_SET = "4 OPERATOR(pg_catalog.+) pg_catalog.array_position(ARRAY['view', 'write', 'pii', 'owner'], kind)"
+_READERS = (
+    ("rls_user_id()", "uuid", "2", "pg_catalog.uuid"),
+    ("rls_is_admin()", "boolean", "3", "pg_catalog.bool"),
+    ("rls_is_team()", "boolean", "4", "pg_catalog.bool"),
+    ("rls_store_ids(kind text)", "uuid[]", _STORE_SET, "pg_catalog.uuid[]"),
+)
+# Security invokers without a SET clause (which costs a settings save and restore per call); every
+# name, type and operator is schema-qualified, so a caller's search_path cannot change what they do.
+READERS = "".join(
+    f"CREATE OR REPLACE FUNCTION {signature} RETURNS {result}\n"
+    f"LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$\n"
+    f"BEGIN\n    RETURN (public.rls_context())[{element}]::{cast};\nEND\n$fn$;\n\n"
+    for signature, result, element, cast in _READERS
+)
+
+FUNCTIONS = (
+    f"""
 -- [actor setting, user id, admin, team, view, write, pii, owner store ids] as text; kept as the
 -- array's text form (NULL survives).
 CREATE FUNCTION rls_context() RETURNS text[]
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $fn$
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = public AS $fn$
 DECLARE
     -- The application's login: the only one whose storedesk.* settings are believed.
     app boolean := pg_has_role(session_user, '{WEB_ROLE}', 'MEMBER');
@@ -94,50 +115,31 @@ BEGIN
     END IF;
     context := ARRAY[actor, me::text, admin::text, team::text,
                      view_ids::text, write_ids::text, pii_ids::text, owner_ids::text];
-    IF app THEN
-        PERFORM set_config('storedesk.rls_context', context::text, true);
-    END IF;
     RETURN context;
 END
 $fn$;
 
--- The readers of the context. Security invokers without a SET clause (which costs a settings
--- save and restore per call); every name, type and operator is schema-qualified, so a caller's
--- search_path cannot change what they do.
-CREATE OR REPLACE FUNCTION rls_user_id() RETURNS uuid
-LANGUAGE plpgsql STABLE AS $fn$
-BEGIN
-    RETURN (public.rls_context())[2]::pg_catalog.uuid;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION rls_is_admin() RETURNS boolean
-LANGUAGE plpgsql STABLE AS $fn$
-BEGIN
-    RETURN (public.rls_context())[3]::pg_catalog.bool;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION rls_is_team() RETURNS boolean
-LANGUAGE plpgsql STABLE AS $fn$
-BEGIN
-    RETURN (public.rls_context())[4]::pg_catalog.bool;
-END
-$fn$;
-
--- kind: view, write, pii or owner (anything else: NULL, which matches no store).
-CREATE OR REPLACE FUNCTION rls_store_ids(kind text) RETURNS uuid[]
-LANGUAGE plpgsql STABLE AS $fn$
-BEGIN
-    RETURN (public.rls_context())[4 OPERATOR(pg_catalog.+) pg_catalog.array_position(ARRAY['view', 'write', 'pii', 'owner'], kind)]::pg_catalog.uuid[];
-END
-$fn$;
-
+"""
+    + READERS
+    + f"""
 -- Whether the caller is the service (its current role, not the session's).
 CREATE OR REPLACE FUNCTION rls_is_service() RETURNS boolean
-LANGUAGE plpgsql STABLE AS $fn$
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
 BEGIN
     RETURN pg_catalog.pg_has_role(current_user, '{SERVICE_ROLE}', 'MEMBER');
+END
+$fn$;
+
+-- The web statements' prefix (audit/actor.py) calls this right after setting the actor: the
+-- statement's policies then read the context instead of computing it. Only here is it written:
+-- a parallel query may set no setting, and the readers above stay parallel safe. Unchanged when
+-- kept for the same actor (the next statement of an atomic() block).
+CREATE FUNCTION rls_remember_context() RETURNS void
+LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+    IF pg_catalog.pg_has_role(session_user, '{WEB_ROLE}', 'MEMBER') THEN
+        PERFORM pg_catalog.set_config('storedesk.rls_context', (public.rls_context())::pg_catalog.text, true);
+    END IF;
 END
 $fn$;
 
@@ -148,10 +150,12 @@ BEGIN
     RETURN NULL;
 END
 $fn$;
-""" + "".join(
-    f"CREATE TRIGGER rls_forget_context AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
-    "FOR EACH STATEMENT EXECUTE FUNCTION rls_forget_context();\n"
-    for table in CONTEXT_TABLES
+"""
+    + "".join(
+        f"CREATE TRIGGER rls_forget_context AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION rls_forget_context();\n"
+        for table in CONTEXT_TABLES
+    )
 )
 
 _OLD_HELPERS = re.findall(
@@ -162,6 +166,7 @@ UNFUNCTIONS = (
     "".join(f"DROP TRIGGER IF EXISTS rls_forget_context ON {table};\n" for table in CONTEXT_TABLES)
     + "DROP FUNCTION IF EXISTS rls_forget_context();\n"
     + "".join(sql.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1) + "\n" for sql in _OLD_HELPERS)
+    + "DROP FUNCTION IF EXISTS rls_remember_context();\n"
     + "DROP FUNCTION IF EXISTS rls_context();\n"
 )
 

@@ -129,6 +129,17 @@ def test_the_web_role_cannot_read_credential_columns(shops, owner):
             _rows("SELECT api_key FROM stores")
 
 
+def test_a_membership_change_counts_at_once_inside_a_transaction(shops, viewer):
+    # The rights computed for a statement are kept for the transaction (rls_context), and
+    # forgotten by a write to the memberships.
+    _, other_store = shops
+    with web_request_of(viewer):
+        assert Product.objects.filter(store=other_store).count() == 0
+    StoreUser.objects.create(store=other_store, user=viewer, role=StoreRole.VIEWER)
+    with web_request_of(viewer):
+        assert Product.objects.filter(store=other_store).count() == 1
+
+
 def test_the_identity_is_transaction_local(shops, viewer):
     with web_request_of(viewer):
         assert _rows("SELECT current_user, current_setting('storedesk.actor_user_id', true)") == [
@@ -207,6 +218,9 @@ def test_grant_sql_access_login_sees_what_its_user_sees(capsys, make_store, make
         assert psql("SELECT count(*) FROM orders_summary WHERE 1 / (total - 250) <> 0") == ("1", "")
         # Pretending to be someone else through the setting does not work for a BI login.
         assert psql(f"SET storedesk.actor_user_id = '{owner.pk}'; SELECT count(*) FROM orders") == ("0", "")
+        # Nor through a forged cached context (an app admin's): a BI login's is never read.
+        forged = f"""{{"",{owner.pk},true,true,"{{}}","{{}}","{{}}","{{}}"}}"""
+        assert psql(f"SET storedesk.rls_context = '{forged}'; SELECT count(*) FROM orders") == ("0", "")
         assert "permission denied" in psql("SELECT api_key FROM stores")[1]
         assert "permission denied" in psql("DELETE FROM products")[1]
         # Run again: a new password.

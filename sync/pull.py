@@ -30,8 +30,10 @@ tried again by the next reconciliation.
 
 from __future__ import annotations
 
+import contextvars
 import gc
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -69,6 +71,7 @@ from sync.pull_images import ImageSteps
 from sync.pull_variations import FATAL_ERRORS, VariationSteps
 from sync.records import ItemError
 from sync.woo import (
+    ClientStats,
     WooClient,
     WooError,
     WooNotWooCommerceError,
@@ -125,6 +128,55 @@ class PullAborted(Exception):
     """The store cannot be read at all (authentication, TLS): the run stops."""
 
 
+def _tune_session() -> None:
+    with connection.cursor() as cursor:
+        # A pull is idempotent: a crash losing its last commits is repaired by the next one, so
+        # the session does not wait for each commit's WAL flush. Its statements are short bulk
+        # writes: compiling a JIT plan (100-200 ms once a plan's cost passes jit_above_cost, as
+        # a big table's scan does) costs more than it saves.
+        cursor.execute("SET synchronous_commit TO off; SET jit TO off")
+
+
+# The step that depends on no other: pulled alongside the others.
+ALONGSIDE = "orders"
+
+
+class Alongside:
+    """One step of a run pulled in a thread of its own, alongside the other steps.
+
+    Orders depend on nothing the catalog steps write. Pulled one after another, the steps leave
+    one of the machine's cores idle: while this process decodes, maps and encodes a batch,
+    PostgreSQL waits for it, and while PostgreSQL writes it, this process waits. Two steps at a
+    time keep both busy. The step has its own database connection (the thread's), its own
+    puller and client (their counters are the run's: ``stats`` and ``clients`` are shared), and
+    the run's bound on API calls in flight (:meth:`WooClient.sibling`). It runs in a copy of the
+    caller's context (the audit actor, the service role)."""
+
+    def __init__(self, puller: Puller, entity: str) -> None:
+        self.entity = entity
+        self.error: BaseException | None = None
+        self.puller = type(puller)(puller.run, client=puller.client.sibling(), on_progress=puller.on_progress)
+        self.puller.stats = puller.stats
+        self.puller.clients = puller.clients
+        puller.clients.append(self.puller.client)
+        context = contextvars.copy_context()
+        self.thread = threading.Thread(target=context.run, args=(self._run,), name=f"pull-{entity}", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            _tune_session()
+            # The collector is tuned by the run's thread for the whole run (join() is within).
+            self.puller._run_entity(self.entity)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the run's thread (join)
+            self.error = exc
+        finally:
+            connection.close()
+
+    def join(self) -> None:
+        self.thread.join()
+
+
 class Puller(VariationSteps, ImageSteps, Writer):
     """One run of one store. ``execute()`` is the whole life of a :class:`SyncRun`."""
 
@@ -143,6 +195,8 @@ class Puller(VariationSteps, ImageSteps, Writer):
         self.full = run.kind == SyncRunKind.FULL
         self.entities = [e for e in ENTITIES if not run.entities or e in run.entities]
         self.client = client or client_for(self.store)
+        # Every client of the run (an alongside step's too): their requests add up.
+        self.clients = [self.client]
         self.on_progress = on_progress
         self.stats: dict[str, EntityStats] = {}
         self._last_flush = 0.0
@@ -164,12 +218,7 @@ class Puller(VariationSteps, ImageSteps, Writer):
             if not SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_RUN_STATUSES).exists():
                 run.refresh_from_db()
                 return run
-            with connection.cursor() as cursor:
-                # A pull is idempotent: a crash losing its last commits is repaired by the next
-                # one, so the session does not wait for each commit's WAL flush. Its statements are
-                # short bulk writes: compiling a JIT plan (100-200 ms once a plan's cost passes
-                # jit_above_cost, as a big table's scan does) costs more than it saves.
-                cursor.execute("SET synchronous_commit TO off; SET jit TO off")
+            _tune_session()
             try:
                 with collector_for_bulk():
                     self._execute_locked()
@@ -189,9 +238,16 @@ class Puller(VariationSteps, ImageSteps, Writer):
         self._notify(force=True)
         try:
             with audit_actor.system(SYSTEM_SYNC):
-                for entity in self.entities:
-                    if entity != "images":
-                        self._run_entity(entity)
+                alongside = self._start_alongside()
+                try:
+                    for entity in self.entities:
+                        if entity != "images" and (alongside is None or entity != alongside.entity):
+                            self._run_entity(entity)
+                finally:
+                    if alongside is not None:
+                        alongside.join()
+                if alongside is not None and alongside.error is not None:
+                    raise alongside.error
         except PullAborted as exc:
             self._finish(SyncRunStatus.FAILED, str(exc))
             return run
@@ -201,6 +257,14 @@ class Puller(VariationSteps, ImageSteps, Writer):
             raise
         self._finish(SyncRunStatus.PARTIAL if self._incomplete() else SyncRunStatus.SUCCESS, None)
         return run
+
+    def _start_alongside(self) -> Alongside | None:
+        """The orders step, started in a thread of its own when the run has it (see
+        :class:`Alongside`). Not inside a transaction (a test's): another connection would not
+        see what it holds; the steps then run one after another."""
+        if ALONGSIDE not in self.entities or connection.in_atomic_block:
+            return None
+        return Alongside(self, ALONGSIDE)
 
     def _incomplete(self) -> bool:
         return any(not s.complete or s.failed for s in self.stats.values())
@@ -222,12 +286,19 @@ class Puller(VariationSteps, ImageSteps, Writer):
     def _summarise(self) -> None:
         run = self.run
         run.stats = {
-            "entities": {name: s.as_dict() for name, s in self.stats.items()},
-            "client": self.client.stats.as_dict() if self.client else {},
+            "entities": {name: self.stats[name].as_dict() for name in ENTITIES if name in self.stats},
+            "client": ClientStats.combined(client.stats for client in self.clients),
         }
-        run.rows_written = sum(s.written for s in self.stats.values())
-        run.requests_made = self.client.stats.requests if self.client else 0
-        run.errors_count = sum(s.failed + (0 if s.complete else 1) for s in self.stats.values())
+        run.rows_written = self._rows_written()
+        run.requests_made = self._requests_made()
+        run.errors_count = sum(s.failed + (0 if s.complete else 1) for s in list(self.stats.values()))
+
+    # The orders step may run alongside (another thread adds its entry): the entries are copied.
+    def _rows_written(self) -> int:
+        return sum(s.written for s in list(self.stats.values()))
+
+    def _requests_made(self) -> int:
+        return sum(client.stats.requests for client in self.clients)
 
     def _run_entity(self, entity: str) -> None:
         stats = self.stats[entity] = EntityStats()
@@ -317,8 +388,8 @@ class Puller(VariationSteps, ImageSteps, Writer):
         self._last_flush = now
         run = self.run
         run.heartbeat_at = timezone.now()
-        run.requests_made = self.client.stats.requests
-        run.rows_written = sum(s.written for s in self.stats.values())
+        run.requests_made = self._requests_made()
+        run.rows_written = self._rows_written()
         SyncRun.objects.filter(pk=run.pk).update(
             progress=run.progress,
             heartbeat_at=run.heartbeat_at,

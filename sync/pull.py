@@ -52,6 +52,8 @@ from sync.mappers.attributes import attribute_fields, attribute_term_fields
 from sync.mappers.brands import brand_fields
 from sync.mappers.categories import category_depths, category_fields
 from sync.mappers.common import to_gmt_string
+from sync.mappers.orders import ORDER_PAYLOAD_KEYS
+from sync.mappers.products import PRODUCT_PAYLOAD_KEYS
 from sync.mappers.tags import tag_fields
 from sync.models import (
     ACTIVE_RUN_STATUSES,
@@ -136,6 +138,9 @@ def _tune_session() -> None:
         # a big table's scan does) costs more than it saves.
         cursor.execute("SET synchronous_commit TO off; SET jit TO off")
 
+
+# What the pull reads of each item: its listings ask for nothing more (``_fields``).
+PAYLOAD_KEYS = {woo.Listing.PRODUCTS: PRODUCT_PAYLOAD_KEYS, woo.Listing.ORDERS: ORDER_PAYLOAD_KEYS}
 
 # The step that depends on no other: pulled alongside the others.
 ALONGSIDE = "orders"
@@ -617,7 +622,12 @@ class Puller(VariationSteps, ImageSteps, Writer):
                 (
                     status,
                     woo.list_pages(
-                        self.client, listing=listing, status=status, modified_after=modified_after, errors="yield"
+                        self.client,
+                        listing=listing,
+                        status=status,
+                        modified_after=modified_after,
+                        fields=PAYLOAD_KEYS[listing],
+                        errors="yield",
                     ),
                 )
                 for status in ("any", "trash")

@@ -41,6 +41,30 @@ VARIATION_FIELDS = (
 )
 
 
+# The keys of a WooCommerce variation that the pull reads (``variation_fields``; ``parent_id``
+# from the store-wide listing): see ``PRODUCT_PAYLOAD_KEYS``.
+VARIATION_PAYLOAD_KEYS = (
+    "id",
+    "parent_id",
+    "sku",
+    "price",
+    "regular_price",
+    "sale_price",
+    "stock_quantity",
+    "stock_status",
+    "attributes",
+    "status",
+    "description",
+    "weight",
+    "dimensions",
+    "backorders",
+    "date_on_sale_from",
+    "date_on_sale_to",
+    "date_modified_gmt",
+    "image",
+)
+
+
 def variation_fields(payload: dict) -> dict:
     """Column values, plus ``image_src``/``image_woo_id`` to link ``image_id`` to a
     ``product_images`` row of the parent product."""

@@ -4,15 +4,18 @@ A run walks the entities in dependency order (``ENTITIES``): categories (parents
 children), tags, brands, global attributes and their terms, products (every status, trashed
 ones included; their attributes and images come in the same payload), variations (the store-wide
 ``GET /variations`` of WooCommerce 10.3+ when the store has it, each variable product's list
-otherwise: ``sync.pull_variations``), orders; then, in a phase of its own, image files. A full
+otherwise: ``sync.pull_variations``); orders, which depend on none of them, are pulled meanwhile
+in a thread of their own (``Alongside``); then, in a phase of its own, image files. A full
 pull lists everything and removes what no longer exists upstream; an incremental pull asks for
 what changed since the entity's watermark (minus an overlap), and for what was trashed since then.
 Every page is written with one set-based upsert per table.
 
-Pages are fetched by a bounded pool of threads (``SYNC_PAGE_CONCURRENCY``) while this thread
-writes the previous ones: only this thread touches the database. It also decodes the pages of
-the big listings (products, orders), so that the pool's threads hardly hold the GIL while it
-waits for PostgreSQL. One bad item goes to ``sync_errors`` and the run goes on; a page that
+Pages are fetched by bounded pools of threads (at most ``SYNC_PAGE_CONCURRENCY`` API calls in
+flight for the whole run) while the step's thread writes the previous ones: only the steps'
+threads touch the database, each on its own connection. A step's thread also decodes the pages
+of its listing, so that the pools' threads hardly hold the GIL while it waits for PostgreSQL,
+and a listing asks only for the keys the mappers read (``_fields``). One bad item goes to
+``sync_errors`` and the run goes on; a page that
 cannot be read leaves the listing incomplete, which keeps the watermark where it was and
 disables the removal of missing rows.
 

@@ -46,7 +46,15 @@ Database time is the wall time of every statement this thread runs (and of the C
 staging tables, Python encoding included), the audit triggers' work included. PostgreSQL's time
 is what the server itself spent executing them (``pg_stat_database.active_time``): the database
 write rate, without the waits for the GIL that the page-fetching threads cause in this process.
-Both are printed.
+Both are printed. Orders are pulled alongside the catalog steps on a second connection: both
+connections' statements are timed, and their times add up.
+
+CPU seconds of the API part, per process (``/proc/<pid>/stat``): the sandbox (a real store is
+remote: its CPU would not be on our cores), the worker (this process: page fetching, JSON
+decoding, mapping, COPY encoding) and PostgreSQL (the server processes of the run's
+connections). On a shared machine wall times follow the load, these do not (much): they are
+the figures to compare between runs, printed with the load average; rows written per CPU
+second of PostgreSQL are printed next to the rows per second of its time.
 ``--without-audit-triggers`` disables the audit triggers in this benchmark's database for the
 run (and enables them again after) to show the sync's own share; without it the triggers are
 always enabled first.
@@ -548,7 +556,11 @@ def fresh_full_pulls(shop, count, results):
                 f"   full pull {number + 2}: {run.status}, {api_rows} rows, {figures[-1]:,} rows/s of PostgreSQL's "
                 f"time, {process[-1]:,} as this process sees it; API part {api_wall:.1f} s"
             )
-            print(f"     CPU of API part {cpu_line(phases.api_cpu())}; load {load_average()}")
+            cpu = phases.api_cpu()
+            print(
+                f"     CPU of API part {cpu_line(cpu)}; load {load_average()}; "
+                f"{api_rows / cpu['postgres']:,.0f} rows per CPU second of PostgreSQL"
+            )
     finally:
         settings.SYNC_FETCH_IMAGES = fetch_images
     lowest, lowest_process = min(figures), min(process)
@@ -694,6 +706,7 @@ def run_phases(args):
         )
         cpu = phases.api_cpu()
         print(f"   CPU of API part   {cpu_line(cpu)}; load {load_average()}")
+        print(f"                     {api_rows / cpu['postgres']:,.0f} rows written per CPU second of PostgreSQL")
         print(f"   Python GC pauses  {gc_pauses.seconds:.1f} s in {gc_pauses.count} collections during the run")
         if images.get("skipped"):
             print(f"   image files       skipped: {images['skipped']}")

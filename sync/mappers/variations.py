@@ -42,24 +42,13 @@ VARIATION_FIELDS = (
 
 
 # The keys of a WooCommerce variation that the pull reads (``variation_fields``; ``parent_id``
-# from the store-wide listing): see ``PRODUCT_PAYLOAD_KEYS``.
+# from the store-wide listing): see ``PRODUCT_PAYLOAD_KEYS``. The columns above are read under
+# their own names, but the measures, which come in ``dimensions``.
 VARIATION_PAYLOAD_KEYS = (
     "id",
     "parent_id",
-    "sku",
-    "price",
-    "regular_price",
-    "sale_price",
-    "stock_quantity",
-    "stock_status",
-    "attributes",
-    "status",
-    "description",
-    "weight",
+    *(name for name in VARIATION_FIELDS if name not in ("length", "width", "height")),
     "dimensions",
-    "backorders",
-    "date_on_sale_from",
-    "date_on_sale_to",
     "date_modified_gmt",
     "image",
 )

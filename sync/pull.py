@@ -267,10 +267,11 @@ class Puller(VariationSteps, ImageSteps, Writer):
         return run
 
     def _start_alongside(self) -> Alongside | None:
-        """The orders step, started in a thread of its own when the run has it (see
-        :class:`Alongside`). Not inside a transaction (a test's): another connection would not
-        see what it holds; the steps then run one after another."""
-        if ALONGSIDE not in self.entities or connection.in_atomic_block:
+        """The orders step, started in a thread of its own when the run has it and other data
+        steps (see :class:`Alongside`). Not inside a transaction (a test's): another connection
+        would not see what it holds; the steps then run one after another."""
+        others = [entity for entity in self.entities if entity not in (ALONGSIDE, "images")]
+        if ALONGSIDE not in self.entities or not others or connection.in_atomic_block:
             return None
         return Alongside(self, ALONGSIDE)
 

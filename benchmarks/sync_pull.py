@@ -46,13 +46,22 @@ Database time is the wall time of every statement this thread runs (and of the C
 staging tables, Python encoding included), the audit triggers' work included. PostgreSQL's time
 is what the server itself spent executing them (``pg_stat_database.active_time``): the database
 write rate, without the waits for the GIL that the page-fetching threads cause in this process.
-Both are printed.
+Both are printed. Orders are pulled alongside the catalog steps on a second connection: both
+connections' statements are timed, and their times add up.
+
+CPU seconds of the API part, per process (``/proc/<pid>/stat``): the sandbox (a real store is
+remote: its CPU would not be on our cores), the worker (this process: page fetching, JSON
+decoding, mapping, COPY encoding) and PostgreSQL (the server processes of the run's
+connections). On a shared machine wall times follow the load, these do not (much): they are
+the figures to compare between runs, printed with the load average; rows written per CPU
+second of PostgreSQL are printed next to the rows per second of its time.
 ``--without-audit-triggers`` disables the audit triggers in this benchmark's database for the
 run (and enables them again after) to show the sync's own share; without it the triggers are
 always enabled first.
 """
 
 import argparse
+import contextlib
 import gc
 import json
 import multiprocessing
@@ -60,6 +69,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -110,19 +120,25 @@ class Sandbox:
 
 
 class DbTimer:
-    """Time spent in database statements (every statement of this thread goes through here)."""
+    """Time spent in database statements (every statement of the run's connections goes through
+    here: this thread's, and the orders step's in its own thread; their times add up)."""
 
     def __init__(self):
         self.seconds = 0.0
         self.statements = 0
+        self._lock = threading.Lock()
+
+    def add(self, seconds):
+        with self._lock:
+            self.seconds += seconds
+            self.statements += 1
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            self.seconds += time.perf_counter() - started
-            self.statements += 1
+            self.add(time.perf_counter() - started)
 
 
 class GcPauses:
@@ -214,19 +230,137 @@ def server_seconds():
         reader.close()
 
 
-class Phases:
-    """Wall, database and server time at the start and end of the image-file step of a run."""
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, timer):
+
+def process_cpu_seconds(pid):
+    """CPU seconds (user + system) a process has used so far, from ``/proc/<pid>/stat``; None
+    once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def backend_pid(connection):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+class CpuClock:
+    """CPU seconds of the three processes that share the machine during a pull: the sandbox
+    (WooCommerce's side: a real store is remote), the worker (this process: the page-fetching
+    threads, decoding, mapping, COPY encoding) and PostgreSQL (the server processes of the
+    run's connections: this thread's, and the one the orders step opens in its own thread).
+    Unlike wall time, these figures hold on a loaded machine.
+
+    A server process ends with its connection, taking its counters with it: each one is read
+    every ``SAMPLE_SECONDS`` meanwhile, so at most that much of its last work is missed."""
+
+    SAMPLE_SECONDS = 0.05
+
+    def __init__(self, sandbox_pid):
+        self.sandbox_pid = sandbox_pid
+        self.backends = {}  # pid -> [first reading, last reading]
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._sampler = None
+
+    def _watch_backend(self, pid):
+        seconds = process_cpu_seconds(pid)
+        if seconds is not None:
+            with self._lock:
+                self.backends.setdefault(pid, [seconds, seconds])
+
+    def _on_connection(self, sender, connection, **kwargs):
+        self._watch_backend(backend_pid(connection))
+
+    def _sample(self):
+        while not self._stop.wait(self.SAMPLE_SECONDS):
+            self._refresh()
+
+    def _refresh(self):
+        with self._lock:
+            for pid, readings in self.backends.items():
+                seconds = process_cpu_seconds(pid)
+                if seconds is not None:
+                    readings[1] = seconds
+
+    def __enter__(self):
+        from django.db import connection
+        from django.db.backends.signals import connection_created
+
+        self._watch_backend(backend_pid(connection))
+        connection_created.connect(self._on_connection)
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+        return self
+
+    def __exit__(self, *exc):
+        from django.db.backends.signals import connection_created
+
+        connection_created.disconnect(self._on_connection)
+        self._stop.set()
+        self._sampler.join()
+
+    def read(self):
+        self._refresh()
+        with self._lock:
+            postgres = sum(last - first for first, last in self.backends.values())
+        return {
+            "sandbox": process_cpu_seconds(self.sandbox_pid) or 0.0,
+            "worker": process_cpu_seconds(os.getpid()),
+            "postgres": postgres,
+        }
+
+    @staticmethod
+    def spent(before, after):
+        return {name: after[name] - before[name] for name in after}
+
+
+class Phases:
+    """Wall, database, server and CPU time at the start and end of a run and of its image-file
+    step."""
+
+    def __init__(self, timer, cpu):
         self.timer = timer
+        self.cpu = cpu
         self.marks = {}
+        self.cpu_marks = {}
 
     def mark(self, name):
+        self.cpu_marks[name] = self.cpu.read() if self.cpu else None
         self.marks[name] = (time.perf_counter(), self.timer.seconds, self.timer.statements, server_seconds())
 
+    def api_cpu(self):
+        """CPU seconds per process of the run without its image-file step."""
+        marks = self.cpu_marks
+        if marks.get("start") is None:
+            return None
+        total = CpuClock.spent(marks["start"], marks["end"])
+        if "images_start" in marks:
+            images = CpuClock.spent(marks["images_start"], marks["images_end"])
+            total = {name: seconds - images[name] for name, seconds in total.items()}
+        return total
 
-def pull(store, kind):
+
+def load_average():
+    return " ".join(f"{figure:.2f}" for figure in os.getloadavg())
+
+
+def cpu_line(cpu):
+    return (
+        f"sandbox {cpu['sandbox']:.1f} s, worker {cpu['worker']:.1f} s, PostgreSQL {cpu['postgres']:.1f} s "
+        f"(total {sum(cpu.values()):.1f} s)"
+    )
+
+
+def pull(store, kind, cpu=None):
     from django.db import connection
+    from django.db.backends.signals import connection_created
 
     from sync import upsert
     from sync.pull import Puller
@@ -235,7 +369,7 @@ def pull(store, kind):
 
     run = sync_run_queue(store.pk, kind=kind, enqueue=False)
     timer = DbTimer()
-    phases = Phases(timer)
+    phases = Phases(timer, cpu)
     stage = upsert._stage
     pull_images = Puller.pull_images
 
@@ -244,8 +378,7 @@ def pull(store, kind):
         try:
             return stage(table, rows)
         finally:
-            timer.seconds += time.perf_counter() - started
-            timer.statements += 1
+            timer.add(time.perf_counter() - started)
 
     def marked_pull_images(self, stats):
         phases.mark("images_start")
@@ -254,18 +387,24 @@ def pull(store, kind):
         finally:
             phases.mark("images_end")
 
+    def timed_connection(sender, connection, **kwargs):  # the orders step's, in its own thread
+        connection.execute_wrappers.append(timer)
+
     upsert._stage = timed_stage
     Puller.pull_images = marked_pull_images
-    phases.mark("start")
-    started = time.perf_counter()
-    try:
-        with connection.execute_wrapper(timer):
-            run = run_pull(run.pk)
-    finally:
-        upsert._stage = stage
-        Puller.pull_images = pull_images
-    wall = time.perf_counter() - started
-    phases.mark("end")
+    connection_created.connect(timed_connection)
+    with cpu or contextlib.nullcontext():
+        phases.mark("start")
+        started = time.perf_counter()
+        try:
+            with connection.execute_wrapper(timer):
+                run = run_pull(run.pk)
+        finally:
+            upsert._stage = stage
+            Puller.pull_images = pull_images
+            connection_created.disconnect(timed_connection)
+        wall = time.perf_counter() - started
+        phases.mark("end")
     return run, wall, timer, phases
 
 
@@ -407,14 +546,20 @@ def fresh_full_pulls(shop, count, results):
     try:
         for number in range(count):
             store = make_store(f"bench db {number} {time.time():.0f}", shop.url)
-            run, wall, timer, phases = pull(store, SyncRunKind.FULL)
+            run, wall, timer, phases = pull(store, SyncRunKind.FULL, CpuClock(shop.process.pid))
             api_wall, api_db, api_rows, server_rate = api_figures(run, wall, timer, phases)
             results["full"]["api_walls"].append(api_wall)
+            results["full"]["api_cpus"].append(phases.api_cpu())
             figures.append(round(server_rate))
             process.append(round(api_rows / api_db) if api_db else 0)
             print(
                 f"   full pull {number + 2}: {run.status}, {api_rows} rows, {figures[-1]:,} rows/s of PostgreSQL's "
                 f"time, {process[-1]:,} as this process sees it; API part {api_wall:.1f} s"
+            )
+            cpu = phases.api_cpu()
+            print(
+                f"     CPU of API part {cpu_line(cpu)}; load {load_average()}; "
+                f"{api_rows / cpu['postgres']:,.0f} rows per CPU second of PostgreSQL"
             )
     finally:
         settings.SYNC_FETCH_IMAGES = fetch_images
@@ -442,7 +587,7 @@ def compare_with_fallback(args, results):
     fetch_images, settings.SYNC_FETCH_IMAGES = settings.SYNC_FETCH_IMAGES, False
     try:
         store = make_store(f"bench fallback {time.time():.0f}", old.url)
-        run, wall, timer, phases = pull(store, SyncRunKind.FULL)
+        run, wall, timer, phases = pull(store, SyncRunKind.FULL, CpuClock(old.process.pid))
     finally:
         settings.SYNC_FETCH_IMAGES = fetch_images
         old.stop()
@@ -460,7 +605,10 @@ def compare_with_fallback(args, results):
         f"all {len(walls)}: {', '.join(f'{w:.1f}' for w in walls)} s): {ratio:.1f}x faster "
         f"(target at least 3x: {verdict(ratio >= 3)})"
     )
-    results["fallback"] = {"requests": run.requests_made, "api_wall": api_wall, "ratio": ratio}
+    cpu = phases.api_cpu()
+    print(f"   CPU of API part   without /variations: {cpu_line(cpu)}; load {load_average()}")
+    print(f"                     with /variations:    {cpu_line(results['full']['api_cpus'][-1])}")
+    results["fallback"] = {"requests": run.requests_made, "api_wall": api_wall, "ratio": ratio, "api_cpu": cpu}
 
 
 def main():
@@ -515,7 +663,7 @@ def run_phases(args):
 
         gc_pauses = GcPauses()
         try:
-            run, wall, timer, phases = pull(store, SyncRunKind.FULL)
+            run, wall, timer, phases = pull(store, SyncRunKind.FULL, CpuClock(shop.process.pid))
         finally:
             gc_pauses.close()
         client = run.stats["client"]
@@ -556,6 +704,9 @@ def run_phases(args):
             f"   with the writes   1.5 x {limit:.1f} s + {api_db:.1f} s of database time = {bound:.1f} s;  "
             f"API part {api_wall:.1f} s: {verdict(api_wall <= bound)}"
         )
+        cpu = phases.api_cpu()
+        print(f"   CPU of API part   {cpu_line(cpu)}; load {load_average()}")
+        print(f"                     {api_rows / cpu['postgres']:,.0f} rows written per CPU second of PostgreSQL")
         print(f"   Python GC pauses  {gc_pauses.seconds:.1f} s in {gc_pauses.count} collections during the run")
         if images.get("skipped"):
             print(f"   image files       skipped: {images['skipped']}")
@@ -589,12 +740,14 @@ def run_phases(args):
             "image_rows": image_rows,
             "rss_mb": rss,
             "audit_triggers": not args.without_audit_triggers,
+            "api_cpu": cpu,
         }
 
         print(f"   requests          {api} with /variations (target at most 1,000: {verdict(api <= 1_000)})")
         results["full"]["db_runs_server_rows_per_s"] = [round(server_rows_per_s)]
         results["full"]["db_runs_process_rows_per_s"] = [round(rows_per_s)]
         results["full"]["api_walls"] = [api_wall]
+        results["full"]["api_cpus"] = [cpu]
         fresh_full_pulls(shop, args.db_runs - 1, results)
         compare_with_fallback(args, results)
 

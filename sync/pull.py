@@ -4,15 +4,18 @@ A run walks the entities in dependency order (``ENTITIES``): categories (parents
 children), tags, brands, global attributes and their terms, products (every status, trashed
 ones included; their attributes and images come in the same payload), variations (the store-wide
 ``GET /variations`` of WooCommerce 10.3+ when the store has it, each variable product's list
-otherwise: ``sync.pull_variations``), orders; then, in a phase of its own, image files. A full
+otherwise: ``sync.pull_variations``); orders, which depend on none of them, are pulled meanwhile
+in a thread of their own (``Alongside``); then, in a phase of its own, image files. A full
 pull lists everything and removes what no longer exists upstream; an incremental pull asks for
 what changed since the entity's watermark (minus an overlap), and for what was trashed since then.
 Every page is written with one set-based upsert per table.
 
-Pages are fetched by a bounded pool of threads (``SYNC_PAGE_CONCURRENCY``) while this thread
-writes the previous ones: only this thread touches the database. It also decodes the pages of
-the big listings (products, orders), so that the pool's threads hardly hold the GIL while it
-waits for PostgreSQL. One bad item goes to ``sync_errors`` and the run goes on; a page that
+Pages are fetched by bounded pools of threads (at most ``SYNC_PAGE_CONCURRENCY`` API calls in
+flight for the whole run) while the step's thread writes the previous ones: only the steps'
+threads touch the database, each on its own connection. A step's thread also decodes the pages
+of its listing, so that the pools' threads hardly hold the GIL while it waits for PostgreSQL,
+and a listing asks only for the keys the mappers read (``_fields``). One bad item goes to
+``sync_errors`` and the run goes on; a page that
 cannot be read leaves the listing incomplete, which keeps the watermark where it was and
 disables the removal of missing rows.
 
@@ -30,9 +33,13 @@ tried again by the next reconciliation.
 
 from __future__ import annotations
 
+import contextvars
+import gc
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
@@ -48,6 +55,8 @@ from sync.mappers.attributes import attribute_fields, attribute_term_fields
 from sync.mappers.brands import brand_fields
 from sync.mappers.categories import category_depths, category_fields
 from sync.mappers.common import to_gmt_string
+from sync.mappers.orders import ORDER_PAYLOAD_KEYS
+from sync.mappers.products import PRODUCT_PAYLOAD_KEYS
 from sync.mappers.tags import tag_fields
 from sync.models import (
     ACTIVE_RUN_STATUSES,
@@ -67,6 +76,7 @@ from sync.pull_images import ImageSteps
 from sync.pull_variations import FATAL_ERRORS, VariationSteps
 from sync.records import ItemError
 from sync.woo import (
+    ClientStats,
     WooClient,
     WooError,
     WooNotWooCommerceError,
@@ -94,8 +104,85 @@ PROGRESS_INTERVAL_SECONDS = 0.5
 GONE_ERRORS = {"products": (EntityType.PRODUCT, EntityType.VARIATION), "orders": (EntityType.ORDER,)}
 
 
+# Young-generation threshold of Python's cyclic collector during a pull (default 2,000).
+PULL_GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def collector_for_bulk() -> Iterator[None]:
+    """Python's cyclic garbage collector tuned for a pull, set back after it.
+
+    A pull decodes some 100 MB of JSON into millions of dicts and lists that live until their
+    batch is written: with the default threshold the collector runs after every 2,000 of them,
+    over a thousand times a run, and each older-generation pass walks everything this process
+    holds (Django, the app, the pages in flight), about a second of a full pull's CPU with every
+    thread stopped. The objects that exist before the pull are frozen (no collection walks them)
+    and the young generation is collected 25 times less often; the pages hold no reference
+    cycles, so what they free goes by reference counting anyway."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(PULL_GC_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 class PullAborted(Exception):
     """The store cannot be read at all (authentication, TLS): the run stops."""
+
+
+def _tune_session() -> None:
+    with connection.cursor() as cursor:
+        # A pull is idempotent: a crash losing its last commits is repaired by the next one, so
+        # the session does not wait for each commit's WAL flush. Its statements are short bulk
+        # writes: compiling a JIT plan (100-200 ms once a plan's cost passes jit_above_cost, as
+        # a big table's scan does) costs more than it saves.
+        cursor.execute("SET synchronous_commit TO off; SET jit TO off")
+
+
+# What the pull reads of each item: its listings ask for nothing more (``_fields``).
+PAYLOAD_KEYS = {woo.Listing.PRODUCTS: PRODUCT_PAYLOAD_KEYS, woo.Listing.ORDERS: ORDER_PAYLOAD_KEYS}
+
+# The step that depends on no other: pulled alongside the others.
+ALONGSIDE = "orders"
+
+
+class Alongside:
+    """One step of a run pulled in a thread of its own, alongside the other steps.
+
+    Orders depend on nothing the catalog steps write. Pulled one after another, the steps leave
+    one of the machine's cores idle: while this process decodes, maps and encodes a batch,
+    PostgreSQL waits for it, and while PostgreSQL writes it, this process waits. Two steps at a
+    time keep both busy. The step has its own database connection (the thread's), its own
+    puller and client (their counters are the run's: ``stats`` and ``clients`` are shared), and
+    the run's bound on API calls in flight (:meth:`WooClient.sibling`). It runs in a copy of the
+    caller's context (the audit actor, the service role)."""
+
+    def __init__(self, puller: Puller, entity: str) -> None:
+        self.entity = entity
+        self.error: BaseException | None = None
+        self.puller = type(puller)(puller.run, client=puller.client.sibling(), on_progress=puller.on_progress)
+        self.puller.stats = puller.stats
+        self.puller.clients = puller.clients
+        puller.clients.append(self.puller.client)
+        context = contextvars.copy_context()
+        self.thread = threading.Thread(target=context.run, args=(self._run,), name=f"pull-{entity}", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            _tune_session()
+            # The collector is tuned by the run's thread for the whole run (join() is within).
+            self.puller._run_entity(self.entity)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the run's thread (join)
+            self.error = exc
+        finally:
+            connection.close()
+
+    def join(self) -> None:
+        self.thread.join()
 
 
 class Puller(VariationSteps, ImageSteps, Writer):
@@ -116,6 +203,8 @@ class Puller(VariationSteps, ImageSteps, Writer):
         self.full = run.kind == SyncRunKind.FULL
         self.entities = [e for e in ENTITIES if not run.entities or e in run.entities]
         self.client = client or client_for(self.store)
+        # Every client of the run (an alongside step's too): their requests add up.
+        self.clients = [self.client]
         self.on_progress = on_progress
         self.stats: dict[str, EntityStats] = {}
         self._last_flush = 0.0
@@ -137,14 +226,10 @@ class Puller(VariationSteps, ImageSteps, Writer):
             if not SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_RUN_STATUSES).exists():
                 run.refresh_from_db()
                 return run
-            with connection.cursor() as cursor:
-                # A pull is idempotent: a crash losing its last commits is repaired by the next
-                # one, so the session does not wait for each commit's WAL flush. Its statements are
-                # short bulk writes: compiling a JIT plan (100-200 ms once a plan's cost passes
-                # jit_above_cost, as a big table's scan does) costs more than it saves.
-                cursor.execute("SET synchronous_commit TO off; SET jit TO off")
+            _tune_session()
             try:
-                self._execute_locked()
+                with collector_for_bulk():
+                    self._execute_locked()
             finally:
                 with connection.cursor() as cursor:
                     cursor.execute("RESET synchronous_commit; RESET jit")
@@ -161,9 +246,16 @@ class Puller(VariationSteps, ImageSteps, Writer):
         self._notify(force=True)
         try:
             with audit_actor.system(SYSTEM_SYNC):
-                for entity in self.entities:
-                    if entity != "images":
-                        self._run_entity(entity)
+                alongside = self._start_alongside()
+                try:
+                    for entity in self.entities:
+                        if entity != "images" and (alongside is None or entity != alongside.entity):
+                            self._run_entity(entity)
+                finally:
+                    if alongside is not None:
+                        alongside.join()
+                if alongside is not None and alongside.error is not None:
+                    raise alongside.error
         except PullAborted as exc:
             self._finish(SyncRunStatus.FAILED, str(exc))
             return run
@@ -173,6 +265,15 @@ class Puller(VariationSteps, ImageSteps, Writer):
             raise
         self._finish(SyncRunStatus.PARTIAL if self._incomplete() else SyncRunStatus.SUCCESS, None)
         return run
+
+    def _start_alongside(self) -> Alongside | None:
+        """The orders step, started in a thread of its own when the run has it and other data
+        steps (see :class:`Alongside`). Not inside a transaction (a test's): another connection
+        would not see what it holds; the steps then run one after another."""
+        others = [entity for entity in self.entities if entity not in (ALONGSIDE, "images")]
+        if ALONGSIDE not in self.entities or not others or connection.in_atomic_block:
+            return None
+        return Alongside(self, ALONGSIDE)
 
     def _incomplete(self) -> bool:
         return any(not s.complete or s.failed for s in self.stats.values())
@@ -194,12 +295,19 @@ class Puller(VariationSteps, ImageSteps, Writer):
     def _summarise(self) -> None:
         run = self.run
         run.stats = {
-            "entities": {name: s.as_dict() for name, s in self.stats.items()},
-            "client": self.client.stats.as_dict() if self.client else {},
+            "entities": {name: self.stats[name].as_dict() for name in ENTITIES if name in self.stats},
+            "client": ClientStats.combined(client.stats for client in self.clients),
         }
-        run.rows_written = sum(s.written for s in self.stats.values())
-        run.requests_made = self.client.stats.requests if self.client else 0
-        run.errors_count = sum(s.failed + (0 if s.complete else 1) for s in self.stats.values())
+        run.rows_written = self._rows_written()
+        run.requests_made = self._requests_made()
+        run.errors_count = sum(s.failed + (0 if s.complete else 1) for s in list(self.stats.values()))
+
+    # The orders step may run alongside (another thread adds its entry): the entries are copied.
+    def _rows_written(self) -> int:
+        return sum(s.written for s in list(self.stats.values()))
+
+    def _requests_made(self) -> int:
+        return sum(client.stats.requests for client in self.clients)
 
     def _run_entity(self, entity: str) -> None:
         stats = self.stats[entity] = EntityStats()
@@ -289,8 +397,8 @@ class Puller(VariationSteps, ImageSteps, Writer):
         self._last_flush = now
         run = self.run
         run.heartbeat_at = timezone.now()
-        run.requests_made = self.client.stats.requests
-        run.rows_written = sum(s.written for s in self.stats.values())
+        run.requests_made = self._requests_made()
+        run.rows_written = self._rows_written()
         SyncRun.objects.filter(pk=run.pk).update(
             progress=run.progress,
             heartbeat_at=run.heartbeat_at,
@@ -518,7 +626,12 @@ class Puller(VariationSteps, ImageSteps, Writer):
                 (
                     status,
                     woo.list_pages(
-                        self.client, listing=listing, status=status, modified_after=modified_after, errors="yield"
+                        self.client,
+                        listing=listing,
+                        status=status,
+                        modified_after=modified_after,
+                        fields=PAYLOAD_KEYS[listing],
+                        errors="yield",
                     ),
                 )
                 for status in ("any", "trash")

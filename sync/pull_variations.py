@@ -21,6 +21,7 @@ from django.utils import timezone
 from stores.models import Store
 from sync import records, upsert, woo
 from sync.mappers.common import to_gmt_string
+from sync.mappers.variations import VARIATION_PAYLOAD_KEYS
 from sync.models import EntityType, SyncError
 from sync.records import ItemError
 from sync.woo import (
@@ -107,7 +108,9 @@ class VariationSteps:
             pages = self._listing(
                 "variations",
                 stats,
-                woo.variations_pages(self.client, status=status, modified_after=modified_after),
+                woo.variations_pages(
+                    self.client, status=status, modified_after=modified_after, fields=VARIATION_PAYLOAD_KEYS
+                ),
                 listing=f"variations:{status}",
                 total_offset=offset,
             )
@@ -123,7 +126,7 @@ class VariationSteps:
                 for items in self._listing(
                     "variations",
                     stats,
-                    woo.variations_pages(self.client, status=status, include=chunk),
+                    woo.variations_pages(self.client, status=status, include=chunk, fields=VARIATION_PAYLOAD_KEYS),
                     listing=f"variations:retry:{status}",
                 ):
                     self.write_listed_variations(items, stats, seen, errors)

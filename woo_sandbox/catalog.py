@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from operator import itemgetter
 from typing import Any
@@ -156,7 +156,10 @@ class Catalog:
         parent, with the per-product collection's parameters; each item names its ``parent_id``."""
         page_of = self._variations_query(params)
         with self.s.lock:
-            page = page_of(list(self.s.variations.values()))
+            # Filters keep the order, so the cached full sort is filtered instead of re-sorted.
+            page = page_of(
+                self.s.variations.values(), cached=lambda name, key: self.s.sorted_values("variations", name, key)
+            )
             parents = self.s.variation_parent
             page.items = [
                 {**variation_out(r, parents[r["id"]], self.s.api), "parent_id": parents[r["id"]]} for r in page.items
@@ -623,14 +626,23 @@ def descendants(table: dict[int, Record], ids: list[int]) -> set[int]:
     return found
 
 
-def _variations_page(records: list[Record], coll: Collection, status: str, skus: set[str]) -> Page:
-    """The variations collection's filters (status, include, dates, search, sku) and paging."""
+def _variations_page(
+    records: Iterable[Record],
+    coll: Collection,
+    status: str,
+    skus: set[str],
+    cached: Callable[[str, Callable[[Record], Any]], list[Record]] | None = None,
+) -> Page:
+    """The variations collection's filters (status, include, dates, search, sku) and paging;
+    ``cached`` as for :func:`order_records` (every sort key ends with the id: the order does
+    not depend on the records' order, so sorting before filtering is the same)."""
+    records = order_records(records, coll, VARIATION_SORT_KEYS, cached=cached)
     records = apply_common_filters(_with_status(records, status), coll)
     if coll.search:
         records = search_filter(records, coll.search, ("sku", "description"))
     if skus:
         records = [r for r in records if r["sku"] in skus]
-    return paginate(order_records(records, coll, VARIATION_SORT_KEYS), coll)
+    return paginate(records, coll)
 
 
 def _with_status(records: list[Record], status: str) -> list[Record]:

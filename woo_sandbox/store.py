@@ -14,6 +14,46 @@ from .clock import SiteClock
 EventListener = Callable[[str, int], None]
 
 
+class VersionedDict(dict):
+    """A dict that counts its writes (``version``): records are replaced, never changed in
+    place, so a cache derived from the dict is valid while its version stays the same, however
+    the dict is written (API writes, generation, mutation, taxonomy renames, tests)."""
+
+    version = 0
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.version += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self.version += 1
+        super().__delitem__(key)
+
+    def pop(self, *args: Any) -> Any:
+        self.version += 1
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[Any, Any]:
+        self.version += 1
+        return super().popitem()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self.version += 1
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.version += 1
+        super().update(*args, **kwargs)
+
+    def clear(self) -> None:
+        self.version += 1
+        super().clear()
+
+    def __ior__(self, other: Any) -> VersionedDict:
+        self.update(other)
+        return self
+
+
 class Store:
     """Every WooCommerce object the sandbox serves, keyed by id, in REST shape.
 
@@ -36,7 +76,7 @@ class Store:
         self.rng = random.Random(seed + 7919)
 
         self.products: dict[int, dict[str, Any]] = {}
-        self.variations: dict[int, dict[str, Any]] = {}
+        self.variations: VersionedDict = VersionedDict()  # sorted_values caches its sorts
         self.variation_parent: dict[int, int] = {}
         self.children: dict[int, list[int]] = {}  # product id -> every variation id, trashed included
         self.orders: dict[int, dict[str, Any]] = {}
@@ -122,15 +162,19 @@ class Store:
         return f"{wanted}-{suffix}"
 
     def sorted_values(self, collection: str, name: str, key: Callable[[dict[str, Any]], Any]) -> list[dict[str, Any]]:
-        """``products`` or ``orders`` sorted ascending by ``key`` (named ``name``), cached until a write.
+        """``products``, ``orders`` or ``variations`` sorted ascending by ``key`` (named ``name``),
+        cached until a write.
 
         Sorting 20,000 records costs tens of milliseconds; paging through a collection would
         pay it on every page. Callers must not modify the returned list.
         """
-        version = self.version(collection)
+        if collection == "variations":
+            version, table = self.variations.version, self.variations
+        else:
+            version = self.version(collection)
+            table = self.products if collection == "products" else self.orders
         cached = self._sorted.get((collection, name))
         if cached is None or cached[0] != version:
-            table = self.products if collection == "products" else self.orders
             cached = (version, sorted(table.values(), key=key))
             self._sorted[(collection, name)] = cached
         return cached[1]

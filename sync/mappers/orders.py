@@ -33,6 +33,30 @@ ORDER_COLUMNS = {
     "customer_woo_id": "bigint",
 }
 ORDER_FIELDS = tuple(ORDER_COLUMNS)
+# The keys of a WooCommerce order that the pull reads (``order_fields``): see
+# ``PRODUCT_PAYLOAD_KEYS`` in ``products``.
+ORDER_PAYLOAD_KEYS = (
+    "id",
+    "status",
+    "total",
+    "number",
+    "currency",
+    "billing",
+    "shipping",
+    "line_items",
+    "payment_method",
+    "payment_method_title",
+    "discount_total",
+    "shipping_total",
+    "total_tax",
+    "customer_note",
+    "customer_id",
+    "date_created_gmt",
+    "date_modified_gmt",
+    "date_paid_gmt",
+    "date_completed_gmt",
+    "refunds",
+)
 
 
 def customer_name(billing: dict, shipping: dict) -> str:

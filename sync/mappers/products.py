@@ -48,6 +48,38 @@ PRODUCT_COLUMNS = {
 }
 PRODUCT_FIELDS = tuple(PRODUCT_COLUMNS)
 
+# The keys of a WooCommerce product that the pull reads (``product_fields``, the attribute and
+# image rows, the variable products' list, the marker): its listings ask for these only
+# (``_fields``), so the rest of each item is neither sent nor decoded. A test maps every product
+# of a sandbox shop both whole and cut to these keys.
+PRODUCT_PAYLOAD_KEYS = (
+    "id",
+    "name",
+    "type",
+    "status",
+    "sku",
+    "description",
+    "short_description",
+    "regular_price",
+    "sale_price",
+    "stock_quantity",
+    "stock_status",
+    "weight",
+    "dimensions",
+    "categories",
+    "tags",
+    "brands",
+    "featured",
+    "catalog_visibility",
+    "permalink",
+    "date_created_gmt",
+    "date_modified_gmt",
+    "attributes",
+    "images",
+    "variations",
+    "meta_data",
+)
+
 # Not underscored: WooCommerce hides "protected" (underscore) meta keys from the REST API.
 MARKER_KEY = "storedesk_id"
 

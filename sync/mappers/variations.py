@@ -58,6 +58,19 @@ VARIATION_COLUMNS = {
 VARIATION_FIELDS = tuple(VARIATION_COLUMNS)
 
 
+# The keys of a WooCommerce variation that the pull reads (``variation_fields``; ``parent_id``
+# from the store-wide listing): see ``PRODUCT_PAYLOAD_KEYS``. The columns above are read under
+# their own names, but the measures, which come in ``dimensions``.
+VARIATION_PAYLOAD_KEYS = (
+    "id",
+    "parent_id",
+    *(name for name in VARIATION_FIELDS if name not in ("length", "width", "height")),
+    "dimensions",
+    "date_modified_gmt",
+    "image",
+)
+
+
 def variation_fields(payload: dict) -> dict:
     """Column values, plus ``image_src``/``image_woo_id`` to link ``image_id`` to a
     ``product_images`` row of the parent product."""

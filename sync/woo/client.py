@@ -21,6 +21,7 @@ Auth is the client's own: Basic over HTTPS, OAuth 1.0a (HMAC-SHA256) over plain 
 from __future__ import annotations
 
 import collections
+import copy
 import logging
 import queue
 import random
@@ -157,6 +158,8 @@ class WooClient:
         )
         self.page_size = _setting("SYNC_PAGE_SIZE", MAX_PER_PAGE)
         self.stats = ClientStats()
+        # At most ``concurrency`` API calls in flight, whatever pools and siblings ask for them.
+        self._in_flight = threading.BoundedSemaphore(self.concurrency)
         self._sleep = sleep
         self._api = API(
             url=self.url,
@@ -171,6 +174,14 @@ class WooClient:
 
     def __repr__(self) -> str:
         return f"WooClient({self.url!r})"
+
+    def sibling(self) -> WooClient:
+        """A client for another thread's listings of the same run: the same store and settings,
+        counters of its own, and the same bound on the API calls in flight (the store sees
+        ``concurrency`` at most from both)."""
+        twin = copy.copy(self)
+        twin.stats = ClientStats()
+        return twin
 
     # -- single requests ------------------------------------------------------------------
 
@@ -325,6 +336,7 @@ class WooClient:
 
     def _send(self, method: str, endpoint: str, params: dict | None, data: Any) -> requests.Response:
         kwargs: dict[str, Any] = {"params": dict(params or {}), "allow_redirects": False}
+        self._in_flight.acquire()
         t0 = time.monotonic()
         try:
             if method in ("POST", "PUT"):
@@ -352,6 +364,7 @@ class WooClient:
         except egress.AddressRefused as exc:
             raise self._final(WooAddressRefusedError(exc.message, code=exc.code, url=endpoint)) from exc
         finally:
+            self._in_flight.release()
             self.stats.add_request(time.monotonic() - t0)
 
     def _notices_skipped(self) -> None:

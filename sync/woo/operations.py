@@ -102,14 +102,17 @@ def list_pages(
     status: str,
     modified_after: str | None = None,
     index_only: bool = False,
+    fields: Iterable[str] = (),
     errors: str = "raise",
 ) -> Iterator[Page]:
     """The pages of products or orders with ``status`` (``any`` leaves out the trash), changed
     after ``modified_after`` (GMT, ``YYYY-MM-DDTHH:MM:SS``) when given; ``index_only`` asks for
-    the id, status and modification time of each item only."""
+    the id, status and modification time of each item only, ``fields`` for those keys only."""
     query = _dated_query(status, modified_after)
     if index_only:
         query["_fields"] = INDEX_FIELDS
+    elif fields := ",".join(fields):
+        query["_fields"] = fields
     return client.iter_pages(str(listing), query, errors=errors)
 
 

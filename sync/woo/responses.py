@@ -9,6 +9,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +100,21 @@ class ClientStats:
     def add_error(self, reason: str) -> None:
         with self._lock:
             self.errors[reason] += 1
+
+    @staticmethod
+    def combined(many: Iterable[ClientStats]) -> dict[str, Any]:
+        """``as_dict()`` of several clients' counters added up (the clients of one run)."""
+        total: dict[str, Any] = {"requests": 0, "downloads": 0, "retries": 0, "errors": {}, "request_seconds": 0.0}
+        for stats in many:
+            for key, value in stats.as_dict().items():
+                if isinstance(value, dict):
+                    bucket = total.setdefault(key, {})
+                    for reason, count in value.items():
+                        bucket[reason] = bucket.get(reason, 0) + count
+                else:
+                    total[key] = total[key] + value
+        total["request_seconds"] = round(total["request_seconds"], 3)
+        return total
 
     def as_dict(self) -> dict[str, Any]:
         with self._lock:
@@ -195,6 +211,7 @@ def _excerpt(response: requests.Response, limit: int = 200) -> str:
 
 __all__ = [
     "WEB_PAGE_MESSAGE",
+    "ClientStats",
     "Page",
     "WooResponse",
     "parse_retry_after",

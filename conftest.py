@@ -1,5 +1,5 @@
 """Fixtures every app's tests share: users, a store with its members, fast password hashing,
-WooCommerce sandbox shops and the pulled store a browser test drives, Chromium.
+WooCommerce sandbox shops (``start_sandbox``) and the pulled store a browser test drives, Chromium.
 
 An app's ``tests/conftest.py`` keeps only what is its own, and may override ``store`` or
 ``make_store`` to change their defaults (a fixture can ask for the one it overrides by name).

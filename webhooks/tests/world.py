@@ -4,10 +4,8 @@ has a target in both stores."""
 
 import hashlib
 
-from agents.models import AgentAlert
-from config.db import Severity
+from webhooks import remote
 from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
-from webhooks.remote import ALERT_AGENT_TYPE, ALERT_KIND_DISABLED
 
 
 def make_webhook_objects(store, offset):
@@ -32,14 +30,7 @@ def make_webhook_objects(store, offset):
         status=DeliveryStatus.FAILED,
         last_error="could not apply",
     )
-    alert = AgentAlert.objects.create(
-        agent_type=ALERT_AGENT_TYPE,
-        title="A webhook was disabled",
-        message="WooCommerce disabled it.",
-        severity=Severity.HIGH,
-        store=store,
-        metadata={"kind": ALERT_KIND_DISABLED, "store_id": str(store.pk), "webhook_id": str(hook.pk)},
-    )
+    alert = remote._alert_disabled(store, hook, missing=False)  # the alert WooCommerce's disabling raises
     return {"webhook_id": hook.pk, "delivery_id": delivery.pk, "alert_id": alert.pk}
 
 

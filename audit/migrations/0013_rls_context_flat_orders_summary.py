@@ -46,11 +46,11 @@ _READERS = (
     ("rls_is_team()", "boolean", "4", "pg_catalog.bool"),
     ("rls_store_ids(kind text)", "uuid[]", _STORE_SET, "pg_catalog.uuid[]"),
 )
-# Security invokers without a SET clause (which costs a settings save and restore per call); every
-# name, type and operator is schema-qualified, so a caller's search_path cannot change what they do.
+# Security invokers (only rls_context() needs the definer's rights); like every function of ours
+# they fix their search_path, and every name, type and operator in them is schema-qualified too.
 READERS = "".join(
     f"CREATE OR REPLACE FUNCTION {signature} RETURNS {result}\n"
-    f"LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$\n"
+    f"LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = public AS $fn$\n"
     f"BEGIN\n    RETURN (public.rls_context())[{element}]::{cast};\nEND\n$fn$;\n\n"
     for signature, result, element, cast in _READERS
 )
@@ -124,7 +124,7 @@ $fn$;
     + f"""
 -- Whether the caller is the service (its current role, not the session's).
 CREATE OR REPLACE FUNCTION rls_is_service() RETURNS boolean
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = public AS $fn$
 BEGIN
     RETURN pg_catalog.pg_has_role(current_user, '{SERVICE_ROLE}', 'MEMBER');
 END
@@ -135,7 +135,7 @@ $fn$;
 -- a parallel query may set no setting, and the readers above stay parallel safe. Unchanged when
 -- kept for the same actor (the next statement of an atomic() block).
 CREATE FUNCTION rls_remember_context() RETURNS void
-LANGUAGE plpgsql VOLATILE AS $fn$
+LANGUAGE plpgsql VOLATILE SET search_path = public AS $fn$
 BEGIN
     IF pg_catalog.pg_has_role(session_user, '{WEB_ROLE}', 'MEMBER') THEN
         PERFORM pg_catalog.set_config('storedesk.rls_context', (public.rls_context())::pg_catalog.text, true);
@@ -144,7 +144,7 @@ END
 $fn$;
 
 CREATE FUNCTION rls_forget_context() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = public AS $fn$
 BEGIN
     PERFORM pg_catalog.set_config('storedesk.rls_context', '', true);
     RETURN NULL;

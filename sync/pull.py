@@ -639,27 +639,35 @@ class Puller(VariationSteps, ImageSteps, Writer):
         )
 
     def pull_products(self, stats: EntityStats) -> None:
-        state, since, listings = self._dated_listings(woo.Listing.PRODUCTS)
+        self._pull_dated("products", EntityType.PRODUCT, stats)
+
+    def _pull_dated(self, entity: str, entity_type: str, stats: EntityStats) -> bool:
+        """Products or orders: the listings changed since the watermark (all of them on a full
+        pull), written in batches; open errors outside the window retried by id; on a complete
+        full listing, what it no longer holds deleted. True when the pull was incremental."""
+        state, since, listings = self._dated_listings(woo.Listing(entity))
         incremental = since is not None
-        open_errors = records.open_error_ids(self.store_id, EntityType.PRODUCT)
+        open_errors = records.open_error_ids(self.store_id, entity_type)
+        writer = self.write_products if entity == "products" else self.write_orders
         seen: set[int] = set()
         committed_max: datetime | None = None
         offset = 0
         for status, pages in listings:
-            items = self._listing("products", stats, pages, listing=f"products:{status}", total_offset=offset)
+            items = self._listing(entity, stats, pages, listing=f"{entity}:{status}", total_offset=offset)
             for batch in self._batches(items):
-                committed_max = latest(committed_max, self.write_products(batch, stats, seen))
-                self._progress("products", done=len(seen))
-            offset = self.run.progress["products"].get("total") or 0
+                committed_max = latest(committed_max, writer(batch, stats, seen))
+                self._progress(entity, done=len(seen))
+            offset = self.run.progress[entity].get("total") or 0
         # Open errors outside the listed window are retried by id.
         retry = [woo_id for woo_id in open_errors if woo_id not in seen]
         if retry:
-            self._retry_by_id("products", stats, retry, seen)
+            self._retry_by_id(entity, stats, retry, seen)
         if stats.complete:
             if not incremental:
                 with transaction.atomic():
-                    stats.deleted += self._delete_missing("products", seen, GONE_ERRORS["products"])
+                    stats.deleted += self._delete_missing(entity, seen, GONE_ERRORS[entity])
             records.advance_watermark(state, committed_max, full=not incremental)
+        return incremental
 
     def _retry_by_id(self, entity: str, stats: EntityStats, woo_ids: list[int], seen: set[int]) -> None:
         """Fetch single items by id (open errors, reconciliation) and write them."""
@@ -691,26 +699,7 @@ class Puller(VariationSteps, ImageSteps, Writer):
     # -- orders -----------------------------------------------------------------------------
 
     def pull_orders(self, stats: EntityStats) -> None:
-        state, since, listings = self._dated_listings(woo.Listing.ORDERS)
-        incremental = since is not None
-        open_errors = records.open_error_ids(self.store_id, EntityType.ORDER)
-        seen: set[int] = set()
-        committed_max = None
-        offset = 0
-        for status, pages in listings:
-            items = self._listing("orders", stats, pages, listing=f"orders:{status}", total_offset=offset)
-            for batch in self._batches(items):
-                committed_max = latest(committed_max, self.write_orders(batch, stats, seen))
-                self._progress("orders", done=len(seen))
-            offset = self.run.progress["orders"].get("total") or 0
-        retry = [woo_id for woo_id in open_errors if woo_id not in seen]
-        if retry:
-            self._retry_by_id("orders", stats, retry, seen)
-        if stats.complete:
-            if not incremental:
-                with transaction.atomic():
-                    stats.deleted += self._delete_missing("orders", seen, GONE_ERRORS["orders"])
-            records.advance_watermark(state, committed_max, full=not incremental)
+        incremental = self._pull_dated("orders", EntityType.ORDER, stats)
         if incremental and self.orders_modified:
             newest = sorted(self.orders_modified, key=lambda pair: (pair[0] is not None, pair[0], pair[1]))[::-1]
             signals.orders_modified.send(Puller, store_id=self.store_id, woo_ids=[woo_id for _at, woo_id in newest])

@@ -284,6 +284,19 @@ def _resolve(value):
 
 # The connection attribute that says a web role may have been set in the open transaction.
 _ROLE_SET = "_storedesk_rls_role_set"
+# The web prefix (role and actor settings) in effect in the open transaction, if any.
+_WEB_PREFIX_SET = "_storedesk_rls_web_prefix_set"
+
+
+def _reverts_settings(sql):
+    return isinstance(sql, str) and sql.lstrip()[:8].lower() == "rollback"
+
+
+def _keeps_settings(sql):
+    """Savepoints and cursor moves leave the role and the settings as they are."""
+    return isinstance(sql, str) and sql.lstrip()[:9].lower().startswith(
+        ("savepoint", "release", "show", "fetch", "move", "close")
+    )
 
 
 def _execute_with(prefix, set_sql, execute, sql, params, many, context):
@@ -313,12 +326,28 @@ def audit_execute_wrapper(execute, sql, params, many, context):
     if status == psycopg.pq.TransactionStatus.IDLE:
         # No transaction open: nothing set earlier can linger.
         setattr(connection, _ROLE_SET, False)
+        setattr(connection, _WEB_PREFIX_SET, None)
+    elif _reverts_settings(sql):
+        # A rollback (to a savepoint) takes back the settings made since: set them again after.
+        setattr(connection, _WEB_PREFIX_SET, None)
     value = _current.get()
     if rls.web_role_active() and _reads_rows(sql):
         actor = _resolve(value) or NO_ACTOR
         if not actor.is_system:
+            if status == psycopg.pq.TransactionStatus.INTRANS and getattr(connection, _WEB_PREFIX_SET, None) == (
+                actor.web_prefix
+            ):
+                # This transaction already runs as the web role for this very actor (a request's
+                # reads share one transaction, AuditActorMiddleware): nothing to set again.
+                return execute(sql, params, many, context)
             setattr(connection, _ROLE_SET, True)
-            return _execute_with(actor.web_prefix, actor.web_prefix[:-2], execute, sql, params, many, context)
+            result = _execute_with(actor.web_prefix, actor.web_prefix[:-2], execute, sql, params, many, context)
+            if raw.connection.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+                setattr(connection, _WEB_PREFIX_SET, actor.web_prefix)
+            return result
+    if not _keeps_settings(sql):
+        # What runs now may change the role or the actor settings: send the web prefix again.
+        setattr(connection, _WEB_PREFIX_SET, None)
     role_set = status == psycopg.pq.TransactionStatus.INTRANS and getattr(connection, _ROLE_SET, False)
     if role_set and not _is_write(sql):
         if not _touches_objects(sql):

@@ -1,8 +1,12 @@
 """Makes the request's user (with IP address and user agent) the audit actor of its writes, and
 the user PostgreSQL's row-level security checks every statement of the request against."""
 
+from django.db import transaction
+
 from audit import actor
 from config import rls
+
+READ_METHODS = ("GET", "HEAD")
 
 
 class AuditActorMiddleware:
@@ -16,6 +20,11 @@ class AuditActorMiddleware:
         # Row-level security: the request's statements run as the web role, for its user.
         role_token = rls.enter_web_request()
         try:
+            if request.method in READ_METHODS:
+                # One transaction for a page's reads: the web role and the user are set by its
+                # first statement, not by each one (audit.actor), and end with it.
+                with transaction.atomic():
+                    return self.get_response(request)
             return self.get_response(request)
         finally:
             rls.leave(role_token)

@@ -320,16 +320,16 @@ def audit_execute_wrapper(execute, sql, params, many, context):
     raw = context["cursor"].cursor
     connection = context["connection"]
     status = raw.connection.info.transaction_status
+    if status == psycopg.pq.TransactionStatus.IDLE or _reverts_settings(sql):
+        # No transaction open, or a rollback (to a savepoint, often from a failed transaction)
+        # that takes back the settings made since: the web prefix must be sent again.
+        setattr(connection, _WEB_PREFIX_SET, None)
     if status == psycopg.pq.TransactionStatus.INERROR:
-        # The statement will fail anyway; don't add a second error.
+        # The statement will fail anyway (or is the rollback); don't add a second error.
         return execute(sql, params, many, context)
     if status == psycopg.pq.TransactionStatus.IDLE:
         # No transaction open: nothing set earlier can linger.
         setattr(connection, _ROLE_SET, False)
-        setattr(connection, _WEB_PREFIX_SET, None)
-    elif _reverts_settings(sql):
-        # A rollback (to a savepoint) takes back the settings made since: set them again after.
-        setattr(connection, _WEB_PREFIX_SET, None)
     value = _current.get()
     if rls.web_role_active() and _reads_rows(sql):
         actor = _resolve(value) or NO_ACTOR

@@ -16,13 +16,15 @@ class AuditActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # One transaction for a signed-in user's page: the web role and the user are set by its
+        # first statement instead of by each one (audit.actor), and end with it. Requests without
+        # a session (media, the favicon, health checks) never wait for the database here.
+        one_transaction = request.method in READ_METHODS and request.user.is_authenticated
         token = actor.set_request_actor(request)
         # Row-level security: the request's statements run as the web role, for its user.
         role_token = rls.enter_web_request()
         try:
-            if request.method in READ_METHODS:
-                # One transaction for a page's reads: the web role and the user are set by its
-                # first statement, not by each one (audit.actor), and end with it.
+            if one_transaction:
                 with transaction.atomic():
                     return self.get_response(request)
             return self.get_response(request)

@@ -153,6 +153,35 @@ def test_the_identity_is_transaction_local(shops, viewer):
     assert Order.objects.count() == 2
 
 
+def test_a_page_sets_its_identity_once_and_again_after_a_rolled_back_savepoint(shops, viewer):
+    store, _ = shops
+    # A signed-in page's reads share one transaction (AuditActorMiddleware): the role and the user
+    # are set by its first statement. A savepoint rolled back takes back what was set inside it,
+    # so the statement after must set them again rather than run as the login (every store).
+    with web_request_of(viewer), transaction.atomic():
+        with pytest.raises(DatabaseError), transaction.atomic():
+            assert _rows("SELECT DISTINCT store_id FROM products") == [(store.pk,)]
+            _rows("SELECT 1 / 0")
+        assert _rows("SELECT current_user") == [(rls.WEB_ROLE,)]
+        assert _rows("SELECT DISTINCT store_id FROM products") == [(store.pk,)]
+
+
+def test_a_signed_in_page_reads_in_one_transaction(client, shops, viewer):
+    store, _ = shops
+    client.force_login(viewer)
+    statements = []
+
+    def seen(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(seen):
+        assert client.get(f"/stores/{store.pk}/products/", secure=True).status_code == 200
+    prefixed = [sql for sql in statements if sql.startswith("SELECT set_config('role'")]
+    # Set by the first statement (and after each savepoint rolled back, none here), not per read.
+    assert len(statements) > 5 and len(prefixed) == 1, statements
+
+
 def test_credentials_function_refuses_a_non_owner_and_logs_an_owner(shops, owner, manager):
     store, _ = shops
     with web_request_of(manager), pytest.raises(PermissionDenied):

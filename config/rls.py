@@ -6,7 +6,9 @@ The roles (created by ``audit/migrations/0012_row_level_security.py``):
   user's id in ``storedesk.actor_user_id``. Both are set with ``set_config(..., true)`` in the
   same round trip as the statement (``audit.actor``), so they are transaction-local and never
   outlive it on a persistent connection; so is the user's rights computed there once for the
-  statement's policies (``rls_remember_context()``, audit migration 0013).
+  statement's policies (``rls_remember_context()``, audit migration 0013). A signed-in user's
+  GET/HEAD runs in one transaction (``audit.middleware``): its first statement sets them, the
+  next ones reuse them until service code, a rollback (to a savepoint) or the transaction's end.
 - ``storedesk_service``: workers, beat, management commands, migrations and any code outside a
   request run as the ``DATABASE_URL`` login itself, which is a member of this role (so its
   policies apply to it even when the login is not a superuser). Nothing is switched for them:

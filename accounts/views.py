@@ -310,21 +310,32 @@ def store_member_remove(request, store_id, membership_id):
 @login_required
 @require_POST
 def store_invitation_revoke(request, store_id, invitation_id):
+    def revoke(store):
+        return services.invitation_revoke(actor=request.user, store=store, invitation_id=invitation_id).email
+
+    return _team_revoke(
+        request, store_id, revoke, Invitation.DoesNotExist, _("The invitation to %(email)s was revoked.")
+    )
+
+
+def _team_revoke(request, store_id, revoke, not_found, message):
+    """Run ``revoke(store)`` for a member manager of the store and go back to the team page with
+    ``message`` about the e-mail it answers; 404 when it raises ``not_found`` (not this store's)."""
     store = store_selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
     try:
-        invitation = services.invitation_revoke(actor=request.user, store=store, invitation_id=invitation_id)
-    except Invitation.DoesNotExist as exc:
+        email = revoke(store)
+    except not_found as exc:
         raise Http404 from exc
-    messages.success(request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email})
+    messages.success(request, message % {"email": email})
     return redirect("stores:team", store_id=store.pk)
 
 
 @login_required
 @require_POST
 def store_grant(request, store_id):
-    store = store_selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
     """A member gets the permission at once; anyone else, account or not, is sent an invitation
     to accept, and the answer is the same for both (the form tells nothing about accounts)."""
+    store = store_selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
     form = GrantForm(request.POST)
     if form.is_valid():
         email, perm = form.cleaned_data["email"], form.cleaned_data["permission"]
@@ -355,10 +366,9 @@ def store_grant(request, store_id):
 @login_required
 @require_POST
 def store_grant_revoke(request, store_id, grant_id):
-    store = store_selectors.store_get(access_for(request.user), store_id, MANAGE_MEMBERS)
-    try:
-        grant = store_services.store_grant_revoke_by_id(actor=request.user, store=store, grant_id=grant_id)
-    except StoreUserObjectPermission.DoesNotExist as exc:
-        raise Http404 from exc
-    messages.success(request, _("Permission revoked from %(email)s.") % {"email": grant.user.email})
-    return redirect("stores:team", store_id=store.pk)
+    def revoke(store):
+        return store_services.store_grant_revoke_by_id(actor=request.user, store=store, grant_id=grant_id).user.email
+
+    return _team_revoke(
+        request, store_id, revoke, StoreUserObjectPermission.DoesNotExist, _("Permission revoked from %(email)s.")
+    )

@@ -16,12 +16,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.presenters import present
 from config.db import Severity
+from config.input import safe_next
 from projects import charts, selectors, services
 from projects.forms import (
     BugForm,
@@ -158,7 +158,7 @@ def task_move(request, task_id):
         context = _board_context(request)
         context["moved_task_id"] = str(task.pk)
         return render(request, "projects/_board.html", context)
-    return redirect(_safe_next(request, reverse("projects:board")))
+    return redirect(safe_next(request, reverse("projects:board")))
 
 
 @require_POST
@@ -178,7 +178,7 @@ def task_plan(request, task_id):
         _errors(request, error)
     if _is_htmx(request):
         return render(request, "projects/_board.html", _board_context(request))
-    return redirect(_safe_next(request, reverse("projects:board")))
+    return redirect(safe_next(request, reverse("projects:board")))
 
 
 def _uuid_or_none(value):
@@ -186,13 +186,6 @@ def _uuid_or_none(value):
         return uuid.UUID(str(value))
     except ValueError:
         return None
-
-
-def _safe_next(request, default):
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
 
 
 # --- tasks --------------------------------------------------------------------------------------
@@ -583,7 +576,7 @@ def alert_list(request):
 def alert_read(request, project_alert_id):
     alert = _get(ProjectAlert, project_alert_id)
     services.alert_set_read(actor=request.user, alert=alert, is_read=request.POST.get("read", "1") == "1")
-    return redirect(_safe_next(request, reverse("projects:alerts")))
+    return redirect(safe_next(request, reverse("projects:alerts")))
 
 
 @require_POST

@@ -36,6 +36,8 @@ from sync.mappers import MappingError
 from sync.mappers.orders import order_fields
 from sync.mappers.products import product_fields
 from sync.mappers.variations import variation_fields
+from sync.models import TaxonomySyncAction, TaxonomySyncLog
+from sync.records import EntityLog, log_entities
 from sync.woo import WooClientError, WooError, client_for
 from sync.writer import _variation_shape, apply_payloads
 from webhooks import signals
@@ -323,8 +325,6 @@ def _ref_ids(value):
 def _log_taxonomy_changes(store_id, items, before):
     """A ``taxonomy_sync_log`` ``webhook_update`` row per taxonomy whose assignments these
     deliveries changed (a new product counts as created, a changed one as updated)."""
-    from sync.models import TaxonomySyncAction, TaxonomySyncLog
-
     rows = []
     for name, taxonomy in _TAXONOMIES.items():
         created, updated = [], []
@@ -359,8 +359,6 @@ _ACTIONS = {"created": "create", "updated": "update", "deleted": "delete", "rest
 def log_outcomes(store_id, outcomes):
     """One ``sync_logs`` row per delivery applied or failed for good: ``outcomes`` is a list of
     ``(row, result, status)`` with status ``success`` or ``failed``. One statement."""
-    from sync.records import EntityLog, log_entities
-
     log_entities(
         store_id,
         [

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 
 from accounts.models import AppRole
@@ -102,6 +103,16 @@ def _is_superuser(connection):
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('is_superuser') = 'on'")
         return cursor.fetchone()[0]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request or a test that switched to Hebrew leaves it active in its thread (Django's
+    # translation is thread-local), and the next test in that worker would write its rows' texts
+    # (an alert's title) in Hebrew: every test starts in the default language.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/storedesk_bench_sync")
 
 from _benchdb import BASE_DIR, setup
+from _sync_clock import server_seconds
 
 RECORDING = BASE_DIR / "var" / "sync_replay.pickle"
 CUSTOMERS_ONCE = False
@@ -121,7 +122,7 @@ def replay_once(calls, number):
         finally:
             kinds["(python, inside the copy) encode " + table.stage] += time.perf_counter() - started
 
-    server0 = sync_pull.server_seconds()
+    server0 = server_seconds()
     cpu0 = backend_cpu(pid)
     writer = Writer(store.pk)
     stats = {name: EntityStats() for name in WRITES}
@@ -153,7 +154,7 @@ def replay_once(calls, number):
         upsert._stage, upsert._encode = stage, encode
     wall = time.perf_counter() - started
     cpu = backend_cpu(pid) - cpu0
-    server = sync_pull.server_seconds() - server0
+    server = server_seconds() - server0
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [lsn])
         wal = float(cursor.fetchone()[0])

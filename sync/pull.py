@@ -5,7 +5,10 @@ children), tags, brands, global attributes and their terms, products (every stat
 ones included; their attributes and images come in the same payload), variations (the store-wide
 ``GET /variations`` of WooCommerce 10.3+ when the store has it, each variable product's list
 otherwise: ``sync.pull_variations``); orders, which depend on none of them, are pulled meanwhile
-in a thread of their own (``Alongside``); then, in a phase of its own, image files. A full
+in a thread of their own (``sync.pull_runtime.Alongside``); then, in a phase of its own, image
+files. This module runs the steps and holds the dated listings (products, orders); the taxonomy
+steps are ``sync.pull_taxonomies``, the image files ``sync.pull_images``, and how the run uses
+the process (the alongside thread, the collector, the session) ``sync.pull_runtime``. A full
 pull lists everything and removes what no longer exists upstream; an incremental pull asks for
 what changed since the entity's watermark (minus an overlap), and for what was trashed since then.
 Every page is written with one set-based upsert per table.
@@ -33,13 +36,9 @@ tried again by the next reconciliation.
 
 from __future__ import annotations
 
-import contextvars
-import gc
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -50,14 +49,9 @@ from agents.triggers import on_sync_run_finished
 from audit.actor import SYSTEM_SYNC, audit_actor
 from stores.models import Store
 from sync import records, signals, upsert, woo
-from sync.mappers import MappingError
-from sync.mappers.attributes import attribute_fields, attribute_term_fields
-from sync.mappers.brands import brand_fields
-from sync.mappers.categories import category_depths, category_fields
 from sync.mappers.common import to_gmt_string
 from sync.mappers.orders import ORDER_PAYLOAD_KEYS
 from sync.mappers.products import PRODUCT_PAYLOAD_KEYS
-from sync.mappers.tags import tag_fields
 from sync.models import (
     ACTIVE_RUN_STATUSES,
     EntityType,
@@ -73,6 +67,8 @@ from sync.models import (
     TaxonomyType,
 )
 from sync.pull_images import ImageSteps
+from sync.pull_runtime import ALONGSIDE, Alongside, collector_for_bulk, reset_session, tune_session
+from sync.pull_taxonomies import TaxonomySteps
 from sync.pull_variations import FATAL_ERRORS, VariationSteps
 from sync.records import ItemError
 from sync.woo import (
@@ -104,88 +100,15 @@ PROGRESS_INTERVAL_SECONDS = 0.5
 GONE_ERRORS = {"products": (EntityType.PRODUCT, EntityType.VARIATION), "orders": (EntityType.ORDER,)}
 
 
-# Young-generation threshold of Python's cyclic collector during a pull (default 2,000).
-PULL_GC_THRESHOLD = 50_000
-
-
-@contextmanager
-def collector_for_bulk() -> Iterator[None]:
-    """Python's cyclic garbage collector tuned for a pull, set back after it.
-
-    A pull decodes some 100 MB of JSON into millions of dicts and lists that live until their
-    batch is written: with the default threshold the collector runs after every 2,000 of them,
-    over a thousand times a run, and each older-generation pass walks everything this process
-    holds (Django, the app, the pages in flight), about a second of a full pull's CPU with every
-    thread stopped. The objects that exist before the pull are frozen (no collection walks them)
-    and the young generation is collected 25 times less often; the pages hold no reference
-    cycles, so what they free goes by reference counting anyway."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(PULL_GC_THRESHOLD, *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
-
-
 class PullAborted(Exception):
     """The store cannot be read at all (authentication, TLS): the run stops."""
-
-
-def _tune_session() -> None:
-    with connection.cursor() as cursor:
-        # A pull is idempotent: a crash losing its last commits is repaired by the next one, so
-        # the session does not wait for each commit's WAL flush. Its statements are short bulk
-        # writes: compiling a JIT plan (100-200 ms once a plan's cost passes jit_above_cost, as
-        # a big table's scan does) costs more than it saves.
-        cursor.execute("SET synchronous_commit TO off; SET jit TO off")
 
 
 # What the pull reads of each item: its listings ask for nothing more (``_fields``).
 PAYLOAD_KEYS = {woo.Listing.PRODUCTS: PRODUCT_PAYLOAD_KEYS, woo.Listing.ORDERS: ORDER_PAYLOAD_KEYS}
 
-# The step that depends on no other: pulled alongside the others.
-ALONGSIDE = "orders"
 
-
-class Alongside:
-    """One step of a run pulled in a thread of its own, alongside the other steps.
-
-    Orders depend on nothing the catalog steps write. Pulled one after another, the steps leave
-    one of the machine's cores idle: while this process decodes, maps and encodes a batch,
-    PostgreSQL waits for it, and while PostgreSQL writes it, this process waits. Two steps at a
-    time keep both busy. The step has its own database connection (the thread's), its own
-    puller and client (their counters are the run's: ``stats`` and ``clients`` are shared), and
-    the run's bound on API calls in flight (:meth:`WooClient.sibling`). It runs in a copy of the
-    caller's context (the audit actor, the service role)."""
-
-    def __init__(self, puller: Puller, entity: str) -> None:
-        self.entity = entity
-        self.error: BaseException | None = None
-        self.puller = type(puller)(puller.run, client=puller.client.sibling(), on_progress=puller.on_progress)
-        self.puller.stats = puller.stats
-        self.puller.clients = puller.clients
-        puller.clients.append(self.puller.client)
-        context = contextvars.copy_context()
-        self.thread = threading.Thread(target=context.run, args=(self._run,), name=f"pull-{entity}", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            _tune_session()
-            # The collector is tuned by the run's thread for the whole run (join() is within).
-            self.puller._run_entity(self.entity)
-        except BaseException as exc:  # noqa: BLE001 - raised again in the run's thread (join)
-            self.error = exc
-        finally:
-            connection.close()
-
-    def join(self) -> None:
-        self.thread.join()
-
-
-class Puller(VariationSteps, ImageSteps, Writer):
+class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
     """One run of one store. ``execute()`` is the whole life of a :class:`SyncRun`."""
 
     logs_order_status = True
@@ -226,13 +149,12 @@ class Puller(VariationSteps, ImageSteps, Writer):
             if not SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_RUN_STATUSES).exists():
                 run.refresh_from_db()
                 return run
-            _tune_session()
+            tune_session()
             try:
                 with collector_for_bulk():
                     self._execute_locked()
             finally:
-                with connection.cursor() as cursor:
-                    cursor.execute("RESET synchronous_commit; RESET jit")
+                reset_session()
         if run.status in (SyncRunStatus.SUCCESS, SyncRunStatus.PARTIAL) and "images" in self.entities:
             self._copy_images()
         return run
@@ -476,21 +398,6 @@ class Puller(VariationSteps, ImageSteps, Writer):
         if batch:
             yield batch
 
-    def _fetch_taxonomy(
-        self, entity: str, stats: EntityStats, taxonomy: woo.Taxonomy, mapper
-    ) -> tuple[list[dict], bool]:
-        rows, errors = [], []
-        pages = woo.terms_pages(self.client, taxonomy=taxonomy, errors="yield")
-        for items in self._listing(entity, stats, pages, listing=str(taxonomy)):
-            for item in items:
-                try:
-                    rows.append({**mapper(item), "store_id": self.store_id})
-                except MappingError as exc:
-                    errors.append(self._item_error(stats, LOG_ENTITY[entity], item, exc))
-            self._progress(entity, done=len(rows))
-        self._errors(errors)
-        return rows, stats.complete and not errors
-
     def _delete_missing(self, table: str, seen: Iterable[int], entity_types: tuple[str, ...]) -> int:
         """Remove what a complete listing no longer contains.
 
@@ -500,116 +407,6 @@ class Puller(VariationSteps, ImageSteps, Writer):
         return self.delete_rows(
             table, "t.woo_id IS NOT NULL AND NOT (t.woo_id::bigint = ANY(%s::bigint[]))", [list(seen)], entity_types
         )
-
-    # -- taxonomies -------------------------------------------------------------------------
-
-    def pull_categories(self, stats: EntityStats) -> None:
-        rows, complete = self._fetch_taxonomy("categories", stats, woo.Taxonomy.CATEGORY, category_fields)
-        with transaction.atomic():
-            if complete:
-                stats.deleted += self._delete_missing(
-                    "store_categories", [r["woo_id"] for r in rows], (EntityType.CATEGORY,)
-                )
-            depths = category_depths(rows)
-            errors: list[ItemError] = []
-            handler = self._row_error_handler(stats, EntityType.CATEGORY, errors)
-            for depth in sorted(set(depths.values())):
-                level = [row for row in rows if depths[row["woo_id"]] == depth]
-                stats.add(upsert.upsert(upsert.CATEGORIES, level, on_row_error=handler))
-            # A parent written after its child (cycle, or a parent that failed) is linked here.
-            stats.updated += upsert.execute(
-                "UPDATE store_categories c SET parent_id = p.id, updated_at = now() FROM store_categories p "
-                "WHERE c.store_id = %s AND p.store_id = c.store_id AND p.woo_id = c.parent_woo_id "
-                "AND c.parent_id IS DISTINCT FROM p.id",
-                [self.store_id],
-            )
-        self._errors(errors)
-        self._resolve(EntityType.CATEGORY, [r["woo_id"] for r in rows])
-
-    def pull_tags(self, stats: EntityStats) -> None:
-        self._simple_taxonomy("tags", stats, woo.Taxonomy.TAG, tag_fields, upsert.TAGS, "store_tags")
-
-    def pull_brands(self, stats: EntityStats) -> None:
-        try:
-            self._simple_taxonomy("brands", stats, woo.Taxonomy.BRAND, brand_fields, upsert.BRANDS, "store_brands")
-        except WooNotWooCommerceError as exc:
-            if exc.code != "rest_no_route":
-                raise
-            # WooCommerce before 9.4 without the Brands plugin: no brands to pull.
-            stats.skipped = "This store has no brands endpoint (WooCommerce < 9.4)."
-            stats.complete = True
-            stats.errors.clear()
-
-    def _simple_taxonomy(self, entity, stats, taxonomy, mapper, table, table_name) -> None:
-        rows, complete = self._fetch_taxonomy(entity, stats, taxonomy, mapper)
-        errors: list[ItemError] = []
-        with transaction.atomic():
-            if complete:
-                stats.deleted += self._delete_missing(table_name, [r["woo_id"] for r in rows], (LOG_ENTITY[entity],))
-            stats.add(
-                upsert.upsert(table, rows, on_row_error=self._row_error_handler(stats, LOG_ENTITY[entity], errors))
-            )
-        self._errors(errors)
-        self._resolve(LOG_ENTITY[entity], [r["woo_id"] for r in rows])
-
-    def pull_attributes(self, stats: EntityStats) -> None:
-        items = woo.attributes_list(self.client)
-        stats.pages += 1
-        stats.fetched += len(items)
-        rows, errors = [], []
-        for item in items:
-            try:
-                rows.append({**attribute_fields(item), "store_id": self.store_id})
-            except MappingError as exc:
-                errors.append(self._item_error(stats, EntityType.ATTRIBUTE, item, exc))
-        with transaction.atomic():
-            if not errors:
-                stats.deleted += self._delete_missing(
-                    "store_attributes", [r["woo_id"] for r in rows], (EntityType.ATTRIBUTE,)
-                )
-            stats.add(
-                upsert.upsert(upsert.ATTRIBUTES, rows, on_row_error=self._row_error_handler(stats, "attribute", errors))
-            )
-        local = upsert.fetch_map(
-            "SELECT woo_id, id FROM store_attributes WHERE store_id = %s AND woo_id = ANY(%s)",
-            [self.store_id, [r["woo_id"] for r in rows]],
-        )
-        self._progress("attributes", total=len(local) or 0, done=0)
-        # Terms of every attribute, fetched concurrently.
-        for attribute_woo_id, result in woo.attribute_terms_for_many(self.client, local):
-            self._progress("attributes", add=1)
-            if isinstance(result, WooError):
-                if isinstance(result, FATAL_ERRORS):
-                    raise result
-                stats.complete = False
-                stats.errors.append(str(result))
-                errors.append(
-                    ItemError.from_exception(
-                        EntityType.ATTRIBUTE, result, metadata={"listing": f"attribute_terms:{attribute_woo_id}"}
-                    )
-                )
-                continue
-            stats.fetched += len(result)
-            attribute_id = local[attribute_woo_id]
-            term_rows, kept = [], []
-            for item in result:
-                try:
-                    term_rows.append(
-                        {**attribute_term_fields(item), "store_id": self.store_id, "attribute_id": attribute_id}
-                    )
-                except MappingError as exc:
-                    error = self._item_error(stats, EntityType.ATTRIBUTE, item, exc, metadata={"term": True})
-                    errors.append(error)
-                    kept.append(error.woo_id)  # still exists upstream: keep what we have
-            with transaction.atomic():
-                stats.add(upsert.upsert(upsert.ATTRIBUTE_TERMS, term_rows))
-                stats.deleted += upsert.execute(
-                    "DELETE FROM store_attribute_terms t WHERE t.attribute_id = %s "  # noqa: S608 - identifiers are code constants
-                    "AND NOT (t.woo_id::bigint = ANY(%s::bigint[])) "
-                    f"AND {upsert.OPEN_PUSH_GUARD}",
-                    [attribute_id, [r["woo_id"] for r in term_rows] + [k for k in kept if k is not None]],
-                )
-        self._errors(errors)
 
     # -- products ---------------------------------------------------------------------------
 

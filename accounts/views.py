@@ -35,8 +35,11 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "accounts/locked_out.html", context, status=429)
 
 
-def _auth_page(view, name, title, **options):
-    """Django's auth ``view`` on the product's template ``accounts/<name>.html``, titled ``title``."""
+def _auth_page(view, name, title, then=None, **options):
+    """Django's auth ``view`` on the product's template ``accounts/<name>.html``, titled ``title``;
+    a form page goes on to the page named ``then`` once it succeeds."""
+    if then:
+        options["success_url"] = reverse_lazy(f"accounts:{then}")
     return view.as_view(template_name=f"accounts/{name}.html", extra_context={"title": title}, **options)
 
 
@@ -49,10 +52,7 @@ login_page = _auth_page(
 )
 logout = auth_views.LogoutView.as_view()
 password_change = _auth_page(
-    auth_views.PasswordChangeView,
-    "password_change",
-    gettext_lazy("Change password"),
-    success_url=reverse_lazy("accounts:password_change_done"),
+    auth_views.PasswordChangeView, "password_change", gettext_lazy("Change password"), then="password_change_done"
 )
 password_change_done = _auth_page(
     auth_views.PasswordChangeDoneView, "password_change_done", gettext_lazy("Password changed")
@@ -64,7 +64,7 @@ password_reset = _auth_page(
     form_class=SetOrResetPasswordForm,
     email_template_name="accounts/email/password_reset_body.txt",
     subject_template_name="accounts/email/password_reset_subject.txt",
-    success_url=reverse_lazy("accounts:password_reset_done"),
+    then="password_reset_done",
 )
 password_reset_done = _auth_page(
     auth_views.PasswordResetDoneView, "password_reset_done", gettext_lazy("Check your email")
@@ -73,7 +73,7 @@ password_reset_confirm = _auth_page(
     auth_views.PasswordResetConfirmView,
     "password_reset_confirm",
     gettext_lazy("Choose a new password"),
-    success_url=reverse_lazy("accounts:password_reset_complete"),
+    then="password_reset_complete",
 )
 password_reset_complete = _auth_page(
     auth_views.PasswordResetCompleteView, "password_reset_complete", gettext_lazy("Password reset")

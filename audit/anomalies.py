@@ -197,10 +197,11 @@ GROUP BY a.user_id HAVING count(*) >= %(threshold)s
 """
 
 
-def _mass_rule(rule, *, sql, settings_prefix, defaults, what, extra_params):
+def _mass_rule(rule, sql, settings_prefix, defaults, what, **arrays):
     """A rule counting one user's rows in ``sql``. Its threshold, critical count and window are the
     ``<settings_prefix>_ROWS``, ``_CRITICAL_ROWS`` and ``_WINDOW_MINUTES`` settings (``defaults``
-    when unset), read on each run so that a changed setting counts at once."""
+    when unset), read on each run so that a changed setting counts at once; ``arrays`` are the
+    query's array parameters."""
 
     def run(now, user_id=None):
         default_rows, default_critical, default_window = defaults
@@ -208,7 +209,7 @@ def _mass_rule(rule, *, sql, settings_prefix, defaults, what, extra_params):
         critical = _setting(f"{settings_prefix}_CRITICAL_ROWS", default_critical)
         window = _setting(f"{settings_prefix}_WINDOW_MINUTES", default_window)
         params = {"since": now - timedelta(minutes=window), "threshold": threshold, "user_id": user_id}
-        params.update(extra_params)
+        params.update({name: list(values) for name, values in arrays.items()})
         if user_id is None:
             filters = {"user_filter": "", "push_user_filter": ""}
         else:
@@ -240,20 +241,16 @@ def _mass_rule(rule, *, sql, settings_prefix, defaults, what, extra_params):
 
 
 rule_mass_deletes = _mass_rule(
-    "mass_deletes",
-    sql=_MASS_DELETE_SQL,
-    settings_prefix="ANOMALY_MASS_DELETE",
-    defaults=(50, 500, 10),
-    what="deleted",
-    extra_params={"tables": list(MASS_DELETE_TABLES)},
+    "mass_deletes", _MASS_DELETE_SQL, "ANOMALY_MASS_DELETE", (50, 500, 10), "deleted", tables=MASS_DELETE_TABLES
 )
 rule_mass_price_changes = _mass_rule(
     "mass_price_changes",
-    sql=_MASS_PRICE_SQL,
-    settings_prefix="ANOMALY_MASS_PRICE_CHANGE",
-    defaults=(100, 0, 10),
-    what="changed the price of",
-    extra_params={"tables": list(PRICE_TABLES), "fields": list(PRICE_FIELDS)},
+    _MASS_PRICE_SQL,
+    "ANOMALY_MASS_PRICE_CHANGE",
+    (100, 0, 10),
+    "changed the price of",
+    tables=PRICE_TABLES,
+    fields=PRICE_FIELDS,
 )
 
 

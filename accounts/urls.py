@@ -5,15 +5,15 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("login/", views.login_page, name="login"),
+    path("logout/", views.logout, name="logout"),
     path("profile/", views.profile, name="profile"),
-    path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/change/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
-    path("password/reset/done/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
-    path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("password/change/", views.password_change, name="password_change"),
+    path("password/change/done/", views.password_change_done, name="password_change_done"),
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path("password/reset/done/", views.password_reset_done, name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),
+    path("reset/done/", views.password_reset_complete, name="password_reset_complete"),
 ]
 
 # A store's team pages: served under /stores/ in the "stores" namespace (config/urls.py adds them

@@ -35,51 +35,49 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "accounts/locked_out.html", context, status=429)
 
 
-class LoginView(auth_views.LoginView):
-    template_name = "accounts/login.html"
-    authentication_form = EmailAuthenticationForm
-    redirect_authenticated_user = True
-    extra_context = {"title": gettext_lazy("Sign in")}
+def _auth_page(view, name, title, then=None, **options):
+    """Django's auth ``view`` on the product's template ``accounts/<name>.html``, titled ``title``;
+    a form page goes on to the page named ``then`` once it succeeds."""
+    if then:
+        options["success_url"] = reverse_lazy(f"accounts:{then}")
+    return view.as_view(template_name=f"accounts/{name}.html", extra_context={"title": title}, **options)
 
 
-class LogoutView(auth_views.LogoutView):
-    pass
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "accounts/password_change.html"
-    success_url = reverse_lazy("accounts:password_change_done")
-    extra_context = {"title": gettext_lazy("Change password")}
-
-
-class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
-    template_name = "accounts/password_change_done.html"
-    extra_context = {"title": gettext_lazy("Password changed")}
-
-
-class PasswordResetView(auth_views.PasswordResetView):
-    form_class = SetOrResetPasswordForm
-    template_name = "accounts/password_reset.html"
-    email_template_name = "accounts/email/password_reset_body.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
-    success_url = reverse_lazy("accounts:password_reset_done")
-    extra_context = {"title": gettext_lazy("Reset your password")}
-
-
-class PasswordResetDoneView(auth_views.PasswordResetDoneView):
-    template_name = "accounts/password_reset_done.html"
-    extra_context = {"title": gettext_lazy("Check your email")}
-
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    template_name = "accounts/password_reset_confirm.html"
-    success_url = reverse_lazy("accounts:password_reset_complete")
-    extra_context = {"title": gettext_lazy("Choose a new password")}
-
-
-class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
-    template_name = "accounts/password_reset_complete.html"
-    extra_context = {"title": gettext_lazy("Password reset")}
+login_page = _auth_page(
+    auth_views.LoginView,
+    "login",
+    gettext_lazy("Sign in"),
+    authentication_form=EmailAuthenticationForm,
+    redirect_authenticated_user=True,
+)
+logout = auth_views.LogoutView.as_view()
+password_change = _auth_page(
+    auth_views.PasswordChangeView, "password_change", gettext_lazy("Change password"), then="password_change_done"
+)
+password_change_done = _auth_page(
+    auth_views.PasswordChangeDoneView, "password_change_done", gettext_lazy("Password changed")
+)
+password_reset = _auth_page(
+    auth_views.PasswordResetView,
+    "password_reset",
+    gettext_lazy("Reset your password"),
+    form_class=SetOrResetPasswordForm,
+    email_template_name="accounts/email/password_reset_body.txt",
+    subject_template_name="accounts/email/password_reset_subject.txt",
+    then="password_reset_done",
+)
+password_reset_done = _auth_page(
+    auth_views.PasswordResetDoneView, "password_reset_done", gettext_lazy("Check your email")
+)
+password_reset_confirm = _auth_page(
+    auth_views.PasswordResetConfirmView,
+    "password_reset_confirm",
+    gettext_lazy("Choose a new password"),
+    then="password_reset_complete",
+)
+password_reset_complete = _auth_page(
+    auth_views.PasswordResetCompleteView, "password_reset_complete", gettext_lazy("Password reset")
+)
 
 
 @login_required

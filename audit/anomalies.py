@@ -197,62 +197,61 @@ GROUP BY a.user_id HAVING count(*) >= %(threshold)s
 """
 
 
-def _mass_rule(now, user_id, *, rule, sql, threshold, critical, window, what, extra_params=None):
-    params = {"since": now - timedelta(minutes=window), "threshold": threshold, "user_id": user_id}
-    params.update(extra_params or {})
-    if user_id is None:
-        filters = {"user_filter": "", "push_user_filter": ""}
-    else:
-        filters = {
-            "user_filter": "AND a.user_id = %(user_id)s",
-            "push_user_filter": "AND p.requested_by_id = %(user_id)s",
-        }
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(**filters), params)
-        rows = cursor.fetchall()
-    emails = _user_emails(uid for uid, _ in rows)
-    return [
-        Detection(
-            rule=rule,
-            subject=str(uid),
-            level=LEVEL_CRITICAL if critical and count >= critical else LEVEL_HIGH,
-            count=count,
-            threshold=threshold,
-            window_minutes=window,
-            summary=f"{emails.get(uid)} {what} {count} rows in {window} minutes",
-            target_user_id=uid,
-            target_email=emails.get(uid),
-        )
-        for uid, count in rows
-    ]
+def _mass_rule(rule, sql, settings_prefix, defaults, what, **arrays):
+    """A rule counting one user's rows in ``sql``. Its threshold, critical count and window are the
+    ``<settings_prefix>_ROWS``, ``_CRITICAL_ROWS`` and ``_WINDOW_MINUTES`` settings (``defaults``
+    when unset), read on each run so that a changed setting counts at once; ``arrays`` are the
+    query's array parameters."""
+
+    def run(now, user_id=None):
+        default_rows, default_critical, default_window = defaults
+        threshold = _setting(f"{settings_prefix}_ROWS", default_rows)
+        critical = _setting(f"{settings_prefix}_CRITICAL_ROWS", default_critical)
+        window = _setting(f"{settings_prefix}_WINDOW_MINUTES", default_window)
+        params = {"since": now - timedelta(minutes=window), "threshold": threshold, "user_id": user_id}
+        params.update({name: list(values) for name, values in arrays.items()})
+        if user_id is None:
+            filters = {"user_filter": "", "push_user_filter": ""}
+        else:
+            filters = {
+                "user_filter": "AND a.user_id = %(user_id)s",
+                "push_user_filter": "AND p.requested_by_id = %(user_id)s",
+            }
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(**filters), params)
+            rows = cursor.fetchall()
+        emails = _user_emails(uid for uid, _ in rows)
+        return [
+            Detection(
+                rule=rule,
+                subject=str(uid),
+                level=LEVEL_CRITICAL if critical and count >= critical else LEVEL_HIGH,
+                count=count,
+                threshold=threshold,
+                window_minutes=window,
+                summary=f"{emails.get(uid)} {what} {count} rows in {window} minutes",
+                target_user_id=uid,
+                target_email=emails.get(uid),
+            )
+            for uid, count in rows
+        ]
+
+    run.__name__ = f"rule_{rule}"
+    return run
 
 
-def rule_mass_deletes(now, user_id=None):
-    return _mass_rule(
-        now,
-        user_id,
-        rule="mass_deletes",
-        sql=_MASS_DELETE_SQL,
-        threshold=_setting("ANOMALY_MASS_DELETE_ROWS", 50),
-        critical=_setting("ANOMALY_MASS_DELETE_CRITICAL_ROWS", 500),
-        window=_setting("ANOMALY_MASS_DELETE_WINDOW_MINUTES", 10),
-        what="deleted",
-        extra_params={"tables": list(MASS_DELETE_TABLES)},
-    )
-
-
-def rule_mass_price_changes(now, user_id=None):
-    return _mass_rule(
-        now,
-        user_id,
-        rule="mass_price_changes",
-        sql=_MASS_PRICE_SQL,
-        threshold=_setting("ANOMALY_MASS_PRICE_CHANGE_ROWS", 100),
-        critical=_setting("ANOMALY_MASS_PRICE_CHANGE_CRITICAL_ROWS", 0),
-        window=_setting("ANOMALY_MASS_PRICE_CHANGE_WINDOW_MINUTES", 10),
-        what="changed the price of",
-        extra_params={"tables": list(PRICE_TABLES), "fields": list(PRICE_FIELDS)},
-    )
+rule_mass_deletes = _mass_rule(
+    "mass_deletes", _MASS_DELETE_SQL, "ANOMALY_MASS_DELETE", (50, 500, 10), "deleted", tables=MASS_DELETE_TABLES
+)
+rule_mass_price_changes = _mass_rule(
+    "mass_price_changes",
+    _MASS_PRICE_SQL,
+    "ANOMALY_MASS_PRICE_CHANGE",
+    (100, 0, 10),
+    "changed the price of",
+    tables=PRICE_TABLES,
+    fields=PRICE_FIELDS,
+)
 
 
 # The apps above add their own rules in ``AppConfig.ready`` (``register_rule``): webhooks adds

@@ -18,12 +18,14 @@ import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import redis
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 _counter = itertools.count(1)
@@ -239,6 +241,11 @@ def background_process(command, log_path, *, env, stop_timeout=30):
                     process.wait(timeout=10)
 
 
+def store_url(namespace, name, store, **kwargs):
+    """The URL of the store page ``namespace:name`` for ``store``, with its other ``kwargs``."""
+    return reverse(f"{namespace}:{name}", kwargs={"store_id": store.pk, **kwargs})
+
+
 @contextmanager
 def web_request_of(user):
     """What AuditActorMiddleware sets for a request of ``user``: every statement as the web role
@@ -361,6 +368,43 @@ def self_signed_tls(directory):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     return context, str(cert_path)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """The request handler of a test's own HTTP server: ``answer`` writes a whole response, and
+    nothing is logged to stderr."""
+
+    def answer(self, status, body, headers=None):
+        self.send_response(status)
+        for name, value in {"Content-Length": str(len(body)), **(headers or {})}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class LocalServer:
+    """``handler`` served on a free port of ``host`` by a thread until ``stop`` (or the end of a
+    ``with`` block); with ``ssl_context``, over TLS."""
+
+    def __init__(self, handler, host="127.0.0.1", ssl_context=None):
+        self.httpd = ThreadingHTTPServer((host, 0), handler)
+        if ssl_context is not None:
+            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
+        self.host, self.port = self.httpd.server_address[:2]
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
 class ShopClock:

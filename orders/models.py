@@ -103,7 +103,12 @@ class Order(TimestampedModel):
         ]
 
     def __str__(self):
-        return f"#{self.number or self.woo_id}"
+        return f"#{self.shown_number}"
+
+    @property
+    def shown_number(self):
+        """The number the shop shows: WooCommerce's order number, else the order's id."""
+        return self.number or self.woo_id
 
 
 class OrderStatusLog(UUIDModel):

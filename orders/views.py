@@ -179,7 +179,7 @@ def _order_context(request, access, store, order, form=None, note_form=None):
         store,
         access,
         "orders",
-        _("Order #%(number)s") % {"number": order.number or order.woo_id},
+        _("Order #%(number)s") % {"number": order.shown_number},
         order=order,
         items=items,
         subtotal=subtotal,
@@ -254,7 +254,7 @@ def order_status_change(request, store_id, order_id):
             messages.success(
                 request,
                 _("Order #%(number)s is now “%(status)s”. Sending it to WooCommerce…")
-                % {"number": order.number or order.woo_id, "status": STATUS_LABELS.get(new_status, new_status)},
+                % {"number": order.shown_number, "status": STATUS_LABELS.get(new_status, new_status)},
             )
             return redirect("orders:order_detail", store_id=store.pk, order_id=order.pk)
     if not allowed_transitions(order.status):
@@ -354,7 +354,7 @@ def order_refund(request, store_id, order_id):
                     messages.success(
                         request,
                         _("Refunded %(amount)s %(currency)s on order #%(number)s.")
-                        % {"amount": refund.amount, "currency": store.currency, "number": order.number or order.woo_id},
+                        % {"amount": refund.amount, "currency": store.currency, "number": order.shown_number},
                     )
                     url = reverse("orders:order_detail", kwargs={"store_id": store.pk, "order_id": order.pk})
                     return redirect(url + "#refunds")
@@ -369,7 +369,7 @@ def order_refund(request, store_id, order_id):
         store,
         access,
         "orders",
-        _("Refund order #%(number)s") % {"number": order.number or order.woo_id},
+        _("Refund order #%(number)s") % {"number": order.shown_number},
         order=order,
         form=form,
         refunds=refunds,

@@ -91,9 +91,19 @@ def _form_page(request, section, title, form, cancel_url, template="projects/for
     return render(request, template, _context(request, section, title, form=form, cancel_url=cancel_url))
 
 
-def _create_or_edit_page(request, kind, form, obj, create_title, edit_title):
+def _create_or_edit_page(request, kind, form, obj, *, save, saved_message, create_title, edit_title):
     """The form page that creates a ``kind`` (``obj`` None) or edits ``obj``, in the ``kind``'s
-    section; cancelling goes back to the list or to the object."""
+    section; cancelling goes back to the list or to the object. A valid POST saves with
+    ``save(form)`` (a ValidationError shows on the form) and goes to the saved object's page,
+    saying ``saved_message(saved)``."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, saved_message(saved))
+            return redirect(f"projects:{kind}_detail", saved.pk)
     if obj is None:
         return _form_page(request, f"{kind}s", create_title, form, reverse(f"projects:{kind}_list"))
     return _form_page(request, f"{kind}s", edit_title, form, reverse(f"projects:{kind}_detail", args=[obj.pk]))
@@ -370,15 +380,16 @@ def sprint_form(request, sprint_id=None):
     """A new sprint (``sprint_create``), or ``sprint_id``'s (``sprint_edit``)."""
     sprint = _get(Sprint, sprint_id) if sprint_id else None
     form = SprintForm(request.POST or None, instance=sprint)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sprint = services.sprint_save(actor=request.user, sprint=sprint, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Sprint “%(name)s” saved.") % {"name": sprint.name})
-            return redirect("projects:sprint_detail", sprint_id=sprint.pk)
-    return _create_or_edit_page(request, "sprint", form, sprint, _("New sprint"), _("Edit sprint"))
+    return _create_or_edit_page(
+        request,
+        "sprint",
+        form,
+        sprint,
+        save=lambda form: services.sprint_save(actor=request.user, sprint=sprint, **form.cleaned_data),
+        saved_message=lambda saved: _("Sprint “%(name)s” saved.") % {"name": saved.name},
+        create_title=_("New sprint"),
+        edit_title=_("Edit sprint"),
+    )
 
 
 @require_GET
@@ -490,11 +501,16 @@ def bug_form(request, bug_id=None):
     """A new bug report (``bug_create``), or ``bug_id``'s (``bug_edit``)."""
     bug = _get(selectors.bug_get, bug_id) if bug_id else None
     form = BugForm(request.POST or None, instance=bug, people=selectors.team_members())
-    if request.method == "POST" and form.is_valid():
-        bug = services.bug_save(actor=request.user, bug=bug, **form.changes())
-        messages.success(request, _("Bug “%(title)s” saved.") % {"title": bug.title})
-        return redirect("projects:bug_detail", bug_id=bug.pk)
-    return _create_or_edit_page(request, "bug", form, bug, _("Report a bug"), _("Edit bug"))
+    return _create_or_edit_page(
+        request,
+        "bug",
+        form,
+        bug,
+        save=lambda form: services.bug_save(actor=request.user, bug=bug, **form.changes()),
+        saved_message=lambda saved: _("Bug “%(title)s” saved.") % {"title": saved.title},
+        create_title=_("Report a bug"),
+        edit_title=_("Edit bug"),
+    )
 
 
 @require_GET

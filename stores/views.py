@@ -36,6 +36,22 @@ from stores.pages import errors_to_messages, page_context
 SECRET_FIELDS = ("api_key", "api_secret", "webhook_secret", "password")
 
 
+def _secret_form_page(*sensitive_locals):
+    """A signed-in GET/POST page whose form carries secrets: the posted ``SECRET_FIELDS`` and the
+    view's ``sensitive_locals`` are hidden from error reports."""
+
+    def decorate(view):
+        view = sensitive_variables(*sensitive_locals)(require_http_methods(["GET", "POST"])(view))
+        return login_required(sensitive_post_parameters(*SECRET_FIELDS)(view))
+
+    return decorate
+
+
+def _store_for_credentials(request, store_id):
+    """The store row the credential pages work on, for its owners and the app admins only."""
+    return selectors.store_get_for_credentials(access_for(request.user), store_id)
+
+
 def _client_meta(request):
     return client_ip(request), request.headers.get("user-agent", "")
 
@@ -55,10 +71,7 @@ def home(request):
     return render(request, "stores/home.html", {"stores": stores, "access": access, "health": health})
 
 
-@login_required
-@sensitive_post_parameters(*SECRET_FIELDS)
-@sensitive_variables("form")
-@require_http_methods(["GET", "POST"])
+@_secret_form_page("form")
 def store_create(request):
     access_for(request.user).require_connect_stores()
     form = StoreCreateForm(request.POST or None)
@@ -126,13 +139,9 @@ def _last4_of(store):
     }
 
 
-@login_required
-@sensitive_post_parameters(*SECRET_FIELDS)
-@sensitive_variables("form")
-@require_http_methods(["GET", "POST"])
+@_secret_form_page("form")
 def store_credentials(request, store_id):
-    access = access_for(request.user)
-    store = selectors.store_get_for_credentials(access, store_id)
+    store = _store_for_credentials(request, store_id)
     try:
         last4 = _last4_of(store)
     except credentials.CredentialDecryptionError:
@@ -167,13 +176,9 @@ def store_credentials(request, store_id):
 
 
 @never_cache
-@login_required
-@sensitive_post_parameters(*SECRET_FIELDS)
-@sensitive_variables("revealed")
-@require_http_methods(["GET", "POST"])
+@_secret_form_page("revealed")
 def store_credentials_reveal(request, store_id):
-    access = access_for(request.user)
-    store = selectors.store_get_for_credentials(access, store_id)
+    store = _store_for_credentials(request, store_id)
     form = PasswordConfirmForm(request.POST or None)
     revealed = None
     if request.method == "POST" and form.is_valid():
@@ -202,8 +207,7 @@ def store_credentials_reveal(request, store_id):
 @login_required
 @require_POST
 def store_test_connection(request, store_id):
-    access = access_for(request.user)
-    store = selectors.store_get_for_credentials(access, store_id)
+    store = _store_for_credentials(request, store_id)
     result = services.store_test_connection(actor=request.user, store=store)
     (messages.success if result.ok else messages.error)(request, result.message)
     return redirect("stores:credentials", store_id=store.pk)

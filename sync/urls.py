@@ -1,5 +1,5 @@
-"""The store's sync pages (dashboard UI), included by ``config/urls.py`` under ``stores/``
-(every route starts with the store)."""
+"""The store's sync pages (dashboard UI), included by ``config/urls.py`` under
+``stores/<uuid:store_id>/sync/``."""
 
 from django.urls import path
 
@@ -8,10 +8,10 @@ from sync import views
 app_name = "sync"
 
 urlpatterns = [
-    path("<uuid:store_id>/sync/", views.sync_status, name="sync_status"),
-    path("<uuid:store_id>/sync/start/", views.sync_start, name="sync_start"),
-    path("<uuid:store_id>/sync/runs/", views.sync_run_list, name="sync_run_list"),
-    path("<uuid:store_id>/sync/runs/<uuid:run_id>/progress/", views.sync_progress, name="sync_progress"),
-    path("<uuid:store_id>/sync/errors/", views.sync_error_list, name="sync_error_list"),
-    path("<uuid:store_id>/sync/errors/<uuid:error_id>/retry/", views.sync_error_retry, name="sync_error_retry"),
+    path("", views.sync_status, name="sync_status"),
+    path("start/", views.sync_start, name="sync_start"),
+    path("runs/", views.sync_run_list, name="sync_run_list"),
+    path("runs/<uuid:run_id>/progress/", views.sync_progress, name="sync_progress"),
+    path("errors/", views.sync_error_list, name="sync_error_list"),
+    path("errors/<uuid:error_id>/retry/", views.sync_error_retry, name="sync_error_retry"),
 ]

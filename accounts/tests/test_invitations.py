@@ -114,17 +114,11 @@ def test_existing_accounts_sign_in_to_accept_and_only_as_the_invitee(client):
 
 def test_only_owners_invite_and_members_cannot_be_invited_twice(client):
     world = build_world()
-    store = world.stores["A"]
-    for role in ("manager", "viewer"):
-        client.force_login(world.users[role])
-        response = client.post(
-            reverse("stores:invite", kwargs={"store_id": store.pk}), {"email": "x@example.com", "role": "owner"}
-        )
+    url = reverse("stores:invite", kwargs={"store_id": world.stores["A"].pk})
+    for response in world.posts_as(client, ("manager", "viewer"), url, {"email": "x@example.com", "role": "owner"}):
         assert response.status_code == 403
     client.force_login(world.users["owner"])
-    response = client.post(
-        reverse("stores:invite", kwargs={"store_id": store.pk}), {"email": "viewer@example.com", "role": "owner"}
-    )
+    response = client.post(url, {"email": "viewer@example.com", "role": "owner"})
     assert response.status_code == 400 and "already a member" in response.content.decode()
     assert not Invitation.objects.filter(email__in=["x@example.com", "viewer@example.com"]).exists()
 

@@ -3,17 +3,15 @@ protocol writes the prose; only aggregates and product names reach it, never cus
 failing or slow model leaves the agent's own text."""
 
 import json
-import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
 
 from agents.tests.conftest import live
-from config.testing import CUSTOMER, make_order, make_product
+from config.testing import CUSTOMER, LocalServer, QuietHandler, make_order, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -24,41 +22,24 @@ PROSE = {
 }
 
 
-class ChatServer:
+class ChatServer(LocalServer):
     """A tiny chat-completions endpoint that records every request it receives."""
 
     def __init__(self, answer=None, delay=0.0, status=200):
         self.requests = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 server.requests.append({"path": self.path, "headers": dict(self.headers), "body": body.decode()})
                 time.sleep(delay)
                 content = json.dumps(answer if answer is not None else PROSE, ensure_ascii=False)
                 reply = {"choices": [{"message": {"role": "assistant", "content": content}}]}
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.answer(status, json.dumps(reply).encode(), {"Content-Type": "application/json"})
 
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
+        self.url = f"http://127.0.0.1:{self.port}/v1"
 
 
 @pytest.fixture

@@ -3,20 +3,19 @@ variation edits, taxonomies, viewers without controls, and bad input that never 
 
 import uuid
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.urls import reverse
 
 from catalog.models import Product, ProductVariation, StoreAttribute, StoreCategory, StoreTag
 from catalog.tests.html_forms import form_data
-from config.testing import make_product, make_variation
+from config.testing import make_product, make_variation, store_url
 from sync.models import ProductConflict, PushAction, PushEntity, PushOperation
 
 pytestmark = pytest.mark.django_db
 
 
-def url(name, store, **kwargs):
-    return reverse(f"catalog:{name}", kwargs={"store_id": store.pk, **kwargs})
+url = partial(store_url, "catalog")
 
 
 def product_form_data(product=None, **overrides):

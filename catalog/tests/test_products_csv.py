@@ -6,15 +6,15 @@ import csv
 import io
 import re
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
-from django.urls import reverse
 
 from catalog import imports
 from catalog.models import Product, ProductImport, ProductVariation
-from config.testing import finished_background_export
+from config.testing import finished_background_export, store_url
 from stores.models import StoreRole, StoreUser
 from sync.models import PushOperation
 from sync.tests.conftest import *  # noqa: F403 - the sandbox fixtures (sandbox, shop, pull, fast_sync)
@@ -37,8 +37,7 @@ def store(synced):
     return synced
 
 
-def url(name, store, **kwargs):
-    return reverse(f"catalog:{name}", kwargs={"store_id": store.pk, **kwargs})
+url = partial(store_url, "catalog")
 
 
 def csv_rows(response):

@@ -1,17 +1,18 @@
 """The sync pages: "sync now", the polled progress panel, run history, errors in plain words."""
 
+from functools import partial
+
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
+from config.testing import store_url
 from sync.dashboard_selectors import plain_reason
 from sync.models import SyncError, SyncRun, SyncRunKind, SyncRunStatus
 
 pytestmark = pytest.mark.django_db
 
 
-def url(name, store, **kwargs):
-    return reverse(f"sync:{name}", kwargs={"store_id": store.pk, **kwargs})
+url = partial(store_url, "sync")
 
 
 def test_sync_now_queues_an_incremental_or_full_run_once(client, store, manager, django_capture_on_commit_callbacks):

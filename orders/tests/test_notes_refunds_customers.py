@@ -4,12 +4,12 @@ shop ends up with (the sandbox's notes, refunds, e-mails and stock) and what the
 import re
 from collections import Counter, defaultdict
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 
-from config.testing import finished_background_export
+from config.testing import finished_background_export, store_url
 from orders import services
 from orders.models import Customer, Order, OrderRefund
 from sync.tests.conftest import *  # noqa: F403 - the sandbox fixtures (sandbox, shop, pull, make_user...)
@@ -30,8 +30,7 @@ def store(pulled):
     return pulled
 
 
-def url(name, store, **kwargs):
-    return reverse(f"orders:{name}", kwargs={"store_id": store.pk, **kwargs})
+url = partial(store_url, "orders")
 
 
 def nth_order(store, n, **filters):

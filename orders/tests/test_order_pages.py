@@ -3,6 +3,7 @@ WooCommerce, viewers masked, and the overview's numbers."""
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import profile_set_preferences
-from config.testing import make_order, make_product
+from config.testing import make_order, make_product, store_url
 from orders.forms import ALLOWED_TRANSITIONS
 from orders.metrics import daily_series_for, order_kpis_for, top_products_for
 from orders.models import Order, OrderStatus, OrderStatusLog
@@ -21,8 +22,7 @@ pytestmark = pytest.mark.django_db
 JERUSALEM = ZoneInfo("Asia/Jerusalem")
 
 
-def url(name, store, **kwargs):
-    return reverse(f"orders:{name}", kwargs={"store_id": store.pk, **kwargs})
+url = partial(store_url, "orders")
 
 
 def test_manager_changes_a_status_along_an_allowed_transition(

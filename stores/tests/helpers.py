@@ -40,6 +40,12 @@ class World:
     def other_store_key(self, role):
         return "A" if role == "other_owner" else "B"
 
+    def posts_as(self, client, roles, url, data):
+        """Each role's answer to POSTing ``data`` to ``url``, signed in as that role's user."""
+        for role in roles:
+            client.force_login(self.users[role])
+            yield client.post(url, data)
+
 
 def make_user(email, *, password=PASSWORD, first_name=None, last_name=None, admin=False):
     user = user_create(email=email, password=password, first_name=first_name, last_name=last_name)

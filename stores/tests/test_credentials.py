@@ -1,9 +1,7 @@
 """Credentials: encrypted at rest, write-only in forms, never in HTML, logs, audit rows or the
 admin; revealed only after the password, with a log row; rotatable; testable against the store."""
 
-import http.server
 import logging
-import threading
 
 import pytest
 from cryptography.fernet import Fernet
@@ -13,7 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from audit.models import CredentialAccessLog
-from config.testing import self_signed_tls
+from config.testing import LocalServer, QuietHandler, self_signed_tls
 from stores import credentials
 from stores.models import Store
 from stores.services import store_test_connection
@@ -189,11 +187,8 @@ def test_reveal_asks_for_the_password_and_logs_ip_and_user_agent(client):
 def test_managers_and_viewers_cannot_reveal(client):
     world = build_world()
     store = world.stores["A"]
-    for role in ("manager", "viewer"):
-        client.force_login(world.users[role])
-        response = client.post(
-            reverse("stores:credentials_reveal", kwargs={"store_id": store.pk}), {"password": PASSWORD}
-        )
+    url = reverse("stores:credentials_reveal", kwargs={"store_id": store.pk})
+    for response in world.posts_as(client, ("manager", "viewer"), url, {"password": PASSWORD}):
         assert response.status_code == 403
         assert_no_plaintext(response.content.decode())
     assert not CredentialAccessLog.objects.filter(store=store, user__in=[world.users["manager"]]).exists()
@@ -239,37 +234,22 @@ def sandbox():
     server.stop()
 
 
-class _HtmlHandler(http.server.BaseHTTPRequestHandler):
+class _HtmlHandler(QuietHandler):
     def do_GET(self):
-        body = b"<html><body>Just a WordPress blog</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.answer(200, b"<html><body>Just a WordPress blog</body></html>", {"Content-Type": "text/html"})
 
 
 @pytest.fixture
 def html_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HtmlHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with LocalServer(_HtmlHandler) as server:
+        yield f"http://127.0.0.1:{server.port}"
 
 
 @pytest.fixture
 def self_signed_server(tmp_path):
     context, _cert = self_signed_tls(tmp_path)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HtmlHandler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with LocalServer(_HtmlHandler, ssl_context=context) as server:
+        yield f"https://127.0.0.1:{server.port}"
 
 
 def _test_against(url, key="ck_right_key", secret="cs_right_secret"):

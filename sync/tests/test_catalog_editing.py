@@ -2,8 +2,9 @@
 against the sandbox: every test asserts what WooCommerce received (the sandbox's state), not
 only our database."""
 
+from functools import partial
+
 import pytest
-from django.urls import reverse
 
 from catalog.models import (
     Product,
@@ -16,6 +17,7 @@ from catalog.models import (
     StoreTag,
 )
 from catalog.tests.test_catalog_pages import page_form
+from config.testing import store_url
 from stores.models import StoreRole, StoreUser
 from sync.models import ProductConflict, PushOperation, PushStatus
 from sync.push import execute_push
@@ -31,8 +33,7 @@ def editor(make_user, synced, client):
     return user
 
 
-def url(name, store, **kwargs):
-    return reverse(f"catalog:{name}", kwargs={"store_id": store.pk, **kwargs})
+url = partial(store_url, "catalog")
 
 
 def pushed(store):

@@ -9,9 +9,7 @@ test sends a packet outside 127.0.0.0/8: the ``no_traffic_outside_loopback`` fix
 
 import io
 import socket
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from django.urls import reverse
 from PIL import Image
 
 from catalog.models import ProductImage
+from config.testing import LocalServer, QuietHandler
 from sync.models import SyncError, SyncRunStatus
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +35,7 @@ HTML = b"<!doctype html><script>fetch('/accounts/profile/').then(r => r.text()).
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"><rect width="4" height="3"/></svg>'
 
 
-class FileServer:
+class FileServer(LocalServer):
     """An HTTP server on ``host`` answering ``routes`` (path -> (status, headers, body)) and
     recording every request it receives."""
 
@@ -45,30 +44,16 @@ class FileServer:
         self.requests = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 server.requests.append(self.path)
                 status, headers, body = server.routes.get(self.path, (404, {}, b"not here"))
-                self.send_response(status)
-                for name, value in {"Content-Length": str(len(body)), **headers}.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
+                self.answer(status, body, headers)
 
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
-        self.host, self.port = self.httpd.server_address[:2]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        super().__init__(Handler, host)
 
     def url(self, path):
         return f"http://{self.host}:{self.port}{path}"
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

@@ -152,7 +152,11 @@ class EntityLog:
 
 def log_entities(store_id: Any, entries: list[EntityLog]) -> int:
     """Insert one ``sync_logs`` row per entry in one statement; an entry without ``entity_id``
-    gets the local id of the row holding its ``woo_id``, looked up in the same statement."""
+    gets the local id of the row holding its ``woo_id``, looked up in the same statement.
+
+    The entries travel as one JSON document (``jsonb_to_recordset``): Django's cursor binds on the
+    client, and quoting one string costs a fraction of quoting seven arrays element by element
+    (a webhook burst logs a hundred rows per statement)."""
     if not entries:
         return 0
     lookups = " ".join(
@@ -160,28 +164,28 @@ def log_entities(store_id: Any, entries: list[EntityLog]) -> int:
         "WHERE x.store_id = %s AND x.woo_id = e.woo_id)"
         for entity, table in _LOG_TABLES.items()
     )
+    rows = [
+        {
+            "entity_type": entry.entity_type,
+            "entity_id": str(entry.entity_id) if entry.entity_id is not None else None,
+            "woo_id": entry.woo_id,
+            "action": entry.action,
+            "status": entry.status,
+            "duration_ms": entry.duration_ms,
+            "metadata": {**entry.metadata, **({"error": entry.error[:2000]} if entry.error else {})},
+        }
+        for entry in entries
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO sync_logs (id, store_id, entity_type, entity_id, woo_id, action, status, duration_ms, "  # noqa: S608 - code constants
             "metadata, created_at) "
             f"SELECT uuid_v7(), %s, e.entity_type, coalesce(e.entity_id, CASE e.entity_type {lookups} END), "
             "e.woo_id, e.action, e.status, e.duration_ms, e.metadata, now() "
-            "FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::int[], %s::jsonb[]) "
-            "AS e(entity_type, entity_id, woo_id, action, status, duration_ms, metadata)",
-            [
-                *[store_id] * len(_LOG_TABLES),
-                store_id,
-                [entry.entity_type for entry in entries],
-                [str(entry.entity_id) if entry.entity_id is not None else None for entry in entries],
-                [entry.woo_id for entry in entries],
-                [entry.action for entry in entries],
-                [entry.status for entry in entries],
-                [entry.duration_ms for entry in entries],
-                [
-                    json.dumps({**entry.metadata, **({"error": entry.error[:2000]} if entry.error else {})})
-                    for entry in entries
-                ],
-            ],
+            "FROM jsonb_to_recordset(%s::jsonb) "
+            "AS e(entity_type text, entity_id text, woo_id bigint, action text, status text, duration_ms int, "
+            "metadata jsonb)",
+            [*[store_id] * len(_LOG_TABLES), store_id, json.dumps(rows)],
         )
         return cursor.rowcount
 

@@ -26,6 +26,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
@@ -150,18 +151,30 @@ def _item(row, payload, deleted=False):
     return _Item(row, kind, payload, fields, fields.get("woo_modified_at"), deleted)
 
 
+class _Local(NamedTuple):
+    """What we hold of a delivery's object before it is applied."""
+
+    pk: object
+    modified: datetime | None
+    status: str
+    pushing: bool  # a local change is waiting to be pushed
+    taxonomy: tuple = ()  # a product's _TAXONOMIES columns (JSON), for taxonomy_sync_log
+
+
 def _local_state(store_id, items):
-    """{(kind, woo_id): (id, woo_modified_at, status, open push)}: one query per table."""
+    """{(kind, woo_id): _Local}: one query per table. A product's taxonomy comes with it (read
+    under the batch's locks, so it is still what the write will replace)."""
     state = {}
     for kind in {item.kind for item in items}:
         woo_ids = sorted({item.row.resource_id for item in items if item.kind == kind})
+        taxonomy = "".join(f", t.{name}" for name in _TAXONOMIES) if kind == "product" else ""
         rows = _fetch_all(
-            f"SELECT t.woo_id, t.id, t.woo_modified_at, t.status, {_OPEN_PUSH} FROM {_TABLES[kind]} t "  # noqa: S608 - code constants
+            f"SELECT t.woo_id, t.id, t.woo_modified_at, t.status, {_OPEN_PUSH}{taxonomy} FROM {_TABLES[kind]} t "  # noqa: S608 - code constants
             "WHERE t.store_id = %s AND t.woo_id = ANY(%s::bigint[])",
             [store_id, woo_ids],
         )
-        for woo_id, pk, modified, status, pushing in rows:
-            state[(kind, woo_id)] = (pk, modified, status, pushing)
+        for woo_id, pk, modified, status, pushing, *refs in rows:
+            state[(kind, woo_id)] = _Local(pk, modified, status, pushing, tuple(refs))
     return state
 
 
@@ -234,7 +247,7 @@ def apply_batch(store_id, rows, payloads=None):
         for item in items
         if item.modified is not None
         and (local := state.get((item.kind, item.row.resource_id)))
-        and local[1] == item.modified
+        and local.modified == item.modified
     ]
     lost_ties = _later_same_version(store_id, ties)
     echoes = _echoes(store_id, items)
@@ -253,11 +266,11 @@ def apply_batch(store_id, rows, payloads=None):
     to_write, written = {"product": [], "order": []}, []
     for item in items:
         local = state.get((item.kind, item.row.resource_id))
-        if local is not None and local[3]:
+        if local is not None and local.pushing:
             results[item.row.pk] = RowResult(DeliveryStatus.SKIPPED, "local change waiting to be pushed")
             continue
-        newer_here = local is not None and local[1] is not None and item.modified is not None
-        if newer_here and (item.modified < local[1] or item.row.pk in lost_ties):
+        newer_here = local is not None and local.modified is not None and item.modified is not None
+        if newer_here and (item.modified < local.modified or item.row.pk in lost_ties):
             results[item.row.pk] = RowResult(DeliveryStatus.SKIPPED, "stale (we hold a newer version)")
             continue
         if item.kind == "variation" and item.payload["parent_id"] not in parents:
@@ -268,7 +281,6 @@ def apply_batch(store_id, rows, payloads=None):
         to_write["order" if item.kind == "order" else "product"].append(item.payload)
         written.append((item, local))
 
-    taxonomy_before = _taxonomy_here(store_id, [item for item, _ in written if item.kind == "product"])
     for entity, batch in to_write.items():
         if batch:
             stats = apply_payloads(store_id, entity, batch)
@@ -287,11 +299,11 @@ def apply_batch(store_id, rows, payloads=None):
         else:
             outcome = f"{item.kind} {'created' if local is None else 'updated'}"
         results[item.row.pk] = RowResult(DeliveryStatus.APPLIED, outcome, entity_type=item.kind)
-        if item.kind == "order" and local is not None and not echo and item.fields["status"] != local[2]:
-            status_changes.append((item.row.resource_id, local[2], item.fields["status"]))
+        if item.kind == "order" and local is not None and not echo and item.fields["status"] != local.status:
+            status_changes.append((item.row.resource_id, local.status, item.fields["status"]))
     if status_changes:
         signals.order_statuses_changed.send(__name__, store_id=store_id, changes=status_changes, changed_by=CHANGED_BY)
-    _log_taxonomy_changes(store_id, [item for item, _ in written if item.kind == "product"], taxonomy_before)
+    _log_taxonomy_changes(store_id, [(item, local) for item, local in written if item.kind == "product"])
     # An order delivery is how WooCommerce announces a refund: its notes and refunds follow.
     orders_written = [item.row.resource_id for item, _local in written if item.kind == "order" and not item.deleted]
     if orders_written:
@@ -302,39 +314,25 @@ def apply_batch(store_id, rows, payloads=None):
 _TAXONOMIES = {"categories": "category", "tags": "tag", "brands": "brand"}
 
 
-def _taxonomy_here(store_id, items):
-    """{woo_id: {"categories": {ids}, "tags": ..., "brands": ...}} of the products about to be
-    written: one query."""
-    if not items:
-        return {}
-    rows = _fetch_all(
-        "SELECT woo_id, categories, tags, brands FROM products WHERE store_id = %s AND woo_id = ANY(%s::bigint[])",
-        [store_id, [item.row.resource_id for item in items]],
-    )
-    return {
-        woo_id: {name: _ref_ids(value) for name, value in zip(_TAXONOMIES, refs, strict=True)} for woo_id, *refs in rows
-    }
-
-
 def _ref_ids(value):
     if isinstance(value, str):
         value = json.loads(value)
     return {ref.get("id") for ref in value or [] if isinstance(ref, dict)}
 
 
-def _log_taxonomy_changes(store_id, items, before):
+def _log_taxonomy_changes(store_id, written):
     """A ``taxonomy_sync_log`` ``webhook_update`` row per taxonomy whose assignments these
-    deliveries changed (a new product counts as created, a changed one as updated)."""
+    deliveries changed (a new product counts as created, a changed one as updated). ``written``:
+    the products' ``(item, _Local or None)``."""
     rows = []
-    for name, taxonomy in _TAXONOMIES.items():
+    for position, (name, taxonomy) in enumerate(_TAXONOMIES.items()):
         created, updated = [], []
-        for item in items:
+        for item, local in written:
             now = _ref_ids(item.fields.get(name))
-            old = before.get(item.row.resource_id)
-            if old is None:
+            if local is None:
                 if now:
                     created.append(item.row.resource_id)
-            elif old[name] != now:
+            elif _ref_ids(local.taxonomy[position]) != now:
                 updated.append(item.row.resource_id)
         if created or updated:
             rows.append(

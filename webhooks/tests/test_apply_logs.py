@@ -74,3 +74,45 @@ def test_a_delivery_that_changes_a_products_taxonomy_is_a_webhook_update(store, 
     latest = {log.taxonomy_type: log for log in TaxonomySyncLog.objects.filter(store=store).exclude(pk=created.pk)}
     assert set(latest) == {"category", "tag"}
     assert all((log.items_updated, log.error_details) == (1, {"products": [101]}) for log in latest.values())
+
+
+def test_a_burst_applied_in_one_batch_logs_every_delivery_with_its_own_fields(store, post, deliver):
+    """A batch writes its sync_logs rows (one statement) and taxonomy rows together: each
+    delivery still gets its own row, fields and outcome."""
+    shoes = {"id": 7, "name": "Shoes", "slug": "shoes"}
+    deliver(product_payload(woo_id=101, categories=[shoes]), "product.created")
+    before = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    sale = {"id": 3, "name": "Sale", "slug": "sale"}
+    burst = [
+        (product_payload(woo_id=101, categories=[], modified="2026-01-01T11:00:00"), "product.updated"),
+        (product_payload(woo_id=102, tags=[sale]), "product.created"),
+        (product_payload(woo_id=103), "product.created"),
+        (order_payload(woo_id=501), "order.created"),
+        (product_payload(woo_id=104, regular_price="not a price"), "product.updated"),
+    ]
+    for payload, topic in burst:
+        assert post(store, payload, topic).status_code == 200
+    rows = list(WebhookDelivery.objects.exclude(pk__in=before).order_by("received_at"))
+    assert inbox.webhook_delivery_apply(rows[0].pk).batch == len(burst)
+
+    logs = {log.metadata["delivery_id"]: log for log in SyncLog.objects.filter(store=store)}
+    products = dict(Product.objects.filter(store=store).values_list("woo_id", "pk"))
+    expected = {
+        rows[0].pk: ("product", str(products[101]), 101, "update", "success", "product updated"),
+        rows[1].pk: ("product", str(products[102]), 102, "create", "success", "product created"),
+        rows[2].pk: ("product", str(products[103]), 103, "create", "success", "product created"),
+        rows[3].pk: ("order", str(store.orders.get(woo_id=501).pk), 501, "create", "success", "order created"),
+        rows[4].pk: ("product", None, 104, "update", "failed", ""),
+    }
+    for delivery_id, fields in expected.items():
+        log = logs[str(delivery_id)]
+        assert (log.entity_type, log.entity_id, log.woo_id, log.action, log.status, log.metadata["outcome"]) == fields
+        assert log.metadata["source"] == "webhook"
+    assert "not a price" in logs[str(rows[4].pk)].metadata["error"]
+    assert all("error" not in logs[str(row.pk)].metadata for row in rows[:4])
+    assert len(logs) == len(burst) + 1  # and the first delivery's
+
+    taxonomy = {log.taxonomy_type: log for log in TaxonomySyncLog.objects.filter(store=store).order_by("created_at")}
+    assert (taxonomy["category"].items_updated, taxonomy["category"].error_details) == (1, {"products": [101]})
+    assert (taxonomy["tag"].items_created, taxonomy["tag"].error_details) == (1, {"products": [102]})
+    assert TaxonomySyncLog.objects.filter(store=store).count() == 3  # the first delivery's category too

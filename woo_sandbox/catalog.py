@@ -27,8 +27,10 @@ from .model import (
     blank_variation,
     derive_priced,
     derive_product,
+    product_links,
     product_out,
     variation_as_product,
+    variation_links,
     variation_out,
     variation_permalink,
 )
@@ -36,6 +38,7 @@ from .params import (
     Args,
     Collection,
     Page,
+    StatusFilter,
     apply_common_filters,
     as_list,
     collection_args,
@@ -64,7 +67,7 @@ class Catalog:
     def list_products(self, params: dict[str, Any]) -> Page:
         args = Args(params, self.s.clock)
         coll = collection_args(args, PRODUCT_ORDERBY)
-        status = args.enum("status", PRODUCT_STATUS_FILTER, "any")
+        where = _status_filter(args.enum("status", PRODUCT_STATUS_FILTER, "any"))
         product_type = args.enum("type", PRODUCT_TYPES, "") if args.has("type") else ""
         skus = set(args.strings("sku"))
         slugs = set(args.strings("slug"))
@@ -83,16 +86,16 @@ class Catalog:
                     for v in self.s.variations.values()
                     if v["sku"] in skus
                 ]
-                records = order_records(matches, coll, PRODUCT_SORT_KEYS)
+                records = order_records(matches, coll, PRODUCT_SORT_KEYS, where=where)
             else:
-                # Filters keep the order, so the cached full sort is filtered instead of re-sorted.
                 records = order_records(
                     self.s.products.values(),
                     coll,
                     PRODUCT_SORT_KEYS,
-                    cached=lambda name, key: self.s.sorted_values("products", name, key),
+                    cached=lambda name, key, where: self.s.sorted_values("products", name, key, where),
+                    where=where,
                 )
-            records = apply_common_filters(_with_status(records, status), coll)
+            records = apply_common_filters(records, coll)
             if coll.search:
                 records = search_filter(records, coll.search, ("name", "sku"))
             if product_type:
@@ -118,7 +121,10 @@ class Catalog:
                     wanted = descendants(table, ids)
                     records = [r for r in records if any(ref["id"] in wanted for ref in r[key])]
             page = paginate(records, coll)
-            page.items = [r if "_links" in r else product_out(r, self.s.api) for r in page.items]
+            if skus:
+                page.items = [r if "_links" in r else product_out(r, self.s.api) for r in page.items]
+            else:
+                self.s.item_cache.page("product", page, {"_links": partial(product_links, api=self.s.api)})
         return page
 
     def get_product(self, product_id: int) -> Record:
@@ -138,17 +144,19 @@ class Catalog:
         answer filters and pages a list of variation records by them."""
         args = Args(params, self.s.clock)
         coll = collection_args(args, POST_ORDERBY)
-        status = args.enum("status", VARIATION_STATUS_FILTER, "any")
+        where = _status_filter(args.enum("status", VARIATION_STATUS_FILTER, "any"))
         skus = set(args.strings("sku"))
         args.check()
-        return partial(_variations_page, coll=coll, status=status, skus=skus)
+        return partial(_variations_page, coll=coll, where=where, skus=skus)
 
     def list_variations(self, product_id: int, params: dict[str, Any]) -> Page:
         page_of = self._variations_query(params)
         with self.s.lock:
             records = [self.s.variations[v] for v in self.s.children.get(product_id, [])]
             page = page_of(records)
-            page.items = [variation_out(r, product_id, self.s.api) for r in page.items]
+            self.s.item_cache.page(
+                "variation", page, {"_links": partial(variation_links, parent_id=product_id, api=self.s.api)}
+            )
         return page
 
     def list_all_variations(self, params: dict[str, Any]) -> Page:
@@ -156,14 +164,20 @@ class Catalog:
         parent, with the per-product collection's parameters; each item names its ``parent_id``."""
         page_of = self._variations_query(params)
         with self.s.lock:
-            # Filters keep the order, so the cached full sort is filtered instead of re-sorted.
             page = page_of(
-                self.s.variations.values(), cached=lambda name, key: self.s.sorted_values("variations", name, key)
+                self.s.variations.values(),
+                cached=lambda name, key, where: self.s.sorted_values("variations", name, key, where),
             )
-            parents = self.s.variation_parent
-            page.items = [
-                {**variation_out(r, parents[r["id"]], self.s.api), "parent_id": parents[r["id"]]} for r in page.items
-            ]
+            # Read under the lock: the answer is encoded after it is released.
+            parent_of = {rec["id"]: self.s.variation_parent[rec["id"]] for rec in page.items}
+            self.s.item_cache.page(
+                "store-wide variation",
+                page,
+                {
+                    "_links": lambda rec: variation_links(rec, parent_of[rec["id"]], self.s.api),
+                    "parent_id": lambda rec: parent_of[rec["id"]],
+                },
+            )
         return page
 
     def get_variation(self, product_id: int, variation_id: int) -> Record:
@@ -629,15 +643,13 @@ def descendants(table: dict[int, Record], ids: list[int]) -> set[int]:
 def _variations_page(
     records: Iterable[Record],
     coll: Collection,
-    status: str,
+    where: StatusFilter,
     skus: set[str],
-    cached: Callable[[str, Callable[[Record], Any]], list[Record]] | None = None,
+    cached: Callable[[str, Callable[[Record], Any], StatusFilter | None], list[Record]] | None = None,
 ) -> Page:
     """The variations collection's filters (status, include, dates, search, sku) and paging;
-    ``cached`` as for :func:`order_records` (every sort key ends with the id: the order does
-    not depend on the records' order, so sorting before filtering is the same)."""
-    records = order_records(records, coll, VARIATION_SORT_KEYS, cached=cached)
-    records = apply_common_filters(_with_status(records, status), coll)
+    ``cached`` as for :func:`order_records`."""
+    records = apply_common_filters(order_records(records, coll, VARIATION_SORT_KEYS, cached=cached, where=where), coll)
     if coll.search:
         records = search_filter(records, coll.search, ("sku", "description"))
     if skus:
@@ -645,8 +657,8 @@ def _variations_page(
     return paginate(records, coll)
 
 
-def _with_status(records: list[Record], status: str) -> list[Record]:
+def _status_filter(status: str) -> StatusFilter:
     """``status=any`` is everything but the trash; any other status is that status only."""
     if status == "any":
-        return [r for r in records if r["status"] != "trash"]
-    return [r for r in records if r["status"] == status]
+        return StatusFilter(but="trash")
+    return StatusFilter(only=frozenset((status,)))

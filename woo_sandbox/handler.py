@@ -13,8 +13,9 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 from . import control
 from .errors import ApiError, no_route
 from .faults import PHP_NOTICE, RESPONSE_FAULTS, fault_response
+from .item_cache import select_fields, wanted_fields
 from .media import png
-from .responses import Response, html_response, json_response
+from .responses import Response, html_response, json_response, json_text_response
 from .routes import ApiRequest, ApiResult, anonymous_error
 
 if TYPE_CHECKING:
@@ -180,9 +181,12 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
 
         headers = self._api_headers(app, url, query, result, decision.strip_headers) + extra
         filtered = result.status < 300 and not url.path.endswith("/batch")
-        data = _select_fields(result.data, query.get("_fields")) if filtered else result.data
         app.request_stats.count(route_name, result.status, decision.fault)
-        response = json_response(result.status, data, headers)
+        if filtered and result.page is not None and result.page.encode is not None:
+            response = json_text_response(result.status, result.page.encode(query.get("_fields")), headers)
+        else:
+            data = select_fields(result.data, wanted_fields(query.get("_fields"))) if filtered else result.data
+            response = json_response(result.status, data, headers)
         if decision.fault == "php_notice":
             # PHP prints the notice before WordPress's output; with output buffering on (the
             # usual php.ini) the headers, JSON content type included, still go out as they were.
@@ -250,15 +254,3 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         if path.startswith("/product/"):
             return html_response(200, "Product", path)
         return html_response(404, "Page not found", path)
-
-
-def _select_fields(data: Any, fields: Any) -> Any:
-    """``_fields=a,b``: keep only those top-level keys, on an object or on every list item."""
-    if not fields:
-        return data
-    wanted = {f.strip() for f in (fields if isinstance(fields, list) else str(fields).split(",")) if f.strip()}
-    if isinstance(data, dict):
-        return {k: v for k, v in data.items() if k in wanted}
-    if isinstance(data, list):
-        return [{k: v for k, v in item.items() if k in wanted} if isinstance(item, dict) else item for item in data]
-    return data

@@ -298,21 +298,34 @@ def _href(url: str) -> list[dict[str, str]]:
     return [{"href": url}]
 
 
-def with_links(rec: dict[str, Any], collection: str, **related: str | None) -> dict[str, Any]:
-    """``rec`` with WooCommerce's ``_links``: itself and ``collection`` (the collection's absolute
+def links(rec: dict[str, Any], collection: str, **related: str | None) -> dict[str, Any]:
+    """WooCommerce's ``_links`` of ``rec``: itself and ``collection`` (the collection's absolute
     URL), then each ``related`` URL that is set (``up``, ``customer``)."""
-    links = {"self": _href(f"{collection}/{rec['id']}"), "collection": _href(collection)}
-    links.update((rel, _href(url)) for rel, url in related.items() if url)
-    return {**rec, "_links": links}
+    found = {"self": _href(f"{collection}/{rec['id']}"), "collection": _href(collection)}
+    found.update((rel, _href(url)) for rel, url in related.items() if url)
+    return found
+
+
+def with_links(rec: dict[str, Any], collection: str, **related: str | None) -> dict[str, Any]:
+    """``rec`` with its ``_links`` (see :func:`links`)."""
+    return {**rec, "_links": links(rec, collection, **related)}
+
+
+def product_links(rec: dict[str, Any], api: str) -> dict[str, Any]:
+    parent_id = rec["parent_id"]
+    return links(rec, f"{api}/products", up=f"{api}/products/{parent_id}" if parent_id else None)
 
 
 def product_out(rec: dict[str, Any], api: str) -> dict[str, Any]:
-    parent_id = rec["parent_id"]
-    return with_links(rec, f"{api}/products", up=f"{api}/products/{parent_id}" if parent_id else None)
+    return {**rec, "_links": product_links(rec, api)}
+
+
+def variation_links(rec: dict[str, Any], parent_id: int, api: str) -> dict[str, Any]:
+    return links(rec, f"{api}/products/{parent_id}/variations", up=f"{api}/products/{parent_id}")
 
 
 def variation_out(rec: dict[str, Any], parent_id: int, api: str) -> dict[str, Any]:
-    return with_links(rec, f"{api}/products/{parent_id}/variations", up=f"{api}/products/{parent_id}")
+    return {**rec, "_links": variation_links(rec, parent_id, api)}
 
 
 def variation_as_product(rec: dict[str, Any], parent: dict[str, Any], api: str) -> dict[str, Any]:
@@ -338,9 +351,13 @@ def variation_as_product(rec: dict[str, Any], parent: dict[str, Any], api: str) 
     return product_out(out, api)
 
 
-def order_out(rec: dict[str, Any], api: str) -> dict[str, Any]:
+def order_links(rec: dict[str, Any], api: str) -> dict[str, Any]:
     customer_id = rec["customer_id"]
-    return with_links(rec, f"{api}/orders", customer=f"{api}/customers/{customer_id}" if customer_id else None)
+    return links(rec, f"{api}/orders", customer=f"{api}/customers/{customer_id}" if customer_id else None)
+
+
+def order_out(rec: dict[str, Any], api: str) -> dict[str, Any]:
+    return {**rec, "_links": order_links(rec, api)}
 
 
 def term_out(rec: dict[str, Any], collection: str) -> dict[str, Any]:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import string
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
 from .catalog import Catalog
 from .catalog_schema import POST_ORDERBY
 from .errors import ApiError, already_trashed, invalid_id
-from .model import ORDER_STATUSES, STOCK_REDUCING_STATUSES, blank_address, blank_order, order_out
+from .model import ORDER_STATUSES, STOCK_REDUCING_STATUSES, blank_address, blank_order, order_links, order_out
 from .order_extras import OrderExtras
 from .params import (
     Args,
     FieldSpec,
     Page,
+    StatusFilter,
     apply_common_filters,
     collection_args,
     order_records,
@@ -95,16 +97,16 @@ class Orders:
         product = args.integer("product") if args.has("product") else None
         parents = set(args.ids("parent"))
         args.check()
+        if "any" in statuses:
+            statuses |= set(ORDER_STATUSES)
         with self.s.lock:
             records = order_records(
                 self.s.orders.values(),
                 coll,
                 ORDER_SORT_KEYS,
-                cached=lambda name, key: self.s.sorted_values("orders", name, key),
+                cached=lambda name, key, where: self.s.sorted_values("orders", name, key, where),
+                where=StatusFilter(only=frozenset(statuses)),
             )
-            if "any" in statuses:
-                statuses |= set(ORDER_STATUSES)
-            records = [r for r in records if r["status"] in statuses]
             records = apply_common_filters(records, coll)
             if coll.search:
                 records = [r for r in records if _order_matches(r, coll.search.casefold())]
@@ -115,7 +117,7 @@ class Orders:
             if parents:
                 records = [r for r in records if r["parent_id"] in parents]
             page = paginate(records, coll)
-            page.items = [order_out(r, self.s.api) for r in page.items]
+            self.s.item_cache.page("order", page, {"_links": partial(order_links, api=self.s.api)})
         return page
 
     def get_order(self, order_id: int) -> Record:

@@ -225,26 +225,52 @@ def apply_common_filters(records: list[dict[str, Any]], coll: Collection) -> lis
 SortKey = Callable[[dict[str, Any]], Any]
 
 
+@dataclass(frozen=True)
+class StatusFilter:
+    """The statuses a listing keeps: ``only`` these, or every one but ``but`` (``status=any``
+    leaves out the trash). Hashable: big collections cache their filtered sorts by it."""
+
+    only: frozenset[str] | None = None
+    but: str | None = None
+
+    def keeps(self, record: dict[str, Any]) -> bool:
+        if self.only is not None:
+            return record["status"] in self.only
+        return record["status"] != self.but
+
+
 def order_records(
     records: Iterable[dict[str, Any]],
     coll: Collection,
     keys: dict[str, SortKey],
-    cached: Callable[[str, SortKey], list[dict[str, Any]]] | None = None,
+    cached: Callable[[str, SortKey, StatusFilter | None], list[dict[str, Any]]] | None = None,
+    where: StatusFilter | None = None,
 ) -> list[dict[str, Any]]:
-    """Sort like WP_Query. ``keys`` maps orderby values to sort keys; ``include`` keeps request order.
+    """Sort like WP_Query, keeping the records ``where`` keeps (all without it). ``keys`` maps
+    orderby values to sort keys; ``include`` keeps request order.
 
-    ``cached(name, key)``, if given, returns ``records`` already sorted ascending by that key
-    (big collections keep their sorts between writes instead of re-sorting per request).
+    ``cached(name, key, where)``, if given, returns ``records`` kept by ``where``, already sorted
+    ascending by that key (big collections keep their filtered sorts between writes instead of
+    filtering and sorting on every request). Every sort key ends with the id, so the order is
+    total: filtering before sorting gives what filtering after would.
     """
     if coll.orderby == "include" and coll.include:
         position = {record_id: index for index, record_id in enumerate(coll.include)}
-        ordered = sorted(records, key=lambda r: position.get(r["id"], len(position)))
+        ordered = sorted(_kept(records, where), key=lambda r: position.get(r["id"], len(position)))
     else:
         name = coll.orderby if coll.orderby in keys else "id"
-        ordered = list(cached(name, keys[name])) if cached else sorted(records, key=keys[name])
+        if cached:
+            # The cached list itself (callers filter into new lists and slice, never modify it).
+            ascending = cached(name, keys[name], where)
+            return ascending[::-1] if coll.order == "desc" else ascending
+        ordered = sorted(_kept(records, where), key=keys[name])
     if coll.order == "desc":
         ordered.reverse()
     return ordered
+
+
+def _kept(records: Iterable[dict[str, Any]], where: StatusFilter | None) -> Iterable[dict[str, Any]]:
+    return records if where is None else (r for r in records if where.keeps(r))
 
 
 @dataclass
@@ -253,6 +279,9 @@ class Page:
     total: int
     pages: int
     page: int
+    # The page's JSON for a ``_fields`` value, when the listing keeps its items' texts (see
+    # ``woo_sandbox.item_cache``); otherwise the items are encoded on each request.
+    encode: Callable[[Any], str] | None = None
 
 
 def paginate(records: Sequence[Any], coll: Collection) -> Page:

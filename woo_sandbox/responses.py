@@ -19,7 +19,12 @@ class Response:
 
 
 def json_response(status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Response:
-    return Response(status, wp_json_encode(payload).encode(), [("Content-Type", JSON_TYPE), *(headers or [])])
+    return json_text_response(status, wp_json_encode(payload), headers)
+
+
+def json_text_response(status: int, text: str, headers: list[tuple[str, str]] | None = None) -> Response:
+    """A JSON answer encoded already (``wp_json_encode``'s output)."""
+    return Response(status, text.encode(), [("Content-Type", JSON_TYPE), *(headers or [])])
 
 
 def html_response(status: int, title: str, text: str) -> Response:

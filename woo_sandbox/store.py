@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from .clock import SiteClock
+from .item_cache import ItemCache
+from .params import StatusFilter
 
 EventListener = Callable[[str, int], None]
 
@@ -103,7 +105,9 @@ class Store:
         self._versions: Counter[str] = Counter()
         self._count_cache: tuple[tuple[int, int], Counter[int]] | None = None
         self._term_index: tuple[int, dict[tuple[int, str], dict[str, Any]]] | None = None
-        self._sorted: dict[tuple[str, str], tuple[int, list[dict[str, Any]]]] = {}
+        # Listed items' REST shapes and JSON texts, valid while their record is the same object.
+        self.item_cache = ItemCache()
+        self._sorted: dict[tuple[str, str, StatusFilter | None], tuple[int, list[dict[str, Any]]]] = {}
         self._events: list[tuple[str, int]] = []
         self._depth = 0
         self.listener: EventListener | None = None
@@ -161,22 +165,26 @@ class Store:
             suffix += 1
         return f"{wanted}-{suffix}"
 
-    def sorted_values(self, collection: str, name: str, key: Callable[[dict[str, Any]], Any]) -> list[dict[str, Any]]:
-        """``products``, ``orders`` or ``variations`` sorted ascending by ``key`` (named ``name``),
-        cached until a write.
+    def sorted_values(
+        self, collection: str, name: str, key: Callable[[dict[str, Any]], Any], where: StatusFilter | None = None
+    ) -> list[dict[str, Any]]:
+        """``products``, ``orders`` or ``variations`` kept by ``where`` (all without it), sorted
+        ascending by ``key`` (named ``name``), cached until a write.
 
-        Sorting 20,000 records costs tens of milliseconds; paging through a collection would
-        pay it on every page. Callers must not modify the returned list.
+        Sorting 20,000 records costs tens of milliseconds, and keeping those of a status some
+        more; paging through a collection would pay both on every page. Callers must not modify
+        the returned list.
         """
         if collection == "variations":
             version, table = self.variations.version, self.variations
         else:
             version = self.version(collection)
             table = self.products if collection == "products" else self.orders
-        cached = self._sorted.get((collection, name))
+        cached = self._sorted.get((collection, name, where))
         if cached is None or cached[0] != version:
-            cached = (version, sorted(table.values(), key=key))
-            self._sorted[(collection, name)] = cached
+            records = table.values() if where is None else [r for r in table.values() if where.keeps(r)]
+            cached = (version, sorted(records, key=key))
+            self._sorted[(collection, name, where)] = cached
         return cached[1]
 
     def term_counts(self) -> Counter[int]:

@@ -16,12 +16,16 @@ _SLUG_DROP = re.compile(r"[!-,./:-@\[-^`{-~]")
 _SLUG_DASHES = re.compile(r"[\s-]+")
 
 
+# One encoder for every answer: json.dumps with non-default arguments builds one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+
+
 def wp_json_encode(payload: Any) -> str:
     """Serialise like PHP's wp_json_encode: compact, ``\\/`` for slashes, non-ASCII as ``\\uXXXX``.
 
     A ``/`` can only occur inside JSON strings, so replacing it globally is safe.
     """
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=True).replace("/", "\\/")
+    return _ENCODER.encode(payload).replace("/", "\\/")
 
 
 def slugify(title: str) -> str:

@@ -91,12 +91,15 @@ def no_traffic_outside_loopback(monkeypatch, settings):
 
 def _list_images(sandbox, urls):
     """The shop's first products list ``urls`` as their image URLs, one each (the rest keep the
-    sandbox's own images)."""
+    sandbox's own images). Records are replaced, as the shop's own writes do (its listings keep
+    each record's answer while the record is the same object)."""
     products = [p for p in sandbox.data.products.values() if p.get("images")][: len(urls)]
     assert len(products) == len(urls)
     with sandbox.data.lock:
         for product, url in zip(products, urls, strict=True):
-            product["images"][0]["src"] = url
+            images = [{**product["images"][0], "src": url}, *product["images"][1:]]
+            sandbox.data.products[product["id"]] = {**product, "images": images}
+        sandbox.data.bump("products")
 
 
 def _pull_images(pull, shop):

@@ -281,3 +281,19 @@ def test_nonces_are_strong_and_a_repeated_one_is_retried(sandbox, monkeypatch):
     assert woo.get("products/tags").status == 200
     assert woo.get("products/tags").status == 200  # 401 "nonce already used", then a fresh nonce
     assert woo.stats.retries == 1
+
+
+def test_the_signed_query_is_sent_once(sandbox, monkeypatch):
+    """Over plain HTTP the client signs a URL holding the query, and used to append the same
+    params again: every call's query was sent (encoded, parsed) twice."""
+    received = []
+    authenticate = sandbox.auth.authenticate
+
+    def recording(method, host, path, query, authorization):
+        received.append([name for name, _value in query])
+        return authenticate(method, host, path, query, authorization)
+
+    monkeypatch.setattr(sandbox.auth, "authenticate", recording)
+    assert client(sandbox.url).get("products", {"per_page": 5, "status": "any"}).status == 200
+    assert sorted(received[0]) == sorted(set(received[0]))
+    assert {"per_page", "status", "oauth_signature"} <= set(received[0])

@@ -90,6 +90,11 @@ def _session() -> requests.Session:
 
 
 def _pooled_request(method: str, url: str, **kwargs: Any) -> requests.Response:
+    if "&oauth_signature=" in url:
+        # Over plain HTTP the client signs a URL that holds the query already (OAuth 1.0a) and
+        # hands requests the same params again, which would append them a second time: every
+        # call's query sent, encoded and parsed twice (the server keeps the last of each).
+        kwargs["params"] = None
     return _session().request(method=method, url=url, **kwargs)
 
 

@@ -62,7 +62,9 @@ class UserPreferencesMiddleware:
     def __call__(self, request):
         zone = user_timezone(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # Only a session signs anyone in: without its cookie the (lazy) user is never loaded,
+        # which keeps the webhook receiver's and the health check's requests cheap.
+        if user is not None and settings.SESSION_COOKIE_NAME in request.COOKIES and user.is_authenticated:
             language, time_zone = _preferences(request)
             zone = _zone(time_zone) or zone
             if language in self.languages:

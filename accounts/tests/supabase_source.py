@@ -51,10 +51,34 @@ def server_url(database_url, name):
 
 def create_source(database_url):
     """A new empty source database with the inventory's schema; returns its URL."""
+    url = create_database(database_url)
+    _create_schema(url)
+    return url
+
+
+def create_database(database_url):
+    """A new database for a source, without the schema yet (``rebuild_source``); returns its URL."""
     name = f"import_src_{secrets.token_hex(4)}"
     with psycopg.connect(server_url(database_url, "postgres"), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    url = server_url(database_url, name)
+    return server_url(database_url, name)
+
+
+def rebuild_source(url):
+    """Empty the source database ``url`` back to the inventory's schema, whatever a test did to it
+    (rows, columns, schemas of its own): every schema is dropped and made again. Cheaper than a
+    new database per test, whose DROP DATABASE makes the whole server checkpoint (seconds)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        schemas = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
+        ).fetchall()
+        for (schema,) in schemas:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        conn.execute("CREATE SCHEMA public")
+    _create_schema(url)
+
+
+def _create_schema(url):
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pgcrypto")
         conn.execute(AUTH_USERS)
@@ -70,7 +94,6 @@ def create_source(database_url):
             if len(failed) == len(pending):
                 raise RuntimeError(f"Cannot create: {failed[0][:80]}")
             pending = failed
-    return url
 
 
 def drop_source(database_url, url):

@@ -1,7 +1,6 @@
 """In Chromium: someone whose account came over from Supabase signs in with the password they
 had there, and their GoTrue bcrypt hash is replaced by our default hasher's on that sign-in."""
 
-import os
 from io import StringIO
 
 import pytest
@@ -15,24 +14,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def imported(settings, tmp_path):
+def imported(empty_source, settings, tmp_path):
     settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    url = supabase_source.create_source(os.environ["DATABASE_URL"])
-    try:
-        supabase_source.fill_source(url)
-        call_command(
-            "import_supabase",
-            "--source",
-            url,
-            "--credentials-passphrase",
-            supabase_source.PASSPHRASE,
-            stdout=StringIO(),
-            stderr=StringIO(),
-        )
-        yield url
-    finally:
-        supabase_source.drop_source(os.environ["DATABASE_URL"], url)
+    supabase_source.fill_source(empty_source)
+    call_command(
+        "import_supabase",
+        "--source",
+        empty_source,
+        "--credentials-passphrase",
+        supabase_source.PASSPHRASE,
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+    return empty_source
 
 
 def test_imported_person_signs_in_with_the_old_password_and_the_hash_is_upgraded(browser, live_server, imported):

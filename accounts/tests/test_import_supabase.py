@@ -3,7 +3,6 @@ inventory's SQL (``supabase_source``): every row arrives with its id, a second r
 rows changed updates them and duplicates nothing, a dry run writes nothing, unreadable store
 credentials stop the import before it writes, and people keep their passwords."""
 
-import os
 from pathlib import Path
 
 import psycopg
@@ -30,12 +29,10 @@ def bucket_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def source(bucket_dir, django_db_blocker):
-    with django_db_blocker.unblock():
-        url = supabase_source.create_source(os.environ["DATABASE_URL"])
-    supabase_source.fill_source(url, bucket_dir=bucket_dir)
-    yield url
-    supabase_source.drop_source(os.environ["DATABASE_URL"], url)
+def source(source_database, bucket_dir):
+    supabase_source.rebuild_source(source_database)
+    supabase_source.fill_source(source_database, bucket_dir=bucket_dir)
+    return source_database
 
 
 @pytest.fixture(autouse=True)

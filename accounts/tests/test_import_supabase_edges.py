@@ -2,7 +2,6 @@
 not know, rows that cannot go in (refused with the reason, the rest imported), and an import
 interrupted half-way that a second run completes."""
 
-import os
 import re
 from io import StringIO
 
@@ -25,12 +24,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def source(settings, tmp_path):
+def source(empty_source, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    url = supabase_source.create_source(os.environ["DATABASE_URL"])
-    supabase_source.fill_source(url, stores=3)
-    yield url
-    supabase_source.drop_source(os.environ["DATABASE_URL"], url)
+    supabase_source.fill_source(empty_source, stores=3)
+    return empty_source
 
 
 def run_sql(url, *statements):

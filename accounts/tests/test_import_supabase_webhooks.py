@@ -2,7 +2,6 @@
 store's webhooks, which delivered to the old app, deliver to our receiver afterwards with their
 secrets unchanged; plain ``ck_``/``cs_`` credentials in the source are recognised as they are."""
 
-import os
 from io import StringIO
 
 import psycopg
@@ -28,10 +27,10 @@ def sandbox(start_sandbox):
 
 
 @pytest.fixture
-def source(sandbox, settings, tmp_path):
+def source(empty_source, sandbox, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    url = supabase_source.create_source(os.environ["DATABASE_URL"])
+    url = empty_source
     supabase_source.fill_source(url, stores=1)
     woo = WooClient(credentials.ApiCredentials(url=sandbox.url, consumer_key=KEYS[0], consumer_secret=KEYS[1]))
     hook_ids = [
@@ -51,8 +50,7 @@ def source(sandbox, settings, tmp_path):
             "UPDATE webhooks SET woo_webhook_id = %s, delivery_url = %s WHERE topic = 'product.updated'",
             [hook_ids[1], OLD_URL],
         )
-    yield url
-    supabase_source.drop_source(os.environ["DATABASE_URL"], url)
+    return url
 
 
 def test_repointed_webhooks_deliver_here_with_their_secrets(source, sandbox, settings):

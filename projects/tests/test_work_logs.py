@@ -3,7 +3,6 @@ transaction however a log is written, and under concurrent writers on two connec
 completed_at / resolved_at follow the status."""
 
 import threading
-import time
 from decimal import Decimal
 from functools import partial
 
@@ -11,7 +10,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from config.testing import run_at_once
+from config.testing import run_at_once, wait_for
 from projects import services
 from projects.models import Task, WorkLog
 from projects.task_log_handler import django_conninfo
@@ -64,6 +63,12 @@ def test_zero_or_negative_hours_are_refused():
     assert item.actual_hours == 0
 
 
+def _waits_for_a_lock(backend_pid):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", [backend_pid])
+        return cursor.fetchone() == (True,)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_connections_writing_logs_of_one_task_at_once_never_lose_hours():
     person = team_member()
@@ -87,7 +92,7 @@ def test_two_connections_writing_logs_of_one_task_at_once_never_lose_hours():
 
         thread = threading.Thread(target=writer_b)
         thread.start()
-        time.sleep(0.3)
+        assert wait_for(lambda: _waits_for_a_lock(b.info.backend_pid), timeout=10, interval=0.02)
         assert not b_done.is_set(), "B should wait for A's lock on the task"
         a.commit()
         thread.join(10)

@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.test import Client
@@ -342,6 +343,21 @@ def world(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
 
 
+@pytest.fixture(scope="module")
+def session_cookies(world, django_db_blocker):
+    """Each signed-in role's session cookie, from one sign-in per role and module (a sign-in costs
+    more than the request it is for). The sessions are rows of the world's transaction, and a
+    request that ends one (sign-out) has its writes rolled back like any other."""
+    cookies = {}
+    with django_db_blocker.unblock():
+        for role in ROLES:
+            if role != "anonymous":
+                client = Client()
+                client.force_login(world.users[role])
+                cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return cookies
+
+
 def _walk(patterns, namespace=None, prefix=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -379,10 +395,11 @@ def test_matrix_has_no_stale_entries():
     assert not set(MATRIX) - keys
 
 
-def _client_for(world, role):
+def _client_for(session_cookies, role):
+    """A new client (no cookie of an earlier request) signed in as ``role``."""
     client = Client()
     if role != "anonymous":
-        client.force_login(world.users[role])
+        client.cookies[settings.SESSION_COOKIE_NAME] = session_cookies[role]
     return client
 
 
@@ -416,13 +433,13 @@ def url_for(pattern_key, route, values):
     return reverse(pattern_key, kwargs=kwargs)
 
 
-def _check_all(world, key, entry, route):
+def _check_all(world, session_cookies, key, entry, route):
     failures = []
     for role in ROLES:
         for target in ("own", "other"):
             target_key = world.own_store_key(role) if target == "own" else world.other_store_key(role)
             url = entry.url or url_for(key, route, _kwargs_for(world, target_key))
-            client = _client_for(world, role)
+            client = _client_for(session_cookies, role)
             # Each request's writes are rolled back, so every role sees the same world.
             with transaction.atomic():
                 response = getattr(client, entry.method)(url, entry.data)
@@ -450,17 +467,17 @@ SITE_URLS = [key for key, namespace, _route, _ in project_urls() if namespace !=
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", SITE_URLS)
-def test_permission_matrix(world, key):
+def test_permission_matrix(world, session_cookies, key):
     rows = {row[0]: row for row in project_urls()}
     _key, namespace, route, _pattern = rows[key]
     entry = entry_for(key, namespace)
     assert entry is not None, f"{key} has no permission-matrix entry"
-    failures = _check_all(world, key, entry, route)
+    failures = _check_all(world, session_cookies, key, entry, route)
     assert not failures, "\n".join(failures)
 
 
 @pytest.mark.django_db
-def test_admin_site_is_for_app_admins_only(world):
+def test_admin_site_is_for_app_admins_only(session_cookies):
     """Every admin changelist and the index: app admins only; others go to the admin login."""
     urls = [reverse("admin:index")] + [
         reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
@@ -469,7 +486,7 @@ def test_admin_site_is_for_app_admins_only(world):
     ]
     failures = []
     for role in ROLES:
-        client = _client_for(world, role)
+        client = _client_for(session_cookies, role)
         for url in urls:
             got, expected = _answer(client.get(url)), ADMIN_NAMESPACE.expected(role, "own")
             if got != expected:
@@ -478,9 +495,9 @@ def test_admin_site_is_for_app_admins_only(world):
 
 
 @pytest.mark.django_db
-def test_objects_of_another_store_under_your_store_are_404(world):
+def test_objects_of_another_store_under_your_store_are_404(world, session_cookies):
     """Mixing ids: store A's URL with store B's membership, invitation or grant is a 404."""
-    client = _client_for(world, "owner")
+    client = _client_for(session_cookies, "owner")
     store_a = world.stores["A"].pk
     cases = [
         ("stores:member_role", {"membership_id": world.memberships["B"].pk}, {"role": "manager"}),

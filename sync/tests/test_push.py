@@ -1,7 +1,6 @@
 """Pushes against the sandbox: edits, creates (idempotent after a timeout), deletes, bulk edits,
 order status changes, taxonomies, and conflicts with changes made in WooCommerce meanwhile."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -11,6 +10,7 @@ from django.http import Http404
 from catalog import push as catalog_push
 from catalog import services as catalog_services
 from catalog.models import Product, ProductVariation, StoreCategory
+from config.testing import wait_for
 from orders import services as order_services
 from orders.models import Order, OrderStatusLog
 from stores.models import StoreRole, StoreUser
@@ -130,8 +130,8 @@ def test_create_retried_after_a_timeout_does_not_create_twice(synced, sandbox, m
         execute_push(op.pk, client=slow)
     op.refresh_from_db()
     assert op.status == PushStatus.PENDING and op.attempts == 1
-    time.sleep(1.0)  # the store finished creating it after our timeout
-    assert len(sandbox.data.products) == before + 1
+    # The store finishes creating it after our timeout.
+    assert wait_for(lambda: len(sandbox.data.products) == before + 1, timeout=10, interval=0.05)
     op = execute_push(op.pk)
     assert op.status == PushStatus.DONE, op.last_error
     assert len(sandbox.data.products) == before + 1  # found by SKU and marker, not created again
@@ -145,9 +145,11 @@ def test_create_without_sku_is_found_by_its_marker(synced, sandbox, manager):
     product = Product.objects.create(store=synced, name="No SKU here", price=Decimal("1.00"), status="draft")
     op = catalog_push.product_push(product_id=product.pk, actor=manager)
     sandbox.set_faults(queue=["timeout"], timeout_s=0.8)
+    before = len(sandbox.data.products)
     with pytest.raises(PushRetryLater):
         execute_push(op.pk, client=client_for(synced, timeout=0.3))
-    time.sleep(1.0)
+    # The store finishes creating it after our timeout.
+    assert wait_for(lambda: len(sandbox.data.products) == before + 1, timeout=10, interval=0.05)
     before = len(sandbox.data.products)
     assert execute_push(op.pk).status == PushStatus.DONE
     assert len(sandbox.data.products) == before

@@ -171,16 +171,21 @@ def _activity_poll_url(store, order, since, tries):
     return f"{url}?{urlencode({'since': f'{since:.3f}', 'try': tries})}"
 
 
+def _order_page(store, access, order, title, **extra):
+    """The context of a page about ``order``, in the orders section; ``title`` names it by
+    ``%(number)s``."""
+    return page_context(store, access, "orders", title % {"number": order.shown_number}, order=order, **extra)
+
+
 def _order_context(request, access, store, order, form=None, note_form=None):
     products = order_line_products_for(access, store.pk, order)
     items, subtotal = _line_items(order, products)
     can_change = access.can(CHANGE_ORDER_STATUS, store.pk)
-    return page_context(
+    return _order_page(
         store,
         access,
-        "orders",
-        _("Order #%(number)s") % {"number": order.shown_number},
-        order=order,
+        order,
+        _("Order #%(number)s"),
         items=items,
         subtotal=subtotal,
         logs=order_status_logs_for(access, store.pk, order),
@@ -365,12 +370,11 @@ def order_refund(request, store_id, order_id):
             except ValidationError as error:
                 form.add_error(None, error)
     left = order.total - max(order.refunded_total, sum((r.amount for r in refunds), Decimal(0)))
-    context = page_context(
+    context = _order_page(
         store,
         access,
-        "orders",
-        _("Refund order #%(number)s") % {"number": order.shown_number},
-        order=order,
+        order,
+        _("Refund order #%(number)s"),
         form=form,
         refunds=refunds,
         left=left,

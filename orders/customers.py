@@ -12,19 +12,44 @@ from django.db import connection
 PAID_STATUSES = ("processing", "completed", "refunded")
 NOT_PLACED_STATUSES = ("trash", "checkout-draft")
 
+# A customer's figures, from their placed orders ``o`` (the select list of both summaries below).
+_FIGURES = """
+       (array_agg(o.customer_name ORDER BY o.woo_created_at DESC NULLS LAST))[1] AS name,
+       coalesce((array_agg(o.billing->>'country' ORDER BY o.woo_created_at DESC NULLS LAST))[1], '') AS country,
+       max(o.customer_woo_id) AS customer_woo_id, count(*) AS orders_count,
+       coalesce(sum(o.total - o.refunded_total) FILTER (WHERE o.status = ANY(%(paid)s)), 0) AS total_spent,
+       min(o.woo_created_at) AS first_order_at, max(o.woo_created_at) AS last_order_at"""
+_PLACED = (
+    "o.store_id = %(store)s AND o.customer_email IS NOT NULL AND o.customer_email <> '' "
+    "AND o.status <> ALL(%(not_placed)s)"
+)
+
+# Every customer of the store: one pass over its orders, grouped.
+_EVERY_CUSTOMER = f"""
+SELECT lower(o.customer_email) AS email, {_FIGURES}
+FROM orders o WHERE {_PLACED}
+GROUP BY lower(o.customer_email)
+"""  # noqa: S608 - code constants
+
+# Some customers: each e-mail's orders read through the (store, lower(e-mail)) index, one lookup
+# per e-mail. Asked for all the e-mails at once (``lower(e-mail) = ANY(...)``), the planner
+# estimates a store the statistics have not seen yet (a first pull) at one order, reads all of
+# its orders instead and filters them: a pull's every batch of 100 orders re-read every order
+# written before it. Measured replaying a 20,000-order pull's batches into a new store: those
+# upserts took 4.7 s of PostgreSQL's CPU, 50 ms a batch by the 10,000th order; these lookups
+# read 100 e-mails' orders in about 1 ms. An e-mail without placed orders yields ``orders_count`` 0.
+_SOME_CUSTOMERS = f"""
+SELECT e.email, f.*
+FROM unnest(%(emails)s::text[]) AS e(email)
+CROSS JOIN LATERAL (SELECT {_FIGURES} FROM orders o WHERE {_PLACED} AND lower(o.customer_email) = e.email) AS f
+"""  # noqa: S608 - code constants
+
 _CUSTOMERS_UPSERT = """
 INSERT INTO customers (id, store_id, email, name, country, customer_woo_id, orders_count, total_spent,
                        first_order_at, last_order_at, updated_at)
-SELECT gen_random_uuid(), o.store_id, lower(o.customer_email),
-       (array_agg(o.customer_name ORDER BY o.woo_created_at DESC NULLS LAST))[1],
-       coalesce((array_agg(o.billing->>'country' ORDER BY o.woo_created_at DESC NULLS LAST))[1], ''),
-       max(o.customer_woo_id), count(*),
-       coalesce(sum(o.total - o.refunded_total) FILTER (WHERE o.status = ANY(%(paid)s)), 0),
-       min(o.woo_created_at), max(o.woo_created_at), now()
-FROM orders o
-WHERE o.store_id = %(store)s AND o.customer_email IS NOT NULL AND o.customer_email <> ''
-  AND o.status <> ALL(%(not_placed)s) {emails}
-GROUP BY o.store_id, lower(o.customer_email)
+SELECT gen_random_uuid(), %(store)s::uuid, f.email, f.name, f.country, f.customer_woo_id, f.orders_count,
+       f.total_spent, f.first_order_at, f.last_order_at, now()
+FROM ({figures}) AS f WHERE f.orders_count > 0
 ON CONFLICT (store_id, email) DO UPDATE SET
   name = EXCLUDED.name, country = EXCLUDED.country, customer_woo_id = EXCLUDED.customer_woo_id,
   orders_count = EXCLUDED.orders_count, total_spent = EXCLUDED.total_spent,
@@ -44,7 +69,7 @@ AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.store_id = c.store_id AND lower(o
 
 def customers_refresh(store_id, emails=None):
     """Recompute the customers summary of ``emails`` (every customer when None) in two set-based
-    statements: one grouped upsert from the orders, one delete of customers left without orders."""
+    statements: one upsert of the figures from the orders, one delete of customers left without orders."""
     params = {"store": store_id, "paid": list(PAID_STATUSES), "not_placed": list(NOT_PLACED_STATUSES)}
     if emails is not None:
         emails = sorted({email.strip().lower() for email in emails if email and email.strip()})
@@ -52,9 +77,7 @@ def customers_refresh(store_id, emails=None):
             return
         params["emails"] = emails
     with connection.cursor() as cursor:
-        cursor.execute(
-            _CUSTOMERS_UPSERT.format(emails="AND lower(o.customer_email) = ANY(%(emails)s)" if emails else ""), params
-        )
+        cursor.execute(_CUSTOMERS_UPSERT.format(figures=_SOME_CUSTOMERS if emails else _EVERY_CUSTOMER), params)
         cursor.execute(_CUSTOMERS_PRUNE.format(emails="AND c.email = ANY(%(emails)s)" if emails else ""), params)
 
 

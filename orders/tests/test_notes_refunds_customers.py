@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from config.testing import finished_background_export, store_url
 from orders import services
+from orders.customers import customers_refresh
 from orders.models import Customer, Order, OrderRefund
 from sync.tests.conftest import *  # noqa: F403 - the sandbox fixtures (sandbox, shop, pull, make_user...)
 from sync.woo import client_for, order_fetch, order_refund_create
@@ -283,6 +284,17 @@ def test_customers_follow_orders_deleted_in_the_shop(pulled, sandbox, pull):
     assert pull(pulled, full=True, entities=["orders"]).status == "success"
     left = Customer.objects.filter(store=pulled, email=email).first()
     assert (left.orders_count if left else 0) == count - 1
+
+
+def test_customers_refreshed_by_email_match_a_refresh_of_every_customer(pulled):
+    """The pull refreshes the customers of each batch's e-mails (one index lookup per e-mail); the
+    summary it leaves is the one a refresh of every customer (grouped over all orders) computes."""
+    fields = ("email", "name", "country", "customer_woo_id", "orders_count", "total_spent", "first_order_at")
+    by_email = sorted(Customer.objects.filter(store=pulled).values_list(*fields, "last_order_at"))
+    assert by_email
+    Customer.objects.filter(store=pulled).delete()
+    customers_refresh(pulled.pk)
+    assert sorted(Customer.objects.filter(store=pulled).values_list(*fields, "last_order_at")) == by_email
 
 
 def test_a_large_export_runs_in_the_background_masked_for_a_viewer(

@@ -43,7 +43,8 @@ class SyncLogStatus(models.TextChoices):
 
 
 class TaxonomySyncLog(UUIDModel):
-    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="taxonomy_sync_logs")
+    # Led by store_id, taxonomy_sync_log_store_idx serves the foreign key: no index of its own.
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="taxonomy_sync_logs", db_index=False)
     taxonomy_type = models.TextField(choices=TaxonomyType.choices)
     action = models.TextField(choices=TaxonomySyncAction.choices)
     items_synced = models.IntegerField(default=0, db_default=0, null=True, blank=True)
@@ -71,7 +72,9 @@ class TaxonomySyncLog(UUIDModel):
 
 
 class SyncLog(UUIDModel):
-    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="sync_logs")
+    # Led by store_id, the composite indexes serve the foreign key; one more index would only
+    # slow the inserts (a row per entity a push or a webhook delivery writes).
+    store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="sync_logs", db_index=False)
     entity_type = models.TextField(choices=EntityType.choices)
     entity_id = models.TextField(null=True, blank=True)
     woo_id = models.BigIntegerField(null=True, blank=True)

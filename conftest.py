@@ -16,9 +16,17 @@ from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 
 from accounts.models import AppRole
-from accounts.services import user_create, user_role_grant
-from config.testing import API_KEY, ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, UNREACHABLE_URL, ShopClock
-from stores.models import StoreRole, StoreUser
+from accounts.services import user_create
+from accounts.services import user_role_grant
+from config.testing import API_KEY
+from config.testing import ARTIFACTS
+from config.testing import CHROMIUM
+from config.testing import CHROMIUM_ARGS
+from config.testing import PASSWORD
+from config.testing import UNREACHABLE_URL
+from config.testing import ShopClock
+from stores.models import StoreRole
+from stores.models import StoreUser
 from stores.services import store_create
 
 _emails = itertools.count(1)

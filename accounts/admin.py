@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Invitation, Profile, User, UserRole
+from accounts.models import Invitation
+from accounts.models import Profile
+from accounts.models import User
+from accounts.models import UserRole
 
 
 class ProfileInline(admin.StackedInline):

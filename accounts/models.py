@@ -1,9 +1,13 @@
-from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.db import choices_check, created_at, updated_at, uuid_pk
+from config.db import choices_check
+from config.db import created_at
+from config.db import updated_at
+from config.db import uuid_pk
 from stores.models import StoreRole
 
 

@@ -8,7 +8,8 @@ from the person's next request. Pages ask ``stores.access`` (``access.is_admin``
 ``access.app_roles``), which reads the same flag and rows in the query it makes anyway.
 """
 
-from accounts.models import AppRole, UserRole
+from accounts.models import AppRole
+from accounts.models import UserRole
 
 
 def has_role(user, role):

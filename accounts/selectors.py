@@ -2,7 +2,8 @@
 
 from django.utils import timezone
 
-from accounts.models import Invitation, Profile
+from accounts.models import Invitation
+from accounts.models import Profile
 from stores.access import MANAGE_MEMBERS
 
 

@@ -5,7 +5,8 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
@@ -14,12 +15,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.models import Invitation, Profile, User, UserRole
+from accounts.models import Invitation
+from accounts.models import Profile
+from accounts.models import User
+from accounts.models import UserRole
 from audit.actor import audit_actor_becomes
-from stores.access import GRANTABLE_PERMISSIONS, MANAGE_MEMBERS, access_for, forget_access
+from stores.access import GRANTABLE_PERMISSIONS
+from stores.access import MANAGE_MEMBERS
+from stores.access import access_for
+from stores.access import forget_access
 from stores.forms import invitation_offer_label
-from stores.models import StoreRole, StoreUser, without_credentials
-from stores.services import store_membership_add, store_permission_add
+from stores.models import StoreRole
+from stores.models import StoreUser
+from stores.models import without_credentials
+from stores.services import store_membership_add
+from stores.services import store_permission_add
 
 
 @transaction.atomic

@@ -3,29 +3,48 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
-from django.utils import timezone, translation
+from django.shortcuts import redirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from accounts import services
-from accounts.forms import AcceptInvitationForm, EmailAuthenticationForm, ProfileForm, SetOrResetPasswordForm
-from accounts.models import Invitation, User
-from accounts.selectors import invitations_pending_for, profile_get
+from accounts.forms import AcceptInvitationForm
+from accounts.forms import EmailAuthenticationForm
+from accounts.forms import ProfileForm
+from accounts.forms import SetOrResetPasswordForm
+from accounts.models import Invitation
+from accounts.models import User
+from accounts.selectors import invitations_pending_for
+from accounts.selectors import profile_get
 from config.rls import as_service
 from stores import selectors as store_selectors
 from stores import services as store_services
-from stores.access import MANAGE_MEMBERS, VIEW_STORE, access_for
-from stores.forms import PERMISSION_LABELS, ROLE_HELP, GrantForm, InvitationForm, RoleForm, invitation_offer_label
-from stores.models import StoreRole, StoreUserObjectPermission
-from stores.pages import errors_to_messages, page_context
+from stores.access import MANAGE_MEMBERS
+from stores.access import VIEW_STORE
+from stores.access import access_for
+from stores.forms import PERMISSION_LABELS
+from stores.forms import ROLE_HELP
+from stores.forms import GrantForm
+from stores.forms import InvitationForm
+from stores.forms import RoleForm
+from stores.forms import invitation_offer_label
+from stores.models import StoreRole
+from stores.models import StoreUserObjectPermission
+from stores.pages import errors_to_messages
+from stores.pages import page_context
 
 
 def locked_out(request, original_response=None, credentials=None):

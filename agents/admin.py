@@ -1,6 +1,9 @@
 from django.contrib import admin
 
-from agents.models import AgentAlert, AgentExecutionLog, AgentInsight, AgentStoreSettings
+from agents.models import AgentAlert
+from agents.models import AgentExecutionLog
+from agents.models import AgentInsight
+from agents.models import AgentStoreSettings
 from config.admin import ReadOnlyModelAdmin
 
 

@@ -9,10 +9,12 @@ class AgentsConfig(AppConfig):
         # Each agent is a job of the one scheduler (audit/jobs.py), on the "agents" queue.
         from django.conf import settings
 
-        from agents.registry import all_agents, job_name
+        from agents.registry import all_agents
+        from agents.registry import job_name
         from agents.services import security_alert_create
         from agents.triggers import on_deployment_failed
-        from audit import anomalies, jobs
+        from audit import anomalies
+        from audit import jobs
         from projects.hooks import on_deployment_failed as projects_on_deployment_failed
 
         projects_on_deployment_failed(on_deployment_failed)

@@ -10,7 +10,8 @@ Texts are translatable templates with parameters (``text(_("%(count)s products .
 rendered in every language of ``settings.LANGUAGES`` when the insight is written.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 
 from django.conf import settings

@@ -1,7 +1,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.db import Severity, UUIDModel, choices_check, created_at, updated_at, user_reference
+from config.db import Severity
+from config.db import UUIDModel
+from config.db import choices_check
+from config.db import created_at
+from config.db import updated_at
+from config.db import user_reference
 
 
 class InsightStatus(models.TextChoices):

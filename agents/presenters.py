@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
-from agents.registry import UnknownAgent, get_agent
+from agents.registry import UnknownAgent
+from agents.registry import get_agent
 from agents.selectors import localized
 
 

@@ -9,13 +9,22 @@ Who sees what:
 """
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case
+from django.db.models import IntegerField
+from django.db.models import Q
+from django.db.models import Value
+from django.db.models import When
 from django.http import Http404
 from django.utils.translation import get_language
 
-from agents.models import AgentAlert, AgentExecutionLog, AgentInsight, AgentStoreSettings, InsightStatus
+from agents.models import AgentAlert
+from agents.models import AgentExecutionLog
+from agents.models import AgentInsight
+from agents.models import AgentStoreSettings
+from agents.models import InsightStatus
 from config.db import Severity
-from stores.access import VIEW_INSIGHTS, VIEW_STORE
+from stores.access import VIEW_INSIGHTS
+from stores.access import VIEW_STORE
 from stores.models import without_credentials
 
 # Alerts every member of the store sees (``webhooks.remote.ALERT_AGENT_TYPE``).

@@ -11,35 +11,47 @@ ones are e-mailed, after commit, to the people who can act on them.
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from agents import llm
-from agents.base import ALERT_SEVERITIES, SEVERITY_RANK, STORE_SCOPE, AgentContext, Text
-from agents.models import (
-    AgentAlert,
-    AgentExecutionLog,
-    AgentInsight,
-    AgentStoreSettings,
-    ExecutionStatus,
-    InsightStatus,
-)
-from agents.registry import agent_types, all_agents, get_agent
-from agents.selectors import alerts_for, can_see_insight
+from agents.base import ALERT_SEVERITIES
+from agents.base import SEVERITY_RANK
+from agents.base import STORE_SCOPE
+from agents.base import AgentContext
+from agents.base import Text
+from agents.models import AgentAlert
+from agents.models import AgentExecutionLog
+from agents.models import AgentInsight
+from agents.models import AgentStoreSettings
+from agents.models import ExecutionStatus
+from agents.models import InsightStatus
+from agents.registry import agent_types
+from agents.registry import all_agents
+from agents.registry import get_agent
+from agents.selectors import alerts_for
+from agents.selectors import can_see_insight
 from agents.triggers import RUN_TASK
 from config.celery import task_by_name
 from config.db import Severity
-from stores.access import CHANGE_STORE, RUN_AGENTS, access_for
-from stores.models import StoreRole, StoreUser
+from stores.access import CHANGE_STORE
+from stores.access import RUN_AGENTS
+from stores.access import access_for
+from stores.models import StoreRole
+from stores.models import StoreUser
 
 logger = logging.getLogger(__name__)
 

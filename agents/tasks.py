@@ -7,8 +7,10 @@ Every registered agent gets a scheduled task ``agents.tasks.agent_<type>``, regi
 from celery import shared_task
 
 from agents import services
-from agents.models import ExecutionStatus, ExecutionType
-from agents.registry import all_agents, job_name
+from agents.models import ExecutionStatus
+from agents.models import ExecutionType
+from agents.registry import all_agents
+from agents.registry import job_name
 from audit.jobs import tracked_job
 
 

@@ -8,21 +8,32 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agents import selectors, services
-from agents.forms import AgentSettingsForm, AlertFilterForm, InsightFilterForm, InsightStatusForm
+from agents import selectors
+from agents import services
+from agents.forms import AgentSettingsForm
+from agents.forms import AlertFilterForm
+from agents.forms import InsightFilterForm
+from agents.forms import InsightStatusForm
 from agents.models import InsightStatus
-from agents.presenters import alert_view, insight_url, insight_view
+from agents.presenters import alert_view
+from agents.presenters import insight_url
+from agents.presenters import insight_view
 from agents.registry import all_agents
 from agents.services import TRANSITIONS
-from stores.access import CHANGE_STORE, RUN_AGENTS, VIEW_INSIGHTS, access_for
+from stores.access import CHANGE_STORE
+from stores.access import RUN_AGENTS
+from stores.access import VIEW_INSIGHTS
+from stores.access import access_for
 from stores.navigation import store_tabs
 from stores.pages import render_list
-from stores.selectors import store_choices_for, store_get
+from stores.selectors import store_choices_for
+from stores.selectors import store_get
 
 # The buttons of an insight's page, in the order of the workflow.
 WORKFLOW_ORDER = (

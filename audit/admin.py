@@ -1,9 +1,13 @@
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib import messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from audit.jobs import run_job_now
-from audit.models import AnomalyResponseAction, AuditLog, CredentialAccessLog, ScheduledJob
+from audit.models import AnomalyResponseAction
+from audit.models import AuditLog
+from audit.models import CredentialAccessLog
+from audit.models import ScheduledJob
 from config.admin import ReadOnlyModelAdmin
 
 

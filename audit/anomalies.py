@@ -32,18 +32,24 @@ escalates to a higher level. Admins see, acknowledge and undo suspensions on /au
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db import connection
+from django.db import transaction
+from django.db.models import Count
+from django.db.models import Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from audit.models import AnomalyActionStatus, AnomalyActionType, AnomalyResponseAction, AnomalySeverity
+from audit.models import AnomalyActionStatus
+from audit.models import AnomalyActionType
+from audit.models import AnomalyResponseAction
+from audit.models import AnomalySeverity
 from config.registry import Callbacks
 from config.rls import as_service
 

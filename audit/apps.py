@@ -10,7 +10,10 @@ class AuditConfig(AppConfig):
         from django.db import connections
         from django.db.backends.signals import connection_created
 
-        from audit import actor, anomalies, presenters, selectors
+        from audit import actor
+        from audit import anomalies
+        from audit import presenters
+        from audit import selectors
         from stores import hooks
 
         # Every connection passes the audit actor to the triggers (audit/actor.py).
@@ -18,7 +21,8 @@ class AuditConfig(AppConfig):
         for connection in connections.all(initialized_only=True):
             actor.install(connection)
         # Celery tasks write as their app's system actor (system:sync, system:webhook, ...).
-        from celery.signals import task_postrun, task_prerun
+        from celery.signals import task_postrun
+        from celery.signals import task_prerun
 
         task_prerun.connect(actor.on_task_prerun, dispatch_uid="audit.actor.task_prerun", weak=False)
         task_postrun.connect(actor.on_task_postrun, dispatch_uid="audit.actor.task_postrun", weak=False)

@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from audit.presenters import ACTION_WORDS, SYSTEM_ACTORS, TABLE_KINDS
+from audit.presenters import ACTION_WORDS
+from audit.presenters import SYSTEM_ACTORS
+from audit.presenters import TABLE_KINDS
 from audit.selectors import AUDITED_TABLES
 from config.forms import FilterForm
 

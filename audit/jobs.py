@@ -22,10 +22,12 @@ from contextlib import ContextDecorator
 from functools import wraps
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 
-from audit.models import JobStatus, ScheduledJob
+from audit.models import JobStatus
+from audit.models import ScheduledJob
 from config.registry import Callbacks
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.db import UUIDModel, choices_check, created_at
+from config.db import UUIDModel
+from config.db import choices_check
+from config.db import created_at
 from stores.models import Store
 
 

@@ -10,18 +10,23 @@ Two queries per page whatever its size: the stores (names, currencies) and the p
 the rows, each loaded once for all of them.
 """
 
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+from decimal import InvalidOperation
 
 from django.contrib.auth import get_user_model
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
 from audit.actor import SYSTEM_PREFIX
 from audit.selectors import history_for
 from config.money import format_money
-from stores.models import Store, StoreRole
+from stores.models import Store
+from stores.models import StoreRole
 
 # Written by the sync and the database itself on every save: never worth a line.
 BOOKKEEPING_FIELDS = frozenset(

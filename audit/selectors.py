@@ -1,16 +1,26 @@
 """Reads of the audit trail: the two audit views (app admins only), an object's history, anomalies."""
 
 from collections import OrderedDict
-from datetime import datetime, time, timedelta
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Max, Q
+from django.db.models import Max
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from audit.models import AnomalyResponseAction, AuditLog, CredentialAccessLog
-from config.pagination import WindowPage, page_of, parse_page_number
-from stores.access import MANAGE_CREDENTIALS, VIEW_CUSTOMER_DATA, VIEW_ORDERS, VIEW_STORE
+from audit.models import AnomalyResponseAction
+from audit.models import AuditLog
+from audit.models import CredentialAccessLog
+from config.pagination import WindowPage
+from config.pagination import page_of
+from config.pagination import parse_page_number
+from stores.access import MANAGE_CREDENTIALS
+from stores.access import VIEW_CUSTOMER_DATA
+from stores.access import VIEW_ORDERS
+from stores.access import VIEW_STORE
 
 CRITICAL_CATEGORIES = ("delete", "credentials", "store", "membership", "app_role")
 AUDITED_TABLES = (

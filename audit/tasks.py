@@ -2,8 +2,12 @@
 
 from celery import shared_task
 
-from audit import anomalies, cleanup, jobs
-from audit.actor import SYSTEM_ANOMALY, SYSTEM_CLEANUP, audit_actor
+from audit import anomalies
+from audit import cleanup
+from audit import jobs
+from audit.actor import SYSTEM_ANOMALY
+from audit.actor import SYSTEM_CLEANUP
+from audit.actor import audit_actor
 
 
 @shared_task(name="audit.tasks.dispatch_due_jobs", acks_late=False, ignore_result=True)

@@ -7,20 +7,21 @@ from functools import wraps
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_POST
 
-from audit import anomalies, selectors
+from audit import anomalies
+from audit import selectors
 from audit.forms import ActivityFilterForm
-from audit.presenters import (
-    ACTION_WORDS,
-    CRITICAL_CATEGORY_LABELS,
-    TABLE_KINDS,
-    actor_labels,
-    group_sync_noise,
-    present,
-)
+from audit.presenters import ACTION_WORDS
+from audit.presenters import CRITICAL_CATEGORY_LABELS
+from audit.presenters import TABLE_KINDS
+from audit.presenters import actor_labels
+from audit.presenters import group_sync_noise
+from audit.presenters import present
 from stores.access import access_for
 from stores.selectors import store_choices_for
 

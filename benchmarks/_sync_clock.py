@@ -71,7 +71,8 @@ def server_seconds():
     of the COPY rows. This connection's counters are flushed first (they reach the shared
     statistics before the server says it is ready for the next statement), then read from a
     connection of its own, whose snapshot is fresh."""
-    from django.db import connection, connections
+    from django.db import connection
+    from django.db import connections
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_force_next_flush()")

@@ -108,7 +108,8 @@ def reset():
 
 
 def timed_upsert(sql, store_id, data, batch_rows):
-    from django.db import connection, transaction
+    from django.db import connection
+    from django.db import transaction
 
     from audit.actor import audit_actor
 

@@ -68,7 +68,8 @@ def build_store(owner, name, products):
 
 def export(access, store, filters):
     """Stream the export as the view does; (rows, bytes, seconds)."""
-    from catalog.exports import EXPORT_HEADER, product_export_rows_for
+    from catalog.exports import EXPORT_HEADER
+    from catalog.exports import product_export_rows_for
     from config.exports import stream_csv
 
     rows = 0

@@ -209,7 +209,9 @@ def build(products, orders):
 
     from accounts.services import user_create
     from orders.customers import customers_refresh
-    from stores.models import Store, StoreRole, StoreUser
+    from stores.models import Store
+    from stores.models import StoreRole
+    from stores.models import StoreUser
     from stores.services import store_create
 
     print(f"building {products:,} products and {orders:,} orders in {DB_NAME} ...", flush=True)
@@ -374,7 +376,8 @@ def pages_of(store, owner_client, viewer_client):
     from django.utils import timezone
 
     from catalog.models import Product
-    from orders.models import Customer, Order
+    from orders.models import Customer
+    from orders.models import Order
 
     product = Product.objects.filter(store=store, type="variable", status="publish").order_by("woo_id")[1000]
     order = Order.objects.filter(store=store).order_by("-woo_created_at")[50]

@@ -73,14 +73,22 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/storedesk_bench_sync")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="storedesk-bench-media-"))
 
 from _benchdb import setup
-from _sync_clock import CpuClock, DbTimer, GcPauses, Phases, cpu_line, load_average, peak_rss_mb, verdict
+from _sync_clock import CpuClock
+from _sync_clock import DbTimer
+from _sync_clock import GcPauses
+from _sync_clock import Phases
+from _sync_clock import cpu_line
+from _sync_clock import load_average
+from _sync_clock import peak_rss_mb
+from _sync_clock import verdict
 
 KEY = ("ck_bench_sync", "cs_bench_sync")
 
@@ -227,23 +235,24 @@ def audit_triggers(enabled):
 
 def naive_pull(store):
     """The naive way: every list read page after page, every row saved with its own ORM call."""
-    from catalog.models import (
-        Product,
-        ProductAttribute,
-        ProductImage,
-        ProductVariation,
-        StoreAttribute,
-        StoreAttributeTerm,
-        StoreBrand,
-        StoreCategory,
-        StoreTag,
-    )
+    from catalog.models import Product
+    from catalog.models import ProductAttribute
+    from catalog.models import ProductImage
+    from catalog.models import ProductVariation
+    from catalog.models import StoreAttribute
+    from catalog.models import StoreAttributeTerm
+    from catalog.models import StoreBrand
+    from catalog.models import StoreCategory
+    from catalog.models import StoreTag
     from orders.models import Order
-    from sync.mappers.attributes import attribute_fields, attribute_term_fields
+    from sync.mappers.attributes import attribute_fields
+    from sync.mappers.attributes import attribute_term_fields
     from sync.mappers.brands import brand_fields
     from sync.mappers.categories import category_fields
     from sync.mappers.orders import order_fields
-    from sync.mappers.products import product_attribute_rows, product_fields, product_image_rows
+    from sync.mappers.products import product_attribute_rows
+    from sync.mappers.products import product_fields
+    from sync.mappers.products import product_image_rows
     from sync.mappers.tags import tag_fields
     from sync.mappers.variations import variation_fields
     from sync.woo import client_for

@@ -26,7 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/storedesk_bench_sync")
 
-from _benchdb import BASE_DIR, setup
+from _benchdb import BASE_DIR
+from _benchdb import setup
 from _sync_clock import server_seconds
 
 RECORDING = BASE_DIR / "var" / "sync_replay.pickle"
@@ -84,12 +85,15 @@ def statement_kind(sql):
 
 def replay_once(calls, number):
     import sync_pull
-    from django.db import connection, connections
+    from django.db import connection
+    from django.db import connections
 
-    from audit.actor import SYSTEM_SYNC, audit_actor
+    from audit.actor import SYSTEM_SYNC
+    from audit.actor import audit_actor
     from sync import upsert
     from sync.records import ItemError
-    from sync.writer import EntityStats, Writer
+    from sync.writer import EntityStats
+    from sync.writer import Writer
 
     store = sync_pull.make_store(f"replay {number} {time.time():.0f}", "https://replay.example.com")
     kinds = defaultdict(float)

@@ -34,7 +34,9 @@ BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12")
 os.environ["CELERY_BROKER_URL"] = BROKER
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
-from _benchdb import BASE_DIR, percentile, setup  # noqa: E402
+from _benchdb import BASE_DIR  # noqa: E402
+from _benchdb import percentile  # noqa: E402
+from _benchdb import setup  # noqa: E402
 
 SECRET = ">Zx3&b;X|~<x-bench"
 FLOOR_ACCEPTED = 500
@@ -217,7 +219,8 @@ def main():
     from config.testing import background_process
     from stores.models import Store
     from stores.services import store_create
-    from webhooks.models import DeliveryStatus, WebhookDelivery
+    from webhooks.models import DeliveryStatus
+    from webhooks.models import WebhookDelivery
 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM stores WHERE name = 'Webhook bench'")

@@ -1,18 +1,16 @@
 from django.contrib import admin
 
-from catalog.models import (
-    Product,
-    ProductAttribute,
-    ProductExport,
-    ProductImage,
-    ProductImport,
-    ProductVariation,
-    StoreAttribute,
-    StoreAttributeTerm,
-    StoreBrand,
-    StoreCategory,
-    StoreTag,
-)
+from catalog.models import Product
+from catalog.models import ProductAttribute
+from catalog.models import ProductExport
+from catalog.models import ProductImage
+from catalog.models import ProductImport
+from catalog.models import ProductVariation
+from catalog.models import StoreAttribute
+from catalog.models import StoreAttributeTerm
+from catalog.models import StoreBrand
+from catalog.models import StoreCategory
+from catalog.models import StoreTag
 from config.admin import ReadOnlyModelAdmin
 
 

@@ -8,19 +8,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from catalog import exports, imports
+from catalog import exports
+from catalog import imports
 from catalog.forms import ProductFilterForm
 from catalog.pages import query_without
 from catalog.selectors import term_choices_for
-from config.exports import export_download, stream_csv
-from stores.access import CHANGE_CATALOG, VIEW_STORE
-from stores.pages import page_context, store_for
+from config.exports import export_download
+from config.exports import stream_csv
+from stores.access import CHANGE_CATALOG
+from stores.access import VIEW_STORE
+from stores.pages import page_context
+from stores.pages import store_for
 
 PREVIEW_PER_PAGE = 200
 COLUMN_LABELS = {

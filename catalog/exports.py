@@ -19,11 +19,16 @@ from django.db.models import F
 from django.http import QueryDict
 
 from catalog.forms import ProductFilterForm
-from catalog.models import ProductExport, ProductVariation
-from catalog.selectors import filtered_products, term_choices_for
-from config.exports import queue_export, write_export_file
+from catalog.models import ProductExport
+from catalog.models import ProductVariation
+from catalog.selectors import filtered_products
+from catalog.selectors import term_choices_for
+from config.exports import queue_export
+from config.exports import write_export_file
 from config.pagination import total_of
-from stores.access import VIEW_STORE, access_for, get_scoped_or_404
+from stores.access import VIEW_STORE
+from stores.access import access_for
+from stores.access import get_scoped_or_404
 
 EXPORT_HEADER = (
     "id",

@@ -9,15 +9,17 @@ from django import forms
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from catalog.edits import EditConflict, same_value
-from catalog.selectors import (
-    DEFAULT_PRODUCT_SORT,
-    LOW_STOCK,
-    PRODUCT_SORTS,
-    ProductFilters,
-)
-from catalog.services import BULK_LIMIT, PRODUCT_EDITABLE_FIELDS
-from catalog.widgets import MarkedCheckbox, RichTextarea, SearchableSelectMultiple
+from catalog.edits import EditConflict
+from catalog.edits import same_value
+from catalog.selectors import DEFAULT_PRODUCT_SORT
+from catalog.selectors import LOW_STOCK
+from catalog.selectors import PRODUCT_SORTS
+from catalog.selectors import ProductFilters
+from catalog.services import BULK_LIMIT
+from catalog.services import PRODUCT_EDITABLE_FIELDS
+from catalog.widgets import MarkedCheckbox
+from catalog.widgets import RichTextarea
+from catalog.widgets import SearchableSelectMultiple
 
 PRODUCT_STATUS_CHOICES = [
     ("publish", _("Published")),

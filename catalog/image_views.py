@@ -6,13 +6,16 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_POST
 
-from catalog import images, selectors
+from catalog import images
+from catalog import selectors
 from catalog.pages import refusals_as_messages
 from config.media import MEDIA_HEADERS
 from stores.access import CHANGE_CATALOG

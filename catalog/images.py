@@ -29,12 +29,17 @@ from django.utils.translation import gettext as _
 
 from catalog import services
 from catalog.edits import EditConflict
-from catalog.models import Product, ProductImage, ProductVariation
+from catalog.models import Product
+from catalog.models import ProductImage
+from catalog.models import ProductVariation
 from catalog.push import product_push
 from config.db import DataSource
-from stores.access import CHANGE_CATALOG, access_for, get_scoped_or_404
+from stores.access import CHANGE_CATALOG
+from stores.access import access_for
+from stores.access import get_scoped_or_404
 from sync.egress import address_kind
-from sync.images import NotAnImage, image_kind
+from sync.images import NotAnImage
+from sync.images import image_kind
 
 UPLOAD_DIR = "product-uploads"
 # What WooCommerce accepts as product images (wc_rest_allowed_image_mime_types) and we check.

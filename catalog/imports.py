@@ -23,7 +23,8 @@ import hashlib
 import io
 import json
 import logging
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from decimal import InvalidOperation
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -33,11 +34,16 @@ from django.utils.translation import gettext as _
 
 from audit.anomalies import check_mass_changes
 from catalog.exports import EXPORT_HEADER
-from catalog.models import Product, ProductImport, ProductVariation
+from catalog.models import Product
+from catalog.models import ProductImport
+from catalog.models import ProductVariation
 from catalog.push import products_push_batch
 from config.exports import unsafe_cell
-from stores.access import CHANGE_CATALOG, access_for, get_scoped_or_404
-from sync.models import PushOperation, PushStatus
+from stores.access import CHANGE_CATALOG
+from stores.access import access_for
+from stores.access import get_scoped_or_404
+from sync.models import PushOperation
+from sync.models import PushStatus
 
 logger = logging.getLogger(__name__)
 

@@ -7,17 +7,15 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.db import (
-    DataSource,
-    SyncedFields,
-    SyncStatus,
-    TimestampedModel,
-    UUIDModel,
-    choices_check,
-    created_at,
-    trigram_index,
-    updated_at,
-)
+from config.db import DataSource
+from config.db import SyncedFields
+from config.db import SyncStatus
+from config.db import TimestampedModel
+from config.db import UUIDModel
+from config.db import choices_check
+from config.db import created_at
+from config.db import trigram_index
+from config.db import updated_at
 from config.exports import ExportJob
 from stores.models import Store
 

@@ -10,7 +10,10 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from catalog.edits import EditConflict
-from catalog.forms import CATALOG_VISIBILITY_LABELS, PRODUCT_STATUS_LABELS, PRODUCT_TYPE_LABELS, STOCK_STATUS_LABELS
+from catalog.forms import CATALOG_VISIBILITY_LABELS
+from catalog.forms import PRODUCT_STATUS_LABELS
+from catalog.forms import PRODUCT_TYPE_LABELS
+from catalog.forms import STOCK_STATUS_LABELS
 from stores.pages import errors_to_messages
 
 PER_PAGE = 50

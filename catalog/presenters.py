@@ -5,15 +5,22 @@ thousand template variables; doing it here keeps the list pages' rendering to a 
 milliseconds. No queries: everything comes from the rows already loaded.
 """
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
 from django.urls import reverse
-from django.utils import dateformat, formats, timezone
+from django.utils import dateformat
+from django.utils import formats
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from catalog.forms import CATALOG_VISIBILITY_LABELS, PRODUCT_STATUS_LABELS, PRODUCT_TYPE_LABELS, STOCK_STATUS_LABELS
-from catalog.templatetags.dashboard import STATUS_TONES, format_money
+from catalog.forms import CATALOG_VISIBILITY_LABELS
+from catalog.forms import PRODUCT_STATUS_LABELS
+from catalog.forms import PRODUCT_TYPE_LABELS
+from catalog.forms import STOCK_STATUS_LABELS
+from catalog.templatetags.dashboard import STATUS_TONES
+from catalog.templatetags.dashboard import format_money
 
 
 def money_html(value, currency):

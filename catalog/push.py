@@ -15,11 +15,20 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from catalog.models import Product, ProductVariation
-from stores.access import CHANGE_CATALOG, VIEW_STORE, access_for
+from catalog.models import Product
+from catalog.models import ProductVariation
+from stores.access import CHANGE_CATALOG
+from stores.access import VIEW_STORE
+from stores.access import access_for
 from sync import services as sync_services
-from sync.mappers.products import PRODUCT_FIELDS, product_fields
-from sync.models import ConflictChoice, ConflictStatus, ProductConflict, PushAction, PushEntity, PushOperation
+from sync.mappers.products import PRODUCT_FIELDS
+from sync.mappers.products import product_fields
+from sync.models import ConflictChoice
+from sync.models import ConflictStatus
+from sync.models import ProductConflict
+from sync.models import PushAction
+from sync.models import PushEntity
+from sync.models import PushOperation
 from sync.writer import apply_payloads
 
 

@@ -20,47 +20,57 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import (
-    Product,
-    ProductAttribute,
-    ProductImage,
-    ProductVariation,
-    StoreAttribute,
-    StoreAttributeTerm,
-    StoreBrand,
-    StoreCategory,
-    StoreTag,
-    term_refs_without,
-)
-from sync import upsert, woo
-from sync.mappers.attributes import attribute_fields, attribute_term_fields, attribute_term_to_woo, attribute_to_woo
-from sync.mappers.brands import brand_fields, brand_to_woo
-from sync.mappers.categories import category_fields, category_to_woo
-from sync.mappers.products import PRODUCT_FIELDS, marker, product_fields, product_to_woo
-from sync.mappers.tags import tag_fields, tag_to_woo
-from sync.mappers.variations import VARIATION_FIELDS, variation_to_woo
-from sync.models import (
-    ConflictStatus,
-    ProductConflict,
-    PushAction,
-    PushEntity,
-    PushOperation,
-    PushStatus,
-    SyncLogStatus,
-)
-from sync.push import (
-    BATCH_LIMIT,
-    TRANSIENT_ERRORS,
-    PushFailed,
-    answer_modified_at,
-    push_done,
-    push_fail,
-    push_log,
-    register_batch_update,
-    register_executor,
-)
-from sync.push_images import adopt_sent_images, adopt_variation_images, images_changed_remotely, images_diff
-from sync.woo import WooClient, WooClientError, WooError
+from catalog.models import Product
+from catalog.models import ProductAttribute
+from catalog.models import ProductImage
+from catalog.models import ProductVariation
+from catalog.models import StoreAttribute
+from catalog.models import StoreAttributeTerm
+from catalog.models import StoreBrand
+from catalog.models import StoreCategory
+from catalog.models import StoreTag
+from catalog.models import term_refs_without
+from sync import upsert
+from sync import woo
+from sync.mappers.attributes import attribute_fields
+from sync.mappers.attributes import attribute_term_fields
+from sync.mappers.attributes import attribute_term_to_woo
+from sync.mappers.attributes import attribute_to_woo
+from sync.mappers.brands import brand_fields
+from sync.mappers.brands import brand_to_woo
+from sync.mappers.categories import category_fields
+from sync.mappers.categories import category_to_woo
+from sync.mappers.products import PRODUCT_FIELDS
+from sync.mappers.products import marker
+from sync.mappers.products import product_fields
+from sync.mappers.products import product_to_woo
+from sync.mappers.tags import tag_fields
+from sync.mappers.tags import tag_to_woo
+from sync.mappers.variations import VARIATION_FIELDS
+from sync.mappers.variations import variation_to_woo
+from sync.models import ConflictStatus
+from sync.models import ProductConflict
+from sync.models import PushAction
+from sync.models import PushEntity
+from sync.models import PushOperation
+from sync.models import PushStatus
+from sync.models import SyncLogStatus
+from sync.push import BATCH_LIMIT
+from sync.push import TRANSIENT_ERRORS
+from sync.push import PushFailed
+from sync.push import answer_modified_at
+from sync.push import push_done
+from sync.push import push_fail
+from sync.push import push_log
+from sync.push import register_batch_update
+from sync.push import register_executor
+from sync.push_images import adopt_sent_images
+from sync.push_images import adopt_variation_images
+from sync.push_images import images_changed_remotely
+from sync.push_images import images_diff
+from sync.woo import WooClient
+from sync.woo import WooClientError
+from sync.woo import WooError
 from sync.writer import apply_payloads
 
 logger = logging.getLogger(__name__)

@@ -5,35 +5,39 @@ one query per page (``config.pagination.window_page``, no COUNT), detail pages o
 related table, and nothing is loaded row by row.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from django.conf import settings
 from django.db import models
-from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import ExpressionWrapper
+from django.db.models import F
+from django.db.models import OuterRef
+from django.db.models import Q
+from django.db.models import Subquery
+from django.db.models import Value
+from django.db.models.functions import Coalesce
+from django.db.models.functions import Concat
 
-from catalog.models import (
-    Product,
-    ProductAttribute,
-    ProductImage,
-    ProductVariation,
-    StoreAttribute,
-    StoreAttributeTerm,
-    StoreBrand,
-    StoreCategory,
-    StoreTag,
-)
-from stores.access import VIEW_STORE, get_scoped_or_404
-from sync.models import (
-    OPEN_PUSH_STATUSES,
-    ConflictStatus,
-    ProductConflict,
-    PushAction,
-    PushEntity,
-    PushOperation,
-    PushStatus,
-    SyncError,
-)
+from catalog.models import Product
+from catalog.models import ProductAttribute
+from catalog.models import ProductImage
+from catalog.models import ProductVariation
+from catalog.models import StoreAttribute
+from catalog.models import StoreAttributeTerm
+from catalog.models import StoreBrand
+from catalog.models import StoreCategory
+from catalog.models import StoreTag
+from stores.access import VIEW_STORE
+from stores.access import get_scoped_or_404
+from sync.models import OPEN_PUSH_STATUSES
+from sync.models import ConflictStatus
+from sync.models import ProductConflict
+from sync.models import PushAction
+from sync.models import PushEntity
+from sync.models import PushOperation
+from sync.models import PushStatus
+from sync.models import SyncError
 
 # Column key in the URL -> ORDER BY; ties broken by id so pages never skip or repeat rows.
 PRODUCT_SORTS = {

@@ -12,12 +12,14 @@ import itertools
 import json
 import uuid
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Round
 from django.http import Http404
@@ -26,22 +28,29 @@ from django.utils.translation import gettext as _
 
 from audit.anomalies import check_mass_changes
 from catalog import models as catalog_models
-from catalog.edits import EditConflict, check_conflicts
-from catalog.models import (
-    Product,
-    ProductAttribute,
-    ProductImage,
-    ProductVariation,
-    StoreAttribute,
-    term_refs_without,
-)
-from catalog.push import product_push, products_push_bulk
+from catalog.edits import EditConflict
+from catalog.edits import check_conflicts
+from catalog.models import Product
+from catalog.models import ProductAttribute
+from catalog.models import ProductImage
+from catalog.models import ProductVariation
+from catalog.models import StoreAttribute
+from catalog.models import term_refs_without
+from catalog.push import product_push
+from catalog.push import products_push_bulk
 from catalog.richtext import clean_html
-from catalog.selectors import sku_taken, variation_attributes_of
+from catalog.selectors import sku_taken
+from catalog.selectors import variation_attributes_of
 from config.db import DataSource
-from stores.access import CHANGE_CATALOG, VIEW_STORE, access_for, get_scoped_or_404
+from stores.access import CHANGE_CATALOG
+from stores.access import VIEW_STORE
+from stores.access import access_for
+from stores.access import get_scoped_or_404
 from sync import services as sync_services
-from sync.models import OPEN_PUSH_STATUSES, PushAction, PushEntity, PushOperation
+from sync.models import OPEN_PUSH_STATUSES
+from sync.models import PushAction
+from sync.models import PushEntity
+from sync.models import PushOperation
 
 # What the product form edits (all of them pushable: sync.mappers.products.PRODUCT_FIELDS).
 PRODUCT_EDITABLE_FIELDS = (

@@ -7,7 +7,9 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from catalog.forms import ChangesForm, MarkedCheckbox, keep_current_choice
+from catalog.forms import ChangesForm
+from catalog.forms import MarkedCheckbox
+from catalog.forms import keep_current_choice
 
 _SLUG = re.compile(r"^[-\w%]+$")
 

@@ -4,18 +4,24 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from catalog import selectors, services
-from catalog.pages import PER_PAGE, save_or_show_refusal
+from catalog import selectors
+from catalog import services
+from catalog.pages import PER_PAGE
+from catalog.pages import save_or_show_refusal
 from catalog.taxonomy_forms import TermForm
 from config.pagination import window_page
-from stores.access import CHANGE_CATALOG, VIEW_STORE
-from stores.pages import page_context, render_list, store_for
+from stores.access import CHANGE_CATALOG
+from stores.access import VIEW_STORE
+from stores.pages import page_context
+from stores.pages import render_list
+from stores.pages import store_for
 from sync.models import PushEntity
 
 KIND_LABELS = {

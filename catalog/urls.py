@@ -2,7 +2,11 @@
 
 from django.urls import path
 
-from catalog import csv_views, image_views, taxonomy_views, variation_views, views
+from catalog import csv_views
+from catalog import image_views
+from catalog import taxonomy_views
+from catalog import variation_views
+from catalog import views
 
 app_name = "catalog"
 

@@ -4,15 +4,13 @@ from django import forms
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from catalog.forms import (
-    STOCK_STATUS_CHOICES,
-    STOCK_STATUS_LABELS,
-    ChangesForm,
-    keep_current_choice,
-    money_field,
-    sku_field,
-    stock_quantity_field,
-)
+from catalog.forms import STOCK_STATUS_CHOICES
+from catalog.forms import STOCK_STATUS_LABELS
+from catalog.forms import ChangesForm
+from catalog.forms import keep_current_choice
+from catalog.forms import money_field
+from catalog.forms import sku_field
+from catalog.forms import stock_quantity_field
 from catalog.services import VARIATION_EDITABLE_FIELDS
 
 

@@ -5,24 +5,30 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_POST
 
-from catalog import images, selectors, services
+from catalog import images
+from catalog import selectors
+from catalog import services
 from catalog.edits import EditConflict
-from catalog.pages import (
-    apply_errors,
-    errors_to_messages,
-    refusals_as_messages,
-    save_or_show_refusal,
-    status_labels,
-)
-from catalog.variation_forms import ProductAttributeForm, VariationCreateForm, VariationEditForm, VariationForm
+from catalog.pages import apply_errors
+from catalog.pages import errors_to_messages
+from catalog.pages import refusals_as_messages
+from catalog.pages import save_or_show_refusal
+from catalog.pages import status_labels
+from catalog.variation_forms import ProductAttributeForm
+from catalog.variation_forms import VariationCreateForm
+from catalog.variation_forms import VariationEditForm
+from catalog.variation_forms import VariationForm
 from catalog.views import product_context
 from stores.access import CHANGE_CATALOG
-from stores.pages import page_context, store_for
+from stores.pages import page_context
+from stores.pages import store_for
 
 
 def _back_to_product(store, product_id):

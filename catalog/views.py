@@ -10,36 +10,43 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_POST
 
 from audit.presenters import history_entries
-from catalog import images, selectors, services
-from catalog.forms import (
-    BULK_ACTION_CHOICES,
-    BulkActionForm,
-    ProductFilterForm,
-    ProductForm,
-)
-from catalog.pages import (
-    PER_PAGE,
-    apply_errors,
-    errors_to_messages,
-    query_without,
-    save_or_show_refusal,
-    status_labels,
-)
-from catalog.presenters import product_links_out, product_rows
-from catalog.push import product_conflict_resolve, product_push
-from catalog.variation_forms import VariationCreateForm, VariationForm
+from catalog import images
+from catalog import selectors
+from catalog import services
+from catalog.forms import BULK_ACTION_CHOICES
+from catalog.forms import BulkActionForm
+from catalog.forms import ProductFilterForm
+from catalog.forms import ProductForm
+from catalog.pages import PER_PAGE
+from catalog.pages import apply_errors
+from catalog.pages import errors_to_messages
+from catalog.pages import query_without
+from catalog.pages import save_or_show_refusal
+from catalog.pages import status_labels
+from catalog.presenters import product_links_out
+from catalog.presenters import product_rows
+from catalog.push import product_conflict_resolve
+from catalog.push import product_push
+from catalog.variation_forms import VariationCreateForm
+from catalog.variation_forms import VariationForm
 from config.input import safe_next
 from config.pagination import counted_page
-from stores.access import CHANGE_CATALOG, VIEW_STORE
-from stores.pages import page_context, render_list, store_for
-from sync.models import ConflictChoice, PushStatus
+from stores.access import CHANGE_CATALOG
+from stores.access import VIEW_STORE
+from stores.pages import page_context
+from stores.pages import render_list
+from stores.pages import store_for
+from sync.models import ConflictChoice
+from sync.models import PushStatus
 
 # --- product list -----------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ import json
 from django import forms
 from django.utils.html import format_html
 
-from catalog.richtext import ATTRIBUTES, TAGS
+from catalog.richtext import ATTRIBUTES
+from catalog.richtext import TAGS
 
 
 class _PostedWhenEmpty:

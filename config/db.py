@@ -121,7 +121,8 @@ class SyncedFields(models.Model):
 
 def trigram_index(column, table):
     """GIN trigram index on UPPER(column): Django's ``icontains`` compiles to ``UPPER(col) LIKE``."""
-    from django.contrib.postgres.indexes import GinIndex, OpClass
+    from django.contrib.postgres.indexes import GinIndex
+    from django.contrib.postgres.indexes import OpClass
     from django.db.models.functions import Upper
 
     return GinIndex(OpClass(Upper(column), name="gin_trgm_ops"), name=f"{table}_{column}_trgm")

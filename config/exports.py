@@ -17,11 +17,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse
+from django.http import Http404
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from config.celery import queue_on_commit
-from config.db import UUIDModel, created_at
+from config.db import UUIDModel
+from config.db import created_at
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """Money in a store's currency as plain text, for pages (``{{ value|money }}`` in
 ``catalog/templatetags/dashboard.py``), charts and the audit trail alike."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from decimal import InvalidOperation
 
 from django.utils.numberformat import format as number_format
 from django.utils.translation import get_language_bidi

@@ -18,7 +18,8 @@ import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import redis
@@ -106,7 +107,8 @@ def _needs_value(field):
 
 def make(model, **overrides):
     """Create and return one valid row of ``model``."""
-    from accounts.models import Profile, User
+    from accounts.models import Profile
+    from accounts.models import User
 
     if model is User:
         from accounts.services import user_create
@@ -340,7 +342,8 @@ def self_signed_tls(directory):
     import ssl
 
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 

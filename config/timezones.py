@@ -18,7 +18,8 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 
 COOKIE = "storedesk_tz"
 

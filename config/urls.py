@@ -4,10 +4,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static as static_url
-from django.urls import include, path, re_path
+from django.urls import include
+from django.urls import path
+from django.urls import re_path
 
 from accounts import urls as accounts_urls
-from accounts.views import invitation_accept, language_set
+from accounts.views import invitation_accept
+from accounts.views import language_set
 from catalog.image_views import uploaded_image
 from config.health import healthz
 from config.media import media

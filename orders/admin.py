@@ -1,7 +1,13 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyModelAdmin
-from orders.models import Customer, Order, OrderExport, OrderNote, OrderRefund, OrderStatusCount, OrderStatusLog
+from orders.models import Customer
+from orders.models import Order
+from orders.models import OrderExport
+from orders.models import OrderNote
+from orders.models import OrderRefund
+from orders.models import OrderStatusCount
+from orders.models import OrderStatusLog
 
 
 @admin.register(Order)

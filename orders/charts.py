@@ -7,7 +7,8 @@ themselves stay left-to-right.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from decimal import Decimal
 
 from django.utils import formats

@@ -6,7 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import OrderStatus
-from orders.selectors import CUSTOMER_ORDERINGS, ORDERINGS, OrderFilters
+from orders.selectors import CUSTOMER_ORDERINGS
+from orders.selectors import ORDERINGS
+from orders.selectors import OrderFilters
 
 # Where an order may go from each status, as a shop owner would move it by hand. Statuses that
 # end an order (refunded, trash) go nowhere; WooCommerce itself handles drafts and payments.

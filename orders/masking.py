@@ -19,7 +19,15 @@ columns in the database by the same rule, for reporting tools too.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, F, Func, JSONField, Q, QuerySet, TextField, Value, When
+from django.db.models import Case
+from django.db.models import F
+from django.db.models import Func
+from django.db.models import JSONField
+from django.db.models import Q
+from django.db.models import QuerySet
+from django.db.models import TextField
+from django.db.models import Value
+from django.db.models import When
 from django.db.models.expressions import Col
 from django.db.models.query import ModelIterable
 from django.db.models.sql import Query

@@ -8,16 +8,22 @@ the active time zone. Each function is one query whatever the number of orders.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count
+from django.db.models import F
+from django.db.models import Q
+from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from orders.masking import orders_summary
-from orders.models import Order, OrderStatus
+from orders.models import Order
+from orders.models import OrderStatus
 from orders.selectors import orders_for
 from stores.access import VIEW_ORDERS
 

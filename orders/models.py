@@ -1,9 +1,15 @@
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models.functions import Coalesce, Lower, Upper
+from django.db.models.functions import Coalesce
+from django.db.models.functions import Lower
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
-from config.db import TimestampedModel, UUIDModel, created_at, trigram_index
+from config.db import TimestampedModel
+from config.db import UUIDModel
+from config.db import created_at
+from config.db import trigram_index
 from config.exports import ExportJob
 from stores.models import Store
 

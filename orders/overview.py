@@ -8,19 +8,35 @@ queries: the overview about ten, the home page two for any number of stores.
 
 from operator import itemgetter
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count
+from django.db.models import IntegerField
+from django.db.models import OuterRef
+from django.db.models import Subquery
+from django.db.models import Value
 from django.db.models.functions import Coalesce
 
 from catalog.metrics import stock_counts_for
 from catalog.models import Product
 from config.pagination import estimated_rows
 from orders.charts import build_chart
-from orders.metrics import CHART_DAYS, daily_series_for, kpis_from_series, sales_by_store_for
-from orders.models import Order, OrderStatus, OrderStatusLog
+from orders.metrics import CHART_DAYS
+from orders.metrics import daily_series_for
+from orders.metrics import kpis_from_series
+from orders.metrics import sales_by_store_for
+from orders.models import Order
+from orders.models import OrderStatus
+from orders.models import OrderStatusLog
 from orders.selectors import orders_list_for
-from stores.access import CHANGE_CATALOG, RUN_SYNC, VIEW_ORDERS, VIEW_STORE
-from stores.models import Store, StoreRole, StoreUser
-from sync.dashboard_selectors import recent_pushes_for, recent_runs_for, store_health_for
+from stores.access import CHANGE_CATALOG
+from stores.access import RUN_SYNC
+from stores.access import VIEW_ORDERS
+from stores.access import VIEW_STORE
+from stores.models import Store
+from stores.models import StoreRole
+from stores.models import StoreUser
+from sync.dashboard_selectors import recent_pushes_for
+from sync.dashboard_selectors import recent_runs_for
+from sync.dashboard_selectors import store_health_for
 from sync.models import PushEntity
 from webhooks.models import Webhook
 

@@ -4,7 +4,8 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.presenters import DateFormatter, money_html
+from catalog.presenters import DateFormatter
+from catalog.presenters import money_html
 from catalog.templatetags.dashboard import STATUS_TONES
 from orders.forms import STATUS_LABELS
 

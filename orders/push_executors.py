@@ -9,7 +9,9 @@ from django.utils import timezone
 from orders.models import Order
 from sync import woo
 from sync.models import PushOperation
-from sync.push import PushFailed, answer_modified_at, push_done
+from sync.push import PushFailed
+from sync.push import answer_modified_at
+from sync.push import push_done
 from sync.woo import WooClient
 from sync.writer import apply_payloads
 

@@ -4,13 +4,17 @@ and its listeners to the sync's and the webhooks' signals."""
 
 from audit import presenters
 from audit import selectors as audit_selectors
-from orders import customers, overview, services
+from orders import customers
+from orders import overview
+from orders import services
 from orders.forms import STATUS_LABELS
-from orders.masking import PII_FIELDS, mask_value
+from orders.masking import PII_FIELDS
+from orders.masking import mask_value
 from orders.push_executors import order_status_push
 from stores import hooks
 from sync import signals as sync_signals
-from sync.models import PushAction, PushEntity
+from sync.models import PushAction
+from sync.models import PushEntity
 from sync.push import register_executor
 from webhooks import signals as webhooks_signals
 

@@ -6,18 +6,34 @@ Search and sorting on customer columns are offered only to those who may see the
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Func, IntegerField, Q, Sum, Value
-from django.db.models.functions import Lower, Upper
+from django.db.models import Count
+from django.db.models import F
+from django.db.models import Func
+from django.db.models import IntegerField
+from django.db.models import Q
+from django.db.models import Sum
+from django.db.models import Value
+from django.db.models.functions import Lower
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from catalog.models import Product
-from orders.masking import mask_value, orders_summary
-from orders.models import CustomerSearchText, Order, OrderStatusLog
-from stores.access import VIEW_CUSTOMER_DATA, VIEW_ORDERS, get_scoped_or_404
-from sync.models import PushEntity, PushOperation
+from orders.masking import mask_value
+from orders.masking import orders_summary
+from orders.models import CustomerSearchText
+from orders.models import Order
+from orders.models import OrderStatusLog
+from stores.access import VIEW_CUSTOMER_DATA
+from stores.access import VIEW_ORDERS
+from stores.access import get_scoped_or_404
+from sync.models import PushEntity
+from sync.models import PushOperation
 
 # What a list page sorts by; customer columns only for those who may see customer data.
 ORDERINGS = ("-woo_created_at", "woo_created_at", "-total", "total", "status", "-status", "number", "-number")

@@ -12,35 +12,48 @@ customer's summary follow. The customers summary is recomputed here too.
 
 import logging
 from datetime import UTC
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
+from decimal import InvalidOperation
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, QueryDict
+from django.http import Http404
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from config.celery import task_by_name
-from config.exports import queue_export, write_export_file
+from config.exports import queue_export
+from config.exports import write_export_file
 from config.pagination import total_of
 from orders.forms import OrderFilterForm
-from orders.models import Order, OrderExport, OrderNote, OrderRefund, OrderStatus, OrderStatusLog
-from orders.selectors import EXPORT_HEADER, can_see_customer_data, order_export_rows_for, orders_list_for
-from stores.access import CHANGE_ORDER_STATUS, VIEW_ORDERS, access_for
+from orders.models import Order
+from orders.models import OrderExport
+from orders.models import OrderNote
+from orders.models import OrderRefund
+from orders.models import OrderStatus
+from orders.models import OrderStatusLog
+from orders.selectors import EXPORT_HEADER
+from orders.selectors import can_see_customer_data
+from orders.selectors import order_export_rows_for
+from orders.selectors import orders_list_for
+from stores.access import CHANGE_ORDER_STATUS
+from stores.access import VIEW_ORDERS
+from stores.access import access_for
 from stores.models import Store
-from sync.models import PushAction, PushEntity
+from sync.models import PushAction
+from sync.models import PushEntity
 from sync.services import push_enqueue
-from sync.woo import (
-    WooError,
-    client_for,
-    order_fetch,
-    order_note_create,
-    order_notes_list,
-    order_refunds_list,
-)
+from sync.woo import WooError
+from sync.woo import client_for
+from sync.woo import order_fetch
+from sync.woo import order_note_create
+from sync.woo import order_notes_list
 from sync.woo import order_refund_create as woo_refund_create
+from sync.woo import order_refunds_list
 from sync.writer import apply_payloads
 
 # The tasks of this app, queued by name (orders.tasks imports this module, not the reverse).

@@ -5,8 +5,10 @@ them and not the reverse."""
 
 from celery import shared_task
 
-from audit.actor import SYSTEM_SYNC, audit_actor
-from orders.services import order_activity_refresh, order_export_write
+from audit.actor import SYSTEM_SYNC
+from audit.actor import audit_actor
+from orders.services import order_activity_refresh
+from orders.services import order_export_write
 
 
 @shared_task(name="orders.tasks.order_activity_refresh_task", acks_late=True, ignore_result=True)

@@ -15,52 +15,59 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from audit.presenters import history_entries
-from config.exports import export_download, stream_csv
-from config.pagination import counted_page, total_of, window_page
+from config.exports import export_download
+from config.exports import stream_csv
+from config.pagination import counted_page
+from config.pagination import total_of
+from config.pagination import window_page
 from orders import services
 from orders.charts import build_chart
-from orders.forms import (
-    DESTRUCTIVE_STATUSES,
-    STATUS_LABELS,
-    OrderFilterForm,
-    OrderNoteForm,
-    OrderRefundForm,
-    OrderStatusForm,
-    allowed_transitions,
-)
-from orders.metrics import CHART_DAYS, daily_series_for, top_products_for
-from orders.presenters import customer_rows, order_rows
-from orders.selectors import (
-    CUSTOMER_SORTS,
-    EXPORT_HEADER,
-    can_see_customer_data,
-    customer_get,
-    customer_id_for_order,
-    customer_orders_for,
-    customers_for,
-    known_list_total,
-    order_activity_stale,
-    order_export_get,
-    order_export_rows_for,
-    order_get,
-    order_last_push_for,
-    order_line_products_for,
-    order_notes_for,
-    order_refunds_for,
-    order_status_counts_map,
-    order_status_logs_for,
-    orders_list_for,
-    status_tabs_for,
-)
-from stores.access import CHANGE_ORDER_STATUS, VIEW_CUSTOMER_DATA, VIEW_ORDERS
-from stores.pages import page_context, render_list, store_for
+from orders.forms import DESTRUCTIVE_STATUSES
+from orders.forms import STATUS_LABELS
+from orders.forms import OrderFilterForm
+from orders.forms import OrderNoteForm
+from orders.forms import OrderRefundForm
+from orders.forms import OrderStatusForm
+from orders.forms import allowed_transitions
+from orders.metrics import CHART_DAYS
+from orders.metrics import daily_series_for
+from orders.metrics import top_products_for
+from orders.presenters import customer_rows
+from orders.presenters import order_rows
+from orders.selectors import CUSTOMER_SORTS
+from orders.selectors import EXPORT_HEADER
+from orders.selectors import can_see_customer_data
+from orders.selectors import customer_get
+from orders.selectors import customer_id_for_order
+from orders.selectors import customer_orders_for
+from orders.selectors import customers_for
+from orders.selectors import known_list_total
+from orders.selectors import order_activity_stale
+from orders.selectors import order_export_get
+from orders.selectors import order_export_rows_for
+from orders.selectors import order_get
+from orders.selectors import order_last_push_for
+from orders.selectors import order_line_products_for
+from orders.selectors import order_notes_for
+from orders.selectors import order_refunds_for
+from orders.selectors import order_status_counts_map
+from orders.selectors import order_status_logs_for
+from orders.selectors import orders_list_for
+from orders.selectors import status_tabs_for
+from stores.access import CHANGE_ORDER_STATUS
+from stores.access import VIEW_CUSTOMER_DATA
+from stores.access import VIEW_ORDERS
+from stores.pages import page_context
+from stores.pages import render_list
+from stores.pages import store_for
 
 PER_PAGE = 50
 CUSTOMER_SORT_LABELS = (

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from projects.models import BugReport, Deployment, ProjectAlert, Sprint, Task, TaskComment, TaskLog, WorkLog
+from projects.models import BugReport
+from projects.models import Deployment
+from projects.models import ProjectAlert
+from projects.models import Sprint
+from projects.models import Task
+from projects.models import TaskComment
+from projects.models import TaskLog
+from projects.models import WorkLog
 
 
 @admin.register(Sprint)

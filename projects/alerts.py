@@ -29,20 +29,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.db import Severity
-from projects.burndown import ideal_remaining, remaining_hours
-from projects.models import (
-    AlertType,
-    BugReport,
-    BugSeverity,
-    BugStatus,
-    Deployment,
-    DeploymentStatus,
-    Environment,
-    Sprint,
-    SprintStatus,
-    Task,
-    TaskStatus,
-)
+from projects.burndown import ideal_remaining
+from projects.burndown import remaining_hours
+from projects.models import AlertType
+from projects.models import BugReport
+from projects.models import BugSeverity
+from projects.models import BugStatus
+from projects.models import Deployment
+from projects.models import DeploymentStatus
+from projects.models import Environment
+from projects.models import Sprint
+from projects.models import SprintStatus
+from projects.models import Task
+from projects.models import TaskStatus
 
 OPEN_BUG_STATUSES = (BugStatus.OPEN, BugStatus.INVESTIGATING, BugStatus.IN_PROGRESS)
 FINISHED_DEPLOYMENT_STATUSES = (DeploymentStatus.SUCCESS, DeploymentStatus.FAILED, DeploymentStatus.ROLLED_BACK)

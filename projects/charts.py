@@ -2,7 +2,8 @@
 no CDN). Drawn by ``templates/projects/_burndown.html`` and ``_velocity.html``. In a right-to-left
 language time runs from right to left."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from decimal import Decimal
 
 from django.utils.translation import get_language_bidi

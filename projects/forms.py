@@ -2,7 +2,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import BugReport, BugStatus, Sprint, Task, TaskComment, WorkLog
+from projects.models import BugReport
+from projects.models import BugStatus
+from projects.models import Sprint
+from projects.models import Task
+from projects.models import TaskComment
+from projects.models import WorkLog
 
 # What <input type="datetime-local"> shows and sends.
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"

@@ -3,16 +3,14 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.db import (
-    CurrentDate,
-    Severity,
-    TimestampedModel,
-    UUIDModel,
-    choices_check,
-    created_at,
-    today,
-    user_reference,
-)
+from config.db import CurrentDate
+from config.db import Severity
+from config.db import TimestampedModel
+from config.db import UUIDModel
+from config.db import choices_check
+from config.db import created_at
+from config.db import today
+from config.db import user_reference
 
 
 class SprintStatus(models.TextChoices):

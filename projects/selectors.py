@@ -2,10 +2,13 @@
 page costs a fixed number of queries whatever the number of tasks."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count
+from django.db.models import Q
+from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -13,20 +16,18 @@ from accounts.models import User
 from audit.models import AuditLog
 from config.rls import as_service
 from projects.burndown import burndown_days
-from projects.models import (
-    BugReport,
-    BugStatus,
-    Deployment,
-    DeploymentStatus,
-    Environment,
-    ProjectAlert,
-    Sprint,
-    SprintStatus,
-    Task,
-    TaskLog,
-    TaskStatus,
-    WorkLog,
-)
+from projects.models import BugReport
+from projects.models import BugStatus
+from projects.models import Deployment
+from projects.models import DeploymentStatus
+from projects.models import Environment
+from projects.models import ProjectAlert
+from projects.models import Sprint
+from projects.models import SprintStatus
+from projects.models import Task
+from projects.models import TaskLog
+from projects.models import TaskStatus
+from projects.models import WorkLog
 from stores.access import TEAM_APP_ROLE
 
 BOARD_COLUMNS = (

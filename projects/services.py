@@ -6,31 +6,34 @@ the task's work logs and set ``tasks.completed_at`` / ``bug_reports.resolved_at`
 for writes that do not come through here too; services refresh the objects they return.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from config.db import Severity
-from projects import alerts, hooks
-from projects.models import (
-    AlertType,
-    BugReport,
-    BugSeverity,
-    BugStatus,
-    Deployment,
-    DeploymentStatus,
-    ProjectAlert,
-    Sprint,
-    SprintStatus,
-    Task,
-    TaskComment,
-    TaskStatus,
-    TaskType,
-    WorkLog,
-)
-from stores.access import MANAGE_PROJECTS, WORK_ON_PROJECTS, access_for
+from projects import alerts
+from projects import hooks
+from projects.models import AlertType
+from projects.models import BugReport
+from projects.models import BugSeverity
+from projects.models import BugStatus
+from projects.models import Deployment
+from projects.models import DeploymentStatus
+from projects.models import ProjectAlert
+from projects.models import Sprint
+from projects.models import SprintStatus
+from projects.models import Task
+from projects.models import TaskComment
+from projects.models import TaskStatus
+from projects.models import TaskType
+from projects.models import WorkLog
+from stores.access import MANAGE_PROJECTS
+from stores.access import WORK_ON_PROJECTS
+from stores.access import access_for
 
 # The bug workflow: open → investigating → in progress → resolved → closed, or won't fix;
 # resolved, closed and won't-fix bugs can be reopened.

@@ -6,49 +6,56 @@ service, and renders.
 """
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_POST
 
 from audit.presenters import present
 from config.db import Severity
 from config.input import safe_next
-from projects import charts, selectors, services
-from projects.forms import (
-    BugForm,
-    BugStatusForm,
-    CommentForm,
-    SprintCompleteForm,
-    SprintForm,
-    SprintStartForm,
-    TaskForm,
-    WorkLogForm,
-)
-from projects.models import (
-    BugReport,
-    BugSeverity,
-    BugStatus,
-    Environment,
-    LogLevel,
-    ProjectAlert,
-    Sprint,
-    SprintStatus,
-    Task,
-    TaskComment,
-    TaskStatus,
-    TaskType,
-    WorkLog,
-)
-from stores.access import MANAGE_PROJECTS, VIEW_PROJECTS, WORK_ON_PROJECTS, access_for
+from projects import charts
+from projects import selectors
+from projects import services
+from projects.forms import BugForm
+from projects.forms import BugStatusForm
+from projects.forms import CommentForm
+from projects.forms import SprintCompleteForm
+from projects.forms import SprintForm
+from projects.forms import SprintStartForm
+from projects.forms import TaskForm
+from projects.forms import WorkLogForm
+from projects.models import BugReport
+from projects.models import BugSeverity
+from projects.models import BugStatus
+from projects.models import Environment
+from projects.models import LogLevel
+from projects.models import ProjectAlert
+from projects.models import Sprint
+from projects.models import SprintStatus
+from projects.models import Task
+from projects.models import TaskComment
+from projects.models import TaskStatus
+from projects.models import TaskType
+from projects.models import WorkLog
+from stores.access import MANAGE_PROJECTS
+from stores.access import VIEW_PROJECTS
+from stores.access import WORK_ON_PROJECTS
+from stores.access import access_for
 
 
 def project_view(perm=VIEW_PROJECTS):

@@ -12,14 +12,18 @@ in the memberships query (a ``UNION ALL``), so the count stays two.
 """
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import UUIDField, Value
+from django.db.models import UUIDField
+from django.db.models import Value
 from django.http import Http404
 
-from stores.models import StoreRole, StoreUser, StoreUserObjectPermission
+from stores.models import StoreRole
+from stores.models import StoreUser
+from stores.models import StoreUserObjectPermission
 
 VIEW_STORE = "stores.view_store"
 VIEW_ORDERS = "stores.view_orders"

@@ -1,6 +1,9 @@
 from django.contrib import admin
 
-from stores.models import Store, StoreGroupObjectPermission, StoreUser, StoreUserObjectPermission
+from stores.models import Store
+from stores.models import StoreGroupObjectPermission
+from stores.models import StoreUser
+from stores.models import StoreUserObjectPermission
 
 
 class StoreUserInline(admin.TabularInline):

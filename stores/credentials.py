@@ -9,10 +9,14 @@ import secrets
 from dataclasses import dataclass
 from functools import cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import Fernet
+from cryptography.fernet import InvalidToken
+from cryptography.fernet import MultiFernet
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError
+from django.db import connection
+from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from config import rls
@@ -116,7 +120,8 @@ def get_store_credentials(*, user, store, ip_address=None, user_agent=None):
     cannot read the credential columns at all) and writes the ``credential_access_logs`` row in
     the same statement. Outside a request the acting user is passed in the same transaction.
     """
-    from stores.access import MANAGE_CREDENTIALS, access_for
+    from stores.access import MANAGE_CREDENTIALS
+    from stores.access import access_for
 
     access_for(user).require(MANAGE_CREDENTIALS, store.pk)
     params = [store.pk, ip_address or None, (user_agent or "")[:1000] or None]

@@ -7,15 +7,13 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from stores.access import (
-    CHANGE_CATALOG,
-    CHANGE_ORDER_STATUS,
-    GRANTABLE_PERMISSIONS,
-    RUN_SYNC,
-    VIEW_CUSTOMER_DATA,
-    VIEW_ORDERS,
-    VIEW_STORE,
-)
+from stores.access import CHANGE_CATALOG
+from stores.access import CHANGE_ORDER_STATUS
+from stores.access import GRANTABLE_PERMISSIONS
+from stores.access import RUN_SYNC
+from stores.access import VIEW_CUSTOMER_DATA
+from stores.access import VIEW_ORDERS
+from stores.access import VIEW_STORE
 from stores.models import StoreRole
 
 PERMISSION_LABELS = {

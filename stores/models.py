@@ -1,10 +1,13 @@
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from guardian.models import GroupObjectPermissionBase
+from guardian.models import UserObjectPermissionBase
 
-from config.db import TimestampedModel, choices_check
+from config.db import TimestampedModel
+from config.db import choices_check
 
 
 class StoreRole(models.TextChoices):

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from stores.access import CHANGE_STORE, MANAGE_MEMBERS, VIEW_CUSTOMER_DATA, VIEW_INSIGHTS, VIEW_ORDERS, VIEW_STORE
+from stores.access import CHANGE_STORE
+from stores.access import MANAGE_MEMBERS
+from stores.access import VIEW_CUSTOMER_DATA
+from stores.access import VIEW_INSIGHTS
+from stores.access import VIEW_ORDERS
+from stores.access import VIEW_STORE
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ shell (``templates/base.html``: the store's tabs, breadcrumbs and title) needs f
 from django.contrib import messages
 from django.shortcuts import render
 
-from stores.access import VIEW_STORE, access_for
+from stores.access import VIEW_STORE
+from stores.access import access_for
 from stores.selectors import store_get
 
 

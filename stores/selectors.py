@@ -5,11 +5,22 @@ so credential tokens are not even fetched unless a page needs them (``store_get_
 Every list is a fixed number of queries whatever its length.
 """
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Case
+from django.db.models import Count
+from django.db.models import IntegerField
+from django.db.models import OuterRef
+from django.db.models import Subquery
+from django.db.models import Value
+from django.db.models import When
 from django.db.models.functions import Coalesce
 
-from stores.access import MANAGE_CREDENTIALS, MANAGE_MEMBERS, VIEW_STORE
-from stores.models import Store, StoreRole, StoreUser, StoreUserObjectPermission
+from stores.access import MANAGE_CREDENTIALS
+from stores.access import MANAGE_MEMBERS
+from stores.access import VIEW_STORE
+from stores.models import Store
+from stores.models import StoreRole
+from stores.models import StoreUser
+from stores.models import StoreUserObjectPermission
 
 STORE_PUBLIC_FIELDS = ("id", "name", "url", "currency", "user_id", "sync_interval_minutes", "created_at", "updated_at")
 

@@ -11,24 +11,28 @@ from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Permission
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import assign_perm
+from guardian.shortcuts import remove_perm
 
 from config.rls import as_service
-from stores import credentials, hooks
-from stores.access import (
-    CHANGE_STORE,
-    DELETE_STORE,
-    GRANTABLE_PERMISSIONS,
-    MANAGE_CREDENTIALS,
-    MANAGE_MEMBERS,
-    access_for,
-    forget_access,
-)
-from stores.models import Store, StoreRole, StoreUser, StoreUserObjectPermission
+from stores import credentials
+from stores import hooks
+from stores.access import CHANGE_STORE
+from stores.access import DELETE_STORE
+from stores.access import GRANTABLE_PERMISSIONS
+from stores.access import MANAGE_CREDENTIALS
+from stores.access import MANAGE_MEMBERS
+from stores.access import access_for
+from stores.access import forget_access
+from stores.models import Store
+from stores.models import StoreRole
+from stores.models import StoreUser
+from stores.models import StoreUserObjectPermission
 
 logger = logging.getLogger(__name__)
 

@@ -7,31 +7,35 @@ right after the password was typed again.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_POST
 
 from config.client_ip import client_ip
-from stores import credentials, hooks, selectors, services
-from stores.access import (
-    CHANGE_STORE,
-    DELETE_STORE,
-    MANAGE_CREDENTIALS,
-    VIEW_ORDERS,
-    access_for,
-)
-from stores.forms import (
-    PasswordConfirmForm,
-    StoreCreateForm,
-    StoreCredentialsForm,
-    StoreDeleteForm,
-    StoreSettingsForm,
-)
+from stores import credentials
+from stores import hooks
+from stores import selectors
+from stores import services
+from stores.access import CHANGE_STORE
+from stores.access import DELETE_STORE
+from stores.access import MANAGE_CREDENTIALS
+from stores.access import VIEW_ORDERS
+from stores.access import access_for
+from stores.forms import PasswordConfirmForm
+from stores.forms import StoreCreateForm
+from stores.forms import StoreCredentialsForm
+from stores.forms import StoreDeleteForm
+from stores.forms import StoreSettingsForm
 from stores.models import StoreRole
-from stores.pages import errors_to_messages, page_context
+from stores.pages import errors_to_messages
+from stores.pages import page_context
 
 SECRET_FIELDS = ("api_key", "api_secret", "webhook_secret", "password")
 

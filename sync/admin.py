@@ -1,7 +1,13 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyModelAdmin
-from sync.models import ProductConflict, PushOperation, SyncError, SyncLog, SyncRun, SyncState, TaxonomySyncLog
+from sync.models import ProductConflict
+from sync.models import PushOperation
+from sync.models import SyncError
+from sync.models import SyncLog
+from sync.models import SyncRun
+from sync.models import SyncState
+from sync.models import TaxonomySyncLog
 
 
 @admin.register(SyncLog)

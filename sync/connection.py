@@ -8,18 +8,16 @@ import logging
 
 from stores.credentials import api_credentials
 from sync.egress import REFUSED_EXPLANATION
-from sync.woo import (
-    WooAddressRefusedError,
-    WooAuthError,
-    WooClient,
-    WooError,
-    WooNotWooCommerceError,
-    WooRateLimitedError,
-    WooServerError,
-    WooTLSError,
-    WooUnreachableError,
-    store_ping,
-)
+from sync.woo import WooAddressRefusedError
+from sync.woo import WooAuthError
+from sync.woo import WooClient
+from sync.woo import WooError
+from sync.woo import WooNotWooCommerceError
+from sync.woo import WooRateLimitedError
+from sync.woo import WooServerError
+from sync.woo import WooTLSError
+from sync.woo import WooUnreachableError
+from sync.woo import store_ping
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,12 @@ fixed number of queries."""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
+from django.db.models import Count
+from django.db.models import IntegerField
+from django.db.models import Max
+from django.db.models import OuterRef
+from django.db.models import Subquery
+from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,16 +19,15 @@ from django.utils.translation import gettext as _
 from stores.access import VIEW_STORE
 from stores.models import Store
 from sync.egress import REFUSED_EXPLANATION
-from sync.models import (
-    ACTIVE_RUN_STATUSES,
-    PushEntity,
-    PushOperation,
-    SyncError,
-    SyncRun,
-    SyncRunKind,
-    SyncRunStatus,
-)
-from sync.selectors import sync_errors_for, sync_runs_for
+from sync.models import ACTIVE_RUN_STATUSES
+from sync.models import PushEntity
+from sync.models import PushOperation
+from sync.models import SyncError
+from sync.models import SyncRun
+from sync.models import SyncRunKind
+from sync.models import SyncRunStatus
+from sync.selectors import sync_errors_for
+from sync.selectors import sync_runs_for
 
 SUCCESSFUL_RUNS = (SyncRunStatus.SUCCESS, SyncRunStatus.PARTIAL)
 PULL_KINDS = (SyncRunKind.FULL, SyncRunKind.INCREMENTAL)

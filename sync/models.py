@@ -2,7 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.db import UUIDModel, choices_check, created_at, updated_at
+from config.db import UUIDModel
+from config.db import choices_check
+from config.db import created_at
+from config.db import updated_at
 from stores.models import Store
 
 

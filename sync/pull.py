@@ -38,47 +38,56 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 
 from agents.triggers import on_sync_run_finished
-from audit.actor import SYSTEM_SYNC, audit_actor
+from audit.actor import SYSTEM_SYNC
+from audit.actor import audit_actor
 from stores.models import Store
-from sync import records, signals, upsert, woo
+from sync import records
+from sync import signals
+from sync import upsert
+from sync import woo
 from sync.mappers.common import to_gmt_string
 from sync.mappers.orders import ORDER_PAYLOAD_KEYS
 from sync.mappers.products import PRODUCT_PAYLOAD_KEYS
-from sync.models import (
-    ACTIVE_RUN_STATUSES,
-    EntityType,
-    SyncAction,
-    SyncError,
-    SyncLog,
-    SyncLogStatus,
-    SyncRun,
-    SyncRunKind,
-    SyncRunStatus,
-    TaxonomySyncAction,
-    TaxonomySyncLog,
-    TaxonomyType,
-)
+from sync.models import ACTIVE_RUN_STATUSES
+from sync.models import EntityType
+from sync.models import SyncAction
+from sync.models import SyncError
+from sync.models import SyncLog
+from sync.models import SyncLogStatus
+from sync.models import SyncRun
+from sync.models import SyncRunKind
+from sync.models import SyncRunStatus
+from sync.models import TaxonomySyncAction
+from sync.models import TaxonomySyncLog
+from sync.models import TaxonomyType
 from sync.pull_images import ImageSteps
-from sync.pull_runtime import ALONGSIDE, Alongside, collector_for_bulk, reset_session, tune_session
+from sync.pull_runtime import ALONGSIDE
+from sync.pull_runtime import Alongside
+from sync.pull_runtime import collector_for_bulk
+from sync.pull_runtime import reset_session
+from sync.pull_runtime import tune_session
 from sync.pull_taxonomies import TaxonomySteps
-from sync.pull_variations import FATAL_ERRORS, VariationSteps
+from sync.pull_variations import FATAL_ERRORS
+from sync.pull_variations import VariationSteps
 from sync.records import ItemError
-from sync.woo import (
-    ClientStats,
-    WooClient,
-    WooError,
-    WooNotWooCommerceError,
-    client_for,
-)
-from sync.writer import EntityStats, Writer, latest
+from sync.woo import ClientStats
+from sync.woo import WooClient
+from sync.woo import WooError
+from sync.woo import WooNotWooCommerceError
+from sync.woo import client_for
+from sync.writer import EntityStats
+from sync.writer import Writer
+from sync.writer import latest
 
 logger = logging.getLogger(__name__)
 

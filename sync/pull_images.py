@@ -10,10 +10,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from sync import upsert
-from sync.images import NotAnImage, image_kind
+from sync.images import NotAnImage
+from sync.images import image_kind
 from sync.models import EntityType
 from sync.records import ItemError
-from sync.woo import WooError, WooUnreachableError
+from sync.woo import WooError
+from sync.woo import WooUnreachableError
 from sync.writer import EntityStats
 
 

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from sync import upsert, woo
+from sync import upsert
+from sync import woo
 from sync.mappers import MappingError
-from sync.mappers.attributes import attribute_fields, attribute_term_fields
+from sync.mappers.attributes import attribute_fields
+from sync.mappers.attributes import attribute_term_fields
 from sync.mappers.brands import brand_fields
-from sync.mappers.categories import category_depths, category_fields
+from sync.mappers.categories import category_depths
+from sync.mappers.categories import category_fields
 from sync.mappers.tags import tag_fields
 from sync.models import EntityType
 from sync.pull_variations import FATAL_ERRORS
 from sync.records import ItemError
-from sync.woo import WooError, WooNotWooCommerceError
+from sync.woo import WooError
+from sync.woo import WooNotWooCommerceError
 from sync.writer import EntityStats
 
 

@@ -19,20 +19,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from stores.models import Store
-from sync import records, upsert, woo
+from sync import records
+from sync import upsert
+from sync import woo
 from sync.mappers.common import to_gmt_string
 from sync.mappers.variations import VARIATION_PAYLOAD_KEYS
-from sync.models import EntityType, SyncError
+from sync.models import EntityType
+from sync.models import SyncError
 from sync.records import ItemError
-from sync.woo import (
-    WooAddressRefusedError,
-    WooAuthError,
-    WooError,
-    WooNotWooCommerceError,
-    WooPaginationError,
-    WooTLSError,
-)
-from sync.writer import EntityStats, latest, safe_gmt
+from sync.woo import WooAddressRefusedError
+from sync.woo import WooAuthError
+from sync.woo import WooError
+from sync.woo import WooNotWooCommerceError
+from sync.woo import WooPaginationError
+from sync.woo import WooTLSError
+from sync.writer import EntityStats
+from sync.writer import latest
+from sync.writer import safe_gmt
 
 logger = logging.getLogger(__name__)
 

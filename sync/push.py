@@ -19,13 +19,25 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from audit.actor import SYSTEM_SYNC, audit_actor
-from sync import records, upsert
+from audit.actor import SYSTEM_SYNC
+from audit.actor import audit_actor
+from sync import records
+from sync import upsert
 from sync.mappers import MappingError
 from sync.mappers.common import gmt
-from sync.models import EntityType, PushAction, PushEntity, PushOperation, PushStatus, SyncLogStatus
+from sync.models import EntityType
+from sync.models import PushAction
+from sync.models import PushEntity
+from sync.models import PushOperation
+from sync.models import PushStatus
+from sync.models import SyncLogStatus
 from sync.records import ItemError
-from sync.woo import WooClient, WooError, WooRateLimitedError, WooServerError, WooUnreachableError, client_for
+from sync.woo import WooClient
+from sync.woo import WooError
+from sync.woo import WooRateLimitedError
+from sync.woo import WooServerError
+from sync.woo import WooUnreachableError
+from sync.woo import client_for
 
 logger = logging.getLogger(__name__)
 

@@ -13,15 +13,19 @@ per-store lock as a pull.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
-from sync import upsert, woo
+from sync import upsert
+from sync import woo
 from sync.mappers.common import gmt
-from sync.models import EntityType, SyncState
-from sync.pull import GONE_ERRORS, Puller
+from sync.models import EntityType
+from sync.models import SyncState
+from sync.pull import GONE_ERRORS
+from sync.pull import Puller
 from sync.records import ItemError
 from sync.writer import EntityStats
 

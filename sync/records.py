@@ -8,9 +8,12 @@ import contextlib
 import hashlib
 import json
 import traceback
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +21,8 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from sync.models import SyncError, SyncState
+from sync.models import SyncError
+from sync.models import SyncState
 
 # --- sync_errors -----------------------------------------------------------------------------
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from sync import services, upsert, woo
-from sync.models import EntityType, SyncError
-from sync.records import ItemError, record_errors, resolve_errors
-from sync.woo import WooClientError, WooError, client_for
-from sync.writer import EntityStats, Writer
+from sync import services
+from sync import upsert
+from sync import woo
+from sync.models import EntityType
+from sync.models import SyncError
+from sync.records import ItemError
+from sync.records import record_errors
+from sync.records import resolve_errors
+from sync.woo import WooClientError
+from sync.woo import WooError
+from sync.woo import client_for
+from sync.writer import EntityStats
+from sync.writer import Writer
 
 # sync_errors.entity_type -> the pull step that refreshes it.
 STEP = {

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sync.models import SyncRun, SyncRunKind, SyncRunStatus
+from sync.models import SyncRun
+from sync.models import SyncRunKind
+from sync.models import SyncRunStatus
 from sync.pull import Puller
 from sync.reconcile import Reconciler
 from sync.woo import WooClient

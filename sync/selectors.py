@@ -6,21 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count
+from django.db.models import Q
+from django.db.models import QuerySet
 
-from stores.access import RUN_SYNC, VIEW_STORE, access_for, get_scoped_or_404
+from stores.access import RUN_SYNC
+from stores.access import VIEW_STORE
+from stores.access import access_for
+from stores.access import get_scoped_or_404
 from stores.models import without_credentials
-from sync.models import (
-    ACTIVE_RUN_STATUSES,
-    OPEN_PUSH_STATUSES,
-    ConflictStatus,
-    ProductConflict,
-    PushOperation,
-    SyncError,
-    SyncLog,
-    SyncRun,
-    SyncState,
-)
+from sync.models import ACTIVE_RUN_STATUSES
+from sync.models import OPEN_PUSH_STATUSES
+from sync.models import ConflictStatus
+from sync.models import ProductConflict
+from sync.models import PushOperation
+from sync.models import SyncError
+from sync.models import SyncLog
+from sync.models import SyncRun
+from sync.models import SyncState
 
 
 def _scoped(queryset: QuerySet, user, perm: str, store_id=None) -> QuerySet:

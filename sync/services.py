@@ -17,26 +17,29 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
 from config.celery import queue_on_commit
 from config.rls import as_service
-from stores.access import CHANGE_CATALOG, RUN_SYNC, VIEW_STORE, access_for
+from stores.access import CHANGE_CATALOG
+from stores.access import RUN_SYNC
+from stores.access import VIEW_STORE
+from stores.access import access_for
 from stores.models import Store
 from sync import records
-from sync.models import (
-    ACTIVE_RUN_STATUSES,
-    OPEN_PUSH_STATUSES,
-    PushOperation,
-    PushStatus,
-    SyncError,
-    SyncRun,
-    SyncRunKind,
-    SyncRunStatus,
-)
+from sync.models import ACTIVE_RUN_STATUSES
+from sync.models import OPEN_PUSH_STATUSES
+from sync.models import PushOperation
+from sync.models import PushStatus
+from sync.models import SyncError
+from sync.models import SyncRun
+from sync.models import SyncRunKind
+from sync.models import SyncRunStatus
 from sync.pull import ENTITIES
 
 logger = logging.getLogger(__name__)
@@ -126,7 +129,8 @@ def reconcile_start(*, store_id, actor=None) -> SyncRun:
 
 def stores_due_for_sync(now=None) -> list[Any]:
     """Ids of stores whose interval has passed since their last pull started (one query)."""
-    from django.db.models import Max, Q
+    from django.db.models import Max
+    from django.db.models import Q
 
     now = now or timezone.now()
     rows = (

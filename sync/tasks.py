@@ -7,11 +7,16 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from audit.actor import SYSTEM_SYNC, audit_actor
+from audit.actor import SYSTEM_SYNC
+from audit.actor import audit_actor
 from audit.jobs import tracked_job
 from sync import services
-from sync.models import PushOperation, PushStatus, SyncRun
-from sync.push import PushRetryLater, execute_bulk_push, execute_push
+from sync.models import PushOperation
+from sync.models import PushStatus
+from sync.models import SyncRun
+from sync.push import PushRetryLater
+from sync.push import execute_bulk_push
+from sync.push import execute_push
 from sync.retry import retry_sync_error
 from sync.runs import run_pull
 

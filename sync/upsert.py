@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
-from psycopg.copy import Copy, FileWriter
+from django.db import DatabaseError
+from django.db import connection
+from django.db import transaction
+from psycopg.copy import Copy
+from psycopg.copy import FileWriter
 from psycopg.types.json import Jsonb
 
 from config.rls import as_service

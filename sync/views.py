@@ -10,26 +10,30 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.input import safe_next
 from config.pagination import window_page
-from stores.access import RUN_SYNC, VIEW_STORE
-from stores.pages import page_context, store_for
+from stores.access import RUN_SYNC
+from stores.access import VIEW_STORE
+from stores.pages import page_context
+from stores.pages import store_for
 from sync import services
-from sync.dashboard_selectors import (
-    entity_label,
-    open_errors_page_source,
-    plain_reason,
-    store_health_for,
-    sync_runs_page_source,
-)
+from sync.dashboard_selectors import entity_label
+from sync.dashboard_selectors import open_errors_page_source
+from sync.dashboard_selectors import plain_reason
+from sync.dashboard_selectors import store_health_for
+from sync.dashboard_selectors import sync_runs_page_source
 from sync.models import SyncRunStatus
 from sync.pull import ENTITIES
-from sync.selectors import sync_error_get, sync_run_active, sync_run_get, sync_run_progress
+from sync.selectors import sync_error_get
+from sync.selectors import sync_run_active
+from sync.selectors import sync_run_get
+from sync.selectors import sync_run_progress
 
 PER_PAGE = 50
 HISTORY_ON_STATUS_PAGE = 8

@@ -7,8 +7,10 @@ same mappers and upserts. Only the calling thread touches the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -16,13 +18,19 @@ from django.conf import settings
 from django.db import transaction
 
 from config.db import uuid7
-from sync import records, signals, upsert
+from sync import records
+from sync import signals
+from sync import upsert
 from sync.mappers import MappingError
 from sync.mappers.common import gmt
 from sync.mappers.orders import order_fields
-from sync.mappers.products import product_attribute_rows, product_fields, product_image_rows
+from sync.mappers.products import product_attribute_rows
+from sync.mappers.products import product_fields
+from sync.mappers.products import product_image_rows
 from sync.mappers.variations import variation_fields
-from sync.models import EntityType, SyncError, open_push_guard
+from sync.models import EntityType
+from sync.models import SyncError
+from sync.models import open_push_guard
 from sync.records import ItemError
 
 # ``order_status_logs.changed_by`` of a change first seen by a pull (webhooks write the same).

@@ -1,14 +1,12 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyModelAdmin
-from webhooks.models import (
-    Webhook,
-    WebhookApplyRequest,
-    WebhookDelivery,
-    WebhookDeliveryStats,
-    WebhookLog,
-    WebhookLogRateLimit,
-)
+from webhooks.models import Webhook
+from webhooks.models import WebhookApplyRequest
+from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDeliveryStats
+from webhooks.models import WebhookLog
+from webhooks.models import WebhookLogRateLimit
 
 
 @admin.register(Webhook)

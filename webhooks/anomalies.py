@@ -12,9 +12,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Count
 
-from audit.anomalies import LEVEL_HIGH, LEVEL_MEDIUM, Detection, register_rule, run_rule
+from audit.anomalies import LEVEL_HIGH
+from audit.anomalies import LEVEL_MEDIUM
+from audit.anomalies import Detection
+from audit.anomalies import register_rule
+from audit.anomalies import run_rule
 from stores.models import Store
-from webhooks.models import WebhookLog, WebhookLogStatus
+from webhooks.models import WebhookLog
+from webhooks.models import WebhookLogStatus
 
 INVALID_SIGNATURE_MESSAGE = "invalid signature"
 

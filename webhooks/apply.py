@@ -25,7 +25,8 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
@@ -37,10 +38,15 @@ from sync.mappers import MappingError
 from sync.mappers.orders import order_fields
 from sync.mappers.products import product_fields
 from sync.mappers.variations import variation_fields
-from sync.models import TaxonomySyncAction, TaxonomySyncLog
-from sync.records import EntityLog, log_entities
-from sync.woo import WooClientError, WooError, client_for
-from sync.writer import _variation_shape, apply_payloads
+from sync.models import TaxonomySyncAction
+from sync.models import TaxonomySyncLog
+from sync.records import EntityLog
+from sync.records import log_entities
+from sync.woo import WooClientError
+from sync.woo import WooError
+from sync.woo import client_for
+from sync.writer import _variation_shape
+from sync.writer import apply_payloads
 from webhooks import signals
 from webhooks.models import DeliveryStatus
 

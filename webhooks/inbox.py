@@ -12,22 +12,25 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audit.actor import SYSTEM_WEBHOOK, audit_actor
-from config.celery import app, task_by_name
-from stores.access import RUN_SYNC, access_for
+from audit.actor import SYSTEM_WEBHOOK
+from audit.actor import audit_actor
+from config.celery import app
+from config.celery import task_by_name
+from stores.access import RUN_SYNC
+from stores.access import access_for
 from sync.models import SyncError
-from sync.records import ItemError, record_errors
+from sync.records import ItemError
+from sync.records import record_errors
 from webhooks import apply as appliers
 from webhooks.logs import webhook_setting
-from webhooks.models import (
-    DeliveryStatus,
-    WebhookApplyRequest,
-    WebhookDelivery,
-)
+from webhooks.models import DeliveryStatus
+from webhooks.models import WebhookApplyRequest
+from webhooks.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 

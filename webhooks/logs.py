@@ -11,9 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from config import rls
-from webhooks.models import (
-    WebhookLogStatus,
-)
+from webhooks.models import WebhookLogStatus
 
 logger = logging.getLogger(__name__)
 

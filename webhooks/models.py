@@ -1,7 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.db import TimestampedModel, UUIDModel, choices_check, created_at
+from config.db import TimestampedModel
+from config.db import UUIDModel
+from config.db import choices_check
+from config.db import created_at
 from stores.models import Store
 
 

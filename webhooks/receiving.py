@@ -21,24 +21,29 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 from django.utils.datastructures import CaseInsensitiveMapping
 from django.views.decorators.debug import sensitive_variables
 
-from audit.actor import SYSTEM_WEBHOOK, audit_actor
+from audit.actor import SYSTEM_WEBHOOK
+from audit.actor import audit_actor
 from config.rls import as_service
 from stores import credentials
 from stores.models import Store
 from sync.mappers import MappingError
 from sync.mappers.common import gmt
-from webhooks import inbox, signing
+from webhooks import inbox
+from webhooks import signing
 from webhooks.anomalies import record_invalid_webhook_signature
-from webhooks.logs import BUCKET_CTE, fetchone_prepared, log_cap, webhook_setting, write_log
-from webhooks.models import (
-    WebhookApplyRequest,
-    WebhookLogStatus,
-)
+from webhooks.logs import BUCKET_CTE
+from webhooks.logs import fetchone_prepared
+from webhooks.logs import log_cap
+from webhooks.logs import webhook_setting
+from webhooks.logs import write_log
+from webhooks.models import WebhookApplyRequest
+from webhooks.models import WebhookLogStatus
 
 logger = logging.getLogger(__name__)
 

@@ -4,14 +4,17 @@ counts (sync), the audit trail's names, the invalid-signature anomaly rule and t
 inbox (audit)."""
 
 from accounts import hooks as account_hooks
-from audit.cleanup import CleanupJob, register_cleanup
+from audit.cleanup import CleanupJob
+from audit.cleanup import register_cleanup
 from audit.presenters import register_table
 from stores import hooks
 from sync.dashboard_selectors import register_health_count
 from webhooks import anomalies  # noqa: F401  (registers the invalid-signature rule with audit)
-from webhooks.models import Webhook, WebhookStatus
+from webhooks.models import Webhook
+from webhooks.models import WebhookStatus
 from webhooks.presenters import topic_label
-from webhooks.remote import imported_webhooks_repoint, store_webhook_secret_rotate
+from webhooks.remote import imported_webhooks_repoint
+from webhooks.remote import store_webhook_secret_rotate
 
 
 def register():

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,20 +23,26 @@ from django.views.decorators.debug import sensitive_variables
 
 from agents.models import AgentAlert
 from agents.triggers import on_webhook_disabled
-from audit.actor import SYSTEM_WEBHOOK, audit_actor
+from audit.actor import SYSTEM_WEBHOOK
+from audit.actor import audit_actor
 from config.db import Severity
 from config.rls import as_service
 from stores import credentials
-from stores.access import MANAGE_WEBHOOKS, VIEW_STORE, access_for
+from stores.access import MANAGE_WEBHOOKS
+from stores.access import VIEW_STORE
+from stores.access import access_for
 from stores.models import Store
-from sync.records import advisory_lock, lock_key
-from sync.woo import WooError, client_for, webhook_create, webhook_update, webhooks_list
+from sync.records import advisory_lock
+from sync.records import lock_key
+from sync.woo import WooError
+from sync.woo import client_for
+from sync.woo import webhook_create
+from sync.woo import webhook_update
+from sync.woo import webhooks_list
 from webhooks.logs import webhook_setting
-from webhooks.models import (
-    Webhook,
-    WebhookDeliveryStats,
-    WebhookStatus,
-)
+from webhooks.models import Webhook
+from webhooks.models import WebhookDeliveryStats
+from webhooks.models import WebhookStatus
 from webhooks.pull_requests import request_incremental_pull
 from webhooks.receiving import forget_signing_keys
 

@@ -3,20 +3,24 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count
+from django.db.models import OuterRef
+from django.db.models import Q
+from django.db.models import Subquery
 from django.utils import timezone
 
 from agents.models import AgentAlert
-from stores.access import MANAGE_WEBHOOKS, RUN_SYNC, VIEW_STORE, get_scoped_or_404
-from webhooks.models import (
-    DeliveryStatus,
-    Webhook,
-    WebhookDelivery,
-    WebhookDeliveryStats,
-    WebhookLog,
-    WebhookLogRateLimit,
-    WebhookStatus,
-)
+from stores.access import MANAGE_WEBHOOKS
+from stores.access import RUN_SYNC
+from stores.access import VIEW_STORE
+from stores.access import get_scoped_or_404
+from webhooks.models import DeliveryStatus
+from webhooks.models import Webhook
+from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDeliveryStats
+from webhooks.models import WebhookLog
+from webhooks.models import WebhookLogRateLimit
+from webhooks.models import WebhookStatus
 from webhooks.remote import ALERT_AGENT_TYPE
 
 

@@ -3,7 +3,8 @@
 from celery import shared_task
 
 from audit import jobs
-from webhooks import inbox, remote
+from webhooks import inbox
+from webhooks import remote
 
 
 @shared_task(name="webhooks.tasks.webhook_delivery_apply_task", acks_late=True, ignore_result=True)

@@ -11,17 +11,27 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.http import HttpResponse
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from config.rls import as_service
-from stores.access import MANAGE_WEBHOOKS, RUN_SYNC, VIEW_STORE, access_for
-from stores.pages import page_context, store_for
-from webhooks import inbox, receiving, remote, selectors
+from stores.access import MANAGE_WEBHOOKS
+from stores.access import RUN_SYNC
+from stores.access import VIEW_STORE
+from stores.access import access_for
+from stores.pages import page_context
+from stores.pages import store_for
+from webhooks import inbox
+from webhooks import receiving
+from webhooks import remote
+from webhooks import selectors
 from webhooks.models import WebhookStatus
 from webhooks.presenters import with_topic_labels
 

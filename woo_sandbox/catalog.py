@@ -3,54 +3,53 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
 from functools import partial
 from operator import itemgetter
 from typing import Any
 
-from .catalog_schema import (
-    POST_ORDERBY,
-    PRODUCT_ORDERBY,
-    PRODUCT_SCHEMA,
-    PRODUCT_SORT_KEYS,
-    PRODUCT_STATUS_FILTER,
-    VARIATION_SCHEMA,
-    VARIATION_SORT_KEYS,
-    VARIATION_STATUS_FILTER,
-)
-from .errors import ApiError, already_trashed, invalid_id
+from .catalog_schema import POST_ORDERBY
+from .catalog_schema import PRODUCT_ORDERBY
+from .catalog_schema import PRODUCT_SCHEMA
+from .catalog_schema import PRODUCT_SORT_KEYS
+from .catalog_schema import PRODUCT_STATUS_FILTER
+from .catalog_schema import VARIATION_SCHEMA
+from .catalog_schema import VARIATION_SORT_KEYS
+from .catalog_schema import VARIATION_STATUS_FILTER
+from .errors import ApiError
+from .errors import already_trashed
+from .errors import invalid_id
 from .media import attachment_from
-from .model import (
-    PRODUCT_TYPES,
-    STOCK_STATUSES,
-    blank_product,
-    blank_variation,
-    derive_priced,
-    derive_product,
-    product_links,
-    product_out,
-    variation_as_product,
-    variation_links,
-    variation_out,
-    variation_permalink,
-)
-from .params import (
-    Args,
-    Collection,
-    Page,
-    StatusFilter,
-    apply_common_filters,
-    as_list,
-    collection_args,
-    order_records,
-    paginate,
-    parse_bool,
-    parse_int,
-    search_filter,
-    validate_body,
-)
+from .model import PRODUCT_TYPES
+from .model import STOCK_STATUSES
+from .model import blank_product
+from .model import blank_variation
+from .model import derive_priced
+from .model import derive_product
+from .model import product_links
+from .model import product_out
+from .model import variation_as_product
+from .model import variation_links
+from .model import variation_out
+from .model import variation_permalink
+from .params import Args
+from .params import Collection
+from .params import Page
+from .params import StatusFilter
+from .params import apply_common_filters
+from .params import as_list
+from .params import collection_args
+from .params import order_records
+from .params import paginate
+from .params import parse_bool
+from .params import parse_int
+from .params import search_filter
+from .params import validate_body
 from .store import Store
-from .text import slugify, to_decimal
+from .text import slugify
+from .text import to_decimal
 
 Record = dict[str, Any]
 

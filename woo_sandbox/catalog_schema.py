@@ -8,7 +8,11 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from .model import BACKORDERS, PRODUCT_STATUSES, PRODUCT_TYPES, STOCK_STATUSES, VARIATION_STATUSES
+from .model import BACKORDERS
+from .model import PRODUCT_STATUSES
+from .model import PRODUCT_TYPES
+from .model import STOCK_STATUSES
+from .model import VARIATION_STATUSES
 from .params import FieldSpec
 from .text import to_decimal
 

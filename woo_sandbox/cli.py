@@ -6,7 +6,8 @@ import argparse
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any
+from typing import TextIO
 
 from .faults import RESPONSE_FAULTS
 from .server import SandboxServer

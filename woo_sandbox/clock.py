@@ -11,7 +11,9 @@ import calendar
 import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 

@@ -14,11 +14,14 @@ POST /__sandbox__/mutate           {"fraction": 0.1, "rng_seed": 1}: random admi
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
-from urllib.parse import SplitResult, parse_qsl
+from typing import TYPE_CHECKING
+from typing import Any
+from urllib.parse import SplitResult
+from urllib.parse import parse_qsl
 
 from .errors import ApiError
-from .responses import Response, json_response
+from .responses import Response
+from .responses import json_response
 
 if TYPE_CHECKING:
     from .server import SandboxServer

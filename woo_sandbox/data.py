@@ -22,18 +22,19 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from .model import (
-    blank_order,
-    blank_product,
-    blank_variation,
-    derive_priced,
-    derive_product,
-    image,
-    variation_permalink,
-)
-from .orders import Orders, recompute_totals, split_vat
+from .model import blank_order
+from .model import blank_product
+from .model import blank_variation
+from .model import derive_priced
+from .model import derive_product
+from .model import image
+from .model import variation_permalink
+from .orders import Orders
+from .orders import recompute_totals
+from .orders import split_vat
 from .store import Store
-from .text import money, slugify
+from .text import money
+from .text import slugify
 
 Record = dict[str, Any]
 DAY = 86_400

@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import random
 import threading
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import fields
 from typing import Any
 from urllib.parse import quote
 

@@ -5,18 +5,32 @@ from __future__ import annotations
 import json
 import logging
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+from typing import TYPE_CHECKING
+from typing import Any
+from urllib.parse import SplitResult
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
 from . import control
-from .errors import ApiError, no_route
-from .faults import PHP_NOTICE, RESPONSE_FAULTS, fault_response
-from .item_cache import select_fields, wanted_fields
+from .errors import ApiError
+from .errors import no_route
+from .faults import PHP_NOTICE
+from .faults import RESPONSE_FAULTS
+from .faults import fault_response
+from .item_cache import select_fields
+from .item_cache import wanted_fields
 from .media import png
-from .responses import Response, html_response, json_response, json_text_response
-from .routes import ApiRequest, ApiResult, anonymous_error
+from .responses import Response
+from .responses import html_response
+from .responses import json_response
+from .responses import json_text_response
+from .routes import ApiRequest
+from .routes import ApiResult
+from .routes import anonymous_error
 
 if TYPE_CHECKING:
     from .server import SandboxServer

@@ -14,7 +14,8 @@ seen by the next listing whatever path it took.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 from .params import Page

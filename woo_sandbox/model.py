@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from .text import price_html, price_range_html, to_decimal
+from .text import price_html
+from .text import price_range_html
+from .text import to_decimal
 
 PRODUCT_STATUSES = ("publish", "draft", "pending", "private", "future")
 PRODUCT_TYPES = ("simple", "variable", "grouped", "external")

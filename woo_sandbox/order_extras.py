@@ -14,13 +14,21 @@ leaves nothing to refund marks the order "refunded"; every refund fires ``order.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from decimal import InvalidOperation
+from typing import TYPE_CHECKING
+from typing import Any
 
 from .errors import ApiError
 from .model import with_links
-from .params import Args, Page, collection_args, paginate, parse_bool, parse_int
-from .text import money, to_decimal
+from .params import Args
+from .params import Page
+from .params import collection_args
+from .params import paginate
+from .params import parse_bool
+from .params import parse_int
+from .text import money
+from .text import to_decimal
 
 if TYPE_CHECKING:
     from .catalog import Catalog

@@ -11,23 +11,30 @@ from typing import Any
 
 from .catalog import Catalog
 from .catalog_schema import POST_ORDERBY
-from .errors import ApiError, already_trashed, invalid_id
-from .model import ORDER_STATUSES, STOCK_REDUCING_STATUSES, blank_address, blank_order, order_links, order_out
+from .errors import ApiError
+from .errors import already_trashed
+from .errors import invalid_id
+from .model import ORDER_STATUSES
+from .model import STOCK_REDUCING_STATUSES
+from .model import blank_address
+from .model import blank_order
+from .model import order_links
+from .model import order_out
 from .order_extras import OrderExtras
-from .params import (
-    Args,
-    FieldSpec,
-    Page,
-    StatusFilter,
-    apply_common_filters,
-    collection_args,
-    order_records,
-    paginate,
-    parse_int,
-    validate_body,
-)
+from .params import Args
+from .params import FieldSpec
+from .params import Page
+from .params import StatusFilter
+from .params import apply_common_filters
+from .params import collection_args
+from .params import order_records
+from .params import paginate
+from .params import parse_int
+from .params import validate_body
 from .store import Store
-from .text import money, slugify, to_decimal
+from .text import money
+from .text import slugify
+from .text import to_decimal
 
 Record = dict[str, Any]
 

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from functools import partial
 from typing import Any
 
 from .catalog import Catalog
-from .catalog_schema import PRODUCT_SCHEMA, VARIATION_SCHEMA
-from .errors import ApiError, no_route
-from .orders import ORDER_SCHEMA, Orders
-from .params import Args, FieldSpec, Page, coerce_body, parse_int
-from .taxonomy import ATTRIBUTE_SCHEMA, BRANDS, CATEGORIES, TAGS, TERM_SCHEMA, Taxonomies
-from .webhooks import WEBHOOK_SCHEMA, Webhooks
+from .catalog_schema import PRODUCT_SCHEMA
+from .catalog_schema import VARIATION_SCHEMA
+from .errors import ApiError
+from .errors import no_route
+from .orders import ORDER_SCHEMA
+from .orders import Orders
+from .params import Args
+from .params import FieldSpec
+from .params import Page
+from .params import coerce_body
+from .params import parse_int
+from .taxonomy import ATTRIBUTE_SCHEMA
+from .taxonomy import BRANDS
+from .taxonomy import CATEGORIES
+from .taxonomy import TAGS
+from .taxonomy import TERM_SCHEMA
+from .taxonomy import Taxonomies
+from .webhooks import WEBHOOK_SCHEMA
+from .webhooks import Webhooks
 
 BATCH_LIMIT = 100  # woocommerce_rest_batch_items_limit
 WOOCOMMERCE_VERSION = (10, 3, 1)

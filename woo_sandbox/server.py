@@ -6,26 +6,32 @@ import contextlib
 import gc
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
-from .auth import ApiKey, Authenticator
+from .auth import ApiKey
+from .auth import Authenticator
 from .catalog import Catalog
-from .catalog_schema import PRODUCT_SCHEMA, VARIATION_SCHEMA
+from .catalog_schema import PRODUCT_SCHEMA
+from .catalog_schema import VARIATION_SCHEMA
 from .clock import SiteClock
 from .data import generate
 from .errors import ApiError
-from .faults import FaultConfig, FaultInjector
+from .faults import FaultConfig
+from .faults import FaultInjector
 from .handler import SandboxHTTPServer
 from .mutate import mutate_random
-from .orders import ORDER_SCHEMA, Orders
+from .orders import ORDER_SCHEMA
+from .orders import Orders
 from .params import coerce_body
 from .routes import Router
 from .stats import RequestStats
 from .store import Store
 from .taxonomy import Taxonomies
-from .webhooks import Dispatcher, Webhooks
+from .webhooks import Dispatcher
+from .webhooks import Webhooks
 
 KeySpec = tuple[str, str] | tuple[str, str, str]
 

@@ -8,19 +8,19 @@ from operator import itemgetter
 from typing import Any
 
 from .catalog import Catalog
-from .errors import ApiError, term_invalid, trash_not_supported
+from .errors import ApiError
+from .errors import term_invalid
+from .errors import trash_not_supported
 from .model import term_out
-from .params import (
-    Args,
-    FieldSpec,
-    Page,
-    apply_common_filters,
-    collection_args,
-    order_records,
-    paginate,
-    search_filter,
-    validate_body,
-)
+from .params import Args
+from .params import FieldSpec
+from .params import Page
+from .params import apply_common_filters
+from .params import collection_args
+from .params import order_records
+from .params import paginate
+from .params import search_filter
+from .params import validate_body
 from .store import Store
 from .text import slugify
 

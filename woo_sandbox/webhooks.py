@@ -27,19 +27,19 @@ from urllib.parse import urlparse
 
 import requests
 
-from .errors import ApiError, invalid_id, trash_not_supported
+from .errors import ApiError
+from .errors import invalid_id
+from .errors import trash_not_supported
 from .model import webhook_out
-from .params import (
-    Args,
-    FieldSpec,
-    Page,
-    apply_common_filters,
-    collection_args,
-    order_records,
-    paginate,
-    search_filter,
-    validate_body,
-)
+from .params import Args
+from .params import FieldSpec
+from .params import Page
+from .params import apply_common_filters
+from .params import collection_args
+from .params import order_records
+from .params import paginate
+from .params import search_filter
+from .params import validate_body
 from .store import Store
 from .text import wp_json_encode
 

@@ -14,7 +14,8 @@ table's transaction commits, every row that was not refused must be found in the
 """
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from accounts.supabase_import.source import quote
 

@@ -11,12 +11,20 @@ back, so its counts are exact, and copies no files.
 import sys
 import time
 
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 
-from accounts.supabase_import import credentials, files, loader, people, tables
+from accounts.supabase_import import credentials
+from accounts.supabase_import import files
+from accounts.supabase_import import loader
+from accounts.supabase_import import people
+from accounts.supabase_import import tables
 from accounts.supabase_import.loader import ImportCheckFailed
-from accounts.supabase_import.report import ACTOR_NAME, Report, record_in_audit_trail
-from accounts.supabase_import.source import SourceDatabase, SourceError
+from accounts.supabase_import.report import ACTOR_NAME
+from accounts.supabase_import.report import Report
+from accounts.supabase_import.report import record_in_audit_trail
+from accounts.supabase_import.source import SourceDatabase
+from accounts.supabase_import.source import SourceError
 from audit.actor import audit_actor
 
 # Read by audit_log_changes() (audit/migrations/0010): this transaction's writes are history.

@@ -7,7 +7,8 @@ reads back with ``COPY … FROM STDIN`` unparsed.
 """
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 import psycopg
 from psycopg import sql

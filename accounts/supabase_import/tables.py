@@ -6,7 +6,8 @@ their database defaults on new rows and their values on existing ones; columns o
 has are reported and left behind. ``TableSpec`` says where a table needs more than that.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from accounts.supabase_import import people
 

@@ -10,7 +10,8 @@ history, and product images whose files are written to a bucket directory.
 import re
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 import psycopg
 

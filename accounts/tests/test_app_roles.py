@@ -6,9 +6,12 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AppRole, User, UserRole
+from accounts.models import AppRole
+from accounts.models import User
+from accounts.models import UserRole
 from accounts.roles import has_role
-from accounts.services import user_role_grant, user_role_revoke
+from accounts.services import user_role_grant
+from accounts.services import user_role_revoke
 from stores.tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db

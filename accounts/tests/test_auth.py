@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Profile
-from stores.tests.helpers import PASSWORD, make_user
+from stores.tests.helpers import PASSWORD
+from stores.tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@
 
 import pytest
 
-from stores.tests.helpers import PASSWORD, make_user
+from stores.tests.helpers import PASSWORD
+from stores.tests.helpers import make_user
 from stores.tests.test_browser_team import new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

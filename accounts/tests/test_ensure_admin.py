@@ -3,7 +3,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from accounts.models import AppRole, User, UserRole
+from accounts.models import AppRole
+from accounts.models import User
+from accounts.models import UserRole
 
 
 @pytest.mark.django_db

@@ -8,7 +8,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.core import mail
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
@@ -16,7 +17,8 @@ import config.settings as project_settings
 from accounts.models import User
 from accounts.supabase_import.tables import TABLES
 from accounts.tests import supabase_source
-from audit.models import AuditLog, ScheduledJob
+from audit.models import AuditLog
+from audit.models import ScheduledJob
 from stores import credentials
 from stores.models import Store
 

@@ -7,18 +7,22 @@ from io import StringIO
 
 import psycopg
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import User
 from accounts.supabase_import import loader
-from accounts.supabase_import.tables import TABLE_NAMES, TABLES
+from accounts.supabase_import.tables import TABLE_NAMES
+from accounts.supabase_import.tables import TABLES
 from accounts.tests import supabase_source
 from agents.models import AgentInsight
-from catalog.models import Product, ProductAttribute
+from catalog.models import Product
+from catalog.models import ProductAttribute
 from orders.models import Order
 from stores import credentials
-from stores.models import Store, StoreUser
+from stores.models import Store
+from stores.models import StoreUser
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,15 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Invitation, User
-from accounts.services import InvitationInvalid, invitation_accept, invitation_create
-from stores.models import StoreRole, StoreUser
-from stores.tests.helpers import PASSWORD, build_world
+from accounts.models import Invitation
+from accounts.models import User
+from accounts.services import InvitationInvalid
+from accounts.services import invitation_accept
+from accounts.services import invitation_create
+from stores.models import StoreRole
+from stores.models import StoreUser
+from stores.tests.helpers import PASSWORD
+from stores.tests.helpers import build_world
 
 pytestmark = pytest.mark.django_db
 

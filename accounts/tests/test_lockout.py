@@ -2,11 +2,13 @@
 address from the trusted proxies, never from a header the client picks."""
 
 import pytest
-from django.test import Client, RequestFactory
+from django.test import Client
+from django.test import RequestFactory
 from django.urls import reverse
 
 from config.client_ip import client_ip
-from stores.tests.helpers import PASSWORD, make_user
+from stores.tests.helpers import PASSWORD
+from stores.tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -2,9 +2,11 @@
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 
-from accounts.models import Profile, User
+from accounts.models import Profile
+from accounts.models import User
 from accounts.services import user_create
 
 

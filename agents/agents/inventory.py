@@ -8,7 +8,13 @@ Causes: ``out_of_stock`` and ``low_stock`` (published products; the store's own 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from agents.base import STORE_SCOPE, Agent, Figure, Finding, Item, setting, text
+from agents.base import STORE_SCOPE
+from agents.base import Agent
+from agents.base import Figure
+from agents.base import Finding
+from agents.base import Item
+from agents.base import setting
+from agents.base import text
 from config.db import Severity
 
 EXAMPLES = 10

@@ -11,7 +11,15 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from agents.base import STORE_SCOPE, Agent, Figure, Finding, Item, money, percent, setting, text
+from agents.base import STORE_SCOPE
+from agents.base import Agent
+from agents.base import Figure
+from agents.base import Finding
+from agents.base import Item
+from agents.base import money
+from agents.base import percent
+from agents.base import setting
+from agents.base import text
 from config.db import Severity
 
 PAID = ("processing", "completed", "on-hold")

@@ -9,7 +9,14 @@ added, changed or removed, from ``audit_logs``), ``new_app_admins`` (``user_role
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from agents.base import APP_SCOPE, Agent, Figure, Finding, Item, Text, setting, text
+from agents.base import APP_SCOPE
+from agents.base import Agent
+from agents.base import Figure
+from agents.base import Finding
+from agents.base import Item
+from agents.base import Text
+from agents.base import setting
+from agents.base import text
 from config.db import Severity
 
 EXAMPLES = 10

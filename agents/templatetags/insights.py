@@ -1,6 +1,7 @@
 from django import template
 
-from agents.presenters import insight_url, insight_view
+from agents.presenters import insight_url
+from agents.presenters import insight_view
 from agents.selectors import open_insights_for_store
 from stores.access import VIEW_INSIGHTS
 

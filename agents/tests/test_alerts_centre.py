@@ -6,7 +6,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from agents.models import AgentAlert, AgentInsight
+from agents.models import AgentAlert
+from agents.models import AgentInsight
 from config.db import Severity
 from webhooks.remote import ALERT_AGENT_TYPE
 

@@ -5,14 +5,14 @@ the alerts centre follow. Screenshots: test-artifacts/agents-*.png."""
 
 import pytest
 
-from agents.models import AgentAlert, AgentInsight, InsightStatus
-from catalog.tests.test_browser_dashboard import (
-    ARTIFACTS,
-    KEYS,
-    new_page,
-    sandbox,  # noqa: F401 - the fixture
-    sign_in,
-)
+from agents.models import AgentAlert
+from agents.models import AgentInsight
+from agents.models import InsightStatus
+from catalog.tests.test_browser_dashboard import ARTIFACTS
+from catalog.tests.test_browser_dashboard import KEYS
+from catalog.tests.test_browser_dashboard import new_page
+from catalog.tests.test_browser_dashboard import sandbox  # noqa: F401 - the fixture
+from catalog.tests.test_browser_dashboard import sign_in
 from stores.models import StoreRole
 from webhooks.models import Webhook
 

@@ -3,13 +3,23 @@ escalation alerts, manual and triggered runs and the cron command."""
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 
 from agents import registry
-from agents.base import STORE_SCOPE, Agent, Finding, text
-from agents.models import AgentAlert, AgentExecutionLog, AgentInsight, ExecutionStatus, InsightStatus
-from agents.services import agent_run, insight_set_status
-from agents.tests.conftest import live, out_of_stock_share
+from agents.base import STORE_SCOPE
+from agents.base import Agent
+from agents.base import Finding
+from agents.base import text
+from agents.models import AgentAlert
+from agents.models import AgentExecutionLog
+from agents.models import AgentInsight
+from agents.models import ExecutionStatus
+from agents.models import InsightStatus
+from agents.services import agent_run
+from agents.services import insight_set_status
+from agents.tests.conftest import live
+from agents.tests.conftest import out_of_stock_share
 from catalog.models import Product
 from config.testing import make_product
 
@@ -167,7 +177,8 @@ def test_escalation_raises_an_alert_once(store, run):
 
 def test_triggers_run_the_agents_after_commit(store, django_capture_on_commit_callbacks, eager_tasks):
     import agents.tasks  # noqa: F401 - a worker has every task registered; the trigger resolves it by name
-    from agents.triggers import on_sync_run_finished, on_webhook_disabled
+    from agents.triggers import on_sync_run_finished
+    from agents.triggers import on_webhook_disabled
 
     make_product(store, name="Minus", stock_quantity=-2)
     with django_capture_on_commit_callbacks(execute=True):

@@ -5,9 +5,14 @@ from decimal import Decimal
 
 import pytest
 
-from agents.models import AgentInsight, AgentStoreSettings, ExecutionStatus, InsightStatus
-from agents.tests.conftest import live, out_of_stock_share
-from catalog.models import Product, ProductImage
+from agents.models import AgentInsight
+from agents.models import AgentStoreSettings
+from agents.models import ExecutionStatus
+from agents.models import InsightStatus
+from agents.tests.conftest import live
+from agents.tests.conftest import out_of_stock_share
+from catalog.models import Product
+from catalog.models import ProductImage
 from config.testing import make_product
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,11 @@ import pytest
 from django.utils import timezone
 
 from agents.tests.conftest import live
-from config.testing import CUSTOMER, LocalServer, QuietHandler, make_order, make_product
+from config.testing import CUSTOMER
+from config.testing import LocalServer
+from config.testing import QuietHandler
+from config.testing import make_order
+from config.testing import make_product
 
 pytestmark = pytest.mark.django_db
 

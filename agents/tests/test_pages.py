@@ -4,7 +4,8 @@ overview's open insights, each insight's evidence, recommendations and history, 
 import pytest
 from django.utils import translation
 
-from agents.models import AgentStoreSettings, InsightStatus
+from agents.models import AgentStoreSettings
+from agents.models import InsightStatus
 from agents.tests.conftest import live
 from config.testing import make_product
 

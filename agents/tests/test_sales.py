@@ -6,9 +6,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from agents.models import AgentInsight, AgentStoreSettings, InsightStatus
+from agents.models import AgentInsight
+from agents.models import AgentStoreSettings
+from agents.models import InsightStatus
 from agents.tests.conftest import live
-from config.testing import make_order, make_product
+from config.testing import make_order
+from config.testing import make_product
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db

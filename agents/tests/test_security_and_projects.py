@@ -8,12 +8,19 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import AppRole
-from accounts.services import user_create, user_role_grant
-from agents.models import AgentAlert, InsightStatus
+from accounts.services import user_create
+from accounts.services import user_role_grant
+from agents.models import AgentAlert
+from agents.models import InsightStatus
 from agents.tests.conftest import live
-from audit.models import AnomalyResponseAction, CredentialAccessLog
-from projects.models import BugReport, Deployment, Sprint, Task
-from stores.models import StoreRole, StoreUser
+from audit.models import AnomalyResponseAction
+from audit.models import CredentialAccessLog
+from projects.models import BugReport
+from projects.models import Deployment
+from projects.models import Sprint
+from projects.models import Task
+from stores.models import StoreRole
+from stores.models import StoreUser
 
 pytestmark = pytest.mark.django_db
 

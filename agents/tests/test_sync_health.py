@@ -6,10 +6,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from agents.models import AgentInsight, InsightStatus
+from agents.models import AgentInsight
+from agents.models import InsightStatus
 from agents.tests.conftest import live
 from config.testing import make_product
-from sync.models import PushOperation, SyncError, SyncRun, SyncState
+from sync.models import PushOperation
+from sync.models import SyncError
+from sync.models import SyncRun
+from sync.models import SyncState
 from webhooks.models import Webhook
 
 pytestmark = pytest.mark.django_db

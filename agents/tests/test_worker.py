@@ -2,10 +2,13 @@
 
 import pytest
 
-from agents.models import AgentExecutionLog, ExecutionStatus
+from agents.models import AgentExecutionLog
+from agents.models import ExecutionStatus
 from agents.tests.conftest import live
 from agents.triggers import on_webhook_disabled
-from config.testing import celery_worker, make_product, wait_for
+from config.testing import celery_worker
+from config.testing import make_product
+from config.testing import wait_for
 from webhooks.models import Webhook
 
 

@@ -1,7 +1,8 @@
 """Agent objects for the store-access world (stores/tests/helpers.py): per store one insight
 (with its alert), and one app-wide insight, so every agents URL has a target."""
 
-from agents.models import AgentAlert, AgentInsight
+from agents.models import AgentAlert
+from agents.models import AgentInsight
 from config.db import Severity
 
 

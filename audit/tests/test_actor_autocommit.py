@@ -12,7 +12,8 @@ from audit.actor import audit_actor
 from audit.tests.utils import audit_rows
 from catalog.models import Product
 from config.testing import make
-from stores.models import StoreRole, StoreUser
+from stores.models import StoreRole
+from stores.models import StoreUser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,11 +12,13 @@ from django.utils import timezone
 from agents.models import AgentAlert
 from audit import anomalies
 from audit.actor import audit_actor
-from audit.models import AnomalyResponseAction, CredentialAccessLog
+from audit.models import AnomalyResponseAction
+from audit.models import CredentialAccessLog
 from catalog.models import Product
 from config.testing import make
 from stores.models import Store
-from webhooks.anomalies import INVALID_SIGNATURE_MESSAGE, record_invalid_webhook_signature
+from webhooks.anomalies import INVALID_SIGNATURE_MESSAGE
+from webhooks.anomalies import record_invalid_webhook_signature
 from webhooks.models import WebhookLog
 
 pytestmark = pytest.mark.django_db

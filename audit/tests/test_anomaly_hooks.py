@@ -6,10 +6,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from audit.models import AnomalyResponseAction, CredentialAccessLog
+from audit.models import AnomalyResponseAction
+from audit.models import CredentialAccessLog
 from catalog.models import Product
-from config.testing import PASSWORD, make
-from stores.models import Store, StoreRole, StoreUser
+from config.testing import PASSWORD
+from config.testing import make
+from stores.models import Store
+from stores.models import StoreRole
+from stores.models import StoreUser
 from stores.services import store_create
 from sync.models import PushOperation
 

@@ -10,11 +10,18 @@ from django.utils import timezone
 
 from agents.models import AgentExecutionLog
 from audit import cleanup
-from audit.models import AuditLog, CredentialAccessLog, JobStatus, ScheduledJob
+from audit.models import AuditLog
+from audit.models import CredentialAccessLog
+from audit.models import JobStatus
+from audit.models import ScheduledJob
 from config.testing import make
-from projects.models import ProjectAlert, TaskLog
-from sync.models import SyncError, SyncLog, TaxonomySyncLog
-from webhooks.models import WebhookLog, WebhookLogRateLimit
+from projects.models import ProjectAlert
+from projects.models import TaskLog
+from sync.models import SyncError
+from sync.models import SyncLog
+from sync.models import TaxonomySyncLog
+from webhooks.models import WebhookLog
+from webhooks.models import WebhookLogRateLimit
 
 pytestmark = pytest.mark.django_db
 

@@ -14,13 +14,18 @@ from django.utils import timezone
 from accounts.services import user_create
 from audit import anomalies
 from audit.actor import audit_actor
-from audit.models import AuditLog, CredentialAccessLog
-from audit.selectors import critical_changes_for, history_for, user_activity_for
+from audit.models import AuditLog
+from audit.models import CredentialAccessLog
+from audit.selectors import critical_changes_for
+from audit.selectors import history_for
+from audit.selectors import user_activity_for
 from catalog.models import Product
-from config.testing import make, web_request_of
+from config.testing import make
+from config.testing import web_request_of
 from orders.models import Order
 from stores.access import load_access
-from stores.models import Store, StoreUser
+from stores.models import Store
+from stores.models import StoreUser
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("audit_urls")]
 

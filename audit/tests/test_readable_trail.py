@@ -12,13 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import invitation_create, user_create
+from accounts.services import invitation_create
+from accounts.services import user_create
 from audit.actor import audit_actor
 from audit.models import AuditLog
 from audit.presenters import present
 from catalog.models import Product
 from config.testing import make
-from stores.models import Store, StoreUser
+from stores.models import Store
+from stores.models import StoreUser
 from webhooks.presenters import topic_label
 
 pytestmark = pytest.mark.django_db

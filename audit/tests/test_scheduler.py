@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit import jobs
-from audit.models import JobStatus, ScheduledJob
+from audit.models import JobStatus
+from audit.models import ScheduledJob
 from config.testing import run_at_once
 
 SCHEDULE = {

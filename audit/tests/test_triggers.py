@@ -4,7 +4,9 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError
+from django.db import connection
+from django.db import transaction
 
 from audit.actor import audit_actor
 from audit.models import AuditLog
@@ -204,7 +206,8 @@ def test_reads_and_ddl_pass_through_untouched(user):
 def test_celery_tasks_write_as_their_apps_system_actor(store):
     from celery import shared_task
 
-    from audit.actor import current_actor, system_actor_for_task
+    from audit.actor import current_actor
+    from audit.actor import system_actor_for_task
 
     @shared_task(name="sync.tests.audit_actor_probe")
     def probe(product_id):

@@ -2,4 +2,7 @@
 shared ones of the root conftest.py."""
 
 # The row factories live in config.testing; tests written before they moved import them from here.
-from config.testing import CUSTOMER, make_order, make_product, make_variation  # noqa: F401
+from config.testing import CUSTOMER  # noqa: F401
+from config.testing import make_order  # noqa: F401
+from config.testing import make_product  # noqa: F401
+from config.testing import make_variation  # noqa: F401

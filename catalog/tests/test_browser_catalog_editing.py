@@ -14,9 +14,14 @@ import hashlib
 import pytest
 from PIL import Image
 
-from catalog.models import Product, ProductVariation, StoreTag
-from catalog.tests.test_browser_dashboard import ARTIFACTS, KEYS, new_page, sign_in
+from catalog.models import Product
+from catalog.models import ProductVariation
+from catalog.models import StoreTag
+from catalog.tests.test_browser_dashboard import ARTIFACTS
+from catalog.tests.test_browser_dashboard import KEYS
+from catalog.tests.test_browser_dashboard import new_page
 from catalog.tests.test_browser_dashboard import shop as shop  # a store on the sandbox below, pulled once
+from catalog.tests.test_browser_dashboard import sign_in
 from sync.models import SyncRunKind
 from sync.runs import run_pull
 from sync.services import sync_run_queue

@@ -16,7 +16,8 @@ import pytest
 from django.db import connection
 
 from catalog.models import Product
-from config.testing import ARTIFACTS, PASSWORD
+from config.testing import ARTIFACTS
+from config.testing import PASSWORD
 from orders.models import Order
 from stores.models import StoreRole
 

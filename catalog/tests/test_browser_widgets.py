@@ -12,10 +12,14 @@ import copy
 import pytest
 from playwright.sync_api import expect
 
-from catalog.models import Product, StoreCategory, StoreTag
+from catalog.models import Product
+from catalog.models import StoreCategory
+from catalog.models import StoreTag
 from catalog.tests.test_browser_catalog_editing import sandbox as sandbox  # 30 products, pulled by `shop`
-from catalog.tests.test_browser_dashboard import ARTIFACTS, new_page, sign_in
+from catalog.tests.test_browser_dashboard import ARTIFACTS
+from catalog.tests.test_browser_dashboard import new_page
 from catalog.tests.test_browser_dashboard import shop as shop  # a store on the sandbox below, pulled once
+from catalog.tests.test_browser_dashboard import sign_in
 from sync.models import SyncRunKind
 from sync.runs import run_pull
 from sync.services import sync_run_queue

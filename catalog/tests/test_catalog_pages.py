@@ -7,10 +7,19 @@ from functools import partial
 
 import pytest
 
-from catalog.models import Product, ProductVariation, StoreAttribute, StoreCategory, StoreTag
+from catalog.models import Product
+from catalog.models import ProductVariation
+from catalog.models import StoreAttribute
+from catalog.models import StoreCategory
+from catalog.models import StoreTag
 from catalog.tests.html_forms import form_data
-from config.testing import make_product, make_variation, store_url
-from sync.models import ProductConflict, PushAction, PushEntity, PushOperation
+from config.testing import make_product
+from config.testing import make_variation
+from config.testing import store_url
+from sync.models import ProductConflict
+from sync.models import PushAction
+from sync.models import PushEntity
+from sync.models import PushOperation
 
 pytestmark = pytest.mark.django_db
 

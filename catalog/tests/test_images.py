@@ -13,15 +13,23 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from catalog.models import Product, ProductImage, ProductVariation
+from catalog.models import Product
+from catalog.models import ProductImage
+from catalog.models import ProductVariation
 from catalog.tests.test_catalog_pages import page_form
-from stores.models import StoreRole, StoreUser
-from sync.models import ProductConflict, PushOperation, PushStatus, SyncRunKind, SyncRunStatus
+from stores.models import StoreRole
+from stores.models import StoreUser
+from sync.models import ProductConflict
+from sync.models import PushOperation
+from sync.models import PushStatus
+from sync.models import SyncRunKind
+from sync.models import SyncRunStatus
 from sync.push import execute_push
 from sync.runs import run_pull
 from sync.services import sync_run_queue
 from sync.tests.test_catalog_editing import editor as editor  # a manager of ``synced``, signed in
-from sync.tests.test_catalog_editing import pushed, url
+from sync.tests.test_catalog_editing import pushed
+from sync.tests.test_catalog_editing import url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,9 +13,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 
 from catalog import imports
-from catalog.models import Product, ProductImport, ProductVariation
-from config.testing import finished_background_export, store_url
-from stores.models import StoreRole, StoreUser
+from catalog.models import Product
+from catalog.models import ProductImport
+from catalog.models import ProductVariation
+from config.testing import finished_background_export
+from config.testing import store_url
+from stores.models import StoreRole
+from stores.models import StoreUser
 from sync.models import PushOperation
 from sync.tests.conftest import *  # noqa: F403 - the sandbox fixtures (sandbox, shop, pull, fast_sync)
 

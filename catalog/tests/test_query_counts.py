@@ -10,10 +10,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import StoreAttribute, StoreAttributeTerm, StoreBrand, StoreCategory, StoreTag
-from config.testing import make_order, make_product, make_variation
+from catalog.models import StoreAttribute
+from catalog.models import StoreAttributeTerm
+from catalog.models import StoreBrand
+from catalog.models import StoreCategory
+from catalog.models import StoreTag
+from config.testing import make_order
+from config.testing import make_product
+from config.testing import make_variation
 from orders.models import OrderStatusLog
-from sync.models import SyncError, SyncRun, SyncRunKind, SyncRunStatus
+from sync.models import SyncError
+from sync.models import SyncRun
+from sync.models import SyncRunKind
+from sync.models import SyncRunStatus
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,10 @@ from django.utils import timezone
 
 from config.testing import store_url
 from sync.dashboard_selectors import plain_reason
-from sync.models import SyncError, SyncRun, SyncRunKind, SyncRunStatus
+from sync.models import SyncError
+from sync.models import SyncRun
+from sync.models import SyncRunKind
+from sync.models import SyncRunStatus
 
 pytestmark = pytest.mark.django_db
 

@@ -6,21 +6,25 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from catalog.models import (
-    Product,
-    ProductExport,
-    ProductImage,
-    ProductImport,
-    ProductVariation,
-    StoreAttribute,
-    StoreAttributeTerm,
-    StoreBrand,
-    StoreCategory,
-    StoreTag,
-)
+from catalog.models import Product
+from catalog.models import ProductExport
+from catalog.models import ProductImage
+from catalog.models import ProductImport
+from catalog.models import ProductVariation
+from catalog.models import StoreAttribute
+from catalog.models import StoreAttributeTerm
+from catalog.models import StoreBrand
+from catalog.models import StoreCategory
+from catalog.models import StoreTag
 from config.db import uuid7
-from orders.models import Customer, Order, OrderExport
-from sync.models import ProductConflict, SyncError, SyncRun, SyncRunKind, SyncRunStatus
+from orders.models import Customer
+from orders.models import Order
+from orders.models import OrderExport
+from sync.models import ProductConflict
+from sync.models import SyncError
+from sync.models import SyncRun
+from sync.models import SyncRunKind
+from sync.models import SyncRunStatus
 
 
 def make_dashboard_objects(store, offset=1000):

@@ -6,7 +6,9 @@ the first page after sign-in is already in the browser's time zone. Screenshots 
 test-artifacts/a11y-*.png and test-artifacts/phone-*.png."""
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +19,8 @@ from django.utils import timezone
 from accounts.models import AppRole
 from accounts.services import user_role_grant
 from catalog.models import Product
-from catalog.tests.test_browser_dashboard import ARTIFACTS, sign_in
+from catalog.tests.test_browser_dashboard import ARTIFACTS
+from catalog.tests.test_browser_dashboard import sign_in
 from config.tests.browser_pages import store_page_urls
 from orders.models import Order
 
@@ -50,7 +53,8 @@ def delivery(admin_owner, shop, settings):
     """The team's tracker with something on every page (an active sprint with tasks across the
     board and logged work, the backlog, a critical bug, a failed and a good deployment, so
     alerts), and the agents run once over the pulled store (store insights, app-wide ones)."""
-    from agents.models import AgentInsight, ExecutionType
+    from agents.models import AgentInsight
+    from agents.models import ExecutionType
     from agents.services import agents_run
     from projects import services as projects
     from projects.models import Environment

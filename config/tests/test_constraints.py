@@ -2,9 +2,12 @@
 
 import pytest
 from django.apps import apps
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError
+from django.db import models
+from django.db import transaction
 
-from config.testing import make, sample_value
+from config.testing import make
+from config.testing import sample_value
 from config.tests.conftest import STOREDESK_APPS
 
 

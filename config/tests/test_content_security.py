@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from django.urls import clear_url_caches, reverse
+from django.urls import clear_url_caches
+from django.urls import reverse
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -21,7 +22,11 @@ def _directives(header):
 def test_every_page_sends_a_content_security_policy():
     """Every GET page of the project (the permission matrix's list), as its owner, and the admin."""
     from stores.tests.helpers import build_world
-    from stores.tests.test_permission_matrix import GET, MATRIX, _kwargs_for, project_urls, url_for
+    from stores.tests.test_permission_matrix import GET
+    from stores.tests.test_permission_matrix import MATRIX
+    from stores.tests.test_permission_matrix import _kwargs_for
+    from stores.tests.test_permission_matrix import project_urls
+    from stores.tests.test_permission_matrix import url_for
 
     world = build_world()
     owner, admin = Client(), Client()

@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
+from django.test import override_settings
 from django.urls import path
 
 from accounts.services import user_create

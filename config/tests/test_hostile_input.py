@@ -16,14 +16,22 @@ parameter (config/input.py), so they are not split.
 
 import re
 from html import unescape
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl
+from urllib.parse import quote
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.urls import path, reverse
+from django.urls import path
+from django.urls import reverse
 
-from stores.tests.test_permission_matrix import GET, MATRIX, _kwargs_for, entry_for, project_urls, url_for
+from stores.tests.test_permission_matrix import GET
+from stores.tests.test_permission_matrix import MATRIX
+from stores.tests.test_permission_matrix import _kwargs_for
+from stores.tests.test_permission_matrix import entry_for
+from stores.tests.test_permission_matrix import project_urls
+from stores.tests.test_permission_matrix import url_for
 from stores.tests.test_permission_matrix import world as world  # built once per module
 
 pytestmark = pytest.mark.django_db

@@ -118,7 +118,8 @@ def test_the_scan_catches_what_it_is_for(tmp_path, monkeypatch):
 
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 def test_a_key_ending_in_markup_is_shown_as_text(client, db):
-    from stores.tests.helpers import make_store, make_user
+    from stores.tests.helpers import make_store
+    from stores.tests.helpers import make_user
 
     owner = make_user("owner@example.com")
     store = make_store(owner, "Markup Shop", api_key="ck_live_1234567890<i>x")

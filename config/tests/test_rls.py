@@ -9,18 +9,27 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError
+from django.db import connection
+from django.db import transaction
 
 from accounts.sql_access import login_name
 from audit.models import CredentialAccessLog
 from catalog.models import Product
 from config import rls
-from config.testing import API_KEY, CUSTOMER, make_order, make_product, web_request_of
+from config.testing import API_KEY
+from config.testing import CUSTOMER
+from config.testing import make_order
+from config.testing import make_product
+from config.testing import web_request_of
 from orders.masking import orders_summary
 from orders.models import Order
 from stores import credentials
-from stores.access import VIEW_ORDERS, access_for
-from stores.models import Store, StoreRole, StoreUser
+from stores.access import VIEW_ORDERS
+from stores.access import access_for
+from stores.models import Store
+from stores.models import StoreRole
+from stores.models import StoreUser
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.tests.test_browser_dashboard import ARTIFACTS, KEYS, new_page, sign_in
+from catalog.tests.test_browser_dashboard import ARTIFACTS
+from catalog.tests.test_browser_dashboard import KEYS
+from catalog.tests.test_browser_dashboard import new_page
 from catalog.tests.test_browser_dashboard import shop as shop  # a store on the sandbox below, pulled once
+from catalog.tests.test_browser_dashboard import sign_in
 from orders.models import Order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -2,16 +2,29 @@
 customer data; it cannot be probed through search, filters, sorting or counts."""
 
 import pytest
-from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db import connection
+from django.db import transaction
+from django.db.models import Count
+from django.db.models import Exists
+from django.db.models import OuterRef
 
-from orders.masking import MASK, CustomerDataProbe, orders_summary
+from orders.masking import MASK
+from orders.masking import CustomerDataProbe
+from orders.masking import orders_summary
 from orders.models import Order
-from orders.selectors import order_export_rows_for, order_get, order_status_counts_for, orders_for
-from stores.access import VIEW_CUSTOMER_DATA, load_access
+from orders.selectors import order_export_rows_for
+from orders.selectors import order_get
+from orders.selectors import order_status_counts_for
+from orders.selectors import orders_for
+from stores.access import VIEW_CUSTOMER_DATA
+from stores.access import load_access
 from stores.models import StoreRole
 from stores.services import store_grant_permission
-from stores.tests.helpers import CUSTOMERS, add_member, build_world, make_orders, pii_strings
+from stores.tests.helpers import CUSTOMERS
+from stores.tests.helpers import add_member
+from stores.tests.helpers import build_world
+from stores.tests.helpers import make_orders
+from stores.tests.helpers import pii_strings
 
 pytestmark = pytest.mark.django_db
 

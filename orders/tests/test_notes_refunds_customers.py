@@ -2,19 +2,25 @@
 shop ends up with (the sandbox's notes, refunds, e-mails and stock) and what the pages show."""
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
+from collections import defaultdict
 from decimal import Decimal
 from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from config.testing import finished_background_export, store_url
+from config.testing import finished_background_export
+from config.testing import store_url
 from orders import services
 from orders.customers import customers_refresh
-from orders.models import Customer, Order, OrderRefund
+from orders.models import Customer
+from orders.models import Order
+from orders.models import OrderRefund
 from sync.tests.conftest import *  # noqa: F403 - the sandbox fixtures (sandbox, shop, pull, make_user...)
-from sync.woo import client_for, order_fetch, order_refund_create
+from sync.woo import client_for
+from sync.woo import order_fetch
+from sync.woo import order_refund_create
 
 pytestmark = pytest.mark.django_db
 
@@ -247,7 +253,9 @@ def test_an_order_webhook_brings_a_refund_made_in_wordpress(
     from stores.models import Store
     from webhooks import inbox
     from webhooks.models import WebhookDelivery
-    from webhooks.tests.conftest import SECRET, delivery_headers, php_json
+    from webhooks.tests.conftest import SECRET
+    from webhooks.tests.conftest import delivery_headers
+    from webhooks.tests.conftest import php_json
 
     Store.objects.filter(pk=pulled.pk).update(webhook_secret=credentials.encrypt(SECRET))
     order = nth_order(pulled, 7, status="completed", total__gt=30)

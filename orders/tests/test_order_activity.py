@@ -9,11 +9,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import Order, OrderNote, OrderRefund
+from orders.models import Order
+from orders.models import OrderNote
+from orders.models import OrderRefund
 from orders.tests.test_notes_refunds_customers import pulled as pulled  # a store on the sandbox, orders pulled
 from stores.models import StoreRole
 from sync.tests.conftest import *  # noqa: F403 - the sandbox fixtures (sandbox, shop, pull, make_user...)
-from sync.woo import client_for, order_note_create, order_refund_create
+from sync.woo import client_for
+from sync.woo import order_note_create
+from sync.woo import order_refund_create
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,8 @@
 """Order pages and figures: filters in the user's time zone, sensible status changes pushed to
 WooCommerce, viewers masked, and the overview's numbers."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -11,12 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import profile_set_preferences
-from config.testing import make_order, make_product, store_url
+from config.testing import make_order
+from config.testing import make_product
+from config.testing import store_url
 from orders.forms import ALLOWED_TRANSITIONS
-from orders.metrics import daily_series_for, order_kpis_for, top_products_for
-from orders.models import Order, OrderStatus, OrderStatusLog
+from orders.metrics import daily_series_for
+from orders.metrics import order_kpis_for
+from orders.metrics import top_products_for
+from orders.models import Order
+from orders.models import OrderStatus
+from orders.models import OrderStatusLog
 from stores.access import access_for
-from sync.models import PushEntity, PushOperation
+from sync.models import PushEntity
+from sync.models import PushOperation
 
 pytestmark = pytest.mark.django_db
 JERUSALEM = ZoneInfo("Asia/Jerusalem")

@@ -4,7 +4,8 @@ Shown only to the team and app admins (``stores.access``); the badge costs one q
 from django import template
 
 from projects.selectors import unread_alert_count
-from stores.access import VIEW_PROJECTS, access_for
+from stores.access import VIEW_PROJECTS
+from stores.access import access_for
 
 register = template.Library()
 

@@ -6,8 +6,12 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import AppRole
-from accounts.services import user_create, user_role_grant
-from projects.models import BugReport, Sprint, SprintStatus, Task
+from accounts.services import user_create
+from accounts.services import user_role_grant
+from projects.models import BugReport
+from projects.models import Sprint
+from projects.models import SprintStatus
+from projects.models import Task
 
 PASSWORD = "a-Long-enough-passw0rd"
 
@@ -49,7 +53,10 @@ def project_kwargs(world):
     The comment and the work log are the ``team`` member's own."""
     cache = world.__dict__.get("_project_kwargs")
     if cache is None:
-        from projects.models import AlertType, ProjectAlert, TaskComment, WorkLog
+        from projects.models import AlertType
+        from projects.models import ProjectAlert
+        from projects.models import TaskComment
+        from projects.models import WorkLog
 
         current = sprint("Matrix sprint", status=SprintStatus.PLANNED)
         item = task("Matrix task", in_sprint=current, estimate=3)

@@ -13,7 +13,8 @@ from django.conf import settings
 
 from audit.jobs import run_job_now
 from audit.models import ScheduledJob
-from projects.models import AlertType, ProjectAlert
+from projects.models import AlertType
+from projects.models import ProjectAlert
 from projects.tests.factories import bug
 from projects.tests.test_record_deployment import _database_url
 

@@ -4,12 +4,24 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 from django.utils import timezone
 
-from projects import alerts, hooks, services
-from projects.models import AlertType, Deployment, ProjectAlert, SprintStatus, TaskStatus, WorkLog
-from projects.tests.factories import app_admin, bug, sprint, task, team_member
+from projects import alerts
+from projects import hooks
+from projects import services
+from projects.models import AlertType
+from projects.models import Deployment
+from projects.models import ProjectAlert
+from projects.models import SprintStatus
+from projects.models import TaskStatus
+from projects.models import WorkLog
+from projects.tests.factories import app_admin
+from projects.tests.factories import bug
+from projects.tests.factories import sprint
+from projects.tests.factories import task
+from projects.tests.factories import team_member
 
 pytestmark = pytest.mark.django_db
 

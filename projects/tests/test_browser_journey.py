@@ -10,7 +10,9 @@ import pytest
 from django.utils import timezone
 
 from projects.models import Task
-from projects.tests.factories import PASSWORD, app_admin, task
+from projects.tests.factories import PASSWORD
+from projects.tests.factories import app_admin
+from projects.tests.factories import task
 from stores.tests.test_browser_team import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from projects.models import AlertType, Deployment, ProjectAlert
-from projects.tests.factories import sprint, task, team_member
+from projects.models import AlertType
+from projects.models import Deployment
+from projects.models import ProjectAlert
+from projects.tests.factories import sprint
+from projects.tests.factories import task
+from projects.tests.factories import team_member
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -2,13 +2,22 @@
 where the admin says; the team cannot run the lifecycle; the demo data is seeded once."""
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.http import Http404
 
 from projects import services
-from projects.models import BugReport, Deployment, Sprint, SprintStatus, Task, TaskStatus
-from projects.tests.factories import app_admin, sprint, task, team_member
+from projects.models import BugReport
+from projects.models import Deployment
+from projects.models import Sprint
+from projects.models import SprintStatus
+from projects.models import Task
+from projects.models import TaskStatus
+from projects.tests.factories import app_admin
+from projects.tests.factories import sprint
+from projects.tests.factories import task
+from projects.tests.factories import team_member
 from stores.tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ import pytest
 
 from projects.models import TaskLog
 from projects.task_log_handler import TaskLogHandler
-from projects.tests.factories import task, team_member
+from projects.tests.factories import task
+from projects.tests.factories import team_member
 
 
 @pytest.fixture

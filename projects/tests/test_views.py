@@ -10,8 +10,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from projects.models import Sprint, Task, TaskComment, TaskLog, TaskStatus, WorkLog
-from projects.tests.factories import app_admin, bug, sprint, task, team_member
+from projects.models import Sprint
+from projects.models import Task
+from projects.models import TaskComment
+from projects.models import TaskLog
+from projects.models import TaskStatus
+from projects.models import WorkLog
+from projects.tests.factories import app_admin
+from projects.tests.factories import bug
+from projects.tests.factories import sprint
+from projects.tests.factories import task
+from projects.tests.factories import team_member
 from stores.tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db

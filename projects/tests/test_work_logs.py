@@ -10,11 +10,15 @@ import psycopg
 import pytest
 from django.db import connection
 
-from config.testing import run_at_once, wait_for
+from config.testing import run_at_once
+from config.testing import wait_for
 from projects import services
-from projects.models import Task, WorkLog
+from projects.models import Task
+from projects.models import WorkLog
 from projects.task_log_handler import django_conninfo
-from projects.tests.factories import bug, task, team_member
+from projects.tests.factories import bug
+from projects.tests.factories import task
+from projects.tests.factories import team_member
 
 SUM_SQL = (
     "SELECT t.actual_hours, (SELECT COALESCE(SUM(hours), 0) FROM work_logs WHERE task_id = t.id) "

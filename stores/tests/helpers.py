@@ -5,18 +5,24 @@ of its own). The app admin is a member of neither. Each store has an open invita
 explicit grant and a credential-log row, so every URL kwarg has an object in both stores.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from accounts.models import AppRole
-from accounts.services import invitation_accept, invitation_create, user_create, user_role_grant
+from accounts.services import invitation_accept
+from accounts.services import invitation_create
+from accounts.services import user_create
+from accounts.services import user_role_grant
 from audit.models import CredentialAccessLog
 from orders.models import Order
 from stores.access import RUN_SYNC
-from stores.models import StoreRole, StoreUser, StoreUserObjectPermission
+from stores.models import StoreRole
+from stores.models import StoreUser
+from stores.models import StoreUserObjectPermission
 from stores.services import store_create
 
 PASSWORD = "a-Long-enough-passw0rd"

@@ -7,8 +7,11 @@ import re
 import pytest
 from django.core import mail
 
-from stores.tests.helpers import make_store, make_user
-from stores.tests.test_browser_team import flash, new_page, sign_in
+from stores.tests.helpers import make_store
+from stores.tests.helpers import make_user
+from stores.tests.test_browser_team import flash
+from stores.tests.test_browser_team import new_page
+from stores.tests.test_browser_team import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,8 +9,11 @@ import pytest
 from django.core import mail
 
 from config.testing import ARTIFACTS
-from stores.models import StoreRole, StoreUser
-from stores.tests.helpers import PASSWORD, make_store, make_user
+from stores.models import StoreRole
+from stores.models import StoreUser
+from stores.tests.helpers import PASSWORD
+from stores.tests.helpers import make_store
+from stores.tests.helpers import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,17 +5,23 @@ import logging
 
 import pytest
 from cryptography.fernet import Fernet
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
 from audit.models import CredentialAccessLog
-from config.testing import LocalServer, QuietHandler, self_signed_tls
+from config.testing import LocalServer
+from config.testing import QuietHandler
+from config.testing import self_signed_tls
 from stores import credentials
 from stores.models import Store
 from stores.services import store_test_connection
-from stores.tests.helpers import PASSWORD, build_world, make_store, make_user
+from stores.tests.helpers import PASSWORD
+from stores.tests.helpers import build_world
+from stores.tests.helpers import make_store
+from stores.tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

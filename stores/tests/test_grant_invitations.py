@@ -9,11 +9,17 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Invitation, User
-from stores.access import RUN_SYNC, VIEW_STORE, load_access
-from stores.models import StoreUser, StoreUserObjectPermission
+from accounts.models import Invitation
+from accounts.models import User
+from stores.access import RUN_SYNC
+from stores.access import VIEW_STORE
+from stores.access import load_access
+from stores.models import StoreUser
+from stores.models import StoreUserObjectPermission
 from stores.services import store_grant_permission
-from stores.tests.helpers import PASSWORD, build_world, make_user
+from stores.tests.helpers import PASSWORD
+from stores.tests.helpers import build_world
+from stores.tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,8 @@
 the team page's sole owner and its two forms, the invitation e-mail, one date format."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 from django.core import mail
@@ -10,7 +11,9 @@ from django.urls import reverse
 
 from catalog.models import Product
 from stores.models import StoreRole
-from stores.tests.helpers import add_member, make_store, make_user
+from stores.tests.helpers import add_member
+from stores.tests.helpers import make_store
+from stores.tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -19,17 +19,22 @@ parameter (an object of the target store).
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern
+from django.urls import URLResolver
+from django.urls import get_resolver
+from django.urls import reverse
 
 from catalog.tests.html_forms import duplicate_ids
-from stores.tests.helpers import ROLES, build_world
+from stores.tests.helpers import ROLES
+from stores.tests.helpers import build_world
 
 LOGIN = "login"  # a redirect to the login page
 ADMIN_LOGIN = "admin-login"  # a redirect to the admin's login page

@@ -10,7 +10,10 @@ from audit.models import CredentialAccessLog
 from stores.access import RUN_SYNC
 from stores.models import StoreRole
 from stores.services import store_grant_permission
-from stores.tests.helpers import add_member, make_orders, make_store, make_user
+from stores.tests.helpers import add_member
+from stores.tests.helpers import make_orders
+from stores.tests.helpers import make_store
+from stores.tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

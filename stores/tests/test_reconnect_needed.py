@@ -8,7 +8,8 @@ from django.urls import reverse
 from stores import credentials
 from stores.models import Store
 from stores.services import store_credentials_set
-from stores.tests.helpers import make_store, make_user
+from stores.tests.helpers import make_store
+from stores.tests.helpers import make_user
 from sync.services import stores_due_for_sync
 
 pytestmark = pytest.mark.django_db

@@ -3,28 +3,39 @@ import time
 from functools import partial
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 
 from accounts.models import User
 from config.testing import run_at_once
 from stores import credentials
-from stores.access import CHANGE_CATALOG, MANAGE_MEMBERS, RUN_SYNC, VIEW_STORE, access_for, load_access
-from stores.models import Store, StoreRole, StoreUser, StoreUserObjectPermission
-from stores.services import (
-    LastOwnerError,
-    store_credentials_set,
-    store_delete,
-    store_grant_permission,
-    store_membership_remove,
-    store_membership_set_role,
-    store_permission_add,
-    store_revoke_permission,
-    store_update,
-)
-from stores.tests.helpers import add_member, build_world, make_store, make_user
+from stores.access import CHANGE_CATALOG
+from stores.access import MANAGE_MEMBERS
+from stores.access import RUN_SYNC
+from stores.access import VIEW_STORE
+from stores.access import access_for
+from stores.access import load_access
+from stores.models import Store
+from stores.models import StoreRole
+from stores.models import StoreUser
+from stores.models import StoreUserObjectPermission
+from stores.services import LastOwnerError
+from stores.services import store_credentials_set
+from stores.services import store_delete
+from stores.services import store_grant_permission
+from stores.services import store_membership_remove
+from stores.services import store_membership_set_role
+from stores.services import store_permission_add
+from stores.services import store_revoke_permission
+from stores.services import store_update
+from stores.tests.helpers import add_member
+from stores.tests.helpers import build_world
+from stores.tests.helpers import make_store
+from stores.tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

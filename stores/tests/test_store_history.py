@@ -6,8 +6,11 @@ from django.urls import reverse
 
 from audit.actor import audit_actor
 from stores.models import StoreRole
-from stores.services import store_credentials_set, store_update
-from stores.tests.helpers import add_member, make_store, make_user
+from stores.services import store_credentials_set
+from stores.services import store_update
+from stores.tests.helpers import add_member
+from stores.tests.helpers import make_store
+from stores.tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -8,13 +8,18 @@ every URL pattern of the project for the viewer's store, as a full page and as a
 
 import html
 import re
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urljoin
+from urllib.parse import urlparse
 
 import pytest
 from django.urls import reverse
 
-from stores.tests.helpers import build_world, make_orders, pii_strings
-from stores.tests.test_permission_matrix import _kwargs_for, project_urls, url_for
+from stores.tests.helpers import build_world
+from stores.tests.helpers import make_orders
+from stores.tests.helpers import pii_strings
+from stores.tests.test_permission_matrix import _kwargs_for
+from stores.tests.test_permission_matrix import project_urls
+from stores.tests.test_permission_matrix import url_for
 
 pytestmark = pytest.mark.django_db
 

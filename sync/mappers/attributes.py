@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
-from .common import MappingError, integer, require, term_body, term_fields, text, woo_id
+from .common import MappingError
+from .common import integer
+from .common import require
+from .common import term_body
+from .common import term_fields
+from .common import text
+from .common import woo_id
 
 
 def attribute_fields(payload: dict) -> dict:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from .common import NOT_GIVEN, image_src, term_body, term_fields, term_image
+from .common import NOT_GIVEN
+from .common import image_src
+from .common import term_body
+from .common import term_fields
+from .common import term_image
 
 
 def brand_fields(payload: dict) -> dict:

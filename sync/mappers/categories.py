@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from .common import NOT_GIVEN, MappingError, image_src, integer, term_body, term_fields, term_image, text
+from .common import NOT_GIVEN
+from .common import MappingError
+from .common import image_src
+from .common import integer
+from .common import term_body
+from .common import term_fields
+from .common import term_image
+from .common import text
 
 
 def category_fields(payload: dict) -> dict:

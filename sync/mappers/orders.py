@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .common import MappingError, blank_to_none, gmt, money, require, text, woo_id
+from .common import MappingError
+from .common import blank_to_none
+from .common import gmt
+from .common import money
+from .common import require
+from .common import text
+from .common import woo_id
 
 # The ``orders`` columns a pull writes, with their SQL types (the upsert's inputs and what it
 # compares): declared once.

@@ -5,22 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import (
-    MappingError,
-    amount,
-    blank_to_none,
-    gmt,
-    integer,
-    measures,
-    measures_body,
-    money,
-    refs,
-    require,
-    sent,
-    stock_body,
-    text,
-    woo_id,
-)
+from .common import MappingError
+from .common import amount
+from .common import blank_to_none
+from .common import gmt
+from .common import integer
+from .common import measures
+from .common import measures_body
+from .common import money
+from .common import refs
+from .common import require
+from .common import sent
+from .common import stock_body
+from .common import text
+from .common import woo_id
 
 # The ``products`` columns a pull writes from a product's fields, with their SQL types (the
 # upsert's inputs): declared once. Also what conflicts compare, field by field, and what a push

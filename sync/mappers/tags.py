@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .common import term_body, term_fields
+from .common import term_body
+from .common import term_fields
 
 
 def tag_fields(payload: dict) -> dict:

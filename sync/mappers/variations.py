@@ -5,22 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .common import (
-    MappingError,
-    amount,
-    blank_to_none,
-    decimal,
-    gmt,
-    image_src,
-    integer,
-    measures,
-    measures_body,
-    require,
-    sent,
-    stock_body,
-    text,
-    woo_id,
-)
+from .common import MappingError
+from .common import amount
+from .common import blank_to_none
+from .common import decimal
+from .common import gmt
+from .common import image_src
+from .common import integer
+from .common import measures
+from .common import measures_body
+from .common import require
+from .common import sent
+from .common import stock_body
+from .common import text
+from .common import woo_id
 from .products import marker_meta
 
 

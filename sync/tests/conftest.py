@@ -3,7 +3,8 @@
 
 import pytest
 
-from stores.models import StoreRole, StoreUser
+from stores.models import StoreRole
+from stores.models import StoreUser
 from sync.models import SyncRunStatus
 
 

@@ -4,20 +4,19 @@ Expectations are computed here from the sandbox's raw records (not through the m
 mapping mistake shows up as a difference.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from decimal import Decimal
 
-from catalog.models import (
-    Product,
-    ProductAttribute,
-    ProductImage,
-    ProductVariation,
-    StoreAttribute,
-    StoreAttributeTerm,
-    StoreBrand,
-    StoreCategory,
-    StoreTag,
-)
+from catalog.models import Product
+from catalog.models import ProductAttribute
+from catalog.models import ProductImage
+from catalog.models import ProductVariation
+from catalog.models import StoreAttribute
+from catalog.models import StoreAttributeTerm
+from catalog.models import StoreBrand
+from catalog.models import StoreCategory
+from catalog.models import StoreTag
 from orders.models import Order
 from sync.mappers.orders import ORDER_FIELDS
 from sync.mappers.products import PRODUCT_FIELDS

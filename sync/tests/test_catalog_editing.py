@@ -6,20 +6,21 @@ from functools import partial
 
 import pytest
 
-from catalog.models import (
-    Product,
-    ProductAttribute,
-    ProductVariation,
-    StoreAttribute,
-    StoreAttributeTerm,
-    StoreBrand,
-    StoreCategory,
-    StoreTag,
-)
+from catalog.models import Product
+from catalog.models import ProductAttribute
+from catalog.models import ProductVariation
+from catalog.models import StoreAttribute
+from catalog.models import StoreAttributeTerm
+from catalog.models import StoreBrand
+from catalog.models import StoreCategory
+from catalog.models import StoreTag
 from catalog.tests.test_catalog_pages import page_form
 from config.testing import store_url
-from stores.models import StoreRole, StoreUser
-from sync.models import ProductConflict, PushOperation, PushStatus
+from stores.models import StoreRole
+from stores.models import StoreUser
+from sync.models import ProductConflict
+from sync.models import PushOperation
+from sync.models import PushStatus
 from sync.push import execute_push
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,10 @@ from django.urls import reverse
 from PIL import Image
 
 from catalog.models import ProductImage
-from config.testing import LocalServer, QuietHandler
-from sync.models import SyncError, SyncRunStatus
+from config.testing import LocalServer
+from config.testing import QuietHandler
+from sync.models import SyncError
+from sync.models import SyncRunStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -274,7 +276,8 @@ def test_test_connection_refuses_private_addresses_without_connecting(
 def test_the_store_api_is_reached_only_on_the_address_that_was_checked(shop, sandbox, serve, monkeypatch):
     """A DNS answer that changes between lookups (rebinding) cannot slip a private address in:
     every connection is made to the very address its own lookup returned and the guard checked."""
-    from sync.woo import WooAddressRefusedError, client_for
+    from sync.woo import WooAddressRefusedError
+    from sync.woo import client_for
 
     internal = serve("127.0.0.2", {"/wp-json/wc/v3/products": (200, {"Content-Type": "application/json"}, b"[]")})
     answers = iter(["127.0.0.1", "127.0.0.2"])  # first the shop, then a private address

@@ -3,7 +3,8 @@ data, PHP notices printed ahead of the JSON."""
 
 import pytest
 
-from sync.models import SyncError, SyncRunStatus
+from sync.models import SyncError
+from sync.models import SyncRunStatus
 from sync.tests.mirror import mirror_problems
 from sync.woo import WEB_PAGE_MESSAGE
 

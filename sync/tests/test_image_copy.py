@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 
 from catalog.models import ProductImage
-from sync.models import SyncRun, SyncRunStatus
+from sync.models import SyncRun
+from sync.models import SyncRunStatus
 from sync.woo import WooClient
 
 pytestmark = pytest.mark.django_db(transaction=True)

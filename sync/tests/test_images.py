@@ -6,7 +6,8 @@ import io
 import pytest
 from PIL import Image
 
-from sync.images import NotAnImage, image_kind
+from sync.images import NotAnImage
+from sync.images import image_kind
 
 
 def _encoded(kind, size=(5, 4)):

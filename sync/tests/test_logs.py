@@ -5,9 +5,14 @@ import pytest
 
 from catalog import push as catalog_push
 from orders import services as order_services
-from orders.models import Order, OrderStatusLog
-from stores.models import StoreRole, StoreUser
-from sync.models import PushOperation, PushStatus, SyncLog, SyncRunStatus
+from orders.models import Order
+from orders.models import OrderStatusLog
+from stores.models import StoreRole
+from stores.models import StoreUser
+from sync.models import PushOperation
+from sync.models import PushStatus
+from sync.models import SyncLog
+from sync.models import SyncRunStatus
 from sync.push import execute_push
 
 pytestmark = pytest.mark.django_db

@@ -1,28 +1,32 @@
 """The mappers turn every payload in shared/woocommerce/samples/ into the right fields."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from sync.mappers import MappingError
-from sync.mappers.attributes import attribute_fields, attribute_term_fields
+from sync.mappers.attributes import attribute_fields
+from sync.mappers.attributes import attribute_term_fields
 from sync.mappers.brands import brand_fields
-from sync.mappers.categories import category_depths, category_fields
-from sync.mappers.common import gmt, money, to_gmt_string
+from sync.mappers.categories import category_depths
+from sync.mappers.categories import category_fields
+from sync.mappers.common import gmt
+from sync.mappers.common import money
+from sync.mappers.common import to_gmt_string
 from sync.mappers.orders import order_fields
-from sync.mappers.products import (
-    marker,
-    product_attribute_rows,
-    product_fields,
-    product_image_rows,
-    product_to_woo,
-    variation_ids,
-)
+from sync.mappers.products import marker
+from sync.mappers.products import product_attribute_rows
+from sync.mappers.products import product_fields
+from sync.mappers.products import product_image_rows
+from sync.mappers.products import product_to_woo
+from sync.mappers.products import variation_ids
 from sync.mappers.tags import tag_fields
-from sync.mappers.variations import variation_fields, variation_to_woo
+from sync.mappers.variations import variation_fields
+from sync.mappers.variations import variation_to_woo
 from sync.tests.rows import product_fields_row
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "woocommerce" / "samples"

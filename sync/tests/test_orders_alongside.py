@@ -8,7 +8,9 @@ import threading
 import pytest
 
 from orders.models import Order
-from sync.models import EntityType, SyncLog, SyncRunStatus
+from sync.models import EntityType
+from sync.models import SyncLog
+from sync.models import SyncRunStatus
 from sync.tests.mirror import mirror_problems
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -3,16 +3,16 @@ variation and order of a sandbox shop maps to the same rows whole and cut to tho
 
 import pytest
 
-from sync.mappers.orders import ORDER_PAYLOAD_KEYS, order_fields
-from sync.mappers.products import (
-    PRODUCT_PAYLOAD_KEYS,
-    marker,
-    product_attribute_rows,
-    product_fields,
-    product_image_rows,
-    variation_ids,
-)
-from sync.mappers.variations import VARIATION_PAYLOAD_KEYS, variation_fields
+from sync.mappers.orders import ORDER_PAYLOAD_KEYS
+from sync.mappers.orders import order_fields
+from sync.mappers.products import PRODUCT_PAYLOAD_KEYS
+from sync.mappers.products import marker
+from sync.mappers.products import product_attribute_rows
+from sync.mappers.products import product_fields
+from sync.mappers.products import product_image_rows
+from sync.mappers.products import variation_ids
+from sync.mappers.variations import VARIATION_PAYLOAD_KEYS
+from sync.mappers.variations import variation_fields
 
 
 @pytest.fixture(scope="module")

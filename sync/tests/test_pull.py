@@ -7,7 +7,9 @@ import pytest
 from django.db import connection
 
 from catalog.models import Product
-from sync.models import SyncLog, SyncRunStatus, TaxonomySyncLog
+from sync.models import SyncLog
+from sync.models import SyncRunStatus
+from sync.models import TaxonomySyncLog
 from sync.tests.mirror import mirror_problems
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +161,8 @@ def test_a_server_repeating_a_page_stops_the_run_with_a_clear_error(shop, sandbo
 
 
 def test_unreachable_image_urls_keep_the_original_url(shop, sandbox, pull, monkeypatch):
-    from sync.woo import WooClient, WooUnreachableError
+    from sync.woo import WooClient
+    from sync.woo import WooUnreachableError
 
     def unreachable(self, url, **kw):
         raise WooUnreachableError("connection refused", url=url)

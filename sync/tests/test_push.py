@@ -9,15 +9,24 @@ from django.http import Http404
 
 from catalog import push as catalog_push
 from catalog import services as catalog_services
-from catalog.models import Product, ProductVariation, StoreCategory
+from catalog.models import Product
+from catalog.models import ProductVariation
+from catalog.models import StoreCategory
 from config.testing import wait_for
 from orders import services as order_services
-from orders.models import Order, OrderStatusLog
-from stores.models import StoreRole, StoreUser
+from orders.models import Order
+from orders.models import OrderStatusLog
+from stores.models import StoreRole
+from stores.models import StoreUser
 from sync import services
 from sync.mappers.common import gmt
-from sync.models import ConflictStatus, ProductConflict, PushOperation, PushStatus
-from sync.push import PushRetryLater, execute_bulk_push, execute_push
+from sync.models import ConflictStatus
+from sync.models import ProductConflict
+from sync.models import PushOperation
+from sync.models import PushStatus
+from sync.push import PushRetryLater
+from sync.push import execute_bulk_push
+from sync.push import execute_push
 from sync.woo import client_for
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,13 @@ WooCommerce received is asserted, and what the product page shows."""
 
 import pytest
 
-from catalog.richtext import clean_html, display_html
+from catalog.richtext import clean_html
+from catalog.richtext import display_html
 from catalog.tests.test_catalog_pages import page_form
 from sync.tests.test_catalog_editing import editor as editor  # a manager signed in to the synced store
-from sync.tests.test_catalog_editing import pushed, simple_products, url
+from sync.tests.test_catalog_editing import pushed
+from sync.tests.test_catalog_editing import simple_products
+from sync.tests.test_catalog_editing import url
 
 # What the editor's toolbar makes (static/js/widgets.js over Squire): paragraphs, bold, italic,
 # two heading levels, both lists, a quote and a link.

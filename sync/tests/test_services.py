@@ -8,12 +8,20 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from catalog.models import Product
-from stores.models import Store, StoreRole, StoreUser
+from stores.models import Store
+from stores.models import StoreRole
+from stores.models import StoreUser
 from sync import services
 from sync.mappers import MappingError
-from sync.models import SyncError, SyncRun, SyncRunKind, SyncRunStatus, SyncState
+from sync.models import SyncError
+from sync.models import SyncRun
+from sync.models import SyncRunKind
+from sync.models import SyncRunStatus
+from sync.models import SyncState
 from sync.retry import retry_sync_error
-from sync.selectors import store_sync_summary, sync_errors_for, sync_run_progress
+from sync.selectors import store_sync_summary
+from sync.selectors import sync_errors_for
+from sync.selectors import sync_run_progress
 from sync.tests.mirror import mirror_problems
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from catalog.models import ProductImage, ProductVariation
+from catalog.models import ProductImage
+from catalog.models import ProductVariation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -101,7 +101,8 @@ def test_a_row_the_database_refuses_becomes_a_sync_error_and_the_page_is_written
     own (code ``database_error``), the other orders of the page are written."""
     from orders.models import Order
     from sync.models import SyncError
-    from sync.writer import EntityStats, Writer
+    from sync.writer import EntityStats
+    from sync.writer import Writer
 
     def order(woo_id, note=""):
         return {"id": woo_id, "status": "processing", "total": "10.00", "customer_note": note}

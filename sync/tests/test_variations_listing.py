@@ -135,7 +135,8 @@ def test_the_store_page_says_which_woocommerce_and_how_variations_are_pulled(sho
 
 def test_errors_left_by_the_per_product_way_are_settled_by_a_complete_listing(shop, sandbox, pull):
     from sync.models import SyncError
-    from sync.records import ItemError, record_errors
+    from sync.records import ItemError
+    from sync.records import record_errors
 
     sandbox.set_woocommerce_version("9.9.0")
     assert pull(shop, full=True).status == SyncRunStatus.SUCCESS

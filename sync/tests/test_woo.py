@@ -4,20 +4,20 @@ import time
 
 import pytest
 
-from config.testing import API_KEY, self_signed_tls, wait_for
+from config.testing import API_KEY
+from config.testing import self_signed_tls
+from config.testing import wait_for
 from stores.credentials import ApiCredentials
-from sync.woo import (
-    WooAuthError,
-    WooClient,
-    WooClientError,
-    WooNotWooCommerceError,
-    WooPaginationError,
-    WooRateLimitedError,
-    WooServerError,
-    WooTLSError,
-    WooUnreachableError,
-    parse_retry_after,
-)
+from sync.woo import WooAuthError
+from sync.woo import WooClient
+from sync.woo import WooClientError
+from sync.woo import WooNotWooCommerceError
+from sync.woo import WooPaginationError
+from sync.woo import WooRateLimitedError
+from sync.woo import WooServerError
+from sync.woo import WooTLSError
+from sync.woo import WooUnreachableError
+from sync.woo import parse_retry_after
 
 
 def client(url, key=API_KEY, **options):

@@ -6,9 +6,13 @@ from config.testing import celery_worker
 from config.testing import wait_for as _wait
 from orders import services as order_services
 from orders.models import Order
-from stores.models import StoreRole, StoreUser
+from stores.models import StoreRole
+from stores.models import StoreUser
 from sync import services
-from sync.models import PushOperation, PushStatus, SyncRun, SyncRunStatus
+from sync.models import PushOperation
+from sync.models import PushStatus
+from sync.models import SyncRun
+from sync.models import SyncRunStatus
 from sync.tests.mirror import mirror_problems
 
 

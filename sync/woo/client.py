@@ -39,31 +39,28 @@ from woocommerce import API
 
 from stores.credentials import api_credentials
 from sync import egress
-from sync.woo.errors import (
-    WooAddressRefusedError,
-    WooAuthError,
-    WooClientError,
-    WooError,
-    WooNotWooCommerceError,
-    WooRateLimitedError,
-    WooServerError,
-    WooTLSError,
-    WooUnreachableError,
-    _Retry,
-)
-from sync.woo.paging import MAX_PER_PAGE, Paging
-from sync.woo.responses import (
-    _NOT_JSON,
-    WEB_PAGE_MESSAGE,
-    ClientStats,
-    WooResponse,
-    _error_fields,
-    _excerpt,
-    _is_json,
-    _json_body,
-    _Undecoded,
-    parse_retry_after,
-)
+from sync.woo.errors import WooAddressRefusedError
+from sync.woo.errors import WooAuthError
+from sync.woo.errors import WooClientError
+from sync.woo.errors import WooError
+from sync.woo.errors import WooNotWooCommerceError
+from sync.woo.errors import WooRateLimitedError
+from sync.woo.errors import WooServerError
+from sync.woo.errors import WooTLSError
+from sync.woo.errors import WooUnreachableError
+from sync.woo.errors import _Retry
+from sync.woo.paging import MAX_PER_PAGE
+from sync.woo.paging import Paging
+from sync.woo.responses import _NOT_JSON
+from sync.woo.responses import WEB_PAGE_MESSAGE
+from sync.woo.responses import ClientStats
+from sync.woo.responses import WooResponse
+from sync.woo.responses import _error_fields
+from sync.woo.responses import _excerpt
+from sync.woo.responses import _is_json
+from sync.woo.responses import _json_body
+from sync.woo.responses import _Undecoded
+from sync.woo.responses import parse_retry_after
 
 logger = logging.getLogger(__name__)
 

@@ -11,12 +11,15 @@ repeats an item (WooCommerce pages by offset).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
 from sync.woo.client import WooClient
-from sync.woo.errors import WooClientError, WooError, WooNotWooCommerceError
+from sync.woo.errors import WooClientError
+from sync.woo.errors import WooError
+from sync.woo.errors import WooNotWooCommerceError
 from sync.woo.responses import Page
 
 ID_ORDER = {"orderby": "id", "order": "asc"}

@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import collections
 import queue
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable
+from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sync.woo.errors import WooError, WooNotWooCommerceError, WooPaginationError
-from sync.woo.responses import Page, _loads, _Undecoded
+from sync.woo.errors import WooError
+from sync.woo.errors import WooNotWooCommerceError
+from sync.woo.errors import WooPaginationError
+from sync.woo.responses import Page
+from sync.woo.responses import _loads
+from sync.woo.responses import _Undecoded
 
 MAX_PER_PAGE = 100
 # fetch_many keeps this many jobs per thread ahead of its caller.

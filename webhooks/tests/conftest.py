@@ -10,7 +10,8 @@ from django.urls import reverse
 
 # API_KEY lives in config.testing; tests written before it moved import it from here.
 from config.testing import API_KEY  # noqa: F401
-from webhooks import inbox, receiving
+from webhooks import inbox
+from webhooks import receiving
 from webhooks.signing import sign
 
 SECRET = ">Zx3&b;X|~<x"  # byte-exact, HTML-looking: must work as is

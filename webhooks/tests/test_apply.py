@@ -4,13 +4,19 @@ drafts, echoes, retries and sync_errors."""
 import pytest
 from django.utils import timezone
 
-from catalog.models import Product, ProductVariation
-from orders.models import Order, OrderStatusLog
-from sync.models import PushOperation, PushStatus, SyncError
+from catalog.models import Product
+from catalog.models import ProductVariation
+from orders.models import Order
+from orders.models import OrderStatusLog
+from sync.models import PushOperation
+from sync.models import PushStatus
+from sync.models import SyncError
 from webhooks import inbox
-from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.models import DeliveryStatus
+from webhooks.models import WebhookDelivery
 
-from .conftest import order_payload, product_payload
+from .conftest import order_payload
+from .conftest import product_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +52,8 @@ class _Answers:
         self.data, self.status = data, status
 
     def get(self, endpoint, params=None):
-        from sync.woo import WooClientError, WooResponse
+        from sync.woo import WooClientError
+        from sync.woo import WooResponse
 
         if self.status:
             raise WooClientError("gone", status=self.status, code="woocommerce_rest_invalid_id", url=endpoint)

@@ -5,11 +5,14 @@ changes a product's categories, tags or brands."""
 import pytest
 
 from catalog.models import Product
-from sync.models import SyncLog, TaxonomySyncLog
+from sync.models import SyncLog
+from sync.models import TaxonomySyncLog
 from webhooks import inbox
-from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.models import DeliveryStatus
+from webhooks.models import WebhookDelivery
 
-from .conftest import order_payload, product_payload
+from .conftest import order_payload
+from .conftest import product_payload
 
 pytestmark = pytest.mark.django_db
 

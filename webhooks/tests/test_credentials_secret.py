@@ -11,10 +11,12 @@ from django.utils import timezone
 from stores import credentials
 from stores.models import Store
 from stores.services import store_credentials_set
-from webhooks import receiving, remote
+from webhooks import receiving
+from webhooks import remote
 from webhooks.models import Webhook
 
-from .conftest import SECRET, product_payload
+from .conftest import SECRET
+from .conftest import product_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +31,8 @@ class FakeWoo:
         self.fail = fail
 
     def put(self, endpoint, data, **kwargs):
-        from sync.woo import WooResponse, WooServerError
+        from sync.woo import WooResponse
+        from sync.woo import WooServerError
 
         if self.fail:
             raise WooServerError("down", status=503, url=endpoint)

@@ -16,19 +16,26 @@ import pytest
 import requests
 from django.db import connection
 
-from catalog.models import Product, ProductVariation
-from config.testing import API_KEY, IsolatedBroker, background_process
-from orders.models import Order, OrderStatusLog
+from catalog.models import Product
+from catalog.models import ProductVariation
+from config.testing import API_KEY
+from config.testing import IsolatedBroker
+from config.testing import background_process
+from orders.models import Order
+from orders.models import OrderStatusLog
 from sync.mappers.orders import order_fields
-from sync.mappers.products import PRODUCT_FIELDS, product_fields
+from sync.mappers.products import PRODUCT_FIELDS
+from sync.mappers.products import product_fields
 from sync.mappers.variations import variation_fields
 from sync.models import SyncError
 from webhooks import inbox
-from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.models import DeliveryStatus
+from webhooks.models import WebhookDelivery
 from webhooks.signing import sign
 from woo_sandbox.mutate import NEXT_ORDER_STATUS
 
-from .conftest import SECRET, receiver_url
+from .conftest import SECRET
+from .conftest import receiver_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

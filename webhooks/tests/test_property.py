@@ -5,7 +5,9 @@ import json
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from catalog.models import Product
@@ -14,7 +16,9 @@ from webhooks import inbox
 from webhooks.models import WebhookDelivery
 from webhooks.signing import sign
 
-from .conftest import SECRET, php_json, receiver_url
+from .conftest import SECRET
+from .conftest import php_json
+from .conftest import receiver_url
 
 pytestmark = pytest.mark.django_db
 

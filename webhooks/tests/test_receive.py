@@ -12,10 +12,21 @@ from django.utils import timezone
 
 from stores import credentials
 from stores.models import Store
-from webhooks import logs, receiving, remote
-from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery, WebhookLog, WebhookLogRateLimit
+from webhooks import logs
+from webhooks import receiving
+from webhooks import remote
+from webhooks.models import DeliveryStatus
+from webhooks.models import Webhook
+from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookLog
+from webhooks.models import WebhookLogRateLimit
 
-from .conftest import SECRET, delivery_headers, order_payload, php_json, product_payload, receiver_url
+from .conftest import SECRET
+from .conftest import delivery_headers
+from .conftest import order_payload
+from .conftest import php_json
+from .conftest import product_payload
+from .conftest import receiver_url
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from catalog.models import Product
 from config.testing import IsolatedBroker
 from webhooks import inbox
-from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.models import DeliveryStatus
+from webhooks.models import WebhookDelivery
 from webhooks.tasks import webhook_deliveries_requeue_task
 
 from .conftest import product_payload

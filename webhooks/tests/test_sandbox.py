@@ -5,18 +5,26 @@ import pytest
 
 from agents.models import AgentAlert
 from catalog.models import Product
-from config.testing import run_at_once, wait_for
-from orders.models import Order, OrderStatusLog
+from config.testing import run_at_once
+from config.testing import wait_for
+from orders.models import Order
+from orders.models import OrderStatusLog
 from stores import credentials
 from stores.models import Store
 from sync.mappers.orders import order_fields
 from sync.mappers.products import product_fields
 from sync.models import SyncRun
-from webhooks import receiving, remote
-from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
+from webhooks import receiving
+from webhooks import remote
+from webhooks.models import DeliveryStatus
+from webhooks.models import Webhook
+from webhooks.models import WebhookDelivery
 from webhooks.signing import sign
 
-from .conftest import SECRET, delivery_headers, php_json, receiver_url
+from .conftest import SECRET
+from .conftest import delivery_headers
+from .conftest import php_json
+from .conftest import receiver_url
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -197,7 +205,8 @@ def test_rotating_the_secret_updates_woocommerce_and_keeps_a_grace_period(owner,
 
 def test_a_rotation_woocommerce_missed_is_pushed_by_the_status_refresh(owner, shop, sandbox, monkeypatch):
     _register(owner, shop, sandbox)
-    from sync.woo import WooClient, WooServerError
+    from sync.woo import WooClient
+    from sync.woo import WooServerError
 
     real_put = WooClient.put
 

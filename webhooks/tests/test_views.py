@@ -9,7 +9,10 @@ from django.urls import reverse
 
 from agents.models import AgentAlert
 from webhooks import remote
-from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery, WebhookDeliveryStats
+from webhooks.models import DeliveryStatus
+from webhooks.models import Webhook
+from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDeliveryStats
 
 from .conftest import SECRET
 
@@ -211,7 +214,8 @@ def _figure(content, label):
 
 
 def test_the_24_hour_figure_counts_the_deliveries_listed_below_it(client, owner, store, registered, post):
-    from .conftest import product_payload, receiver_url
+    from .conftest import product_payload
+    from .conftest import receiver_url
 
     # A ping, a signed delivery and one with a bad signature: three rows in "Recent deliveries".
     client.post(receiver_url(store.pk), data=b"webhook_id=1", content_type="application/x-www-form-urlencoded")

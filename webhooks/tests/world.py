@@ -5,7 +5,9 @@ has a target in both stores."""
 import hashlib
 
 from webhooks import remote
-from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
+from webhooks.models import DeliveryStatus
+from webhooks.models import Webhook
+from webhooks.models import WebhookDelivery
 
 
 def make_webhook_objects(store, offset):

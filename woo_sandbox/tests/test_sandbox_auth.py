@@ -9,17 +9,21 @@ import itertools
 import random
 import time
 from collections.abc import Callable
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
+from urllib.parse import urlencode
 
 import requests
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from woocommerce import API
 from woocommerce.oauth import OAuth
 
 from woo_sandbox import SandboxServer
 
-from .conftest import KEY, SECRET, wc_client
+from .conftest import KEY
+from .conftest import SECRET
+from .conftest import wc_client
 
 
 def signed_url(server: SandboxServer, endpoint: str, timestamp: int | None = None, secret: str = SECRET) -> str:

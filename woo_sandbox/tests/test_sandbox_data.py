@@ -16,7 +16,8 @@ import requests
 from woo_sandbox import SandboxServer
 from woo_sandbox.model import ORDER_STATUSES
 
-from .conftest import KEY, SECRET
+from .conftest import KEY
+from .conftest import SECRET
 
 HEBREW = re.compile(r"[\u0590-\u05ff]")
 EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27bf]")

@@ -10,7 +10,9 @@ import requests
 
 from woo_sandbox import SandboxServer
 
-from .conftest import KEY, SECRET, wc_client
+from .conftest import KEY
+from .conftest import SECRET
+from .conftest import wc_client
 
 
 def api(server: SandboxServer, path: str, **kwargs: object) -> requests.Response:

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from woo_sandbox.item_cache import select_fields, wanted_fields
+from woo_sandbox.item_cache import select_fields
+from woo_sandbox.item_cache import wanted_fields
 from woo_sandbox.text import wp_json_encode
 
 from .conftest import wc_client

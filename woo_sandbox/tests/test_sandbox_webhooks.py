@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 from woo_sandbox import SandboxServer
 
-from .conftest import Receiver, wc_client
+from .conftest import Receiver
+from .conftest import wc_client
 
 WC_HEADERS = (
     "X-WC-Webhook-Source",

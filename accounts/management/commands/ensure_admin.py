@@ -3,8 +3,10 @@ import secrets
 
 from django.core.management.base import BaseCommand
 
-from accounts.models import AppRole, User
-from accounts.services import user_create, user_role_grant
+from accounts.models import AppRole
+from accounts.models import User
+from accounts.services import user_create
+from accounts.services import user_role_grant
 
 
 class Command(BaseCommand):

@@ -1,7 +1,9 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from accounts.models import User
-from accounts.sql_access import SqlAccessError, grant_sql_access
+from accounts.sql_access import SqlAccessError
+from accounts.sql_access import grant_sql_access
 
 
 class Command(BaseCommand):

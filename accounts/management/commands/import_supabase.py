@@ -4,13 +4,15 @@ See ``accounts/supabase_import`` and the README's "Moving from Supabase"."""
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from accounts import hooks
 from accounts.supabase_import.credentials import CredentialsUnreadable
 from accounts.supabase_import.loader import ImportCheckFailed
 from accounts.supabase_import.report import JOB_NAME
-from accounts.supabase_import.runner import Importer, Progress
+from accounts.supabase_import.runner import Importer
+from accounts.supabase_import.runner import Progress
 from accounts.supabase_import.source import SourceError
 from accounts.supabase_import.tables import TABLE_NAMES
 from audit.jobs import tracked_job

@@ -2,11 +2,14 @@
 
 import uuid
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from agents import services
-from agents.models import ExecutionStatus, ExecutionType
-from agents.registry import UnknownAgent, agent_types
+from agents.models import ExecutionStatus
+from agents.models import ExecutionType
+from agents.registry import UnknownAgent
+from agents.registry import agent_types
 from stores.models import Store
 
 

@@ -7,10 +7,12 @@ deletes rows older than their ``RETENTION_DAYS`` window in batches. For example:
     15 3 * * *  cd /srv/storedesk && .venv/bin/python manage.py cleanup_logs
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from audit import cleanup
-from audit.actor import SYSTEM_CLEANUP, audit_actor
+from audit.actor import SYSTEM_CLEANUP
+from audit.actor import audit_actor
 from audit.jobs import tracked_job
 
 

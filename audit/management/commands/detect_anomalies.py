@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand
 
 from audit import anomalies
-from audit.actor import SYSTEM_ANOMALY, audit_actor
+from audit.actor import SYSTEM_ANOMALY
+from audit.actor import audit_actor
 from audit.jobs import tracked_job
 
 

@@ -12,11 +12,13 @@ non-zero status and a one-line error on stderr; nothing is written then.
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from audit.actor import audit_actor
 from projects import services
-from projects.models import DeploymentStatus, Environment
+from projects.models import DeploymentStatus
+from projects.models import Environment
 
 ERROR_LOG_MAX_BYTES = 1024 * 1024  # the tail is kept: the end of a log says why it failed
 

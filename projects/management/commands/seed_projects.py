@@ -16,20 +16,18 @@ from django.utils import timezone
 from accounts.models import User
 from audit.actor import audit_actor
 from projects import alerts
-from projects.models import (
-    BugReport,
-    BugSeverity,
-    BugStatus,
-    Deployment,
-    DeploymentStatus,
-    Environment,
-    Sprint,
-    SprintStatus,
-    Task,
-    TaskStatus,
-    TaskType,
-    WorkLog,
-)
+from projects.models import BugReport
+from projects.models import BugSeverity
+from projects.models import BugStatus
+from projects.models import Deployment
+from projects.models import DeploymentStatus
+from projects.models import Environment
+from projects.models import Sprint
+from projects.models import SprintStatus
+from projects.models import Task
+from projects.models import TaskStatus
+from projects.models import TaskType
+from projects.models import WorkLog
 
 # title, type, status, priority, estimate, hours logged, tags, related files
 CURRENT_TASKS = [

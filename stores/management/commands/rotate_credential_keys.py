@@ -5,10 +5,12 @@ this command, then drop the old keys. Rows are locked and rewritten in batches; 
 configured key can decrypt is reported (by store id only) and left as it is.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 from django.db import transaction
 
-from stores.credentials import CredentialDecryptionError, rotate
+from stores.credentials import CredentialDecryptionError
+from stores.credentials import rotate
 from stores.models import Store
 
 FIELDS = ("api_key", "api_secret", "webhook_secret", "previous_webhook_secret")

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
+from django.core.management.base import CommandParser
 from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_create
-from stores.models import Store, StoreRole
+from stores.models import Store
+from stores.models import StoreRole
 from stores.services import store_create
 from sync.models import SyncRunKind
 from sync.services import sync_run_queue

@@ -8,10 +8,14 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
+from django.core.management.base import CommandParser
 
 from stores.models import Store
-from sync.models import SyncRun, SyncRunKind, SyncRunStatus
+from sync.models import SyncRun
+from sync.models import SyncRunKind
+from sync.models import SyncRunStatus
 from sync.pull import ENTITIES
 from sync.runs import run_pull
 from sync.selectors import sync_run_progress

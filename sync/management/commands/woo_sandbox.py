@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandParser
 
-from woo_sandbox.cli import add_arguments, run
+from woo_sandbox.cli import add_arguments
+from woo_sandbox.cli import run
 
 
 class Command(BaseCommand):

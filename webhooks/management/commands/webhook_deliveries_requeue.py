@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand
 
 from audit.jobs import tracked_job
 from webhooks import inbox
-from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.models import DeliveryStatus
+from webhooks.models import WebhookDelivery
 
 
 class Command(BaseCommand):

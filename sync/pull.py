@@ -36,7 +36,9 @@ tried again by the next reconciliation.
 
 from __future__ import annotations
 
+import copy
 import logging
+import threading
 import time
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -73,6 +75,7 @@ from sync.models import TaxonomyType
 from sync.pull_images import ImageSteps
 from sync.pull_runtime import ALONGSIDE
 from sync.pull_runtime import Alongside
+from sync.pull_runtime import ParentsGate
 from sync.pull_runtime import collector_for_bulk
 from sync.pull_runtime import reset_session
 from sync.pull_runtime import tune_session
@@ -139,6 +142,8 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         self.clients = [self.client]
         self.on_progress = on_progress
         self.stats: dict[str, EntityStats] = {}
+        # The run's progress is changed by the steps' threads and saved by each of them.
+        self.progress_lock = threading.Lock()
         self._last_flush = 0.0
 
     # -- life cycle -------------------------------------------------------------------------
@@ -178,15 +183,19 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         try:
             with audit_actor.system(SYSTEM_SYNC):
                 alongside = self._start_alongside()
+                threaded = {step.entity for step in alongside}
                 try:
                     for entity in self.entities:
-                        if entity != "images" and (alongside is None or entity != alongside.entity):
+                        if entity != "images" and entity not in threaded:
                             self._run_entity(entity)
                 finally:
-                    if alongside is not None:
-                        alongside.join()
-                if alongside is not None and alongside.error is not None:
-                    raise alongside.error
+                    if self.parents_gate is not None:
+                        self.parents_gate.close()  # the products are the last step of this thread
+                    for step in alongside:
+                        step.join()
+                for step in alongside:
+                    if step.error is not None:
+                        raise step.error
         except PullAborted as exc:
             self._finish(SyncRunStatus.FAILED, str(exc))
             return run
@@ -197,14 +206,24 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         self._finish(SyncRunStatus.PARTIAL if self._incomplete() else SyncRunStatus.SUCCESS, None)
         return run
 
-    def _start_alongside(self) -> Alongside | None:
-        """The orders step, started in a thread of its own when the run has it and other data
-        steps (see :class:`Alongside`). Not inside a transaction (a test's): another connection
-        would not see what it holds; the steps then run one after another."""
+    def _start_alongside(self) -> list[Alongside]:
+        """The steps started in threads of their own (see :class:`Alongside`): the orders when
+        the run has other data steps; the variations when the run has the products and the store
+        may list variations store-wide (their batches wait for their products: :class:`ParentsGate`).
+        Not inside a transaction (a test's): another connection would not see what it holds; the
+        steps then run one after another."""
+        if connection.in_atomic_block:
+            return []
+        steps = []
         others = [entity for entity in self.entities if entity not in (ALONGSIDE, "images")]
-        if ALONGSIDE not in self.entities or not others or connection.in_atomic_block:
-            return None
-        return Alongside(self, ALONGSIDE)
+        if ALONGSIDE in self.entities and others:
+            steps.append(Alongside(self, ALONGSIDE))
+        # A store known to be without the store-wide listing has each product's list asked, which
+        # needs every product first; one not known yet is asked by the step itself.
+        if {"products", "variations"} <= set(self.entities) and self.store.variations_listing is not False:
+            self.parents_gate = ParentsGate()
+            steps.append(Alongside(self, "variations", gate=self.parents_gate))
+        return steps
 
     def _incomplete(self) -> bool:
         return any(not s.complete or s.failed for s in self.stats.values())
@@ -302,23 +321,27 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         status: str | None = None,
         add: int = 0,
         items: int = 0,
+        restart_items: bool = False,
         force: bool = False,
     ) -> None:
         """``done``/``total`` measure the step's work (for variations: parent products read);
         ``items`` counts what it stored when that differs (the variations themselves)."""
-        entry = self.run.progress.setdefault(entity, {"done": 0, "total": None, "status": "pending"})
-        if items:
-            entry["items"] = entry.get("items", 0) + items
-        if done is not None:
-            entry["done"] = done
-        if add:
-            entry["done"] = entry.get("done", 0) + add
-        if total is not None:
-            entry["total"] = total
-        if status is not None:
-            entry["status"] = status
-            if status == "done" and entry.get("total") is not None:
-                entry["done"] = max(entry["done"], entry["total"])
+        with self.progress_lock:
+            entry = self.run.progress.setdefault(entity, {"done": 0, "total": None, "status": "pending"})
+            if restart_items:
+                entry["items"] = 0
+            if items:
+                entry["items"] = entry.get("items", 0) + items
+            if done is not None:
+                entry["done"] = done
+            if add:
+                entry["done"] = entry.get("done", 0) + add
+            if total is not None:
+                entry["total"] = total
+            if status is not None:
+                entry["status"] = status
+                if status == "done" and entry.get("total") is not None:
+                    entry["done"] = max(entry["done"], entry["total"])
         self._notify(force=force)
 
     def _notify(self, force: bool = False) -> None:
@@ -330,8 +353,10 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         run.heartbeat_at = timezone.now()
         run.requests_made = self._requests_made()
         run.rows_written = self._rows_written()
+        with self.progress_lock:
+            progress = copy.deepcopy(run.progress)
         SyncRun.objects.filter(pk=run.pk).update(
-            progress=run.progress,
+            progress=progress,
             heartbeat_at=run.heartbeat_at,
             requests_made=run.requests_made,
             rows_written=run.rows_written,

@@ -1,7 +1,7 @@
-"""How a pull uses the worker process: the orders step in a thread alongside the others
-(``Alongside``), Python's cyclic collector tuned for millions of short-lived objects
-(``collector_for_bulk``), and the database session tuned for idempotent bulk writes
-(``tune_session``).
+"""How a pull uses the worker process: steps in threads alongside the others (``Alongside``,
+with ``ParentsGate`` between the products and the variations), Python's cyclic collector tuned
+for millions of short-lived objects (``collector_for_bulk``), and the database session tuned for
+idempotent bulk writes (``tune_session``).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import gc
 import threading
+from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -56,6 +57,48 @@ def reset_session() -> None:
 
 # The step that depends on no other: pulled alongside the others.
 ALONGSIDE = "orders"
+# What a puller and the pullers alongside it share: the run's counters, and what one step leaves
+# for another (the products written for the variations, the new images for the image files).
+SHARED_STATE = (
+    "stats",
+    "clients",
+    "progress_lock",
+    "created_products",
+    "variable_products",
+    "product_modified",
+    "new_images",
+)
+
+
+class ParentsGate:
+    """The products written so far, for a variations step pulled alongside the products step.
+
+    ``GET /variations`` does not depend on the products listing, but a variation's row needs its
+    product's: the variations step fetches its pages meanwhile and writes a batch once every
+    product it names is committed (``wait_for``), or once the products step is over (``close``:
+    a parent still missing then is an error, as in a pull that runs the steps in turn). Both
+    listings go by id, and WooCommerce numbers a variation after its product, so a batch seldom
+    waits for long; while it waits, its listing fetches nothing more than its window ahead."""
+
+    def __init__(self) -> None:
+        self._committed: set[int] = set()
+        self._closed = False
+        self._changed = threading.Condition()
+
+    def committed(self, woo_ids: Iterable[int]) -> None:
+        with self._changed:
+            self._committed.update(woo_ids)
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def wait_for(self, woo_ids: set[int] | None) -> None:
+        """Until the products ``woo_ids`` are committed (``None``: until the products step is over)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._closed or (woo_ids is not None and woo_ids <= self._committed))
 
 
 class Alongside:
@@ -68,14 +111,15 @@ class Alongside:
     puller and client (their counters are the run's: ``stats`` and ``clients`` are shared), and
     the run's bound on API calls in flight (:meth:`WooClient.sibling`). It runs in a copy of the
     caller's context (the audit actor, the service role). ``puller`` is the run's
-    :class:`sync.pull.Puller`."""
+    :class:`sync.pull.Puller`; the variations step goes alongside with a ``gate``."""
 
-    def __init__(self, puller, entity: str) -> None:
+    def __init__(self, puller, entity: str, *, gate: ParentsGate | None = None) -> None:
         self.entity = entity
         self.error: BaseException | None = None
         self.puller = type(puller)(puller.run, client=puller.client.sibling(), on_progress=puller.on_progress)
-        self.puller.stats = puller.stats
-        self.puller.clients = puller.clients
+        for name in SHARED_STATE:
+            setattr(self.puller, name, getattr(puller, name))
+        self.puller.parents_gate = gate
         puller.clients.append(self.puller.client)
         context = contextvars.copy_context()
         self.thread = threading.Thread(target=context.run, args=(self._run,), name=f"pull-{entity}", daemon=True)

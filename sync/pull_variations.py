@@ -46,8 +46,9 @@ FATAL_ERRORS = (WooAddressRefusedError, WooAuthError, WooTLSError, WooPagination
 
 class VariationSteps:
     """Mixed into the puller: ``variable_products``/``product_modified`` are filled while products
-    are written; ``_listing``/``_batches``/``_progress``/``_errors``/``_delete_missing``, ``client``,
-    ``store``, ``full``, ``entities`` and ``run`` come from the run."""
+    are written (``parents_gate`` says which are, when this step runs alongside them);
+    ``_listing``/``_batches``/``_progress``/``_errors``/``_delete_missing``, ``client``, ``store``,
+    ``full``, ``entities`` and ``run`` come from the run."""
 
     @staticmethod
     def _variation_statuses(products: dict[int, tuple[Any, str]]):
@@ -106,7 +107,7 @@ class VariationSteps:
         offset = 0
         # What the sync page reports as stored: the variations new since the last pull, not the
         # ones read again in the watermark's overlap.
-        self.run.progress["variations"]["items"] = 0
+        self._progress("variations", restart_items=True)
         for status in ("any", "trash"):
             pages = self._listing(
                 "variations",
@@ -118,6 +119,7 @@ class VariationSteps:
                 total_offset=offset,
             )
             for batch in self._batches(pages):
+                self._await_parents(batch)
                 committed_max = latest(committed_max, self.write_listed_variations(batch, stats, seen, errors))
                 new = sum(1 for item in batch if _newer(item, state.watermark if since is not None else None))
                 self._progress("variations", done=len(seen), items=new)
@@ -132,6 +134,7 @@ class VariationSteps:
                     woo.variations_pages(self.client, status=status, include=chunk, fields=VARIATION_PAYLOAD_KEYS),
                     listing=f"variations:retry:{status}",
                 ):
+                    self._await_parents(items)
                     self.write_listed_variations(items, stats, seen, errors)
         self._errors(errors)
         if stats.complete:
@@ -163,8 +166,15 @@ class VariationSteps:
             [self.store_id],
         )
 
+    def _await_parents(self, items: list[dict]) -> None:
+        """Pulled alongside the products step: until the products ``items`` name are written."""
+        if self.parents_gate is not None:
+            self.parents_gate.wait_for({item.get("parent_id") for item in items if isinstance(item, dict)})
+
     def pull_variations_per_product(self, stats: EntityStats) -> None:
         """A store without ``GET /variations``: each variable product's list, concurrently."""
+        if self.parents_gate is not None:
+            self.parents_gate.wait_for(None)  # the store lost the listing: every product first
         products = dict(self.variable_products)
         listed_products = "products" in self.entities
         if not listed_products:
@@ -195,8 +205,7 @@ class VariationSteps:
 
     def fetch_variations(self, products: dict[int, tuple[Any, str]], stats: EntityStats) -> None:
         """Fetch and write the variations of ``products`` (woo_id -> (local id, status))."""
-        self._progress("variations", total=len(products), done=0)
-        self.run.progress["variations"]["items"] = 0
+        self._progress("variations", total=len(products), done=0, restart_items=True)
         buffer: list[tuple[int, Any, list[dict]]] = []
         buffered_rows = 0
         errors: list[ItemError] = []

@@ -114,6 +114,9 @@ class Writer:
     # A pull writes the ``order_status_logs`` row of a status change it is the first to see; a
     # webhook delivery logs its own (telling our pushes' echoes apart), a push's answer has none.
     logs_order_status = False
+    # A pull whose variations step runs alongside its products step: told of each products batch
+    # committed (``sync.pull_runtime.ParentsGate``).
+    parents_gate = None
 
     def __init__(self, store_id: Any, run_id: Any = None) -> None:
         self.store_id = store_id
@@ -309,6 +312,8 @@ class Writer:
                     )
         self._errors(errors)
         self._resolve(EntityType.PRODUCT, writable)
+        if self.parents_gate is not None:
+            self.parents_gate.committed([*local, *writable])
         # Failed items hold the watermark back through their open sync_errors (advance_watermark).
         return newest
 

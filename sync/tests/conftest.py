@@ -27,6 +27,12 @@ def sandbox(start_sandbox, shop_clock):
 
 
 @pytest.fixture
+def without_image_files(settings):
+    """Pulls that copy no image files (the data only)."""
+    settings.SYNC_FETCH_IMAGES = False
+
+
+@pytest.fixture
 def shop(make_store, sandbox):
     """A store connected to the sandbox."""
     return make_store(url=sandbox.url, name="Sandbox shop")

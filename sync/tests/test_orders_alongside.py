@@ -13,12 +13,7 @@ from sync.models import SyncLog
 from sync.models import SyncRunStatus
 from sync.tests.mirror import mirror_problems
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def no_images(settings):
-    settings.SYNC_FETCH_IMAGES = False
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("without_image_files")]
 
 
 @pytest.fixture

@@ -9,14 +9,9 @@ from stores.models import Store
 from sync.models import SyncRunStatus
 from sync.tests.mirror import mirror_problems
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("without_image_files")]
 
 PER_PRODUCT = "GET products/{product_id}/variations"
-
-
-@pytest.fixture(autouse=True)
-def no_images(settings):
-    settings.SYNC_FETCH_IMAGES = False
 
 
 def _variable(sandbox):

@@ -17,7 +17,8 @@ import time
 
 class DbTimer:
     """Time spent in database statements (every statement of the run's connections goes through
-    here: this thread's, and the orders step's in its own thread; their times add up)."""
+    here: this thread's, and those of the steps in threads of their own, orders and store-wide
+    variations; their times add up)."""
 
     def __init__(self):
         self.seconds = 0.0
@@ -109,7 +110,7 @@ class CpuClock:
     """CPU seconds of the three processes that share the machine during a pull: the sandbox
     (WooCommerce's side: a real store is remote), the worker (this process: the page-fetching
     threads, decoding, mapping, COPY encoding) and PostgreSQL (the server processes of the
-    run's connections: this thread's, and the one the orders step opens in its own thread).
+    run's connections: this thread's, and those the steps in threads of their own open).
     Unlike wall time, these figures hold on a loaded machine.
 
     A server process ends with its connection, taking its counters with it: each one is read

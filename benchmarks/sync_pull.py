@@ -46,8 +46,9 @@ Database time is the wall time of every statement this thread runs (and of the C
 staging tables, Python encoding included), the audit triggers' work included. PostgreSQL's time
 is what the server itself spent executing them (``pg_stat_database.active_time``): the database
 write rate, without the waits for the GIL that the page-fetching threads cause in this process.
-Both are printed. Orders are pulled alongside the catalog steps on a second connection: both
-connections' statements are timed, and their times add up.
+Both are printed. Orders are pulled alongside the catalog steps, and store-wide variations
+alongside the products, each on a connection of its own: every connection's statements are
+timed, and their times add up.
 
 CPU seconds of the API part, per process (``/proc/<pid>/stat``): the sandbox (a real store is
 remote: its CPU would not be on our cores), the worker (this process: page fetching, JSON
@@ -199,7 +200,7 @@ def pull(store, kind, cpu=None):
         finally:
             phases.mark("images_end")
 
-    def timed_connection(sender, connection, **kwargs):  # the orders step's, in its own thread
+    def timed_connection(sender, connection, **kwargs):  # a step's in a thread of its own
         connection.execute_wrappers.append(timer)
 
     upsert._stage = timed_stage

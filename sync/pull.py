@@ -5,8 +5,9 @@ children), tags, brands, global attributes and their terms, products (every stat
 ones included; their attributes and images come in the same payload), variations (the store-wide
 ``GET /variations`` of WooCommerce 10.3+ when the store has it, each variable product's list
 otherwise: ``sync.pull_variations``); orders, which depend on none of them, are pulled meanwhile
-in a thread of their own (``sync.pull_runtime.Alongside``); then, in a phase of its own, image
-files. This module runs the steps and holds the dated listings (products, orders); the taxonomy
+in a thread of their own (``sync.pull_runtime.Alongside``), and so are store-wide variations,
+each batch written once its products are (``sync.pull_runtime.ParentsGate``); then, in a phase
+of its own, image files. This module runs the steps and holds the dated listings (products, orders); the taxonomy
 steps are ``sync.pull_taxonomies``, the image files ``sync.pull_images``, and how the run uses
 the process (the alongside thread, the collector, the session) ``sync.pull_runtime``. A full
 pull lists everything and removes what no longer exists upstream; an incremental pull asks for

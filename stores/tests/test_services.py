@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from config.testing import run_at_once
+from orders.models import OrderStatusCount
 from stores import credentials
 from stores.access import CHANGE_CATALOG
 from stores.access import MANAGE_MEMBERS
@@ -34,6 +35,7 @@ from stores.services import store_revoke_permission
 from stores.services import store_update
 from stores.tests.helpers import add_member
 from stores.tests.helpers import build_world
+from stores.tests.helpers import make_orders
 from stores.tests.helpers import make_store
 from stores.tests.helpers import make_user
 
@@ -183,6 +185,25 @@ def test_grants_cascade_with_the_store_and_go_with_a_removed_member():
     store_delete(actor=world.users["owner"], store=store)
     assert not StoreUserObjectPermission.objects.filter(content_object_id=store.pk).exists()
     assert not Store.objects.filter(pk=store.pk).exists()
+
+
+def test_a_store_with_orders_is_deleted_and_the_other_stores_counts_stay():
+    """Deleting a store's orders (the cascade) must not leave status counts pointing at it: the
+    foreign keys are checked at COMMIT, which SET CONSTRAINTS ALL IMMEDIATE runs here."""
+    world = build_world()
+    doomed, kept = world.stores["A"], world.stores["B"]
+    make_orders(doomed, count=3)
+    make_orders(kept, count=2)
+    kept_counts = list(OrderStatusCount.objects.filter(store=kept).values_list("status", "count"))
+
+    store_delete(actor=world.users["owner"], store=doomed)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    assert not Store.objects.filter(pk=doomed.pk).exists()
+    assert not OrderStatusCount.objects.filter(store_id=doomed.pk).exists()
+    assert sorted(OrderStatusCount.objects.filter(store=kept).values_list("status", "count")) == sorted(kept_counts)
+    assert sum(count for _, count in kept_counts) == 2
 
 
 def test_role_change_and_removal_take_effect_on_the_next_request(client):

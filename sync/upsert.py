@@ -32,6 +32,7 @@ from psycopg.copy import FileWriter
 from psycopg.types.json import Jsonb
 
 from config.rls import as_service
+from sync import json_codec
 from sync.mappers.orders import ORDER_COLUMNS
 from sync.mappers.products import PRODUCT_COLUMNS
 from sync.mappers.variations import VARIATION_COLUMNS
@@ -156,7 +157,9 @@ class Table:
         names = list(self.inputs)
         for row in rows:
             yield [
-                (None if row.get(name) is None else Jsonb(row[name])) if name in jsonb else row.get(name)
+                (None if row.get(name) is None else Jsonb(row[name], json_codec.encode))
+                if name in jsonb
+                else row.get(name)
                 for name in names
             ]
 

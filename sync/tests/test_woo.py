@@ -202,15 +202,15 @@ def test_pages_are_fetched_in_parallel(sandbox):
 def test_pages_are_decoded_by_the_consuming_thread_and_a_broken_body_is_fetched_again(sandbox, monkeypatch):
     import threading
 
-    from sync.woo import responses as woo_module
+    from sync import json_codec
 
     expected = [p["id"] for p in client(sandbox.url).fetch_all("orders", {"orderby": "id", "order": "asc"})]
     decoded_in, broken = set(), []
-    real_loads, real_get_page = woo_module.json.loads, WooClient._get_page
+    real_decode, real_get_page = json_codec.decode, WooClient._get_page
 
-    def loads(raw, *args, **kwargs):
+    def decode(raw):
         decoded_in.add(threading.current_thread().name)
-        return real_loads(raw, *args, **kwargs)
+        return real_decode(raw)
 
     def get_page(self, endpoint, params, number, per_page, **kw):
         page = real_get_page(self, endpoint, params, number, per_page, **kw)
@@ -219,7 +219,7 @@ def test_pages_are_decoded_by_the_consuming_thread_and_a_broken_body_is_fetched_
             page.raw = page.raw[: len(page.raw) // 2]  # a transfer cut short
         return page
 
-    monkeypatch.setattr(woo_module.json, "loads", loads)
+    monkeypatch.setattr(json_codec, "decode", decode)
     monkeypatch.setattr(WooClient, "_get_page", get_page)
     woo = client(sandbox.url, concurrency=3)
     pages = list(woo.iter_pages("orders", {"orderby": "id", "order": "asc"}, per_page=7))

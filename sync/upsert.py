@@ -27,9 +27,10 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db import connection
 from django.db import transaction
+from psycopg.adapt import Dumper
 from psycopg.copy import Copy
 from psycopg.copy import FileWriter
-from psycopg.types.json import Jsonb
+from psycopg.pq import Format
 
 from config.rls import as_service
 from sync import json_codec
@@ -153,15 +154,23 @@ class Table:
         )
 
     def stage_rows(self, rows: Sequence[dict]) -> Iterable[list]:
-        jsonb = {name for name, kind in self.inputs.items() if kind == "jsonb"}
+        """Each row's inputs in ``inputs``' order (a jsonb value as it is: ``_JsonbCopyDumper``
+        encodes it)."""
         names = list(self.inputs)
         for row in rows:
-            yield [
-                (None if row.get(name) is None else Jsonb(row[name], json_codec.encode))
-                if name in jsonb
-                else row.get(name)
-                for name in names
-            ]
+            yield list(map(row.get, names))
+
+
+class _JsonbCopyDumper(Dumper):
+    """A jsonb value in a binary COPY: jsonb's format version (1), then the JSON text. Registered
+    by oid only (``register_dumper(None, ...)``), for the staging COPY's declared column types;
+    it spares psycopg's ``Jsonb`` wrapper around every value and its generic dumper's checks."""
+
+    format = Format.BINARY
+    oid = psycopg.adapters.types["jsonb"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return b"\x01" + json_codec.encode(obj)
 
 
 @dataclass
@@ -234,6 +243,7 @@ def _encode(table: Table, rows: Sequence[dict]) -> bytes:
         connection.connection.cursor() as cursor,
         Copy(cursor, binary=True, writer=FileWriter(buffer)) as copy,
     ):
+        cursor.adapters.register_dumper(None, _JsonbCopyDumper)
         copy.set_types(list(table.inputs.values()))
         for values in table.stage_rows(rows):
             copy.write_row(values)

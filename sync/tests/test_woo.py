@@ -165,6 +165,39 @@ def test_connection_refused(sandbox):
     assert error.value.code == "connection_error"
 
 
+def _serve_cut_short_bodies(answers: int) -> tuple[str, list[int]]:
+    """A server that promises a 1,000-byte JSON body and closes the connection after 10 bytes."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    served = []
+
+    def serve():
+        with listener:
+            for _ in range(answers):
+                connection, _address = listener.accept()
+                with connection:
+                    connection.recv(65536)
+                    connection.sendall(
+                        b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{"id": 1'
+                    )
+                    served.append(1)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}", served
+
+
+def test_a_body_cut_short_is_retried_then_unreachable():
+    """The body is read apart from the headers (in one piece): a transfer that breaks in the
+    middle is still a broken connection, retried, never data."""
+    url, served = _serve_cut_short_bodies(answers=2)
+    with pytest.raises(WooUnreachableError) as error:
+        client(url, max_retries=1).get("products")
+    assert error.value.code == "connection_error" and error.value.attempts == 2
+    assert len(served) == 2
+
+
 def test_client_errors_carry_woocommerce_code(sandbox):
     woo = client(sandbox.url)
     with pytest.raises(WooClientError) as missing:

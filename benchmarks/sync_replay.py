@@ -8,13 +8,13 @@ database (``BENCH_DATABASE_URL``, default ``storedesk_bench_sync``) and saves ev
 pull hands to the writer (products, variations, orders) in ``var/sync_replay.pickle``.
 ``replay`` writes those batches again, into a new store each run, from this one thread: no
 page-fetching threads, no GIL waits, so A/B runs of a write-path change compare like with like.
+As in a pull, each orders batch refreshes its customers.
 Each run prints rows written, the wall time, the time inside statements and COMMITs as this
 process sees it, PostgreSQL's own time (``pg_stat_database.active_time``), the backend's CPU time
 (``/proc/<pid>/stat``), the WAL written, and the time per statement kind. About 15-30 s a run.
 """
 
 import argparse
-import contextlib
 import gc
 import os
 import pickle
@@ -31,7 +31,6 @@ from _benchdb import setup
 from _sync_clock import server_seconds
 
 RECORDING = BASE_DIR / "var" / "sync_replay.pickle"
-CUSTOMERS_ONCE = False
 WRITES = ("write_products", "write_listed_variations", "write_orders")
 
 
@@ -145,8 +144,7 @@ def replay_once(calls, number):
     upsert._stage, upsert._encode = timed_stage, timed_encode
     started = time.perf_counter()
     try:
-        deferred = writer.customers_deferred() if CUSTOMERS_ONCE else contextlib.nullcontext()
-        with connection.execute_wrapper(timer), audit_actor.system(SYSTEM_SYNC), deferred:
+        with connection.execute_wrapper(timer), audit_actor.system(SYSTEM_SYNC):
             for name, items in calls:
                 method = getattr(writer, name)
                 if name == "write_listed_variations":
@@ -179,8 +177,6 @@ def replay(args):
     import sync_pull
     from django.db import connection
 
-    global CUSTOMERS_ONCE
-    CUSTOMERS_ONCE = not args.customers_per_batch
     with connection.cursor() as cursor:
         # The session as a pull sets it (sync.pull.Puller.execute).
         cursor.execute("SET synchronous_commit TO off; SET jit TO off")
@@ -218,7 +214,6 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="do not empty the tables between replays")
     parser.add_argument("--without-audit-triggers", action="store_true")
-    parser.add_argument("--customers-per-batch", action="store_true", help="refresh customers after each batch")
     parser.add_argument("--work-mem", help="SET work_mem for the replay's session")
     parser.add_argument(
         "--explain-ms", type=int, help="auto_explain (analyze, nested) statements slower than this into the server log"

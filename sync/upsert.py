@@ -13,6 +13,7 @@ a constraint) is split in halves until the bad row is isolated and reported; the
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 from collections.abc import Callable
@@ -27,11 +28,13 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db import connection
 from django.db import transaction
+from psycopg.adapt import Dumper
 from psycopg.copy import Copy
 from psycopg.copy import FileWriter
-from psycopg.types.json import Jsonb
+from psycopg.pq import Format
 
 from config.rls import as_service
+from sync import json_codec
 from sync.mappers.orders import ORDER_COLUMNS
 from sync.mappers.products import PRODUCT_COLUMNS
 from sync.mappers.variations import VARIATION_COLUMNS
@@ -43,6 +46,9 @@ logger = logging.getLogger(__name__)
 # chose the id: a page of new rows lands together in every index keyed by id (and in the audit
 # trail's record index), not on random pages.
 _NEW_ID = "uuid_v7()"
+
+# Staged column types whose values PostgreSQL may compress.
+_COMPRESSIBLE = ("jsonb", "text")
 
 # While a local change waits to be pushed (or sits in a conflict) a pull leaves the row alone.
 OPEN_PUSH_GUARD = open_push_guard("t")
@@ -107,8 +113,12 @@ class Table:
     def stage(self) -> str:
         return f"_sync_stage_{self.label or self.name}"
 
-    def stage_sql(self) -> str:
-        columns = ", ".join(f"{name} {kind}" for name, kind in self.inputs.items())
+    def stage_sql(self, compression: str | None = None) -> str:
+        """The staging table; ``compression`` for its values that may be compressed (jsonb, text)."""
+        columns = ", ".join(
+            f"{name} {kind} COMPRESSION {compression}" if compression and kind in _COMPRESSIBLE else f"{name} {kind}"
+            for name, kind in self.inputs.items()
+        )
         return f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} ({columns})"
 
     def copy_sql(self) -> str:
@@ -152,13 +162,23 @@ class Table:
         )
 
     def stage_rows(self, rows: Sequence[dict]) -> Iterable[list]:
-        jsonb = {name for name, kind in self.inputs.items() if kind == "jsonb"}
+        """Each row's inputs in ``inputs``' order (a jsonb value as it is: ``_JsonbCopyDumper``
+        encodes it)."""
         names = list(self.inputs)
         for row in rows:
-            yield [
-                (None if row.get(name) is None else Jsonb(row[name])) if name in jsonb else row.get(name)
-                for name in names
-            ]
+            yield list(map(row.get, names))
+
+
+class _JsonbCopyDumper(Dumper):
+    """A jsonb value in a binary COPY: jsonb's format version (1), then the JSON text. Registered
+    by oid only (``register_dumper(None, ...)``), for the staging COPY's declared column types;
+    it spares psycopg's ``Jsonb`` wrapper around every value and its generic dumper's checks."""
+
+    format = Format.BINARY
+    oid = psycopg.adapters.types["jsonb"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return b"\x01" + json_codec.encode(obj)
 
 
 @dataclass
@@ -231,21 +251,34 @@ def _encode(table: Table, rows: Sequence[dict]) -> bytes:
         connection.connection.cursor() as cursor,
         Copy(cursor, binary=True, writer=FileWriter(buffer)) as copy,
     ):
+        cursor.adapters.register_dumper(None, _JsonbCopyDumper)
         copy.set_types(list(table.inputs.values()))
         for values in table.stage_rows(rows):
             copy.write_row(values)
     return buffer.getvalue()
 
 
+@functools.cache
+def _stage_compression() -> str | None:
+    """lz4 where the server has it (PostgreSQL 14+ built with it, as Debian's and the official
+    images are): a staged value over ~2 kB (an order's line items) is compressed by the COPY and
+    stays compressed into the table it is written to, and lz4 costs a fraction of pglz's CPU
+    (measured: the COPY of a full pull's 20,000 orders 0.37-0.40 s -> 0.32-0.34 s of PostgreSQL's CPU)."""
+    with connection.connection.cursor() as cursor:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        return "lz4" if cursor.fetchone()[0] else None
+
+
 def _stage(table: Table, rows: Sequence[dict]) -> None:
     """Copy ``rows`` into the table's staging table (emptied first), in this transaction."""
     connection.ensure_connection()
     data = _encode(table, rows)
+    create = table.stage_sql(_stage_compression())
     with connection.connection.cursor() as cursor:
         # One round trip (no parameters: the simple protocol takes the statements at once). This
         # cursor bypasses Django's execute wrapper: back to the service login (row-level security)
         # in case a web statement set a role earlier in this transaction.
-        cursor.execute(f"SELECT set_config('role', 'none', true); {table.stage_sql()}; TRUNCATE {table.stage}")
+        cursor.execute(f"SELECT set_config('role', 'none', true); {create}; TRUNCATE {table.stage}")
         with cursor.copy(table.copy_sql()) as copy:
             copy.write(data)
 

@@ -4,6 +4,7 @@ shop ends up with (the sandbox's notes, refunds, e-mails and stock) and what the
 import re
 from collections import Counter
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -303,6 +304,34 @@ def test_customers_refreshed_by_email_match_a_refresh_of_every_customer(pulled):
     Customer.objects.filter(store=pulled).delete()
     customers_refresh(pulled.pk)
     assert sorted(Customer.objects.filter(store=pulled).values_list(*fields, "last_order_at")) == by_email
+
+
+def test_a_refresh_names_a_customer_after_the_latest_order_and_drops_customers_without_orders(pulled):
+    """Name and country come from the customer's latest order; a customer left without placed
+    orders is removed, by a refresh of some e-mails and by a refresh of every customer alike."""
+    placed = Order.objects.filter(store=pulled).exclude(status__in=("trash", "checkout-draft"))
+    counts = Counter(email.lower() for email in placed.values_list("customer_email", flat=True) if email)
+    first, moved, trashed, trashed_later = sorted(email for email, count in counts.items() if count == 1)[:4]
+    newest = placed.order_by("-woo_created_at").first().woo_created_at
+    placed.filter(customer_email__iexact=moved).update(
+        customer_email=first,
+        woo_created_at=newest + timedelta(days=1),
+        customer_name="Latest",
+        billing={"country": "IS"},
+    )
+    placed.filter(customer_email__iexact=trashed).update(status="trash")
+    customers_refresh(pulled.pk, [first, moved, trashed])
+    assert Customer.objects.filter(store=pulled, email=first).values_list("name", "country", "orders_count").get() == (
+        "Latest",
+        "IS",
+        2,
+    )
+    assert not Customer.objects.filter(store=pulled, email__in=[moved, trashed]).exists()
+    placed.filter(customer_email__iexact=trashed_later).update(status="trash")
+    before = Customer.objects.filter(store=pulled).count()
+    customers_refresh(pulled.pk)
+    assert not Customer.objects.filter(store=pulled, email=trashed_later).exists()
+    assert Customer.objects.filter(store=pulled).count() == before - 1
 
 
 def test_a_large_export_runs_in_the_background_masked_for_a_viewer(

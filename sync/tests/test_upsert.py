@@ -113,3 +113,13 @@ def test_a_row_the_database_refuses_becomes_a_sync_error_and_the_page_is_written
     error = SyncError.objects.get(store=store, resolved=False)
     assert (error.woo_id, error.entity_type, error.error_code) == (2, "order", "database_error")
     assert (stats.created, stats.failed) == (2, 1)
+
+
+@pytest.mark.django_db
+def test_a_large_value_is_staged_and_written_compressed_with_lz4_where_the_server_has_it(store):
+    if upsert._stage_compression() is None:
+        pytest.skip("this PostgreSQL is built without lz4: staged values keep the default compression")
+    upsert.upsert(upsert.PRODUCTS, [_row(store, 1, description="<p>A long description.</p>" * 400)])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_column_compression(description) FROM products WHERE store_id = %s", [store.pk])
+        assert cursor.fetchone() == ("lz4",)

@@ -165,6 +165,39 @@ def test_connection_refused(sandbox):
     assert error.value.code == "connection_error"
 
 
+def _serve_cut_short_bodies(answers: int) -> tuple[str, list[int]]:
+    """A server that promises a 1,000-byte JSON body and closes the connection after 10 bytes."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    served = []
+
+    def serve():
+        with listener:
+            for _ in range(answers):
+                connection, _address = listener.accept()
+                with connection:
+                    connection.recv(65536)
+                    connection.sendall(
+                        b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{"id": 1'
+                    )
+                    served.append(1)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}", served
+
+
+def test_a_body_cut_short_is_retried_then_unreachable():
+    """The body is read apart from the headers (in one piece): a transfer that breaks in the
+    middle is still a broken connection, retried, never data."""
+    url, served = _serve_cut_short_bodies(answers=2)
+    with pytest.raises(WooUnreachableError) as error:
+        client(url, max_retries=1).get("products")
+    assert error.value.code == "connection_error" and error.value.attempts == 2
+    assert len(served) == 2
+
+
 def test_client_errors_carry_woocommerce_code(sandbox):
     woo = client(sandbox.url)
     with pytest.raises(WooClientError) as missing:
@@ -202,15 +235,15 @@ def test_pages_are_fetched_in_parallel(sandbox):
 def test_pages_are_decoded_by_the_consuming_thread_and_a_broken_body_is_fetched_again(sandbox, monkeypatch):
     import threading
 
-    from sync.woo import responses as woo_module
+    from sync import json_codec
 
     expected = [p["id"] for p in client(sandbox.url).fetch_all("orders", {"orderby": "id", "order": "asc"})]
     decoded_in, broken = set(), []
-    real_loads, real_get_page = woo_module.json.loads, WooClient._get_page
+    real_decode, real_get_page = json_codec.decode, WooClient._get_page
 
-    def loads(raw, *args, **kwargs):
+    def decode(raw):
         decoded_in.add(threading.current_thread().name)
-        return real_loads(raw, *args, **kwargs)
+        return real_decode(raw)
 
     def get_page(self, endpoint, params, number, per_page, **kw):
         page = real_get_page(self, endpoint, params, number, per_page, **kw)
@@ -219,7 +252,7 @@ def test_pages_are_decoded_by_the_consuming_thread_and_a_broken_body_is_fetched_
             page.raw = page.raw[: len(page.raw) // 2]  # a transfer cut short
         return page
 
-    monkeypatch.setattr(woo_module.json, "loads", loads)
+    monkeypatch.setattr(json_codec, "decode", decode)
     monkeypatch.setattr(WooClient, "_get_page", get_page)
     woo = client(sandbox.url, concurrency=3)
     pages = list(woo.iter_pages("orders", {"orderby": "id", "order": "asc"}, per_page=7))

@@ -92,7 +92,13 @@ def _pooled_request(method: str, url: str, **kwargs: Any) -> requests.Response:
         # hands requests the same params again, which would append them a second time: every
         # call's query sent, encoded and parsed twice (the server keeps the last of each).
         kwargs["params"] = None
-    return _session().request(method=method, url=url, **kwargs)
+    response = _session().request(method=method, url=url, stream=True, **kwargs)
+    # Unstreamed, requests reads a body in 10 KB pieces, each through several layers of Python:
+    # ~0.5 ms of CPU for a page of 100 orders (280 KB), a third of the call. Read in one piece,
+    # through the same ``iter_content`` (its errors translated as requests does), and kept as
+    # ``content`` is (the connection goes back to the pool at the end of the body, as before).
+    response._content = b"".join(response.iter_content(chunk_size=None))
+    return response
 
 
 # The client does ``from requests import request``; replacing that name in its module is the

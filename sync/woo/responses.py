@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import collections
 import email.utils
-import json
 import re
 import threading
 import time
@@ -16,6 +15,7 @@ from typing import Any
 
 import requests
 
+from sync import json_codec
 from sync.woo.errors import WooError
 
 
@@ -177,12 +177,12 @@ def _loads(content: bytes) -> tuple[Any, bool]:
     """``(data, True when PHP notices ahead of the JSON were skipped)``; ValueError when the
     body is not JSON, notices skipped or not."""
     try:
-        return json.loads(content), False
+        return json_codec.decode(content), False
     except ValueError:
         rest = _after_php_messages(content)
         if rest is None:
             raise
-        return json.loads(rest), True
+        return json_codec.decode(rest), True
 
 
 def _json_body(response: requests.Response) -> tuple[Any, bool]:

@@ -28,8 +28,7 @@ KEYS = ("ck_dashboard_browser_00000000000000000000000", "cs_dashboard_browser_00
 
 @pytest.fixture
 def sandbox(start_sandbox):
-    # A little latency per request, so a pull lasts long enough to watch its progress bar.
-    return start_sandbox(products=40, orders=60, seed=11, keys=[KEYS], latency_ms=60)
+    return start_sandbox(products=40, orders=60, seed=11, keys=[KEYS])
 
 
 @pytest.fixture
@@ -125,6 +124,7 @@ def test_owner_journeys(browser, live_server, shop, sandbox, monkeypatch):
 
     queued = []
     monkeypatch.setattr(tasks.sync_store_task, "delay_on_commit", lambda run_id: queued.append(run_id))
+    sandbox.set_faults(latency_ms=60)  # a little per request, so the pull lasts long enough to watch
     page.goto(f"{base}/stores/{store.pk}/sync/")
     page.click("#sync-full")
     page.click("#confirm-dialog button[value=confirm]")  # a full sync asks first

@@ -152,6 +152,15 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _quick_retries():
+    # A WooCommerce call that fails (the unreachable store every fixture's store is on, an injected
+    # fault) is retried after 0.5 s, then 1 s: milliseconds here, for every test, so a request to
+    # an unreachable store costs no second of sleep. The tests of the backoff itself set theirs.
+    with override_settings(SYNC_BACKOFF_BASE_SECONDS=0.01, SYNC_BACKOFF_MAX_SECONDS=0.05):
+        yield
+
+
 @pytest.fixture
 def shop_clock():
     """The sandbox shop's clock, for a test that needs a later WooCommerce modified date."""
@@ -243,11 +252,10 @@ def viewer(make_member, store):
 def make_live_shop(make_store, settings, tmp_path):
     """make_live_shop(server, keys, members=[(user, role)]) -> ``owner``'s store on the sandbox
     ``server``, pulled in full once, for a test that drives a browser through the live server
-    (any host, media in tmp_path, no image files fetched, quick retries)."""
+    (any host, media in tmp_path, no image files fetched)."""
     settings.ALLOWED_HOSTS = ["*"]
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.SYNC_FETCH_IMAGES = False
-    settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
 
     def make(server, keys, members=()):
         from sync.models import SyncRunKind

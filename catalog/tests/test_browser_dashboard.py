@@ -18,6 +18,7 @@ from django.db import connection
 from catalog.models import Product
 from config.testing import ARTIFACTS
 from config.testing import PASSWORD
+from config.tests.browser_pages import settle
 from orders.models import Order
 from stores.models import StoreRole
 
@@ -84,12 +85,12 @@ def test_owner_journeys(browser, live_server, shop, sandbox, monkeypatch):
     word = product.name.split()[0]
     page.fill("#id_q", word)
     page.wait_for_url(re.compile(r"q=" + re.escape(word)))
-    page.wait_for_load_state("networkidle")
+    settle(page)
     names = page.locator("#products tbody .row-title").all_inner_texts()
     assert names and all(word.lower() in n.lower() for n in names)
     page.select_option("#id_type", "simple")
     page.wait_for_url(re.compile(r"type=simple"))
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert page.locator("#products tbody tr").count() <= total_rows
     shot(page, "03-products-search-filter")
 

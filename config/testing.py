@@ -163,7 +163,7 @@ def finished_background_export(client, start_url, query, capture_on_commit_callb
     return progress_url, progress_url.rstrip("/").rsplit("/", 1)[1]
 
 
-def wait_for(predicate, timeout=60.0, interval=0.2):
+def wait_for(predicate, timeout=60.0, interval=0.05):
     """Poll ``predicate`` every ``interval`` seconds until it is true (True) or ``timeout``
     seconds pass (False)."""
     deadline = time.monotonic() + timeout

@@ -29,7 +29,6 @@ def sandbox(start_sandbox):
 @pytest.fixture
 def source(empty_source, sandbox, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     url = empty_source
     supabase_source.fill_source(url, stores=1)
     woo = WooClient(credentials.ApiCredentials(url=sandbox.url, consumer_key=KEYS[0], consumer_secret=KEYS[1]))

@@ -18,6 +18,7 @@ from django.db import connection
 from catalog.models import Product
 from config.testing import ARTIFACTS
 from config.testing import PASSWORD
+from config.tests.browser_pages import settle
 from orders.models import Order
 from stores.models import StoreRole
 
@@ -28,8 +29,7 @@ KEYS = ("ck_dashboard_browser_00000000000000000000000", "cs_dashboard_browser_00
 
 @pytest.fixture
 def sandbox(start_sandbox):
-    # A little latency per request, so a pull lasts long enough to watch its progress bar.
-    return start_sandbox(products=40, orders=60, seed=11, keys=[KEYS], latency_ms=60)
+    return start_sandbox(products=40, orders=60, seed=11, keys=[KEYS])
 
 
 @pytest.fixture
@@ -85,12 +85,12 @@ def test_owner_journeys(browser, live_server, shop, sandbox, monkeypatch):
     word = product.name.split()[0]
     page.fill("#id_q", word)
     page.wait_for_url(re.compile(r"q=" + re.escape(word)))
-    page.wait_for_load_state("networkidle")
+    settle(page)
     names = page.locator("#products tbody .row-title").all_inner_texts()
     assert names and all(word.lower() in n.lower() for n in names)
     page.select_option("#id_type", "simple")
     page.wait_for_url(re.compile(r"type=simple"))
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert page.locator("#products tbody tr").count() <= total_rows
     shot(page, "03-products-search-filter")
 
@@ -125,6 +125,7 @@ def test_owner_journeys(browser, live_server, shop, sandbox, monkeypatch):
 
     queued = []
     monkeypatch.setattr(tasks.sync_store_task, "delay_on_commit", lambda run_id: queued.append(run_id))
+    sandbox.set_faults(latency_ms=60)  # a little per request, so the pull lasts long enough to watch
     page.goto(f"{base}/stores/{store.pk}/sync/")
     page.click("#sync-full")
     page.click("#confirm-dialog button[value=confirm]")  # a full sync asks first

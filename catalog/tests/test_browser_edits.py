@@ -19,6 +19,7 @@ from catalog.tests.test_browser_dashboard import KEYS
 from catalog.tests.test_browser_dashboard import new_page
 from catalog.tests.test_browser_dashboard import shop as shop  # a store on the sandbox below, pulled once
 from catalog.tests.test_browser_dashboard import sign_in
+from config.tests.browser_pages import settle
 from sync.models import SyncRunKind
 from sync.runs import run_pull
 from sync.services import sync_run_queue
@@ -126,7 +127,7 @@ def test_saving_untouched_variation_rows_changes_nothing_and_row_3_changes_only_
     for row_id in (row_ids[1], row_ids[0]):
         page.locator(f"#variation-{row_id}").get_by_role("button", name="Save").click()
         page.wait_for_selector(f"#variation-{row_id}.row-flash")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     shot(page, "01-variation-rows")
 
     after = {vid: in_shop(sandbox, "variations", vid) for vid in before}

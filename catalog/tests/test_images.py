@@ -58,7 +58,6 @@ def synced(make_store, sandbox, settings, tmp_path, live_server):
     """A store on the sandbox, pulled; our uploads served at the live server's address."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.SYNC_FETCH_IMAGES = False
-    settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
     settings.SITE_URL = live_server.url
     store = make_store(url=sandbox.url, name="Sandbox shop")
     run = sync_run_queue(store.pk, kind=SyncRunKind.FULL, enqueue=False)

@@ -1,4 +1,4 @@
-"""The dashboard pages a browser test walks through, by name."""
+"""The dashboard pages a browser test walks through, by name, and how to wait for one to be whole."""
 
 
 def store_page_urls(base, store, product, order):
@@ -17,3 +17,10 @@ def store_page_urls(base, store, product, order):
         "webhooks": f"{root}/webhooks/",
         "team": f"{root}/team/",
     }
+
+
+def settle(page):
+    """Wait until every part htmx loads after the page (``hx-trigger="load"``, the top products)
+    has arrived and no htmx request is in flight: what ``networkidle`` waited for, without its
+    half a second of silence on every page."""
+    page.wait_for_function("() => !document.querySelector('[hx-trigger=\"load\"], .htmx-request')")

@@ -21,6 +21,7 @@ from accounts.services import user_role_grant
 from catalog.models import Product
 from catalog.tests.test_browser_dashboard import ARTIFACTS
 from catalog.tests.test_browser_dashboard import sign_in
+from config.tests.browser_pages import settle
 from config.tests.browser_pages import store_page_urls
 from orders.models import Order
 
@@ -39,13 +40,6 @@ def _context(browser, *, width=1366, height=900, language="en", zone="Asia/Jerus
     if axe:  # in every page the context loads, from the start: not sent again for each page
         context.add_init_script(path=str(AXE))
     return context
-
-
-def _settle(page):
-    """Wait until every part htmx loads after the page (``hx-trigger="load"``, the top products)
-    has arrived and no htmx request is in flight: what ``networkidle`` waited for, without its
-    half a second of silence on every page."""
-    page.wait_for_function("() => !document.querySelector('[hx-trigger=\"load\"], .htmx-request')")
 
 
 @pytest.fixture
@@ -171,7 +165,7 @@ def test_axe_finds_no_wcag_violations(browser, live_server, shop, admin_owner, d
     sign_in(page, base, admin_owner.email)
     for name, url in _pages(base, store, delivery).items():
         response = page.goto(url)
-        _settle(page)
+        settle(page)
         assert response.status == (404 if name == "not-found" else 200), (name, response.status)
         assert page.locator("html").get_attribute("lang") == language
         found[name] = _axe(page)
@@ -192,7 +186,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, shop, deliver
     wide = {}
     for name in pages:
         page.goto(pages[name])
-        _settle(page)
+        settle(page)
         sizes = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         if sizes[0] > sizes[1]:
             wide[name] = sizes
@@ -295,7 +289,7 @@ def test_lists_fit_a_1366_screen(browser, live_server, shop):
     clipped = {}
     for name in ("products", "orders", "webhooks"):
         page.goto(f"{base}/stores/{store.pk}/{name}/")
-        _settle(page)
+        settle(page)
         clipped[name] = _overflowing_tables(page)
         page.screenshot(path=str(ARTIFACTS / f"wide-{name}.png"), full_page=True)
     context.close()
@@ -309,7 +303,7 @@ def test_the_bulk_bar_is_readable_reachable_and_keeps_focus(browser, live_server
     page.set_default_timeout(15_000)
     sign_in(page, base, shop["owner"].email)
     page.goto(f"{base}/stores/{store.pk}/products/")
-    _settle(page)
+    settle(page)
     # Ticking a row shows the bar at once; the list is not fetched again (which would untick it).
     # htmx starts a request while the change event is dispatched, so none started means none comes.
     page.evaluate(

@@ -10,6 +10,7 @@ from accounts.services import user_role_grant
 from catalog.models import Product
 from catalog.tests.test_browser_dashboard import ARTIFACTS
 from config.testing import PASSWORD
+from config.tests.browser_pages import settle
 from config.tests.browser_pages import store_page_urls
 from orders.models import Order
 
@@ -72,7 +73,10 @@ def test_main_pages_work_under_the_csp_without_violations(browser, live_server, 
         policy = response.headers.get("content-security-policy", "")
         if "script-src 'self'" not in policy or "frame-ancestors 'none'" not in policy:
             without_policy.append(name)
-        page.wait_for_load_state("networkidle")
+        settle(page)
+        # A violation event is queued as a task when the load is blocked; one more task and a
+        # frame later every one of them has been dispatched.
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => setTimeout(done)))")
         violations += [f"{name}: {v}" for v in page.evaluate("window.__cspViolations")]
         if name in ("products", "product", "sync"):
             page.screenshot(path=str(ARTIFACTS / f"csp-{name}.png"), full_page=True)

@@ -10,7 +10,6 @@ import ast
 import re
 from pathlib import Path
 
-from django.test import override_settings
 from django.urls import reverse
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -116,7 +115,6 @@ def test_the_scan_catches_what_it_is_for(tmp_path, monkeypatch):
     assert found == [("autoescape off", 1), ("view", 2), ("view", 2), ("|safe filter", 1)]
 
 
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 def test_a_key_ending_in_markup_is_shown_as_text(client, db):
     from stores.tests.helpers import make_store
     from stores.tests.helpers import make_user

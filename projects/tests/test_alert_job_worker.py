@@ -44,7 +44,7 @@ def test_a_real_worker_runs_the_queued_alert_job(tmp_path):
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline and not ProjectAlert.objects.exists():
                 assert worker.poll() is None, log_path.read_text()[-3000:]
-                time.sleep(0.5)
+                time.sleep(0.1)
         finally:
             worker.send_signal(signal.SIGTERM)
             try:

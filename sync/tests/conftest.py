@@ -10,9 +10,7 @@ from sync.models import SyncRunStatus
 
 @pytest.fixture(autouse=True)
 def fast_sync(settings, tmp_path):
-    """Short backoffs and timeouts so retries cost milliseconds; files go to a temp dir."""
-    settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
-    settings.SYNC_BACKOFF_MAX_SECONDS = 0.05
+    """Short timeouts (the backoffs are the root conftest's: milliseconds); files go to a temp dir."""
     settings.SYNC_REQUEST_TIMEOUT_SECONDS = 5
     settings.SYNC_PAGE_CONCURRENCY = 4
     settings.SYNC_WATERMARK_OVERLAP_SECONDS = 300

@@ -19,9 +19,7 @@ _deliveries = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _speed_and_fresh_caches(settings):
-    settings.SYNC_BACKOFF_BASE_SECONDS = 0.01
-    settings.SYNC_BACKOFF_MAX_SECONDS = 0.05
+def _fresh_caches():
     receiving.forget_signing_keys()
     inbox.reset_enqueue_backoff()
     yield

@@ -1,10 +1,13 @@
 """Set-based upserts: one statement per batch, unchanged rows are not updated at all."""
 
+import io
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from psycopg.copy import Copy
+from psycopg.copy import FileWriter
 
 from catalog.models import Product
 from sync import upsert
@@ -113,3 +116,21 @@ def test_a_row_the_database_refuses_becomes_a_sync_error_and_the_page_is_written
     error = SyncError.objects.get(store=store, resolved=False)
     assert (error.woo_id, error.entity_type, error.error_code) == (2, "order", "database_error")
     assert (stats.created, stats.failed) == (2, 1)
+
+
+@pytest.mark.django_db
+def test_the_staging_copy_encodes_numbers_as_psycopg_does():
+    """Numbers are encoded once per distinct text: 1.0 and 1.00 (equal, not alike) stay apart."""
+    table = upsert.Table(name="numbers", key=("n",), inputs={"n": "numeric"})
+    values = [Decimal("1.0"), Decimal("1.00"), Decimal("1.0"), Decimal("-0.00"), Decimal("0.00"), 1, None]
+    rows = [{"n": value} for value in values]
+    connection.ensure_connection()
+    expected = io.BytesIO()
+    with (
+        connection.connection.cursor() as cursor,
+        Copy(cursor, binary=True, writer=FileWriter(expected)) as copy,
+    ):
+        copy.set_types(["numeric"])
+        for value in values:
+            copy.write_row([value])
+    assert upsert._encode(table, rows) == expected.getvalue()

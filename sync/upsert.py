@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db import connection
 from django.db import transaction
+from psycopg.abc import Buffer
 from psycopg.adapt import Dumper
 from psycopg.copy import Copy
 from psycopg.copy import FileWriter
@@ -181,6 +182,27 @@ class _JsonbCopyDumper(Dumper):
         return b"\x01" + json_codec.encode(obj)
 
 
+class _NumericCopyDumper(Dumper):
+    """A numeric value in a binary COPY, each distinct one encoded once per COPY (psycopg's
+    encoder takes every Decimal apart digit by digit; a batch's prices, weights and totals
+    repeat). Keyed by the value's text, which tells ``1.0`` from ``1.00`` where ``==`` does not.
+    Registered by oid only, as ``_JsonbCopyDumper``."""
+
+    format = Format.BINARY
+    oid = psycopg.adapters.types["numeric"].oid
+
+    def __init__(self, cls: type, context: Any = None) -> None:
+        super().__init__(cls, context)
+        self._encode = psycopg.adapters.get_dumper_by_oid(self.oid, Format.BINARY)(cls, context).dump
+        self._encoded: dict[tuple[type, str], Buffer] = {}
+
+    def dump(self, obj: Any) -> Buffer:
+        key = (type(obj), str(obj))
+        if key not in self._encoded:
+            self._encoded[key] = self._encode(obj)
+        return self._encoded[key]
+
+
 @dataclass
 class UpsertResult:
     created: int = 0
@@ -252,6 +274,7 @@ def _encode(table: Table, rows: Sequence[dict]) -> bytes:
         Copy(cursor, binary=True, writer=FileWriter(buffer)) as copy,
     ):
         cursor.adapters.register_dumper(None, _JsonbCopyDumper)
+        cursor.adapters.register_dumper(None, _NumericCopyDumper)
         copy.set_types(list(table.inputs.values()))
         for values in table.stage_rows(rows):
             copy.write_row(values)

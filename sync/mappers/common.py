@@ -7,6 +7,7 @@ from datetime import UTC
 from datetime import datetime
 from decimal import Decimal
 from decimal import InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 # NUMERIC(10,2): values must stay below 10^8.
@@ -61,17 +62,25 @@ def decimal(value: Any, *, field: str, places: Decimal | None = None, limit: Dec
         return None
     if isinstance(value, bool):
         raise MappingError(f"{field} is a boolean", field=field)
-    try:
-        number = Decimal(str(value).strip()) if isinstance(value, (str, int, float)) else None
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
+    number = _number(str(value), places) if isinstance(value, (str, int, float)) else None
+    if number is None:
         raise MappingError(f"{field} is not a number: {value!r}", field=field)
-    if places is not None:
-        number = number.quantize(places)
     if limit is not None and abs(number) >= limit:
         raise MappingError(f"{field} {value!r} does not fit NUMERIC(10,2)", field=field)
     return number
+
+
+@lru_cache(maxsize=16384)
+def _number(written: str, places: Decimal | None) -> Decimal | None:
+    """The finite number ``written`` reads as (rounded to ``places``), None if none. Memoized: a
+    shop's prices, weights and totals repeat from item to item, and a Decimal is immutable."""
+    try:
+        number = Decimal(written.strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    return number if places is None else number.quantize(places)
 
 
 def money(value: Any, *, field: str) -> Decimal | None:
@@ -81,9 +90,12 @@ def money(value: Any, *, field: str) -> Decimal | None:
 
 def measures(payload: dict, dimensions: dict) -> dict:
     """A product's or variation's weight and dimensions (``dimensions``: its checked object)."""
-    values = {"weight": money(payload.get("weight"), field="weight")}
-    values.update((side, money(dimensions.get(side), field=f"dimensions.{side}")) for side in DIMENSIONS)
-    return values
+    return {
+        "weight": money(payload.get("weight"), field="weight"),
+        "length": money(dimensions.get("length"), field="dimensions.length"),
+        "width": money(dimensions.get("width"), field="dimensions.width"),
+        "height": money(dimensions.get("height"), field="dimensions.height"),
+    }
 
 
 def amount(value: Decimal | None) -> str:

@@ -68,9 +68,10 @@ ORDER_PAYLOAD_KEYS = (
 def customer_name(billing: dict, shipping: dict) -> str:
     """Billing first + last name; then the shipping name; then the company; else ""."""
     for address in (billing, shipping):
-        name = " ".join(part.strip() for part in (address.get("first_name") or "", address.get("last_name") or ""))
-        if name.strip():
-            return " ".join(name.split())
+        first, last = address.get("first_name") or "", address.get("last_name") or ""
+        words = f"{first.strip()} {last.strip()}".split()
+        if words:
+            return " ".join(words)
     return (billing.get("company") or shipping.get("company") or "").strip()
 
 

@@ -1,10 +1,13 @@
 """Set-based upserts: one statement per batch, unchanged rows are not updated at all."""
 
+import io
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from psycopg.copy import Copy
+from psycopg.copy import FileWriter
 
 from catalog.models import Product
 from sync import upsert
@@ -123,3 +126,21 @@ def test_a_large_value_is_staged_and_written_compressed_with_lz4_where_the_serve
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_column_compression(description) FROM products WHERE store_id = %s", [store.pk])
         assert cursor.fetchone() == ("lz4",)
+
+
+@pytest.mark.django_db
+def test_the_staging_copy_encodes_numbers_as_psycopg_does():
+    """Numbers are encoded once per distinct text: 1.0 and 1.00 (equal, not alike) stay apart."""
+    table = upsert.Table(name="numbers", key=("n",), inputs={"n": "numeric"})
+    values = [Decimal("1.0"), Decimal("1.00"), Decimal("1.0"), Decimal("-0.00"), Decimal("0.00"), 1, None]
+    rows = [{"n": value} for value in values]
+    connection.ensure_connection()
+    expected = io.BytesIO()
+    with (
+        connection.connection.cursor() as cursor,
+        Copy(cursor, binary=True, writer=FileWriter(expected)) as copy,
+    ):
+        copy.set_types(["numeric"])
+        for value in values:
+            copy.write_row([value])
+    assert upsert._encode(table, rows) == expected.getvalue()

@@ -163,6 +163,16 @@ def test_total_range(client, store, manager):
     assert f'data-order="{dear.pk}"' in html and f'data-order="{cheap.pk}"' not in html
 
 
+def test_a_filtered_list_counts_its_total_on_every_page(client, store, manager):
+    """A page with more after it takes its exact total from the count in its own query."""
+    for index in range(130):
+        make_order(store, total=Decimal("10.00") if index % 13 == 0 else Decimal("500.00"))
+    client.force_login(manager)
+    for page, shown, rows in ((1, "1–50", 50), (2, "51–100", 50), (3, "101–120", 20)):
+        html = client.get(url("order_list", store), {"total_min": "100", "page": page}).content.decode()
+        assert f"{shown} of 120" in html and html.count("<tr data-order=") == rows
+
+
 # --- figures ----------------------------------------------------------------------------------
 
 

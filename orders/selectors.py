@@ -28,6 +28,8 @@ from orders.masking import mask_value
 from orders.masking import orders_summary
 from orders.models import CustomerSearchText
 from orders.models import Order
+from orders.models import OrderNote
+from orders.models import OrderRefund
 from orders.models import OrderStatusLog
 from stores.access import VIEW_CUSTOMER_DATA
 from stores.access import VIEW_ORDERS
@@ -276,36 +278,68 @@ def order_activity_stale(order, now=None):
     return synced < (now or timezone.now()) - ACTIVITY_MAX_AGE
 
 
-def order_notes_for(access, store_id, order):
-    """The order's notes, newest first (customer data: only for those who may see it)."""
-    from orders.models import OrderNote
-
-    access.require(VIEW_ORDERS, store_id)
-    if not can_see_customer_data(access, store_id):
-        return []
-    notes = OrderNote.objects.filter(store_id=store_id, order_woo_id=order.woo_id)
-    return list(notes.order_by("-woo_created_at", "-woo_id")[:200])
+_NOTE_FIELDS = ("note", "customer_note", "author")
+_REFUND_FIELDS = ("amount", "reason", "line_items", "refunded_payment", "refunded_by")
+_ACTIVITY_COLUMNS = ("kind", "id", "woo_id", "woo_created_at", *_REFUND_FIELDS, *_NOTE_FIELDS)
+NOTES_SHOWN = 200
 
 
-def order_refunds_for(access, store_id, order):
-    """The order's refunds, newest first (reasons hidden from those without customer data)."""
-    from orders.models import OrderRefund
+def _newest_first(queryset):
+    return queryset.order_by("-woo_created_at", "-woo_id")
 
-    access.require(VIEW_ORDERS, store_id)
-    refunds = list(
-        OrderRefund.objects.filter(store_id=store_id, order_woo_id=order.woo_id).order_by("-woo_created_at", "-woo_id")
-    )
+
+def _activity_rows(model, kind, store_id, order, absent):
+    """The order's notes or refunds as rows of ``_ACTIVITY_COLUMNS``, the other kind's columns
+    typed NULLs, so that one ``UNION ALL`` brings both."""
+    nulls = {name: Value(None, output_field=model_field) for name, model_field in absent.items()}
+    rows = model.objects.filter(store_id=store_id, order_woo_id=order.woo_id).annotate(kind=Value(kind), **nulls)
+    return _newest_first(rows).values_list(*_ACTIVITY_COLUMNS)
+
+
+def _shown_refunds(access, store_id, refunds):
+    """Each refund's lines as the page lists them; reasons hidden from those without customer data."""
+    masked = not can_see_customer_data(access, store_id)
     for refund in refunds:
         refund.lines = [
             {"name": line.get("name", ""), "quantity": abs(int(line.get("quantity") or 0))}
             for line in refund.line_items or []
             if isinstance(line, dict) and line.get("quantity")
         ]
-    if not can_see_customer_data(access, store_id):
-        for refund in refunds:
+        if masked:
             refund.reason = mask_value(refund.reason)
             refund.refunded_by = mask_value(refund.refunded_by)
     return refunds
+
+
+def order_refunds_for(access, store_id, order):
+    """The order's refunds, newest first (reasons hidden from those without customer data)."""
+    access.require(VIEW_ORDERS, store_id)
+    refunds = OrderRefund.objects.filter(store_id=store_id, order_woo_id=order.woo_id)
+    return _shown_refunds(access, store_id, list(_newest_first(refunds)))
+
+
+def order_activity_for(access, store_id, order):
+    """``(notes, refunds)`` of the order page, newest first, in one query (notes, customer data,
+    only for those who may see it: the refunds alone otherwise)."""
+    access.require(VIEW_ORDERS, store_id)
+    if not can_see_customer_data(access, store_id):
+        return [], order_refunds_for(access, store_id, order)
+    refund_fields = {name: OrderRefund._meta.get_field(name).clone() for name in _REFUND_FIELDS}
+    note_fields = {name: OrderNote._meta.get_field(name).clone() for name in _NOTE_FIELDS}
+    refunds = _activity_rows(OrderRefund, "refund", store_id, order, note_fields)
+    notes = _activity_rows(OrderNote, "note", store_id, order, refund_fields)[:NOTES_SHOWN]
+    kinds = {
+        "refund": (OrderRefund, _REFUND_FIELDS, slice(0, len(_REFUND_FIELDS))),
+        "note": (OrderNote, _NOTE_FIELDS, slice(len(_REFUND_FIELDS), None)),
+    }
+    found = {"note": [], "refund": []}
+    for kind, pk, woo_id, created, *values in refunds.union(notes, all=True):
+        model, names, own = kinds[kind]
+        fields = dict(zip(names, values[own], strict=True))
+        found[kind].append(
+            model(id=pk, store_id=store_id, order_woo_id=order.woo_id, woo_id=woo_id, woo_created_at=created, **fields)
+        )
+    return found["note"], _shown_refunds(access, store_id, found["refund"])
 
 
 CUSTOMER_SORTS = {

@@ -50,13 +50,13 @@ from orders.selectors import customer_id_for_order
 from orders.selectors import customer_orders_for
 from orders.selectors import customers_for
 from orders.selectors import known_list_total
+from orders.selectors import order_activity_for
 from orders.selectors import order_activity_stale
 from orders.selectors import order_export_get
 from orders.selectors import order_export_rows_for
 from orders.selectors import order_get
 from orders.selectors import order_last_push_for
 from orders.selectors import order_line_products_for
-from orders.selectors import order_notes_for
 from orders.selectors import order_refunds_for
 from orders.selectors import order_status_counts_map
 from orders.selectors import order_status_logs_for
@@ -163,10 +163,10 @@ def _line_items(order, products):
 def _activity_context(access, store, order, note_form=None):
     """What the notes and refunds sections show (the order page, and the poll that refreshes them)."""
     can_change = access.can(CHANGE_ORDER_STATUS, store.pk)
-    refunds = order_refunds_for(access, store.pk, order)
+    notes, refunds = order_activity_for(access, store.pk, order)
     return {
         "masked": getattr(order, "customer_data_masked", False),
-        "notes": order_notes_for(access, store.pk, order),
+        "notes": notes,
         "note_form": note_form or (OrderNoteForm() if can_change else None),
         "refunds": refunds,
         "refunded": sum((refund.amount for refund in refunds), Decimal(0)),

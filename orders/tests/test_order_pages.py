@@ -8,6 +8,8 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +22,8 @@ from orders.metrics import daily_series_for
 from orders.metrics import order_kpis_for
 from orders.metrics import top_products_for
 from orders.models import Order
+from orders.models import OrderNote
+from orders.models import OrderRefund
 from orders.models import OrderStatus
 from orders.models import OrderStatusLog
 from stores.access import access_for
@@ -171,6 +175,41 @@ def test_a_filtered_list_counts_its_total_on_every_page(client, store, manager):
     for page, shown, rows in ((1, "1–50", 50), (2, "51–100", 50), (3, "101–120", 20)):
         html = client.get(url("order_list", store), {"total_min": "100", "page": page}).content.decode()
         assert f"{shown} of 120" in html and html.count("<tr data-order=") == rows
+
+
+def test_the_order_page_reads_its_notes_and_refunds_in_one_query(client, store, manager, viewer):
+    order = make_order(store, activity_synced_at=timezone.now())
+    hour = timedelta(hours=1)
+    for woo_id, ago in ((801, 3), (802, 1)):
+        OrderNote.objects.create(
+            store=store,
+            order_woo_id=order.woo_id,
+            woo_id=woo_id,
+            note=f"Note {woo_id}",
+            author="Dana",
+            woo_created_at=timezone.now() - ago * hour,
+        )
+        OrderRefund.objects.create(
+            store=store,
+            order_woo_id=order.woo_id,
+            woo_id=woo_id + 100,
+            amount=Decimal(woo_id - 795),
+            reason=f"Reason {woo_id}",
+            line_items=[{"name": "Linen apron", "quantity": -1}],
+            woo_created_at=timezone.now() - ago * hour,
+        )
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url("order_detail", store, order_id=order.pk)).content.decode()
+    reads = [q["sql"] for q in captured if "order_notes" in q["sql"] or "order_refunds" in q["sql"]]
+    assert len(reads) == 1 and "UNION ALL" in reads[0]
+    # Newest first in each list, every field shown.
+    assert page.index('data-note="802"') < page.index('data-note="801"') and "Note 801" in page
+    assert page.index('data-refund="902"') < page.index('data-refund="901"')
+    assert "Reason 801" in page and "Linen apron × 1" in page and "7.00" in page
+    client.force_login(viewer)
+    masked = client.get(url("order_detail", store, order_id=order.pk)).content.decode()
+    assert 'data-refund="901"' in masked and "Reason 801" not in masked and 'data-note="801"' not in masked
 
 
 # --- figures ----------------------------------------------------------------------------------

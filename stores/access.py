@@ -17,10 +17,15 @@ from dataclasses import field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.db.models import OuterRef
+from django.db.models import Subquery
+from django.db.models import TextField
 from django.db.models import UUIDField
 from django.db.models import Value
 from django.http import Http404
 
+from stores.models import Store
 from stores.models import StoreRole
 from stores.models import StoreUser
 from stores.models import StoreUserObjectPermission
@@ -71,6 +76,9 @@ class StoreAccess:
     roles: dict = field(default_factory=dict)  # store_id -> StoreRole value
     grants: dict = field(default_factory=dict)  # store_id -> frozenset of "app.codename"
     app_roles: frozenset = frozenset()  # the user's ``user_roles`` values
+    # The names of the stores the user is a member of, in the stores' order (name, id): the
+    # sidebar's list without a query of its own.
+    member_store_names: dict = field(default_factory=dict)
 
     def permissions(self, store_id):
         if self.is_admin:
@@ -142,21 +150,28 @@ def load_access(user):
     (``accounts.roles``)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS_ACCESS
-    # App roles come back as rows without a store.
-    app_roles_rows = (
-        user.app_roles.all().annotate(no_store=Value(None, output_field=UUIDField())).values_list("no_store", "role")
+    # App roles come back as rows without a store. A store's name is a subquery, not a join: a
+    # membership row is never lost to a store row the database does not show.
+    app_roles_rows = user.app_roles.all().annotate(
+        no_store=Value(None, output_field=UUIDField()), no_name=Value(None, output_field=TextField())
     )
-    roles, app_roles = {}, set()
-    for store_id, role in (
-        StoreUser.objects.filter(user=user).values_list("store_id", "role").union(app_roles_rows, all=True)
-    ):
+    store_name = Subquery(Store.objects.filter(pk=OuterRef("store_id")).order_by().values("name")[:1])
+    memberships = StoreUser.objects.filter(user=user).annotate(store_name=store_name)
+    rows = memberships.values_list("store_id", "role", "store_name").union(
+        app_roles_rows.values_list("no_store", "role", "no_name"), all=True
+    )
+    roles, names, app_roles = {}, {}, set()
+    for store_id, role, name in rows.order_by(F("store_name").asc(nulls_last=True), "store_id"):
         if store_id is None:
             app_roles.add(role)
         else:
             roles[store_id] = role
+            names[store_id] = name
     if user.is_staff:
         # App admins may do everything; their own memberships still name their role on a store.
-        return StoreAccess(is_admin=True, signed_in=True, roles=roles, app_roles=frozenset(app_roles))
+        return StoreAccess(
+            is_admin=True, signed_in=True, roles=roles, app_roles=frozenset(app_roles), member_store_names=names
+        )
     grants = {}
     rows = StoreUserObjectPermission.objects.filter(user=user).values_list(
         "content_object_id", "permission__content_type__app_label", "permission__codename"
@@ -168,6 +183,7 @@ def load_access(user):
         roles=roles,
         grants={store_id: frozenset(perms) for store_id, perms in grants.items()},
         app_roles=frozenset(app_roles),
+        member_store_names=names,
     )
 
 

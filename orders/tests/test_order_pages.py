@@ -1,6 +1,7 @@
 """Order pages and figures: filters in the user's time zone, sensible status changes pushed to
 WooCommerce, viewers masked, and the overview's numbers."""
 
+import re
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
@@ -288,6 +289,21 @@ def test_overview_and_home_show_the_figures(client, store, owner):
     assert "₪250.00" in html and "Out of stock" in html and "Never synced" in html
     home = client.get(reverse("home")).content.decode()
     assert 'id="store-health"' in home and "₪250.00" in home
+
+
+def test_the_home_pages_week_of_sales_rides_in_the_health_query(client, store, owner):
+    make_order(store, status="completed", total=Decimal("250.00"))
+    make_order(store, status="processing", total=Decimal("40.00"), woo_created_at=timezone.now() - timedelta(days=2))
+    make_order(store, status="completed", total=Decimal("900.00"), woo_created_at=timezone.now() - timedelta(days=9))
+    make_order(store, status="cancelled", total=Decimal("70.00"))
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as captured:
+        home = client.get(reverse("home")).content.decode()
+    # Today's completed order, and the 7 days' net revenue: not the cancelled one, nor nine days ago.
+    assert re.findall(r'<div class="figure">([^<]+)</div>', home) == ["1"]
+    assert "₪290.00" in home and "₪1,190.00" not in home
+    reads = [q["sql"] for q in captured if '"orders' in q["sql"]]
+    assert len(reads) == 1 and reads[0].startswith('SELECT "stores"."id" AS "pk"')
 
 
 def test_overview_in_hebrew_puts_the_currency_after_the_amount(client, store, owner):

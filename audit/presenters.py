@@ -387,11 +387,12 @@ def _stores(rows):
     }
 
 
-def present(rows, *, show_store=True):
-    """Entries for audit rows (``AuditLog`` objects or dicts with the same keys)."""
+def present(rows, *, show_store=True, store=None):
+    """Entries for audit rows (``AuditLog`` objects or dicts with the same keys); ``store``: the
+    one store all the rows belong to, when the caller has it (no query for store names)."""
     rows = list(rows)
     people = _people(rows)
-    stores = _stores(rows)
+    stores = {str(store.pk): (store.name, store.currency)} if store is not None else _stores(rows)
     entries = []
     for row in rows:
         table = _get(row, "table_name")
@@ -449,8 +450,7 @@ def group_sync_noise(entries):
     return grouped
 
 
-def history_entries(table_name, record_id, access, store_id, *, limit=20):
-    """An object's History card: its audit rows in words, automatic runs folded."""
-    return group_sync_noise(
-        present(history_for(table_name, record_id, access, store_id, limit=limit), show_store=False)
-    )
+def history_entries(table_name, record_id, access, store, *, limit=20):
+    """An object's History card: its audit rows (all of ``store``) in words, automatic runs folded."""
+    rows = history_for(table_name, record_id, access, store.pk, limit=limit)
+    return group_sync_noise(present(rows, show_store=False, store=store))

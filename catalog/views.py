@@ -158,7 +158,7 @@ def product_context(request, access, store, detail, **extra):
         variation_forms=variation_forms,
         view_in_shop_url=view_in_shop_url,
         edit_in_wordpress_url=edit_in_wordpress_url,
-        history=history_entries("products", product.pk, access, store.pk, limit=20),
+        history=history_entries("products", product.pk, access, store, limit=20),
         can_edit=can_edit,
         conflict_choices=ConflictChoice,
         catalog_section="products",

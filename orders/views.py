@@ -207,7 +207,7 @@ def _order_context(request, access, store, order, form=None, note_form=None):
         edit_in_wordpress=wordpress_edit_url(store, order),
         customer_id=customer_id_for_order(access, store.pk, order),
         # Masked for users without customer data, like the order itself.
-        history=history_entries("orders", order.pk, access, store.pk, limit=20),
+        history=history_entries("orders", order.pk, access, store, limit=20),
     )
 
 

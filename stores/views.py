@@ -109,7 +109,7 @@ def store_detail(request, store_id):
         counts=counts,
         can_view_orders=access.can(VIEW_ORDERS, store.pk),
         overview=hooks.store_overview(access, store, request.user),
-        history=hooks.history("stores", store.pk, access, store.pk, limit=20),
+        history=hooks.history("stores", store.pk, access, store, limit=20),
     )
     return render(request, "stores/detail.html", context)
 

@@ -99,7 +99,7 @@ def store_create(request):
 @login_required
 def store_detail(request, store_id):
     access = access_for(request.user)
-    store = selectors.store_get(access, store_id)
+    store = selectors.store_get(access, store_id, fields=selectors.STORE_OVERVIEW_FIELDS)
     # Estimated when a store is large (exact COUNT(*) of 500,000 orders costs tens of ms per visit).
     counts = hooks.store_counts(access, store.pk)
     context = _store_context(

@@ -118,3 +118,14 @@ def test_the_sidebar_lists_the_users_stores_by_name(client, kind):
         client.get(reverse("home"))
     store_lists = [q for q in captured if 'SELECT "stores"."id" AS "id", "stores"."name" AS "name"' in q["sql"]]
     assert len(store_lists) == (0 if kind == "member" else 1)
+
+
+def test_the_overview_reads_the_stores_connection_state_with_its_row(client):
+    """Reconnect needed, WooCommerce version, variations listing: no deferred-field query each."""
+    owner, store, url = _owner_on(client, "stores:detail")
+    type(store).objects.filter(pk=store.pk).update(woocommerce_version="10.3.1", variations_listing=True)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(url).content.decode()
+    assert "10.3.1" in html and "every variation of the store at once" in html
+    store_reads = [q["sql"] for q in captured if q["sql"].startswith('SELECT "stores"."id", ')]
+    assert len(store_reads) == 1 and '"stores"."woocommerce_version"' in store_reads[0]

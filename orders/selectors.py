@@ -16,7 +16,9 @@ from django.db.models import Count
 from django.db.models import F
 from django.db.models import Func
 from django.db.models import IntegerField
+from django.db.models import OuterRef
 from django.db.models import Q
+from django.db.models import Subquery
 from django.db.models import Sum
 from django.db.models import Value
 from django.db.models.functions import Lower
@@ -26,6 +28,7 @@ from django.utils import timezone
 from catalog.models import Product
 from orders.masking import mask_value
 from orders.masking import orders_summary
+from orders.models import Customer
 from orders.models import CustomerSearchText
 from orders.models import Order
 from orders.models import OrderNote
@@ -84,9 +87,16 @@ def orders_for(access, store_id, *, search="", status=None, ordering="-woo_creat
 
 
 def order_get(access, store_id, order_id):
-    """One order for its detail page (masked for viewers); 404 outside the user's scope."""
+    """One order for its pages (masked for viewers); 404 outside the user's scope. For those who
+    may see customer data it carries ``customer_page_id``: its customer's row in the customers
+    summary (keyed by the lower-cased e-mail), None if there is none."""
     access.require(VIEW_ORDERS, store_id)
-    queryset = _masked_for(Order.objects.filter(store_id=store_id), access, store_id)
+    queryset = Order.objects.filter(store_id=store_id)
+    if can_see_customer_data(access, store_id):
+        customer = Customer.objects.filter(store_id=store_id, email=Lower(OuterRef("customer_email")))
+        queryset = queryset.annotate(customer_page_id=Subquery(customer.values("pk")[:1]))
+    else:
+        queryset = orders_summary(queryset, access)
     return get_scoped_or_404(queryset, access, VIEW_ORDERS, pk=order_id)
 
 
@@ -352,8 +362,6 @@ CUSTOMER_SORTS = {
 
 def customers_for(access, store_id, *, search="", sort="last"):
     """A store's customers from the kept summary: only for those who may see customer data."""
-    from orders.models import Customer
-
     access.require(VIEW_CUSTOMER_DATA, store_id)
     queryset = access.scope(Customer.objects.filter(store_id=store_id), VIEW_CUSTOMER_DATA)
     term = (search or "").strip()
@@ -363,8 +371,6 @@ def customers_for(access, store_id, *, search="", sort="last"):
 
 
 def customer_get(access, store_id, customer_id):
-    from orders.models import Customer
-
     access.require(VIEW_CUSTOMER_DATA, store_id)
     return get_scoped_or_404(Customer.objects.filter(store_id=store_id), access, VIEW_CUSTOMER_DATA, pk=customer_id)
 
@@ -379,19 +385,6 @@ def customer_orders_for(access, store_id, customer):
         .defer(*ORDER_LIST_DEFERRED)
         .annotate(item_count=_ItemCount(F("line_items")))
         .order_by(F("woo_created_at").desc(nulls_last=True), "-pk")
-    )
-
-
-def customer_id_for_order(access, store_id, order):
-    """The customers-page id of the order's customer; None for viewers or orders without e-mail."""
-    from orders.models import Customer
-
-    if not can_see_customer_data(access, store_id) or not order.customer_email:
-        return None
-    return (
-        Customer.objects.filter(store_id=store_id, email=order.customer_email.strip().lower())
-        .values_list("pk", flat=True)
-        .first()
     )
 
 

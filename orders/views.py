@@ -46,7 +46,6 @@ from orders.selectors import CUSTOMER_SORTS
 from orders.selectors import EXPORT_HEADER
 from orders.selectors import can_see_customer_data
 from orders.selectors import customer_get
-from orders.selectors import customer_id_for_order
 from orders.selectors import customer_orders_for
 from orders.selectors import customers_for
 from orders.selectors import known_list_total
@@ -205,7 +204,7 @@ def _order_context(request, access, store, order, form=None, note_form=None):
         **_activity_context(access, store, order, note_form),
         can_refund=can_change and order.status not in ("refunded", "trash", "checkout-draft"),
         edit_in_wordpress=wordpress_edit_url(store, order),
-        customer_id=customer_id_for_order(access, store.pk, order),
+        customer_id=getattr(order, "customer_page_id", None) if order.customer_email else None,
         # Masked for users without customer data, like the order itself.
         history=history_entries("orders", order.pk, access, store, limit=20),
     )

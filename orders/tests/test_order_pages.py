@@ -18,10 +18,12 @@ from accounts.services import profile_set_preferences
 from config.testing import make_order
 from config.testing import make_product
 from config.testing import store_url
+from orders.customers import customers_refresh
 from orders.forms import ALLOWED_TRANSITIONS
 from orders.metrics import daily_series_for
 from orders.metrics import order_kpis_for
 from orders.metrics import top_products_for
+from orders.models import Customer
 from orders.models import Order
 from orders.models import OrderNote
 from orders.models import OrderRefund
@@ -211,6 +213,17 @@ def test_the_order_page_reads_its_notes_and_refunds_in_one_query(client, store, 
     client.force_login(viewer)
     masked = client.get(url("order_detail", store, order_id=order.pk)).content.decode()
     assert 'data-refund="901"' in masked and "Reason 801" not in masked and 'data-note="801"' not in masked
+
+
+def test_the_order_page_links_its_customer_from_the_order_query(client, store, manager):
+    order = make_order(store, customer_email="Dana.Levi@Example.com")
+    customers_refresh(store.pk)
+    customer = Customer.objects.get(store=store, email="dana.levi@example.com")
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url("order_detail", store, order_id=order.pk)).content.decode()
+    assert url("customer_detail", store, customer_id=customer.pk) in page
+    assert not [q for q in captured if q["sql"].startswith('SELECT "customers"')]
 
 
 # --- figures ----------------------------------------------------------------------------------

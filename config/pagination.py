@@ -138,7 +138,7 @@ def counted_page(queryset, page_number, per_page=50, *, known_total=None):
     else ``total_of``'s answer in two queries and no COUNT of its own: the planner's estimate,
     then the page, which brings the capped count along when the estimate is small. The total
     never contradicts the page itself."""
-    estimate = capped = None
+    estimate = None
     if known_total is None:
         limit = EXACT_COUNT_LIMIT
         estimate = estimated_rows(queryset)

@@ -394,6 +394,8 @@ def present(rows, *, show_store=True, store=None):
     people = _people(rows)
     stores = {str(store.pk): (store.name, store.currency)} if store is not None else _stores(rows)
     entries = []
+    # An object's history links every row to the same page: each link is reversed once.
+    urls = {}
     for row in rows:
         table = _get(row, "table_name")
         action = _get(row, "action")
@@ -404,8 +406,11 @@ def present(rows, *, show_store=True, store=None):
         store_name, currency = stores.get(str(store_id), ("", data.get("currency"))) if store_id else ("", None)
         currency = data.get("currency") or currency
         changes, hidden = _changes(table, action, old, new, _get(row, "changed_fields"), currency)
-        kind = TABLE_KINDS.get(table, table)
+        kind = str(TABLE_KINDS.get(table, table))
         name = _object_name(table, data, people)
+        link = (table, record_id, data.get("product_id"), store_id)
+        if action != "DELETE" and link not in urls:
+            urls[link] = _url(table, record_id, data, store_id)
         actor, is_system = actor_label(_get(row, "user_email"), _get(row, "user_id"), people)
         entries.append(
             Entry(
@@ -413,13 +418,13 @@ def present(rows, *, show_store=True, store=None):
                 created_at=_get(row, "created_at"),
                 action=action,
                 action_label=str(ACTION_WORDS.get(action, action)),
-                kind=str(kind),
+                kind=kind,
                 table_name=table,
                 title=name,
                 sentence=_sentence(kind, name, action, changes, store_name if show_store and table != "stores" else ""),
                 actor=actor,
                 actor_is_system=is_system,
-                url=None if action == "DELETE" else _url(table, record_id, data, store_id),
+                url=None if action == "DELETE" else urls[link],
                 changes=changes,
                 hidden_count=hidden,
                 ip_address=_get(row, "ip_address"),

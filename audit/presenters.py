@@ -387,12 +387,15 @@ def _stores(rows):
     }
 
 
-def present(rows, *, show_store=True):
-    """Entries for audit rows (``AuditLog`` objects or dicts with the same keys)."""
+def present(rows, *, show_store=True, store=None):
+    """Entries for audit rows (``AuditLog`` objects or dicts with the same keys); ``store``: the
+    one store all the rows belong to, when the caller has it (no query for store names)."""
     rows = list(rows)
     people = _people(rows)
-    stores = _stores(rows)
+    stores = {str(store.pk): (store.name, store.currency)} if store is not None else _stores(rows)
     entries = []
+    # An object's history links every row to the same page: each link is reversed once.
+    urls = {}
     for row in rows:
         table = _get(row, "table_name")
         action = _get(row, "action")
@@ -403,8 +406,11 @@ def present(rows, *, show_store=True):
         store_name, currency = stores.get(str(store_id), ("", data.get("currency"))) if store_id else ("", None)
         currency = data.get("currency") or currency
         changes, hidden = _changes(table, action, old, new, _get(row, "changed_fields"), currency)
-        kind = TABLE_KINDS.get(table, table)
+        kind = str(TABLE_KINDS.get(table, table))
         name = _object_name(table, data, people)
+        link = (table, record_id, data.get("product_id"), store_id)
+        if action != "DELETE" and link not in urls:
+            urls[link] = _url(table, record_id, data, store_id)
         actor, is_system = actor_label(_get(row, "user_email"), _get(row, "user_id"), people)
         entries.append(
             Entry(
@@ -412,13 +418,13 @@ def present(rows, *, show_store=True):
                 created_at=_get(row, "created_at"),
                 action=action,
                 action_label=str(ACTION_WORDS.get(action, action)),
-                kind=str(kind),
+                kind=kind,
                 table_name=table,
                 title=name,
                 sentence=_sentence(kind, name, action, changes, store_name if show_store and table != "stores" else ""),
                 actor=actor,
                 actor_is_system=is_system,
-                url=None if action == "DELETE" else _url(table, record_id, data, store_id),
+                url=None if action == "DELETE" else urls[link],
                 changes=changes,
                 hidden_count=hidden,
                 ip_address=_get(row, "ip_address"),
@@ -449,8 +455,7 @@ def group_sync_noise(entries):
     return grouped
 
 
-def history_entries(table_name, record_id, access, store_id, *, limit=20):
-    """An object's History card: its audit rows in words, automatic runs folded."""
-    return group_sync_noise(
-        present(history_for(table_name, record_id, access, store_id, limit=limit), show_store=False)
-    )
+def history_entries(table_name, record_id, access, store, *, limit=20):
+    """An object's History card: its audit rows (all of ``store``) in words, automatic runs folded."""
+    rows = history_for(table_name, record_id, access, store.pk, limit=limit)
+    return group_sync_noise(present(rows, show_store=False, store=store))

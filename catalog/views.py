@@ -132,9 +132,10 @@ def product_bulk(request, store_id):
 def product_context(request, access, store, detail, **extra):
     product = detail.product
     can_edit = access.can(CHANGE_CATALOG, store.pk)
-    variation_forms = []
-    for variation in detail.variations:
-        variation_forms.append((variation, VariationForm(variation=variation)))
+    # Only editors see the variations' inline forms; the others' rows show the values.
+    variation_forms = [
+        (variation, VariationForm(variation=variation) if can_edit else None) for variation in detail.variations
+    ]
     view_in_shop_url, edit_in_wordpress_url = product_links_out(product, store)
     varying = [attribute for attribute in detail.attributes if attribute.variation]
     if can_edit:
@@ -158,7 +159,7 @@ def product_context(request, access, store, detail, **extra):
         variation_forms=variation_forms,
         view_in_shop_url=view_in_shop_url,
         edit_in_wordpress_url=edit_in_wordpress_url,
-        history=history_entries("products", product.pk, access, store.pk, limit=20),
+        history=history_entries("products", product.pk, access, store, limit=20),
         can_edit=can_edit,
         conflict_choices=ConflictChoice,
         catalog_section="products",

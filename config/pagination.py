@@ -3,8 +3,8 @@
 An exact count of a large store's products costs tens of milliseconds on every page; a page
 that fetches one row more than it shows knows whether a next page exists for free. Totals
 ("1–50 of 1,234") come from a count the caller already keeps (e.g. orders per status), or from a
-count capped at ``EXACT_COUNT_LIMIT`` rows; beyond it, from PostgreSQL's own row estimate for the
-query ("of about 200,000"), which costs one EXPLAIN.
+count capped at ``EXACT_COUNT_LIMIT`` rows that rides in the page's own query; beyond it, from
+PostgreSQL's own row estimate for the query ("of about 200,000"), which costs one EXPLAIN.
 
 Page numbers are bounded here, before they become an OFFSET: anything that is not a number is
 page 1, a number above ``MAX_PAGE_NUMBER`` or a page past the end is a 404 (PostgreSQL would
@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import IntegerField
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 MAX_PAGE_NUMBER = 1_000_000
@@ -22,6 +24,8 @@ MAX_PAGE_NUMBER = 1_000_000
 EXACT_COUNT_LIMIT = 1000
 # An estimate this many times the limit is taken as it is, without counting.
 ESTIMATE_TRUSTED = 10
+# The page's rows carry the capped count of the whole list under this name.
+CAPPED_TOTAL = "list_capped_total"
 
 
 @dataclass(frozen=True)
@@ -89,34 +93,66 @@ def estimated_rows(queryset):
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def total_of(queryset, limit=EXACT_COUNT_LIMIT):
-    """``(total, exact)``: an exact count when there are at most ``limit`` rows (the count stops
-    reading after ``limit + 1``), else PostgreSQL's estimate, never below ``limit``.
-
-    The estimate comes first (an EXPLAIN reads no rows): when it is ten times the limit or more,
-    it is the answer and nothing is counted, since a capped count of a broad search still reads
-    thousands of rows to find ``limit + 1`` matches. Otherwise the capped count follows."""
+def _keys(queryset):
     # Only the keys: a list's annotations (subqueries per row) are not worth computing to count.
-    keys = queryset.order_by().values("pk")
-    estimate = estimated_rows(keys)
-    if estimate >= ESTIMATE_TRUSTED * limit:
+    return queryset.order_by().values("pk")
+
+
+def _counts_below(estimate, limit):
+    """Whether a list of ``estimate`` rows (the planner's guess) is worth counting: a capped count
+    of a broad search still reads thousands of rows to find ``limit + 1`` matches."""
+    return estimate < ESTIMATE_TRUSTED * limit
+
+
+def _total(estimate, capped, limit):
+    """``(total, exact)`` from the estimate and the capped count (None: not counted)."""
+    if capped is None:
         return estimate, False
-    capped = keys[: limit + 1].count()
     if capped <= limit:
         return capped, True
     return max(estimate, limit + 1), False
 
 
+def total_of(queryset, limit=EXACT_COUNT_LIMIT):
+    """``(total, exact)``: an exact count when there are at most ``limit`` rows (the count stops
+    reading after ``limit + 1``), else PostgreSQL's estimate, never below ``limit``.
+
+    The estimate comes first (an EXPLAIN reads no rows): when it is ten times the limit or more,
+    it is the answer and nothing is counted. Otherwise the capped count follows."""
+    keys = _keys(queryset)
+    estimate = estimated_rows(keys)
+    capped = keys[: limit + 1].count() if _counts_below(estimate, limit) else None
+    return _total(estimate, capped, limit)
+
+
+def _capped_count(keys_sql, params):
+    """The number of rows ``keys_sql`` returns (it stops after ``limit + 1``) as a column: an
+    uncorrelated scalar subquery, which PostgreSQL runs once per statement (an InitPlan)."""
+    # The SQL is Django's own compilation of the list's query; its values stay parameters.
+    count_sql = f"SELECT COUNT(*) FROM ({keys_sql}) AS capped"  # noqa: S608
+    return RawSQL(count_sql, params, output_field=IntegerField())  # noqa: S611
+
+
 def counted_page(queryset, page_number, per_page=50, *, known_total=None):
     """``window_page`` with a total: ``known_total`` when the caller keeps one (exact and free),
-    else ``total_of``. The total never contradicts the page itself."""
+    else ``total_of``'s answer in two queries and no COUNT of its own: the planner's estimate,
+    then the page, which brings the capped count along when the estimate is small. The total
+    never contradicts the page itself."""
+    estimate = None
+    if known_total is None:
+        limit = EXACT_COUNT_LIMIT
+        estimate = estimated_rows(queryset)
+        if _counts_below(estimate, limit):
+            sql, params = _keys(queryset)[: limit + 1].query.sql_with_params()
+            queryset = queryset.annotate(**{CAPPED_TOTAL: _capped_count(sql, params)})
     page = window_page(queryset, page_number, per_page)
     if known_total is not None:
         total, exact = known_total, True
     elif not page.has_next and (page.rows or page.number == 1):
         total, exact = page.end_index, True  # the last page: the total is known without counting
     else:
-        total, exact = total_of(queryset)
+        capped = getattr(page.rows[0], CAPPED_TOTAL, None)
+        total, exact = _total(estimate, capped, limit)
     floor = page.end_index + (1 if page.has_next else 0)
     if total < floor:
         total = floor

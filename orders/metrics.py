@@ -16,7 +16,8 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count
 from django.db.models import F
-from django.db.models import Q
+from django.db.models import OuterRef
+from django.db.models import Subquery
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -165,24 +166,26 @@ class StoreSales:
     revenue_7: Decimal = Decimal("0")
 
 
-def sales_by_store_for(access, store_ids, now=None):
-    """``{store_id: StoreSales}`` for the home page's cards: one query for all the stores."""
-    store_ids = [pk for pk in store_ids if access.can(VIEW_ORDERS, pk)]
-    if not store_ids:
-        return {}
+def sales_columns(access, now=None):
+    """The home page's figures of each store as columns of a query over stores (``OuterRef("pk")``):
+    today's orders and the 7 days' net revenue, NULL where the user may not see orders or there
+    were none (``store_sales`` reads them)."""
     today, start_7 = local_midnight(0, now), local_midnight(6, now)
-    queryset = access.scope(Order.objects.filter(store_id__in=store_ids), VIEW_ORDERS)
-    rows = (
-        orders_summary(queryset, access)
+    orders = access.scope(Order.objects.filter(store_id=OuterRef("pk")), VIEW_ORDERS)
+    week = (
+        orders_summary(orders, access)
         .order_by()
         .filter(woo_created_at__gte=start_7, status__in=REVENUE_STATUSES)
         .values("store_id")
-        .annotate(
-            orders_today=Count("pk", filter=Q(woo_created_at__gte=today)),
-            revenue_7=Sum(NET_TOTAL, default=Decimal("0")),
-        )
     )
-    sales = {pk: StoreSales() for pk in store_ids}
-    for row in rows:
-        sales[row["store_id"]] = StoreSales(row["orders_today"], row["revenue_7"])
-    return sales
+    return {
+        "orders_today": Subquery(week.filter(woo_created_at__gte=today).annotate(n=Count("*")).values("n")),
+        "revenue_7": Subquery(week.annotate(revenue=Sum(NET_TOTAL)).values("revenue")),
+    }
+
+
+def store_sales(access, store_id, columns):
+    """``StoreSales`` from the values of ``sales_columns``; None if the user may not see orders."""
+    if not access.can(VIEW_ORDERS, store_id):
+        return None
+    return StoreSales(columns["orders_today"] or 0, columns["revenue_7"] or Decimal("0"))

@@ -22,7 +22,8 @@ from orders.charts import build_chart
 from orders.metrics import CHART_DAYS
 from orders.metrics import daily_series_for
 from orders.metrics import kpis_from_series
-from orders.metrics import sales_by_store_for
+from orders.metrics import sales_columns
+from orders.metrics import store_sales
 from orders.models import Order
 from orders.models import OrderStatus
 from orders.models import OrderStatusLog
@@ -91,12 +92,11 @@ def store_overview_for(access, store, user, now=None):
 def stores_health_for(access, stores):
     """``{store_id: {"health": StoreHealth, "sales": StoreSales | None}}`` for the home page."""
     ids = [store.pk for store in stores if access.can(VIEW_STORE, store.pk)]
-    health = store_health_for(access, ids)
-    sales = sales_by_store_for(access, ids)
+    health = store_health_for(access, ids, **sales_columns(access))
     return {
         pk: {
             "health": health.get(pk),
-            "sales": sales.get(pk),
+            "sales": store_sales(access, pk, health[pk].extra) if pk in health else None,
             "role_label": ROLE_LABELS.get(access.role(pk)),
         }
         for pk in ids

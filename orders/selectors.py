@@ -5,6 +5,7 @@ through ``orders_summary``: lists, detail, search, exports, htmx fragments and c
 Search and sorting on customer columns are offered only to those who may see them.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
@@ -12,11 +13,14 @@ from datetime import time
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count
 from django.db.models import F
 from django.db.models import Func
 from django.db.models import IntegerField
+from django.db.models import OuterRef
 from django.db.models import Q
+from django.db.models import Subquery
 from django.db.models import Sum
 from django.db.models import Value
 from django.db.models.functions import Lower
@@ -26,8 +30,11 @@ from django.utils import timezone
 from catalog.models import Product
 from orders.masking import mask_value
 from orders.masking import orders_summary
+from orders.models import Customer
 from orders.models import CustomerSearchText
 from orders.models import Order
+from orders.models import OrderNote
+from orders.models import OrderRefund
 from orders.models import OrderStatusLog
 from stores.access import VIEW_CUSTOMER_DATA
 from stores.access import VIEW_ORDERS
@@ -82,9 +89,16 @@ def orders_for(access, store_id, *, search="", status=None, ordering="-woo_creat
 
 
 def order_get(access, store_id, order_id):
-    """One order for its detail page (masked for viewers); 404 outside the user's scope."""
+    """One order for its pages (masked for viewers); 404 outside the user's scope. For those who
+    may see customer data it carries ``customer_page_id``: its customer's row in the customers
+    summary (keyed by the lower-cased e-mail), None if there is none."""
     access.require(VIEW_ORDERS, store_id)
-    queryset = _masked_for(Order.objects.filter(store_id=store_id), access, store_id)
+    queryset = Order.objects.filter(store_id=store_id)
+    if can_see_customer_data(access, store_id):
+        customer = Customer.objects.filter(store_id=store_id, email=Lower(OuterRef("customer_email")))
+        queryset = queryset.annotate(customer_page_id=Subquery(customer.values("pk")[:1]))
+    else:
+        queryset = orders_summary(queryset, access)
     return get_scoped_or_404(queryset, access, VIEW_ORDERS, pk=order_id)
 
 
@@ -276,36 +290,80 @@ def order_activity_stale(order, now=None):
     return synced < (now or timezone.now()) - ACTIVITY_MAX_AGE
 
 
-def order_notes_for(access, store_id, order):
-    """The order's notes, newest first (customer data: only for those who may see it)."""
-    from orders.models import OrderNote
+NOTES_SHOWN = 200
+# The order page's notes and refunds in one statement, each kind's rows with the other kind's
+# columns NULL. Fixed SQL: built with the ORM (two annotated querysets and a union) it cost
+# about 2 ms of CPU per page, as fixed SQL 0.25 ms.
+_ACTIVITY = """
+    SELECT 'refund', id, woo_id, woo_created_at, amount, reason, line_items, refunded_payment, refunded_by,
+           NULL, NULL, NULL
+    FROM order_refunds WHERE store_id = %(store)s AND order_woo_id = %(order)s
+    UNION ALL
+    (SELECT 'note', id, woo_id, woo_created_at, NULL, NULL, NULL, NULL, NULL, note, customer_note, author
+     FROM order_notes WHERE store_id = %(store)s AND order_woo_id = %(order)s
+     ORDER BY woo_created_at DESC, woo_id DESC LIMIT %(notes)s)
+    ORDER BY 4 DESC, 3 DESC
+"""
 
-    access.require(VIEW_ORDERS, store_id)
-    if not can_see_customer_data(access, store_id):
-        return []
-    notes = OrderNote.objects.filter(store_id=store_id, order_woo_id=order.woo_id)
-    return list(notes.order_by("-woo_created_at", "-woo_id")[:200])
+
+def _newest_first(queryset):
+    return queryset.order_by("-woo_created_at", "-woo_id")
 
 
-def order_refunds_for(access, store_id, order):
-    """The order's refunds, newest first (reasons hidden from those without customer data)."""
-    from orders.models import OrderRefund
-
-    access.require(VIEW_ORDERS, store_id)
-    refunds = list(
-        OrderRefund.objects.filter(store_id=store_id, order_woo_id=order.woo_id).order_by("-woo_created_at", "-woo_id")
-    )
+def _shown_refunds(access, store_id, refunds):
+    """Each refund's lines as the page lists them; reasons hidden from those without customer data."""
+    masked = not can_see_customer_data(access, store_id)
     for refund in refunds:
         refund.lines = [
             {"name": line.get("name", ""), "quantity": abs(int(line.get("quantity") or 0))}
             for line in refund.line_items or []
             if isinstance(line, dict) and line.get("quantity")
         ]
-    if not can_see_customer_data(access, store_id):
-        for refund in refunds:
+        if masked:
             refund.reason = mask_value(refund.reason)
             refund.refunded_by = mask_value(refund.refunded_by)
     return refunds
+
+
+def order_refunds_for(access, store_id, order):
+    """The order's refunds, newest first (reasons hidden from those without customer data)."""
+    access.require(VIEW_ORDERS, store_id)
+    refunds = OrderRefund.objects.filter(store_id=store_id, order_woo_id=order.woo_id)
+    return _shown_refunds(access, store_id, list(_newest_first(refunds)))
+
+
+def order_activity_for(access, store_id, order):
+    """``(notes, refunds)`` of the order page, newest first, in one query (notes, customer data,
+    only for those who may see it: the refunds alone otherwise)."""
+    access.require(VIEW_ORDERS, store_id)
+    if not can_see_customer_data(access, store_id):
+        return [], order_refunds_for(access, store_id, order)
+    with connection.cursor() as cursor:
+        cursor.execute(_ACTIVITY, {"store": store_id, "order": order.woo_id, "notes": NOTES_SHOWN})
+        rows = cursor.fetchall()
+    found = {"note": [], "refund": []}
+    for kind, pk, woo_id, created, amount, reason, lines, payment, refunded_by, note, to_customer, author in rows:
+        known = {
+            "id": pk,
+            "store_id": store_id,
+            "order_woo_id": order.woo_id,
+            "woo_id": woo_id,
+            "woo_created_at": created,
+        }
+        if kind == "note":
+            found["note"].append(OrderNote(**known, note=note, customer_note=to_customer, author=author))
+        else:
+            refund = OrderRefund(
+                **known,
+                amount=amount,
+                reason=reason,
+                # The driver leaves JSON to Django's fields: decoded here as ``JSONField`` would.
+                line_items=json.loads(lines) if isinstance(lines, str) else lines,
+                refunded_payment=payment,
+                refunded_by=refunded_by,
+            )
+            found["refund"].append(refund)
+    return found["note"], _shown_refunds(access, store_id, found["refund"])
 
 
 CUSTOMER_SORTS = {
@@ -318,8 +376,6 @@ CUSTOMER_SORTS = {
 
 def customers_for(access, store_id, *, search="", sort="last"):
     """A store's customers from the kept summary: only for those who may see customer data."""
-    from orders.models import Customer
-
     access.require(VIEW_CUSTOMER_DATA, store_id)
     queryset = access.scope(Customer.objects.filter(store_id=store_id), VIEW_CUSTOMER_DATA)
     term = (search or "").strip()
@@ -329,8 +385,6 @@ def customers_for(access, store_id, *, search="", sort="last"):
 
 
 def customer_get(access, store_id, customer_id):
-    from orders.models import Customer
-
     access.require(VIEW_CUSTOMER_DATA, store_id)
     return get_scoped_or_404(Customer.objects.filter(store_id=store_id), access, VIEW_CUSTOMER_DATA, pk=customer_id)
 
@@ -345,19 +399,6 @@ def customer_orders_for(access, store_id, customer):
         .defer(*ORDER_LIST_DEFERRED)
         .annotate(item_count=_ItemCount(F("line_items")))
         .order_by(F("woo_created_at").desc(nulls_last=True), "-pk")
-    )
-
-
-def customer_id_for_order(access, store_id, order):
-    """The customers-page id of the order's customer; None for viewers or orders without e-mail."""
-    from orders.models import Customer
-
-    if not can_see_customer_data(access, store_id) or not order.customer_email:
-        return None
-    return (
-        Customer.objects.filter(store_id=store_id, email=order.customer_email.strip().lower())
-        .values_list("pk", flat=True)
-        .first()
     )
 
 

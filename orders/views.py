@@ -46,17 +46,16 @@ from orders.selectors import CUSTOMER_SORTS
 from orders.selectors import EXPORT_HEADER
 from orders.selectors import can_see_customer_data
 from orders.selectors import customer_get
-from orders.selectors import customer_id_for_order
 from orders.selectors import customer_orders_for
 from orders.selectors import customers_for
 from orders.selectors import known_list_total
+from orders.selectors import order_activity_for
 from orders.selectors import order_activity_stale
 from orders.selectors import order_export_get
 from orders.selectors import order_export_rows_for
 from orders.selectors import order_get
 from orders.selectors import order_last_push_for
 from orders.selectors import order_line_products_for
-from orders.selectors import order_notes_for
 from orders.selectors import order_refunds_for
 from orders.selectors import order_status_counts_map
 from orders.selectors import order_status_logs_for
@@ -163,10 +162,10 @@ def _line_items(order, products):
 def _activity_context(access, store, order, note_form=None):
     """What the notes and refunds sections show (the order page, and the poll that refreshes them)."""
     can_change = access.can(CHANGE_ORDER_STATUS, store.pk)
-    refunds = order_refunds_for(access, store.pk, order)
+    notes, refunds = order_activity_for(access, store.pk, order)
     return {
         "masked": getattr(order, "customer_data_masked", False),
-        "notes": order_notes_for(access, store.pk, order),
+        "notes": notes,
         "note_form": note_form or (OrderNoteForm() if can_change else None),
         "refunds": refunds,
         "refunded": sum((refund.amount for refund in refunds), Decimal(0)),
@@ -205,9 +204,9 @@ def _order_context(request, access, store, order, form=None, note_form=None):
         **_activity_context(access, store, order, note_form),
         can_refund=can_change and order.status not in ("refunded", "trash", "checkout-draft"),
         edit_in_wordpress=wordpress_edit_url(store, order),
-        customer_id=customer_id_for_order(access, store.pk, order),
+        customer_id=getattr(order, "customer_page_id", None) if order.customer_email else None,
         # Masked for users without customer data, like the order itself.
-        history=history_entries("orders", order.pk, access, store.pk, limit=20),
+        history=history_entries("orders", order.pk, access, store, limit=20),
     )
 
 

@@ -47,7 +47,7 @@ store_counts = Slot("the store size figures (orders)")
 stores_health = Slot("the home page's store health (orders)")
 # audit: the anomaly check after a reveal of a store's credentials, ``(user_id) -> [anomaly ids]``
 # (never raises); who revealed them, ``(access, store_id) -> queryset``; an object's History card,
-# ``(table_name, record_id, access, store_id, *, limit) -> entries``.
+# ``(table_name, record_id, access, store, *, limit) -> entries``.
 credential_reveal_check = Slot("the credential-reveal anomaly check (audit)")
 credential_access_log = Slot("the credential access log (audit)")
 history = Slot("an object's history card (audit)")

@@ -23,6 +23,14 @@ from stores.models import StoreUser
 from stores.models import StoreUserObjectPermission
 
 STORE_PUBLIC_FIELDS = ("id", "name", "url", "currency", "user_id", "sync_interval_minutes", "created_at", "updated_at")
+# What the overview page shows besides: its connection's state, read with the row (not one
+# deferred-field query each).
+STORE_OVERVIEW_FIELDS = (
+    *STORE_PUBLIC_FIELDS,
+    "credentials_reconnect_needed",
+    "woocommerce_version",
+    "variations_listing",
+)
 
 
 def _count_of(model, store_field="store"):
@@ -45,17 +53,21 @@ def stores_for(access, perm=VIEW_STORE):
 
 
 def store_choices_for(access, perm=VIEW_STORE):
-    """``(id, name)`` pairs for the sidebar and store pickers: one query."""
+    """``(id, name)`` pairs for the sidebar and store pickers, by name: from the memberships the
+    access already holds when they are all the user's stores, else one query."""
+    if not access.is_admin and not access.grants:
+        names = access.member_store_names
+        return [(store_id, names[store_id]) for store_id in names if access.can(perm, store_id) and names[store_id]]
     return list(
         access.scope(Store.objects.all(), perm, store_field="pk").order_by("name", "pk").values_list("id", "name")
     )
 
 
-def store_get(access, store_id, perm=VIEW_STORE):
-    """One store without its credentials. 404 if the user may not see it, 403 if they may see it
-    but not do ``perm``."""
+def store_get(access, store_id, perm=VIEW_STORE, *, fields=STORE_PUBLIC_FIELDS):
+    """One store without its credentials (``fields`` of it). 404 if the user may not see it, 403
+    if they may see it but not do ``perm``."""
     access.require(perm, store_id)
-    return _get_or_404(Store.objects.only(*STORE_PUBLIC_FIELDS), access, store_id)
+    return _get_or_404(Store.objects.only(*fields), access, store_id)
 
 
 def store_get_for_credentials(access, store_id):

@@ -99,7 +99,7 @@ def store_create(request):
 @login_required
 def store_detail(request, store_id):
     access = access_for(request.user)
-    store = selectors.store_get(access, store_id)
+    store = selectors.store_get(access, store_id, fields=selectors.STORE_OVERVIEW_FIELDS)
     # Estimated when a store is large (exact COUNT(*) of 500,000 orders costs tens of ms per visit).
     counts = hooks.store_counts(access, store.pk)
     context = _store_context(
@@ -109,7 +109,7 @@ def store_detail(request, store_id):
         counts=counts,
         can_view_orders=access.can(VIEW_ORDERS, store.pk),
         overview=hooks.store_overview(access, store, request.user),
-        history=hooks.history("stores", store.pk, access, store.pk, limit=20),
+        history=hooks.history("stores", store.pk, access, store, limit=20),
     )
     return render(request, "stores/detail.html", context)
 

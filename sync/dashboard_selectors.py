@@ -4,6 +4,7 @@ once for the home page and the overview. Scoped through ``stores.access``; each 
 fixed number of queries."""
 
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 
 from django.db.models import Count
@@ -141,6 +142,8 @@ class StoreHealth:
     # Counted for the webhooks app (``register_health_count``), in the same query.
     webhooks_active: int = 0
     webhooks_inactive: int = 0
+    # The caller's own per-store columns, computed in the same query (``store_health_for``).
+    extra: dict = field(default_factory=dict)
 
     @property
     def lag(self):
@@ -179,8 +182,10 @@ def register_health_count(name, model, **filters):
     _HEALTH_COUNTS[name] = (model, filters)
 
 
-def store_health_for(access, store_ids):
-    """``{store_id: StoreHealth}``: one query for all the stores."""
+def store_health_for(access, store_ids, **columns):
+    """``{store_id: StoreHealth}``: one query for all the stores. ``columns`` (name -> expression
+    over a store row, e.g. a subquery on ``OuterRef("pk")``) ride in the same query, their values
+    in ``StoreHealth.extra``."""
     store_ids = [pk for pk in store_ids if access.can(VIEW_STORE, pk)]
     if not store_ids:
         return {}
@@ -199,10 +204,17 @@ def store_health_for(access, store_ids):
             active_status=Subquery(active),
             open_errors=_count(SyncError, resolved=False),
             **{name: _count(model, **filters) for name, (model, filters) in _HEALTH_COUNTS.items()},
+            **columns,
         )
-        .values("pk", "last_success_at", "active_status", "open_errors", "sync_interval_minutes", *_HEALTH_COUNTS)
+        .values(
+            "pk", "last_success_at", "active_status", "open_errors", "sync_interval_minutes", *_HEALTH_COUNTS, *columns
+        )
     )
-    return {row.pop("pk"): StoreHealth(interval_minutes=row.pop("sync_interval_minutes"), **row) for row in rows}
+    health = {}
+    for row in rows:
+        pk, extra = row.pop("pk"), {name: row.pop(name) for name in columns}
+        health[pk] = StoreHealth(interval_minutes=row.pop("sync_interval_minutes"), extra=extra, **row)
+    return health
 
 
 def recent_runs_for(user, store_id, limit=5):

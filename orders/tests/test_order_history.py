@@ -44,3 +44,17 @@ def test_a_viewer_sees_the_history_with_customer_data_masked(client, store, view
     assert history.count("data-history-entry") == 2
     assert "Customer e-mail changed from XXXX to XXXX" in history
     assert NEW_EMAIL not in html and "dana.levi" not in html
+
+
+def test_the_history_card_takes_the_store_from_the_page(client, store, manager, changed_order):
+    """Every row of an object's trail is of the page's store: no query for store names."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Order.objects.filter(pk=changed_order.pk).update(total="12.50")  # a money change, in the store's currency
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as captured:
+        _response, html = _page(client, store, changed_order)
+    assert not [q for q in captured if '"stores"."currency" AS "currency"' in q["sql"]]
+    history = html.split('id="object-history"')[1].split("</section>")[0]
+    assert history.count("data-history-entry") == 3 and "12.50" in history

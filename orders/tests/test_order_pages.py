@@ -1,6 +1,7 @@
 """Order pages and figures: filters in the user's time zone, sensible status changes pushed to
 WooCommerce, viewers masked, and the overview's numbers."""
 
+import re
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
@@ -8,6 +9,8 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,11 +18,15 @@ from accounts.services import profile_set_preferences
 from config.testing import make_order
 from config.testing import make_product
 from config.testing import store_url
+from orders.customers import customers_refresh
 from orders.forms import ALLOWED_TRANSITIONS
 from orders.metrics import daily_series_for
 from orders.metrics import order_kpis_for
 from orders.metrics import top_products_for
+from orders.models import Customer
 from orders.models import Order
+from orders.models import OrderNote
+from orders.models import OrderRefund
 from orders.models import OrderStatus
 from orders.models import OrderStatusLog
 from stores.access import access_for
@@ -163,6 +170,62 @@ def test_total_range(client, store, manager):
     assert f'data-order="{dear.pk}"' in html and f'data-order="{cheap.pk}"' not in html
 
 
+def test_a_filtered_list_counts_its_total_on_every_page(client, store, manager):
+    """A page with more after it takes its exact total from the count in its own query."""
+    for index in range(130):
+        make_order(store, total=Decimal("10.00") if index % 13 == 0 else Decimal("500.00"))
+    client.force_login(manager)
+    for page, shown, rows in ((1, "1–50", 50), (2, "51–100", 50), (3, "101–120", 20)):
+        html = client.get(url("order_list", store), {"total_min": "100", "page": page}).content.decode()
+        assert f"{shown} of 120" in html and html.count("<tr data-order=") == rows
+
+
+def test_the_order_page_reads_its_notes_and_refunds_in_one_query(client, store, manager, viewer):
+    order = make_order(store, activity_synced_at=timezone.now())
+    hour = timedelta(hours=1)
+    for woo_id, ago in ((801, 3), (802, 1)):
+        OrderNote.objects.create(
+            store=store,
+            order_woo_id=order.woo_id,
+            woo_id=woo_id,
+            note=f"Note {woo_id}",
+            author="Dana",
+            woo_created_at=timezone.now() - ago * hour,
+        )
+        OrderRefund.objects.create(
+            store=store,
+            order_woo_id=order.woo_id,
+            woo_id=woo_id + 100,
+            amount=Decimal(woo_id - 795),
+            reason=f"Reason {woo_id}",
+            line_items=[{"name": "Linen apron", "quantity": -1}],
+            woo_created_at=timezone.now() - ago * hour,
+        )
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url("order_detail", store, order_id=order.pk)).content.decode()
+    reads = [q["sql"] for q in captured if "order_notes" in q["sql"] or "order_refunds" in q["sql"]]
+    assert len(reads) == 1 and "UNION ALL" in reads[0]
+    # Newest first in each list, every field shown.
+    assert page.index('data-note="802"') < page.index('data-note="801"') and "Note 801" in page
+    assert page.index('data-refund="902"') < page.index('data-refund="901"')
+    assert "Reason 801" in page and "Linen apron × 1" in page and "7.00" in page
+    client.force_login(viewer)
+    masked = client.get(url("order_detail", store, order_id=order.pk)).content.decode()
+    assert 'data-refund="901"' in masked and "Reason 801" not in masked and 'data-note="801"' not in masked
+
+
+def test_the_order_page_links_its_customer_from_the_order_query(client, store, manager):
+    order = make_order(store, customer_email="Dana.Levi@Example.com")
+    customers_refresh(store.pk)
+    customer = Customer.objects.get(store=store, email="dana.levi@example.com")
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url("order_detail", store, order_id=order.pk)).content.decode()
+    assert url("customer_detail", store, customer_id=customer.pk) in page
+    assert not [q for q in captured if q["sql"].startswith('SELECT "customers"')]
+
+
 # --- figures ----------------------------------------------------------------------------------
 
 
@@ -239,6 +302,21 @@ def test_overview_and_home_show_the_figures(client, store, owner):
     assert "₪250.00" in html and "Out of stock" in html and "Never synced" in html
     home = client.get(reverse("home")).content.decode()
     assert 'id="store-health"' in home and "₪250.00" in home
+
+
+def test_the_home_pages_week_of_sales_rides_in_the_health_query(client, store, owner):
+    make_order(store, status="completed", total=Decimal("250.00"))
+    make_order(store, status="processing", total=Decimal("40.00"), woo_created_at=timezone.now() - timedelta(days=2))
+    make_order(store, status="completed", total=Decimal("900.00"), woo_created_at=timezone.now() - timedelta(days=9))
+    make_order(store, status="cancelled", total=Decimal("70.00"))
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as captured:
+        home = client.get(reverse("home")).content.decode()
+    # Today's completed order, and the 7 days' net revenue: not the cancelled one, nor nine days ago.
+    assert re.findall(r'<div class="figure">([^<]+)</div>', home) == ["1"]
+    assert "₪290.00" in home and "₪1,190.00" not in home
+    reads = [q["sql"] for q in captured if '"orders' in q["sql"]]
+    assert len(reads) == 1 and reads[0].startswith('SELECT "stores"."id" AS "pk"')
 
 
 def test_overview_in_hebrew_puts_the_currency_after_the_amount(client, store, owner):

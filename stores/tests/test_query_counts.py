@@ -1,9 +1,12 @@
 """Every list page costs the same number of SQL queries for 1 row and for 50."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from guardian.shortcuts import assign_perm
 
 from accounts.services import invitation_create
 from audit.models import CredentialAccessLog
@@ -88,3 +91,41 @@ def test_credential_log(client):
 
     _, html = one_and_many(client, url, add_rows)
     assert html.count("<tr>") == MANY + 1  # + the header row
+
+
+def _sidebar_stores(html):
+    return re.findall(r'<span class="truncate">([^<]+)</span>', html)
+
+
+@pytest.mark.parametrize("kind", ["member", "granted", "admin"])
+def test_the_sidebar_lists_the_users_stores_by_name(client, kind):
+    """Members' stores come with their memberships (no query of their own); a store seen through a
+    grant alone, or an app admin's every store, takes one query. The same list either way."""
+    user = make_user("lister@example.com", admin=kind == "admin")
+    creator = make_user("creator@example.com")
+    for name in ("Zebra shop", "Apple shop", "Mango shop"):
+        add_member(make_store(creator, name), user, StoreRole.VIEWER)
+    hidden = make_store(creator, "Not mine")
+    if kind == "granted":
+        assign_perm(RUN_SYNC, user, hidden)  # a grant without a membership (as an accepted invitation leaves)
+    client.force_login(user)
+    html = queries_for(client, reverse("home"))[1].content.decode()
+    shown = ["Apple shop", "Mango shop", "Zebra shop"]
+    if kind != "member":
+        shown = ["Apple shop", "Mango shop", "Not mine", "Zebra shop"]
+    assert _sidebar_stores(html) == shown
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("home"))
+    store_lists = [q for q in captured if 'SELECT "stores"."id" AS "id", "stores"."name" AS "name"' in q["sql"]]
+    assert len(store_lists) == (0 if kind == "member" else 1)
+
+
+def test_the_overview_reads_the_stores_connection_state_with_its_row(client):
+    """Reconnect needed, WooCommerce version, variations listing: no deferred-field query each."""
+    owner, store, url = _owner_on(client, "stores:detail")
+    type(store).objects.filter(pk=store.pk).update(woocommerce_version="10.3.1", variations_listing=True)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(url).content.decode()
+    assert "10.3.1" in html and "every variation of the store at once" in html
+    store_reads = [q["sql"] for q in captured if q["sql"].startswith('SELECT "stores"."id", ')]
+    assert len(store_reads) == 1 and '"stores"."woocommerce_version"' in store_reads[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -52,6 +53,17 @@ def query_params(pairs: list[tuple[str, str]]) -> dict[str, Any]:
         else:
             params[key] = value
     return params
+
+
+def encoded_param(key: str, value: str | list[str]) -> str:
+    """``urlencode({key: value}, doseq=True)``: a query's links join its parameters' texts, which
+    are kept (a client sends the same ``_fields``, ``per_page``... on every page)."""
+    return _encoded_param(key, tuple(value) if isinstance(value, list) else value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _encoded_param(key: str, value: str | tuple[str, ...]) -> str:
+    return urlencode({key: value}, doseq=True)
 
 
 def parse_body(raw: bytes, content_type: str) -> Any:
@@ -229,15 +241,16 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             headers += [("X-WP-Total", str(page.total)), ("X-WP-TotalPages", str(page.pages))]
         # Like WordPress, the links repeat every query parameter the request had (oauth_* too).
         base = f"{app.url}{url.path}"
+        encoded = {key: encoded_param(key, value) for key, value in query.items()}
+
+        def link(page_number: int, rel: str) -> tuple[str, str]:
+            pairs = {**encoded, "page": f"page={page_number}"}.values()
+            return ("Link", f'<{base}?{"&".join(pair for pair in pairs if pair)}>; rel="{rel}"')
+
         if page.page > 1:
-            headers.append(
-                (
-                    "Link",
-                    f'<{base}?{urlencode({**query, "page": min(page.page - 1, page.pages)}, doseq=True)}>; rel="prev"',
-                )
-            )
+            headers.append(link(min(page.page - 1, page.pages), "prev"))
         if page.pages > page.page:
-            headers.append(("Link", f'<{base}?{urlencode({**query, "page": page.page + 1}, doseq=True)}>; rel="next"'))
+            headers.append(link(page.page + 1, "next"))
         return headers
 
     # --- media and pages ---------------------------------------------------------------

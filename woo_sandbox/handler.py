@@ -55,6 +55,17 @@ def query_params(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return params
 
 
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    """``parse_qsl(query, keep_blank_values=True)``, decoded one ``&``-separated part at a time:
+    a client sends most of its parameters again on every page, and each part's pair is kept."""
+    return [pair for part in query.split("&") for pair in _query_part(part)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _query_part(part: str) -> tuple[tuple[str, str], ...]:
+    return tuple(parse_qsl(part, keep_blank_values=True))
+
+
 def encoded_param(key: str, value: str | list[str]) -> str:
     """``urlencode({key: value}, doseq=True)``: a query's links join its parameters' texts, which
     are kept (a client sends the same ``_fields``, ``per_page``... on every page)."""
@@ -102,7 +113,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         return "nginx"
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
+        if log.isEnabledFor(logging.DEBUG):  # every response is logged: format it only when shown
+            log.debug("%s - %s", self.address_string(), format % args)
 
     def do_GET(self) -> None:
         self._serve()
@@ -150,7 +162,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     # --- API pipeline ------------------------------------------------------------------
 
     def _api(self, app: SandboxServer, url: SplitResult, raw: bytes) -> Response:
-        pairs = parse_qsl(url.query, keep_blank_values=True)
+        pairs = query_pairs(url.query)
         query = query_params(pairs)
         method = self.command
         if method == "POST":

@@ -9,7 +9,8 @@ byte what encoding the page's list gives (compact separators, ``\\/``).
 
 A text is valid while its record is the same object: the store replaces a record on every write
 (API writes, generation, mutation, taxonomy renames), never changes one in place, so a write is
-seen by the next listing whatever path it took.
+seen by the next listing whatever path it took. A page's whole text is kept on the same terms:
+while the page lists the very same record objects.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import threading
@@ -139,14 +140,17 @@ def base_string(method: str, url: str, params: list[tuple[str, str]], php_style:
     Both then escape ``%`` as ``%25`` and join with ``%3D``/``%26``.
     """
     safe = "" if php_style else "/"
-
-    def encode(text: str) -> str:
-        return quote(unquote(text), safe=safe).replace("%", "%25")
-
     if php_style:
-        encoded = sorted((encode(k), encode(v)) for k, v in params)
+        encoded = sorted((_encoded(k, safe), _encoded(v, safe)) for k, v in params)
     else:
         ordered = sorted((p for p in params if p[1] != ""), key=lambda p: p[0].split("[")[0])
-        encoded = [(encode(k), encode(v)) for k, v in ordered]
+        encoded = [(_encoded(k, safe), _encoded(v, safe)) for k, v in ordered]
     query = "%26".join(f"{k}%3D{v}" for k, v in encoded)
     return f"{method}&{quote(url, safe='')}&{query}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _encoded(text: str, safe: str) -> str:
+    """A base string's key or value; kept, as a client signs the same names and most of the same
+    values (``per_page``, ``_fields``...) on every request."""
+    return quote(unquote(text), safe=safe).replace("%", "%25")

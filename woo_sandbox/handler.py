@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -54,6 +55,28 @@ def query_params(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return params
 
 
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    """``parse_qsl(query, keep_blank_values=True)``, decoded one ``&``-separated part at a time:
+    a client sends most of its parameters again on every page, and each part's pair is kept."""
+    return [pair for part in query.split("&") for pair in _query_part(part)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _query_part(part: str) -> tuple[tuple[str, str], ...]:
+    return tuple(parse_qsl(part, keep_blank_values=True))
+
+
+def encoded_param(key: str, value: str | list[str]) -> str:
+    """``urlencode({key: value}, doseq=True)``: a query's links join its parameters' texts, which
+    are kept (a client sends the same ``_fields``, ``per_page``... on every page)."""
+    return _encoded_param(key, tuple(value) if isinstance(value, list) else value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _encoded_param(key: str, value: str | tuple[str, ...]) -> str:
+    return urlencode({key: value}, doseq=True)
+
+
 def parse_body(raw: bytes, content_type: str) -> Any:
     if not raw:
         return None
@@ -80,9 +103,10 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    # TCP_NODELAY on every accepted socket (StreamRequestHandler.setup): a response goes out in
-    # two sends (headers, then body), and on a kept-alive connection Nagle's algorithm would hold
-    # the body back until the client's delayed ACK of the headers, about 40 ms per request.
+    # TCP_NODELAY on every accepted socket (StreamRequestHandler.setup): an error page of
+    # http.server (send_error) goes out in two sends (headers, then body), and on a kept-alive
+    # connection Nagle's algorithm would hold the body back until the client's delayed ACK of the
+    # headers, about 40 ms per request.
     disable_nagle_algorithm = True
     server: SandboxHTTPServer
 
@@ -90,7 +114,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         return "nginx"
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
+        if log.isEnabledFor(logging.DEBUG):  # every response is logged: format it only when shown
+            log.debug("%s - %s", self.address_string(), format % args)
 
     def do_GET(self) -> None:
         self._serve()
@@ -131,14 +156,17 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         for name, value in response.headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
+        # end_headers() with the body in the same send: one send per response, not two (each
+        # one costs the kernel a segment through the network stack).
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(response.body)
+            self._headers_buffer.append(response.body)
+        self.flush_headers()
 
     # --- API pipeline ------------------------------------------------------------------
 
     def _api(self, app: SandboxServer, url: SplitResult, raw: bytes) -> Response:
-        pairs = parse_qsl(url.query, keep_blank_values=True)
+        pairs = query_pairs(url.query)
         query = query_params(pairs)
         method = self.command
         if method == "POST":
@@ -229,15 +257,16 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             headers += [("X-WP-Total", str(page.total)), ("X-WP-TotalPages", str(page.pages))]
         # Like WordPress, the links repeat every query parameter the request had (oauth_* too).
         base = f"{app.url}{url.path}"
+        encoded = {key: encoded_param(key, value) for key, value in query.items()}
+
+        def link(page_number: int, rel: str) -> tuple[str, str]:
+            pairs = {**encoded, "page": f"page={page_number}"}.values()
+            return ("Link", f'<{base}?{"&".join(pair for pair in pairs if pair)}>; rel="{rel}"')
+
         if page.page > 1:
-            headers.append(
-                (
-                    "Link",
-                    f'<{base}?{urlencode({**query, "page": min(page.page - 1, page.pages)}, doseq=True)}>; rel="prev"',
-                )
-            )
+            headers.append(link(min(page.page - 1, page.pages), "prev"))
         if page.pages > page.page:
-            headers.append(("Link", f'<{base}?{urlencode({**query, "page": page.page + 1}, doseq=True)}>; rel="next"'))
+            headers.append(link(page.page + 1, "next"))
         return headers
 
     # --- media and pages ---------------------------------------------------------------

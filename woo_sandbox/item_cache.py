@@ -9,11 +9,13 @@ byte what encoding the page's list gives (compact separators, ``\\/``).
 
 A text is valid while its record is the same object: the store replaces a record on every write
 (API writes, generation, mutation, taxonomy renames), never changes one in place, so a write is
-seen by the next listing whatever path it took.
+seen by the next listing whatever path it took. A page's whole text is kept on the same terms:
+while the page lists the very same record objects.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
@@ -66,10 +68,22 @@ class ItemCache:
 
     def __init__(self) -> None:
         self._entries: dict[tuple[str, int], tuple[Record, dict[FieldSet, str]]] = {}
+        # Whole pages too, as a client pages through the same listing again and again: a page's
+        # text is valid while it lists the very same records (one identity check per item).
+        self._pages: dict[tuple[str, FieldSet, int, int], tuple[list[Record], str]] = {}
 
     def page_json(self, kind: str, records: list[Record], extras: Extras, fields: Any) -> str:
         """The JSON text of the records' shapes with only ``fields`` (a ``_fields`` value)."""
         wanted = wanted_fields(fields)
+        page_key = (kind, wanted, records[0]["id"] if records else 0, len(records))
+        cached = self._pages.get(page_key)
+        if cached is not None and all(map(operator.is_, cached[0], records)):
+            return cached[1]
+        text = self._joined(kind, records, extras, wanted)
+        self._pages[page_key] = (list(records), text)
+        return text
+
+    def _joined(self, kind: str, records: list[Record], extras: Extras, wanted: FieldSet) -> str:
         entries = self._entries
         texts = []
         for record in records:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 
 import pytest
 
@@ -110,3 +111,37 @@ def test_a_random_mutation_is_seen_by_the_next_listing(make_shop):
         assert listed[product_id] == json.loads(wp_json_encode(server.get_product(product_id)))
     assert all(listed[p]["status"] == "trash" for p in summary["products_trashed"])
     assert not set(summary["products_deleted"]) & set(listed)
+
+
+PAGE = {"per_page": 10, "page": 2, "orderby": "id", "order": "asc", "status": "any"}
+
+
+def _page_queries():
+    """The same page without and with ``_fields``."""
+    return [PAGE, PAGE | {"_fields": "id,name,regular_price,_links"}]
+
+
+def test_a_cached_page_changes_after_a_write(make_shop):
+    """A page served twice (its whole text kept) answers a write made through the API, and the
+    control endpoint's random mutation, on the next request, with and without ``_fields``."""
+    server = make_shop(products=30, orders=10)
+    wc = wc_client(server)
+    for query in _page_queries():
+        first = wc.get("products", params=query).content
+        assert wc.get("products", params=query).content == first
+    product_id = wc.get("products", params=PAGE).json()[3]["id"]
+
+    assert wc.put(f"products/{product_id}", {"name": "Renamed over the API"}).status_code == 200
+    for query in _page_queries():
+        listed = {item["id"]: item for item in wc.get("products", params=query).json()}
+        assert listed[product_id]["name"] == "Renamed over the API"
+
+    with urllib.request.urlopen(
+        urllib.request.Request(f"{server.url}/__sandbox__/mutate", data=b'{"fraction": 1.0, "rng_seed": 5}')
+    ) as response:
+        changed = json.loads(response.read())["products_updated"]
+    for query in _page_queries():
+        listed = wc.get("products", params=query).json()
+        assert {item["id"] for item in listed} & set(changed)
+        fresh = [json.loads(wp_json_encode(server.get_product(item["id"]))) for item in listed]
+        assert listed == select_fields(fresh, wanted_fields(query.get("_fields")))

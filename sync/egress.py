@@ -8,7 +8,7 @@ opened here, by :class:`GuardedAdapter`'s connection classes, which:
 * resolve the host name, check every address it resolves to, and connect to exactly an address
   they checked (``socket.connect`` gets the IP, never the name again): a DNS answer that changes
   between a check and the connection (DNS rebinding) cannot slip through;
-* refuse loopback, private, shared (CGNAT), link-local (169.254.169.254, the cloud metadata
+* refuse loopback, private (IPv6 site-local too), shared (CGNAT), link-local (169.254.169.254, the cloud metadata
   service, is one), multicast, reserved and unspecified addresses and their IPv6 forms,
   including IPv4 addresses written as IPv6 (``::ffff:10.0.0.1``, NAT64 ``64:ff9b::10.0.0.1``);
 * let through what ``STORE_ALLOWED_NETWORKS`` lists (a shop on the self-hoster's own LAN, or the
@@ -88,7 +88,9 @@ def _kind(ip: IPAddress) -> str | None:
         return "an unspecified address"
     if ip.is_multicast:
         return "a multicast address"
-    if ip.is_private or (ip.version == 4 and ip in _SHARED):
+    # IPv6 site-local (fec0::/10) is deprecated, so Python counts it as global; where a network
+    # still numbers with it, it is as private as fc00::/7.
+    if ip.is_private or (ip.version == 4 and ip in _SHARED) or (ip.version == 6 and ip.is_site_local):
         return "a private network address"
     if ip.is_reserved or not ip.is_global:
         return "a reserved address"

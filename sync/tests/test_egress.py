@@ -259,7 +259,13 @@ def test_webhook_registration_goes_through_the_same_guard(make_store, owner, ser
 
 @pytest.mark.parametrize(
     "url",
-    ["http://10.0.0.1", "http://169.254.169.254/latest/meta-data", "http://[::1]:8000", "https://192.168.0.10"],
+    [
+        "http://10.0.0.1",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:8000",
+        "https://192.168.0.10",
+        "http://[fec0::1]:8000",  # IPv6 site-local: the LAN of networks that still number with it
+    ],
 )
 def test_test_connection_refuses_private_addresses_without_connecting(
     url, client, owner, make_store, no_traffic_outside_loopback
@@ -324,6 +330,8 @@ def test_the_store_api_is_reached_only_on_the_address_that_was_checked(shop, san
         ("::ffff:169.254.169.254", True),
         ("64:ff9b::a9fe:a9fe", True),  # NAT64 of 169.254.169.254
         ("2002:a00:1::1", True),  # 6to4 of 10.0.0.1
+        ("fec0::1", True),  # site-local (deprecated, still a private network where it is used)
+        ("fec0:0:0:1::80", True),
         ("93.184.215.14", False),
         ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", False),
         ("::ffff:93.184.215.14", False),

@@ -156,6 +156,28 @@ def test_a_redirect_to_a_refused_address_is_not_followed(shop, sandbox, pull, se
     assert _image(shop, cdn.url("/moved.png")).storage_url is None
 
 
+# 127.0.0.2 (refused here) as browsers and resolvers also read it.
+ODD_SPELLINGS = ["2130706434", "0177.0.0.2", "0x7f000002", "127.2", "[::ffff:127.0.0.2]", "[::ffff:7f00:2]"]
+
+
+def test_odd_spellings_of_a_refused_address_are_refused_as_image_urls_and_redirect_targets(shop, sandbox, pull, serve):
+    internal = serve("127.0.0.2", {"/secret.png": (200, {"Content-Type": "image/png"}, PNG)})
+    direct = [f"http://{host}:{internal.port}/secret.png" for host in ODD_SPELLINGS]
+    cdn = serve(
+        "127.0.0.1",
+        {f"/moved-{n}.png": (302, {"Location": url}, b"") for n, url in enumerate(direct)},
+    )
+    redirected = [cdn.url(f"/moved-{n}.png") for n in range(len(direct))]
+    _list_images(sandbox, direct + redirected)
+
+    _pull_images(pull, shop)
+
+    assert internal.requests == []
+    for url in direct + redirected:
+        assert _image(shop, url).storage_url is None, url
+        assert _open_error(shop, url).error_code == "address_refused", url
+
+
 def test_redirects_between_allowed_hosts_are_followed_one_checked_hop_at_a_time(shop, sandbox, pull, serve):
     cdn = serve(
         "127.0.0.1",

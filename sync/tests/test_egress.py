@@ -287,6 +287,7 @@ def test_webhook_registration_goes_through_the_same_guard(make_store, owner, ser
         "http://[::1]:8000",
         "https://192.168.0.10",
         "http://[fec0::1]:8000",  # IPv6 site-local: the LAN of networks that still number with it
+        "http://168.63.129.16/?comp=versions",  # Azure's platform service (WireServer)
     ],
 )
 def test_test_connection_refuses_private_addresses_without_connecting(
@@ -338,6 +339,10 @@ def test_the_store_api_is_reached_only_on_the_address_that_was_checked(shop, san
         ("192.168.1.20", True),
         ("100.64.0.1", True),  # shared address space (carrier-grade NAT)
         ("169.254.169.254", True),  # cloud metadata
+        ("168.63.129.16", True),  # Azure's WireServer: public in form, answers only inside Azure
+        ("::ffff:168.63.129.16", True),
+        ("100.100.100.200", True),  # Alibaba Cloud metadata (shared address space)
+        ("fd00:ec2::254", True),  # AWS metadata over IPv6 (unique local)
         ("127.0.0.2", True),
         ("0.0.0.0", True),
         ("224.0.0.251", True),

@@ -222,7 +222,8 @@ def _send_invitation_email(invitation_id, url):
         "store_name": invitation.store.name,
         "offer_label": invitation_offer_label(invitation),
     }
-    subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+    # One line: a line break (a store may be named on two lines) is refused in a mail header.
+    subject = " ".join(render_to_string("accounts/email/invitation_subject.txt", context).split())
     body = render_to_string("accounts/email/invitation_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
 

@@ -372,6 +372,9 @@ SYNC_PAGE_CONCURRENCY = env.int("SYNC_PAGE_CONCURRENCY", default=4)
 SYNC_PAGE_SIZE = env.int("SYNC_PAGE_SIZE", default=100)
 # Seconds per request; the woocommerce client's own default is 5 s, too short for busy stores.
 SYNC_REQUEST_TIMEOUT_SECONDS = env.float("SYNC_REQUEST_TIMEOUT_SECONDS", default=30.0)
+# The largest API answer read (decompressed; a page of 100 products is ~1-3 MB): a store's
+# answer past it is refused, not held in the worker's memory.
+SYNC_RESPONSE_MAX_BYTES = env.int("SYNC_RESPONSE_MAX_BYTES", default=64 * 1024 * 1024)
 # Retries on 429, 5xx, timeouts and connection errors, with exponential backoff and jitter.
 SYNC_MAX_RETRIES = env.int("SYNC_MAX_RETRIES", default=4)
 SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=0.5)

@@ -8,9 +8,10 @@ opened here, by :class:`GuardedAdapter`'s connection classes, which:
 * resolve the host name, check every address it resolves to, and connect to exactly an address
   they checked (``socket.connect`` gets the IP, never the name again): a DNS answer that changes
   between a check and the connection (DNS rebinding) cannot slip through;
-* refuse loopback, private, shared (CGNAT), link-local (169.254.169.254, the cloud metadata
-  service, is one), multicast, reserved and unspecified addresses and their IPv6 forms,
-  including IPv4 addresses written as IPv6 (``::ffff:10.0.0.1``, NAT64 ``64:ff9b::10.0.0.1``);
+* refuse loopback, private (IPv6 site-local too), shared (CGNAT), link-local (169.254.169.254,
+  the cloud metadata service, is one), Azure's platform address (168.63.129.16), multicast,
+  reserved and unspecified addresses and their IPv6 forms, including IPv4 addresses written as
+  IPv6 (``::ffff:10.0.0.1``, NAT64 ``64:ff9b::10.0.0.1``);
 * let through what ``STORE_ALLOWED_NETWORKS`` lists (a shop on the self-hoster's own LAN, or the
   sandbox on loopback in development and tests).
 
@@ -46,6 +47,9 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 ALLOWED_SCHEMES = ("http", "https")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
+# Public in form, but answered by the cloud host itself: Azure's platform service (WireServer,
+# with its guest-agent plugin on port 32526), a metadata service like 169.254.169.254.
+_CLOUD_PLATFORM = ipaddress.ip_network("168.63.129.16/32")
 
 
 # What a shop owner is told (Test connection, the sync errors page); the error itself names the address.
@@ -84,11 +88,15 @@ def _kind(ip: IPAddress) -> str | None:
         return "a loopback address (this machine)"
     if ip.is_link_local:
         return "a link-local address (where cloud metadata services answer)"
+    if ip in _CLOUD_PLATFORM:
+        return "a cloud platform address (the host's own services answer there)"
     if ip.is_unspecified:
         return "an unspecified address"
     if ip.is_multicast:
         return "a multicast address"
-    if ip.is_private or (ip.version == 4 and ip in _SHARED):
+    # IPv6 site-local (fec0::/10) is deprecated, so Python counts it as global; where a network
+    # still numbers with it, it is as private as fc00::/7.
+    if ip.is_private or (ip.version == 4 and ip in _SHARED) or (ip.version == 6 and ip.is_site_local):
         return "a private network address"
     if ip.is_reserved or not ip.is_global:
         return "a reserved address"

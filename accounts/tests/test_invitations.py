@@ -135,3 +135,22 @@ def test_accept_form_enforces_the_password_rules(client):
     assert response.status_code == 200
     assert not User.objects.filter(email="invitee-a@example.com").exists()
     assert PASSWORD  # the world's users keep their passwords
+
+
+def test_the_invitation_email_names_the_store_as_written(client, store, owner, django_capture_on_commit_callbacks):
+    """E-mails are text: a store name with HTML-significant characters is not entity-encoded."""
+    client.force_login(owner)
+    invite(client, store, "guest@example.com", capture=django_capture_on_commit_callbacks)
+    message = mail.outbox[-1]
+    assert message.subject == "You are invited to Olive & Thyme on Storedesk"
+    assert '"Olive & Thyme"' in message.body
+
+
+def test_a_store_name_on_two_lines_still_gets_its_invitation_sent(
+    client, make_store, owner, django_capture_on_commit_callbacks
+):
+    """A line break in a store name cannot reach the subject header (it would refuse to send)."""
+    store = make_store(name="Olive\r\nThyme")
+    client.force_login(owner)
+    invite(client, store, "guest@example.com", capture=django_capture_on_commit_callbacks)
+    assert mail.outbox[-1].subject == "You are invited to Olive Thyme on Storedesk"

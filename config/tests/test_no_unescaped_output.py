@@ -35,6 +35,7 @@ ALLOWED = {
     ),
     ("templates/accounts/email/invitation_body.txt", "autoescape off"): "a text/plain e-mail body, never HTML",
     ("templates/accounts/email/password_reset_body.txt", "autoescape off"): "a text/plain e-mail body, never HTML",
+    ("templates/accounts/email/invitation_subject.txt", "autoescape off"): "an e-mail subject line, never HTML",
 }
 
 

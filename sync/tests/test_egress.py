@@ -156,6 +156,28 @@ def test_a_redirect_to_a_refused_address_is_not_followed(shop, sandbox, pull, se
     assert _image(shop, cdn.url("/moved.png")).storage_url is None
 
 
+# 127.0.0.2 (refused here) as browsers and resolvers also read it.
+ODD_SPELLINGS = ["2130706434", "0177.0.0.2", "0x7f000002", "127.2", "[::ffff:127.0.0.2]", "[::ffff:7f00:2]"]
+
+
+def test_odd_spellings_of_a_refused_address_are_refused_as_image_urls_and_redirect_targets(shop, sandbox, pull, serve):
+    internal = serve("127.0.0.2", {"/secret.png": (200, {"Content-Type": "image/png"}, PNG)})
+    direct = [f"http://{host}:{internal.port}/secret.png" for host in ODD_SPELLINGS]
+    cdn = serve(
+        "127.0.0.1",
+        {f"/moved-{n}.png": (302, {"Location": url}, b"") for n, url in enumerate(direct)},
+    )
+    redirected = [cdn.url(f"/moved-{n}.png") for n in range(len(direct))]
+    _list_images(sandbox, direct + redirected)
+
+    _pull_images(pull, shop)
+
+    assert internal.requests == []
+    for url in direct + redirected:
+        assert _image(shop, url).storage_url is None, url
+        assert _open_error(shop, url).error_code == "address_refused", url
+
+
 def test_redirects_between_allowed_hosts_are_followed_one_checked_hop_at_a_time(shop, sandbox, pull, serve):
     cdn = serve(
         "127.0.0.1",
@@ -259,7 +281,14 @@ def test_webhook_registration_goes_through_the_same_guard(make_store, owner, ser
 
 @pytest.mark.parametrize(
     "url",
-    ["http://10.0.0.1", "http://169.254.169.254/latest/meta-data", "http://[::1]:8000", "https://192.168.0.10"],
+    [
+        "http://10.0.0.1",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:8000",
+        "https://192.168.0.10",
+        "http://[fec0::1]:8000",  # IPv6 site-local: the LAN of networks that still number with it
+        "http://168.63.129.16/?comp=versions",  # Azure's platform service (WireServer)
+    ],
 )
 def test_test_connection_refuses_private_addresses_without_connecting(
     url, client, owner, make_store, no_traffic_outside_loopback
@@ -310,6 +339,10 @@ def test_the_store_api_is_reached_only_on_the_address_that_was_checked(shop, san
         ("192.168.1.20", True),
         ("100.64.0.1", True),  # shared address space (carrier-grade NAT)
         ("169.254.169.254", True),  # cloud metadata
+        ("168.63.129.16", True),  # Azure's WireServer: public in form, answers only inside Azure
+        ("::ffff:168.63.129.16", True),
+        ("100.100.100.200", True),  # Alibaba Cloud metadata (shared address space)
+        ("fd00:ec2::254", True),  # AWS metadata over IPv6 (unique local)
         ("127.0.0.2", True),
         ("0.0.0.0", True),
         ("224.0.0.251", True),
@@ -324,6 +357,8 @@ def test_the_store_api_is_reached_only_on_the_address_that_was_checked(shop, san
         ("::ffff:169.254.169.254", True),
         ("64:ff9b::a9fe:a9fe", True),  # NAT64 of 169.254.169.254
         ("2002:a00:1::1", True),  # 6to4 of 10.0.0.1
+        ("fec0::1", True),  # site-local (deprecated, still a private network where it is used)
+        ("fec0:0:0:1::80", True),
         ("93.184.215.14", False),
         ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", False),
         ("::ffff:93.184.215.14", False),

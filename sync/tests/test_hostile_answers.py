@@ -1,8 +1,12 @@
 """Pulls from stores that answer in hostile but common ways: a firewall's web page instead of
-data, PHP notices printed ahead of the JSON."""
+data, PHP notices printed ahead of the JSON; and in a hostile way: an answer too large to hold."""
+
+import gzip
 
 import pytest
 
+from config.testing import LocalServer
+from config.testing import QuietHandler
 from sync.models import SyncError
 from sync.models import SyncRunStatus
 from sync.tests.mirror import mirror_problems
@@ -34,3 +38,35 @@ def test_a_store_printing_php_notices_is_pulled_whole_with_one_warning(shop, san
     assert mirror_problems(shop, sandbox) == []
     assert run.stats["client"]["warnings"]["php_notices"] == run.requests_made
     assert len([r for r in caplog.records if "PHP notices" in r.message]) == 1
+
+
+class BombServer(LocalServer):
+    """A "store" answering every request with JSON that is small on the wire and ``size`` bytes
+    once decompressed: a gzip bomb (an empty list padded with spaces)."""
+
+    def __init__(self, size):
+        body = gzip.compress(b"[" + b" " * size + b"]", compresslevel=9)
+        self.requests = 0
+        server = self
+
+        class Handler(QuietHandler):
+            def do_GET(self):
+                server.requests += 1
+                self.answer(200, body, {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+
+        super().__init__(Handler)
+
+
+def test_an_answer_too_large_to_hold_is_refused_with_the_reason(make_store, pull, settings):
+    """A store's answer is read up to SYNC_RESPONSE_MAX_BYTES, decompressed, and no further: a
+    hostile store cannot make the worker hold gigabytes (every store's pulls share it)."""
+    settings.SYNC_RESPONSE_MAX_BYTES = 1024 * 1024
+    with BombServer(size=32 * 1024 * 1024) as bomb:
+        store = make_store(url=f"http://127.0.0.1:{bomb.port}", name="Bomb")
+        run = pull(store, full=True)
+
+    errors = list(SyncError.objects.filter(store=store, resolved=False).values_list("error_code", "error_message"))
+    assert run.status == SyncRunStatus.PARTIAL and len(errors) >= 7  # every listing: taxonomies to orders
+    assert {code for code, _message in errors} == {"too_large"}
+    assert all("answer larger than 1048576 bytes" in message for _code, message in errors)
+    assert run.stats["client"]["retries"] == 0 and bomb.requests == run.stats["client"]["requests"]

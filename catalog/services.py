@@ -625,6 +625,9 @@ def taxonomy_save(*, actor, kind, store_id=None, term_id=None, attribute_id=None
     unknown = set(values) - set(TAXONOMY_EDITABLE[kind])
     if unknown:
         raise ValidationError(f"Cannot set {', '.join(sorted(unknown))} on a {kind}.")
+    if values.get("description"):
+        # Shown to the shop's customers on the term's archive page, as a product's description is.
+        values["description"] = clean_html(values["description"])
     model = TAXONOMY_MODELS[kind]
     access = access_for(actor)
     with transaction.atomic():

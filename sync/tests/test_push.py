@@ -237,6 +237,27 @@ def test_taxonomy_create_and_edit(synced, sandbox, manager):
     assert category.sync_status == "synced" and sandbox.data.categories[category.woo_id]["name"] == "Renamed category"
 
 
+@pytest.mark.parametrize("kind", ["category", "tag", "brand"])
+def test_a_term_description_reaches_the_shop_as_safe_html(synced, sandbox, manager, kind):
+    """A term's description is HTML the shop shows its customers (the archive page), as a
+    product's is: only its formatting is stored and sent, never a script or a handler."""
+    model = catalog_services.TAXONOMY_MODELS[kind]
+    term = model.objects.filter(store=synced).order_by("woo_id").last()
+    written = (
+        '<p>Soft <b>linen</b></p><script>alert(1)</script><img src="https://shop.example/linen.jpg" onerror="alert(2)">'
+    )
+    op = catalog_services.taxonomy_save(kind=kind, actor=manager, term_id=term.pk, description=written)
+    assert execute_push(op.pk).status == PushStatus.DONE
+
+    term.refresh_from_db()
+    shop_terms = {"category": sandbox.data.categories, "tag": sandbox.data.tags, "brand": sandbox.data.brands}[kind]
+    assert (
+        term.description
+        == shop_terms[term.woo_id]["description"]
+        == '<p>Soft <b>linen</b></p><img src="https://shop.example/linen.jpg">'
+    )
+
+
 def test_permissions(synced, sandbox, viewer, make_user):
     product = _simple(synced, sandbox)
     order = Order.objects.filter(store=synced).first()

@@ -117,6 +117,7 @@ def _editable(values):
 
 
 def _normalise(values):
+    """A product's or variation's edited values as they are stored and sent."""
     values = dict(values)
     if "sku" in values:
         values["sku"] = (values["sku"] or "").strip() or None
@@ -221,12 +222,7 @@ def variation_update(*, actor, store_id, product_id, variation_id, base=None, **
     access.require(CHANGE_CATALOG, store_id)
     with transaction.atomic():
         variation = _variation_for_update(access, store_id, product_id, variation_id)
-        if "stock_quantity" in values and values["stock_quantity"] is not None and "stock_status" not in values:
-            values["stock_status"] = "instock" if values["stock_quantity"] > 0 else "outofstock"
-        if "sku" in values:
-            values["sku"] = (values["sku"] or "").strip() or None
-        if "description" in values:
-            values["description"] = clean_html(values["description"]) or None
+        values = _normalise(values)
         if "image_id" in values:
             values["image_id"], base = _variation_image(variation, values["image_id"], base)
         changes = check_conflicts(variation, values, base)

@@ -7,6 +7,7 @@ from functools import partial
 
 import pytest
 
+from catalog import services as catalog_services
 from catalog.models import Product
 from catalog.models import ProductVariation
 from catalog.models import StoreAttribute
@@ -238,6 +239,27 @@ def test_inline_variation_edit_swaps_its_row(client, store, manager):
         endpoint, {**posted, names["regular_price"]: "10", names["sale_price"]: "12"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 422 and "Lower than the regular price." in response.content.decode()
+
+
+def test_a_variation_edit_is_stored_as_a_product_edit_is(store, manager):
+    """Safe HTML for the description, a trimmed SKU, the stock status that follows the quantity."""
+    product = make_product(store, type="variable")
+    variation = make_variation(product, stock_quantity=3, stock_status="instock")
+    catalog_services.variation_update(
+        actor=manager,
+        store_id=store.pk,
+        product_id=product.pk,
+        variation_id=variation.pk,
+        description="<p>Blue <b>linen</b></p><script>steal()</script>",
+        sku="  BLUE-1  ",
+        stock_quantity=0,
+    )
+    variation.refresh_from_db()
+    assert (variation.description, variation.sku, variation.stock_status) == (
+        "<p>Blue <b>linen</b></p>",
+        "BLUE-1",
+        "outofstock",
+    )
 
 
 def test_variation_rows_written_in_one_run_each_post_their_own_fields(client, store, manager):

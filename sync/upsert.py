@@ -53,6 +53,12 @@ _COMPRESSIBLE = ("jsonb", "text")
 
 # While a local change waits to be pushed (or sits in a conflict) a pull leaves the row alone.
 OPEN_PUSH_GUARD = open_push_guard("t")
+# A version older than the one held (a pull's page read before a webhook delivery wrote a newer
+# one) never replaces it; the writers skip such rows up front, this closes the race meanwhile.
+_NOT_OLDER = (
+    "(t.woo_modified_at IS NULL OR EXCLUDED.woo_modified_at IS NULL OR EXCLUDED.woo_modified_at >= t.woo_modified_at)"
+)
+_VERSIONED_GUARD = f"{OPEN_PUSH_GUARD} AND {_NOT_OLDER}"
 
 
 @dataclass(frozen=True)
@@ -479,6 +485,7 @@ PRODUCTS = _pulled(
         "featured": "COALESCE(u.featured, false)",
         "catalog_visibility": "COALESCE(u.catalog_visibility, 'visible')",
     },
+    guard=_VERSIONED_GUARD,
 )
 
 PRODUCT_ATTRIBUTES = _pulled(
@@ -547,6 +554,7 @@ VARIATIONS = _pulled(
         "AND i.original_url = u.image_src)",
         "backorders": "COALESCE(u.backorders, 'no')",
     },
+    guard=_VERSIONED_GUARD,
 )
 
 ORDERS = Table(
@@ -555,5 +563,5 @@ ORDERS = Table(
     inputs={**_STORE_WOO_INPUTS, **ORDER_COLUMNS},
     values={"synced_at": _NOW},
     touch=("synced_at",),
-    guard=OPEN_PUSH_GUARD,
+    guard=_VERSIONED_GUARD,
 )

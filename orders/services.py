@@ -47,6 +47,7 @@ from stores.models import Store
 from sync.models import PushAction
 from sync.models import PushEntity
 from sync.services import push_enqueue
+from sync.services import push_pending_for
 from sync.woo import WooError
 from sync.woo import client_for
 from sync.woo import order_fetch
@@ -77,6 +78,10 @@ def order_change_status(*, actor, order_id, new_status) -> OrderStatusLog | None
         old_status = order.status
         if old_status == new_status:
             return None
+        # The status the shop had when we last knew (the push checks it is still there): a change
+        # not sent yet is replaced below, and its own starting point is kept.
+        unsent = push_pending_for(entity_type=PushEntity.ORDER, object_id=order.pk)
+        shop_status = unsent.payload.get("shop_status", old_status) if unsent else old_status
         order.status = new_status
         order.save(update_fields=["status", "updated_at"])
         log = OrderStatusLog.objects.create(
@@ -94,7 +99,7 @@ def order_change_status(*, actor, order_id, new_status) -> OrderStatusLog | None
             object_id=order.pk,
             woo_id=order.woo_id,
             fields=["status"],
-            payload={"status": new_status, "old_status": old_status},
+            payload={"status": new_status, "old_status": old_status, "shop_status": shop_status},
             supersede_open=True,
         )
     return log

@@ -24,6 +24,7 @@ from sync.models import ConflictStatus
 from sync.models import ProductConflict
 from sync.models import PushOperation
 from sync.models import PushStatus
+from sync.models import SyncError
 from sync.push import PushRetryLater
 from sync.push import execute_bulk_push
 from sync.push import execute_push
@@ -283,3 +284,34 @@ def test_a_field_changed_in_the_shop_and_here_is_a_conflict(synced, sandbox, man
     assert _remote(sandbox, product)["regular_price"] == "77.70"
     conflict = ProductConflict.objects.get(product=product, status=ConflictStatus.OPEN)
     assert "price" in {item["field"] for item in conflict.fields}
+
+
+def test_an_order_status_the_shop_changed_meanwhile_is_not_overwritten(synced, sandbox, manager, shop_clock):
+    order = Order.objects.filter(store=synced, status="processing").first()
+    order_services.order_change_status(actor=manager, order_id=order.pk, new_status="completed")
+    shop_clock.advance(1)
+    sandbox.update_order(order.woo_id, status="cancelled")  # the shop cancels it before our push runs
+
+    op = execute_push(PushOperation.objects.get(object_id=order.pk).pk)
+
+    assert op.status == PushStatus.FAILED and "cancelled" in op.last_error
+    assert sandbox.data.orders[order.woo_id]["status"] == "cancelled"
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    history = OrderStatusLog.objects.filter(store=synced, order_woo_id=order.woo_id).order_by("created_at")
+    assert list(history.values_list("old_status", "new_status", "changed_by")) == [
+        ("processing", "completed", "manager@example.com"),
+        ("completed", "cancelled", "woocommerce"),
+    ]
+    error = SyncError.objects.get(store=synced, entity_type="order", woo_id=order.woo_id, resolved=False)
+    assert "cancelled" in error.error_message
+
+
+def test_a_status_changed_twice_before_its_push_is_no_conflict(synced, sandbox, manager):
+    order = Order.objects.filter(store=synced, status="processing").first()
+    order_services.order_change_status(actor=manager, order_id=order.pk, new_status="completed")
+    order_services.order_change_status(actor=manager, order_id=order.pk, new_status="on-hold")
+
+    op = PushOperation.objects.get(object_id=order.pk, status=PushStatus.PENDING)
+    assert execute_push(op.pk).status == PushStatus.DONE
+    assert sandbox.data.orders[order.woo_id]["status"] == "on-hold"

@@ -271,6 +271,12 @@ def _insert_new(
         return _write(table, sql, rows, on_row_error)
 
 
+class UnstorableValue(psycopg.DataError):
+    """A row holding a value its column's type cannot take (half a surrogate pair in a text, a
+    number out of range): refused like a row the database refuses, so the batch is split and
+    only that row fails."""
+
+
 def _encode(table: Table, rows: Sequence[dict]) -> bytes:
     """``rows`` in COPY's binary format, encoded here before the COPY starts: the server's
     session is not kept busy waiting while Python formats each row."""
@@ -283,7 +289,10 @@ def _encode(table: Table, rows: Sequence[dict]) -> bytes:
         cursor.adapters.register_dumper(None, _NumericCopyDumper)
         copy.set_types(list(table.inputs.values()))
         for values in table.stage_rows(rows):
-            copy.write_row(values)
+            try:
+                copy.write_row(values)
+            except (ValueError, TypeError, OverflowError) as exc:  # UnicodeEncodeError is a ValueError
+                raise UnstorableValue(f"a value cannot be stored in {table.name}: {exc}") from exc
     return buffer.getvalue()
 
 

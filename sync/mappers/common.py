@@ -56,6 +56,19 @@ def blank_to_none(value: str | None) -> str | None:
     return value if value not in (None, "") else None
 
 
+def loose_text(value: Any, *, field: str) -> str | None:
+    """Free text inside an object WooCommerce passes on as stored (an address, an image): a
+    plugin may have stored a number (a phone, a year as alt text), which reads as its text;
+    ``""``/None are None; anything else is the item's mapping error (never its value: PII)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise MappingError(f"{field} is not text but {type(value).__name__}", field=field)
+
+
 def decimal(value: Any, *, field: str, places: Decimal | None = None, limit: Decimal | None = None) -> Decimal | None:
     """``"21.99"`` -> Decimal; ``""``/None -> None. Numbers (order line prices) are accepted too."""
     if value is None or value == "":
@@ -185,7 +198,7 @@ def refs(payload: dict, key: str) -> list[dict]:
 
 def image_src(image: Any) -> str | None:
     if isinstance(image, dict):
-        return blank_to_none(image.get("src"))
+        return loose_text(image.get("src"), field="image.src")
     return None
 
 

@@ -44,8 +44,13 @@ from stores.access import CHANGE_ORDER_STATUS
 from stores.access import VIEW_ORDERS
 from stores.access import access_for
 from stores.models import Store
+from sync.mappers import MappingError
+from sync.mappers.common import money
+from sync.models import EntityType
 from sync.models import PushAction
 from sync.models import PushEntity
+from sync.records import ItemError
+from sync.records import record_errors
 from sync.services import push_enqueue
 from sync.services import push_pending_for
 from sync.woo import WooError
@@ -196,13 +201,14 @@ def order_note_add(order_id, text, *, to_customer, user):
 
 
 def _refund_rows(store_id, order_woo_id, refunds, refunded_by=""):
-    rows = []
+    rows, unreadable = [], []
     for refund in refunds:
         if not isinstance(refund, dict) or not isinstance(refund.get("id"), int):
             continue
         try:
-            amount = abs(Decimal(str(refund.get("amount") or "0")))
-        except InvalidOperation:
+            amount = abs(money(refund.get("amount") or "0", field="amount"))
+        except MappingError as exc:
+            unreadable.append(f"refund {refund['id']}: {exc}")
             continue
         rows.append(
             OrderRefund(
@@ -216,6 +222,20 @@ def _refund_rows(store_id, order_woo_id, refunds, refunded_by=""):
                 refunded_by=refunded_by,
                 woo_created_at=_gmt(refund.get("date_created_gmt")),
             )
+        )
+    if unreadable:
+        # Kept out (a plugin's refund that is no money): the order's other refunds still are stored.
+        logger.warning("Order %s: refunds left out, their amount cannot be read: %s", order_woo_id, unreadable)
+        record_errors(
+            store_id,
+            [
+                ItemError(
+                    EntityType.ORDER,
+                    "; ".join(unreadable)[:2000],
+                    woo_id=order_woo_id,
+                    code="refund_unreadable",
+                )
+            ],
         )
     return rows
 

@@ -14,7 +14,6 @@ import logging
 from datetime import UTC
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
-from decimal import InvalidOperation
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -45,6 +44,9 @@ from stores.access import VIEW_ORDERS
 from stores.access import access_for
 from stores.models import Store
 from sync.mappers import MappingError
+from sync.mappers.common import MONEY_LIMIT
+from sync.mappers.common import decimal
+from sync.mappers.common import integer
 from sync.mappers.common import money
 from sync.models import EntityType
 from sync.models import PushAction
@@ -251,29 +253,52 @@ def _store_refunds(store_id, order_woo_id, refunds, refunded_by=""):
 
 
 def refundable_lines(order, refunds):
-    """``{item id: (line item, quantity left, gross unit price)}`` of the order's line items."""
+    """``{item id: (line item, quantity left, gross unit price)}`` of the order's line items whose
+    quantity and amounts read as such (the others are refunded by amount only)."""
     refunded_qty = {}
     for refund in refunds:
         for line in refund.line_items or []:
             if not isinstance(line, dict):
                 continue
+            metas = line.get("meta_data") if isinstance(line.get("meta_data"), list) else []
             source = next(
-                (m.get("value") for m in line.get("meta_data") or [] if m.get("key") == "_refunded_item_id"), None
+                (m.get("value") for m in metas if isinstance(m, dict) and m.get("key") == "_refunded_item_id"), None
             )
-            if source is not None and str(source).isdigit():
-                refunded_qty[int(source)] = refunded_qty.get(int(source), 0) + abs(int(line.get("quantity") or 0))
+            readable = _readable_line(line)
+            if readable is not None and source is not None and str(source).isdigit():
+                refunded_qty[int(source)] = refunded_qty.get(int(source), 0) + abs(readable[0])
     lines = {}
     for item in order.line_items if isinstance(order.line_items, list) else []:
         if not isinstance(item, dict) or not isinstance(item.get("id"), int):
             continue
-        quantity = int(item.get("quantity") or 0)
-        try:
-            gross = Decimal(str(item.get("total") or 0)) + Decimal(str(item.get("total_tax") or 0))
-        except InvalidOperation:
+        readable = _readable_line(item)
+        if readable is None:
             continue
+        quantity, gross = readable
         unit = (gross / quantity).quantize(CENT, ROUND_HALF_UP) if quantity else Decimal(0)
         lines[item["id"]] = (item, max(quantity - refunded_qty.get(item["id"], 0), 0), unit)
     return lines
+
+
+def _readable_line(line):
+    """A line item's ``(quantity, gross total)``, or None when the shop (or a plugin) stored
+    something else: a quantity in words, amounts that are no money ("NaN", 1e308)."""
+    taxes = line.get("taxes") or []
+    if not isinstance(taxes, list):
+        return None
+    try:
+        quantity = integer(line.get("quantity"), field="quantity") or 0
+        total, tax = (_line_amount(line.get(key)) for key in ("total", "total_tax"))
+        for rate in taxes:
+            if isinstance(rate, dict):
+                _line_amount(rate.get("total"))  # _line_payload refunds each rate's share
+    except MappingError:
+        return None
+    return quantity, total + tax
+
+
+def _line_amount(value):
+    return decimal(value, field="amount", limit=MONEY_LIMIT) or Decimal(0)
 
 
 def _line_payload(item, quantity):

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 
 from catalog import push as catalog_push
 from catalog import services as catalog_services
@@ -286,7 +287,7 @@ def test_a_field_changed_in_the_shop_and_here_is_a_conflict(synced, sandbox, man
     assert "price" in {item["field"] for item in conflict.fields}
 
 
-def test_an_order_status_the_shop_changed_meanwhile_is_not_overwritten(synced, sandbox, manager, shop_clock):
+def test_an_order_status_the_shop_changed_meanwhile_is_not_overwritten(synced, sandbox, manager, shop_clock, client):
     order = Order.objects.filter(store=synced, status="processing").first()
     order_services.order_change_status(actor=manager, order_id=order.pk, new_status="completed")
     shop_clock.advance(1)
@@ -305,6 +306,9 @@ def test_an_order_status_the_shop_changed_meanwhile_is_not_overwritten(synced, s
     ]
     error = SyncError.objects.get(store=synced, entity_type="order", woo_id=order.woo_id, resolved=False)
     assert "cancelled" in error.error_message
+    client.force_login(manager)
+    page = client.get(reverse("orders:order_detail", kwargs={"store_id": synced.pk, "order_id": order.pk}))
+    assert "the status changed in WooCommerce from processing to cancelled" in page.content.decode()
 
 
 def test_a_status_changed_twice_before_its_push_is_no_conflict(synced, sandbox, manager):

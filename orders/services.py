@@ -11,7 +11,6 @@ customer's summary follow. The customers summary is recomputed here too.
 """
 
 import logging
-from datetime import UTC
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 
@@ -21,7 +20,6 @@ from django.db import transaction
 from django.http import Http404
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from config.celery import task_by_name
@@ -46,6 +44,7 @@ from stores.models import Store
 from sync.mappers import MappingError
 from sync.mappers.common import MONEY_LIMIT
 from sync.mappers.common import decimal
+from sync.mappers.common import gmt
 from sync.mappers.common import integer
 from sync.mappers.common import money
 from sync.models import EntityType
@@ -123,12 +122,17 @@ ACTIVITY_PULL_LIMIT = 100
 
 
 def _gmt(value):
-    if not value:
+    """A note's or refund's ``date_created_gmt``; None for none, or one that is no date (MySQL's
+    zero date "0000-00-00T00:00:00")."""
+    try:
+        return gmt(value, field="date_created_gmt")
+    except MappingError:
         return None
-    parsed = parse_datetime(str(value))
-    if parsed is None:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _text(value):
+    """A note's or refund's text, without the NUL characters PostgreSQL cannot store."""
+    return str(value or "").replace("\x00", "")
 
 
 def _order_for_change(user, order_id):
@@ -162,9 +166,9 @@ def _note_rows(store_id, order_woo_id, notes):
                 store_id=store_id,
                 order_woo_id=order_woo_id,
                 woo_id=note["id"],
-                note=str(note.get("note") or ""),
+                note=_text(note.get("note")),
                 customer_note=bool(note.get("customer_note")),
-                author=str(note.get("author") or ""),
+                author=_text(note.get("author")),
                 woo_created_at=_gmt(note.get("date_created_gmt")),
             )
         )
@@ -218,7 +222,7 @@ def _refund_rows(store_id, order_woo_id, refunds, refunded_by=""):
                 order_woo_id=order_woo_id,
                 woo_id=refund["id"],
                 amount=amount,
-                reason=str(refund.get("reason") or ""),
+                reason=_text(refund.get("reason")),
                 line_items=refund.get("line_items") if isinstance(refund.get("line_items"), list) else [],
                 refunded_payment=bool(refund.get("refunded_payment")),
                 refunded_by=refunded_by,

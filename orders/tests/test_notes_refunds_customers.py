@@ -171,6 +171,29 @@ def test_refunds_whose_amount_cannot_be_read_are_errors_and_the_rest_is_stored(p
     assert "refund 990001" in error.error_message and error.error_code == "refund_unreadable"
 
 
+def test_notes_and_refunds_with_zero_dates_and_nul_characters_are_stored(pulled, sandbox):
+    """MySQL's zero date ("0000-00-00") and a NUL character a plugin left in a note's text or a
+    refund's reason: the notes and refunds are stored (without a date, without the NUL)."""
+    order = nth_order(pulled, 8, status="completed", total__gt=20)
+    client = client_for(pulled)
+    order_note_create(client, order.woo_id, "Gift wrap", to_customer=False)
+    order_refund_create(
+        client, order.woo_id, amount="1.00", reason="ok", line_items=[], api_refund=False, restock=False
+    )
+    with sandbox.data.lock:
+        (note,) = (n for n in sandbox.data.order_notes[order.woo_id] if n["note"] == "Gift wrap")
+        note.update(note="Gift\x00wrap", date_created_gmt="0000-00-00T00:00:00")
+        (refund,) = sandbox.data.refunds[order.woo_id]
+        refund.update(reason="Dam\x00aged", date_created_gmt="2026-02-30T10:00:00")
+
+    assert services.order_activity_refresh(pulled.pk, order.woo_id) is True
+
+    stored_note = OrderNote.objects.get(store=pulled, woo_id=note["id"])
+    assert (stored_note.note, stored_note.woo_created_at) == ("Giftwrap", None)
+    stored_refund = OrderRefund.objects.get(store=pulled, woo_id=refund["id"])
+    assert (stored_refund.reason, stored_refund.woo_created_at) == ("Damaged", None)
+
+
 def test_gateway_refund_on_a_gateway_without_refunds_is_refused(pulled, sandbox, manager):
     order = nth_order(pulled, 0, status__in=("completed", "processing"), payment_method__in=("bacs", "cod"))
     with pytest.raises(ValidationError) as refused:

@@ -361,3 +361,17 @@ def test_odd_line_items_from_the_shop_leave_the_order_and_refund_pages_working(c
     assert re.findall(r'name="qty_(\d+)"', refund_page.content.decode()) == ["1"]
     confirm = client.post(url("order_refund", store, order_id=order.pk), {"qty_2": "1", "amount": ""})
     assert confirm.status_code == 400
+
+
+def test_an_order_paid_in_another_currency_is_shown_and_refunded_in_its_own(client, store, manager):
+    """A multi-currency shop (store in ILS) sells in dollars: the order's amounts, and the amount
+    a refund asks to confirm, are in the order's currency, which is what WooCommerce refunds."""
+    order = make_order(store, status="completed", currency="USD", total=Decimal("100.00"))
+    client.force_login(manager)
+
+    detail = client.get(url("order_detail", store, order_id=order.pk)).content.decode()
+    assert "$100.00" in detail and "₪100.00" not in detail
+    listing = client.get(url("order_list", store)).content.decode()
+    assert "$100.00" in listing and "₪100.00" not in listing
+    confirm = client.post(url("order_refund", store, order_id=order.pk), {"amount": "30"}).content.decode()
+    assert 'Refund <bdi class="money" dir="ltr">$30.00</bdi>?' in confirm and "₪" not in confirm

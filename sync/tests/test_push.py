@@ -319,3 +319,34 @@ def test_a_status_changed_twice_before_its_push_is_no_conflict(synced, sandbox, 
     op = PushOperation.objects.get(object_id=order.pk, status=PushStatus.PENDING)
     assert execute_push(op.pk).status == PushStatus.DONE
     assert sandbox.data.orders[order.woo_id]["status"] == "on-hold"
+
+
+def test_a_status_change_woocommerce_refuses_leaves_the_order_as_the_shop_has_it(
+    start_sandbox, shop_clock, make_store, make_user, pull, settings
+):
+    """A read-only API key (common: the shop owner made one to try the console): WooCommerce
+    refuses the change, so the order keeps the status it has in the shop, the history says so
+    and the reason is recorded; no list or figure shows a status the shop never had."""
+    from config.testing import API_KEY
+
+    settings.SYNC_FETCH_IMAGES = False
+    sandbox = start_sandbox(products=4, orders=12, seed=3, clock=shop_clock, keys=[(*API_KEY, "read")])
+    shop = make_store(url=sandbox.url, name="Read-only shop")
+    manager = make_user(email="manager@example.com")
+    StoreUser.objects.create(store=shop, user=manager, role=StoreRole.MANAGER)
+    pull(shop, full=True, entities=["orders"])
+    order = Order.objects.filter(store=shop, status="processing").first()
+    order_services.order_change_status(actor=manager, order_id=order.pk, new_status="completed")
+
+    op = execute_push(PushOperation.objects.get(object_id=order.pk).pk)
+
+    assert op.status == PushStatus.FAILED and "write permissions" in op.last_error
+    assert sandbox.data.orders[order.woo_id]["status"] == "processing"
+    order.refresh_from_db()
+    assert order.status == "processing"
+    history = OrderStatusLog.objects.filter(store=shop, order_woo_id=order.woo_id).order_by("created_at")
+    assert list(history.values_list("old_status", "new_status", "changed_by")) == [
+        ("processing", "completed", "manager@example.com"),
+        ("completed", "processing", "woocommerce"),
+    ]
+    assert SyncError.objects.filter(store=shop, woo_id=order.woo_id, resolved=False).exists()

@@ -123,6 +123,9 @@ class Writer:
     # A pull whose variations step runs alongside its products step: told of each products batch
     # committed (``sync.pull_runtime.ParentsGate``).
     parents_gate = None
+    # When the listings being written were read (a pull: its start). A row written since (by a
+    # webhook delivery) is not removed for missing from them: the shop made it after the read.
+    listings_read_at: datetime | None = None
 
     def __init__(self, store_id: Any, run_id: Any = None) -> None:
         self.store_id = store_id
@@ -147,6 +150,13 @@ class Writer:
             for error in errors:
                 if error.woo_id is not None:
                     self._open_errors(error.entity_type).add(error.woo_id)
+
+    def written_before(self, alias: str) -> tuple[str, list]:
+        """An ``AND`` condition (and its parameter): the row ``alias`` (a code constant) was not
+        written after ``listings_read_at``; nothing without that moment."""
+        if self.listings_read_at is None:
+            return "", []
+        return f" AND ({alias}.synced_at IS NULL OR {alias}.synced_at < %s)", [self.listings_read_at]
 
     def delete_rows(self, table: str, condition: str, params: list, entity_types: tuple[str, ...]) -> int:
         """Delete rows gone upstream (never one with an open push) and resolve their errors."""
@@ -391,10 +401,15 @@ class Writer:
             existing = {pid for pid in product_ids if pid not in self.created_products}
             # Variations gone from a product whose list was read completely are removed.
             if complete and existing:
+                written_before, written_params = self.written_before("v")
                 stats.deleted += upsert.execute(
                     "DELETE FROM product_variations v WHERE v.product_id = ANY(%s) "  # noqa: S608 - constants
-                    "AND v.woo_id <> ALL(%s::bigint[]) AND " + open_push_guard("v"),
-                    [list(existing), [r["woo_id"] for r in rows if r["product_id"] in existing] + kept],
+                    "AND v.woo_id <> ALL(%s::bigint[]) AND " + open_push_guard("v") + written_before,
+                    [
+                        list(existing),
+                        [r["woo_id"] for r in rows if r["product_id"] in existing] + kept,
+                        *written_params,
+                    ],
                 )
             if existing:
                 stats.deleted += upsert.execute(

@@ -33,9 +33,10 @@ def _decimal(value):
     if value is None or value == "":
         return None
     try:
-        return Decimal(str(value))
+        amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
+    return amount if amount.is_finite() else None  # "NaN" or "Infinity" stored by a plugin
 
 
 def format_money(value, currency="ILS", *, compact=False):

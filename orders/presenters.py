@@ -10,6 +10,12 @@ from catalog.templatetags.dashboard import STATUS_TONES
 from orders.forms import STATUS_LABELS
 
 
+def order_currency(order, store):
+    """The currency of an order's amounts: its own (a multi-currency shop sells in several, and
+    WooCommerce refunds in the order's), else the store's."""
+    return order.currency or store.currency
+
+
 def order_rows(orders, store):
     base = reverse("orders:order_list", kwargs={"store_id": store.pk})
     dates = DateFormatter("SHORT_DATETIME_FORMAT")
@@ -17,9 +23,10 @@ def order_rows(orders, store):
         order.url = f"{base}{order.pk}/"
         order.status_label = STATUS_LABELS.get(order.status, order.status)
         order.status_tone = STATUS_TONES.get(order.status, "neutral")
-        order.total_html = money_html(order.total, store.currency)
+        currency = order_currency(order, store)
+        order.total_html = money_html(order.total, currency)
         refunded = getattr(order, "refunded_total", 0)
-        order.refunded_html = money_html(refunded, store.currency) if refunded else None
+        order.refunded_html = money_html(refunded, currency) if refunded else None
         if order.woo_created_at:
             local = timezone.localtime(order.woo_created_at)
             order.created_iso = local.isoformat()

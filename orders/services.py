@@ -11,10 +11,8 @@ customer's summary follow. The customers summary is recomputed here too.
 """
 
 import logging
-from datetime import UTC
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
-from decimal import InvalidOperation
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -22,7 +20,6 @@ from django.db import transaction
 from django.http import Http404
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from config.celery import task_by_name
@@ -44,9 +41,19 @@ from stores.access import CHANGE_ORDER_STATUS
 from stores.access import VIEW_ORDERS
 from stores.access import access_for
 from stores.models import Store
+from sync.mappers import MappingError
+from sync.mappers.common import MONEY_LIMIT
+from sync.mappers.common import decimal
+from sync.mappers.common import gmt
+from sync.mappers.common import integer
+from sync.mappers.common import money
+from sync.models import EntityType
 from sync.models import PushAction
 from sync.models import PushEntity
+from sync.records import ItemError
+from sync.records import record_errors
 from sync.services import push_enqueue
+from sync.services import push_pending_for
 from sync.woo import WooError
 from sync.woo import client_for
 from sync.woo import order_fetch
@@ -77,6 +84,10 @@ def order_change_status(*, actor, order_id, new_status) -> OrderStatusLog | None
         old_status = order.status
         if old_status == new_status:
             return None
+        # The status the shop had when we last knew (the push checks it is still there): a change
+        # not sent yet is replaced below, and its own starting point is kept.
+        unsent = push_pending_for(entity_type=PushEntity.ORDER, object_id=order.pk)
+        shop_status = unsent.payload.get("shop_status", old_status) if unsent else old_status
         order.status = new_status
         order.save(update_fields=["status", "updated_at"])
         log = OrderStatusLog.objects.create(
@@ -94,7 +105,7 @@ def order_change_status(*, actor, order_id, new_status) -> OrderStatusLog | None
             object_id=order.pk,
             woo_id=order.woo_id,
             fields=["status"],
-            payload={"status": new_status, "old_status": old_status},
+            payload={"status": new_status, "old_status": old_status, "shop_status": shop_status},
             supersede_open=True,
         )
     return log
@@ -111,12 +122,17 @@ ACTIVITY_PULL_LIMIT = 100
 
 
 def _gmt(value):
-    if not value:
+    """A note's or refund's ``date_created_gmt``; None for none, or one that is no date (MySQL's
+    zero date "0000-00-00T00:00:00")."""
+    try:
+        return gmt(value, field="date_created_gmt")
+    except MappingError:
         return None
-    parsed = parse_datetime(str(value))
-    if parsed is None:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _text(value):
+    """A note's or refund's text, without the NUL characters PostgreSQL cannot store."""
+    return str(value or "").replace("\x00", "")
 
 
 def _order_for_change(user, order_id):
@@ -150,9 +166,9 @@ def _note_rows(store_id, order_woo_id, notes):
                 store_id=store_id,
                 order_woo_id=order_woo_id,
                 woo_id=note["id"],
-                note=str(note.get("note") or ""),
+                note=_text(note.get("note")),
                 customer_note=bool(note.get("customer_note")),
-                author=str(note.get("author") or ""),
+                author=_text(note.get("author")),
                 woo_created_at=_gmt(note.get("date_created_gmt")),
             )
         )
@@ -191,13 +207,14 @@ def order_note_add(order_id, text, *, to_customer, user):
 
 
 def _refund_rows(store_id, order_woo_id, refunds, refunded_by=""):
-    rows = []
+    rows, unreadable = [], []
     for refund in refunds:
         if not isinstance(refund, dict) or not isinstance(refund.get("id"), int):
             continue
         try:
-            amount = abs(Decimal(str(refund.get("amount") or "0")))
-        except InvalidOperation:
+            amount = abs(money(refund.get("amount") or "0", field="amount"))
+        except MappingError as exc:
+            unreadable.append(f"refund {refund['id']}: {exc}")
             continue
         rows.append(
             OrderRefund(
@@ -205,12 +222,26 @@ def _refund_rows(store_id, order_woo_id, refunds, refunded_by=""):
                 order_woo_id=order_woo_id,
                 woo_id=refund["id"],
                 amount=amount,
-                reason=str(refund.get("reason") or ""),
+                reason=_text(refund.get("reason")),
                 line_items=refund.get("line_items") if isinstance(refund.get("line_items"), list) else [],
                 refunded_payment=bool(refund.get("refunded_payment")),
                 refunded_by=refunded_by,
                 woo_created_at=_gmt(refund.get("date_created_gmt")),
             )
+        )
+    if unreadable:
+        # Kept out (a plugin's refund that is no money): the order's other refunds still are stored.
+        logger.warning("Order %s: refunds left out, their amount cannot be read: %s", order_woo_id, unreadable)
+        record_errors(
+            store_id,
+            [
+                ItemError(
+                    EntityType.ORDER,
+                    "; ".join(unreadable)[:2000],
+                    woo_id=order_woo_id,
+                    code="refund_unreadable",
+                )
+            ],
         )
     return rows
 
@@ -226,29 +257,52 @@ def _store_refunds(store_id, order_woo_id, refunds, refunded_by=""):
 
 
 def refundable_lines(order, refunds):
-    """``{item id: (line item, quantity left, gross unit price)}`` of the order's line items."""
+    """``{item id: (line item, quantity left, gross unit price)}`` of the order's line items whose
+    quantity and amounts read as such (the others are refunded by amount only)."""
     refunded_qty = {}
     for refund in refunds:
         for line in refund.line_items or []:
             if not isinstance(line, dict):
                 continue
+            metas = line.get("meta_data") if isinstance(line.get("meta_data"), list) else []
             source = next(
-                (m.get("value") for m in line.get("meta_data") or [] if m.get("key") == "_refunded_item_id"), None
+                (m.get("value") for m in metas if isinstance(m, dict) and m.get("key") == "_refunded_item_id"), None
             )
-            if source is not None and str(source).isdigit():
-                refunded_qty[int(source)] = refunded_qty.get(int(source), 0) + abs(int(line.get("quantity") or 0))
+            readable = _readable_line(line)
+            if readable is not None and source is not None and str(source).isdigit():
+                refunded_qty[int(source)] = refunded_qty.get(int(source), 0) + abs(readable[0])
     lines = {}
     for item in order.line_items if isinstance(order.line_items, list) else []:
         if not isinstance(item, dict) or not isinstance(item.get("id"), int):
             continue
-        quantity = int(item.get("quantity") or 0)
-        try:
-            gross = Decimal(str(item.get("total") or 0)) + Decimal(str(item.get("total_tax") or 0))
-        except InvalidOperation:
+        readable = _readable_line(item)
+        if readable is None:
             continue
+        quantity, gross = readable
         unit = (gross / quantity).quantize(CENT, ROUND_HALF_UP) if quantity else Decimal(0)
         lines[item["id"]] = (item, max(quantity - refunded_qty.get(item["id"], 0), 0), unit)
     return lines
+
+
+def _readable_line(line):
+    """A line item's ``(quantity, gross total)``, or None when the shop (or a plugin) stored
+    something else: a quantity in words, amounts that are no money ("NaN", 1e308)."""
+    taxes = line.get("taxes") or []
+    if not isinstance(taxes, list):
+        return None
+    try:
+        quantity = integer(line.get("quantity"), field="quantity") or 0
+        total, tax = (_line_amount(line.get(key)) for key in ("total", "total_tax"))
+        for rate in taxes:
+            if isinstance(rate, dict):
+                _line_amount(rate.get("total"))  # _line_payload refunds each rate's share
+    except MappingError:
+        return None
+    return quantity, total + tax
+
+
+def _line_amount(value):
+    return decimal(value, field="amount", limit=MONEY_LIMIT) or Decimal(0)
 
 
 def _line_payload(item, quantity):

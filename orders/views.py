@@ -41,6 +41,7 @@ from orders.metrics import CHART_DAYS
 from orders.metrics import daily_series_for
 from orders.metrics import top_products_for
 from orders.presenters import customer_rows
+from orders.presenters import order_currency
 from orders.presenters import order_rows
 from orders.selectors import CUSTOMER_SORTS
 from orders.selectors import EXPORT_HEADER
@@ -180,7 +181,15 @@ def _activity_poll_url(store, order, since, tries):
 def _order_page(store, access, order, title, **extra):
     """The context of a page about ``order``, in the orders section; ``title`` names it by
     ``%(number)s``."""
-    return page_context(store, access, "orders", title % {"number": order.shown_number}, order=order, **extra)
+    return page_context(
+        store,
+        access,
+        "orders",
+        title % {"number": order.shown_number},
+        order=order,
+        currency=order_currency(order, store),
+        **extra,
+    )
 
 
 def _order_context(request, access, store, order, form=None, note_form=None):
@@ -242,7 +251,12 @@ def order_activity(request, store_id, order_id):
     except ValueError:
         since, tries = 0.0, ACTIVITY_POLLS
     arrived = order.activity_synced_at is not None and order.activity_synced_at.timestamp() >= since
-    context = {"store": store, "order": order, **_activity_context(access, store, order)}
+    context = {
+        "store": store,
+        "order": order,
+        "currency": order_currency(order, store),
+        **_activity_context(access, store, order),
+    }
     if not arrived and tries < ACTIVITY_POLLS:
         context["activity_poll"] = _activity_poll_url(store, order, since, tries + 1)
     else:
@@ -365,7 +379,11 @@ def order_refund(request, store_id, order_id):
                     messages.success(
                         request,
                         _("Refunded %(amount)s %(currency)s on order #%(number)s.")
-                        % {"amount": refund.amount, "currency": store.currency, "number": order.shown_number},
+                        % {
+                            "amount": refund.amount,
+                            "currency": order_currency(order, store),
+                            "number": order.shown_number,
+                        },
                     )
                     url = reverse("orders:order_detail", kwargs={"store_id": store.pk, "order_id": order.pk})
                     return redirect(url + "#refunds")

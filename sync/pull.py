@@ -433,15 +433,26 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         if batch:
             yield batch
 
-    def _delete_missing(self, table: str, seen: Iterable[int], entity_types: tuple[str, ...]) -> int:
-        """Remove what a complete listing no longer contains.
+    @property
+    def listings_read_at(self) -> datetime | None:
+        return self.run.started_at
+
+    def _delete_missing(
+        self, table: str, seen: Iterable[int], entity_types: tuple[str, ...], *, delivered: bool = False
+    ) -> int:
+        """Remove what a complete listing no longer contains. ``delivered``: the table webhook
+        deliveries write too, so a row written since the run started is kept (the shop made it
+        after the listing was read).
 
         Both sides are bigint: a list of Python ints is sent as ``int2[]``/``int4[]``, and a
         cross-type ``<> ALL`` is not hashed, i.e. every row is compared with every kept id (20,000
         orders: 2 s instead of 20 ms)."""
-        return self.delete_rows(
-            table, "t.woo_id IS NOT NULL AND NOT (t.woo_id::bigint = ANY(%s::bigint[]))", [list(seen)], entity_types
-        )
+        condition, params = "t.woo_id IS NOT NULL AND NOT (t.woo_id::bigint = ANY(%s::bigint[]))", [list(seen)]
+        if delivered:
+            written_before, written_params = self.written_before("t")
+            condition += written_before
+            params += written_params
+        return self.delete_rows(table, condition, params, entity_types)
 
     # -- products ---------------------------------------------------------------------------
 
@@ -497,7 +508,7 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         if stats.complete:
             if not incremental:
                 with transaction.atomic():
-                    stats.deleted += self._delete_missing(entity, seen, GONE_ERRORS[entity])
+                    stats.deleted += self._delete_missing(entity, seen, GONE_ERRORS[entity], delivered=True)
             records.advance_watermark(state, committed_max, full=not incremental)
         return incremental
 

@@ -154,7 +154,7 @@ class VariationSteps:
     def delete_missing_variations(self, listed: Iterable[int]) -> int:
         """Remove the variations a complete store-wide listing no longer contains, and the
         variation images nothing points at any more."""
-        deleted = self._delete_missing("product_variations", listed, (EntityType.VARIATION,))
+        deleted = self._delete_missing("product_variations", listed, (EntityType.VARIATION,), delivered=True)
         if deleted:
             self.delete_orphan_variation_images()
         return deleted

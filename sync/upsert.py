@@ -53,6 +53,12 @@ _COMPRESSIBLE = ("jsonb", "text")
 
 # While a local change waits to be pushed (or sits in a conflict) a pull leaves the row alone.
 OPEN_PUSH_GUARD = open_push_guard("t")
+# A version older than the one held (a pull's page read before a webhook delivery wrote a newer
+# one) never replaces it; the writers skip such rows up front, this closes the race meanwhile.
+_NOT_OLDER = (
+    "(t.woo_modified_at IS NULL OR EXCLUDED.woo_modified_at IS NULL OR EXCLUDED.woo_modified_at >= t.woo_modified_at)"
+)
+_VERSIONED_GUARD = f"{OPEN_PUSH_GUARD} AND {_NOT_OLDER}"
 
 
 @dataclass(frozen=True)
@@ -265,6 +271,12 @@ def _insert_new(
         return _write(table, sql, rows, on_row_error)
 
 
+class UnstorableValue(psycopg.DataError):
+    """A row holding a value its column's type cannot take (half a surrogate pair in a text, a
+    number out of range): refused like a row the database refuses, so the batch is split and
+    only that row fails."""
+
+
 def _encode(table: Table, rows: Sequence[dict]) -> bytes:
     """``rows`` in COPY's binary format, encoded here before the COPY starts: the server's
     session is not kept busy waiting while Python formats each row."""
@@ -277,7 +289,10 @@ def _encode(table: Table, rows: Sequence[dict]) -> bytes:
         cursor.adapters.register_dumper(None, _NumericCopyDumper)
         copy.set_types(list(table.inputs.values()))
         for values in table.stage_rows(rows):
-            copy.write_row(values)
+            try:
+                copy.write_row(values)
+            except (ValueError, TypeError, OverflowError) as exc:  # UnicodeEncodeError is a ValueError
+                raise UnstorableValue(f"a value cannot be stored in {table.name}: {exc}") from exc
     return buffer.getvalue()
 
 
@@ -479,6 +494,7 @@ PRODUCTS = _pulled(
         "featured": "COALESCE(u.featured, false)",
         "catalog_visibility": "COALESCE(u.catalog_visibility, 'visible')",
     },
+    guard=_VERSIONED_GUARD,
 )
 
 PRODUCT_ATTRIBUTES = _pulled(
@@ -547,6 +563,7 @@ VARIATIONS = _pulled(
         "AND i.original_url = u.image_src)",
         "backorders": "COALESCE(u.backorders, 'no')",
     },
+    guard=_VERSIONED_GUARD,
 )
 
 ORDERS = Table(
@@ -555,5 +572,5 @@ ORDERS = Table(
     inputs={**_STORE_WOO_INPUTS, **ORDER_COLUMNS},
     values={"synced_at": _NOW},
     touch=("synced_at",),
-    guard=OPEN_PUSH_GUARD,
+    guard=_VERSIONED_GUARD,
 )

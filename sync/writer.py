@@ -101,6 +101,12 @@ def split_upsert(
     return result
 
 
+def older(incoming: datetime | None, held: datetime | None) -> bool:
+    """Whether a payload is an older version than the row we hold (e.g. a pull's page read
+    before a webhook delivery wrote a newer one): it is not written."""
+    return incoming is not None and held is not None and incoming < held
+
+
 def latest(current: datetime | None, candidate: datetime | None) -> datetime | None:
     if candidate is None:
         return current
@@ -117,6 +123,9 @@ class Writer:
     # A pull whose variations step runs alongside its products step: told of each products batch
     # committed (``sync.pull_runtime.ParentsGate``).
     parents_gate = None
+    # When the listings being written were read (a pull: its start). A row written since (by a
+    # webhook delivery) is not removed for missing from them: the shop made it after the read.
+    listings_read_at: datetime | None = None
 
     def __init__(self, store_id: Any, run_id: Any = None) -> None:
         self.store_id = store_id
@@ -141,6 +150,13 @@ class Writer:
             for error in errors:
                 if error.woo_id is not None:
                     self._open_errors(error.entity_type).add(error.woo_id)
+
+    def written_before(self, alias: str) -> tuple[str, list]:
+        """An ``AND`` condition (and its parameter): the row ``alias`` (a code constant) was not
+        written after ``listings_read_at``; nothing without that moment."""
+        if self.listings_read_at is None:
+            return "", []
+        return f" AND ({alias}.synced_at IS NULL OR {alias}.synced_at < %s)", [self.listings_read_at]
 
     def delete_rows(self, table: str, condition: str, params: list, entity_types: tuple[str, ...]) -> int:
         """Delete rows gone upstream (never one with an open push) and resolve their errors."""
@@ -228,14 +244,14 @@ class Writer:
             # What is here already (ids, and whether a local change waits to be pushed), so new
             # rows get their ids now and each product names its featured image in the same
             # INSERT (the foreign key is checked at commit): no second pass over the products.
-            local = {
-                woo_id: (pid, guarded)
-                for woo_id, pid, guarded in upsert.fetch_all(
-                    "SELECT t.woo_id, t.id, NOT " + upsert.OPEN_PUSH_GUARD + " FROM products t "  # noqa: S608 - identifiers are code constants
-                    "WHERE t.store_id = %s AND t.woo_id = ANY(%s::bigint[])",
-                    [self.store_id, [r["woo_id"] for r in rows]],
-                )
-            }
+            local, held_modified = {}, {}
+            for woo_id, pid, guarded, modified in upsert.fetch_all(
+                "SELECT t.woo_id, t.id, NOT " + upsert.OPEN_PUSH_GUARD + ", t.woo_modified_at FROM products t "  # noqa: S608 - identifiers are code constants
+                "WHERE t.store_id = %s AND t.woo_id = ANY(%s::bigint[])",
+                [self.store_id, [r["woo_id"] for r in rows]],
+            ):
+                local[woo_id] = (pid, guarded)
+                held_modified[woo_id] = modified
             known_images = (
                 {
                     (pid, url): image_id
@@ -251,8 +267,8 @@ class Writer:
             for row in rows:
                 woo_id = row["woo_id"]
                 pid, guarded = local.get(woo_id, (None, False))
-                if guarded:
-                    continue  # an unpushed local edit: leave the product alone
+                if guarded or older(row["woo_modified_at"], held_modified.get(woo_id)):
+                    continue  # an unpushed local edit, or a newer version: leave the product alone
                 if pid is None:
                     pid = uuid7()
                     self.created_products.add(pid)
@@ -385,10 +401,15 @@ class Writer:
             existing = {pid for pid in product_ids if pid not in self.created_products}
             # Variations gone from a product whose list was read completely are removed.
             if complete and existing:
+                written_before, written_params = self.written_before("v")
                 stats.deleted += upsert.execute(
                     "DELETE FROM product_variations v WHERE v.product_id = ANY(%s) "  # noqa: S608 - constants
-                    "AND v.woo_id <> ALL(%s::bigint[]) AND " + open_push_guard("v"),
-                    [list(existing), [r["woo_id"] for r in rows if r["product_id"] in existing] + kept],
+                    "AND v.woo_id <> ALL(%s::bigint[]) AND " + open_push_guard("v") + written_before,
+                    [
+                        list(existing),
+                        [r["woo_id"] for r in rows if r["product_id"] in existing] + kept,
+                        *written_params,
+                    ],
                 )
             if existing:
                 stats.deleted += upsert.execute(
@@ -495,14 +516,24 @@ class Writer:
                 # The status changes come before the upsert, in the statement that reads which
                 # orders are here: the log and the rows it describes commit together.
                 found = upsert.fetch_all(
-                    "WITH incoming AS (SELECT * FROM unnest(%s::bigint[], %s::text[]) AS k(woo_id, status)), "  # noqa: S608 - a code constant
+                    "WITH incoming AS (SELECT * FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) "  # noqa: S608 - a code constant
+                    "AS k(woo_id, status, modified)), "
                     "logged AS (INSERT INTO order_status_logs (id, store_id, order_id, old_status, new_status, "
                     "changed_by, created_at) SELECT uuid_v7(), t.store_id, t.woo_id, t.status, k.status, %s, now() "
                     "FROM orders t JOIN incoming k ON k.woo_id = t.woo_id WHERE t.store_id = %s "
-                    f"AND t.status IS DISTINCT FROM k.status AND {upsert.OPEN_PUSH_GUARD}) "
+                    "AND t.status IS DISTINCT FROM k.status AND (k.modified < t.woo_modified_at) IS NOT TRUE "
+                    f"AND {upsert.OPEN_PUSH_GUARD}) "
                     "SELECT woo_id, customer_email, woo_modified_at FROM orders WHERE store_id = %s "
                     "AND woo_id = ANY(%s::bigint[])",
-                    [woo_ids, [r["status"] for r in rows], PULL_CHANGED_BY, self.store_id, self.store_id, woo_ids],
+                    [
+                        woo_ids,
+                        [r["status"] for r in rows],
+                        [r["woo_modified_at"] for r in rows],
+                        PULL_CHANGED_BY,
+                        self.store_id,
+                        self.store_id,
+                        woo_ids,
+                    ],
                 )
             else:
                 found = upsert.fetch_all(
@@ -512,6 +543,7 @@ class Writer:
                 )
             previous_emails = {woo_id: email for woo_id, email, _modified in found}
             previous_modified = {woo_id: modified for woo_id, _email, modified in found}
+            rows = [r for r in rows if not older(r["woo_modified_at"], previous_modified.get(r["woo_id"]))]
             handler = self._row_error_handler(stats, "order", errors)
             stats.add(
                 split_upsert(upsert.ORDERS, rows, lambda r: r["woo_id"] not in previous_emails, on_row_error=handler)

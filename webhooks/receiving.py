@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+import psycopg
+from django.db import IntegrityError
 from django.db import connection
 from django.db import transaction
 from django.utils import timezone
@@ -165,17 +167,32 @@ def _reject(store_id, status, reason, message, *, topic=None, webhook_id=None):
     return Receipt(status, reason, message)
 
 
+_UNKNOWN_STORE = Receipt(404, "unknown_store", "No such store.")
+
+
 def webhook_delivery_receive(*, store_id, headers, body, too_large=False):
     """Verify one POST to the receiver and store it in the inbox. Never raises for bad input.
 
     ``headers`` is any (case-insensitive) mapping of the request headers; ``body`` the raw bytes
     (``None`` with ``too_large`` when the body was over ``WEBHOOK_MAX_BODY_BYTES``).
     """
+    try:
+        return _receive(store_id, headers, body, too_large)
+    except (IntegrityError, psycopg.IntegrityError):
+        # The store was deleted while this process still held its signing keys: its rows'
+        # foreign key refused them (the hot path's statements run on psycopg's own cursor).
+        if Store.objects.filter(pk=store_id).exists():
+            raise
+        forget_signing_keys(store_id)
+        return _UNKNOWN_STORE
+
+
+def _receive(store_id, headers, body, too_large):
     if not isinstance(headers, CaseInsensitiveMapping):
         headers = CaseInsensitiveMapping(dict(headers))
     entry = _signing_keys(store_id)
     if entry is None:
-        return Receipt(404, "unknown_store", "No such store.")
+        return _UNKNOWN_STORE
 
     topic = _text_header(headers, "X-WC-Webhook-Topic")
     webhook_id = _int_header(headers, "X-WC-Webhook-ID")
@@ -198,7 +215,7 @@ def webhook_delivery_receive(*, store_id, headers, body, too_large=False):
         # The secret may have been rotated by another process since we cached it.
         entry = _signing_keys(store_id, refresh=True)
         if entry is None:
-            return Receipt(404, "unknown_store", "No such store.")
+            return _UNKNOWN_STORE
         verified = signing.verify(body, signature, entry.keys)
     if not verified:
         message = (

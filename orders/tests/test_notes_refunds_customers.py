@@ -17,10 +17,13 @@ from orders import services
 from orders.customers import customers_refresh
 from orders.models import Customer
 from orders.models import Order
+from orders.models import OrderNote
 from orders.models import OrderRefund
+from sync.models import SyncError
 from sync.tests.conftest import *  # noqa: F403 - the sandbox fixtures (sandbox, shop, pull, make_user...)
 from sync.woo import client_for
 from sync.woo import order_fetch
+from sync.woo import order_note_create
 from sync.woo import order_refund_create
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +149,49 @@ def test_a_refund_made_elsewhere_makes_woocommerce_refuse_the_rest(pulled, sandb
         services.order_refund_create(order.pk, user=manager, amount=order.total)
     assert "Invalid refund amount." in str(refused.value)
     assert len(sandbox.data.refunds[order.woo_id]) == 1
+
+
+def test_refunds_whose_amount_cannot_be_read_are_errors_and_the_rest_is_stored(pulled, sandbox, manager):
+    """A plugin's refund with an amount that is no money (or overflows NUMERIC(10,2)) is a
+    sync error; the order's other refunds and its notes are still brought in."""
+    order = nth_order(pulled, 7, status="completed", total__gt=20)
+    services.order_refund_create(order.pk, user=manager, amount=Decimal("5"), reason="Scratched")
+    order_note_create(client_for(pulled), order.woo_id, "Packed twice", to_customer=False)
+    with sandbox.data.lock:
+        (good,) = sandbox.data.refunds[order.woo_id]
+        for refund_id, amount in ((990001, "NaN"), (990002, "99999999999.00")):
+            sandbox.data.refunds[order.woo_id].append({**good, "id": refund_id, "amount": amount})
+
+    assert services.order_activity_refresh(pulled.pk, order.woo_id) is True
+
+    stored = OrderRefund.objects.filter(store=pulled, order_woo_id=order.woo_id)
+    assert list(stored.values_list("woo_id", "amount")) == [(good["id"], Decimal("5.00"))]
+    assert OrderNote.objects.filter(store=pulled, order_woo_id=order.woo_id, note="Packed twice").exists()
+    error = SyncError.objects.get(store=pulled, entity_type="order", woo_id=order.woo_id, resolved=False)
+    assert "refund 990001" in error.error_message and error.error_code == "refund_unreadable"
+
+
+def test_notes_and_refunds_with_zero_dates_and_nul_characters_are_stored(pulled, sandbox):
+    """MySQL's zero date ("0000-00-00") and a NUL character a plugin left in a note's text or a
+    refund's reason: the notes and refunds are stored (without a date, without the NUL)."""
+    order = nth_order(pulled, 8, status="completed", total__gt=20)
+    client = client_for(pulled)
+    order_note_create(client, order.woo_id, "Gift wrap", to_customer=False)
+    order_refund_create(
+        client, order.woo_id, amount="1.00", reason="ok", line_items=[], api_refund=False, restock=False
+    )
+    with sandbox.data.lock:
+        (note,) = (n for n in sandbox.data.order_notes[order.woo_id] if n["note"] == "Gift wrap")
+        note.update(note="Gift\x00wrap", date_created_gmt="0000-00-00T00:00:00")
+        (refund,) = sandbox.data.refunds[order.woo_id]
+        refund.update(reason="Dam\x00aged", date_created_gmt="2026-02-30T10:00:00")
+
+    assert services.order_activity_refresh(pulled.pk, order.woo_id) is True
+
+    stored_note = OrderNote.objects.get(store=pulled, woo_id=note["id"])
+    assert (stored_note.note, stored_note.woo_created_at) == ("Giftwrap", None)
+    stored_refund = OrderRefund.objects.get(store=pulled, woo_id=refund["id"])
+    assert (stored_refund.reason, stored_refund.woo_created_at) == ("Damaged", None)
 
 
 def test_gateway_refund_on_a_gateway_without_refunds_is_refused(pulled, sandbox, manager):

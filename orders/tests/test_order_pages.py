@@ -336,3 +336,42 @@ def test_order_of_another_store_is_404(client, store, other_store, manager):
         client.post(url("order_status_change", store, order_id=foreign.pk), {"status": "completed"}).status_code == 404
     )
     assert Order.objects.get(pk=foreign.pk).status == "processing"
+
+
+def test_odd_line_items_from_the_shop_leave_the_order_and_refund_pages_working(client, store, manager):
+    """Line items are stored as WooCommerce (or a plugin) sent them: a quantity in words, amounts
+    that are not numbers ("NaN", "Infinity") or too large. The pages show what can be read and a
+    dash for the rest; such a line cannot be refunded by quantity (by amount it can)."""
+    order = make_order(
+        store,
+        status="completed",
+        line_items=[
+            {"id": 1, "name": "Readable", "product_id": 1, "quantity": 2, "total": "80.00", "total_tax": "0"},
+            {"id": 2, "name": "In words", "quantity": "two", "price": "NaN", "total": "Infinity"},
+            {"id": 3, "name": "Huge", "quantity": 10**30, "price": 1e308, "total": "1e308", "subtotal": "NaN"},
+            {"id": 4, "name": "Odd taxes", "quantity": 1, "total": "20.00", "taxes": [{"id": 1, "total": "x"}]},
+        ],
+    )
+    client.force_login(manager)
+
+    detail = client.get(url("order_detail", store, order_id=order.pk))
+    assert detail.status_code == 200 and "In words" in detail.content.decode()
+    refund_page = client.get(url("order_refund", store, order_id=order.pk))
+    assert refund_page.status_code == 200
+    assert re.findall(r'name="qty_(\d+)"', refund_page.content.decode()) == ["1"]
+    confirm = client.post(url("order_refund", store, order_id=order.pk), {"qty_2": "1", "amount": ""})
+    assert confirm.status_code == 400
+
+
+def test_an_order_paid_in_another_currency_is_shown_and_refunded_in_its_own(client, store, manager):
+    """A multi-currency shop (store in ILS) sells in dollars: the order's amounts, and the amount
+    a refund asks to confirm, are in the order's currency, which is what WooCommerce refunds."""
+    order = make_order(store, status="completed", currency="USD", total=Decimal("100.00"))
+    client.force_login(manager)
+
+    detail = client.get(url("order_detail", store, order_id=order.pk)).content.decode()
+    assert "$100.00" in detail and "₪100.00" not in detail
+    listing = client.get(url("order_list", store)).content.decode()
+    assert "$100.00" in listing and "₪100.00" not in listing
+    confirm = client.post(url("order_refund", store, order_id=order.pk), {"amount": "30"}).content.decode()
+    assert 'Refund <bdi class="money" dir="ltr">$30.00</bdi>?' in confirm and "₪" not in confirm

@@ -25,6 +25,12 @@ class MappingError(ValueError):
         self.woo_id = woo_id
 
 
+def without_nul(value: str) -> str:
+    """Text as PostgreSQL can store it: WordPress keeps a NUL a customer or a plugin typed into a
+    field, a text column refuses it (the whole row with it)."""
+    return value.replace("\x00", "") if "\x00" in value else value
+
+
 def require(payload: Any, key: str, kind: type | tuple[type, ...] = object) -> Any:
     if not isinstance(payload, dict):
         raise MappingError(f"expected an object, got {type(payload).__name__}")
@@ -33,7 +39,7 @@ def require(payload: Any, key: str, kind: type | tuple[type, ...] = object) -> A
     value = payload[key]
     if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
         raise MappingError(f"field {key!r} has type {type(value).__name__}", field=key, woo_id=payload.get("id"))
-    return value
+    return without_nul(value) if isinstance(value, str) else value
 
 
 def woo_id(payload: Any) -> int:
@@ -49,11 +55,24 @@ def text(payload: dict, key: str, default: str | None = "") -> str | None:
         return default
     if not isinstance(value, str):
         raise MappingError(f"field {key!r} is not text", field=key, woo_id=payload.get("id"))
-    return value
+    return without_nul(value)
 
 
 def blank_to_none(value: str | None) -> str | None:
     return value if value not in (None, "") else None
+
+
+def loose_text(value: Any, *, field: str) -> str | None:
+    """Free text inside an object WooCommerce passes on as stored (an address, an image): a
+    plugin may have stored a number (a phone, a year as alt text), which reads as its text;
+    ``""``/None are None; anything else is the item's mapping error (never its value: PII)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return without_nul(value) or None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise MappingError(f"{field} is not text but {type(value).__name__}", field=field)
 
 
 def decimal(value: Any, *, field: str, places: Decimal | None = None, limit: Decimal | None = None) -> Decimal | None:
@@ -185,7 +204,7 @@ def refs(payload: dict, key: str) -> list[dict]:
 
 def image_src(image: Any) -> str | None:
     if isinstance(image, dict):
-        return blank_to_none(image.get("src"))
+        return loose_text(image.get("src"), field="image.src")
     return None
 
 

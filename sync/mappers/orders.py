@@ -7,6 +7,7 @@ from decimal import Decimal
 from .common import MappingError
 from .common import blank_to_none
 from .common import gmt
+from .common import loose_text
 from .common import money
 from .common import require
 from .common import text
@@ -67,12 +68,14 @@ ORDER_PAYLOAD_KEYS = (
 
 def customer_name(billing: dict, shipping: dict) -> str:
     """Billing first + last name; then the shipping name; then the company; else ""."""
-    for address in (billing, shipping):
-        first, last = address.get("first_name") or "", address.get("last_name") or ""
-        words = f"{first.strip()} {last.strip()}".split()
+    for kind, address in (("billing", billing), ("shipping", shipping)):
+        first = loose_text(address.get("first_name"), field=f"{kind}.first_name") or ""
+        last = loose_text(address.get("last_name"), field=f"{kind}.last_name") or ""
+        words = f"{first} {last}".split()
         if words:
             return " ".join(words)
-    return (billing.get("company") or shipping.get("company") or "").strip()
+    company = loose_text(billing.get("company"), field="billing.company")
+    return (company or loose_text(shipping.get("company"), field="shipping.company") or "").strip()
 
 
 def refunded_total(refunds) -> Decimal:
@@ -83,6 +86,11 @@ def refunded_total(refunds) -> Decimal:
         if value is not None:
             amount += abs(value)
     return amount
+
+
+def _customer_id(value) -> int:
+    """The customer's WooCommerce id; 0 for a guest (and for anything that is not a bigint id)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63 else 0
 
 
 def order_fields(payload: dict) -> dict:
@@ -101,10 +109,10 @@ def order_fields(payload: dict) -> dict:
             "status": require(payload, "status", str),
             "total": total,
             "customer_name": customer_name(billing, shipping),
-            "customer_email": blank_to_none(billing.get("email")),
+            "customer_email": loose_text(billing.get("email"), field="billing.email"),
             "number": blank_to_none(text(payload, "number")) or str(oid),
             "currency": blank_to_none(text(payload, "currency")),
-            "customer_phone": blank_to_none(billing.get("phone")),
+            "customer_phone": loose_text(billing.get("phone"), field="billing.phone"),
             "billing": billing,
             "shipping": shipping,
             "line_items": line_items,
@@ -119,7 +127,7 @@ def order_fields(payload: dict) -> dict:
             "date_paid": gmt(payload.get("date_paid_gmt"), field="date_paid_gmt"),
             "date_completed": gmt(payload.get("date_completed_gmt"), field="date_completed_gmt"),
             "refunded_total": refunded_total(payload.get("refunds")),
-            "customer_woo_id": payload.get("customer_id") if isinstance(payload.get("customer_id"), int) else 0,
+            "customer_woo_id": _customer_id(payload.get("customer_id")),
         }
     except MappingError as exc:
         exc.woo_id = oid

@@ -10,6 +10,7 @@ from .common import amount
 from .common import blank_to_none
 from .common import gmt
 from .common import integer
+from .common import loose_text
 from .common import measures
 from .common import measures_body
 from .common import money
@@ -154,7 +155,7 @@ def product_image_rows(payload: dict) -> list[dict]:
     for image in images:
         if not isinstance(image, dict):
             raise MappingError("an image is not an object", field="images", woo_id=payload.get("id"))
-        src = blank_to_none(image.get("src"))
+        src = loose_text(image.get("src"), field="images.src")
         if not src or src in seen:
             continue  # the unique key is (product, original_url): one row per distinct file
         seen.add(src)
@@ -162,8 +163,8 @@ def product_image_rows(payload: dict) -> list[dict]:
             {
                 "woo_id": integer(image.get("id"), field="images.id"),
                 "original_url": src,
-                "alt_text": blank_to_none(image.get("alt")),
-                "description": blank_to_none(image.get("name")),
+                "alt_text": loose_text(image.get("alt"), field="images.alt"),
+                "description": loose_text(image.get("name"), field="images.name"),
                 "display_order": len(rows),
                 "type": "featured" if not rows else "gallery",
             }

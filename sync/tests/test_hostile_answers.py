@@ -5,8 +5,11 @@ import gzip
 
 import pytest
 
+from catalog.models import Product
+from catalog.models import ProductImage
 from config.testing import LocalServer
 from config.testing import QuietHandler
+from orders.models import Order
 from sync.models import SyncError
 from sync.models import SyncRunStatus
 from sync.tests.mirror import mirror_problems
@@ -70,3 +73,51 @@ def test_an_answer_too_large_to_hold_is_refused_with_the_reason(make_store, pull
     assert {code for code, _message in errors} == {"too_large"}
     assert all("answer larger than 1048576 bytes" in message for _code, message in errors)
     assert run.stats["client"]["retries"] == 0 and bomb.requests == run.stats["client"]["requests"]
+
+
+def test_odd_types_in_one_order_and_one_product_are_two_errors_and_the_rest_is_pulled(shop, sandbox, pull, settings):
+    """A plugin storing a phone or an image's alt text as a number is read as text; a list where
+    an e-mail should be is that order's error; either way every other object is written."""
+    settings.SYNC_FETCH_IMAGES = False
+    odd_order, numeric_order = sorted(sandbox.data.orders)[3:5]
+    with sandbox.data.lock:
+        sandbox.data.orders[odd_order]["billing"]["email"] = ["not", "an", "e-mail"]
+        sandbox.data.orders[numeric_order]["billing"].update(phone=501234567, first_name=42, last_name="Levi")
+        product = next(p for p in sandbox.data.products.values() if p["images"] and p["status"] == "publish")
+        product["images"][0]["alt"] = 2024
+        odd_product = next(p for p in sandbox.data.products.values() if p["status"] == "publish" and p is not product)
+        odd_product["images"] = [{"id": 1, "src": {"url": "https://shop.example.com/a.png"}}]
+
+    run = pull(shop, full=True)
+
+    assert run.status == SyncRunStatus.PARTIAL
+    orders = set(Order.objects.filter(store=shop).values_list("woo_id", flat=True))
+    assert orders == set(sandbox.data.orders) - {odd_order}
+    products = set(Product.objects.filter(store=shop).values_list("woo_id", flat=True))
+    assert products == set(sandbox.data.products) - {odd_product["id"]}
+    numeric = Order.objects.get(store=shop, woo_id=numeric_order)
+    assert (numeric.customer_phone, numeric.customer_name) == ("501234567", "42 Levi")
+    assert ProductImage.objects.filter(product__woo_id=product["id"], alt_text="2024").exists()
+    errors = dict(SyncError.objects.filter(store=shop, resolved=False).values_list("woo_id", "error_message"))
+    assert "billing.email" in errors[odd_order] and "images.src" in errors[odd_product["id"]]
+
+
+def test_text_that_cannot_be_stored_is_that_objects_error_and_the_rest_is_pulled(shop, sandbox, pull, settings):
+    """JSON may escape half a surrogate pair ("\\ud800"), which is no character PostgreSQL can
+    store: the product or order holding one is an error, not the end of the pull."""
+    settings.SYNC_FETCH_IMAGES = False
+    with sandbox.data.lock:
+        product = next(p for p in sandbox.data.products.values() if p["status"] == "publish")
+        product["name"] = "Half \ud800 a pair"
+        order = sorted(sandbox.data.orders)[2]
+        sandbox.data.orders[order]["line_items"][0]["name"] = "Half \udc00 a pair"
+
+    run = pull(shop, full=True)
+
+    assert run.status == SyncRunStatus.PARTIAL
+    assert set(Product.objects.filter(store=shop).values_list("woo_id", flat=True)) == set(sandbox.data.products) - {
+        product["id"]
+    }
+    assert set(Order.objects.filter(store=shop).values_list("woo_id", flat=True)) == set(sandbox.data.orders) - {order}
+    errors = dict(SyncError.objects.filter(store=shop, resolved=False).values_list("woo_id", "error_message"))
+    assert "surrogate" in errors[product["id"]] and "surrogate" in errors[order]

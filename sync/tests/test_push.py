@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 
 from catalog import push as catalog_push
 from catalog import services as catalog_services
@@ -24,6 +25,7 @@ from sync.models import ConflictStatus
 from sync.models import ProductConflict
 from sync.models import PushOperation
 from sync.models import PushStatus
+from sync.models import SyncError
 from sync.push import PushRetryLater
 from sync.push import execute_bulk_push
 from sync.push import execute_push
@@ -304,3 +306,68 @@ def test_a_field_changed_in_the_shop_and_here_is_a_conflict(synced, sandbox, man
     assert _remote(sandbox, product)["regular_price"] == "77.70"
     conflict = ProductConflict.objects.get(product=product, status=ConflictStatus.OPEN)
     assert "price" in {item["field"] for item in conflict.fields}
+
+
+def test_an_order_status_the_shop_changed_meanwhile_is_not_overwritten(synced, sandbox, manager, shop_clock, client):
+    order = Order.objects.filter(store=synced, status="processing").first()
+    order_services.order_change_status(actor=manager, order_id=order.pk, new_status="completed")
+    shop_clock.advance(1)
+    sandbox.update_order(order.woo_id, status="cancelled")  # the shop cancels it before our push runs
+
+    op = execute_push(PushOperation.objects.get(object_id=order.pk).pk)
+
+    assert op.status == PushStatus.FAILED and "cancelled" in op.last_error
+    assert sandbox.data.orders[order.woo_id]["status"] == "cancelled"
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    history = OrderStatusLog.objects.filter(store=synced, order_woo_id=order.woo_id).order_by("created_at")
+    assert list(history.values_list("old_status", "new_status", "changed_by")) == [
+        ("processing", "completed", "manager@example.com"),
+        ("completed", "cancelled", "woocommerce"),
+    ]
+    error = SyncError.objects.get(store=synced, entity_type="order", woo_id=order.woo_id, resolved=False)
+    assert "cancelled" in error.error_message
+    client.force_login(manager)
+    page = client.get(reverse("orders:order_detail", kwargs={"store_id": synced.pk, "order_id": order.pk}))
+    assert "the status changed in WooCommerce from processing to cancelled" in page.content.decode()
+
+
+def test_a_status_changed_twice_before_its_push_is_no_conflict(synced, sandbox, manager):
+    order = Order.objects.filter(store=synced, status="processing").first()
+    order_services.order_change_status(actor=manager, order_id=order.pk, new_status="completed")
+    order_services.order_change_status(actor=manager, order_id=order.pk, new_status="on-hold")
+
+    op = PushOperation.objects.get(object_id=order.pk, status=PushStatus.PENDING)
+    assert execute_push(op.pk).status == PushStatus.DONE
+    assert sandbox.data.orders[order.woo_id]["status"] == "on-hold"
+
+
+def test_a_status_change_woocommerce_refuses_leaves_the_order_as_the_shop_has_it(
+    start_sandbox, shop_clock, make_store, make_user, pull, settings
+):
+    """A read-only API key (common: the shop owner made one to try the console): WooCommerce
+    refuses the change, so the order keeps the status it has in the shop, the history says so
+    and the reason is recorded; no list or figure shows a status the shop never had."""
+    from config.testing import API_KEY
+
+    settings.SYNC_FETCH_IMAGES = False
+    sandbox = start_sandbox(products=4, orders=12, seed=3, clock=shop_clock, keys=[(*API_KEY, "read")])
+    shop = make_store(url=sandbox.url, name="Read-only shop")
+    manager = make_user(email="manager@example.com")
+    StoreUser.objects.create(store=shop, user=manager, role=StoreRole.MANAGER)
+    pull(shop, full=True, entities=["orders"])
+    order = Order.objects.filter(store=shop, status="processing").first()
+    order_services.order_change_status(actor=manager, order_id=order.pk, new_status="completed")
+
+    op = execute_push(PushOperation.objects.get(object_id=order.pk).pk)
+
+    assert op.status == PushStatus.FAILED and "write permissions" in op.last_error
+    assert sandbox.data.orders[order.woo_id]["status"] == "processing"
+    order.refresh_from_db()
+    assert order.status == "processing"
+    history = OrderStatusLog.objects.filter(store=shop, order_woo_id=order.woo_id).order_by("created_at")
+    assert list(history.values_list("old_status", "new_status", "changed_by")) == [
+        ("processing", "completed", "manager@example.com"),
+        ("completed", "processing", "woocommerce"),
+    ]
+    assert SyncError.objects.filter(store=shop, woo_id=order.woo_id, resolved=False).exists()

@@ -269,6 +269,33 @@ def test_a_payload_that_cannot_be_mapped_fails_at_once(store, deliver):
     assert not Product.objects.exists()
 
 
+def test_an_order_with_a_list_for_its_email_fails_at_once_and_a_numeric_phone_is_text(store, deliver):
+    row = deliver(order_payload(billing={"first_name": "Dana", "email": ["a@example.com"]}), "order.created")
+    assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 1)
+    assert "billing.email is not text" in row.last_error and "a@example.com" not in row.last_error
+    assert not Order.objects.exists()
+    row = deliver(order_payload(woo_id=502, billing={"first_name": 7, "phone": 501234567}), "order.created")
+    assert row.status == DeliveryStatus.APPLIED
+    assert Order.objects.values_list("customer_name", "customer_phone").get() == ("7", "501234567")
+
+
+def test_nul_characters_a_customer_typed_are_dropped_and_the_order_is_written(store, deliver):
+    """WordPress keeps a NUL in a checkout field; PostgreSQL stores none (text or jsonb)."""
+    row = deliver(
+        order_payload(
+            billing={"first_name": "Da\x00na", "last_name": "Levi", "email": "dana@example.com", "phone": "0\x0050"},
+            customer_note="Ring\x00 twice",
+            line_items=[{"id": 1, "name": "Thing\x00", "quantity": 1, "price": 89.9, "note": "\\u0000 as text"}],
+        ),
+        "order.created",
+    )
+    assert row.status == DeliveryStatus.APPLIED, row.last_error
+    order = Order.objects.get(woo_id=501)
+    assert (order.customer_name, order.customer_phone, order.customer_note) == ("Dana Levi", "050", "Ring twice")
+    assert (order.billing["first_name"], order.line_items[0]["name"]) == ("Dana", "Thing")
+    assert order.line_items[0]["note"] == "\\u0000 as text"  # a backslash and "u0000" typed as such stay
+
+
 def test_requeue_sends_rows_left_pending(store, deliver, monkeypatch):
     sent = []
     monkeypatch.setattr("webhooks.inbox.enqueue_apply", lambda pk: sent.append(pk) or True)

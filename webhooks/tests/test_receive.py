@@ -95,6 +95,18 @@ def test_unknown_store_is_404(store, post):
     assert not WebhookLog.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("topic", ["product.updated", "coupon.updated"])
+def test_a_store_deleted_while_its_keys_are_cached_is_404(store, post, topic):
+    """Each process keeps a store's signing keys for a while; a delivery signed for a store
+    deleted meanwhile is answered as for an unknown store, not with an error."""
+    assert post(store, product_payload()).status_code == 200
+    Store.objects.filter(pk=store.pk).delete()
+    response = post(store, product_payload(modified="2026-01-02T10:00:00"), topic, store_id=store.pk)
+    assert (response.status_code, response.content) == (404, b"No such store.")
+    assert not WebhookDelivery.objects.exists() and not WebhookLog.objects.exists()
+
+
 def test_get_is_405(store, client):
     assert client.get(receiver_url(store.pk)).status_code == 405
 

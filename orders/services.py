@@ -131,8 +131,8 @@ def _gmt(value):
 
 
 def _text(value):
-    """A note's or refund's text, without the NUL characters PostgreSQL cannot store."""
-    return str(value or "").replace("\x00", "")
+    """A note's or refund's text (a plugin may have stored a number)."""
+    return str(value or "")
 
 
 def _order_for_change(user, order_id):

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connection
 
 from stores.models import Store
+from sync import json_codec
 from sync import woo
 from sync.mappers import MappingError
 from sync.mappers.orders import order_fields
@@ -130,7 +131,7 @@ def _fetch_all(sql, params):
 
 def _payload(row):
     try:
-        payload = json.loads(bytes(row.body))
+        payload = json_codec.decode(bytes(row.body))
     except (ValueError, RecursionError) as exc:
         raise PermanentApplyError("The stored body is not valid JSON.", row.resource) from exc
     if not isinstance(payload, dict):

@@ -12,7 +12,6 @@ reach a log line, a log row, an exception message or a template.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -34,6 +33,7 @@ from audit.actor import audit_actor
 from config.rls import as_service
 from stores import credentials
 from stores.models import Store
+from sync import json_codec
 from sync.mappers import MappingError
 from sync.mappers.common import gmt
 from webhooks import inbox
@@ -234,7 +234,7 @@ def _receive(store_id, headers, body, too_large):
         return Receipt(200, "ignored", "Topic not handled; ignored.")
 
     try:
-        payload = json.loads(body)
+        payload = json_codec.decode(body)
     except (ValueError, RecursionError):
         return _reject(store_id, 400, "malformed_json", "Body is not valid JSON.", topic=topic, webhook_id=webhook_id)
     resource_id = payload.get("id") if isinstance(payload, dict) else None

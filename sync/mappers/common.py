@@ -25,12 +25,6 @@ class MappingError(ValueError):
         self.woo_id = woo_id
 
 
-def without_nul(value: str) -> str:
-    """Text as PostgreSQL can store it: WordPress keeps a NUL a customer or a plugin typed into a
-    field, a text column refuses it (the whole row with it)."""
-    return value.replace("\x00", "") if "\x00" in value else value
-
-
 def require(payload: Any, key: str, kind: type | tuple[type, ...] = object) -> Any:
     if not isinstance(payload, dict):
         raise MappingError(f"expected an object, got {type(payload).__name__}")
@@ -39,7 +33,7 @@ def require(payload: Any, key: str, kind: type | tuple[type, ...] = object) -> A
     value = payload[key]
     if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
         raise MappingError(f"field {key!r} has type {type(value).__name__}", field=key, woo_id=payload.get("id"))
-    return without_nul(value) if isinstance(value, str) else value
+    return value
 
 
 def woo_id(payload: Any) -> int:
@@ -55,7 +49,7 @@ def text(payload: dict, key: str, default: str | None = "") -> str | None:
         return default
     if not isinstance(value, str):
         raise MappingError(f"field {key!r} is not text", field=key, woo_id=payload.get("id"))
-    return without_nul(value)
+    return value
 
 
 def blank_to_none(value: str | None) -> str | None:
@@ -69,7 +63,7 @@ def loose_text(value: Any, *, field: str) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        return without_nul(value) or None
+        return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     raise MappingError(f"{field} is not text but {type(value).__name__}", field=field)

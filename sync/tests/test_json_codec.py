@@ -49,6 +49,16 @@ def test_what_is_not_json_stays_a_value_error(body):
         json_codec.decode(body)
 
 
+def test_nul_characters_are_decoded_away_and_a_typed_backslash_u0000_stays():
+    """PostgreSQL stores no U+0000 (text or jsonb): it goes from every string and key, at any
+    depth; the six characters a person typed as ``\\u0000`` are text and stay."""
+    body = json.dumps(
+        {"name": "Mu\x00g", "billing": {"fir\x00st": ["Da\x00na", 1, None]}, "note": "\\u0000 typed"}
+    ).encode()
+
+    assert json_codec.decode(body) == {"name": "Mug", "billing": {"first": ["Dana", 1, None]}, "note": "\\u0000 typed"}
+
+
 def test_json_after_php_notices_is_still_recovered():
     notices = b"<br />\n<b>Notice</b>:  Undefined index: x in <b>/a.php</b> on line <b>42</b><br />\n"
     assert _loads(notices + ORDER_PAGE) == (json.loads(ORDER_PAGE), True)

@@ -228,10 +228,24 @@ def _member_to_manage(actor, store, membership_id):
     return access, memberships, membership
 
 
-def _check_keeps_an_owner(memberships, *, changing, new_role=None):
-    owners = [m for m in memberships if m.role == StoreRole.OWNER]
-    if changing.role == StoreRole.OWNER and new_role != StoreRole.OWNER and len(owners) <= 1:
+def _refuse_ownerless(memberships, *, leaving, arriving=False):
+    """``LastOwnerError`` when every owner among ``memberships`` is in ``leaving`` (removed,
+    demoted or moved away) and no owner is ``arriving``. A store without owners (an import's)
+    is left as it is."""
+    owners = {m.pk for m in memberships if m.role == StoreRole.OWNER}
+    if owners and owners <= set(leaving) and not arriving:
         raise LastOwnerError(_("A store must keep at least one owner."), code="last_owner")
+
+
+def _check_keeps_an_owner(memberships, *, changing, new_role=None):
+    _refuse_ownerless(memberships, leaving={changing.pk} if new_role != StoreRole.OWNER else set())
+
+
+@transaction.atomic
+def store_memberships_check_owner_kept(*, store_id, leaving, arriving=False):
+    """For changes made outside the team page (the staff admin): refuse, with the team page's
+    ``LastOwnerError``, when the memberships ``leaving`` the store's owners are all of them."""
+    _refuse_ownerless(_locked_memberships(store_id), leaving=leaving, arriving=arriving)
 
 
 @transaction.atomic

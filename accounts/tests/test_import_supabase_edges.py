@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError
 from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
 
 from accounts.models import User
 from accounts.supabase_import import loader
@@ -221,3 +222,20 @@ def test_products_first_then_everything_with_bulk_loads(source, monkeypatch):
         "0",
     ]
     assert Product.objects.filter(featured_image__isnull=False).count() == 40
+
+
+def test_an_account_deactivated_here_stays_inactive_when_the_import_runs_again(source, client):
+    """Deactivating is how an app admin shuts a person out (someone in the audit trail cannot be
+    deleted); catching up with the old app again must not let them back in."""
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    User.objects.filter(email="person2@example.com").update(is_active=False)
+    run_sql(source, "UPDATE auth.users SET banned_until = now() + interval '1 day' WHERE email = 'person3@example.com'")
+
+    output = import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+
+    assert not User.objects.get(email="person2@example.com").is_active
+    signing_in = client.post(reverse("accounts:login"), {"username": "person2@example.com", "password": "password-2"})
+    assert signing_in.status_code == 200 and "_auth_user_id" not in client.session
+    assert "1 person inactive here but active in the source stays inactive" in output
+    assert not User.objects.get(email="person3@example.com").is_active  # banned in the source since
+    assert User.objects.get(email="person5@example.com").is_active

@@ -168,6 +168,8 @@ class Importer:
         if spec.name == "product_images":
             self._bring_files(cursor, staged, result)
         staged.refuse_what_cannot_go_in(spec.linked_later, self.source.unique_keys(spec.source_relation))
+        if spec.removals_here_stick:
+            staged.refuse_removed_here()
         result.reasons = staged.refusals()
         result.refused = sum(rows for _, rows, _ in result.reasons)
         if spec.name == "users":

@@ -34,6 +34,9 @@ class TableSpec:
     append_only: bool = False
     # Whether source columns we have no place for are worth reporting (not GoTrue's own).
     report_left_behind: bool = True
+    # Access rows (memberships, app roles) someone here deleted after an earlier import stay
+    # deleted: a catch-up run must not undo a removal.
+    removals_here_stick: bool = False
 
     @property
     def source_relation(self):
@@ -49,14 +52,14 @@ TABLES = (
         report_left_behind=False,
     ),
     TableSpec("profiles"),
-    TableSpec("user_roles"),
+    TableSpec("user_roles", removals_here_stick=True),
     # The credentials are filled in by ``credentials`` (never copied as they are); a store starts
     # as connected, ``--skip-credentials`` marks the ones we could not read.
     TableSpec(
         "stores",
         select={**dict.fromkeys(SECRET_COLUMNS, "NULL::text"), "credentials_reconnect_needed": "false"},
     ),
-    TableSpec("store_users"),
+    TableSpec("store_users", removals_here_stick=True),
     TableSpec("store_attributes"),
     TableSpec("store_attribute_terms"),
     TableSpec("store_categories"),

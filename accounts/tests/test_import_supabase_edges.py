@@ -12,7 +12,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
+from accounts.models import AppRole
 from accounts.models import User
+from accounts.services import user_role_revoke
 from accounts.supabase_import import loader
 from accounts.supabase_import.tables import TABLE_NAMES
 from accounts.supabase_import.tables import TABLES
@@ -24,6 +26,7 @@ from orders.models import Order
 from stores import credentials
 from stores.models import Store
 from stores.models import StoreUser
+from stores.services import store_membership_remove
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +242,24 @@ def test_an_account_deactivated_here_stays_inactive_when_the_import_runs_again(s
     assert "1 person inactive here but active in the source stays inactive" in output
     assert not User.objects.get(email="person3@example.com").is_active  # banned in the source since
     assert User.objects.get(email="person5@example.com").is_active
+
+
+def test_a_member_removed_here_and_an_admin_role_revoked_here_stay_gone_when_the_import_runs_again(source):
+    """Removing someone from a store, or taking an app admin's role away, must survive the next
+    catch-up run: the old app still has the rows, but they were ended here on purpose."""
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    with connection.cursor() as cursor:  # as the import's commit would: this test's transaction outlives it
+        cursor.execute("SELECT set_config('storedesk.audit_history_import', 'off', true)")
+    owner = User.objects.get(email="person1@example.com")
+    shop = Store.objects.get(name="Shop 1")
+    removed = StoreUser.objects.get(store=shop, user__email="person2@example.com")
+    store_membership_remove(actor=owner, store=shop, membership_id=removed.pk)
+    user_role_revoke(user=owner, role=AppRole.ADMIN)
+
+    output = import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+
+    assert not StoreUser.objects.filter(pk=removed.pk).exists()
+    assert StoreUser.objects.filter(user__email="person2@example.com").count() == 2  # the other shops
+    owner.refresh_from_db()
+    assert not owner.app_roles.filter(role=AppRole.ADMIN).exists() and not owner.is_staff
+    assert "refused 1: removed here since an earlier import" in output

@@ -249,6 +249,33 @@ def store_memberships_check_owner_kept(*, store_id, leaving, arriving=False):
 
 
 @transaction.atomic
+def stores_lost_with_accounts(user_ids):
+    """Why deleting the accounts ``user_ids`` would cost a store, one message per store (empty
+    when nothing would be lost): the database deletes the stores an account connected
+    (``stores.user_id`` cascades, as in the inventory), and with its memberships a store may lose
+    its last owner. The staff admin refuses such a deletion."""
+    user_ids = set(user_ids)
+    problems = [
+        _(
+            "%(store)s was connected by %(email)s and would be deleted with the account: name another"
+            " account as the one who connected it first, or delete the store."
+        )
+        % {"store": store.name, "email": store.user.email}
+        for store in Store.objects.filter(user_id__in=user_ids).select_related("user").order_by("name")
+    ]
+    owned = Store.objects.filter(memberships__user_id__in=user_ids, memberships__role=StoreRole.OWNER).exclude(
+        user_id__in=user_ids
+    )
+    for store in owned.distinct().order_by("name"):
+        memberships = _locked_memberships(store.pk)
+        try:
+            _refuse_ownerless(memberships, leaving={m.pk for m in memberships if m.user_id in user_ids})
+        except LastOwnerError as error:
+            problems.append(f"{store.name}: {error.message}")
+    return problems
+
+
+@transaction.atomic
 def store_membership_set_role(*, actor, store, membership_id, role):
     """Change a member's role. The last owner cannot step down."""
     if role not in StoreRole.values:

@@ -3,9 +3,14 @@
 import pytest
 from django.urls import reverse
 
+from accounts.models import User
+from stores.models import Store
 from stores.models import StoreRole
 from stores.models import StoreUser
+from stores.tests.helpers import add_member
 from stores.tests.helpers import build_world
+from stores.tests.helpers import make_store
+from stores.tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +95,36 @@ def test_admin_store_page_keeps_an_owner(client, world):
     )
     assert response.status_code == 302
     assert _owners(store) == ["viewer@example.com"]
+
+
+def _delete_account(client, user):
+    response = client.post(reverse("admin:accounts_user_delete", args=[user.pk]), {"post": "yes"})
+    return response.status_code, response.content.decode()
+
+
+def test_deleting_an_account_in_the_admin_never_takes_a_store_with_it(client, world):
+    """The database deletes the stores an account connected (``stores.user_id`` cascades, as in
+    the inventory) and its memberships: the admin refuses while that would cost a store its data
+    or its last owner, and says what to do first."""
+    founder, heir = make_user("founder@example.com"), make_user("heir@example.com")
+    shop = make_store(founder, "Founded Shop")
+    add_member(shop, heir, StoreRole.OWNER)  # the founder handed the shop over and left
+    StoreUser.objects.filter(store=shop, user=founder).delete()
+
+    status, page = _delete_account(client, founder)
+    assert status == 200 and "Founded Shop" in page and "connected" in page
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [founder.pk], "post": "yes"},
+    )
+    assert "Founded Shop" in response.content.decode()
+    status, page = _delete_account(client, heir)  # the shop's only owner
+    assert status == 200 and "A store must keep at least one owner." in page
+    assert Store.objects.filter(pk=shop.pk).exists()
+    assert User.objects.filter(pk__in=[founder.pk, heir.pk]).count() == 2
+
+    # Once the shop names its new owner as the account that connected it, the founder can go.
+    Store.objects.filter(pk=shop.pk).update(user=heir)
+    assert _delete_account(client, founder)[0] == 302
+    assert not User.objects.filter(pk=founder.pk).exists()
+    assert StoreUser.objects.filter(store=shop, user=heir, role=StoreRole.OWNER).exists()

@@ -103,3 +103,18 @@ def profiles_made_with_their_users(cursor, stage):
 
 def forget_new_users(cursor):
     cursor.execute(f"DROP TABLE IF EXISTS {NEW_USERS}")
+
+
+def stores_without_an_owner_note(cursor, shown=10):
+    """The note naming the stores no owner manages here (only owners run a store's team and
+    credentials, so an app admin must appoint one), or ``None``."""
+    cursor.execute(
+        "SELECT s.name FROM stores AS s WHERE NOT EXISTS"
+        " (SELECT 1 FROM store_users AS m WHERE m.store_id = s.id AND m.role = 'owner') ORDER BY s.name"
+    )
+    names = [name for (name,) in cursor.fetchall()]
+    if not names:
+        return None
+    listed = ", ".join(names[:shown]) + (", …" if len(names) > shown else "")
+    stores = "store has" if len(names) == 1 else "stores have"
+    return f"{len(names):,} {stores} no owner here ({listed}): an app admin appoints one in the admin."

@@ -141,6 +141,8 @@ class Importer:
                             result.notes.append(
                                 f"{column} cleared on {unlinked:,} rows: their {parent} row did not come"
                             )
+                    if spec.name == "store_users" and (note := people.stores_without_an_owner_note(cursor)):
+                        result.notes.append(note)
                     if spec.name in ("users", "user_roles") and (admins := people.promote_admins(cursor)):
                         self.report.note(f"{admins} app admin(s) from user_roles.")
                     record_in_audit_trail(cursor, result, self.report.run_id, self.report.source_url)

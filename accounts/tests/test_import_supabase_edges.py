@@ -263,3 +263,16 @@ def test_a_member_removed_here_and_an_admin_role_revoked_here_stay_gone_when_the
     owner.refresh_from_db()
     assert not owner.app_roles.filter(role=AppRole.ADMIN).exists() and not owner.is_staff
     assert "refused 1: removed here since an earlier import" in output
+
+
+def test_a_store_left_without_an_owner_is_named_in_the_report(source):
+    """Only an owner manages a store's team and credentials: a store that arrives without one
+    (its owner refused, or none in the source) is named so that an app admin can appoint one."""
+    run_sql(
+        source, "UPDATE store_users SET role = 'manager' WHERE store_id = (SELECT id FROM stores WHERE name = 'Shop 2')"
+    )
+    output = import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    assert "1 store has no owner here (Shop 2)" in output
+    assert Store.objects.filter(name="Shop 2").exists()
+    again = import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    assert "1 store has no owner here (Shop 2)" in again

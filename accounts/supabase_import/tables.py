@@ -51,7 +51,7 @@ TABLES = (
         on_update=people.USER_ON_UPDATE,
         report_left_behind=False,
     ),
-    TableSpec("profiles"),
+    TableSpec("profiles", on_update=people.PROFILE_ON_UPDATE),
     TableSpec("user_roles", removals_here_stick=True),
     # The credentials are filled in by ``credentials`` (never copied as they are); a store starts
     # as connected, ``--skip-credentials`` marks the ones we could not read.

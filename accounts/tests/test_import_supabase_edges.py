@@ -13,7 +13,9 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.models import AppRole
+from accounts.models import Profile
 from accounts.models import User
+from accounts.services import profile_update
 from accounts.services import user_role_revoke
 from accounts.supabase_import import loader
 from accounts.supabase_import.tables import TABLE_NAMES
@@ -276,3 +278,26 @@ def test_a_store_left_without_an_owner_is_named_in_the_report(source):
     assert Store.objects.filter(name="Shop 2").exists()
     again = import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
     assert "1 store has no owner here (Shop 2)" in again
+
+
+def test_a_profile_changed_here_is_kept_when_the_import_runs_again(source):
+    """People edit their profile here once they moved; a catch-up run brings the old app's
+    newer changes, never its older copy over theirs."""
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    with connection.cursor() as cursor:  # as the import's commit would: this test's transaction outlives it
+        cursor.execute("SELECT set_config('storedesk.audit_history_import', 'off', true)")
+    person2 = User.objects.get(email="person2@example.com")
+    profile_update(user=person2, first_name="Renamed", last_name="Here", phone="052-7654321")
+    run_sql(
+        source,
+        "UPDATE profiles SET first_name = 'Changed in the old app', updated_at = now() + interval '1 hour'"
+        " WHERE email = 'person3@example.com'",
+    )
+
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+
+    names = dict(Profile.objects.values_list("user__email", "first_name"))
+    assert names["person2@example.com"] == "Renamed"
+    assert Profile.objects.get(user=person2).phone == "052-7654321"
+    assert names["person3@example.com"] == "Changed in the old app"
+    assert names["person4@example.com"].startswith("First")  # untouched on both sides

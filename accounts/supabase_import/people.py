@@ -46,15 +46,6 @@ USER_ON_UPDATE = {
     "is_superuser": "t.is_superuser",
 }
 
-# A profile its person changed here since the old app last did keeps their values: its
-# ``updated_at`` is later than the source's (the import keeps the source's stamps) and than its
-# ``created_at`` (a profile ``handle_new_user()`` made in this run has the two equal).
-_PROFILE_CHANGED_HERE = "t.updated_at > EXCLUDED.updated_at AND t.updated_at > t.created_at"
-PROFILE_ON_UPDATE = {
-    column: f"CASE WHEN {_PROFILE_CHANGED_HERE} THEN t.{column} ELSE EXCLUDED.{column} END"
-    for column in ("first_name", "last_name", "email", "phone", "avatar_url", "created_at", "updated_at")
-}
-
 # The one place the import makes app admins: an ``admin`` row in user_roles makes the user
 # Django-admin staff and superuser at once, as ``accounts.services.user_role_grant`` does.
 PROMOTE_ADMINS_SQL = """

@@ -27,8 +27,10 @@ from catalog.models import ProductAttribute
 from orders.models import Order
 from stores import credentials
 from stores.models import Store
+from stores.models import StoreRole
 from stores.models import StoreUser
 from stores.services import store_membership_remove
+from stores.services import store_membership_set_role
 
 pytestmark = pytest.mark.django_db
 
@@ -301,3 +303,19 @@ def test_a_profile_changed_here_is_kept_when_the_import_runs_again(source):
     assert Profile.objects.get(user=person2).phone == "052-7654321"
     assert names["person3@example.com"] == "Changed in the old app"
     assert names["person4@example.com"].startswith("First")  # untouched on both sides
+
+
+def test_a_role_changed_here_is_kept_when_the_import_runs_again(source):
+    """An owner who demoted someone here must not see the old app's role come back."""
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    with connection.cursor() as cursor:  # as the import's commit would: this test's transaction outlives it
+        cursor.execute("SELECT set_config('storedesk.audit_history_import', 'off', true)")
+    owner = User.objects.get(email="person1@example.com")
+    shop = Store.objects.get(name="Shop 1")
+    demoted = StoreUser.objects.get(store=shop, user__email="person2@example.com")
+    store_membership_set_role(actor=owner, store=shop, membership_id=demoted.pk, role=StoreRole.VIEWER)
+
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+
+    assert StoreUser.objects.get(pk=demoted.pk).role == StoreRole.VIEWER
+    assert StoreUser.objects.get(store__name="Shop 2", user__email="person2@example.com").role == StoreRole.MANAGER

@@ -6,6 +6,7 @@ from accounts.models import Invitation
 from accounts.models import Profile
 from accounts.models import User
 from accounts.models import UserRole
+from stores.services import stores_lost_with_accounts
 
 
 class ProfileInline(admin.StackedInline):
@@ -37,6 +38,13 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     filter_horizontal = []
+
+    def get_deleted_objects(self, objs, request):
+        """The stores an account connected go with it in the database (not on Django's list):
+        such a deletion, or one leaving a store without an owner, is refused as protected."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        protected += stores_lost_with_accounts(user.pk for user in objs)
+        return deleted, counts, perms_needed, protected
 
     def get_inlines(self, request, obj):
         # On add, the database trigger creates the profile; an inline would insert it twice.

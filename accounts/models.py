@@ -70,6 +70,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.email
 
+    def clean(self):
+        # Sign-in, invitations and resets find people by the lower-case address the manager
+        # stores; an address typed in the admin is stored the same way (and so checked unique).
+        super().clean()
+        self.email = type(self).objects.normalize_email(self.email).lower()
+
 
 class Profile(models.Model):
     """``profiles``: one per user, created with the user (the inventory's ``handle_new_user``)."""

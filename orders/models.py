@@ -246,6 +246,8 @@ class OrderExport(ExportJob):
     (masked for them as the list is); the file lives in ``EXPORTS_DIR`` (``config.exports``)."""
 
     store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="order_exports")
+    # Written unmasked (its requester could see customer data then): downloaded only while they still can.
+    customer_data = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         db_table = "order_exports"

@@ -407,6 +407,9 @@ def order_export_get(access, user, store_id, export_id):
     from orders.models import OrderExport
 
     access.require(VIEW_ORDERS, store_id)
-    return get_scoped_or_404(
+    export = get_scoped_or_404(
         OrderExport.objects.filter(store_id=store_id, requested_by_id=user.pk), access, VIEW_ORDERS, pk=export_id
     )
+    # A file written with customer data is not the requester's any more once they see it masked.
+    export.withheld = export.customer_data and not can_see_customer_data(access, store_id)
+    return export

@@ -483,6 +483,7 @@ def order_export_write(export_id):
     def build(export):
         access = access_for(export.requested_by)
         customers = can_see_customer_data(access, export.store_id)
+        OrderExport.objects.filter(pk=export.pk).update(customer_data=customers)
         filters = OrderFilterForm(QueryDict(export.query), can_search_customers=customers).to_filters()
         total, _exact = total_of(orders_list_for(access, export.store_id, filters))
         return total, EXPORT_HEADER, order_export_rows_for(access, export.store_id, filters)

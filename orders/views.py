@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -440,6 +441,8 @@ def order_export_status(request, store_id, export_id):
 def order_export_download(request, store_id, export_id):
     access, store = store_for(request, store_id, VIEW_ORDERS)
     export = order_export_get(access, request.user, store.pk, export_id)
+    if export.withheld:
+        raise Http404("This export holds customer data you can no longer see.")
     return export_download(export, f"orders-{store.pk}.csv")
 
 

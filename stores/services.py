@@ -228,10 +228,51 @@ def _member_to_manage(actor, store, membership_id):
     return access, memberships, membership
 
 
-def _check_keeps_an_owner(memberships, *, changing, new_role=None):
-    owners = [m for m in memberships if m.role == StoreRole.OWNER]
-    if changing.role == StoreRole.OWNER and new_role != StoreRole.OWNER and len(owners) <= 1:
+def _refuse_ownerless(memberships, *, leaving, arriving=False):
+    """``LastOwnerError`` when every owner among ``memberships`` is in ``leaving`` (removed,
+    demoted or moved away) and no owner is ``arriving``. A store without owners (an import's)
+    is left as it is."""
+    owners = {m.pk for m in memberships if m.role == StoreRole.OWNER}
+    if owners and owners <= set(leaving) and not arriving:
         raise LastOwnerError(_("A store must keep at least one owner."), code="last_owner")
+
+
+def _check_keeps_an_owner(memberships, *, changing, new_role=None):
+    _refuse_ownerless(memberships, leaving={changing.pk} if new_role != StoreRole.OWNER else set())
+
+
+@transaction.atomic
+def store_memberships_check_owner_kept(*, store_id, leaving, arriving=False):
+    """For changes made outside the team page (the staff admin): refuse, with the team page's
+    ``LastOwnerError``, when the memberships ``leaving`` the store's owners are all of them."""
+    _refuse_ownerless(_locked_memberships(store_id), leaving=leaving, arriving=arriving)
+
+
+@transaction.atomic
+def stores_lost_with_accounts(user_ids):
+    """Why deleting the accounts ``user_ids`` would cost a store, one message per store (empty
+    when nothing would be lost): the database deletes the stores an account connected
+    (``stores.user_id`` cascades, as in the inventory), and with its memberships a store may lose
+    its last owner. The staff admin refuses such a deletion."""
+    user_ids = set(user_ids)
+    problems = [
+        _(
+            "%(store)s was connected by %(email)s and would be deleted with the account: name another"
+            " account as the one who connected it first, or delete the store."
+        )
+        % {"store": store.name, "email": store.user.email}
+        for store in Store.objects.filter(user_id__in=user_ids).select_related("user").order_by("name")
+    ]
+    owned = Store.objects.filter(memberships__user_id__in=user_ids, memberships__role=StoreRole.OWNER).exclude(
+        user_id__in=user_ids
+    )
+    for store in owned.distinct().order_by("name"):
+        memberships = _locked_memberships(store.pk)
+        try:
+            _refuse_ownerless(memberships, leaving={m.pk for m in memberships if m.user_id in user_ids})
+        except LastOwnerError as error:
+            problems.append(f"{store.name}: {error.message}")
+    return problems
 
 
 @transaction.atomic

@@ -187,6 +187,15 @@ class Staged:
                 f"s.{quote(column)} IS NOT NULL AND NOT ({exists})",
             )
 
+    def refuse_removed_here(self):
+        """Rows the audit trail says were deleted here (after an earlier import brought them)."""
+        self.refuse(
+            "removed here since an earlier import",
+            "EXISTS (SELECT 1 FROM audit_logs AS a"
+            " WHERE a.table_name = %s AND a.record_id = s.id AND a.action = 'DELETE')",
+            [self.target.name],
+        )
+
     def _refuse_same_key(self, key, source_unique_keys, *, check_existing):
         """Rows a unique index of ours would reject: two imported rows with the same key where the
         source does not promise it (the newest is kept), or a key another row here holds.

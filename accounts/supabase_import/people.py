@@ -39,6 +39,9 @@ USER_ON_UPDATE = {
         "CASE WHEN t.password LIKE 'bcrypt$%%' OR t.password LIKE '!%%' THEN EXCLUDED.password ELSE t.password END"
     ),
     "last_login": "GREATEST(t.last_login, EXCLUDED.last_login)",
+    # Deactivating is how an app admin shuts someone out here: a re-import deactivates people the
+    # old app banned since, never reactivates anyone (``before_users_write`` reports them).
+    "is_active": "t.is_active AND EXCLUDED.is_active",
     "is_staff": "t.is_staff",
     "is_superuser": "t.is_superuser",
 }
@@ -75,6 +78,17 @@ def before_users_write(cursor, stage, result):
     )
     if any(reason.endswith("this email") for reason, _, _ in result.reasons):
         result.notes.append(_EMAIL_TAKEN_HINT)
+    cursor.execute(
+        f"SELECT count(*) FROM {stage} AS s JOIN users AS u ON u.id = s.id"
+        " WHERE s._refused IS NULL AND s.is_active AND NOT u.is_active"
+    )
+    kept_inactive = cursor.fetchone()[0]
+    if kept_inactive:
+        result.notes.append(
+            f"{kept_inactive:,} {'person' if kept_inactive == 1 else 'people'} inactive here but active in the"
+            " source stays inactive (deactivated here, or banned in the source when imported before):"
+            " reactivate them in the admin where that is wanted."
+        )
 
 
 def profiles_made_with_their_users(cursor, stage):
@@ -89,3 +103,18 @@ def profiles_made_with_their_users(cursor, stage):
 
 def forget_new_users(cursor):
     cursor.execute(f"DROP TABLE IF EXISTS {NEW_USERS}")
+
+
+def stores_without_an_owner_note(cursor, shown=10):
+    """The note naming the stores no owner manages here (only owners run a store's team and
+    credentials, so an app admin must appoint one), or ``None``."""
+    cursor.execute(
+        "SELECT s.name FROM stores AS s WHERE NOT EXISTS"
+        " (SELECT 1 FROM store_users AS m WHERE m.store_id = s.id AND m.role = 'owner') ORDER BY s.name"
+    )
+    names = [name for (name,) in cursor.fetchall()]
+    if not names:
+        return None
+    listed = ", ".join(names[:shown]) + (", …" if len(names) > shown else "")
+    stores = "store has" if len(names) == 1 else "stores have"
+    return f"{len(names):,} {stores} no owner here ({listed}): an app admin appoints one in the admin."

@@ -141,6 +141,8 @@ class Importer:
                             result.notes.append(
                                 f"{column} cleared on {unlinked:,} rows: their {parent} row did not come"
                             )
+                    if spec.name == "store_users" and (note := people.stores_without_an_owner_note(cursor)):
+                        result.notes.append(note)
                     if spec.name in ("users", "user_roles") and (admins := people.promote_admins(cursor)):
                         self.report.note(f"{admins} app admin(s) from user_roles.")
                     record_in_audit_trail(cursor, result, self.report.run_id, self.report.source_url)
@@ -168,6 +170,8 @@ class Importer:
         if spec.name == "product_images":
             self._bring_files(cursor, staged, result)
         staged.refuse_what_cannot_go_in(spec.linked_later, self.source.unique_keys(spec.source_relation))
+        if spec.removals_here_stick:
+            staged.refuse_removed_here()
         result.reasons = staged.refusals()
         result.refused = sum(rows for _, rows, _ in result.reasons)
         if spec.name == "users":

@@ -34,10 +34,27 @@ class TableSpec:
     append_only: bool = False
     # Whether source columns we have no place for are worth reporting (not GoTrue's own).
     report_left_behind: bool = True
+    # Access rows (memberships, app roles) someone here deleted after an earlier import stay
+    # deleted: a catch-up run must not undo a removal.
+    removals_here_stick: bool = False
 
     @property
     def source_relation(self):
         return self.source or f"public.{self.name}"
+
+
+# A row changed here since the old app last changed it keeps our values: its ``updated_at`` is
+# later than the source's (the import keeps the source's stamps) and than its ``created_at`` (a
+# row a trigger made in this run, such as ``handle_new_user()``'s profile, has the two equal).
+_CHANGED_HERE = "t.updated_at > EXCLUDED.updated_at AND t.updated_at > t.created_at"
+
+
+def changed_here_kept(*columns):
+    """``on_update`` expressions for ``columns`` (and the stamps) that keep a row changed here."""
+    return {
+        column: f"CASE WHEN {_CHANGED_HERE} THEN t.{column} ELSE EXCLUDED.{column} END"
+        for column in (*columns, "created_at", "updated_at")
+    }
 
 
 TABLES = (
@@ -48,15 +65,16 @@ TABLES = (
         on_update=people.USER_ON_UPDATE,
         report_left_behind=False,
     ),
-    TableSpec("profiles"),
-    TableSpec("user_roles"),
+    # People edit their profile here, owners their team: a catch-up run never undoes that.
+    TableSpec("profiles", on_update=changed_here_kept("first_name", "last_name", "email", "phone", "avatar_url")),
+    TableSpec("user_roles", removals_here_stick=True),
     # The credentials are filled in by ``credentials`` (never copied as they are); a store starts
     # as connected, ``--skip-credentials`` marks the ones we could not read.
     TableSpec(
         "stores",
         select={**dict.fromkeys(SECRET_COLUMNS, "NULL::text"), "credentials_reconnect_needed": "false"},
     ),
-    TableSpec("store_users"),
+    TableSpec("store_users", on_update=changed_here_kept("store_id", "user_id", "role"), removals_here_stick=True),
     TableSpec("store_attributes"),
     TableSpec("store_attribute_terms"),
     TableSpec("store_categories"),

@@ -10,8 +10,13 @@ import pytest
 from django.core.management import CommandError
 from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
 
+from accounts.models import AppRole
+from accounts.models import Profile
 from accounts.models import User
+from accounts.services import profile_update
+from accounts.services import user_role_revoke
 from accounts.supabase_import import loader
 from accounts.supabase_import.tables import TABLE_NAMES
 from accounts.supabase_import.tables import TABLES
@@ -22,7 +27,10 @@ from catalog.models import ProductAttribute
 from orders.models import Order
 from stores import credentials
 from stores.models import Store
+from stores.models import StoreRole
 from stores.models import StoreUser
+from stores.services import store_membership_remove
+from stores.services import store_membership_set_role
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +229,93 @@ def test_products_first_then_everything_with_bulk_loads(source, monkeypatch):
         "0",
     ]
     assert Product.objects.filter(featured_image__isnull=False).count() == 40
+
+
+def test_an_account_deactivated_here_stays_inactive_when_the_import_runs_again(source, client):
+    """Deactivating is how an app admin shuts a person out (someone in the audit trail cannot be
+    deleted); catching up with the old app again must not let them back in."""
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    User.objects.filter(email="person2@example.com").update(is_active=False)
+    run_sql(source, "UPDATE auth.users SET banned_until = now() + interval '1 day' WHERE email = 'person3@example.com'")
+
+    output = import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+
+    assert not User.objects.get(email="person2@example.com").is_active
+    signing_in = client.post(reverse("accounts:login"), {"username": "person2@example.com", "password": "password-2"})
+    assert signing_in.status_code == 200 and "_auth_user_id" not in client.session
+    assert "1 person inactive here but active in the source stays inactive" in output
+    assert not User.objects.get(email="person3@example.com").is_active  # banned in the source since
+    assert User.objects.get(email="person5@example.com").is_active
+
+
+def test_a_member_removed_here_and_an_admin_role_revoked_here_stay_gone_when_the_import_runs_again(source):
+    """Removing someone from a store, or taking an app admin's role away, must survive the next
+    catch-up run: the old app still has the rows, but they were ended here on purpose."""
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    with connection.cursor() as cursor:  # as the import's commit would: this test's transaction outlives it
+        cursor.execute("SELECT set_config('storedesk.audit_history_import', 'off', true)")
+    owner = User.objects.get(email="person1@example.com")
+    shop = Store.objects.get(name="Shop 1")
+    removed = StoreUser.objects.get(store=shop, user__email="person2@example.com")
+    store_membership_remove(actor=owner, store=shop, membership_id=removed.pk)
+    user_role_revoke(user=owner, role=AppRole.ADMIN)
+
+    output = import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+
+    assert not StoreUser.objects.filter(pk=removed.pk).exists()
+    assert StoreUser.objects.filter(user__email="person2@example.com").count() == 2  # the other shops
+    owner.refresh_from_db()
+    assert not owner.app_roles.filter(role=AppRole.ADMIN).exists() and not owner.is_staff
+    assert "refused 1: removed here since an earlier import" in output
+
+
+def test_a_store_left_without_an_owner_is_named_in_the_report(source):
+    """Only an owner manages a store's team and credentials: a store that arrives without one
+    (its owner refused, or none in the source) is named so that an app admin can appoint one."""
+    run_sql(
+        source, "UPDATE store_users SET role = 'manager' WHERE store_id = (SELECT id FROM stores WHERE name = 'Shop 2')"
+    )
+    output = import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    assert "1 store has no owner here (Shop 2)" in output
+    assert Store.objects.filter(name="Shop 2").exists()
+    again = import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    assert "1 store has no owner here (Shop 2)" in again
+
+
+def test_a_profile_changed_here_is_kept_when_the_import_runs_again(source):
+    """People edit their profile here once they moved; a catch-up run brings the old app's
+    newer changes, never its older copy over theirs."""
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    with connection.cursor() as cursor:  # as the import's commit would: this test's transaction outlives it
+        cursor.execute("SELECT set_config('storedesk.audit_history_import', 'off', true)")
+    person2 = User.objects.get(email="person2@example.com")
+    profile_update(user=person2, first_name="Renamed", last_name="Here", phone="052-7654321")
+    run_sql(
+        source,
+        "UPDATE profiles SET first_name = 'Changed in the old app', updated_at = now() + interval '1 hour'"
+        " WHERE email = 'person3@example.com'",
+    )
+
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+
+    names = dict(Profile.objects.values_list("user__email", "first_name"))
+    assert names["person2@example.com"] == "Renamed"
+    assert Profile.objects.get(user=person2).phone == "052-7654321"
+    assert names["person3@example.com"] == "Changed in the old app"
+    assert names["person4@example.com"].startswith("First")  # untouched on both sides
+
+
+def test_a_role_changed_here_is_kept_when_the_import_runs_again(source):
+    """An owner who demoted someone here must not see the old app's role come back."""
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+    with connection.cursor() as cursor:  # as the import's commit would: this test's transaction outlives it
+        cursor.execute("SELECT set_config('storedesk.audit_history_import', 'off', true)")
+    owner = User.objects.get(email="person1@example.com")
+    shop = Store.objects.get(name="Shop 1")
+    demoted = StoreUser.objects.get(store=shop, user__email="person2@example.com")
+    store_membership_set_role(actor=owner, store=shop, membership_id=demoted.pk, role=StoreRole.VIEWER)
+
+    import_supabase(source, "--credentials-passphrase", supabase_source.PASSPHRASE)
+
+    assert StoreUser.objects.get(pk=demoted.pk).role == StoreRole.VIEWER
+    assert StoreUser.objects.get(store__name="Shop 2", user__email="person2@example.com").role == StoreRole.MANAGER

@@ -118,3 +118,22 @@ def test_a_client_cannot_dodge_the_lock_by_choosing_its_forwarded_address(settin
     assert response.status_code == 429
     victim = login(Client(), "victim@example.com", PASSWORD, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=VICTIM_IP)
     assert victim.status_code == 302
+
+
+def test_changing_the_case_or_spacing_of_the_email_counts_as_the_same_account(settings):
+    """Sign-in ignores the case and surrounding spaces of the email, so the lockout must too:
+    otherwise each spelling is a fresh pair with its own five guesses."""
+    make_user("victim@example.com")
+    attacker = Client()
+    spellings = [
+        "victim@example.com",
+        "Victim@example.com",
+        "VICTIM@example.com",
+        " victim@Example.com",
+        "viCtim@example.COM ",
+    ]
+    for spelling in spellings[: settings.AXES_FAILURE_LIMIT]:
+        login(attacker, spelling, "guess", REMOTE_ADDR=ATTACKER_IP)
+    assert login(attacker, "victim@EXAMPLE.com", PASSWORD, REMOTE_ADDR=ATTACKER_IP).status_code == 429
+    assert signed_in_as(attacker) is None
+    assert login(Client(), "Victim@Example.com", PASSWORD, REMOTE_ADDR=VICTIM_IP).status_code == 302

@@ -19,6 +19,8 @@ from orders.models import Customer
 from orders.models import Order
 from orders.models import OrderNote
 from orders.models import OrderRefund
+from stores.models import StoreRole
+from stores.models import StoreUser
 from sync.models import SyncError
 from sync.tests.conftest import *  # noqa: F403 - the sandbox fixtures (sandbox, shop, pull, make_user...)
 from sync.woo import client_for
@@ -378,6 +380,30 @@ def test_a_refresh_names_a_customer_after_the_latest_order_and_drops_customers_w
     customers_refresh(pulled.pk)
     assert not Customer.objects.filter(store=pulled, email=trashed_later).exists()
     assert Customer.objects.filter(store=pulled).count() == before - 1
+
+
+def test_an_export_made_with_customer_data_is_not_downloaded_once_its_requester_is_a_viewer(
+    client, pulled, manager, settings, tmp_path, django_capture_on_commit_callbacks, eager_tasks
+):
+    """A manager's background export holds customers' names and e-mails; demoted to viewer, the
+    same person sees them masked everywhere, so that file is no longer theirs to download."""
+    settings.ORDER_EXPORT_STREAM_LIMIT = 10
+    settings.EXPORTS_DIR = str(tmp_path / "exports")
+    client.force_login(manager)
+    progress_url, export_id = finished_background_export(
+        client, url("order_export", pulled), {"status": "completed"}, django_capture_on_commit_callbacks
+    )
+    download_url = url("order_export_download", pulled, export_id=export_id)
+    emails = [o.customer_email for o in Order.objects.filter(store=pulled, status="completed") if o.customer_email]
+    assert any(email in b"".join(client.get(download_url).streaming_content).decode() for email in emails)
+
+    StoreUser.objects.filter(store=pulled, user=manager).update(role=StoreRole.VIEWER)
+    response = client.get(download_url)
+    body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    assert response.status_code == 404
+    assert not any(email in body for email in emails)
+    status_page = client.get(progress_url).content.decode()
+    assert "export the list again" in status_page and download_url not in status_page
 
 
 def test_a_large_export_runs_in_the_background_masked_for_a_viewer(

@@ -496,10 +496,24 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
             self._retry_by_id(entity, stats, retry, seen)
         if stats.complete:
             if not incremental:
-                with transaction.atomic():
-                    stats.deleted += self._delete_missing(entity, seen, GONE_ERRORS[entity])
+                self._remove_unlisted(entity, stats, seen)
             records.advance_watermark(state, committed_max, full=not incremental)
         return incremental
+
+    def _remove_unlisted(self, entity: str, stats: EntityStats, seen: set[int]) -> None:
+        """Remove the products or orders a complete listing did not hold, once asked for by id:
+        WooCommerce pages by offset, so an item trashed or deleted while the listing was read
+        moves the later items one place up and the one at a page's edge is never listed."""
+        unlisted = [
+            woo_id
+            for (woo_id,) in upsert.fetch_all(
+                f"SELECT woo_id FROM {entity} WHERE store_id = %s AND woo_id IS NOT NULL",  # noqa: S608 - a code constant
+                [self.store_id],
+            )
+            if woo_id not in seen
+        ]
+        if unlisted:
+            self._retry_by_id(entity, stats, unlisted, seen)
 
     def _retry_by_id(self, entity: str, stats: EntityStats, woo_ids: list[int], seen: set[int]) -> None:
         """Fetch single items by id (open errors, reconciliation) and write them."""

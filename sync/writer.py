@@ -128,7 +128,20 @@ class Writer:
         self.new_images: list[tuple[Any, str]] = []  # (row id, original_url) still without a file
         self.product_modified: dict[int, datetime | None] = {}
         self.orders_modified: list[tuple[datetime | None, int]] = []  # (modified, woo_id) written
+        self._taken_at: dict[tuple[str, int], datetime | None] = {}  # (table, woo_id) -> modified written
         self._open_error_cache: dict[str, set[int]] = {}
+
+    def _take(self, table: str, seen: set[int], woo_id: int, modified: datetime | None) -> bool:
+        """Whether to write this copy of an item: the first one of the run, or one at least as
+        new as the copy taken before. A run can list an item twice: trashed (or restored) while
+        the live and the trashed listings were read, it is in both, the later copy the true one."""
+        if woo_id in seen:
+            taken = self._taken_at.get((table, woo_id))
+            if modified is None or (taken is not None and modified < taken):
+                return False
+        seen.add(woo_id)
+        self._taken_at[(table, woo_id)] = modified
+        return True
 
     def _of_created_product(self, row: dict) -> bool:
         """The row belongs to a product this writer created: it cannot be in its table yet
@@ -199,7 +212,7 @@ class Writer:
         return handle
 
     def write_products(self, items: list[dict], stats: EntityStats, seen: set[int]) -> datetime | None:
-        rows, attributes, images, errors = [], {}, {}, []
+        taken, attributes, images, errors = {}, {}, {}, []
         newest = None
         for item in items:
             try:
@@ -216,13 +229,13 @@ class Writer:
                     seen.add(error.woo_id)  # it exists upstream: never removed for failing to map
                 continue
             woo_id = fields["woo_id"]
-            if woo_id in seen:
+            if not self._take("products", seen, woo_id, fields["woo_modified_at"]):
                 continue
-            seen.add(woo_id)
-            rows.append({**fields, "store_id": self.store_id})
+            taken[woo_id] = {**fields, "store_id": self.store_id}
             attributes[woo_id] = attribute_rows
             images[woo_id] = image_rows
             self.product_modified[woo_id] = fields["woo_modified_at"]
+        rows = list(taken.values())
         handler = self._row_error_handler(stats, EntityType.PRODUCT, errors)
         with transaction.atomic():
             # What is here already (ids, and whether a local change waits to be pushed), so new
@@ -473,7 +486,7 @@ class Writer:
         self._errors(errors)
 
     def write_orders(self, items: list[dict], stats: EntityStats, seen: set[int]) -> datetime | None:
-        rows, errors = [], []
+        taken, errors = {}, []
         for item in items:
             try:
                 fields = order_fields(item)
@@ -485,10 +498,9 @@ class Writer:
                 if error.woo_id is not None:
                     seen.add(error.woo_id)  # it exists upstream: never removed for failing to map
                 continue
-            if fields["woo_id"] in seen:
-                continue
-            seen.add(fields["woo_id"])
-            rows.append({**fields, "store_id": self.store_id})
+            if self._take("orders", seen, fields["woo_id"], fields["woo_modified_at"]):
+                taken[fields["woo_id"]] = {**fields, "store_id": self.store_id}
+        rows = list(taken.values())
         with transaction.atomic():
             woo_ids = [r["woo_id"] for r in rows]
             if self.logs_order_status:

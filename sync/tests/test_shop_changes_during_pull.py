@@ -66,3 +66,22 @@ def test_an_item_trashed_during_the_listing_costs_no_other_row(
     rows = Product.objects.filter(store=shop) if listing == "products" else shop.orders.all()
     assert set(rows.values_list("woo_id", flat=True)) == set(getattr(sandbox.data, listing))
     assert run.stats["entities"][listing]["deleted"] == 0
+
+
+@pytest.mark.parametrize("listing", ["products", "orders"])
+def test_an_item_trashed_after_its_page_was_read_ends_up_trashed(
+    shop, sandbox, pull, small_pages, after_first_page, listing
+):
+    """Listed live first, then again in the trash listing: the later, newer copy is the one kept."""
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    trashed = []
+
+    def trash_last(items):
+        trashed.append(items[-1]["id"])
+        getattr(sandbox, TRASH[listing])(items[-1]["id"])
+
+    after_first_page(listing, "any", trash_last)
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    rows = Product.objects.filter(store=shop) if listing == "products" else shop.orders.all()
+    assert rows.get(woo_id=trashed[0]).status == "trash"
+    assert _mirror_problems_but_term_counts(shop, sandbox) == []

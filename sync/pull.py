@@ -443,6 +443,14 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
             table, "t.woo_id IS NOT NULL AND NOT (t.woo_id::bigint = ANY(%s::bigint[]))", [list(seen)], entity_types
         )
 
+    def unlisted(self, table: str, seen: set[int]) -> list[int]:
+        """The woo_ids of this store's rows in ``table`` that a listing did not hold."""
+        rows = upsert.fetch_all(
+            f"SELECT woo_id FROM {table} WHERE store_id = %s AND woo_id IS NOT NULL",  # noqa: S608 - a code constant
+            [self.store_id],
+        )
+        return [woo_id for (woo_id,) in rows if woo_id not in seen]
+
     # -- products ---------------------------------------------------------------------------
 
     def _dated_listings(self, listing: woo.Listing):
@@ -504,15 +512,7 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         """Remove the products or orders a complete listing did not hold, once asked for by id:
         WooCommerce pages by offset, so an item trashed or deleted while the listing was read
         moves the later items one place up and the one at a page's edge is never listed."""
-        unlisted = [
-            woo_id
-            for (woo_id,) in upsert.fetch_all(
-                f"SELECT woo_id FROM {entity} WHERE store_id = %s AND woo_id IS NOT NULL",  # noqa: S608 - a code constant
-                [self.store_id],
-            )
-            if woo_id not in seen
-        ]
-        if unlisted:
+        if unlisted := self.unlisted(entity, seen):
             self._retry_by_id(entity, stats, unlisted, seen)
 
     def _retry_by_id(self, entity: str, stats: EntityStats, woo_ids: list[int], seen: set[int]) -> None:

@@ -123,19 +123,17 @@ class Reconciler(Puller):
             return  # an incomplete list must not delete anything
         local = self._local_index("product_variations")
         stale = sorted(woo_id for woo_id, value in remote.items() if local.get(woo_id) != value)
-        gone = [woo_id for woo_id in local if woo_id not in remote]
+        unlisted = [woo_id for woo_id in local if woo_id not in remote]
         stats.fetched = len(remote)
         seen: set[int] = set()
         errors: list[ItemError] = []
-        for chunk in upsert.chunked(stale, woo.MAX_PER_PAGE):
-            for status in ("any", "trash"):
-                pages = woo.variations_pages(self.client, status=status, include=chunk)
-                for items in self._listing("variations", stats, pages, listing=f"variations:by-id:{status}"):
-                    self.write_listed_variations(items, stats, seen, errors)
+        # What the id list did not hold is asked for by id too before it is removed (see _reconcile).
+        self.variations_by_id(stale + unlisted, stats, seen, errors, "by-id")
+        gone = [woo_id for woo_id in unlisted if woo_id not in seen]
         self._errors(errors)
         if stats.complete:
             self.resolve_variation_errors_but(errors)
-        if gone:
+        if gone and stats.complete:
             with transaction.atomic():
                 stats.deleted += self.delete_rows(
                     "product_variations", "t.woo_id = ANY(%s)", [gone], (EntityType.VARIATION,)

@@ -85,3 +85,22 @@ def test_an_item_trashed_after_its_page_was_read_ends_up_trashed(
     rows = Product.objects.filter(store=shop) if listing == "products" else shop.orders.all()
     assert rows.get(woo_id=trashed[0]).status == "trash"
     assert _mirror_problems_but_term_counts(shop, sandbox) == []
+
+
+@pytest.mark.parametrize("kind", ["full", "reconcile"])
+def test_a_variation_deleted_during_the_store_wide_listing_costs_no_other_variation(
+    shop, sandbox, pull, small_pages, after_first_page, kind
+):
+    from catalog.models import ProductVariation
+
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+
+    def delete_first(items):
+        variation = items[0]
+        sandbox.delete_variation(sandbox.data.variation_parent[variation["id"]], variation["id"])
+
+    done = after_first_page("variations", "any", delete_first)
+    run = pull(shop, full=kind == "full", reconcile=kind == "reconcile")
+    assert done and run.status == SyncRunStatus.SUCCESS, run.stats
+    # The deleted one was listed before it went (the next run removes it); none other is lost.
+    assert set(sandbox.data.variations) <= set(ProductVariation.objects.filter(store=shop).values_list("woo_id", flat=True))

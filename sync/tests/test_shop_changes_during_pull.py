@@ -103,4 +103,6 @@ def test_a_variation_deleted_during_the_store_wide_listing_costs_no_other_variat
     run = pull(shop, full=kind == "full", reconcile=kind == "reconcile")
     assert done and run.status == SyncRunStatus.SUCCESS, run.stats
     # The deleted one was listed before it went (the next run removes it); none other is lost.
-    assert set(sandbox.data.variations) <= set(ProductVariation.objects.filter(store=shop).values_list("woo_id", flat=True))
+    assert set(sandbox.data.variations) <= set(
+        ProductVariation.objects.filter(store=shop).values_list("woo_id", flat=True)
+    )

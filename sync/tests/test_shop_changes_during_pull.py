@@ -106,3 +106,24 @@ def test_a_variation_deleted_during_the_store_wide_listing_costs_no_other_variat
     assert set(sandbox.data.variations) <= set(
         ProductVariation.objects.filter(store=shop).values_list("woo_id", flat=True)
     )
+
+
+@pytest.mark.parametrize("taxonomy", ["categories", "tags"])
+def test_a_term_deleted_during_the_listing_costs_no_other_term(
+    shop, sandbox, pull, small_pages, after_first_page, taxonomy
+):
+    from woo_sandbox.taxonomy import CATEGORIES
+    from woo_sandbox.taxonomy import TAGS
+
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    kind = {"categories": CATEGORIES, "tags": TAGS}[taxonomy]
+    assert len(sandbox.taxonomies.table(kind)) > 10  # more than one page
+
+    def delete_first(items):
+        sandbox.taxonomies.delete_term(kind, items[0]["id"], force=True)
+
+    done = after_first_page(f"products/{taxonomy}", None, delete_first)
+    run = pull(shop, entities=[taxonomy])
+    assert done and run.status == SyncRunStatus.SUCCESS, run.stats
+    local = getattr(shop, taxonomy).values_list("woo_id", flat=True)
+    assert set(sandbox.taxonomies.table(kind)) <= set(local)

@@ -284,9 +284,14 @@ def order_refund_create(
 # --- taxonomies -------------------------------------------------------------------------------
 
 
-def terms_pages(client: WooClient, *, taxonomy: Taxonomy, errors: str = "raise") -> Iterator[Page]:
-    """The pages of categories, tags or brands."""
-    return client.iter_pages(str(taxonomy), dict(ID_ORDER), errors=errors)
+def terms_pages(
+    client: WooClient, *, taxonomy: Taxonomy, include: Iterable[int] = (), errors: str = "raise"
+) -> Iterator[Page]:
+    """The pages of categories, tags or brands (only those among ``include`` when given)."""
+    params: dict[str, Any] = dict(ID_ORDER)
+    if include := ",".join(map(str, include)):
+        params["include"] = include
+    return client.iter_pages(str(taxonomy), params, errors=errors)
 
 
 def attributes_list(client: WooClient) -> list[dict]:

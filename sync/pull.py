@@ -485,6 +485,7 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         """Products or orders: the listings changed since the watermark (all of them on a full
         pull), written in batches; open errors outside the window retried by id; on a complete
         full listing, what it no longer holds deleted. True when the pull was incremental."""
+        started = timezone.now()
         state, since, listings = self._dated_listings(woo.Listing(entity))
         incremental = since is not None
         open_errors = records.open_error_ids(self.store_id, entity_type)
@@ -505,7 +506,7 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         if stats.complete:
             if not incremental:
                 self._remove_unlisted(entity, stats, seen)
-            records.advance_watermark(state, committed_max, full=not incremental)
+            records.advance_watermark(state, committed_max, full=not incremental, started=started)
         return incremental
 
     def _remove_unlisted(self, entity: str, stats: EntityStats, seen: set[int]) -> None:

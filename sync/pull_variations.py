@@ -97,6 +97,7 @@ class VariationSteps:
         """Every variation (or, incrementally, those modified since the watermark) through
         ``GET /variations``, in parallel pages like products and orders; a full listing removes
         the variations it no longer contains."""
+        started = timezone.now()
         state = records.sync_state(self.store_id, "variations")
         since = None if self.full else records.since(state)
         open_errors = records.open_error_ids(self.store_id, EntityType.VARIATION)
@@ -136,7 +137,7 @@ class VariationSteps:
                 with transaction.atomic():
                     stats.deleted += self.delete_missing_variations(seen)
                 self.resolve_variation_errors_but(errors)
-            records.advance_watermark(state, committed_max, full=since is None)
+            records.advance_watermark(state, committed_max, full=since is None, started=started)
 
     def variations_by_id(
         self, woo_ids: list[int], stats: EntityStats, seen: set[int], errors: list[ItemError], purpose: str

@@ -127,3 +127,24 @@ def test_a_term_deleted_during_the_listing_costs_no_other_term(
     assert done and run.status == SyncRunStatus.SUCCESS, run.stats
     local = getattr(shop, taxonomy).values_list("woo_id", flat=True)
     assert set(sandbox.taxonomies.table(kind)) <= set(local)
+
+
+def test_an_edit_made_behind_a_long_pull_reaches_the_next_incremental_pull(
+    shop, sandbox, pull, small_pages, after_first_page, shop_clock
+):
+    """A pull of a large shop takes minutes: an item edited after its page was read must still
+    be newer than the watermark the pull leaves, however new the items on its later pages."""
+    edited = []
+
+    def edit_first_then_last(items):
+        edited.append(items[0]["id"])
+        sandbox.update_product(items[0]["id"], name="Edited behind the pull")
+        shop_clock.advance(20 * 60)  # the rest of a long pull
+        sandbox.update_product(max(sandbox.data.products), name="Edited near the end")
+
+    after_first_page("products", "any", edit_first_then_last)
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    assert Product.objects.get(store=shop, woo_id=max(sandbox.data.products)).name == "Edited near the end"
+
+    assert pull(shop).status == SyncRunStatus.SUCCESS  # the next incremental pull
+    assert Product.objects.get(store=shop, woo_id=edited[0]).name == "Edited behind the pull"

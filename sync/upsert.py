@@ -40,6 +40,7 @@ from sync.mappers.orders import ORDER_COLUMNS
 from sync.mappers.products import PRODUCT_COLUMNS
 from sync.mappers.variations import VARIATION_COLUMNS
 from sync.models import open_push_guard
+from sync.models import open_variation_push_guard
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ _COMPRESSIBLE = ("jsonb", "text")
 
 # While a local change waits to be pushed (or sits in a conflict) a pull leaves the row alone.
 OPEN_PUSH_GUARD = open_push_guard("t")
+# A variation also waits while its product's push carries an edit of it.
+OPEN_VARIATION_PUSH_GUARD = f"{OPEN_PUSH_GUARD} AND {open_variation_push_guard('t')}"
 
 
 @dataclass(frozen=True)
@@ -547,6 +550,7 @@ VARIATIONS = _pulled(
         "AND i.original_url = u.image_src)",
         "backorders": "COALESCE(u.backorders, 'no')",
     },
+    guard=OPEN_VARIATION_PUSH_GUARD,
 )
 
 ORDERS = Table(

@@ -31,6 +31,7 @@ from sync.mappers.variations import variation_fields
 from sync.models import EntityType
 from sync.models import SyncError
 from sync.models import open_push_guard
+from sync.models import open_variation_push_guard
 from sync.records import ItemError
 
 # ``order_status_logs.changed_by`` of a change first seen by a pull (webhooks write the same).
@@ -400,7 +401,10 @@ class Writer:
             if complete and existing:
                 stats.deleted += upsert.execute(
                     "DELETE FROM product_variations v WHERE v.product_id = ANY(%s) "  # noqa: S608 - constants
-                    "AND v.woo_id <> ALL(%s::bigint[]) AND " + open_push_guard("v"),
+                    "AND v.woo_id <> ALL(%s::bigint[]) AND "
+                    + open_push_guard("v")
+                    + " AND "
+                    + open_variation_push_guard("v"),
                     [list(existing), [r["woo_id"] for r in rows if r["product_id"] in existing] + kept],
                 )
             if existing:

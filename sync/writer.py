@@ -28,6 +28,7 @@ from sync.mappers.products import product_attribute_rows
 from sync.mappers.products import product_fields
 from sync.mappers.products import product_image_rows
 from sync.mappers.variations import variation_fields
+from sync.models import OPEN_PUSH_STATUSES
 from sync.models import EntityType
 from sync.models import SyncError
 from sync.models import open_push_guard
@@ -340,11 +341,15 @@ class Writer:
         complete: bool = True,
     ) -> None:
         """Write the variations of some products; with ``complete`` (each product's whole list
-        was read) variations missing from the lists are removed."""
+        was read) variations missing from the lists are removed. A variation deleted here whose
+        deletion waits in its product's push is not brought back."""
+        deleting = self._deletions_waiting([product_id for _parent, product_id, _items in batch])
         rows, image_rows, product_ids, done_parents, kept = [], [], [], [], []
         for parent_woo_id, product_id, items in batch:
             parent_ok = True
             for item in items:
+                if isinstance(item, dict) and item.get("id") in deleting:
+                    continue
                 try:
                     fields = variation_fields(item)
                 except MappingError as exc:
@@ -414,6 +419,19 @@ class Writer:
                     [list(existing)],
                 )
         self._resolve(EntityType.VARIATION, [r["woo_id"] for r in rows] + done_parents)
+
+    @staticmethod
+    def _deletions_waiting(product_ids: list[Any]) -> set[int]:
+        """The woo_ids of variations deleted here that open pushes of these products carry."""
+        return {
+            woo_id
+            for (woo_id,) in upsert.fetch_all(
+                "SELECT jsonb_array_elements_text(o.payload->'deleted_variation_woo_ids')::bigint "
+                "FROM sync_push_operations o WHERE o.object_id = ANY(%s::uuid[]) AND o.status = ANY(%s) "
+                "AND jsonb_typeof(o.payload->'deleted_variation_woo_ids') = 'array'",
+                [product_ids, list(OPEN_PUSH_STATUSES)],
+            )
+        }
 
     def write_listed_variations(
         self, items: list[dict], stats: EntityStats, seen: set[int], errors: list[ItemError]

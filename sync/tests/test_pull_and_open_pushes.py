@@ -43,3 +43,23 @@ def test_a_variation_edit_waiting_to_be_pushed_survives_a_pull(synced, sandbox, 
     # and the push sends the edit, not the shop's own value read back
     execute_push(push.pk)
     assert sandbox.data.variations[variation.woo_id]["regular_price"] == "77.00"
+
+
+@pytest.mark.parametrize("kind", ["full", "reconcile", "webhook"])
+def test_a_variation_deleted_here_and_waiting_to_be_pushed_does_not_come_back(synced, sandbox, manager, pull, kind):
+    variation = ProductVariation.objects.filter(product__store=synced, product__status="publish").order_by("woo_id")[0]
+    woo_id, product = variation.woo_id, variation.product
+    sandbox.update_variation(product.woo_id, woo_id, regular_price="11.00")  # a change the pull would bring
+    push = catalog_services.variation_delete(
+        actor=manager, store_id=synced.pk, product_id=product.pk, variation_id=variation.pk
+    )
+    assert push.status == PushStatus.PENDING
+
+    if kind == "webhook":
+        apply_payloads(synced.pk, "product", [sandbox.get_product(woo_id)])
+    else:
+        assert pull(synced, full=kind == "full", reconcile=kind == "reconcile").status == SyncRunStatus.SUCCESS
+    assert not ProductVariation.objects.filter(product=product, woo_id=woo_id).exists()
+    execute_push(push.pk)
+    assert woo_id not in sandbox.data.variations
+    assert not ProductVariation.objects.filter(product=product, woo_id=woo_id).exists()

@@ -148,3 +148,23 @@ def test_an_edit_made_behind_a_long_pull_reaches_the_next_incremental_pull(
 
     assert pull(shop).status == SyncRunStatus.SUCCESS  # the next incremental pull
     assert Product.objects.get(store=shop, woo_id=edited[0]).name == "Edited behind the pull"
+
+
+def test_a_listing_answered_empty_by_a_stale_page_cache_removes_nothing(shop, sandbox, pull, small_pages, monkeypatch):
+    """A page cache in front of the shop answers the live listing with an empty page (200, `[]`,
+    its headers too): the full pull still removes only what is gone when asked for by id."""
+    from sync.woo import WooClient
+    from sync.woo.responses import Page
+
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    before = set(Product.objects.filter(store=shop).values_list("woo_id", flat=True))
+    real = WooClient._get_page
+
+    def cached_empty(self, endpoint, params, number, per_page, **kw):
+        if endpoint == "products" and "include" not in params:
+            return Page(number, [], total=0, total_pages=0)
+        return real(self, endpoint, params, number, per_page, **kw)
+
+    monkeypatch.setattr(WooClient, "_get_page", cached_empty)
+    pull(shop, full=True, entities=["products"])
+    assert set(Product.objects.filter(store=shop).values_list("woo_id", flat=True)) == before

@@ -134,12 +134,12 @@ class Writer:
         self._open_error_cache: dict[str, set[int]] = {}
 
     def _take(self, table: str, seen: set[int], woo_id: int, modified: datetime | None) -> bool:
-        """Whether to write this copy of an item: the first one of the run, or one at least as
-        new as the copy taken before. A run can list an item twice: trashed (or restored) while
+        """Whether to write this copy of an item: the first one of the run, or one not older than
+        the copy taken before (a missing date is not older). A run can list an item twice: trashed (or restored) while
         the live and the trashed listings were read, it is in both, the later copy the true one."""
         if woo_id in seen:
             taken = self._taken_at.get((table, woo_id))
-            if modified is None or (taken is not None and modified < taken):
+            if taken is not None and modified is not None and modified < taken:
                 return False
         seen.add(woo_id)
         self._taken_at[(table, woo_id)] = modified

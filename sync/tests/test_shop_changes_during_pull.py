@@ -168,3 +168,24 @@ def test_a_listing_answered_empty_by_a_stale_page_cache_removes_nothing(shop, sa
     monkeypatch.setattr(WooClient, "_get_page", cached_empty)
     pull(shop, full=True, entities=["products"])
     assert set(Product.objects.filter(store=shop).values_list("woo_id", flat=True)) == before
+
+
+def test_a_product_restored_from_the_trash_during_the_listing_is_kept_and_live(
+    shop, sandbox, pull, small_pages, after_first_page
+):
+    """Restored after the live listing passed its place and before the trash listing was read,
+    it is in neither."""
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    restored = []
+
+    def restore_one(items):
+        trashed = sorted(pid for pid, p in sandbox.data.products.items() if p["status"] == "trash")
+        assert trashed[0] < items[-1]["id"]
+        restored.append(trashed[0])
+        sandbox.restore_product(trashed[0])
+
+    after_first_page("products", "any", restore_one)
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    product = Product.objects.get(store=shop, woo_id=restored[0])
+    assert product.status == sandbox.data.products[restored[0]]["status"] != "trash"
+    assert _mirror_problems_but_term_counts(shop, sandbox) == []

@@ -371,6 +371,10 @@ def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[P
     try:
         ids = [p.woo_id for _, p in ready]
         remote = {item["id"]: item for item in woo.list_by_ids(client, listing=woo.Listing.PRODUCTS, ids=ids)}
+        if trashed := [woo_id for woo_id in ids if woo_id not in remote]:
+            # A product trashed in the shop meanwhile still takes the edit, as a single push does.
+            found = woo.list_by_ids(client, listing=woo.Listing.PRODUCTS, ids=trashed, status="trash")
+            remote.update({item["id"]: item for item in found})
         to_send: list[tuple[PushOperation, Product, dict]] = []
         for op, product in ready:
             current = remote.get(product.woo_id)

@@ -283,3 +283,26 @@ def test_a_field_changed_in_the_shop_and_here_is_a_conflict(synced, sandbox, man
     assert _remote(sandbox, product)["regular_price"] == "77.70"
     conflict = ProductConflict.objects.get(product=product, status=ConflictStatus.OPEN)
     assert "price" in {item["field"] for item in conflict.fields}
+
+
+def test_bulk_edit_of_a_product_trashed_in_the_shop_meanwhile_is_a_conflict_not_a_failure(
+    synced, sandbox, manager, pull
+):
+    """A bulk edit has no base: any change made in the shop since is for a person to decide, and
+    a trashed product still exists (a single push would reach it)."""
+    products = list(Product.objects.filter(store=synced, type="simple", status="publish").order_by("woo_id")[:2])
+    for product in products:
+        product.sale_price = None
+        product.price = Decimal("20.00")
+        product.save(update_fields=["price", "sale_price", "updated_at"])
+    ops = catalog_push.products_push_bulk(
+        product_ids=[p.pk for p in products], actor=manager, fields=["price", "sale_price"]
+    )
+    sandbox.trash_product(products[0].woo_id)
+    results = {op.object_id: op for op in execute_bulk_push([op.pk for op in ops])}
+    assert [results[p.pk].status for p in products] == [PushStatus.CONFLICT, PushStatus.DONE]
+    assert "status" in results[products[0].pk].last_error
+    # The edit waits for the person's decision: a pull leaves it alone.
+    pull(synced)
+    products[0].refresh_from_db()
+    assert (products[0].status, products[0].price) == ("publish", Decimal("20.00"))

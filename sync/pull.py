@@ -517,7 +517,8 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
             self._retry_by_id(entity, stats, unlisted, seen)
 
     def _retry_by_id(self, entity: str, stats: EntityStats, woo_ids: list[int], seen: set[int]) -> None:
-        """Fetch single items by id (open errors, reconciliation) and write them."""
+        """Fetch items by id (open errors, what a listing did not hold, reconciliation), write
+        those found and remove those WooCommerce no longer has, live or trashed."""
         listing = woo.Listing(entity)
         writer = self.write_products if entity == "products" else self.write_orders
         items, gone = [], []

@@ -550,4 +550,6 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         incremental = self._pull_dated("orders", EntityType.ORDER, stats)
         if incremental and self.orders_modified:
             newest = sorted(self.orders_modified, key=lambda pair: (pair[0] is not None, pair[0], pair[1]))[::-1]
-            signals.orders_modified.send(Puller, store_id=self.store_id, woo_ids=[woo_id for _at, woo_id in newest])
+            # An order listed twice (trashed while listed) is named once, at its newest.
+            woo_ids = list(dict.fromkeys(woo_id for _at, woo_id in newest))
+            signals.orders_modified.send(Puller, store_id=self.store_id, woo_ids=woo_ids)

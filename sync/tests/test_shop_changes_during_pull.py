@@ -189,3 +189,21 @@ def test_a_product_restored_from_the_trash_during_the_listing_is_kept_and_live(
     product = Product.objects.get(store=shop, woo_id=restored[0])
     assert product.status == sandbox.data.products[restored[0]]["status"] != "trash"
     assert _mirror_problems_but_term_counts(shop, sandbox) == []
+
+
+def test_a_product_dated_in_the_future_does_not_blind_the_incremental_pulls(shop, sandbox, pull, settings):
+    """A product whose modified date lies years ahead (an import, a shop clock set wrong once)
+    must not carry the watermark there: later edits would all fall before it."""
+    settings.SYNC_FETCH_IMAGES = False
+    first, second = sorted(pid for pid, p in sandbox.data.products.items() if p["status"] == "publish")[:2]
+    with sandbox.data.lock:
+        record = sandbox.data.products[first]
+        sandbox.data.products[first] = {
+            **record,
+            "date_modified": "2031-01-01T00:00:00",
+            "date_modified_gmt": "2031-01-01T00:00:00",
+        }
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    sandbox.update_product(second, name="Edited after the pull")
+    assert pull(shop).status == SyncRunStatus.SUCCESS
+    assert Product.objects.get(store=shop, woo_id=second).name == "Edited after the pull"

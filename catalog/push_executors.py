@@ -337,9 +337,12 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
     for item in results:
         local = by_pk.get(marker(item) or "") or next((v for v in variations if v.woo_id == item.get("id")), None)
         if local is not None:
-            ProductVariation.objects.filter(pk=local.pk).update(
-                woo_id=item["id"], woo_modified_at=answer_modified_at(item), synced_at=now
-            )
+            with transaction.atomic():
+                # A pull may have brought the new variation in before we recorded its id: same object.
+                ProductVariation.objects.filter(store_id=op.store_id, woo_id=item["id"]).exclude(pk=local.pk).delete()
+                ProductVariation.objects.filter(pk=local.pk).update(
+                    woo_id=item["id"], woo_modified_at=answer_modified_at(item), synced_at=now
+                )
     return results
 
 

@@ -6,10 +6,14 @@ from decimal import Decimal
 import pytest
 
 from catalog import services as catalog_services
+from catalog.models import Product
 from catalog.models import ProductVariation
+from config.testing import wait_for
 from sync.models import PushStatus
 from sync.models import SyncRunStatus
+from sync.push import PushRetryLater
 from sync.push import execute_push
+from sync.woo import client_for
 from sync.writer import apply_payloads
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +67,31 @@ def test_a_variation_deleted_here_and_waiting_to_be_pushed_does_not_come_back(sy
     execute_push(push.pk)
     assert woo_id not in sandbox.data.variations
     assert not ProductVariation.objects.filter(product=product, woo_id=woo_id).exists()
+
+
+def test_a_variation_created_here_and_pulled_before_its_push_is_recorded_stays_one_row(synced, sandbox, manager, pull):
+    """The push's request reaches the shop but its answer times out; a pull then brings the new
+    variation in as a row of its own before the retried push finds it by its marker."""
+    remote = sandbox.create_product(
+        name="Linen shirt",
+        type="variable",
+        status="publish",
+        attributes=[{"name": "Size", "options": ["S", "M"], "variation": True, "visible": True, "position": 0}],
+    )
+    pull(synced)
+    product = Product.objects.get(store=synced, woo_id=remote["id"])
+    variation, push = catalog_services.variation_create(
+        actor=manager, store_id=synced.pk, product_id=product.pk, attributes={"Size": "S"}, regular_price=Decimal("10")
+    )
+    # The product is read back as usual, the variations batch answers too late.
+    sandbox.set_faults(queue=["strip_headers", "timeout"], timeout_s=0.8)
+    with pytest.raises(PushRetryLater):
+        execute_push(push.pk, client=client_for(synced, timeout=0.3, max_retries=1))
+    assert wait_for(lambda: sandbox.data.children.get(remote["id"]), timeout=10, interval=0.05)
+    (woo_id,) = sandbox.data.children[remote["id"]]
+
+    assert pull(synced).status == SyncRunStatus.SUCCESS
+    assert execute_push(push.pk).status == PushStatus.DONE
+    assert list(ProductVariation.objects.filter(store=synced, woo_id=woo_id).values_list("pk", flat=True)) == [
+        variation.pk
+    ]

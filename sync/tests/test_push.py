@@ -306,3 +306,31 @@ def test_bulk_edit_of_a_product_trashed_in_the_shop_meanwhile_is_a_conflict_not_
     pull(synced)
     products[0].refresh_from_db()
     assert (products[0].status, products[0].price) == ("publish", Decimal("20.00"))
+
+
+def test_an_unexpected_error_in_a_push_fails_the_operation_instead_of_leaving_it_running(
+    synced, sandbox, manager, monkeypatch
+):
+    """A running operation guards its product from every pull and cannot be cancelled: a bug on
+    the way (here: one injected into the variations step) must close it as failed, recorded."""
+    from catalog import push_executors
+    from sync.models import SyncError
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(push_executors, "_push_variations", broken)
+    first, second = Product.objects.filter(store=synced, type="simple", status="publish").order_by("woo_id")[:2]
+    for product in (first, second):
+        product.name = f"Edited here {product.pk}"
+        product.save(update_fields=["name", "updated_at"])
+    single = catalog_push.product_push(product_id=first.pk, actor=manager, fields=["name"])
+    with pytest.raises(RuntimeError):
+        execute_push(single.pk)
+    (bulk,) = catalog_push.products_push_bulk(product_ids=[second.pk], actor=manager, fields=["name"])
+    with pytest.raises(RuntimeError):
+        execute_bulk_push([bulk.pk])
+    for op, product in ((single, first), (bulk, second)):
+        op.refresh_from_db()
+        assert op.status == PushStatus.FAILED and "unexpected" in op.last_error
+        assert SyncError.objects.filter(store=synced, woo_id=product.woo_id, resolved=False).exists()

@@ -207,3 +207,23 @@ def test_a_product_dated_in_the_future_does_not_blind_the_incremental_pulls(shop
     sandbox.update_product(second, name="Edited after the pull")
     assert pull(shop).status == SyncRunStatus.SUCCESS
     assert Product.objects.get(store=shop, woo_id=second).name == "Edited after the pull"
+
+
+def test_an_attribute_term_deleted_during_the_listing_costs_no_other_term(
+    shop, sandbox, pull, small_pages, after_first_page
+):
+    from catalog.models import StoreAttributeTerm
+
+    assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
+    attribute_id = 2
+    assert sum(1 for owner in sandbox.data.term_attribute.values() if owner == attribute_id) > 10
+
+    def delete_first(items):
+        sandbox.taxonomies.delete_attribute_term(attribute_id, items[0]["id"], force=True)
+
+    done = after_first_page(f"products/attributes/{attribute_id}/terms", None, delete_first)
+    run = pull(shop, entities=["attributes"])
+    assert done and run.status == SyncRunStatus.SUCCESS, run.stats
+    local = StoreAttributeTerm.objects.filter(store=shop, attribute__woo_id=attribute_id)
+    expected = {term for term, owner in sandbox.data.term_attribute.items() if owner == attribute_id}
+    assert expected <= set(local.values_list("woo_id", flat=True))

@@ -308,6 +308,12 @@ def attribute_terms_for_many(
     return client.fetch_many(jobs)
 
 
+def attribute_terms_by_ids(client: WooClient, *, attribute_id: int, ids: Iterable[int]) -> list[dict]:
+    """The terms of a global attribute among ``ids`` that exist."""
+    query = {**ID_ORDER, "include": ",".join(str(woo_id) for woo_id in ids)}
+    return client.fetch_all(_collection(Taxonomy.ATTRIBUTE_TERM, attribute_id), query)
+
+
 def term_create(client: WooClient, *, taxonomy: Taxonomy, body: dict, attribute_id: int | None = None) -> dict:
     """Create a term (or attribute); a retried create that finds its own term adopts it:
     WooCommerce answers ``term_exists`` with the existing term's id."""
@@ -362,6 +368,7 @@ def webhook_update(
 __all__ = [
     "Listing",
     "Taxonomy",
+    "attribute_terms_by_ids",
     "attribute_terms_for_many",
     "attributes_list",
     "batch_item_error",

@@ -10,8 +10,10 @@ each batch written once its products are (``sync.pull_runtime.ParentsGate``); th
 of its own, image files. This module runs the steps and holds the dated listings (products, orders); the taxonomy
 steps are ``sync.pull_taxonomies``, the image files ``sync.pull_images``, and how the run uses
 the process (the alongside thread, the collector, the session) ``sync.pull_runtime``. A full
-pull lists everything and removes what no longer exists upstream; an incremental pull asks for
-what changed since the entity's watermark (minus an overlap), and for what was trashed since then.
+pull lists everything and removes what no longer exists upstream (what a listing did not hold is
+asked for by id first: paging by offset skips an item when another leaves the listing meanwhile);
+an incremental pull asks for what changed since the entity's watermark (minus an overlap), and
+for what was trashed since then.
 Every page is written with one set-based upsert per table.
 
 Pages are fetched by bounded pools of threads (at most ``SYNC_PAGE_CONCURRENCY`` API calls in

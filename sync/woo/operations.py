@@ -5,8 +5,10 @@ module knows the REST paths, the query parameters and the envelopes (``batch`` b
 answer of a batch, ``term_exists``). Bodies of products, variations, orders and terms are built
 from fields by ``sync.mappers``; this module sends them as they are.
 
-Lists are read in id order, so a listing that changes while it is read neither skips nor
-repeats an item (WooCommerce pages by offset).
+Lists are read in id order, so items created while a listing is read come last. WooCommerce
+pages by offset, though: an item that leaves a listing meanwhile (trashed, deleted) moves the
+later ones up a place and one of them is never listed, and one that joins it (restored) is
+listed twice; the pull asks for what a listing did not hold by id before removing it.
 """
 
 from __future__ import annotations

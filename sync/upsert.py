@@ -334,6 +334,10 @@ def _write(table: Table, sql: str, rows: Sequence[dict], on_row_error: RowErrorH
             return _execute(table, sql, rows)
     except (DatabaseError, psycopg.Error) as exc:
         if len(rows) == 1:
+            if (clean := _without_nul(rows[0])) != rows[0]:
+                # PostgreSQL cannot store U+0000 in text or jsonb, WordPress (MySQL) can: the
+                # invisible character goes, the row stays (checked here, off the hot path).
+                return _write(table, sql, [clean], on_row_error)
             logger.warning("upsert into %s failed for one row: %s", table.name, exc)
             if on_row_error is None:
                 raise
@@ -343,6 +347,17 @@ def _write(table: Table, sql: str, rows: Sequence[dict], on_row_error: RowErrorH
     result = _write(table, sql, rows[:middle], on_row_error)
     result.add(_write(table, sql, rows[middle:], on_row_error))
     return result
+
+
+def _without_nul(value: Any) -> Any:
+    """``value`` with every U+0000 taken out of its strings (dict keys included)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
 
 
 def execute(sql: str, params: Sequence[Any] = ()) -> int:

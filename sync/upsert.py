@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
@@ -51,6 +52,10 @@ _NEW_ID = "uuid_v7()"
 
 # Staged column types whose values PostgreSQL may compress.
 _COMPRESSIBLE = ("jsonb", "text")
+
+# What a batch that PostgreSQL refuses raises: its errors, or a string it cannot even encode.
+_REFUSED = (DatabaseError, psycopg.Error, UnicodeEncodeError)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # While a local change waits to be pushed (or sits in a conflict) a pull leaves the row alone.
 OPEN_PUSH_GUARD = open_push_guard("t")
@@ -263,7 +268,7 @@ def _insert_new(
     try:
         with transaction.atomic():
             return _execute(table, insert_sql, rows)
-    except (DatabaseError, psycopg.Error):
+    except _REFUSED:
         # A row that is there after all, or one the database refuses: the upsert handles both.
         return _write(table, sql, rows, on_row_error)
 
@@ -332,11 +337,11 @@ def _write(table: Table, sql: str, rows: Sequence[dict], on_row_error: RowErrorH
     try:
         with transaction.atomic():
             return _execute(table, sql, rows)
-    except (DatabaseError, psycopg.Error) as exc:
+    except _REFUSED as exc:
         if len(rows) == 1:
-            if (clean := _without_nul(rows[0])) != rows[0]:
-                # PostgreSQL cannot store U+0000 in text or jsonb, WordPress (MySQL) can: the
-                # invisible character goes, the row stays (checked here, off the hot path).
+            if (clean := _storable(rows[0])) != rows[0]:
+                # Characters PostgreSQL cannot store (U+0000, a lone surrogate half) go, the row
+                # stays (checked here, off the hot path).
                 return _write(table, sql, [clean], on_row_error)
             logger.warning("upsert into %s failed for one row: %s", table.name, exc)
             if on_row_error is None:
@@ -349,14 +354,16 @@ def _write(table: Table, sql: str, rows: Sequence[dict], on_row_error: RowErrorH
     return result
 
 
-def _without_nul(value: Any) -> Any:
-    """``value`` with every U+0000 taken out of its strings (dict keys included)."""
+def _storable(value: Any) -> Any:
+    """``value`` with what PostgreSQL cannot store taken out of its strings (dict keys included):
+    U+0000, which WordPress (MySQL) keeps and its JSON carries as ``\\u0000``, and a lone
+    surrogate half (a ``\\ud800`` escape the JSON decoder reads), which becomes U+FFFD."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return _SURROGATE.sub("\ufffd", value.replace("\x00", ""))
     if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return {_storable(key): _storable(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
+        return [_storable(item) for item in value]
     return value
 
 

@@ -36,19 +36,24 @@ def test_a_store_printing_php_notices_is_pulled_whole_with_one_warning(shop, san
     assert len([r for r in caplog.records if "PHP notices" in r.message]) == 1
 
 
-def test_a_nul_character_in_a_shop_text_costs_the_item_nothing_but_the_character(shop, sandbox, pull, settings):
+def test_a_character_postgresql_cannot_store_costs_the_item_nothing_but_the_character(shop, sandbox, pull, settings):
     """PostgreSQL cannot store U+0000 in text or jsonb; WordPress (MySQL) can, and its JSON
     carries it as \\u0000. The product and the order are stored without it, not refused."""
     from catalog.models import Product
 
     settings.SYNC_FETCH_IMAGES = False
     product = sandbox.create_product(name="Mug\u0000 large", sku="MUG\u0000-1", description="<p>a\u0000b</p>")
+    # A lone surrogate half: a \ud800 escape the JSON decoder reads and UTF-8 cannot encode.
+    odd = sandbox.create_product(name="Cup")
+    with sandbox.data.lock:
+        sandbox.data.products[odd["id"]] = {**sandbox.data.products[odd["id"]], "name": "Cup\ud800"}
     order_id = sorted(sandbox.data.orders)[0]
     sandbox.update_order(order_id, billing={"first_name": "Dana\u0000", "email": "dana@example.com"})
     run = pull(shop, full=True)
     assert run.status == SyncRunStatus.SUCCESS, run.stats
     row = Product.objects.get(store=shop, woo_id=product["id"])
     assert (row.name, row.sku, row.description) == ("Mug large", "MUG-1", "<p>ab</p>")
+    assert Product.objects.get(store=shop, woo_id=odd["id"]).name == "Cup\ufffd"
     assert shop.orders.get(woo_id=order_id).billing["first_name"] == "Dana"
     assert not SyncError.objects.filter(store=shop).exists()
     assert pull(shop, full=True).rows_written == 0  # and the next pull sees nothing changed

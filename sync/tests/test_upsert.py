@@ -100,8 +100,8 @@ def test_a_bad_known_new_row_is_isolated_like_any_other(store):
 
 @pytest.mark.django_db
 def test_a_row_the_database_refuses_becomes_a_sync_error_and_the_page_is_written(store):
-    """PostgreSQL text cannot hold NUL, which JSON can: the order is recorded as an error of its
-    own (code ``database_error``), the other orders of the page are written."""
+    """A row the database refuses (here a constraint of this test's transaction) is recorded as
+    an error of its own (code ``database_error``), the other orders of the page are written."""
     from orders.models import Order
     from sync.models import SyncError
     from sync.writer import EntityStats
@@ -110,12 +110,38 @@ def test_a_row_the_database_refuses_becomes_a_sync_error_and_the_page_is_written
     def order(woo_id, note=""):
         return {"id": woo_id, "status": "processing", "total": "10.00", "customer_note": note}
 
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE orders ADD CONSTRAINT test_refused CHECK (customer_note IS DISTINCT FROM 'no')")
     stats = EntityStats()
-    Writer(store.pk).write_orders([order(1), order(2, note="bad \u0000 byte"), order(3)], stats, set())
+    Writer(store.pk).write_orders([order(1), order(2, note="no"), order(3)], stats, set())
     assert sorted(Order.objects.filter(store=store).values_list("woo_id", flat=True)) == [1, 3]
     error = SyncError.objects.get(store=store, resolved=False)
     assert (error.woo_id, error.entity_type, error.error_code) == (2, "order", "database_error")
     assert (stats.created, stats.failed) == (2, 1)
+
+
+@pytest.mark.django_db
+def test_characters_postgresql_cannot_store_are_dropped_and_the_row_is_written(store):
+    """U+0000 (WordPress keeps it, JSON carries it) and a lone surrogate half (a ``\\ud800``
+    escape the JSON decoder reads) in text and jsonb: the row is written without them."""
+    from orders.models import Order
+    from sync.writer import EntityStats
+    from sync.writer import Writer
+
+    stats = EntityStats()
+    bad = {"first_name": "Da\u0000na", "last_name": "Lo\ud800w"}
+    Writer(store.pk).write_orders(
+        [{"id": 1, "status": "processing", "total": "1.00", "customer_note": "a\u0000b\udfffc", "billing": bad}],
+        stats,
+        set(),
+    )
+    order = Order.objects.get(store=store, woo_id=1)
+    assert (order.customer_note, order.billing["first_name"], order.billing["last_name"]) == (
+        "ab\ufffdc",
+        "Dana",
+        "Lo\ufffdw",
+    )
+    assert (stats.created, stats.failed) == (1, 0)
 
 
 @pytest.mark.django_db

@@ -149,8 +149,10 @@ def product_diff(product: Product, remote: dict, changed_here: set[str] | None =
     return diff
 
 
-def _record_product(op: PushOperation, product_id: Any, answer: dict) -> None:
-    """Our push's answer is the new base: record it so its echo is not a remote change."""
+def _record_product(op: PushOperation, product_id: Any, answer: dict, variations: list[dict]) -> None:
+    """Our push's answer is the new base: record it so its echo is not a remote change. Written
+    once the operation is done: while it is open the writer leaves the product, and the
+    variations it carries, alone."""
     remote_modified = answer_modified_at(answer)
     with transaction.atomic():
         push_done(op, remote_modified, woo_id=answer.get("id"))
@@ -160,6 +162,8 @@ def _record_product(op: PushOperation, product_id: Any, answer: dict) -> None:
             woo_id=answer.get("id"), woo_modified_at=remote_modified, synced_at=timezone.now()
         )
         apply_payloads(op.store_id, "product", [answer])
+        if variations:
+            apply_payloads(op.store_id, "variation", variations, parent_woo_id=answer.get("id"))
 
 
 def _open_conflict(op: PushOperation, product: Product, remote: dict, diff: list[dict]) -> None:
@@ -226,8 +230,8 @@ def _push_product_update(op: PushOperation, client: WooClient) -> None:
             return
     body = _body(product, only)
     answer = woo.product_update(client, product_id=product.woo_id, body=body) if body else remote
-    _push_variations(op, client, product, answer)
-    _record_product(op, product.pk, answer)
+    variations = _push_variations(op, client, product, answer)
+    _record_product(op, product.pk, answer, variations)
 
 
 def find_created_product(client: WooClient, product: Product) -> dict | None:
@@ -252,8 +256,8 @@ def _push_product_create(op: PushOperation, client: WooClient) -> None:
         Product.objects.filter(store_id=op.store_id, woo_id=answer.get("id")).exclude(pk=product.pk).delete()
         Product.objects.filter(pk=product.pk).update(woo_id=answer.get("id"))
     product.woo_id = answer.get("id")
-    _push_variations(op, client, product, answer)
-    _record_product(op, product.pk, answer)
+    variations = _push_variations(op, client, product, answer)
+    _record_product(op, product.pk, answer, variations)
 
 
 def _push_product_delete(op: PushOperation, client: WooClient) -> None:
@@ -276,13 +280,14 @@ def _push_product_delete(op: PushOperation, client: WooClient) -> None:
             )
 
 
-def _push_variations(op: PushOperation, client: WooClient, product: Product, answer: dict) -> None:
+def _push_variations(op: PushOperation, client: WooClient, product: Product, answer: dict) -> list[dict]:
     """Variations named in the operation, and those deleted here, go through WooCommerce's
-    variations batch (at most 100 items per request)."""
+    variations batch (at most 100 items per request); the variations answered (written by
+    ``_record_product``)."""
     _delete_variations(op, client, product)
     variation_ids = op.payload.get("variation_ids") or []
     if not variation_ids:
-        return
+        return []
     variations = list(ProductVariation.objects.filter(product=product, pk__in=variation_ids).select_related("image"))
     images = {v.pk: v.image for v in variations}
     existing = []
@@ -332,10 +337,13 @@ def _push_variations(op: PushOperation, client: WooClient, product: Product, ans
     for item in results:
         local = by_pk.get(marker(item) or "") or next((v for v in variations if v.woo_id == item.get("id")), None)
         if local is not None:
-            ProductVariation.objects.filter(pk=local.pk).update(
-                woo_id=item["id"], woo_modified_at=answer_modified_at(item), synced_at=now
-            )
-    apply_payloads(op.store_id, "variation", results, parent_woo_id=product.woo_id)
+            with transaction.atomic():
+                # A pull may have brought the new variation in before we recorded its id: same object.
+                ProductVariation.objects.filter(store_id=op.store_id, woo_id=item["id"]).exclude(pk=local.pk).delete()
+                ProductVariation.objects.filter(pk=local.pk).update(
+                    woo_id=item["id"], woo_modified_at=answer_modified_at(item), synced_at=now
+                )
+    return results
 
 
 def _delete_variations(op: PushOperation, client: WooClient, product: Product) -> None:
@@ -366,6 +374,10 @@ def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[P
     try:
         ids = [p.woo_id for _, p in ready]
         remote = {item["id"]: item for item in woo.list_by_ids(client, listing=woo.Listing.PRODUCTS, ids=ids)}
+        if trashed := [woo_id for woo_id in ids if woo_id not in remote]:
+            # A product trashed in the shop meanwhile still takes the edit, as a single push does.
+            found = woo.list_by_ids(client, listing=woo.Listing.PRODUCTS, ids=trashed, status="trash")
+            remote.update({item["id"]: item for item in found})
         to_send: list[tuple[PushOperation, Product, dict]] = []
         for op, product in ready:
             current = remote.get(product.woo_id)
@@ -388,11 +400,11 @@ def _bulk_update_products(ops: list[PushOperation], client: WooClient) -> list[P
                 push_fail(op, PushFailed(f"batch update of product {product.woo_id}: {message}"))
                 continue
             try:
-                _push_variations(op, client, product, answer)  # its variations batch, if it has any
+                variations = _push_variations(op, client, product, answer)  # its variations batch, if any
             except (PushFailed, WooClientError) as exc:
                 push_fail(op, exc)
                 continue
-            _record_product(op, product.pk, answer)
+            _record_product(op, product.pk, answer, variations)
     except TRANSIENT_ERRORS as exc:
         for op, _ in ready:
             op.refresh_from_db()

@@ -21,6 +21,7 @@ refuses goes to the standard library, so what is read and what is refused stay `
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -30,30 +31,38 @@ _DUMPS_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACL
 
 def decode(content: bytes) -> Any:
     """``json.loads(content)``, faster; ``ValueError`` when the body is not JSON. Every string
-    and key comes without U+0000: WordPress keeps one a customer or a plugin typed (the REST API
-    and webhooks write it as ``\\u0000``), PostgreSQL's text and jsonb refuse it, and the whole
-    order or product with it."""
+    and key comes as PostgreSQL can store it: without U+0000 (WordPress keeps one a customer or a
+    plugin typed; the REST API and webhooks write it as ``\\u0000``) and with U+FFFD for a lone
+    surrogate; text and jsonb refuse both, and the whole order or product with them."""
     try:
         value = orjson.loads(content)
     except orjson.JSONDecodeError:
+        # Read by json.loads, which takes lone surrogate escapes: they become U+FFFD below.
         value = json.loads(content)
-    # JSON text holds U+0000 only as that escape (a raw one is invalid): a body without its bytes,
-    # nearly every body, is not walked.
-    if b"\\u0000" not in content:
-        return value
+    else:
+        # JSON text holds U+0000 only as that escape (a raw one is invalid): a body without its
+        # bytes, nearly every body, is not walked.
+        if b"\\u0000" not in content:
+            return value
     try:
-        return _without_nul(value)
+        return _storable(value)
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
 
 
-def _without_nul(value: Any) -> Any:
+# Half of a surrogate pair: JSON can escape one ("\\ud800"), UTF-8 cannot encode it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with U+0000 removed from every string and key and each lone surrogate replaced
+    by U+FFFD: what PostgreSQL cannot store costs the object that character, not the object."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return _LONE_SURROGATE.sub("\ufffd", value.replace("\x00", ""))
     if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return {_storable(key): _storable(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
+        return [_storable(item) for item in value]
     return value
 
 

@@ -275,6 +275,17 @@ def open_push_guard(alias: str) -> str:
     )
 
 
+def open_variation_push_guard(alias: str) -> str:
+    """True when no open push of its product carries a local edit of the variation ``alias``: a
+    variation's edit goes out with its product's push (named in ``payload.variation_ids``)."""
+    statuses = ", ".join(f"'{status}'" for status in OPEN_PUSH_STATUSES)
+    return (
+        "NOT EXISTS (SELECT 1 FROM sync_push_operations o "  # noqa: S608 - constants only
+        f"WHERE o.object_id = {alias}.product_id AND o.status IN ({statuses}) "
+        f"AND o.payload->'variation_ids' ? {alias}.id::text)"
+    )
+
+
 class PushOperation(UUIDModel):
     """A local change on its way to WooCommerce (an outbox row, processed by a task).
 

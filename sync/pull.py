@@ -10,8 +10,10 @@ each batch written once its products are (``sync.pull_runtime.ParentsGate``); th
 of its own, image files. This module runs the steps and holds the dated listings (products, orders); the taxonomy
 steps are ``sync.pull_taxonomies``, the image files ``sync.pull_images``, and how the run uses
 the process (the alongside thread, the collector, the session) ``sync.pull_runtime``. A full
-pull lists everything and removes what no longer exists upstream; an incremental pull asks for
-what changed since the entity's watermark (minus an overlap), and for what was trashed since then.
+pull lists everything and removes what no longer exists upstream (what a listing did not hold is
+asked for by id first: paging by offset skips an item when another leaves the listing meanwhile);
+an incremental pull asks for what changed since the entity's watermark (minus an overlap), and
+for what was trashed since then.
 Every page is written with one set-based upsert per table.
 
 Pages are fetched by bounded pools of threads (at most ``SYNC_PAGE_CONCURRENCY`` API calls in
@@ -454,6 +456,14 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
             params += written_params
         return self.delete_rows(table, condition, params, entity_types)
 
+    def unlisted(self, table: str, seen: set[int]) -> list[int]:
+        """The woo_ids of this store's rows in ``table`` that a listing did not hold."""
+        rows = upsert.fetch_all(
+            f"SELECT woo_id FROM {table} WHERE store_id = %s AND woo_id IS NOT NULL",  # noqa: S608 - a code constant
+            [self.store_id],
+        )
+        return [woo_id for (woo_id,) in rows if woo_id not in seen]
+
     # -- products ---------------------------------------------------------------------------
 
     def _dated_listings(self, listing: woo.Listing):
@@ -488,6 +498,7 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         """Products or orders: the listings changed since the watermark (all of them on a full
         pull), written in batches; open errors outside the window retried by id; on a complete
         full listing, what it no longer holds deleted. True when the pull was incremental."""
+        started = timezone.now()
         state, since, listings = self._dated_listings(woo.Listing(entity))
         incremental = since is not None
         open_errors = records.open_error_ids(self.store_id, entity_type)
@@ -507,13 +518,20 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
             self._retry_by_id(entity, stats, retry, seen)
         if stats.complete:
             if not incremental:
-                with transaction.atomic():
-                    stats.deleted += self._delete_missing(entity, seen, GONE_ERRORS[entity], delivered=True)
-            records.advance_watermark(state, committed_max, full=not incremental)
+                self._remove_unlisted(entity, stats, seen)
+            records.advance_watermark(state, committed_max, full=not incremental, started=started)
         return incremental
 
+    def _remove_unlisted(self, entity: str, stats: EntityStats, seen: set[int]) -> None:
+        """Remove the products or orders a complete listing did not hold, once asked for by id:
+        WooCommerce pages by offset, so an item trashed or deleted while the listing was read
+        moves the later items one place up and the one at a page's edge is never listed."""
+        if unlisted := self.unlisted(entity, seen):
+            self._retry_by_id(entity, stats, unlisted, seen)
+
     def _retry_by_id(self, entity: str, stats: EntityStats, woo_ids: list[int], seen: set[int]) -> None:
-        """Fetch single items by id (open errors, reconciliation) and write them."""
+        """Fetch items by id (open errors, what a listing did not hold, reconciliation), write
+        those found and remove those WooCommerce no longer has, live or trashed."""
         listing = woo.Listing(entity)
         writer = self.write_products if entity == "products" else self.write_orders
         items, gone = [], []
@@ -545,4 +563,6 @@ class Puller(TaxonomySteps, VariationSteps, ImageSteps, Writer):
         incremental = self._pull_dated("orders", EntityType.ORDER, stats)
         if incremental and self.orders_modified:
             newest = sorted(self.orders_modified, key=lambda pair: (pair[0] is not None, pair[0], pair[1]))[::-1]
-            signals.orders_modified.send(Puller, store_id=self.store_id, woo_ids=[woo_id for _at, woo_id in newest])
+            # An order listed twice (trashed while listed) is named once, at its newest.
+            woo_ids = list(dict.fromkeys(woo_id for _at, woo_id in newest))
+            signals.orders_modified.send(Puller, store_id=self.store_id, woo_ids=woo_ids)

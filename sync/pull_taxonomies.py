@@ -34,23 +34,36 @@ class TaxonomySteps:
     the run."""
 
     def _fetch_taxonomy(
-        self, entity: str, entity_type: str, stats: EntityStats, taxonomy: woo.Taxonomy, mapper
+        self, entity: str, entity_type: str, stats: EntityStats, taxonomy: woo.Taxonomy, mapper, table_name: str
     ) -> tuple[list[dict], bool]:
+        """Every term, and whether they are all here (what else ``table_name`` holds is gone)."""
         rows, errors = [], []
-        pages = woo.terms_pages(self.client, taxonomy=taxonomy, errors="yield")
-        for items in self._listing(entity, stats, pages, listing=str(taxonomy)):
-            for item in items:
-                try:
-                    rows.append({**mapper(item), "store_id": self.store_id})
-                except MappingError as exc:
-                    errors.append(self._item_error(stats, entity_type, item, exc))
-            self._progress(entity, done=len(rows))
+
+        def read(pages, listing: str) -> None:
+            for items in self._listing(entity, stats, pages, listing=listing):
+                for item in items:
+                    try:
+                        rows.append({**mapper(item), "store_id": self.store_id})
+                    except MappingError as exc:
+                        errors.append(self._item_error(stats, entity_type, item, exc))
+                self._progress(entity, done=len(rows))
+
+        read(woo.terms_pages(self.client, taxonomy=taxonomy, errors="yield"), str(taxonomy))
+        if stats.complete and not errors:
+            # Asked for by id before they are removed: a term deleted while the listing was read
+            # moved the later ones up a place, past a page's edge (WooCommerce pages by offset).
+            unlisted = self.unlisted(table_name, {row["woo_id"] for row in rows})
+            for chunk in upsert.chunked(unlisted, woo.MAX_PER_PAGE):
+                read(
+                    woo.terms_pages(self.client, taxonomy=taxonomy, include=chunk, errors="yield"),
+                    f"{taxonomy}:unlisted",
+                )
         self._errors(errors)
         return rows, stats.complete and not errors
 
     def pull_categories(self, stats: EntityStats) -> None:
         rows, complete = self._fetch_taxonomy(
-            "categories", EntityType.CATEGORY, stats, woo.Taxonomy.CATEGORY, category_fields
+            "categories", EntityType.CATEGORY, stats, woo.Taxonomy.CATEGORY, category_fields, "store_categories"
         )
         with transaction.atomic():
             if complete:
@@ -90,7 +103,7 @@ class TaxonomySteps:
             stats.errors.clear()
 
     def _simple_taxonomy(self, entity, entity_type, stats, taxonomy, mapper, table, table_name) -> None:
-        rows, complete = self._fetch_taxonomy(entity, entity_type, stats, taxonomy, mapper)
+        rows, complete = self._fetch_taxonomy(entity, entity_type, stats, taxonomy, mapper, table_name)
         errors: list[ItemError] = []
         with transaction.atomic():
             if complete:
@@ -138,8 +151,9 @@ class TaxonomySteps:
                 continue
             stats.fetched += len(result)
             attribute_id = local[attribute_woo_id]
-            term_rows, kept = [], []
-            for item in result:
+            found, kept = self._unlisted_terms(attribute_woo_id, attribute_id, result, stats, errors)
+            term_rows = []
+            for item in result + found:
                 try:
                     term_rows.append(
                         {**attribute_term_fields(item), "store_id": self.store_id, "attribute_id": attribute_id}
@@ -157,3 +171,35 @@ class TaxonomySteps:
                     [attribute_id, [r["woo_id"] for r in term_rows] + [k for k in kept if k is not None]],
                 )
         self._errors(errors)
+
+    def _unlisted_terms(
+        self, attribute_woo_id: int, attribute_id, listed: list[dict], stats: EntityStats, errors: list[ItemError]
+    ) -> tuple[list[dict], list[int]]:
+        """The terms here that the attribute's listing did not hold, asked for by id before they
+        are removed (a term deleted while the listing was read moved the later ones up a place,
+        past a page's edge): those found, and those to keep because the check failed."""
+        listed_ids = {item.get("id") for item in listed if isinstance(item, dict)}
+        unlisted = [
+            woo_id
+            for (woo_id,) in upsert.fetch_all(
+                "SELECT woo_id FROM store_attribute_terms WHERE attribute_id = %s AND woo_id IS NOT NULL",
+                [attribute_id],
+            )
+            if woo_id not in listed_ids
+        ]
+        found: list[dict] = []
+        try:
+            for chunk in upsert.chunked(unlisted, woo.MAX_PER_PAGE):
+                found += woo.attribute_terms_by_ids(self.client, attribute_id=attribute_woo_id, ids=chunk)
+        except WooError as exc:
+            if isinstance(exc, FATAL_ERRORS):
+                raise
+            stats.complete = False
+            stats.errors.append(str(exc))
+            errors.append(
+                ItemError.from_exception(
+                    EntityType.ATTRIBUTE, exc, metadata={"listing": f"attribute_terms:{attribute_woo_id}:unlisted"}
+                )
+            )
+            return [], unlisted
+        return found, []

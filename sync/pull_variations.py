@@ -97,6 +97,7 @@ class VariationSteps:
         """Every variation (or, incrementally, those modified since the watermark) through
         ``GET /variations``, in parallel pages like products and orders; a full listing removes
         the variations it no longer contains."""
+        started = timezone.now()
         state = records.sync_state(self.store_id, "variations")
         since = None if self.full else records.since(state)
         open_errors = records.open_error_ids(self.store_id, EntityType.VARIATION)
@@ -125,24 +126,34 @@ class VariationSteps:
                 self._progress("variations", done=len(seen), items=new)
             offset = self.run.progress["variations"].get("total") or 0
         # Open errors outside the listed window are retried by id.
-        retry = [woo_id for woo_id in open_errors if woo_id not in seen]
-        for chunk in upsert.chunked(retry, woo.MAX_PER_PAGE):
-            for status in ("any", "trash"):
-                for items in self._listing(
-                    "variations",
-                    stats,
-                    woo.variations_pages(self.client, status=status, include=chunk, fields=VARIATION_PAYLOAD_KEYS),
-                    listing=f"variations:retry:{status}",
-                ):
-                    self._await_parents(items)
-                    self.write_listed_variations(items, stats, seen, errors)
+        self.variations_by_id([woo_id for woo_id in open_errors if woo_id not in seen], stats, seen, errors, "retry")
+        if stats.complete and since is None:
+            # Asked for by id before they are removed: a variation deleted while the listing was
+            # read moved the later ones up a place, past a page's edge (WooCommerce pages by offset).
+            self.variations_by_id(self.unlisted("product_variations", seen), stats, seen, errors, "unlisted")
         self._errors(errors)
         if stats.complete:
             if since is None:
                 with transaction.atomic():
                     stats.deleted += self.delete_missing_variations(seen)
                 self.resolve_variation_errors_but(errors)
-            records.advance_watermark(state, committed_max, full=since is None)
+            records.advance_watermark(state, committed_max, full=since is None, started=started)
+
+    def variations_by_id(
+        self, woo_ids: list[int], stats: EntityStats, seen: set[int], errors: list[ItemError], purpose: str
+    ) -> None:
+        """Fetch the variations among ``woo_ids`` that exist (live or trashed) from
+        ``GET /variations?include=`` and write them (they join ``seen``)."""
+        for chunk in upsert.chunked(woo_ids, woo.MAX_PER_PAGE):
+            for status in ("any", "trash"):
+                for items in self._listing(
+                    "variations",
+                    stats,
+                    woo.variations_pages(self.client, status=status, include=chunk, fields=VARIATION_PAYLOAD_KEYS),
+                    listing=f"variations:{purpose}:{status}",
+                ):
+                    self._await_parents(items)
+                    self.write_listed_variations(items, stats, seen, errors)
 
     def resolve_variation_errors_but(self, errors: list[ItemError]) -> None:
         """After a complete store-wide listing, every open variation error is settled but those

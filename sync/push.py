@@ -81,6 +81,11 @@ def _run_claimed(op: PushOperation, client: WooClient | None) -> PushOperation:
         return push_transient(op, exc)
     except (WooError, PushFailed, MappingError) as exc:
         push_fail(op, exc)
+    except Exception as exc:
+        # Never left running: a running operation guards its row from every pull and cannot be
+        # cancelled. Raised again for the task's log.
+        push_fail(op, exc)
+        raise
     return op
 
 
@@ -103,8 +108,15 @@ def execute_bulk_push(op_ids: list[Any], *, client: WooClient | None = None) -> 
     for (entity_type, _store_id), store_ops in by_store.items():
         store_client = client or client_for(store_ops[0].store)
         for chunk in upsert.chunked(store_ops, BATCH_LIMIT):
-            with audit_actor.system(SYSTEM_SYNC):
-                done.extend(_BATCH_UPDATES[entity_type](chunk, store_client))
+            try:
+                with audit_actor.system(SYSTEM_SYNC):
+                    done.extend(_BATCH_UPDATES[entity_type](chunk, store_client))
+            except Exception as exc:
+                for op in chunk:  # as in _run_claimed: none is left running
+                    op.refresh_from_db()
+                    if op.status == PushStatus.RUNNING:
+                        push_fail(op, exc)
+                raise
     return done
 
 

@@ -24,7 +24,6 @@ from sync import woo
 from sync.mappers.common import gmt
 from sync.models import EntityType
 from sync.models import SyncState
-from sync.pull import GONE_ERRORS
 from sync.pull import Puller
 from sync.records import ItemError
 from sync.writer import EntityStats
@@ -84,18 +83,18 @@ class Reconciler(Puller):
         seen: set[int] = set()
         if full:
             writer([item for item in full if item["id"] in stale], stats, seen)
-        missing = [woo_id for woo_id in stale if woo_id not in seen]
-        if missing:
-            self._retry_by_id(entity, stats, missing, seen)
-        if gone:
-            with transaction.atomic():
-                stats.deleted += self.delete_rows(table, "t.woo_id = ANY(%s)", [gone], GONE_ERRORS[entity])
+        # What the id list did not hold is asked for by id before it is removed: an item trashed
+        # while the list was read moved the later ones up a place, past a page's edge.
+        deleted_before = stats.deleted
+        recheck = [woo_id for woo_id in stale if woo_id not in seen] + gone
+        if recheck:
+            self._retry_by_id(entity, stats, recheck, seen)
         self._progress(entity, total=len(remote), done=len(remote))
         if stats.complete:
             SyncState.objects.update_or_create(
                 store_id=self.store_id, entity=entity, defaults={"last_reconciled_at": timezone.now()}
             )
-        stats.extra.update(changed_or_missing=len(stale), gone_upstream=len(gone))
+        stats.extra.update(changed_or_missing=len(stale), gone_upstream=stats.deleted - deleted_before)
 
     def pull_products(self, stats: EntityStats) -> None:
         self._reconcile("products", stats, "products", self.write_products)
@@ -124,19 +123,17 @@ class Reconciler(Puller):
             return  # an incomplete list must not delete anything
         local = self._local_index("product_variations")
         stale = sorted(woo_id for woo_id, value in remote.items() if local.get(woo_id) != value)
-        gone = [woo_id for woo_id in local if woo_id not in remote]
+        unlisted = [woo_id for woo_id in local if woo_id not in remote]
         stats.fetched = len(remote)
         seen: set[int] = set()
         errors: list[ItemError] = []
-        for chunk in upsert.chunked(stale, woo.MAX_PER_PAGE):
-            for status in ("any", "trash"):
-                pages = woo.variations_pages(self.client, status=status, include=chunk)
-                for items in self._listing("variations", stats, pages, listing=f"variations:by-id:{status}"):
-                    self.write_listed_variations(items, stats, seen, errors)
+        # What the id list did not hold is asked for by id too before it is removed (see _reconcile).
+        self.variations_by_id(stale + unlisted, stats, seen, errors, "by-id")
+        gone = [woo_id for woo_id in unlisted if woo_id not in seen]
         self._errors(errors)
         if stats.complete:
             self.resolve_variation_errors_but(errors)
-        if gone:
+        if gone and stats.complete:
             with transaction.atomic():
                 stats.deleted += self.delete_rows(
                     "product_variations", "t.woo_id = ANY(%s)", [gone], (EntityType.VARIATION,)

@@ -236,10 +236,16 @@ def watermark_cap(store_id: Any, entity: str) -> datetime | None:
         return cursor.fetchone()[0]
 
 
-def advance_watermark(state: SyncState, committed_max: datetime | None, *, full: bool) -> datetime | None:
-    """The new watermark: the largest committed ``date_modified_gmt``, but never past an item
-    that failed (it stays one second below the earliest open error's modified time)."""
+def advance_watermark(
+    state: SyncState, committed_max: datetime | None, *, full: bool, started: datetime
+) -> datetime | None:
+    """The new watermark: the largest committed ``date_modified_gmt``, but never past the moment
+    the listing ``started`` (listings go by id, not by date: an item changed while a long pull ran
+    may sit on a page read before the change, while a later page holds a newer one), nor past an
+    item that failed (it stays one second below the earliest open error's modified time)."""
     new = committed_max if committed_max is not None else state.watermark
+    if new is not None and new > started:
+        new = started
     cap = watermark_cap(state.store_id, state.entity)
     if cap is not None and new is not None and new >= cap:
         new = cap - timedelta(seconds=1)

@@ -40,6 +40,7 @@ from sync.mappers.orders import ORDER_COLUMNS
 from sync.mappers.products import PRODUCT_COLUMNS
 from sync.mappers.variations import VARIATION_COLUMNS
 from sync.models import open_push_guard
+from sync.models import open_variation_push_guard
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ _NEW_ID = "uuid_v7()"
 # Staged column types whose values PostgreSQL may compress.
 _COMPRESSIBLE = ("jsonb", "text")
 
+# What a batch that PostgreSQL refuses raises (a value it cannot take is an UnstorableValue).
+_REFUSED = (DatabaseError, psycopg.Error)
+
 # While a local change waits to be pushed (or sits in a conflict) a pull leaves the row alone.
 OPEN_PUSH_GUARD = open_push_guard("t")
 # A version older than the one held (a pull's page read before a webhook delivery wrote a newer
@@ -59,6 +63,8 @@ _NOT_OLDER = (
     "(t.woo_modified_at IS NULL OR EXCLUDED.woo_modified_at IS NULL OR EXCLUDED.woo_modified_at >= t.woo_modified_at)"
 )
 _VERSIONED_GUARD = f"{OPEN_PUSH_GUARD} AND {_NOT_OLDER}"
+# A variation also waits while its product's push carries an edit of it.
+OPEN_VARIATION_PUSH_GUARD = f"{OPEN_PUSH_GUARD} AND {open_variation_push_guard('t')}"
 
 
 @dataclass(frozen=True)
@@ -266,7 +272,7 @@ def _insert_new(
     try:
         with transaction.atomic():
             return _execute(table, insert_sql, rows)
-    except (DatabaseError, psycopg.Error):
+    except _REFUSED:
         # A row that is there after all, or one the database refuses: the upsert handles both.
         return _write(table, sql, rows, on_row_error)
 
@@ -344,7 +350,7 @@ def _write(table: Table, sql: str, rows: Sequence[dict], on_row_error: RowErrorH
     try:
         with transaction.atomic():
             return _execute(table, sql, rows)
-    except (DatabaseError, psycopg.Error) as exc:
+    except _REFUSED as exc:
         if len(rows) == 1:
             logger.warning("upsert into %s failed for one row: %s", table.name, exc)
             if on_row_error is None:
@@ -563,7 +569,7 @@ VARIATIONS = _pulled(
         "AND i.original_url = u.image_src)",
         "backorders": "COALESCE(u.backorders, 'no')",
     },
-    guard=_VERSIONED_GUARD,
+    guard=f"{OPEN_VARIATION_PUSH_GUARD} AND {_NOT_OLDER}",
 )
 
 ORDERS = Table(

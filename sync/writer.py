@@ -28,9 +28,11 @@ from sync.mappers.products import product_attribute_rows
 from sync.mappers.products import product_fields
 from sync.mappers.products import product_image_rows
 from sync.mappers.variations import variation_fields
+from sync.models import OPEN_PUSH_STATUSES
 from sync.models import EntityType
 from sync.models import SyncError
 from sync.models import open_push_guard
+from sync.models import open_variation_push_guard
 from sync.records import ItemError
 
 # ``order_status_logs.changed_by`` of a change first seen by a pull (webhooks write the same).
@@ -137,7 +139,20 @@ class Writer:
         self.new_images: list[tuple[Any, str]] = []  # (row id, original_url) still without a file
         self.product_modified: dict[int, datetime | None] = {}
         self.orders_modified: list[tuple[datetime | None, int]] = []  # (modified, woo_id) written
+        self._taken_at: dict[tuple[str, int], datetime | None] = {}  # (table, woo_id) -> modified written
         self._open_error_cache: dict[str, set[int]] = {}
+
+    def _take(self, table: str, seen: set[int], woo_id: int, modified: datetime | None) -> bool:
+        """Whether to write this copy of an item: the first one of the run, or one not older than
+        the copy taken before (a missing date is not older). A run can list an item twice: trashed (or restored) while
+        the live and the trashed listings were read, it is in both, the later copy the true one."""
+        if woo_id in seen:
+            taken = self._taken_at.get((table, woo_id))
+            if taken is not None and modified is not None and modified < taken:
+                return False
+        seen.add(woo_id)
+        self._taken_at[(table, woo_id)] = modified
+        return True
 
     def _of_created_product(self, row: dict) -> bool:
         """The row belongs to a product this writer created: it cannot be in its table yet
@@ -215,7 +230,7 @@ class Writer:
         return handle
 
     def write_products(self, items: list[dict], stats: EntityStats, seen: set[int]) -> datetime | None:
-        rows, attributes, images, errors = [], {}, {}, []
+        taken, attributes, images, errors = {}, {}, {}, []
         newest = None
         for item in items:
             try:
@@ -232,13 +247,13 @@ class Writer:
                     seen.add(error.woo_id)  # it exists upstream: never removed for failing to map
                 continue
             woo_id = fields["woo_id"]
-            if woo_id in seen:
+            if not self._take("products", seen, woo_id, fields["woo_modified_at"]):
                 continue
-            seen.add(woo_id)
-            rows.append({**fields, "store_id": self.store_id})
+            taken[woo_id] = {**fields, "store_id": self.store_id}
             attributes[woo_id] = attribute_rows
             images[woo_id] = image_rows
             self.product_modified[woo_id] = fields["woo_modified_at"]
+        rows = list(taken.values())
         handler = self._row_error_handler(stats, EntityType.PRODUCT, errors)
         with transaction.atomic():
             # What is here already (ids, and whether a local change waits to be pushed), so new
@@ -342,11 +357,15 @@ class Writer:
         complete: bool = True,
     ) -> None:
         """Write the variations of some products; with ``complete`` (each product's whole list
-        was read) variations missing from the lists are removed."""
+        was read) variations missing from the lists are removed. A variation deleted here whose
+        deletion waits in its product's push is not brought back."""
+        deleting = self._deletions_waiting([product_id for _parent, product_id, _items in batch])
         rows, image_rows, product_ids, done_parents, kept = [], [], [], [], []
         for parent_woo_id, product_id, items in batch:
             parent_ok = True
             for item in items:
+                if isinstance(item, dict) and item.get("id") in deleting:
+                    continue
                 try:
                     fields = variation_fields(item)
                 except MappingError as exc:
@@ -404,7 +423,11 @@ class Writer:
                 written_before, written_params = self.written_before("v")
                 stats.deleted += upsert.execute(
                     "DELETE FROM product_variations v WHERE v.product_id = ANY(%s) "  # noqa: S608 - constants
-                    "AND v.woo_id <> ALL(%s::bigint[]) AND " + open_push_guard("v") + written_before,
+                    "AND v.woo_id <> ALL(%s::bigint[]) AND "
+                    + open_push_guard("v")
+                    + " AND "
+                    + open_variation_push_guard("v")
+                    + written_before,
                     [
                         list(existing),
                         [r["woo_id"] for r in rows if r["product_id"] in existing] + kept,
@@ -418,6 +441,19 @@ class Writer:
                     [list(existing)],
                 )
         self._resolve(EntityType.VARIATION, [r["woo_id"] for r in rows] + done_parents)
+
+    @staticmethod
+    def _deletions_waiting(product_ids: list[Any]) -> set[int]:
+        """The woo_ids of variations deleted here that open pushes of these products carry."""
+        return {
+            woo_id
+            for (woo_id,) in upsert.fetch_all(
+                "SELECT jsonb_array_elements_text(o.payload->'deleted_variation_woo_ids')::bigint "
+                "FROM sync_push_operations o WHERE o.object_id = ANY(%s::uuid[]) AND o.status = ANY(%s) "
+                "AND jsonb_typeof(o.payload->'deleted_variation_woo_ids') = 'array'",
+                [product_ids, list(OPEN_PUSH_STATUSES)],
+            )
+        }
 
     def write_listed_variations(
         self, items: list[dict], stats: EntityStats, seen: set[int], errors: list[ItemError]
@@ -494,7 +530,7 @@ class Writer:
         self._errors(errors)
 
     def write_orders(self, items: list[dict], stats: EntityStats, seen: set[int]) -> datetime | None:
-        rows, errors = [], []
+        taken, errors = {}, []
         for item in items:
             try:
                 fields = order_fields(item)
@@ -506,10 +542,9 @@ class Writer:
                 if error.woo_id is not None:
                     seen.add(error.woo_id)  # it exists upstream: never removed for failing to map
                 continue
-            if fields["woo_id"] in seen:
-                continue
-            seen.add(fields["woo_id"])
-            rows.append({**fields, "store_id": self.store_id})
+            if self._take("orders", seen, fields["woo_id"], fields["woo_modified_at"]):
+                taken[fields["woo_id"]] = {**fields, "store_id": self.store_id}
+        rows = list(taken.values())
         with transaction.atomic():
             woo_ids = [r["woo_id"] for r in rows]
             if self.logs_order_status:

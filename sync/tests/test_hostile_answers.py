@@ -102,22 +102,24 @@ def test_odd_types_in_one_order_and_one_product_are_two_errors_and_the_rest_is_p
     assert "billing.email" in errors[odd_order] and "images.src" in errors[odd_product["id"]]
 
 
-def test_text_that_cannot_be_stored_is_that_objects_error_and_the_rest_is_pulled(shop, sandbox, pull, settings):
-    """JSON may escape half a surrogate pair ("\\ud800"), which is no character PostgreSQL can
-    store: the product or order holding one is an error, not the end of the pull."""
+def test_a_character_postgresql_cannot_store_costs_the_item_nothing_but_the_character(shop, sandbox, pull, settings):
+    """PostgreSQL cannot store U+0000 in text or jsonb; WordPress (MySQL) can, and its JSON
+    carries it as \\u0000. The product and the order are stored without it, not refused."""
+    from catalog.models import Product
+
     settings.SYNC_FETCH_IMAGES = False
+    product = sandbox.create_product(name="Mug\u0000 large", sku="MUG\u0000-1", description="<p>a\u0000b</p>")
+    # A lone surrogate half: a \ud800 escape the JSON decoder reads and UTF-8 cannot encode.
+    odd = sandbox.create_product(name="Cup")
     with sandbox.data.lock:
-        product = next(p for p in sandbox.data.products.values() if p["status"] == "publish")
-        product["name"] = "Half \ud800 a pair"
-        order = sorted(sandbox.data.orders)[2]
-        sandbox.data.orders[order]["line_items"][0]["name"] = "Half \udc00 a pair"
-
+        sandbox.data.products[odd["id"]] = {**sandbox.data.products[odd["id"]], "name": "Cup\ud800"}
+    order_id = sorted(sandbox.data.orders)[0]
+    sandbox.update_order(order_id, billing={"first_name": "Dana\u0000", "email": "dana@example.com"})
     run = pull(shop, full=True)
-
-    assert run.status == SyncRunStatus.PARTIAL
-    assert set(Product.objects.filter(store=shop).values_list("woo_id", flat=True)) == set(sandbox.data.products) - {
-        product["id"]
-    }
-    assert set(Order.objects.filter(store=shop).values_list("woo_id", flat=True)) == set(sandbox.data.orders) - {order}
-    errors = dict(SyncError.objects.filter(store=shop, resolved=False).values_list("woo_id", "error_message"))
-    assert "surrogate" in errors[product["id"]] and "surrogate" in errors[order]
+    assert run.status == SyncRunStatus.SUCCESS, run.stats
+    row = Product.objects.get(store=shop, woo_id=product["id"])
+    assert (row.name, row.sku, row.description) == ("Mug large", "MUG-1", "<p>ab</p>")
+    assert Product.objects.get(store=shop, woo_id=odd["id"]).name == "Cup\ufffd"
+    assert shop.orders.get(woo_id=order_id).billing["first_name"] == "Dana"
+    assert not SyncError.objects.filter(store=shop).exists()
+    assert pull(shop, full=True).rows_written == 0  # and the next pull sees nothing changed

@@ -371,3 +371,54 @@ def test_a_status_change_woocommerce_refuses_leaves_the_order_as_the_shop_has_it
         ("completed", "processing", "woocommerce"),
     ]
     assert SyncError.objects.filter(store=shop, woo_id=order.woo_id, resolved=False).exists()
+
+
+def test_bulk_edit_of_a_product_trashed_in_the_shop_meanwhile_is_a_conflict_not_a_failure(
+    synced, sandbox, manager, pull
+):
+    """A bulk edit has no base: any change made in the shop since is for a person to decide, and
+    a trashed product still exists (a single push would reach it)."""
+    products = list(Product.objects.filter(store=synced, type="simple", status="publish").order_by("woo_id")[:2])
+    for product in products:
+        product.sale_price = None
+        product.price = Decimal("20.00")
+        product.save(update_fields=["price", "sale_price", "updated_at"])
+    ops = catalog_push.products_push_bulk(
+        product_ids=[p.pk for p in products], actor=manager, fields=["price", "sale_price"]
+    )
+    sandbox.trash_product(products[0].woo_id)
+    results = {op.object_id: op for op in execute_bulk_push([op.pk for op in ops])}
+    assert [results[p.pk].status for p in products] == [PushStatus.CONFLICT, PushStatus.DONE]
+    assert "status" in results[products[0].pk].last_error
+    # The edit waits for the person's decision: a pull leaves it alone.
+    pull(synced)
+    products[0].refresh_from_db()
+    assert (products[0].status, products[0].price) == ("publish", Decimal("20.00"))
+
+
+def test_an_unexpected_error_in_a_push_fails_the_operation_instead_of_leaving_it_running(
+    synced, sandbox, manager, monkeypatch
+):
+    """A running operation guards its product from every pull and cannot be cancelled: a bug on
+    the way (here: one injected into the variations step) must close it as failed, recorded."""
+    from catalog import push_executors
+    from sync.models import SyncError
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(push_executors, "_push_variations", broken)
+    first, second = Product.objects.filter(store=synced, type="simple", status="publish").order_by("woo_id")[:2]
+    for product in (first, second):
+        product.name = f"Edited here {product.pk}"
+        product.save(update_fields=["name", "updated_at"])
+    single = catalog_push.product_push(product_id=first.pk, actor=manager, fields=["name"])
+    with pytest.raises(RuntimeError):
+        execute_push(single.pk)
+    (bulk,) = catalog_push.products_push_bulk(product_ids=[second.pk], actor=manager, fields=["name"])
+    with pytest.raises(RuntimeError):
+        execute_bulk_push([bulk.pk])
+    for op, product in ((single, first), (bulk, second)):
+        op.refresh_from_db()
+        assert op.status == PushStatus.FAILED and "unexpected" in op.last_error
+        assert SyncError.objects.filter(store=synced, woo_id=product.woo_id, resolved=False).exists()

@@ -100,18 +100,20 @@ def test_a_bad_known_new_row_is_isolated_like_any_other(store):
 
 @pytest.mark.django_db
 def test_a_row_the_database_refuses_becomes_a_sync_error_and_the_page_is_written(store):
-    """jsonb cannot hold half a surrogate pair, which JSON can escape: the order is recorded as an
-    error of its own (code ``database_error``), the other orders of the page are written."""
+    """A row the database refuses (here a constraint of this test's transaction) is recorded as
+    an error of its own (code ``database_error``), the other orders of the page are written."""
     from orders.models import Order
     from sync.models import SyncError
     from sync.writer import EntityStats
     from sync.writer import Writer
 
-    def order(woo_id, line="Thing"):
-        return {"id": woo_id, "status": "processing", "total": "10.00", "line_items": [{"name": line}]}
+    def order(woo_id, note=""):
+        return {"id": woo_id, "status": "processing", "total": "10.00", "customer_note": note}
 
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE orders ADD CONSTRAINT test_refused CHECK (customer_note IS DISTINCT FROM 'no')")
     stats = EntityStats()
-    Writer(store.pk).write_orders([order(1), order(2, line="bad \udc00 half"), order(3)], stats, set())
+    Writer(store.pk).write_orders([order(1), order(2, note="no"), order(3)], stats, set())
     assert sorted(Order.objects.filter(store=store).values_list("woo_id", flat=True)) == [1, 3]
     error = SyncError.objects.get(store=store, resolved=False)
     assert (error.woo_id, error.entity_type, error.error_code) == (2, "order", "database_error")

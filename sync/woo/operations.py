@@ -5,8 +5,10 @@ module knows the REST paths, the query parameters and the envelopes (``batch`` b
 answer of a batch, ``term_exists``). Bodies of products, variations, orders and terms are built
 from fields by ``sync.mappers``; this module sends them as they are.
 
-Lists are read in id order, so a listing that changes while it is read neither skips nor
-repeats an item (WooCommerce pages by offset).
+Lists are read in id order, so items created while a listing is read come last. WooCommerce
+pages by offset, though: an item that leaves a listing meanwhile (trashed, deleted) moves the
+later ones up a place and one of them is never listed, and one that joins it (restored) is
+listed twice; the pull asks for what a listing did not hold by id before removing it.
 """
 
 from __future__ import annotations
@@ -284,9 +286,14 @@ def order_refund_create(
 # --- taxonomies -------------------------------------------------------------------------------
 
 
-def terms_pages(client: WooClient, *, taxonomy: Taxonomy, errors: str = "raise") -> Iterator[Page]:
-    """The pages of categories, tags or brands."""
-    return client.iter_pages(str(taxonomy), dict(ID_ORDER), errors=errors)
+def terms_pages(
+    client: WooClient, *, taxonomy: Taxonomy, include: Iterable[int] = (), errors: str = "raise"
+) -> Iterator[Page]:
+    """The pages of categories, tags or brands (only those among ``include`` when given)."""
+    params: dict[str, Any] = dict(ID_ORDER)
+    if include := ",".join(map(str, include)):
+        params["include"] = include
+    return client.iter_pages(str(taxonomy), params, errors=errors)
 
 
 def attributes_list(client: WooClient) -> list[dict]:
@@ -301,6 +308,12 @@ def attribute_terms_for_many(
     """The terms of many attributes at once, as (attribute id, terms or the error)."""
     jobs = ((woo_id, _collection(Taxonomy.ATTRIBUTE_TERM, woo_id), dict(ID_ORDER)) for woo_id in attribute_ids)
     return client.fetch_many(jobs)
+
+
+def attribute_terms_by_ids(client: WooClient, *, attribute_id: int, ids: Iterable[int]) -> list[dict]:
+    """The terms of a global attribute among ``ids`` that exist."""
+    query = {**ID_ORDER, "include": ",".join(str(woo_id) for woo_id in ids)}
+    return client.fetch_all(_collection(Taxonomy.ATTRIBUTE_TERM, attribute_id), query)
 
 
 def term_create(client: WooClient, *, taxonomy: Taxonomy, body: dict, attribute_id: int | None = None) -> dict:
@@ -357,6 +370,7 @@ def webhook_update(
 __all__ = [
     "Listing",
     "Taxonomy",
+    "attribute_terms_by_ids",
     "attribute_terms_for_many",
     "attributes_list",
     "batch_item_error",

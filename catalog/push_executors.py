@@ -40,6 +40,7 @@ from sync.mappers.brands import brand_fields
 from sync.mappers.brands import brand_to_woo
 from sync.mappers.categories import category_fields
 from sync.mappers.categories import category_to_woo
+from sync.mappers.common import without_nul
 from sync.mappers.products import PRODUCT_FIELDS
 from sync.mappers.products import marker
 from sync.mappers.products import product_fields
@@ -172,7 +173,7 @@ def _open_conflict(op: PushOperation, product: Product, remote: dict, diff: list
             product=product,
             push=op,
             fields=diff,
-            theirs_payload=remote,
+            theirs_payload=without_nul(remote),  # jsonb: no U+0000
             base_modified_at=product.woo_modified_at,
             remote_modified_at=answer_modified_at(remote),
         )

@@ -44,6 +44,7 @@ from stores.access import CHANGE_ORDER_STATUS
 from stores.access import VIEW_ORDERS
 from stores.access import access_for
 from stores.models import Store
+from sync.mappers.common import without_nul
 from sync.models import PushAction
 from sync.models import PushEntity
 from sync.services import push_enqueue
@@ -142,7 +143,7 @@ def _woo_message(exc):
 
 def _note_rows(store_id, order_woo_id, notes):
     rows = []
-    for note in notes:
+    for note in without_nul(notes):
         if not isinstance(note, dict) or not isinstance(note.get("id"), int):
             continue
         rows.append(
@@ -192,7 +193,7 @@ def order_note_add(order_id, text, *, to_customer, user):
 
 def _refund_rows(store_id, order_woo_id, refunds, refunded_by=""):
     rows = []
-    for refund in refunds:
+    for refund in without_nul(refunds):
         if not isinstance(refund, dict) or not isinstance(refund.get("id"), int):
             continue
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .common import MappingError
 from .common import integer
+from .common import reads_payload
 from .common import require
 from .common import term_body
 from .common import term_fields
@@ -12,6 +13,7 @@ from .common import text
 from .common import woo_id
 
 
+@reads_payload
 def attribute_fields(payload: dict) -> dict:
     has_archives = payload.get("has_archives", False)
     if not isinstance(has_archives, bool):
@@ -26,6 +28,7 @@ def attribute_fields(payload: dict) -> dict:
     }
 
 
+@reads_payload
 def attribute_term_fields(payload: dict) -> dict:
     return {
         **term_fields(payload),

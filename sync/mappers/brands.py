@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from .common import NOT_GIVEN
 from .common import image_src
+from .common import reads_payload
 from .common import term_body
 from .common import term_fields
 from .common import term_image
 
 
+@reads_payload
 def brand_fields(payload: dict) -> dict:
     return {**term_fields(payload), "logo_url": image_src(payload.get("image"))}
 

@@ -6,12 +6,14 @@ from .common import NOT_GIVEN
 from .common import MappingError
 from .common import image_src
 from .common import integer
+from .common import reads_payload
 from .common import term_body
 from .common import term_fields
 from .common import term_image
 from .common import text
 
 
+@reads_payload
 def category_fields(payload: dict) -> dict:
     parent = payload.get("parent") or 0
     if not isinstance(parent, int):

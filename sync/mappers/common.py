@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from decimal import InvalidOperation
 from functools import lru_cache
+from functools import wraps
 from typing import Any
 
 # NUMERIC(10,2): values must stay below 10^8.
@@ -23,6 +24,33 @@ class MappingError(ValueError):
         super().__init__(message)
         self.field = field
         self.woo_id = woo_id
+
+
+def without_nul(value: Any) -> Any:
+    """Decoded JSON with U+0000 removed from every string and key: WooCommerce stores it (a
+    pasted name, a plugin's note), PostgreSQL text and jsonb cannot hold it."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
+
+
+def reads_payload[**P, R](mapper: Callable[P, R]) -> Callable[P, R]:
+    """A mapper reads its payload without U+0000 (see :func:`without_nul`), so every field it
+    writes, jsonb included, and every error it raises fits PostgreSQL."""
+
+    @wraps(mapper)
+    def read(payload: Any, *args: Any, **kwargs: Any) -> R:
+        try:
+            clean = without_nul(payload)
+        except RecursionError as exc:
+            raise MappingError("the object is nested too deeply") from exc
+        return mapper(clean, *args, **kwargs)
+
+    return read
 
 
 def require(payload: Any, key: str, kind: type | tuple[type, ...] = object) -> Any:
@@ -205,6 +233,7 @@ def term_image(image_url: str | None) -> dict | list:
     return {"src": image_url} if image_url else []
 
 
+@reads_payload
 def term_fields(payload: dict) -> dict:
     """The columns every WooCommerce term has (categories, tags, brands, attribute terms)."""
     return {

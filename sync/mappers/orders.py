@@ -8,6 +8,7 @@ from .common import MappingError
 from .common import blank_to_none
 from .common import gmt
 from .common import money
+from .common import reads_payload
 from .common import require
 from .common import text
 from .common import woo_id
@@ -85,6 +86,7 @@ def refunded_total(refunds) -> Decimal:
     return amount
 
 
+@reads_payload
 def order_fields(payload: dict) -> dict:
     oid = woo_id(payload)
     billing = payload.get("billing") or {}

@@ -13,6 +13,7 @@ from .common import integer
 from .common import measures
 from .common import measures_body
 from .common import money
+from .common import reads_payload
 from .common import refs
 from .common import require
 from .common import sent
@@ -82,6 +83,7 @@ PRODUCT_PAYLOAD_KEYS = (
 MARKER_KEY = "storedesk_id"
 
 
+@reads_payload
 def product_fields(payload: dict) -> dict:
     pid = woo_id(payload)
     dimensions = payload.get("dimensions") or {}
@@ -115,6 +117,7 @@ def product_fields(payload: dict) -> dict:
         raise
 
 
+@reads_payload
 def product_attribute_rows(payload: dict) -> list[dict]:
     """``attributes[]`` -> ``product_attributes`` rows (``woo_id`` = the global attribute id,
     0 for a custom attribute)."""
@@ -145,6 +148,7 @@ def product_attribute_rows(payload: dict) -> list[dict]:
     return rows
 
 
+@reads_payload
 def product_image_rows(payload: dict) -> list[dict]:
     """``images[]`` -> ``product_images`` rows. The first image is the featured one."""
     images = payload.get("images") or []

@@ -14,6 +14,7 @@ from .common import image_src
 from .common import integer
 from .common import measures
 from .common import measures_body
+from .common import reads_payload
 from .common import require
 from .common import sent
 from .common import stock_body
@@ -69,6 +70,7 @@ VARIATION_PAYLOAD_KEYS = (
 )
 
 
+@reads_payload
 def variation_fields(payload: dict) -> dict:
     """Column values, plus ``image_src``/``image_woo_id`` to link ``image_id`` to a
     ``product_images`` row of the parent product."""

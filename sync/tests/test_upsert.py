@@ -100,18 +100,18 @@ def test_a_bad_known_new_row_is_isolated_like_any_other(store):
 
 @pytest.mark.django_db
 def test_a_row_the_database_refuses_becomes_a_sync_error_and_the_page_is_written(store):
-    """PostgreSQL text cannot hold NUL, which JSON can: the order is recorded as an error of its
-    own (code ``database_error``), the other orders of the page are written."""
+    """jsonb refuses a lone surrogate escape, which JSON can carry: the order is recorded as an
+    error of its own (code ``database_error``), the other orders of the page are written."""
     from orders.models import Order
     from sync.models import SyncError
     from sync.writer import EntityStats
     from sync.writer import Writer
 
-    def order(woo_id, note=""):
-        return {"id": woo_id, "status": "processing", "total": "10.00", "customer_note": note}
+    def order(woo_id, line_name="Mug"):
+        return {"id": woo_id, "status": "processing", "total": "10.00", "line_items": [{"name": line_name}]}
 
     stats = EntityStats()
-    Writer(store.pk).write_orders([order(1), order(2, note="bad \u0000 byte"), order(3)], stats, set())
+    Writer(store.pk).write_orders([order(1), order(2, line_name="bad \ud800 half"), order(3)], stats, set())
     assert sorted(Order.objects.filter(store=store).values_list("woo_id", flat=True)) == [1, 3]
     error = SyncError.objects.get(store=store, resolved=False)
     assert (error.woo_id, error.entity_type, error.error_code) == (2, "order", "database_error")

@@ -217,9 +217,12 @@ class StoreAttribute(TimestampedModel, SyncedFields):
 
 
 class ProductAttribute(TimestampedModel, SyncedFields):
-    """``product_attributes``. ``woo_id`` is the global attribute's id (0 for a custom one)."""
+    """``product_attributes``. ``woo_id`` is the global attribute's id (0 for a custom one).
 
-    # Indexed by (product_id, name).
+    Unique by (product, woo_id, name), not by (product, name) as in the inventory: WooCommerce lets
+    a product have a global attribute and a custom one of the same name, and both are kept."""
+
+    # Indexed by (product_id, woo_id, name).
     product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="product_attributes", db_index=False)
     store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="product_attributes")
     name = models.TextField()
@@ -236,7 +239,11 @@ class ProductAttribute(TimestampedModel, SyncedFields):
         db_table = "product_attributes"
         ordering = ["position"]
         constraints = [
-            models.UniqueConstraint(fields=["product", "name"], name="product_attributes_product_id_name_key"),
+            models.UniqueConstraint(
+                fields=["product", "woo_id", "name"],
+                name="product_attributes_product_id_woo_id_name_key",
+                nulls_distinct=False,
+            ),
             _source_check("product_attributes"),
         ]
 

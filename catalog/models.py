@@ -7,6 +7,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog.richtext import web_url
 from config.db import DataSource
 from config.db import SyncedFields
 from config.db import SyncStatus
@@ -152,6 +153,12 @@ class ProductImage(TimestampedModel, SyncedFields):
 
     def __str__(self):
         return self.original_url
+
+    @property
+    def display_url(self):
+        """What a page shows: our copy, else the shop's address when it is an absolute http(s)
+        one (a relative address from the shop would make the viewer's browser call our site)."""
+        return self.storage_url or web_url(self.original_url)
 
 
 class ProductVariation(TimestampedModel, SyncedFields):

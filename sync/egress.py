@@ -257,7 +257,8 @@ class _Watchdog:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="egress-deadlines", daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            if self._queue[0][2] is deadline:  # sooner than the one it waits for
+                self._wake.notify()
 
     def _run(self) -> None:
         with self._wake:

@@ -379,10 +379,11 @@ def _variable_product(access, store_id, product_id):
 
 
 def _combination(attributes, chosen):
-    """The variation's ``attributes`` references for ``chosen`` ({attribute name: option})."""
+    """The variation's ``attributes`` references for ``chosen`` ({product attribute id: option};
+    not by name: a global and a custom attribute may share one)."""
     refs = []
     for attribute in attributes:
-        option = chosen.get(attribute.name, "")
+        option = chosen.get(str(attribute.pk), "")
         if option and option not in attribute.options:
             raise ValidationError(
                 _("“%(option)s” is not an option of %(attribute)s.") % {"option": option, "attribute": attribute.name}
@@ -396,8 +397,8 @@ def _combination_key(refs):
 
 
 def variation_create(*, actor, store_id, product_id, attributes, **values):
-    """One new variation of a variable product (``attributes``: {attribute name: option}, an
-    empty option meaning "any"), created here and in WooCommerce. Returns ``(variation, push)``."""
+    """One new variation of a variable product (``attributes``: {product attribute id: option},
+    an empty option meaning "any"), created here and in WooCommerce. Returns ``(variation, push)``."""
     unknown = set(values) - {"regular_price", "sale_price", "sku", "stock_quantity"}
     if unknown:
         raise ValidationError(f"Cannot set {', '.join(sorted(unknown))} on a new variation.")

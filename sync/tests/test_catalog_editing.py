@@ -538,3 +538,33 @@ def test_a_global_and_a_custom_attribute_of_one_name_are_both_kept_edited_and_re
     got = [(a["id"], a["name"]) for a in sandbox.get_product(remote["id"])["attributes"]]
     assert got == [(attribute_woo_id, name)]
     assert [(row.woo_id, row.name) for row in product.product_attributes.all()] == [(attribute_woo_id, name)]
+
+
+def test_a_variation_of_a_global_and_a_custom_attribute_of_one_name_gets_both_options(
+    client, synced, editor, sandbox, pull
+):
+    with sandbox.data.lock:
+        attribute_woo_id = sorted(sandbox.data.attributes)[0]
+        name = sandbox.data.attributes[attribute_woo_id]["name"]
+        term = sorted(
+            t["name"] for tid, t in sandbox.data.terms.items() if sandbox.data.term_attribute[tid] == attribute_woo_id
+        )[0]
+    remote = sandbox.create_product(
+        name="Twice named, variable",
+        type="variable",
+        status="publish",
+        attributes=[
+            {"id": attribute_woo_id, "options": [term], "variation": True, "position": 0},
+            {"name": name, "options": ["Custom one", "Custom two"], "variation": True, "position": 1},
+        ],
+    )
+    pull(synced)
+    product = Product.objects.get(store=synced, woo_id=remote["id"])
+    response = client.post(
+        url("variation_create", synced, product_id=product.pk),
+        {"newvar-option_0": term, "newvar-option_1": "Custom two", "newvar-regular_price": "20"},
+    )
+    assert response.status_code == 302, response.content.decode()
+    pushed(synced)
+    (made,) = _remote_variations(sandbox, remote["id"])
+    assert sorted((a["id"], a["option"]) for a in made["attributes"]) == [(0, "Custom two"), (attribute_woo_id, term)]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_POST
 
 from catalog import exports
 from catalog import imports
@@ -40,9 +41,11 @@ COLUMN_LABELS = {
 
 
 @login_required
+@require_POST
 def product_export(request, store_id):
-    """The filtered, sorted product list as CSV: streamed, or beyond
-    ``PRODUCT_EXPORT_STREAM_LIMIT`` rows written by a worker behind a progress bar."""
+    """The filtered, sorted product list (its filters in the query string) as CSV: streamed, or
+    beyond ``PRODUCT_EXPORT_STREAM_LIMIT`` rows written by a worker behind a progress bar. A POST:
+    it may start a job, and a GET could come from an address a shop put in its content."""
     access, store = store_for(request, store_id, VIEW_STORE)
     filters = ProductFilterForm(request.GET or None, terms=term_choices_for(access, store.pk)).to_filters()
     limit = settings.PRODUCT_EXPORT_STREAM_LIMIT

@@ -7,6 +7,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog.richtext import web_url
 from config.db import DataSource
 from config.db import SyncedFields
 from config.db import SyncStatus
@@ -153,6 +154,12 @@ class ProductImage(TimestampedModel, SyncedFields):
     def __str__(self):
         return self.original_url
 
+    @property
+    def display_url(self):
+        """What a page shows: our copy, else the shop's address when it is an absolute http(s)
+        one (a relative address from the shop would make the viewer's browser call our site)."""
+        return self.storage_url or web_url(self.original_url)
+
 
 class ProductVariation(TimestampedModel, SyncedFields):
     product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="variations")
@@ -217,9 +224,12 @@ class StoreAttribute(TimestampedModel, SyncedFields):
 
 
 class ProductAttribute(TimestampedModel, SyncedFields):
-    """``product_attributes``. ``woo_id`` is the global attribute's id (0 for a custom one)."""
+    """``product_attributes``. ``woo_id`` is the global attribute's id (0 for a custom one).
 
-    # Indexed by (product_id, name).
+    Unique by (product, woo_id, name), not by (product, name) as in the inventory: WooCommerce lets
+    a product have a global attribute and a custom one of the same name, and both are kept."""
+
+    # Indexed by (product_id, woo_id, name).
     product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="product_attributes", db_index=False)
     store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="product_attributes")
     name = models.TextField()
@@ -236,7 +246,11 @@ class ProductAttribute(TimestampedModel, SyncedFields):
         db_table = "product_attributes"
         ordering = ["position"]
         constraints = [
-            models.UniqueConstraint(fields=["product", "name"], name="product_attributes_product_id_name_key"),
+            models.UniqueConstraint(
+                fields=["product", "woo_id", "name"],
+                name="product_attributes_product_id_woo_id_name_key",
+                nulls_distinct=False,
+            ),
             _source_check("product_attributes"),
         ]
 

@@ -6,7 +6,6 @@ milliseconds. No queries: everything comes from the rows already loaded.
 """
 
 from urllib.parse import urlencode
-from urllib.parse import urlsplit
 
 from django.urls import reverse
 from django.utils import dateformat
@@ -19,6 +18,7 @@ from catalog.forms import CATALOG_VISIBILITY_LABELS
 from catalog.forms import PRODUCT_STATUS_LABELS
 from catalog.forms import PRODUCT_TYPE_LABELS
 from catalog.forms import STOCK_STATUS_LABELS
+from catalog.richtext import web_url
 from catalog.templatetags.dashboard import STATUS_TONES
 from catalog.templatetags.dashboard import format_money
 
@@ -85,15 +85,9 @@ def product_rows(products, store):
         product.first_categories = [ref.get("name", "") for ref in refs[:2]]
         product.more_categories = max(0, len(refs) - 2)
         image = product.featured_image
-        product.thumb_url = (image.storage_url or image.original_url) if image else None
+        product.thumb_url = image.display_url if image else None
         product.select_label = _("Select %(name)s") % {"name": product.name}
     return products
-
-
-def _web_url(value):
-    """``value`` when it is an http(s) address; store content is untrusted (no ``javascript:``)."""
-    value = (value or "").strip()
-    return value if urlsplit(value).scheme in ("http", "https") and urlsplit(value).netloc else None
 
 
 def product_links_out(product, store):
@@ -102,10 +96,10 @@ def product_links_out(product, store):
     The shop page is WooCommerce's permalink; without one (not pulled since), WordPress finds the
     product by its id. WordPress edits a product as the post of the same id.
     """
-    shop = _web_url(store.url)
+    shop = web_url(store.url)
     if not product.woo_id or not shop:
         return None, None
     shop = shop.rstrip("/")
-    view = _web_url(product.permalink) or f"{shop}/?{urlencode({'post_type': 'product', 'p': product.woo_id})}"
+    view = web_url(product.permalink) or f"{shop}/?{urlencode({'post_type': 'product', 'p': product.woo_id})}"
     edit = f"{shop}/wp-admin/post.php?{urlencode({'post': product.woo_id, 'action': 'edit'})}"
     return view, edit

@@ -375,10 +375,11 @@ def _variable_product(access, store_id, product_id):
 
 
 def _combination(attributes, chosen):
-    """The variation's ``attributes`` references for ``chosen`` ({attribute name: option})."""
+    """The variation's ``attributes`` references for ``chosen`` ({product attribute id: option};
+    not by name: a global and a custom attribute may share one)."""
     refs = []
     for attribute in attributes:
-        option = chosen.get(attribute.name, "")
+        option = chosen.get(str(attribute.pk), "")
         if option and option not in attribute.options:
             raise ValidationError(
                 _("“%(option)s” is not an option of %(attribute)s.") % {"option": option, "attribute": attribute.name}
@@ -392,8 +393,8 @@ def _combination_key(refs):
 
 
 def variation_create(*, actor, store_id, product_id, attributes, **values):
-    """One new variation of a variable product (``attributes``: {attribute name: option}, an
-    empty option meaning "any"), created here and in WooCommerce. Returns ``(variation, push)``."""
+    """One new variation of a variable product (``attributes``: {product attribute id: option},
+    an empty option meaning "any"), created here and in WooCommerce. Returns ``(variation, push)``."""
     unknown = set(values) - {"regular_price", "sale_price", "sku", "stock_quantity"}
     if unknown:
         raise ValidationError(f"Cannot set {', '.join(sorted(unknown))} on a new variation.")
@@ -550,7 +551,8 @@ def product_attribute_set(
         name = (name or "").strip()
         if not name:
             raise ValidationError({"name": _("Enter a name.")})
-        row = next((row for row in rows if row.name == name), None)
+        # A global attribute and a custom one may share a name: the global id tells them apart.
+        row = next((row for row in rows if row.name == name and (row.woo_id or 0) == woo_id), None)
         if row is None:
             row = ProductAttribute(
                 product=product,
@@ -566,9 +568,9 @@ def product_attribute_set(
         return product_push(product_id=product.pk, actor=actor, fields=["attributes"])
 
 
-def product_attribute_remove(*, actor, store_id, product_id, name, base=None):
-    """Take an attribute off a product (its variations keep their rows) and push the product's
-    attributes; ``base`` as in :func:`product_attribute_set`."""
+def product_attribute_remove(*, actor, store_id, product_id, attribute_id, base=None):
+    """Take an attribute (a ``product_attributes`` row's id) off a product (its variations keep
+    their rows) and push the product's attributes; ``base`` as in :func:`product_attribute_set`."""
     access = access_for(actor)
     access.require(CHANGE_CATALOG, store_id)
     with transaction.atomic():
@@ -576,7 +578,7 @@ def product_attribute_remove(*, actor, store_id, product_id, name, base=None):
             Product.objects.select_for_update().filter(store_id=store_id), access, CHANGE_CATALOG, pk=product_id
         )
         _check_attributes_unchanged(_attribute_rows(product), base)
-        deleted, _rows = ProductAttribute.objects.filter(product=product, name=name).delete()
+        deleted, _rows = ProductAttribute.objects.filter(product=product, pk=attribute_id).delete()
         if not deleted:
             return None
         return product_push(product_id=product.pk, actor=actor, fields=["attributes"])

@@ -92,7 +92,7 @@ class VariationCreateForm(_SaleBelowRegular, forms.Form):
 
     def service_kwargs(self):
         data = self.cleaned_data
-        chosen = {attribute.name: data.get(f"option_{i}") or "" for i, attribute in enumerate(self.attributes)}
+        chosen = {str(attribute.pk): data.get(f"option_{i}") or "" for i, attribute in enumerate(self.attributes)}
         values = {name: data.get(name) for name in ("regular_price", "sale_price", "sku", "stock_quantity")}
         return {"attributes": chosen, **values}
 

@@ -210,7 +210,11 @@ def product_attributes(request, store_id, product_id):
             if request.POST.get("remove"):
                 base = signing.loads(request.POST.get("row-loaded", ""), salt=ProductAttributeForm.SALT)
                 services.product_attribute_remove(
-                    actor=request.user, store_id=store.pk, product_id=product.pk, name=request.POST["remove"], base=base
+                    actor=request.user,
+                    store_id=store.pk,
+                    product_id=product.pk,
+                    attribute_id=request.POST["remove"],
+                    base=base,
                 )
                 messages.success(request, _("Attribute removed. Sending the change to WooCommerce…"))
                 return redirect("catalog:product_attributes", store_id=store.pk, product_id=product.pk)

@@ -375,6 +375,9 @@ SYNC_REQUEST_TIMEOUT_SECONDS = env.float("SYNC_REQUEST_TIMEOUT_SECONDS", default
 # The largest API answer read (decompressed; a page of 100 products is ~1-3 MB): a store's
 # answer past it is refused, not held in the worker's memory.
 SYNC_RESPONSE_MAX_BYTES = env.int("SYNC_RESPONSE_MAX_BYTES", default=64 * 1024 * 1024)
+# The longest a whole request to a store (an API answer, an image file) may take: the time-outs
+# above apply to each read, and a store sending a byte every few seconds would pass them all.
+SYNC_REQUEST_DEADLINE_SECONDS = env.float("SYNC_REQUEST_DEADLINE_SECONDS", default=120.0)
 # Retries on 429, 5xx, timeouts and connection errors, with exponential backoff and jitter.
 SYNC_MAX_RETRIES = env.int("SYNC_MAX_RETRIES", default=4)
 SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=0.5)

@@ -412,9 +412,11 @@ def order_refund(request, store_id, order_id):
 
 
 @login_required
+@require_POST
 def order_export(request, store_id):
-    """The filtered list as CSV (masked for viewers, like the list): streamed row by row, or,
-    beyond ``ORDER_EXPORT_STREAM_LIMIT`` orders, written by a worker behind a progress bar."""
+    """The filtered list (its filters in the query string) as CSV (masked for viewers, like the
+    list): streamed row by row, or, beyond ``ORDER_EXPORT_STREAM_LIMIT`` orders, written by a
+    worker behind a progress bar. A POST: it may start a job (see ``catalog.csv_views``)."""
     access, store = store_for(request, store_id, VIEW_ORDERS)
     form = OrderFilterForm(request.GET or None, can_search_customers=can_see_customer_data(access, store.pk))
     filters = form.to_filters()

@@ -21,13 +21,21 @@ adapter (``sync.woo``) turns it into a typed error with the same clear message.
 
 The session built by :func:`guarded_session` also ignores proxy environment variables
 (``trust_env = False``): through a proxy the guard would only ever see the proxy's address.
+
+Its connections also keep to a :class:`Deadline`: time-outs apply to each read, so a store
+sending a byte every few seconds could otherwise hold a worker for ever.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import heapq
 import ipaddress
+import itertools
 import socket
+import threading
+import time
 from urllib.parse import urlsplit
 
 import requests
@@ -183,9 +191,98 @@ def _allowed_addresses(host: str, port: int) -> list[str]:
     return allowed
 
 
+class Deadline:
+    """An overall time limit on the requests a thread sends inside ``with Deadline(seconds)``.
+
+    When it passes, a watchdog thread shuts down the socket of the connection the request is
+    on: a read blocked on a store that drips its answer ends at once (with an error, or with an
+    end of the body), and ``expired`` tells the caller why.
+    """
+
+    _current = threading.local()
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self.done = False
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+
+    def __enter__(self) -> Deadline:
+        self._outer = getattr(self._current, "deadline", None)
+        self._current.deadline = self
+        _watchdog.add(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self.done = True
+            self._socket = None
+        self._current.deadline = self._outer
+
+    @classmethod
+    def watch(cls, connection: HTTPConnection) -> None:
+        """``connection`` carries this thread's request now (shut down at once if overdue). Its
+        socket is kept: http.client lets go of it once an answer without a length arrives, while
+        the answer is still read from it."""
+        deadline = getattr(cls._current, "deadline", None)
+        if deadline is not None and connection.sock is not None:
+            with deadline._lock:
+                deadline._socket = connection.sock
+            if deadline.expired:
+                deadline.expire()
+
+    def expire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.expired = True
+            if self._socket is not None:
+                with contextlib.suppress(OSError):  # closed already
+                    self._socket.shutdown(socket.SHUT_RDWR)
+
+
+class _Watchdog:
+    """One thread for every deadline of the process: expires each when its time comes."""
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._queue: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: Deadline) -> None:
+        with self._wake:
+            heapq.heappush(self._queue, (deadline.at, next(self._order), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="egress-deadlines", daemon=True)
+                self._thread.start()
+            if self._queue[0][2] is deadline:  # sooner than the one it waits for
+                self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                now = time.monotonic()
+                while self._queue and (self._queue[0][2].done or self._queue[0][0] <= now):
+                    deadline = heapq.heappop(self._queue)[2]
+                    if not deadline.done:
+                        deadline.expire()
+                self._wake.wait(self._queue[0][0] - now if self._queue else None)
+
+
+_watchdog = _Watchdog()
+
+
 class _GuardedConnectionMixin:
     """urllib3's ``_new_conn``, connecting only to addresses the guard allowed: each is handed to
-    ``create_connection`` as an IP literal, so what is connected to is what was checked."""
+    ``create_connection`` as an IP literal, so what is connected to is what was checked. Each
+    request is watched by the thread's :class:`Deadline`, if any."""
+
+    def request(self, *args, **kwargs) -> None:
+        Deadline.watch(self)
+        super().request(*args, **kwargs)
+        Deadline.watch(self)  # connected by now: an overdue one is shut down before any read
 
     def _new_conn(self) -> socket.socket:
         try:

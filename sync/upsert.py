@@ -505,7 +505,7 @@ PRODUCTS = _pulled(
 
 PRODUCT_ATTRIBUTES = _pulled(
     "product_attributes",
-    key=("product_id", "name"),
+    key=("product_id", "woo_id", "name"),
     inputs={
         "store_id": "uuid",
         "product_id": "uuid",

@@ -326,9 +326,16 @@ class Writer:
                 ids = {row["id"] for row in existing}
                 # "<> ALL(array)" is a hashed lookup (PostgreSQL 15): no per-row scan of the kept list.
                 stats.deleted += upsert.execute(
-                    "DELETE FROM product_attributes a WHERE a.product_id = ANY(%s) "
-                    "AND (a.product_id::text || '/' || a.name) <> ALL(%s::text[])",
-                    [list(ids), [f"{r['product_id']}/{r['name']}" for r in attribute_list if r["product_id"] in ids]],
+                    "DELETE FROM product_attributes a WHERE a.product_id = ANY(%s) AND "
+                    "(a.product_id::text || '/' || COALESCE(a.woo_id::text, '') || '/' || a.name) <> ALL(%s::text[])",
+                    [
+                        list(ids),
+                        [
+                            f"{r['product_id']}/{r['woo_id']}/{r['name']}"
+                            for r in attribute_list
+                            if r["product_id"] in ids
+                        ],
+                    ],
                 )
                 stats.deleted += upsert.execute(
                     "DELETE FROM product_images i WHERE i.product_id = ANY(%s) "

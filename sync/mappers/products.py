@@ -127,9 +127,10 @@ def product_attribute_rows(payload: dict) -> list[dict]:
         if not isinstance(attribute, dict) or not isinstance(attribute.get("name"), str):
             raise MappingError(f"attribute {index} is invalid", field="attributes", woo_id=payload.get("id"))
         name = attribute["name"]
-        if name in seen:
+        global_id = integer(attribute.get("id", 0), field="attributes.id") or 0
+        if (global_id, name) in seen:  # a global and a custom attribute may share a name
             raise MappingError(f"attribute {name!r} appears twice", field="attributes", woo_id=payload.get("id"))
-        seen.add(name)
+        seen.add((global_id, name))
         options = attribute.get("options") or []
         if not isinstance(options, list) or not all(isinstance(option, str) for option in options):
             raise MappingError(f"attribute {name!r} has invalid options", field="attributes", woo_id=payload.get("id"))
@@ -140,7 +141,7 @@ def product_attribute_rows(payload: dict) -> list[dict]:
                 "variation": bool(attribute.get("variation", True)),
                 "visible": bool(attribute.get("visible", True)),
                 "position": integer(attribute.get("position", 0), field="attributes.position") or 0,
-                "woo_id": integer(attribute.get("id", 0), field="attributes.id") or 0,
+                "woo_id": global_id,
             }
         )
     return rows

@@ -473,7 +473,8 @@ def test_attributes_are_added_changed_and_removed_on_a_product_in_woocommerce(cl
     assert _remote_attributes(sandbox, product.woo_id)[attribute.name]["options"] == [terms[0]]
     page = client.get(page_url).content.decode()
     form_id = "attribute-form-2" if 'value="Fabric"' in page else None
-    data = page_form(client, page_url, form_id, remove="Fabric")
+    fabric_row = ProductAttribute.objects.get(product=product, name="Fabric")
+    data = page_form(client, page_url, form_id, remove=str(fabric_row.pk))
     assert client.post(page_url, data).status_code == 302
     pushed(synced)
     assert set(_remote_attributes(sandbox, product.woo_id)) == before | {attribute.name}
@@ -491,3 +492,79 @@ def test_an_attribute_change_over_someone_elses_is_refused(client, synced, edito
     assert "Fit" not in _remote_attributes(sandbox, product.woo_id) and "Cut" in _remote_attributes(
         sandbox, product.woo_id
     )
+
+
+def test_a_global_and_a_custom_attribute_of_one_name_are_both_kept_edited_and_removed(
+    client, synced, editor, sandbox, pull
+):
+    """WooCommerce lets a product have a global attribute and a custom one with the same name
+    (``pa_colour`` and "Colour"); the pull kept neither and lost the whole product."""
+    with sandbox.data.lock:
+        attribute_woo_id = sorted(sandbox.data.attributes)[0]
+        name = sandbox.data.attributes[attribute_woo_id]["name"]
+        term = sorted(
+            t["name"] for tid, t in sandbox.data.terms.items() if sandbox.data.term_attribute[tid] == attribute_woo_id
+        )[0]
+    remote = sandbox.create_product(
+        name="Twice named",
+        status="publish",
+        regular_price="9.00",
+        attributes=[
+            {"id": attribute_woo_id, "options": [term], "visible": True, "position": 0},
+            {"name": name, "options": ["Custom one"], "visible": True, "position": 1},
+        ],
+    )
+    pull(synced)
+    product = Product.objects.get(store=synced, woo_id=remote["id"])
+    rows = list(product.product_attributes.order_by("position"))
+    assert [(row.woo_id, row.name, row.options) for row in rows] == [
+        (attribute_woo_id, name, [term]),
+        (0, name, ["Custom one"]),
+    ]
+    assert rows[0].global_attribute_id is not None and rows[1].global_attribute_id is None
+
+    # The custom one's values change; the global one is sent back as it was.
+    page_url = url("product_attributes", synced, product_id=product.pk)
+    data = page_form(client, page_url, "attribute-form-2", **{"row-options": "Custom two"})
+    assert client.post(page_url, data).status_code == 302
+    pushed(synced)
+    got = [(a["id"], a["name"], a["options"]) for a in sandbox.get_product(remote["id"])["attributes"]]
+    assert got == [(attribute_woo_id, name, [term]), (0, name, ["Custom two"])]
+
+    # Removing the custom one leaves the global one, here and in WooCommerce.
+    data = page_form(client, page_url, "attribute-form-2", remove=str(rows[1].pk))
+    assert client.post(page_url, data).status_code == 302
+    pushed(synced)
+    got = [(a["id"], a["name"]) for a in sandbox.get_product(remote["id"])["attributes"]]
+    assert got == [(attribute_woo_id, name)]
+    assert [(row.woo_id, row.name) for row in product.product_attributes.all()] == [(attribute_woo_id, name)]
+
+
+def test_a_variation_of_a_global_and_a_custom_attribute_of_one_name_gets_both_options(
+    client, synced, editor, sandbox, pull
+):
+    with sandbox.data.lock:
+        attribute_woo_id = sorted(sandbox.data.attributes)[0]
+        name = sandbox.data.attributes[attribute_woo_id]["name"]
+        term = sorted(
+            t["name"] for tid, t in sandbox.data.terms.items() if sandbox.data.term_attribute[tid] == attribute_woo_id
+        )[0]
+    remote = sandbox.create_product(
+        name="Twice named, variable",
+        type="variable",
+        status="publish",
+        attributes=[
+            {"id": attribute_woo_id, "options": [term], "variation": True, "position": 0},
+            {"name": name, "options": ["Custom one", "Custom two"], "variation": True, "position": 1},
+        ],
+    )
+    pull(synced)
+    product = Product.objects.get(store=synced, woo_id=remote["id"])
+    response = client.post(
+        url("variation_create", synced, product_id=product.pk),
+        {"newvar-option_0": term, "newvar-option_1": "Custom two", "newvar-regular_price": "20"},
+    )
+    assert response.status_code == 302, response.content.decode()
+    pushed(synced)
+    (made,) = _remote_variations(sandbox, remote["id"])
+    assert sorted((a["id"], a["option"]) for a in made["attributes"]) == [(0, "Custom two"), (attribute_woo_id, term)]

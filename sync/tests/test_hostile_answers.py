@@ -2,6 +2,7 @@
 data, PHP notices printed ahead of the JSON; and in a hostile way: an answer too large to hold."""
 
 import gzip
+import time
 
 import pytest
 
@@ -14,6 +15,8 @@ from sync.models import SyncError
 from sync.models import SyncRunStatus
 from sync.tests.mirror import mirror_problems
 from sync.woo import WEB_PAGE_MESSAGE
+from sync.woo import WooUnreachableError
+from sync.woo import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +126,66 @@ def test_a_character_postgresql_cannot_store_costs_the_item_nothing_but_the_char
     assert shop.orders.get(woo_id=order_id).billing["first_name"] == "Dana"
     assert not SyncError.objects.filter(store=shop).exists()
     assert pull(shop, full=True).rows_written == 0  # and the next pull sees nothing changed
+
+
+class DripServer(LocalServer):
+    """A "store" that never stops answering: each byte comes ``every`` seconds (well inside the
+    read time-out), ``head`` deciding whether it drips the headers or the body, for ``drip``
+    seconds at most (so that a test without a deadline still ends)."""
+
+    def __init__(self, *, head=False, every=0.2, drip=6.0):
+        class Handler(QuietHandler):
+            def do_GET(self):
+                started = time.monotonic()
+                try:
+                    if head:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                        while time.monotonic() - started < drip:
+                            self.wfile.write(b"X-Slow: a\r\n")
+                            self.wfile.flush()
+                            time.sleep(every)
+                        self.wfile.write(b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n[]")
+                        return
+                    self.send_response(200)
+                    kind = "image/jpeg" if self.path.endswith(".jpg") else "application/json"
+                    self.send_header("Content-Type", kind)
+                    self.end_headers()  # no length: the body ends when the connection closes
+                    self.wfile.write(b"[")
+                    while time.monotonic() - started < drip:
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(every)
+                    self.wfile.write(b"]")
+                except OSError:
+                    pass  # the client hung up
+
+        super().__init__(Handler)
+
+
+@pytest.mark.parametrize("head", [False, True], ids=["body", "headers"])
+def test_a_store_dripping_its_answer_is_cut_off_at_the_deadline(make_store, settings, head):
+    """Time-outs apply to each read: a store sending a byte every few seconds would hold a sync
+    worker forever. ``SYNC_REQUEST_DEADLINE_SECONDS`` bounds a whole request, image downloads too."""
+    settings.SYNC_REQUEST_TIMEOUT_SECONDS = 5
+    settings.SYNC_REQUEST_DEADLINE_SECONDS = 1
+    with DripServer(head=head) as drip:
+        store = make_store(url=f"http://127.0.0.1:{drip.port}", name="Drip")
+        client = client_for(store, max_retries=0)
+        for call in (lambda: client.get("products"), lambda: client.download(f"http://127.0.0.1:{drip.port}/a.jpg")):
+            started = time.monotonic()
+            with pytest.raises(WooUnreachableError) as caught:
+                call()
+            assert time.monotonic() - started < 3
+            assert caught.value.code == "timeout"
+            assert "no complete answer within 1 s" in str(caught.value)
+
+
+def test_a_dripping_store_is_a_clear_sync_error(make_store, pull, settings):
+    settings.SYNC_REQUEST_TIMEOUT_SECONDS = 5
+    settings.SYNC_REQUEST_DEADLINE_SECONDS = 1
+    with DripServer() as drip:
+        store = make_store(url=f"http://127.0.0.1:{drip.port}", name="Drip")
+        run = pull(store, full=True, entities=["products"], max_retries=0)
+    assert run.status == SyncRunStatus.PARTIAL
+    messages = set(SyncError.objects.filter(store=store, resolved=False).values_list("error_message", flat=True))
+    assert messages and all("no complete answer within 1 s" in message for message in messages)

@@ -4,7 +4,8 @@ The client (3.0.0) returns raw ``requests.Response`` objects, raises nothing, an
 connection per call. This module wraps every call with what the client leaves out:
 
 * timeouts, bounded retries with exponential backoff and jitter on 429, 5xx, timeouts and
-  connection errors, honouring ``Retry-After``;
+  connection errors, honouring ``Retry-After``; besides the time-out of each read, a whole
+  request (an answer, an image file) has ``SYNC_REQUEST_DEADLINE_SECONDS`` (``egress.Deadline``);
 * error translation into the typed errors of ``errors.py`` (a non-JSON answer is an error, never data);
 * pagination: the list endpoints' iterators (``iter_pages``, ``fetch_all``, ``fetch_many``) are
   ``sync.woo.paging``'s, mixed into the client;
@@ -28,6 +29,8 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urljoin
 
@@ -279,6 +282,10 @@ class WooClient(Paging):
         limit = max_bytes or _setting("SYNC_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
 
         def attempt(number: int) -> tuple[bytes, str | None]:
+            with self._deadline(url, retry=True):
+                return fetch()
+
+        def fetch() -> tuple[bytes, str | None]:
             response = self._follow(url)
             with response:
                 if response.status_code == 429 or response.status_code >= 500:
@@ -352,7 +359,34 @@ class WooClient(Paging):
         ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
+    @contextmanager
+    def _deadline(self, url: str, *, retry: bool) -> Iterator[None]:
+        """The request inside, with its answer read, takes ``SYNC_REQUEST_DEADLINE_SECONDS`` at
+        most; past it, whatever the cut-off made of it (an error, a short body) is reported as a
+        time-out, retried when ``retry`` (the server did not act, or may act again safely)."""
+        seconds = _setting("SYNC_REQUEST_DEADLINE_SECONDS", 120)
+        with egress.Deadline(seconds) as deadline:
+            try:
+                yield
+            except (_Retry, WooError) as exc:
+                if not deadline.expired:
+                    raise
+                raise self._overdue(url, seconds, retry) from exc
+            if deadline.expired:
+                raise self._overdue(url, seconds, retry)
+
+    def _overdue(self, url: str, seconds: float, retry: bool) -> Exception:
+        error = WooUnreachableError(
+            f"no complete answer within {seconds:g} s (SYNC_REQUEST_DEADLINE_SECONDS)", code="timeout", url=url
+        )
+        return _Retry(error) if retry else self._final(error)
+
     def _send(self, method: str, endpoint: str, params: dict | None, data: Any) -> requests.Response:
+        # A POST cut off may have created something: the caller looks before sending it again.
+        with self._deadline(endpoint, retry=method != "POST"):
+            return self._send_once(method, endpoint, params, data)
+
+    def _send_once(self, method: str, endpoint: str, params: dict | None, data: Any) -> requests.Response:
         kwargs: dict[str, Any] = {"params": dict(params or {}), "allow_redirects": False}
         self._in_flight.acquire()
         t0 = time.monotonic()

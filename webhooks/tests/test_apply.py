@@ -305,3 +305,17 @@ def test_requeue_sends_rows_left_pending(store, deliver, monkeypatch):
     assert inbox.webhook_deliveries_requeue() == 1
     assert sent == [row.pk]
     assert inbox.webhook_deliveries_requeue() == 0
+
+
+def test_a_delivery_with_nul_characters_is_applied_without_them(store, deliver):
+    """WooCommerce sends U+0000 as ``\\u0000``; PostgreSQL text and jsonb cannot hold it."""
+    row = deliver(
+        product_payload(name="Lamp\x00", categories=[{"id": 3, "name": "Li\x00ght", "slug": "light"}]),
+        "product.created",
+    )
+    assert row.status == DeliveryStatus.APPLIED, row.outcome
+    product = Product.objects.get(store=store, woo_id=101)
+    assert (product.name, product.categories[0]["name"]) == ("Lamp", "Light")
+    row = deliver(order_payload(billing={"first_name": "Da\x00na", "email": "d@example.com"}), "order.created")
+    assert row.status == DeliveryStatus.APPLIED, row.outcome
+    assert Order.objects.get(store=store, woo_id=501).billing["first_name"] == "Dana"

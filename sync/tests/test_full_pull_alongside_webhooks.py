@@ -15,10 +15,10 @@ pytestmark = pytest.mark.django_db(transaction=True)  # each write commits, as t
 
 def test_objects_a_webhook_wrote_during_a_full_pull_are_not_removed_by_it(shop, sandbox, pull, settings, monkeypatch):
     settings.SYNC_FETCH_IMAGES = False
-    remove_missing = Puller._delete_missing
+    remove_unlisted = Puller._remove_unlisted
     created = {}
 
-    def delivered_meanwhile(self, table, seen, entity_types, **options):
+    def delivered_meanwhile(self, table, stats, seen):
         # The shop creates one more after the pull's listing; its delivery is applied.
         if table == "products":
             created["product"] = sandbox.create_product(name="Created during the pull", regular_price="12.00")["id"]
@@ -26,9 +26,9 @@ def test_objects_a_webhook_wrote_during_a_full_pull_are_not_removed_by_it(shop, 
         elif table == "orders":
             created["order"] = sandbox.create_order(status="processing")["id"]
             apply_payloads(self.store_id, "order", [sandbox.get_order(created["order"])])
-        return remove_missing(self, table, seen, entity_types, **options)
+        return remove_unlisted(self, table, stats, seen)
 
-    monkeypatch.setattr(Puller, "_delete_missing", delivered_meanwhile)
+    monkeypatch.setattr(Puller, "_remove_unlisted", delivered_meanwhile)
     assert pull(shop, full=True).status == SyncRunStatus.SUCCESS
 
     assert Product.objects.filter(store=shop, woo_id=created["product"]).exists()

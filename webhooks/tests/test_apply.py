@@ -230,6 +230,22 @@ def test_held_deliveries_win_over_a_conflict_settled_with_theirs_only_when_newer
     assert (product.name, product.woo_modified_at.isoformat()) == ("Newest", "2026-01-02T11:00:00+00:00")
 
 
+def test_an_order_whose_email_has_surrounding_spaces_counts_for_its_customer(store, deliver, owner):
+    from orders.models import Customer
+    from orders.selectors import customer_orders_for
+    from orders.selectors import order_get
+    from stores.access import access_for
+
+    deliver(order_payload(501, billing={"first_name": "Dana", "email": "dana@example.com"}), "order.created")
+    deliver(order_payload(502, billing={"first_name": "Dana", "email": "  Dana@Example.com \t"}), "order.created")
+    customer = Customer.objects.get(store=store)
+    assert (customer.email, customer.orders_count, str(customer.total_spent)) == ("dana@example.com", 2, "199.80")
+    access = access_for(owner)
+    assert sorted(o.woo_id for o in customer_orders_for(access, store.pk, customer)) == [501, 502]
+    padded = Order.objects.get(woo_id=502)
+    assert order_get(access, store.pk, padded.pk).customer_page_id == customer.pk
+
+
 def test_deleted_uses_what_woocommerce_holds_now(store, deliver, post):
     deliver(product_payload(), "product.created")
     row = deliver({"id": 101}, "product.deleted", apply=False)

@@ -179,9 +179,12 @@ def _local_state(store_id, items):
     for kind in {item.kind for item in items}:
         woo_ids = sorted({item.row.resource_id for item in items if item.kind == kind})
         taxonomy = "".join(f", t.{name}" for name in _TAXONOMIES) if kind == "product" else ""
+        # Orders are locked (in woo_id order, as a pull's page locks them) and read as last
+        # committed: a pull writing the same status change at once logs it, or this batch does.
+        lock = " ORDER BY t.woo_id FOR UPDATE OF t" if kind == "order" else ""
         rows = _fetch_all(
             f"SELECT t.woo_id, t.id, t.woo_modified_at, t.status, {_OPEN_PUSH}{taxonomy} FROM {_TABLES[kind]} t "  # noqa: S608 - code constants
-            "WHERE t.store_id = %s AND t.woo_id = ANY(%s::bigint[])",
+            f"WHERE t.store_id = %s AND t.woo_id = ANY(%s::bigint[]){lock}",
             [store_id, woo_ids],
         )
         for woo_id, pk, modified, status, pushing, *refs in rows:
@@ -431,7 +434,7 @@ def apply_deleted(row, current):
     for kind in kinds:
         rows = _fetch_all(
             f"SELECT t.id, t.woo_modified_at, t.status, {_OPEN_PUSH} FROM {_TABLES[kind]} t "  # noqa: S608 - constants
-            "WHERE t.store_id = %s AND t.woo_id = %s",
+            "WHERE t.store_id = %s AND t.woo_id = %s FOR UPDATE OF t",
             [store_id, woo_id],
         )
         if not rows:

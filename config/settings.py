@@ -428,6 +428,9 @@ WEBHOOK_SECRET_CACHE_SECONDS = env.float("WEBHOOK_SECRET_CACHE_SECONDS", default
 WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=180)
 WEBHOOK_REQUEUE_INTERVAL_SECONDS = env.int("WEBHOOK_REQUEUE_INTERVAL_SECONDS", default=60)
 WEBHOOK_REQUEUE_BATCH = env.int("WEBHOOK_REQUEUE_BATCH", default=5000)
+# A delivery held while its object has a local change to push is applied when the push closes;
+# should that signal be lost, it is looked at again after this long.
+WEBHOOK_HELD_RECHECK_SECONDS = env.int("WEBHOOK_HELD_RECHECK_SECONDS", default=900)
 # When the broker refuses a message the receiver stops trying for this long (rows stay pending).
 WEBHOOK_ENQUEUE_BACKOFF_SECONDS = env.float("WEBHOOK_ENQUEUE_BACKOFF_SECONDS", default=10.0)
 # "*.deleted" bodies carry no date: an identical deletion of the same object within this window,

@@ -2,7 +2,6 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models.functions import Coalesce
-from django.db.models.functions import Lower
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +26,15 @@ class OrderStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     CHECKOUT_DRAFT = "checkout-draft", _("Draft")
     TRASH = "trash", _("Trash")
+
+
+class CustomerEmailKey(models.Func):
+    """An order's e-mail as the customers summary keys it: without surrounding whitespace and
+    lower-cased (WooCommerce keeps the billing e-mail as typed). The one definition: the summary's
+    SQL (``orders.customers``), the lookups of a customer's orders and their index use it."""
+
+    template = "lower(btrim(%(expressions)s, E' \\t\\n\\r\\f'))"
+    output_field = models.TextField()
 
 
 class CustomerSearchText(models.Func):
@@ -92,10 +100,10 @@ class Order(TimestampedModel):
             GinIndex(OpClass(CustomerSearchText(), name="gin_trgm_ops"), name="orders_customer_search_trgm"),
             models.Index(fields=["store", "total"], name="orders_store_total_idx"),
             models.Index(fields=["store", "-woo_modified_at"], name="orders_store_modified_idx"),
-            # A customer's orders and the customers summary's recompute, by lower-cased e-mail.
+            # A customer's orders and the customers summary's recompute, by their e-mail key.
             models.Index(
                 models.F("store"),
-                Lower("customer_email"),
+                CustomerEmailKey("customer_email"),
                 models.F("woo_created_at").desc(),
                 name="orders_store_email_idx",
             ),
@@ -210,7 +218,7 @@ class Customer(UUIDModel):
     """
 
     store = models.ForeignKey(Store, on_delete=models.DB_CASCADE, related_name="customers", db_index=False)
-    email = models.TextField()  # lower-cased billing e-mail
+    email = models.TextField()  # the billing e-mail's key (CustomerEmailKey)
     name = models.TextField(blank=True, default="")
     country = models.TextField(blank=True, default="")
     customer_woo_id = models.BigIntegerField(default=0)  # 0: only guest orders

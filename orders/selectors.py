@@ -23,7 +23,6 @@ from django.db.models import Q
 from django.db.models import Subquery
 from django.db.models import Sum
 from django.db.models import Value
-from django.db.models.functions import Lower
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -31,6 +30,7 @@ from catalog.models import Product
 from orders.masking import mask_value
 from orders.masking import orders_summary
 from orders.models import Customer
+from orders.models import CustomerEmailKey
 from orders.models import CustomerSearchText
 from orders.models import Order
 from orders.models import OrderNote
@@ -91,11 +91,11 @@ def orders_for(access, store_id, *, search="", status=None, ordering="-woo_creat
 def order_get(access, store_id, order_id):
     """One order for its pages (masked for viewers); 404 outside the user's scope. For those who
     may see customer data it carries ``customer_page_id``: its customer's row in the customers
-    summary (keyed by the lower-cased e-mail), None if there is none."""
+    summary (keyed by the e-mail's ``CustomerEmailKey``), None if there is none."""
     access.require(VIEW_ORDERS, store_id)
     queryset = Order.objects.filter(store_id=store_id)
     if can_see_customer_data(access, store_id):
-        customer = Customer.objects.filter(store_id=store_id, email=Lower(OuterRef("customer_email")))
+        customer = Customer.objects.filter(store_id=store_id, email=CustomerEmailKey(OuterRef("customer_email")))
         queryset = queryset.annotate(customer_page_id=Subquery(customer.values("pk")[:1]))
     else:
         queryset = orders_summary(queryset, access)
@@ -390,11 +390,11 @@ def customer_get(access, store_id, customer_id):
 
 
 def customer_orders_for(access, store_id, customer):
-    """The customer's orders, newest first (on the store's lower-cased e-mail index)."""
+    """The customer's orders, newest first (on the store's e-mail key index)."""
     access.require(VIEW_CUSTOMER_DATA, store_id)
     queryset = access.scope(Order.objects.filter(store_id=store_id), VIEW_CUSTOMER_DATA)
     return (
-        queryset.annotate(email_key=Lower("customer_email"))
+        queryset.annotate(email_key=CustomerEmailKey("customer_email"))
         .filter(email_key=customer.email)
         .defer(*ORDER_LIST_DEFERRED)
         .annotate(item_count=_ItemCount(F("line_items")))

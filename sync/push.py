@@ -22,6 +22,7 @@ from django.utils import timezone
 from audit.actor import SYSTEM_SYNC
 from audit.actor import audit_actor
 from sync import records
+from sync import signals
 from sync import upsert
 from sync.mappers import MappingError
 from sync.mappers.common import gmt
@@ -154,6 +155,7 @@ def push_fail(op: PushOperation, exc: BaseException) -> None:
     op.last_error = str(exc)[:2000]
     op.completed_at = timezone.now()
     op.save(update_fields=["status", "last_error", "completed_at"])
+    announce_closed(op)
     records.record_errors(
         op.store_id,
         [
@@ -176,7 +178,13 @@ def push_done(op: PushOperation, remote_modified=None, woo_id=None) -> None:
     if woo_id is not None:
         op.woo_id = woo_id
     op.save(update_fields=["status", "last_error", "completed_at", "remote_modified_at", "woo_id"])
+    announce_closed(op)
     push_log(op, SyncLogStatus.SUCCESS)
+
+
+def announce_closed(op: PushOperation) -> None:
+    """The object no longer waits on this push: what the shop sent meanwhile may be applied."""
+    signals.push_closed.send(__name__, store_id=op.store_id, entity_type=op.entity_type, woo_id=op.woo_id)
 
 
 def push_log(op: PushOperation, status: str, error: str | None = None) -> None:

@@ -41,6 +41,7 @@ from sync.models import SyncRun
 from sync.models import SyncRunKind
 from sync.models import SyncRunStatus
 from sync.pull import ENTITIES
+from sync.push import announce_closed
 
 logger = logging.getLogger(__name__)
 
@@ -251,6 +252,7 @@ def push_after_conflict(*, push, fields) -> None:
         push.status = PushStatus.CANCELLED
         push.completed_at = timezone.now()
         push.save(update_fields=["status", "completed_at"])
+        announce_closed(push)
 
 
 def push_operation_cancel(*, op_id, actor) -> PushOperation:
@@ -264,6 +266,7 @@ def push_operation_cancel(*, op_id, actor) -> PushOperation:
     op.status = PushStatus.CANCELLED
     op.completed_at = timezone.now()
     op.save(update_fields=["status", "completed_at"])
+    announce_closed(op)
     return op
 
 

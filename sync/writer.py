@@ -556,25 +556,27 @@ class Writer:
             woo_ids = [r["woo_id"] for r in rows]
             if self.logs_order_status:
                 # The status changes come before the upsert, in the statement that reads which
-                # orders are here: the log and the rows it describes commit together.
+                # orders are here: the log and the rows it describes commit together. The orders
+                # are locked (in woo_id order, as a webhook batch locks them) and read as last
+                # committed: a delivery writing the same change at once logs it, or this does.
                 found = upsert.fetch_all(
                     "WITH incoming AS (SELECT * FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) "  # noqa: S608 - a code constant
                     "AS k(woo_id, status, modified)), "
-                    "logged AS (INSERT INTO order_status_logs (id, store_id, order_id, old_status, new_status, "
-                    "changed_by, created_at) SELECT uuid_v7(), t.store_id, t.woo_id, t.status, k.status, %s, now() "
+                    "here AS (SELECT t.store_id, t.woo_id, t.status, t.customer_email, t.woo_modified_at, "
+                    f"k.status AS new_status, k.modified, {upsert.OPEN_PUSH_GUARD} AS free "
                     "FROM orders t JOIN incoming k ON k.woo_id = t.woo_id WHERE t.store_id = %s "
-                    "AND t.status IS DISTINCT FROM k.status AND (k.modified < t.woo_modified_at) IS NOT TRUE "
-                    f"AND {upsert.OPEN_PUSH_GUARD}) "
-                    "SELECT woo_id, customer_email, woo_modified_at FROM orders WHERE store_id = %s "
-                    "AND woo_id = ANY(%s::bigint[])",
+                    "ORDER BY t.woo_id FOR UPDATE OF t), "
+                    "logged AS (INSERT INTO order_status_logs (id, store_id, order_id, old_status, new_status, "
+                    "changed_by, created_at) SELECT uuid_v7(), h.store_id, h.woo_id, h.status, h.new_status, %s, "
+                    "now() FROM here h WHERE h.status IS DISTINCT FROM h.new_status "
+                    "AND (h.modified < h.woo_modified_at) IS NOT TRUE AND h.free) "
+                    "SELECT woo_id, customer_email, woo_modified_at FROM here",
                     [
                         woo_ids,
                         [r["status"] for r in rows],
                         [r["woo_modified_at"] for r in rows],
+                        self.store_id,
                         PULL_CHANGED_BY,
-                        self.store_id,
-                        self.store_id,
-                        woo_ids,
                     ],
                 )
             else:

@@ -15,6 +15,8 @@ per batch of deliveries. What webhooks add on top:
 * an order whose status changed is announced (``webhooks.signals``): the orders app writes
   ``order_status_logs`` (``changed_by = 'woocommerce'``), except for the echo of our own push (the
   push logged it already);
+* a delivery for an object whose local change is still to be pushed (or in conflict) is held
+  pending until that push closes, then applied like any other (``inbox.release_held``);
 * echoes of our pushes (``sync_push_operations`` done with the same remote modified time) are
   recognised; nothing is ever pushed back from here.
 """
@@ -54,6 +56,9 @@ from webhooks.models import DeliveryStatus
 logger = logging.getLogger(__name__)
 
 CHANGED_BY = "woocommerce"
+# A delivery for an object with a local change waiting to be pushed stays pending with this
+# outcome until the push closes (``inbox.release_held``); the version guard then decides.
+WAITING_FOR_PUSH = "waiting for the local push"
 _OPEN_PUSH = (
     "EXISTS (SELECT 1 FROM sync_push_operations o WHERE o.object_id = t.id "
     "AND o.status IN ('pending', 'running', 'conflict'))"
@@ -80,7 +85,7 @@ class ApplyLater(Exception):
 
 @dataclass
 class RowResult:
-    status: str | None  # applied | skipped, or None with ``error``
+    status: str | None  # applied | skipped | pending (held: WAITING_FOR_PUSH), or None with ``error``
     outcome: str = ""
     error: Exception | None = None
     entity_type: str | None = None  # what the delivery turned out to be (a product id may be a variation's)
@@ -175,9 +180,12 @@ def _local_state(store_id, items):
     for kind in {item.kind for item in items}:
         woo_ids = sorted({item.row.resource_id for item in items if item.kind == kind})
         taxonomy = "".join(f", t.{name}" for name in _TAXONOMIES) if kind == "product" else ""
+        # Orders are locked (in woo_id order, as a pull's page locks them) and read as last
+        # committed: a pull writing the same status change at once logs it, or this batch does.
+        lock = " ORDER BY t.woo_id FOR UPDATE OF t" if kind == "order" else ""
         rows = _fetch_all(
             f"SELECT t.woo_id, t.id, t.woo_modified_at, t.status, {_OPEN_PUSH}{taxonomy} FROM {_TABLES[kind]} t "  # noqa: S608 - code constants
-            "WHERE t.store_id = %s AND t.woo_id = ANY(%s::bigint[])",
+            f"WHERE t.store_id = %s AND t.woo_id = ANY(%s::bigint[]){lock}",
             [store_id, woo_ids],
         )
         for woo_id, pk, modified, status, pushing, *refs in rows:
@@ -274,7 +282,7 @@ def apply_batch(store_id, rows, payloads=None):
     for item in items:
         local = state.get((item.kind, item.row.resource_id))
         if local is not None and local.pushing:
-            results[item.row.pk] = RowResult(DeliveryStatus.SKIPPED, "local change waiting to be pushed")
+            results[item.row.pk] = RowResult(DeliveryStatus.PENDING, WAITING_FOR_PUSH)
             continue
         newer_here = local is not None and local.modified is not None and item.modified is not None
         if newer_here and (item.modified < local.modified or item.row.pk in lost_ties):
@@ -427,14 +435,14 @@ def apply_deleted(row, current):
     for kind in kinds:
         rows = _fetch_all(
             f"SELECT t.id, t.woo_modified_at, t.status, {_OPEN_PUSH} FROM {_TABLES[kind]} t "  # noqa: S608 - constants
-            "WHERE t.store_id = %s AND t.woo_id = %s",
+            "WHERE t.store_id = %s AND t.woo_id = %s FOR UPDATE OF t",
             [store_id, woo_id],
         )
         if not rows:
             continue
         pk, modified, status, pushing = rows[0]
         if pushing:
-            return RowResult(DeliveryStatus.SKIPPED, "local change waiting to be pushed")
+            return RowResult(DeliveryStatus.PENDING, WAITING_FOR_PUSH)
         if status == "trash":
             return RowResult(DeliveryStatus.APPLIED, f"{kind} already trashed")
         if current != "gone" and modified is not None and modified > row.received_at:

@@ -344,6 +344,14 @@ def _record_results(rows, results):
         ids.append(row.pk)
         if result.status == DeliveryStatus.APPLIED:
             logged.append((row, result, "success"))
+        if result.status == DeliveryStatus.PENDING:
+            # Held for a local push; its closing releases it, the recheck is a safety net.
+            statuses.append(result.status)
+            outcomes.append(result.outcome)
+            errors.append(None)
+            queued.append(now + timedelta(seconds=webhook_setting("WEBHOOK_HELD_RECHECK_SECONDS", 900)))
+            applied.append(None)
+            continue
         if result.status is not None:
             statuses.append(result.status)
             outcomes.append(result.outcome)
@@ -381,7 +389,8 @@ def _record_results(rows, results):
             """
             UPDATE webhook_deliveries d
             SET status = u.status, outcome = u.outcome, last_error = u.error, queued_at = u.queued,
-                applied_at = u.applied, attempts = d.attempts + 1
+                applied_at = u.applied,
+                attempts = d.attempts + CASE WHEN u.status = 'pending' AND u.error IS NULL THEN 0 ELSE 1 END
             FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
                 AS u(id, status, outcome, error, queued, applied)
             WHERE d.id = u.id
@@ -394,7 +403,9 @@ def _record_results(rows, results):
     if logged:
         appliers.log_outcomes(rows[0].store_id, logged)
     # A delivery that finally applied resolves the sync_errors its earlier failure left.
-    resolved = [row for row in rows if results[row.pk].status is not None and row.attempts > 0]
+    resolved = [
+        row for row in rows if results[row.pk].status not in (None, DeliveryStatus.PENDING) and row.attempts > 0
+    ]
     if resolved:
         SyncError.objects.filter(
             store_id=rows[0].store_id,
@@ -403,6 +414,36 @@ def _record_results(rows, results):
             metadata__delivery_id__in=[str(row.pk) for row in resolved],
         ).update(resolved=True, resolved_at=now)
     return retries
+
+
+def release_held(*, store_id, entity_type, woo_id, **_signal):
+    """A local push closed (``sync.signals.push_closed``): the deliveries held for its object
+    become due now, in the same transaction, and one draining task applies them after commit, in
+    arrival order, the version guard deciding what wins (the requeue job covers a lost message).
+    A row a worker holds right now is skipped, not waited for (no deadlock with the push's own
+    locks): the worker's outcome stands, and a row it held again is rechecked later
+    (``WEBHOOK_HELD_RECHECK_SECONDS``)."""
+    resource = {"product": "product", "variation": "product", "order": "order"}.get(entity_type)
+    if resource is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE webhook_deliveries d SET queued_at = now()
+            WHERE d.id IN (
+                SELECT id FROM webhook_deliveries
+                WHERE store_id = %s AND resource = %s AND (%s::bigint IS NULL OR resource_id = %s)
+                    AND status = 'pending' AND outcome = %s
+                FOR UPDATE SKIP LOCKED
+            )
+            RETURNING d.id, d.received_at
+            """,
+            [store_id, resource, woo_id, woo_id, appliers.WAITING_FOR_PUSH],
+        )
+        released = cursor.fetchall()
+    if released:
+        first = min(released, key=lambda row: row[1])[0]
+        transaction.on_commit(partial(enqueue_apply, first))
 
 
 def _record_failure(delivery_id, exc):

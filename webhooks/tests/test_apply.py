@@ -162,8 +162,88 @@ def test_a_local_change_waiting_to_be_pushed_is_left_alone(store, deliver):
     product = Product.objects.get(woo_id=101)
     PushOperation.objects.create(store=store, entity_type="product", action="update", object_id=product.pk, woo_id=101)
     row = deliver(product_payload(name="Theirs", modified="2026-01-02T10:00:00"))
-    assert row.status == DeliveryStatus.SKIPPED
+    assert (row.status, row.outcome) == (DeliveryStatus.PENDING, "waiting for the local push")
+    assert row.queued_at > timezone.now()  # not due again until the push closes
     assert Product.objects.get(woo_id=101).name == "Product 101"
+
+
+def _run_push_until_it_gives_up(op):
+    """The push task's last transient failure: WooCommerce does not answer."""
+    from django.conf import settings
+
+    from sync.push import execute_push
+
+    PushOperation.objects.filter(pk=op.pk).update(attempts=settings.SYNC_PUSH_MAX_ATTEMPTS - 1)
+    execute_push(op.pk, client=_NoStore())
+    op.refresh_from_db()
+    assert op.status == PushStatus.FAILED
+
+
+def test_a_delivery_held_by_a_push_that_gives_up_is_applied_then(store, deliver):
+    deliver(product_payload(), "product.created")
+    product = Product.objects.get(woo_id=101)
+    op = PushOperation.objects.create(
+        store=store, entity_type="product", action="update", object_id=product.pk, woo_id=101
+    )
+    row = deliver(product_payload(name="Theirs", modified="2026-01-02T10:00:00"))
+    assert Product.objects.get(woo_id=101).name == "Product 101"  # our change is still to be sent
+    _run_push_until_it_gives_up(op)
+    inbox.webhook_deliveries_drain(first_id=row.pk)  # the worker, woken by the push closing
+    row.refresh_from_db()
+    assert (row.status, row.outcome) == (DeliveryStatus.APPLIED, "product updated")
+    assert Product.objects.get(woo_id=101).name == "Theirs"
+    # Applied once: another wake-up finds nothing to do.
+    assert inbox.webhook_delivery_apply(row.pk).status == "done"
+
+
+def test_held_deliveries_win_over_a_conflict_settled_with_theirs_only_when_newer(store, deliver, manager):
+    from catalog.push import product_conflict_resolve
+    from sync.models import ProductConflict
+
+    deliver(product_payload(), "product.created")
+    product = Product.objects.get(woo_id=101)
+    op = PushOperation.objects.create(
+        store=store,
+        entity_type="product",
+        action="update",
+        object_id=product.pk,
+        woo_id=101,
+        status=PushStatus.CONFLICT,
+        fields=["name"],
+    )
+    conflict = ProductConflict.objects.create(
+        store=store,
+        product=product,
+        push=op,
+        fields=[{"field": "name", "ours": "Ours", "theirs": "At conflict time"}],
+        theirs_payload=product_payload(name="At conflict time", modified="2026-01-02T10:00:00"),
+    )
+    older = deliver(product_payload(name="Older", modified="2026-01-02T09:00:00"))
+    newer = deliver(product_payload(name="Newest", modified="2026-01-02T11:00:00"))
+    product_conflict_resolve(conflict_id=conflict.pk, choice="theirs", actor=manager)
+    assert Product.objects.get(woo_id=101).name == "At conflict time"
+    inbox.webhook_deliveries_drain(first_id=older.pk)
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert older.status == DeliveryStatus.SKIPPED and newer.status == DeliveryStatus.APPLIED
+    product = Product.objects.get(woo_id=101)
+    assert (product.name, product.woo_modified_at.isoformat()) == ("Newest", "2026-01-02T11:00:00+00:00")
+
+
+def test_an_order_whose_email_has_surrounding_spaces_counts_for_its_customer(store, deliver, owner):
+    from orders.models import Customer
+    from orders.selectors import customer_orders_for
+    from orders.selectors import order_get
+    from stores.access import access_for
+
+    deliver(order_payload(501, billing={"first_name": "Dana", "email": "dana@example.com"}), "order.created")
+    deliver(order_payload(502, billing={"first_name": "Dana", "email": "  Dana@Example.com \t"}), "order.created")
+    customer = Customer.objects.get(store=store)
+    assert (customer.email, customer.orders_count, str(customer.total_spent)) == ("dana@example.com", 2, "199.80")
+    access = access_for(owner)
+    assert sorted(o.woo_id for o in customer_orders_for(access, store.pk, customer)) == [501, 502]
+    padded = Order.objects.get(woo_id=502)
+    assert order_get(access, store.pk, padded.pk).customer_page_id == customer.pk
 
 
 def test_deleted_uses_what_woocommerce_holds_now(store, deliver, post):

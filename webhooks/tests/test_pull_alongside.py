@@ -2,7 +2,11 @@
 newer version is applied meanwhile, then the pull writes its page. What the pull read is older
 than what we hold and must not replace it (the next incremental pull reads the object again)."""
 
+import threading
+
 import pytest
+from django.db import connection
+from django.db import transaction
 
 from catalog.models import Product
 from catalog.models import ProductAttribute
@@ -13,6 +17,7 @@ from sync.pull import Puller
 from sync.writer import EntityStats
 from sync.writer import Writer
 from sync.writer import variation_shape
+from webhooks import apply as appliers
 from webhooks import inbox
 from webhooks.models import DeliveryStatus
 from webhooks.models import WebhookDelivery
@@ -98,3 +103,46 @@ def test_a_pull_page_read_before_a_delivery_does_not_undo_the_newer_variation(st
     )
 
     assert str(ProductVariation.objects.get(woo_id=201).price) == "12.00"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["delivery", "pull"])
+def test_a_status_change_a_pull_and_a_delivery_both_bring_is_logged_once(store, deliver, post, first):
+    """Both write the same new status at once, each in its own transaction: whichever commits
+    second sees the status already changed and logs nothing."""
+    deliver(order_payload(status="processing"), "order.created")
+    newer = order_payload(status="completed", modified="2026-01-01T11:00:00")
+    before = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert post(store, newer, "order.updated").status_code == 200
+    delivery = WebhookDelivery.objects.exclude(pk__in=before).get()
+    holding, release = threading.Event(), threading.Event()
+
+    def as_delivery():
+        appliers.apply_batch(store.pk, [delivery])
+
+    def as_pull():
+        pull_writer(store).write_orders([newer], EntityStats(), set())
+
+    def run(write, hold):
+        try:
+            with transaction.atomic():
+                write()
+                if hold:
+                    holding.set()
+                    release.wait(10)
+        finally:
+            connection.close()
+
+    writes = [as_delivery, as_pull] if first == "delivery" else [as_pull, as_delivery]
+    holder = threading.Thread(target=run, args=(writes[0], True))
+    holder.start()
+    assert holding.wait(10)
+    second = threading.Thread(target=run, args=(writes[1], False))
+    second.start()
+    second.join(1)  # it reaches the order while the first has not committed yet
+    release.set()
+    holder.join(10)
+    second.join(10)
+    logs = list(OrderStatusLog.objects.filter(order_woo_id=501).values_list("old_status", "new_status"))
+    assert logs == [("processing", "completed")]
+    assert Order.objects.get(woo_id=501).status == "completed"

@@ -18,7 +18,7 @@ def _rebuild_customers_of_padded_emails(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0009_status_counts_skip_deleted_stores'),
+        ('orders', '0010_order_export_customer_data'),
         ('stores', '0007_store_manager_defers_credentials'),
     ]
 

@@ -494,17 +494,22 @@ def test_an_attribute_change_over_someone_elses_is_refused(client, synced, edito
     )
 
 
+def _first_global_attribute(sandbox):
+    """The shop's first global attribute: its id, its name and its first term's name."""
+    with sandbox.data.lock:
+        attribute_woo_id = sorted(sandbox.data.attributes)[0]
+        terms = [
+            t["name"] for tid, t in sandbox.data.terms.items() if sandbox.data.term_attribute[tid] == attribute_woo_id
+        ]
+        return attribute_woo_id, sandbox.data.attributes[attribute_woo_id]["name"], sorted(terms)[0]
+
+
 def test_a_global_and_a_custom_attribute_of_one_name_are_both_kept_edited_and_removed(
     client, synced, editor, sandbox, pull
 ):
     """WooCommerce lets a product have a global attribute and a custom one with the same name
     (``pa_colour`` and "Colour"); the pull kept neither and lost the whole product."""
-    with sandbox.data.lock:
-        attribute_woo_id = sorted(sandbox.data.attributes)[0]
-        name = sandbox.data.attributes[attribute_woo_id]["name"]
-        term = sorted(
-            t["name"] for tid, t in sandbox.data.terms.items() if sandbox.data.term_attribute[tid] == attribute_woo_id
-        )[0]
+    attribute_woo_id, name, term = _first_global_attribute(sandbox)
     remote = sandbox.create_product(
         name="Twice named",
         status="publish",
@@ -543,12 +548,7 @@ def test_a_global_and_a_custom_attribute_of_one_name_are_both_kept_edited_and_re
 def test_a_variation_of_a_global_and_a_custom_attribute_of_one_name_gets_both_options(
     client, synced, editor, sandbox, pull
 ):
-    with sandbox.data.lock:
-        attribute_woo_id = sorted(sandbox.data.attributes)[0]
-        name = sandbox.data.attributes[attribute_woo_id]["name"]
-        term = sorted(
-            t["name"] for tid, t in sandbox.data.terms.items() if sandbox.data.term_attribute[tid] == attribute_woo_id
-        )[0]
+    attribute_woo_id, name, term = _first_global_attribute(sandbox)
     remote = sandbox.create_product(
         name="Twice named, variable",
         type="variable",

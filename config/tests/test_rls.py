@@ -23,7 +23,9 @@ from config.testing import make_order
 from config.testing import make_product
 from config.testing import web_request_of
 from orders.masking import orders_summary
+from orders.models import Customer
 from orders.models import Order
+from orders.selectors import customer_orders_for
 from stores import credentials
 from stores.access import VIEW_ORDERS
 from stores.access import access_for
@@ -215,6 +217,21 @@ def test_search_still_uses_the_trigram_index_as_the_web_role(shops, owner):
         sql, params = query.sql_with_params()
         plan = "\n".join(row[0] for row in _rows("EXPLAIN " + sql, params))
     assert "trgm" in plan, plan
+
+
+def test_a_customers_orders_are_read_on_the_email_key_index_as_the_web_role(shops, owner):
+    """The key trims the e-mail (``btrim``): a function PostgreSQL does not know as leakproof
+    would be kept out of the index condition under the policies (the customer page read every
+    order of the store: 6x slower at 120,000 orders)."""
+    store, _ = shops
+    customer = Customer.objects.create(store=store, email="dana@example.com", name="Dana")
+    with web_request_of(owner), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        query = customer_orders_for(access_for(owner), store.pk, customer).query
+        sql, params = query.sql_with_params()
+        plan = "\n".join(row[0] for row in _rows("EXPLAIN " + sql, params))
+    assert "orders_store_email_idx" in plan, plan
 
 
 @pytest.mark.skipif(shutil.which("psql") is None, reason="needs the psql client")

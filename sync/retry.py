@@ -49,7 +49,7 @@ def retry_sync_error(error_id) -> str:
             try:
                 payload = woo.item_get(client_for(store), listing=listing, item_id=error.woo_id)
             except WooClientError as exc:
-                if exc.status not in (404, 410):
+                if not exc.object_gone:
                     raise
                 table = "products" if error.entity_type == EntityType.PRODUCT else "orders"
                 with transaction.atomic():

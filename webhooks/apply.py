@@ -398,7 +398,8 @@ def log_outcomes(store_id, outcomes):
 
 def fetch_current(store_id, resource, woo_id, *, client=None):
     """What WooCommerce holds now for a deleted object: its payload (a trashed object answers with
-    status ``trash``), ``"gone"`` (404/410) or None (no answer: the caller decides)."""
+    status ``trash``), ``"gone"`` (WooCommerce says so: ``object_gone``) or None (no answer: the
+    caller decides)."""
     if not getattr(settings, "WEBHOOK_VERIFY_DELETES", True):
         return None
     try:
@@ -407,7 +408,7 @@ def fetch_current(store_id, resource, woo_id, *, client=None):
         listing = woo.Listing.PRODUCTS if resource == "product" else woo.Listing.ORDERS
         answer = woo.item_get(client, listing=listing, item_id=woo_id)
     except WooClientError as exc:
-        if exc.status in (404, 410):
+        if exc.object_gone:
             return "gone"
         logger.info("Could not read %s %s back after its deletion: %s", resource, woo_id, exc.code)
         return None

@@ -8,6 +8,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from catalog.models import Product
+from config.testing import LocalServer
+from config.testing import QuietHandler
+from config.testing import make_product
 from stores.models import Store
 from stores.models import StoreRole
 from stores.models import StoreUser
@@ -125,6 +128,47 @@ def test_a_bad_item_is_recorded_holds_the_watermark_and_is_retried(shop, sandbox
     assert retry_sync_error(error.pk) == "resolved"
     assert Product.objects.filter(store=shop, woo_id=victim["id"]).exists()
     assert mirror_problems(shop, sandbox) == []
+
+
+def _open_error(store, woo_id):
+    return SyncError.objects.create(
+        store=store, entity_type="product", woo_id=woo_id, error_message="bad", error_code="mapping_error"
+    )
+
+
+def test_a_retried_product_woocommerce_no_longer_has_is_removed(shop, sandbox, pull):
+    pull(shop, full=True)
+    product = Product.objects.filter(store=shop).order_by("woo_id").last()
+    sandbox.delete_product(product.woo_id, force=True)
+
+    assert retry_sync_error(_open_error(shop, product.woo_id).pk) == "deleted upstream"
+    assert not Product.objects.filter(pk=product.pk).exists()
+
+
+class NotFoundServer(LocalServer):
+    """A site whose security plugin answers every REST request with a JSON 404 of its own."""
+
+    def __init__(self):
+        body = b'{"code": "plugin_blocked", "message": "Not found", "data": {"status": 404}}'
+
+        class Handler(QuietHandler):
+            def do_GET(self):
+                self.answer(404, body, {"Content-Type": "application/json"})
+
+        super().__init__(Handler)
+
+
+def test_a_404_that_does_not_say_the_product_is_gone_removes_nothing(make_store):
+    """Only WooCommerce's "invalid id" answer (or 410) means the product is gone: a plugin's or a
+    proxy's 404 leaves the product and its error in place."""
+    with NotFoundServer() as site:
+        store = make_store(url=f"http://127.0.0.1:{site.port}", name="Blocked")
+        product = make_product(store)
+        error = _open_error(store, product.woo_id)
+
+        assert retry_sync_error(error.pk).startswith("failed again")
+    assert Product.objects.filter(pk=product.pk).exists()
+    assert SyncError.objects.filter(store=store, woo_id=product.woo_id, resolved=False).exists()
 
 
 def test_sync_error_retry_service_checks_permission(shop, manager, viewer, django_capture_on_commit_callbacks):

@@ -94,6 +94,16 @@ class WooClientError(WooError):
 
     default_code = "client_error"
 
+    @property
+    def object_gone(self) -> bool:
+        """WooCommerce says the object asked for is not there (any more): 410, or a 404 with its
+        ``woocommerce_rest_<post type>_invalid_id`` code. A 404 of anything else (a security
+        plugin, a proxy) says nothing about the object."""
+        code = self.code or ""
+        return self.status == 410 or (
+            self.status == 404 and code.startswith("woocommerce_rest_") and code.endswith("_invalid_id")
+        )
+
 
 class WooPaginationError(WooError):
     """The server answered the same page twice: paging would loop, so the listing stops."""

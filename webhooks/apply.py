@@ -43,6 +43,7 @@ from sync.mappers.products import product_fields
 from sync.mappers.variations import variation_fields
 from sync.models import TaxonomySyncAction
 from sync.models import TaxonomySyncLog
+from sync.models import open_push_guard
 from sync.records import EntityLog
 from sync.records import log_entities
 from sync.woo import WooClientError
@@ -59,10 +60,7 @@ CHANGED_BY = "woocommerce"
 # A delivery for an object with a local change waiting to be pushed stays pending with this
 # outcome until the push closes (``inbox.release_held``); the version guard then decides.
 WAITING_FOR_PUSH = "waiting for the local push"
-_OPEN_PUSH = (
-    "EXISTS (SELECT 1 FROM sync_push_operations o WHERE o.object_id = t.id "
-    "AND o.status IN ('pending', 'running', 'conflict'))"
-)
+_OPEN_PUSH = f"NOT {open_push_guard('t')}"  # the row has a local change waiting to be pushed
 _TABLES = {"product": "products", "variation": "product_variations", "order": "orders"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
